@@ -1,0 +1,2 @@
+// Public API of weft (see DESIGN.md, "Public API").
+export {};

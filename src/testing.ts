@@ -1,0 +1,2 @@
+// Internals exposed to GPU tests in the page (window.weftTesting). Not part of the public API.
+export {};
