@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// Makes sure everything `npm start` / `npm test` need is present, installing only what is missing:
+//   - a Chromium (WEFT_BROWSER, PUPPETEER_EXECUTABLE_PATH, or /usr/bin/chromium; Debian package `chromium`),
+//   - Fashion-MNIST under /usr/share/datasets/fashion-mnist/ (Debian package `dataset-fashion-mnist`),
+//   - node_modules matching package-lock.json (`npm ci`).
+// Runs before `npm ci`, so it uses node builtins only. Silent and fast (well under a second) when all is there.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DEFAULT_BROWSER = '/usr/bin/chromium';
+const DATASET_FILE = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
+const STAMP = join(root, 'node_modules', '.weft-deps-stamp');
+
+function fail(message) {
+  console.error(`ensure-deps: ${message}`);
+  process.exit(1);
+}
+
+function run(cmd, args, extraEnv = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, env: { ...process.env, ...extraEnv } });
+  if (r.error) fail(`could not run ${cmd}: ${r.error.message}`);
+  if (r.status !== 0) fail(`\`${[cmd, ...args].join(' ')}\` failed (exit ${r.status ?? r.signal})`);
+}
+
+function onPath(cmd) {
+  return (process.env.PATH ?? '').split(':').some((d) => d && existsSync(join(d, cmd)));
+}
+
+// ---- system packages (one apt-get install for all that are missing) ----
+const packages = [];
+const browserEnv = process.env.WEFT_BROWSER ? 'WEFT_BROWSER' : process.env.PUPPETEER_EXECUTABLE_PATH ? 'PUPPETEER_EXECUTABLE_PATH' : null;
+const browser = (browserEnv && process.env[browserEnv]) || DEFAULT_BROWSER;
+if (!existsSync(browser)) {
+  if (browserEnv) fail(`${browserEnv}=${browser} does not exist (unset it to use ${DEFAULT_BROWSER})`);
+  console.log(`ensure-deps: ${browser} missing, installing chromium`);
+  packages.push('chromium');
+}
+if (!existsSync(DATASET_FILE)) {
+  console.log(`ensure-deps: ${DATASET_FILE} missing, installing dataset-fashion-mnist`);
+  packages.push('dataset-fashion-mnist');
+}
+if (packages.length > 0) {
+  const manual = `sudo apt-get update && sudo apt-get install -y ${packages.join(' ')}`;
+  if (!onPath('apt-get')) fail(`apt-get not found; install ${packages.join(' ')} yourself (Debian/Ubuntu: ${manual})`);
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  let prefix = [];
+  if (!isRoot) {
+    if (!onPath('sudo')) fail(`not root and sudo not found; as root run: apt-get update && apt-get install -y ${packages.join(' ')}`);
+    prefix = ['sudo', '--preserve-env=DEBIAN_FRONTEND'];
+  }
+  const apt = (args) => (prefix.length ? run(prefix[0], [...prefix.slice(1), 'apt-get', ...args], { DEBIAN_FRONTEND: 'noninteractive' })
+    : run('apt-get', args, { DEBIAN_FRONTEND: 'noninteractive' }));
+  apt(['update']);
+  apt(['install', '-y', ...packages]);
+  if (!existsSync(browser)) fail(`installed chromium but ${browser} is still missing`);
+  if (!existsSync(DATASET_FILE)) fail(`installed dataset-fashion-mnist but ${DATASET_FILE} is still missing`);
+}
+
+// ---- node_modules ----
+const lockPath = join(root, 'package-lock.json');
+if (!existsSync(lockPath)) fail('package-lock.json is missing');
+const lockText = readFileSync(lockPath, 'utf8');
+const lockHash = createHash('sha256').update(lockText).digest('hex');
+const stamp = existsSync(STAMP) ? readFileSync(STAMP, 'utf8').trim() : null;
+
+// node_modules installed by a plain `npm ci`/`npm install` (no stamp yet) is adopted when npm's own
+// record of it (node_modules/.package-lock.json) has every package of the lockfile at the same version.
+function hiddenLockMatches() {
+  const hidden = join(root, 'node_modules', '.package-lock.json');
+  if (!existsSync(hidden)) return false;
+  try {
+    const want = JSON.parse(lockText).packages ?? {};
+    const have = JSON.parse(readFileSync(hidden, 'utf8')).packages ?? {};
+    for (const [key, meta] of Object.entries(want)) {
+      if (key === '' || meta.optional || meta.peer) continue;
+      const got = have[key];
+      if (!got || got.version !== meta.version || !existsSync(join(root, key))) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+if (!existsSync(join(root, 'node_modules'))) {
+  console.log('ensure-deps: node_modules missing, running npm ci');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+  writeFileSync(STAMP, lockHash + '\n');
+} else if (stamp !== lockHash) {
+  if (stamp === null && hiddenLockMatches()) {
+    writeFileSync(STAMP, lockHash + '\n');
+  } else {
+    console.log('ensure-deps: node_modules out of date with package-lock.json, running npm ci');
+    run('npm', ['ci', '--no-audit', '--no-fund']);
+    writeFileSync(STAMP, lockHash + '\n');
+  }
+}
