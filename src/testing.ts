@@ -1,2 +1,3 @@
 // Internals exposed to GPU tests in the page (window.weftTesting). Not part of the public API.
 export {};
+export * as datasets from './api/datasets/index.js';
