@@ -86,16 +86,34 @@ function hiddenLockMatches() {
   }
 }
 
-if (!existsSync(join(root, 'node_modules'))) {
-  console.log('ensure-deps: node_modules missing, running npm ci');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+// `npm ci`, or, when npm ci refuses the lockfile as out of sync with package.json (it does when the
+// registry cannot serve an optional, other-platform dependency, e.g. vite's Windows-only
+// napi-windows-process-start-time, so the lockfile lacks it), `npm install --no-save` from the same lockfile.
+function installModules(why) {
+  console.log(`ensure-deps: ${why}, running npm ci`);
+  const ci = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: ['inherit', 'inherit', 'pipe'], encoding: 'utf8' });
+  if (ci.error) fail(`could not run npm: ${ci.error.message}`);
+  if (ci.status !== 0) {
+    const lines = (ci.stderr ?? '').split('\n');
+    if (!lines.some((l) => /EUSAGE|in sync/.test(l))) {
+      process.stderr.write(ci.stderr ?? '');
+      fail(`\`npm ci\` failed (exit ${ci.status ?? ci.signal})`);
+    }
+    const missing = lines.filter((l) => /Missing: |Invalid: /.test(l)).map((l) => l.replace(/^npm error\s*/, '').trim());
+    console.log(`ensure-deps: npm ci refused package-lock.json${missing.length ? ` (${missing.join('; ')})` : ''}; running npm install --no-save`);
+    run('npm', ['install', '--no-save', '--no-audit', '--no-fund']);
+  } else if (ci.stderr) {
+    process.stderr.write(ci.stderr);
+  }
   writeFileSync(STAMP, lockHash + '\n');
+}
+
+if (!existsSync(join(root, 'node_modules'))) {
+  installModules('node_modules missing');
 } else if (stamp !== lockHash) {
   if (stamp === null && hiddenLockMatches()) {
     writeFileSync(STAMP, lockHash + '\n');
   } else {
-    console.log('ensure-deps: node_modules out of date with package-lock.json, running npm ci');
-    run('npm', ['ci', '--no-audit', '--no-fund']);
-    writeFileSync(STAMP, lockHash + '\n');
+    installModules('node_modules out of date with package-lock.json');
   }
 }
