@@ -1,0 +1,129 @@
+// The layer base class: naming, application to symbolic tensors, weights, and lowering to IR.
+
+import type { GraphBuilder } from '../../ir/builder.js';
+import type { ValueId } from '../../ir/graph.js';
+import { fail } from '../errors.js';
+import { SymbolicTensor, type LayerNode } from '../symbolic.js';
+
+export type Shape = (number | null)[];
+
+export interface LayerWeight {
+  /** Full name, as TensorFlow.js: `dense/kernel`. */
+  name: string;
+  shape: number[];
+  trainable: boolean;
+  /** Host copy: the initial values, or the last values read back from or written to the GPU. */
+  values: Float32Array;
+}
+
+export interface LowerContext {
+  builder: GraphBuilder;
+  training: boolean;
+  /** The IR param node standing for a weight of this layer. */
+  param(weight: LayerWeight): ValueId;
+}
+
+export interface LayerArgs {
+  name?: string;
+  trainable?: boolean;
+  /** Seed for everything random in this layer (initialisers, dropout). */
+  seed?: number;
+  inputShape?: number[];
+  batchInputShape?: (number | null)[];
+}
+
+const nameCounts = new Map<string, number>();
+
+/** Keras-style unique names: dense, dense_1, dense_2, ... */
+export function uniqueLayerName(prefix: string): string {
+  const count = nameCounts.get(prefix) ?? 0;
+  nameCounts.set(prefix, count + 1);
+  return count === 0 ? prefix : `${prefix}_${count}`;
+}
+
+export function snakeCase(className: string): string {
+  return className.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+export abstract class Layer {
+  readonly name: string;
+  trainable: boolean;
+  readonly weights: LayerWeight[] = [];
+  readonly nodes: LayerNode[] = [];
+  protected built = false;
+  protected readonly seed: number | undefined;
+
+  constructor(
+    readonly className: string,
+    args: LayerArgs = {},
+  ) {
+    this.name = args.name ?? uniqueLayerName(snakeCase(className));
+    this.trainable = args.trainable ?? true;
+    this.seed = args.seed;
+  }
+
+  /** Checks input shapes and returns the output shape (batch dim first, null). */
+  abstract computeOutputShape(inputShapes: Shape[]): Shape;
+  /** Creates weights for the given input shapes (called once, at the first apply). */
+  protected build(_inputShapes: Shape[]): void {}
+  /** Emits IR for one application. */
+  abstract lower(context: LowerContext, inputs: ValueId[], inputShapes: Shape[]): ValueId;
+  /** The layer's config as in a TensorFlow.js model.json. */
+  abstract getConfig(): Record<string, unknown>;
+  /** How many inputs the layer takes: a number, or 'many' (two or more). */
+  protected get arity(): number | 'many' {
+    return 1;
+  }
+
+  /** Calls the layer on symbolic tensors, recording the connection. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    for (const t of list)
+      if (!(t instanceof SymbolicTensor))
+        fail(`layer '${this.name}': apply() takes symbolic tensors (from weft.input() or another layer's apply), got ${describe(t)}`);
+    const arity = this.arity;
+    if (arity === 'many' ? list.length < 2 : list.length !== arity)
+      fail(`layer '${this.name}' (${this.className}) takes ${arity === 'many' ? 'a list of two or more tensors' : `${arity} input`}, got ${list.length}`);
+    const shapes = list.map((t) => t.shape);
+    const outputShape = this.computeOutputShape(shapes);
+    if (!this.built) {
+      this.build(shapes);
+      this.built = true;
+    }
+    const nodeIndex = this.nodes.length;
+    const output = new SymbolicTensor(outputShape, this, nodeIndex, nodeIndex === 0 ? this.name : `${this.name}_${nodeIndex}`);
+    this.nodes.push({ layer: this, inputs: list, output });
+    return output;
+  }
+
+  get trainableWeights(): LayerWeight[] {
+    return this.trainable ? this.weights.filter((w) => w.trainable) : [];
+  }
+
+  countParams(): number {
+    return this.weights.reduce((n, w) => n + w.values.length, 0);
+  }
+
+  /** Output shape of the first application. */
+  get outputShape(): Shape {
+    const node = this.nodes[0];
+    if (!node) fail(`layer '${this.name}' has not been applied to anything yet`);
+    return node.output.shape;
+  }
+
+  protected addWeight(suffix: string, shape: number[], values: Float32Array, trainable = true): LayerWeight {
+    const weight = { name: `${this.name}/${suffix}`, shape, trainable, values };
+    this.weights.push(weight);
+    return weight;
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'an object';
+  return typeof value;
+}
+
+export function shapeToString(shape: Shape): string {
+  return `[${shape.map((d) => (d === null ? 'null' : d)).join(', ')}]`;
+}

@@ -1,0 +1,178 @@
+// Reverse-mode autodiff over the IR: one vector-Jacobian rule per primitive. The backward graph is
+// appended to the forward graph as ordinary IR, so the same passes fuse it.
+//
+// The differentiated quantity is the total loss Σ_i weight_i × mean_rows(loss_i); its seed for the
+// per-row loss of output i is the constant weight_i / batch.
+
+import { GraphBuilder, copyNode } from './builder.js';
+import type { IrGraph, IrNode, ValueId } from './graph.js';
+
+export class NotDifferentiableError extends Error {
+  override name = 'NotDifferentiableError';
+}
+
+export function autodiff(graph: IrGraph): IrGraph {
+  const builder = new GraphBuilder(graph.batchSize);
+  for (const node of graph.nodes) copyNode(node, builder);
+  const forwardCount = graph.nodes.length;
+
+  // Cotangent contributions per value, summed lazily when the value is visited.
+  const contributions = new Map<ValueId, ValueId[]>();
+  const contribute = (id: ValueId, grad: ValueId): void => {
+    const list = contributions.get(id);
+    if (list) list.push(grad);
+    else contributions.set(id, [grad]);
+  };
+  const total = (id: ValueId): ValueId | undefined => {
+    const list = contributions.get(id);
+    if (!list || list.length === 0) return undefined;
+    let sum = list[0]!;
+    for (let i = 1; i < list.length; i++) sum = builder.add({ op: 'add', a: sum, b: list[i]! });
+    contributions.set(id, [sum]);
+    return sum;
+  };
+
+  for (const loss of graph.losses) {
+    const seed = builder.leaf({ op: 'constant', value: loss.weight / graph.batchSize }, [graph.batchSize, 1], `d loss ${loss.output}`);
+    contribute(loss.value, seed);
+  }
+
+  // Which values lead to a trainable param: gradients are only built along those paths.
+  const needsGrad = graph.nodes.map(() => false);
+  for (const node of graph.nodes) {
+    if (node.op === 'param') needsGrad[node.id] = graph.params[node.index]!.trainable;
+    else if (node.op !== 'input' && node.op !== 'target' && node.op !== 'constant')
+      needsGrad[node.id] = operandsNeedingGrad(node).some((o) => needsGrad[o]);
+  }
+
+  for (let id = forwardCount - 1; id >= 0; id--) {
+    const node = graph.nodes[id]!;
+    if (!needsGrad[id]) continue;
+    const dy = total(id);
+    if (dy === undefined) continue;
+    vjp(node, dy, builder, (operand, grad) => {
+      if (needsGrad[operand]) contribute(operand, grad);
+    }, needsGrad);
+  }
+
+  const paramGrads = graph.params.map((_, index) => {
+    const node = graph.nodes.find((n) => n.op === 'param' && n.index === index);
+    return node ? total(node.id) ?? null : null;
+  });
+  return { ...graph, nodes: builder.nodes, paramGrads };
+}
+
+/** Operands through which a gradient can flow (targets and masks never receive one). */
+function operandsNeedingGrad(node: IrNode): ValueId[] {
+  switch (node.op) {
+    case 'matmul':
+      return [node.a, node.b, ...(node.bias !== undefined ? [node.bias] : [])];
+    case 'biasAdd':
+      return [node.x, node.bias];
+    case 'activation':
+    case 'slice':
+    case 'scale':
+    case 'columnSum':
+      return [node.x];
+    case 'concat':
+      return node.xs;
+    case 'add':
+    case 'mul':
+      return [node.a, node.b];
+    case 'crossEntropy':
+      return [node.probs];
+    case 'softmaxCrossEntropy':
+      return [node.logits];
+    case 'pointwiseLoss':
+      return [node.pred];
+    default:
+      return [];
+  }
+}
+
+function vjp(
+  node: IrNode,
+  dy: ValueId,
+  b: GraphBuilder,
+  give: (operand: ValueId, grad: ValueId) => void,
+  needsGrad: boolean[],
+): void {
+  switch (node.op) {
+    case 'input':
+    case 'target':
+    case 'param':
+    case 'constant':
+    case 'metric':
+      return;
+    case 'matmul': {
+      if (node.aOnesRow || node.gradMask || node.activation || node.bias !== undefined)
+        throw new NotDifferentiableError('autodiff runs before epilogue fusion: a fused matmul cannot be differentiated');
+      const { a, b: bb, transA, transB } = node;
+      if (needsGrad[a])
+        give(a, transA ? b.add({ op: 'matmul', a: bb, b: dy, transA: transB, transB: true }) : b.add({ op: 'matmul', a: dy, b: bb, transA: false, transB: !transB }));
+      if (needsGrad[bb])
+        give(bb, transB ? b.add({ op: 'matmul', a: dy, b: a, transA: true, transB: transA }) : b.add({ op: 'matmul', a, b: dy, transA: !transA, transB: false }));
+      return;
+    }
+    case 'biasAdd':
+      give(node.x, dy);
+      if (needsGrad[node.bias]) give(node.bias, b.add({ op: 'columnSum', x: dy }));
+      return;
+    case 'activation':
+      give(node.x, node.activation === 'linear' ? dy : b.add({ op: 'activationGrad', y: node.id, dy, activation: node.activation }));
+      return;
+    case 'concat': {
+      let offset = 0;
+      for (const x of node.xs) {
+        const cols = b.shapeOf(x)[1];
+        if (needsGrad[x]) give(x, b.add({ op: 'slice', x: dy, axis: 1, start: offset, size: cols }));
+        offset += cols;
+      }
+      return;
+    }
+    case 'slice': {
+      // The gradient of a slice is dy placed back in a zero tensor of the source's shape.
+      const [rows, cols] = b.shapeOf(node.x);
+      const parts: ValueId[] = [];
+      const extent = node.axis === 0 ? rows : cols;
+      const zeros = (size: number): ValueId =>
+        b.leaf({ op: 'constant', value: 0 }, node.axis === 0 ? [size, cols] : [rows, size]);
+      if (node.axis === 0) throw new NotDifferentiableError('the gradient of a row slice is not supported');
+      if (node.start > 0) parts.push(zeros(node.start));
+      parts.push(dy);
+      if (node.start + node.size < extent) parts.push(zeros(extent - node.start - node.size));
+      give(node.x, parts.length === 1 ? dy : b.add({ op: 'concat', xs: parts }));
+      return;
+    }
+    case 'add':
+      give(node.a, dy);
+      give(node.b, dy);
+      return;
+    case 'mul':
+      give(node.a, b.add({ op: 'mul', a: dy, b: node.b }));
+      give(node.b, b.add({ op: 'mul', a: dy, b: node.a }));
+      return;
+    case 'scale':
+      give(node.x, b.add({ op: 'scale', x: dy, factor: node.factor }));
+      return;
+    case 'columnSum':
+      throw new NotDifferentiableError('the gradient of columnSum is not supported');
+    case 'crossEntropy':
+      give(node.probs, b.add({ op: 'crossEntropyGrad', probs: node.probs, target: node.target, sparse: node.sparse, dy }));
+      return;
+    case 'softmaxCrossEntropy':
+      give(node.logits, b.add({ op: 'softmaxCrossEntropyGrad', logits: node.logits, target: node.target, sparse: node.sparse, dy }));
+      return;
+    case 'pointwiseLoss':
+      give(node.pred, b.add({ op: 'pointwiseLossGrad', loss: node.loss, pred: node.pred, target: node.target, dy }));
+      return;
+    case 'activationGrad':
+    case 'crossEntropyGrad':
+    case 'softmaxCrossEntropyGrad':
+    case 'pointwiseLossGrad':
+    case 'lossHead':
+      throw new NotDifferentiableError(`second derivatives are not supported (${node.op})`);
+    default:
+      return node satisfies never;
+  }
+}

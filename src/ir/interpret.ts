@@ -1,0 +1,350 @@
+// The float64 CPU interpreter of the IR: the oracle every pass and every GPU kernel is tested against.
+
+import type { ActivationName, IrGraph, IrNode, MetricKind, ValueId } from './graph.js';
+
+export interface Tensor64 {
+  rows: number;
+  cols: number;
+  data: Float64Array;
+}
+
+export interface InterpretInputs {
+  /** One [batch, cols] array per model input. */
+  inputs: ArrayLike<number>[];
+  /** One per model output: class ids ([batch]) when sparse, else [batch, cols]. */
+  targets: ArrayLike<number>[];
+  /** One per param, row-major in the param's shape. */
+  params: ArrayLike<number>[];
+}
+
+export interface InterpretResult {
+  values: Tensor64[];
+  /** Batch sums per metric slot (accumulators and lossHead side effects). */
+  slots: Map<number, number>;
+}
+
+const EPSILON = 1e-7;
+
+export function tensor64(rows: number, cols: number, data?: ArrayLike<number>): Tensor64 {
+  const t = { rows, cols, data: new Float64Array(rows * cols) };
+  if (data) {
+    if (data.length !== rows * cols) throw new Error(`expected ${rows * cols} values, got ${data.length}`);
+    t.data.set(Array.from(data));
+  }
+  return t;
+}
+
+export function activate(name: Exclude<ActivationName, 'softmax'>, x: number): number {
+  switch (name) {
+    case 'linear':
+      return x;
+    case 'relu':
+      return x > 0 ? x : 0;
+    case 'sigmoid':
+      return 1 / (1 + Math.exp(-x));
+    case 'tanh':
+      return Math.tanh(x);
+    default:
+      return name satisfies never;
+  }
+}
+
+/** f'(x) written through y = f(x). */
+export function activationDerivativeFromOutput(name: Exclude<ActivationName, 'softmax'>, y: number): number {
+  switch (name) {
+    case 'linear':
+      return 1;
+    case 'relu':
+      return y > 0 ? 1 : 0;
+    case 'sigmoid':
+      return y * (1 - y);
+    case 'tanh':
+      return 1 - y * y;
+    default:
+      return name satisfies never;
+  }
+}
+
+function softmaxRow(z: Float64Array, offset: number, cols: number, out: Float64Array): number {
+  let max = -Infinity;
+  for (let j = 0; j < cols; j++) max = Math.max(max, z[offset + j]!);
+  let sum = 0;
+  for (let j = 0; j < cols; j++) sum += Math.exp(z[offset + j]! - max);
+  for (let j = 0; j < cols; j++) out[offset + j] = Math.exp(z[offset + j]! - max) / sum;
+  return max + Math.log(sum); // logsumexp
+}
+
+function argmax(data: Float64Array, offset: number, cols: number): number {
+  let best = 0;
+  for (let j = 1; j < cols; j++) if (data[offset + j]! > data[offset + best]!) best = j;
+  return best;
+}
+
+/** Row r of a target as a dense vector (one-hot when sparse). */
+function targetValue(target: Tensor64, sparse: boolean, r: number, j: number, cols: number): number {
+  if (!sparse) return target.data[r * cols + j]!;
+  return target.data[r] === j ? 1 : 0;
+}
+
+export function metricRow(metric: MetricKind, p: Float64Array, r: number, cols: number, target: Tensor64, sparse: boolean): number {
+  const o = r * cols;
+  switch (metric) {
+    case 'sparseCategoricalAccuracy':
+      return argmax(p, o, cols) === (sparse ? target.data[r] : argmax(target.data, o, cols)) ? 1 : 0;
+    case 'categoricalAccuracy':
+      return argmax(p, o, cols) === (sparse ? target.data[r] : argmax(target.data, o, cols)) ? 1 : 0;
+    case 'binaryAccuracy': {
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += (p[o + j]! > 0.5) === (targetValue(target, sparse, r, j, cols) > 0.5) ? 1 : 0;
+      return s / cols;
+    }
+    case 'meanSquaredError': {
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += (p[o + j]! - targetValue(target, sparse, r, j, cols)) ** 2;
+      return s / cols;
+    }
+    case 'meanAbsoluteError': {
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += Math.abs(p[o + j]! - targetValue(target, sparse, r, j, cols));
+      return s / cols;
+    }
+    default:
+      return metric satisfies never;
+  }
+}
+
+function matmul(node: Extract<IrNode, { op: 'matmul' }>, value: (id: ValueId) => Tensor64): Tensor64 {
+  const a = value(node.a);
+  const b = value(node.b);
+  const m = node.transA ? a.cols : a.rows;
+  const k = node.transA ? a.rows : a.cols;
+  const n = node.transB ? b.rows : b.cols;
+  const rows = m + (node.aOnesRow ? 1 : 0);
+  const out = tensor64(rows, n);
+  const bias = node.bias !== undefined ? value(node.bias) : undefined;
+  const mask = node.gradMask ? value(node.gradMask.y) : undefined;
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) {
+        const av = i === m ? 1 : node.transA ? a.data[p * a.cols + i]! : a.data[i * a.cols + p]!;
+        const bv = node.transB ? b.data[j * b.cols + p]! : b.data[p * b.cols + j]!;
+        s += av * bv;
+      }
+      if (bias) s += bias.data[j]!;
+      if (node.activation) s = activate(node.activation, s);
+      if (mask && node.gradMask) s *= activationDerivativeFromOutput(node.gradMask.activation, mask.data[i * n + j]!);
+      out.data[i * n + j] = s;
+    }
+  return out;
+}
+
+function map2(a: Tensor64, f: (v: number, i: number) => number): Tensor64 {
+  const out = tensor64(a.rows, a.cols);
+  for (let i = 0; i < a.data.length; i++) out.data[i] = f(a.data[i]!, i);
+  return out;
+}
+
+export function interpret(graph: IrGraph, env: InterpretInputs): InterpretResult {
+  const values: Tensor64[] = [];
+  const slots = new Map<number, number>();
+  const addToSlot = (slot: number, v: number): void => void slots.set(slot, (slots.get(slot) ?? 0) + v);
+  const value = (id: ValueId): Tensor64 => {
+    const t = values[id];
+    if (!t) throw new Error(`internal: %${id} not computed`);
+    return t;
+  };
+  for (const node of graph.nodes) values[node.id] = evaluateNode(node, value, env, addToSlot);
+  for (const acc of graph.accumulators) {
+    const t = value(acc.value);
+    let s = 0;
+    for (const v of t.data) s += v;
+    addToSlot(acc.slot, s);
+  }
+  return { values, slots };
+}
+
+function evaluateNode(node: IrNode, value: (id: ValueId) => Tensor64, env: InterpretInputs, addToSlot: (slot: number, v: number) => void): Tensor64 {
+  const [rows, cols] = node.shape;
+  switch (node.op) {
+    case 'input':
+      return tensor64(rows, cols, env.inputs[node.index]!);
+    case 'target':
+      return tensor64(rows, cols, env.targets[node.index]!);
+    case 'param':
+      return tensor64(rows, cols, env.params[node.index]!);
+    case 'constant':
+      return map2(tensor64(rows, cols), () => node.value);
+    case 'matmul':
+      return matmul(node, value);
+    case 'biasAdd': {
+      const b = value(node.bias);
+      return map2(value(node.x), (v, i) => v + b.data[i % cols]!);
+    }
+    case 'activation': {
+      const x = value(node.x);
+      if (node.activation !== 'softmax') {
+        const f = node.activation;
+        return map2(x, (v) => activate(f, v));
+      }
+      const out = tensor64(rows, cols);
+      for (let r = 0; r < rows; r++) softmaxRow(x.data, r * cols, cols, out.data);
+      return out;
+    }
+    case 'activationGrad': {
+      const y = value(node.y);
+      const dy = value(node.dy);
+      if (node.activation !== 'softmax') {
+        const f = node.activation;
+        return map2(dy, (g, i) => g * activationDerivativeFromOutput(f, y.data[i]!));
+      }
+      const out = tensor64(rows, cols);
+      for (let r = 0; r < rows; r++) {
+        let dot = 0;
+        for (let j = 0; j < cols; j++) dot += dy.data[r * cols + j]! * y.data[r * cols + j]!;
+        for (let j = 0; j < cols; j++) out.data[r * cols + j] = y.data[r * cols + j]! * (dy.data[r * cols + j]! - dot);
+      }
+      return out;
+    }
+    case 'concat': {
+      const out = tensor64(rows, cols);
+      let offset = 0;
+      for (const id of node.xs) {
+        const x = value(id);
+        for (let r = 0; r < rows; r++) for (let j = 0; j < x.cols; j++) out.data[r * cols + offset + j] = x.data[r * x.cols + j]!;
+        offset += x.cols;
+      }
+      return out;
+    }
+    case 'slice': {
+      const x = value(node.x);
+      const out = tensor64(rows, cols);
+      for (let r = 0; r < rows; r++)
+        for (let j = 0; j < cols; j++)
+          out.data[r * cols + j] = node.axis === 0 ? x.data[(node.start + r) * x.cols + j]! : x.data[r * x.cols + node.start + j]!;
+      return out;
+    }
+    case 'add': {
+      const b = value(node.b);
+      return map2(value(node.a), (v, i) => v + b.data[i]!);
+    }
+    case 'mul': {
+      const b = value(node.b);
+      return map2(value(node.a), (v, i) => v * b.data[i]!);
+    }
+    case 'scale':
+      return map2(value(node.x), (v) => v * node.factor);
+    case 'columnSum': {
+      const x = value(node.x);
+      const out = tensor64(1, cols);
+      for (let r = 0; r < x.rows; r++) for (let j = 0; j < cols; j++) out.data[j] = out.data[j]! + x.data[r * cols + j]!;
+      return out;
+    }
+    case 'crossEntropy': {
+      const p = value(node.probs);
+      const t = value(node.target);
+      const c = p.cols;
+      const out = tensor64(rows, 1);
+      for (let r = 0; r < rows; r++) {
+        let s = 0;
+        for (let j = 0; j < c; j++) {
+          const tj = targetValue(t, node.sparse, r, j, c);
+          if (tj !== 0) s -= tj * Math.log(Math.min(Math.max(p.data[r * c + j]!, EPSILON), 1 - EPSILON));
+        }
+        out.data[r] = s;
+      }
+      return out;
+    }
+    case 'crossEntropyGrad': {
+      const p = value(node.probs);
+      const t = value(node.target);
+      const dy = value(node.dy);
+      return map2(p, (pv, i) => {
+        const r = Math.floor(i / cols);
+        const tj = targetValue(t, node.sparse, r, i % cols, cols);
+        return pv > EPSILON && pv < 1 - EPSILON ? (-tj / pv) * dy.data[r]! : 0;
+      });
+    }
+    case 'softmaxCrossEntropy': {
+      const z = value(node.logits);
+      const t = value(node.target);
+      const c = z.cols;
+      const probs = new Float64Array(z.data.length);
+      const out = tensor64(rows, 1);
+      for (let r = 0; r < rows; r++) {
+        const lse = softmaxRow(z.data, r * c, c, probs);
+        let s = 0;
+        for (let j = 0; j < c; j++) s += targetValue(t, node.sparse, r, j, c) * (lse - z.data[r * c + j]!);
+        out.data[r] = s;
+      }
+      return out;
+    }
+    case 'softmaxCrossEntropyGrad': {
+      const z = value(node.logits);
+      const t = value(node.target);
+      const dy = value(node.dy);
+      const out = tensor64(rows, cols);
+      for (let r = 0; r < rows; r++) {
+        softmaxRow(z.data, r * cols, cols, out.data);
+        for (let j = 0; j < cols; j++) out.data[r * cols + j] = (out.data[r * cols + j]! - targetValue(t, node.sparse, r, j, cols)) * dy.data[r]!;
+      }
+      return out;
+    }
+    case 'pointwiseLoss': {
+      const p = value(node.pred);
+      const t = value(node.target);
+      const out = tensor64(rows, 1);
+      for (let r = 0; r < rows; r++) out.data[r] = metricRow(node.loss, p.data, r, p.cols, t, false);
+      return out;
+    }
+    case 'pointwiseLossGrad': {
+      const p = value(node.pred);
+      const t = value(node.target);
+      const dy = value(node.dy);
+      return map2(p, (pv, i) => {
+        const r = Math.floor(i / cols);
+        const d = pv - t.data[i]!;
+        return (node.loss === 'meanSquaredError' ? (2 * d) / cols : Math.sign(d) / cols) * dy.data[r]!;
+      });
+    }
+    case 'metric': {
+      const p = value(node.pred);
+      const t = value(node.target);
+      const out = tensor64(rows, 1);
+      for (let r = 0; r < rows; r++) out.data[r] = metricRow(node.metric, p.data, r, p.cols, t, node.sparse);
+      return out;
+    }
+    case 'lossHead': {
+      const x = value(node.input);
+      const t = value(node.target);
+      const c = x.cols;
+      const p = node.loss === 'softmaxCrossEntropy' ? new Float64Array(x.data.length) : x.data;
+      const grad = tensor64(rows, c);
+      let lossSum = 0;
+      for (let r = 0; r < rows; r++) {
+        if (node.loss === 'softmaxCrossEntropy') {
+          const lse = softmaxRow(x.data, r * c, c, p);
+          for (let j = 0; j < c; j++) {
+            const tj = targetValue(t, node.sparse, r, j, c);
+            lossSum += tj * (lse - x.data[r * c + j]!);
+            grad.data[r * c + j] = (p[r * c + j]! - tj) * node.gradScale;
+          }
+        } else {
+          lossSum += metricRow(node.loss, x.data, r, c, t, node.sparse);
+          for (let j = 0; j < c; j++) {
+            const d = x.data[r * c + j]! - targetValue(t, node.sparse, r, j, c);
+            grad.data[r * c + j] = (node.loss === 'meanSquaredError' ? (2 * d) / c : Math.sign(d) / c) * node.gradScale;
+          }
+        }
+        for (const m of node.metrics) addToSlot(m.slot, metricRow(m.metric, p, r, c, t, node.sparse));
+      }
+      addToSlot(node.lossSlot, lossSum);
+      if (node.withGrad) return grad;
+      const prediction = tensor64(rows, c);
+      prediction.data.set(p);
+      return prediction;
+    }
+    default:
+      return node satisfies never;
+  }
+}

@@ -1,0 +1,287 @@
+// Kernel descriptions: the contract between the compiler (src/ir) and code generation (src/wgsl).
+// A compiled step is a list of KernelDesc over a set of named buffers; every operand is a View
+// into one of them. Offsets, strides and sizes are compile-time constants (a plan is compiled per
+// batch size), so the generated WGSL bakes them in; only per-step values come from the Step uniform.
+
+export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
+/** Activations that act element by element (softmax works on whole rows). */
+export type ElementwiseActivation = Exclude<ActivationName, 'softmax'>;
+
+/** How a buffer's elements are stored. `u8` is packed four to a u32 word, little-endian. */
+export type ElementType = 'f32' | 'u32' | 'i32' | 'u8';
+
+export interface BufferDecl {
+  name: string;
+  elementType: ElementType;
+  /** Size in elements (for u8: bytes). */
+  size: number;
+  /** What the buffer holds, for dumps and error messages. */
+  role: 'arena' | 'params' | 'grads' | 'optimizerSlots' | 'metrics' | 'indices' | 'dataset' | 'labels' | 'output';
+}
+
+/**
+ * A 2-D window into a buffer: element (r, c) lives at
+ *   offset + (rowBaseFromStep ? step.rowBase : 0) * rowStride + r * rowStride + c.
+ */
+export interface View {
+  buffer: string;
+  offset: number;
+  rowStride: number;
+  rows: number;
+  cols: number;
+  /** Shift the view by the step's first sample (writing predictions for sample rowBase..). */
+  rowBaseFromStep?: boolean;
+}
+
+/** Per-step values, one 256-byte record per step in a uniform buffer bound with a dynamic offset. */
+export const STEP_UNIFORM_FIELDS = ['rowBase', 't', 'learningRate', 'beta1Power', 'beta2Power', 'seed'] as const;
+export const STEP_RECORD_BYTES = 256;
+
+export interface GatherSource {
+  /** Dataset buffer holding `datasetRows × cols` samples, row-major. */
+  dataset: string;
+  elementType: 'f32' | 'u8';
+  /** Multiplies every gathered value (1/255 for u8 pixels, 1 for f32). */
+  scale: number;
+  /** Destination; `out.cols` is the dataset's feature count, `out.rows` the batch size. */
+  out: View;
+}
+
+/** out[r, :] = scale * dataset[indices[step.rowBase + r], :] for every source, in one dispatch. */
+export interface GatherKernel {
+  kind: 'gather';
+  name: string;
+  indices: string;
+  rows: number;
+  sources: GatherSource[];
+}
+
+/**
+ * out = epilogue(op(A) · op(B)), op(A) is M×K and op(B) is K×N.
+ * - transA: op(A)[m,k] = A[k,m] (A is K×M) else A[m,k] (A is M×K); likewise transB (B is N×K when set).
+ * - aOnesRow: op(A) has one more row of ones at the bottom (M = A's M + 1), so the last output
+ *   row is the column sum of op(B): this is how a bias gradient rides with its weight gradient.
+ * Epilogue, in this order: + bias[0, n]; activation; × activation'(y[m, n]) written in terms of the
+ * activation's output y (relu: y>0, sigmoid: y(1-y), tanh: 1-y²); then store or add into out.
+ */
+export interface MatmulKernel {
+  kind: 'matmul';
+  name: string;
+  m: number;
+  n: number;
+  k: number;
+  a: View;
+  b: View;
+  transA: boolean;
+  transB: boolean;
+  aOnesRow?: boolean;
+  bias?: View;
+  activation?: ElementwiseActivation;
+  gradMask?: { activation: ElementwiseActivation; y: View };
+  accumulate?: boolean;
+  out: View;
+}
+
+export type ElementwiseExpr =
+  | { op: 'read'; view: View; broadcastRows?: boolean }
+  | { op: 'const'; value: number }
+  | { op: 'add' | 'sub' | 'mul'; a: ElementwiseExpr; b: ElementwiseExpr }
+  | { op: 'activation'; activation: ElementwiseActivation; x: ElementwiseExpr }
+  /** dy × activation'(y), with y the activation's output. */
+  | { op: 'activationGrad'; activation: ElementwiseActivation; y: ElementwiseExpr; dy: ElementwiseExpr };
+
+/** out[r, c] (+)= expr(r, c) for r < rows, c < cols. */
+export interface ElementwiseKernel {
+  kind: 'elementwise';
+  name: string;
+  rows: number;
+  cols: number;
+  expr: ElementwiseExpr;
+  accumulate?: boolean;
+  out: View;
+}
+
+/** Row-wise softmax (grad: false) or its vector-Jacobian product dx = y ⊙ (dy − Σ dy⊙y) (grad: true). */
+export interface SoftmaxRowsKernel {
+  kind: 'softmaxRows';
+  name: string;
+  x: View;
+  dy?: View;
+  out: View;
+  accumulate?: boolean;
+}
+
+/** out[0, c] (+)= Σ_r x[r, c]. */
+export interface ColumnSumKernel {
+  kind: 'columnSum';
+  name: string;
+  x: View;
+  out: View;
+  accumulate?: boolean;
+}
+
+export type LossKind = 'softmaxCrossEntropy' | 'meanSquaredError' | 'meanAbsoluteError';
+export type MetricKind =
+  | 'sparseCategoricalAccuracy'
+  | 'categoricalAccuracy'
+  | 'binaryAccuracy'
+  | 'meanSquaredError'
+  | 'meanAbsoluteError';
+
+/**
+ * One output head in one single-workgroup dispatch: per-row loss, its gradient, and metrics.
+ * - input: logits for softmaxCrossEntropy (prediction p = softmax(input)), else the prediction p.
+ * - target: sparse class ids read as labels[indices[step.rowBase + r]], or a dense view.
+ * - per-row loss L_r: softmaxCrossEntropy: logsumexp(z) − Σ_j t_j z_j (t one-hot when sparse);
+ *   meanSquaredError: mean_j (p−t)²; meanAbsoluteError: mean_j |p−t|.
+ * - metrics[lossSlot] += Σ_r L_r; metrics[m.slot] += Σ_r metricValue_r for each metric, where the
+ *   metric value is computed on p: accuracy = 1/0 (argmax, first index on ties; binary: mean_j of
+ *   (p>0.5)==(t>0.5)), mse/mae as above.
+ * - gradOut (training only): dL_r/dinput × gradScale (gradScale = lossWeight / batch).
+ *   softmaxCrossEntropy: (softmax(z) − t) × gradScale; mse: 2(p−t)/cols × gradScale;
+ *   mae: sign(p−t)/cols × gradScale.
+ * - predictionOut (optional): p written per row (predict and evaluate).
+ */
+export interface LossHeadKernel {
+  kind: 'lossHead';
+  name: string;
+  loss: LossKind;
+  rows: number;
+  cols: number;
+  input: View;
+  target: { sparse: true; labels: string; indices: string } | { sparse: false; view: View };
+  gradOut?: View;
+  gradScale: number;
+  metricsBuffer: string;
+  lossSlot: number;
+  metrics: { kind: MetricKind; slot: number }[];
+  predictionOut?: View;
+}
+
+export type OptimizerAlgorithm =
+  | { kind: 'sgd' }
+  | { kind: 'momentum'; momentum: number; nesterov: boolean }
+  | { kind: 'adam'; beta1: number; beta2: number; epsilon: number }
+  | { kind: 'rmsprop'; decay: number; momentum: number; epsilon: number; centered: boolean }
+  | { kind: 'adagrad'; epsilon: number };
+
+/** Number of optimizer slot arrays (each `count` long) an algorithm keeps. */
+export function optimizerSlotCount(algorithm: OptimizerAlgorithm): number {
+  switch (algorithm.kind) {
+    case 'sgd':
+      return 0;
+    case 'momentum':
+      return 1;
+    case 'adam':
+      return 2;
+    case 'rmsprop':
+      return algorithm.centered ? 3 : 2;
+    case 'adagrad':
+      return 1;
+    default:
+      return algorithm satisfies never;
+  }
+}
+
+/**
+ * Updates every parameter in one dispatch (TensorFlow.js semantics), g = grads[i], p = params[i],
+ * slot s of element i at slots[s * count + i], lr = step.learningRate:
+ * - sgd: p −= lr g
+ * - momentum: a = momentum a + g; p −= lr (nesterov ? g + momentum a : a)
+ * - adam: m = β1 m + (1−β1) g; v = β2 v + (1−β2) g²;
+ *   p −= lr (m / (1 − step.beta1Power)) / (sqrt(v / (1 − step.beta2Power)) + ε)
+ * - rmsprop (not centered): ms = decay ms + (1−decay) g²; mom = momentum mom + lr g / sqrt(ms + ε); p −= mom
+ *   centered: mg = decay mg + (1−decay) g; mom = momentum mom + lr g / sqrt(ms − mg² + ε); p −= mom
+ *   (slots: ms, mom, mg)
+ * - adagrad: acc += g²; p −= lr g / sqrt(acc + ε)  (slot initialised by the runtime)
+ */
+export interface OptimizerKernel {
+  kind: 'optimizer';
+  name: string;
+  algorithm: OptimizerAlgorithm;
+  count: number;
+  params: string;
+  grads: string;
+  slots?: string;
+}
+
+export type KernelDesc =
+  | GatherKernel
+  | MatmulKernel
+  | ElementwiseKernel
+  | SoftmaxRowsKernel
+  | ColumnSumKernel
+  | LossHeadKernel
+  | OptimizerKernel;
+
+/** What a kernel reads from the Step uniform, so the runtime knows whether to bind it. */
+export function kernelUsesStep(kernel: KernelDesc): boolean {
+  switch (kernel.kind) {
+    case 'gather':
+    case 'optimizer':
+      return true;
+    case 'lossHead':
+      return kernel.target.sparse || !!kernel.predictionOut?.rowBaseFromStep || viewsOf(kernel).some((v) => v.rowBaseFromStep);
+    case 'matmul':
+    case 'elementwise':
+    case 'softmaxRows':
+    case 'columnSum':
+      return viewsOf(kernel).some((v) => v.rowBaseFromStep);
+    default:
+      return kernel satisfies never;
+  }
+}
+
+/** Every view a kernel touches (reads and writes). */
+export function viewsOf(kernel: KernelDesc): View[] {
+  switch (kernel.kind) {
+    case 'gather':
+      return kernel.sources.map((s) => s.out);
+    case 'matmul':
+      return [kernel.a, kernel.b, kernel.out, ...(kernel.bias ? [kernel.bias] : []), ...(kernel.gradMask ? [kernel.gradMask.y] : [])];
+    case 'elementwise': {
+      const views: View[] = [kernel.out];
+      const visit = (e: ElementwiseExpr): void => {
+        switch (e.op) {
+          case 'read':
+            views.push(e.view);
+            return;
+          case 'const':
+            return;
+          case 'add':
+          case 'sub':
+          case 'mul':
+            visit(e.a);
+            visit(e.b);
+            return;
+          case 'activation':
+            visit(e.x);
+            return;
+          case 'activationGrad':
+            visit(e.y);
+            visit(e.dy);
+            return;
+          default:
+            return e satisfies never;
+        }
+      };
+      visit(kernel.expr);
+      return views;
+    }
+    case 'softmaxRows':
+      return [kernel.x, kernel.out, ...(kernel.dy ? [kernel.dy] : [])];
+    case 'columnSum':
+      return [kernel.x, kernel.out];
+    case 'lossHead':
+      return [
+        kernel.input,
+        ...(kernel.target.sparse ? [] : [kernel.target.view]),
+        ...(kernel.gradOut ? [kernel.gradOut] : []),
+        ...(kernel.predictionOut ? [kernel.predictionOut] : []),
+      ];
+    case 'optimizer':
+      return [];
+    default:
+      return kernel satisfies never;
+  }
+}
