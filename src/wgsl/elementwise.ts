@@ -1,0 +1,86 @@
+// elementwise: out[r, c] (+)= expr(r, c), one invocation per element.
+import type { BufferDecl, ElementwiseExpr, ElementwiseKernel } from '../ir/kernel.js';
+import {
+  ACTIVATION_FUNCTIONS,
+  BufferSet,
+  KernelCodegenError,
+  activationExpr,
+  activationGradExpr,
+  assemble,
+  f32,
+  loadF32,
+  perItemPrologue,
+  storeF32,
+  viewIndex,
+  u32,
+  type GeneratedKernel,
+} from './views.js';
+
+const WORKGROUP_SIZE = 64;
+
+export function generateElementwise(desc: ElementwiseKernel, decls: Record<string, BufferDecl>): GeneratedKernel {
+  const buffers = new BufferSet(desc.name, decls);
+  const out = buffers.view({ ...desc.out, rows: desc.rows, cols: desc.cols }, true, 'out');
+  const lines: string[] = [];
+  let temps = 0;
+  let usesActivations = false;
+  const emit = (e: ElementwiseExpr): string => {
+    switch (e.op) {
+      case 'read': {
+        if (!e.broadcastRows && (e.view.rows < desc.rows || e.view.cols < desc.cols)) {
+          throw new KernelCodegenError(desc.name, `read of "${e.view.buffer}" (${e.view.rows}×${e.view.cols}) is smaller than ${desc.rows}×${desc.cols}`);
+        }
+        const v = buffers.view(e.view, false, 'read');
+        const name = `v${temps++}`;
+        lines.push(`  let ${name} = ${loadF32(v, viewIndex(e.view, e.broadcastRows ? '0u' : 'r', 'c'))};`);
+        return name;
+      }
+      case 'const':
+        return f32(e.value);
+      case 'add':
+      case 'sub':
+      case 'mul': {
+        const a = emit(e.a);
+        const b = emit(e.b);
+        const name = `v${temps++}`;
+        const op = e.op === 'add' ? '+' : e.op === 'sub' ? '-' : '*';
+        lines.push(`  let ${name} = ${a} ${op} ${b};`);
+        return name;
+      }
+      case 'activation': {
+        const x = emit(e.x);
+        usesActivations ||= e.activation === 'sigmoid' || e.activation === 'tanh';
+        const name = `v${temps++}`;
+        lines.push(`  let ${name} = ${activationExpr(e.activation, x)};`);
+        return name;
+      }
+      case 'activationGrad': {
+        const y = emit(e.y);
+        const dy = emit(e.dy);
+        const name = `v${temps++}`;
+        lines.push(`  let ${name} = ${activationGradExpr(e.activation, y, dy)};`);
+        return name;
+      }
+      default:
+        return e satisfies never;
+    }
+  };
+  const result = emit(desc.expr);
+  const { dispatch, code } = perItemPrologue(desc.rows * desc.cols, WORKGROUP_SIZE);
+  const body = [
+    code,
+    `  let r = gidx / ${u32(Math.max(1, desc.cols))};`,
+    `  let c = gidx % ${u32(Math.max(1, desc.cols))};`,
+    ...lines,
+    `  ${storeF32(out, viewIndex(desc.out, 'r', 'c'), result, !!desc.accumulate)}`,
+  ].join('\n');
+  return assemble({
+    desc,
+    summary: `elementwise ${desc.rows}×${desc.cols}${desc.accumulate ? ', accumulate' : ''}`,
+    buffers,
+    helpers: usesActivations ? ACTIVATION_FUNCTIONS : '',
+    workgroupSize: WORKGROUP_SIZE,
+    body,
+    workgroups: dispatch.workgroups,
+  });
+}

@@ -1,0 +1,44 @@
+// WGSL code generation: one KernelDesc → one WGSL module + its bindings and workgroup counts.
+// Pure strings, no WebGPU. Conventions (every kernel):
+// - group 0: each distinct buffer the kernel touches, bound once, in order of first use;
+//   `read_write` when the kernel writes any view of it (GeneratedKernel.bindings).
+// - group 1 binding 0: `var<uniform> step: Step` (STEP_UNIFORM_FIELDS order), present only when
+//   kernelUsesStep(desc); the runtime binds it with a dynamic offset of stepRecord × 256.
+// - offsets, strides and sizes are WGSL constants; u8 buffers are array<u32>, unpacked on load.
+// - dispatches stay within 65535 workgroups per dimension (spilling into y).
+import type { BufferDecl, KernelDesc } from '../ir/kernel.js';
+import { generateColumnSum } from './columnSum.js';
+import { generateElementwise } from './elementwise.js';
+import { generateGather } from './gather.js';
+import { generateLossHead } from './lossHead.js';
+import { generateMatmul } from './matmul.js';
+import { generateOptimizer } from './optimizer.js';
+import { generateSoftmaxRows } from './softmaxRows.js';
+import type { GenerateOptions, GeneratedKernel } from './views.js';
+
+export type { Access, Binding, GenerateOptions, GeneratedKernel } from './views.js';
+export { KernelCodegenError, MAX_WORKGROUPS_PER_DIMENSION, STEP_STRUCT_BYTES } from './views.js';
+export type { MatmulVariant } from './matmul.js';
+export { generateColumnSum, generateElementwise, generateGather, generateLossHead, generateMatmul, generateOptimizer, generateSoftmaxRows };
+
+/** Generates the WGSL module of one kernel. */
+export function generateKernel(desc: KernelDesc, buffers: Record<string, BufferDecl>, options: GenerateOptions = {}): GeneratedKernel {
+  switch (desc.kind) {
+    case 'gather':
+      return generateGather(desc, buffers);
+    case 'matmul':
+      return generateMatmul(desc, buffers, options.variant ?? 'registerTiled');
+    case 'elementwise':
+      return generateElementwise(desc, buffers);
+    case 'softmaxRows':
+      return generateSoftmaxRows(desc, buffers);
+    case 'columnSum':
+      return generateColumnSum(desc, buffers);
+    case 'lossHead':
+      return generateLossHead(desc, buffers);
+    case 'optimizer':
+      return generateOptimizer(desc, buffers);
+    default:
+      return desc satisfies never;
+  }
+}

@@ -1,0 +1,138 @@
+// lossHead: one output head in ONE workgroup: per-row loss (numerically stable log-sum-exp for
+// softmax cross-entropy), its gradient, predictions and metrics. Invocations stride over rows,
+// keep partial sums in registers, write them to workgroup memory, and after a single barrier
+// invocation 0 adds the totals into the metrics buffer (one workgroup, so no atomics).
+import type { BufferDecl, LossHeadKernel, MetricKind } from '../ir/kernel.js';
+import { BufferSet, KernelCodegenError, assemble, f32, loadF32, loadU32, storeF32, u32, viewIndex, type GeneratedKernel } from './views.js';
+
+const WORKGROUP_SIZE = 64;
+
+export function generateLossHead(desc: LossHeadKernel, decls: Record<string, BufferDecl>): GeneratedKernel {
+  const { rows, cols } = desc;
+  if (cols < 1) throw new KernelCodegenError(desc.name, 'lossHead needs at least one column');
+  const buffers = new BufferSet(desc.name, decls);
+  const shape = { rows, cols };
+  const input = buffers.view({ ...desc.input, ...shape }, false, 'input');
+  let labels, indices, target;
+  if (desc.target.sparse) {
+    indices = buffers.use(desc.target.indices, false);
+    labels = buffers.use(desc.target.labels, false);
+  } else {
+    target = buffers.view({ ...desc.target.view, ...shape }, false, 'target');
+  }
+  const grad = desc.gradOut ? buffers.view({ ...desc.gradOut, ...shape }, true, 'gradOut') : undefined;
+  const pred = desc.predictionOut ? buffers.view({ ...desc.predictionOut, ...shape }, true, 'predictionOut') : undefined;
+  const metrics = buffers.use(desc.metricsBuffer, true);
+  for (const slot of [desc.lossSlot, ...desc.metrics.map((m) => m.slot)]) {
+    if (!Number.isInteger(slot) || slot < 0 || slot >= metrics.decl.size) {
+      throw new KernelCodegenError(desc.name, `metric slot ${slot} is outside "${desc.metricsBuffer}" (size ${metrics.decl.size})`);
+    }
+  }
+  const softmax = desc.loss === 'softmaxCrossEntropy';
+  const kinds = new Set<MetricKind>(desc.metrics.map((m) => m.kind));
+  const needArgmaxP = kinds.has('sparseCategoricalAccuracy') || kinds.has('categoricalAccuracy');
+  // sparse target: argmax(t) is the label; dense: argmax(t) computed.
+  const needArgmaxT = !desc.target.sparse && needArgmaxP;
+  const invCols = f32(1 / cols);
+  const nAcc = 1 + desc.metrics.length;
+
+  const row: string[] = [];
+  row.push(`    let zr = ${viewIndex(desc.input, 'r', '0u')};`);
+  if (desc.target.sparse) row.push(`    let label = ${loadU32(labels!, loadU32(indices!, 'step.rowBase + r'))};`);
+  else row.push(`    let tr = ${viewIndex(desc.target.view, 'r', '0u')};`);
+  if (grad) row.push(`    let gr = ${viewIndex(desc.gradOut!, 'r', '0u')};`);
+  if (pred) row.push(`    let pr = ${viewIndex(desc.predictionOut!, 'r', '0u')};`);
+  if (softmax) {
+    row.push(`    var mx = ${loadF32(input, 'zr')};`);
+    row.push(`    for (var c = 1u; c < ${u32(cols)}; c = c + 1u) { mx = max(mx, ${loadF32(input, 'zr + c')}); }`);
+    row.push(`    var se = 0.0;`);
+    row.push(`    for (var c = 0u; c < ${u32(cols)}; c = c + 1u) { se = se + exp(${loadF32(input, 'zr + c')} - mx); }`);
+    row.push(`    let inv = 1.0 / se;`);
+    row.push(`    var tz = 0.0;`);
+  } else {
+    row.push(`    var lsum = 0.0;`);
+  }
+  if (needArgmaxP) row.push(`    var bestP = 0.0;`, `    var argP = 0u;`);
+  if (needArgmaxT) row.push(`    var bestT = 0.0;`, `    var argT = 0u;`);
+  if (kinds.has('binaryAccuracy')) row.push(`    var binHits = 0.0;`);
+  if (kinds.has('meanSquaredError')) row.push(`    var sqSum = 0.0;`);
+  if (kinds.has('meanAbsoluteError')) row.push(`    var absSum = 0.0;`);
+  row.push(`    for (var c = 0u; c < ${u32(cols)}; c = c + 1u) {`);
+  row.push(`      let z = ${loadF32(input, 'zr + c')};`);
+  row.push(softmax ? `      let p = exp(z - mx) * inv;` : `      let p = z;`);
+  row.push(desc.target.sparse ? `      let t = select(0.0, 1.0, c == label);` : `      let t = ${loadF32(target!, 'tr + c')};`);
+  row.push(`      let d = p - t;`);
+  switch (desc.loss) {
+    case 'softmaxCrossEntropy':
+      row.push(`      tz = tz + t * z;`);
+      if (grad) row.push(`      ${storeF32(grad, 'gr + c', `d * ${f32(desc.gradScale)}`, false)}`);
+      break;
+    case 'meanSquaredError':
+      row.push(`      lsum = lsum + d * d;`);
+      if (grad) row.push(`      ${storeF32(grad, 'gr + c', `d * ${f32((2 * desc.gradScale) / cols)}`, false)}`);
+      break;
+    case 'meanAbsoluteError':
+      row.push(`      lsum = lsum + abs(d);`);
+      if (grad) row.push(`      ${storeF32(grad, 'gr + c', `sign(d) * ${f32(desc.gradScale / cols)}`, false)}`);
+      break;
+    default:
+      return desc.loss satisfies never;
+  }
+  if (pred) row.push(`      ${storeF32(pred, 'pr + c', 'p', false)}`);
+  if (needArgmaxP) row.push(`      if (c == 0u || p > bestP) { bestP = p; argP = c; }`);
+  if (needArgmaxT) row.push(`      if (c == 0u || t > bestT) { bestT = t; argT = c; }`);
+  if (kinds.has('binaryAccuracy')) row.push(`      binHits = binHits + select(0.0, 1.0, (p > 0.5) == (t > 0.5));`);
+  if (kinds.has('meanSquaredError')) row.push(`      sqSum = sqSum + d * d;`);
+  if (kinds.has('meanAbsoluteError')) row.push(`      absSum = absSum + abs(d);`);
+  row.push(`    }`);
+  row.push(softmax ? `    acc0 = acc0 + (mx + log(se) - tz);` : `    acc0 = acc0 + lsum * ${invCols};`);
+  for (const [i, m] of desc.metrics.entries()) {
+    const a = `acc${i + 1}`;
+    const trueClass = desc.target.sparse ? 'label' : 'argT';
+    switch (m.kind) {
+      case 'sparseCategoricalAccuracy':
+      case 'categoricalAccuracy':
+        row.push(`    ${a} = ${a} + select(0.0, 1.0, argP == ${trueClass});`);
+        break;
+      case 'binaryAccuracy':
+        row.push(`    ${a} = ${a} + binHits * ${invCols};`);
+        break;
+      case 'meanSquaredError':
+        row.push(`    ${a} = ${a} + sqSum * ${invCols};`);
+        break;
+      case 'meanAbsoluteError':
+        row.push(`    ${a} = ${a} + absSum * ${invCols};`);
+        break;
+      default:
+        return m.kind satisfies never;
+    }
+  }
+
+  const accs = Array.from({ length: nAcc }, (_, i) => `acc${i}`);
+  const slots = [desc.lossSlot, ...desc.metrics.map((m) => m.slot)];
+  const body = [
+    ...accs.map((a) => `  var ${a} = 0.0;`),
+    `  for (var r = lidx; r < ${u32(rows)}; r = r + ${u32(WORKGROUP_SIZE)}) {`,
+    ...row,
+    `  }`,
+    ...accs.map((a, i) => `  partial[lidx * ${u32(nAcc)} + ${u32(i)}] = ${a};`),
+    `  workgroupBarrier();`,
+    `  if (lidx == 0u) {`,
+    ...accs.map((a) => `    var t_${a} = 0.0;`),
+    `    for (var i = 0u; i < ${u32(WORKGROUP_SIZE)}; i = i + 1u) {`,
+    ...accs.map((a, i) => `      t_${a} = t_${a} + partial[i * ${u32(nAcc)} + ${u32(i)}];`),
+    `    }`,
+    ...accs.map((a, i) => `    ${storeF32(metrics, u32(slots[i]!), `t_${a}`, true)}`),
+    `  }`,
+  ].join('\n');
+  const metricNames = desc.metrics.map((m) => `${m.kind}→[${m.slot}]`).join(', ');
+  return assemble({
+    desc,
+    summary: `lossHead ${desc.loss} ${rows}×${cols}, ${desc.target.sparse ? 'sparse' : 'dense'} targets, loss→[${desc.lossSlot}]${metricNames ? `, ${metricNames}` : ''}${grad ? ', gradient' : ''}${pred ? ', predictions' : ''}`,
+    buffers,
+    helpers: `var<workgroup> partial: array<f32, ${WORKGROUP_SIZE * nAcc}>;`,
+    workgroupSize: WORKGROUP_SIZE,
+    body,
+    workgroups: [1, 1, 1],
+  });
+}

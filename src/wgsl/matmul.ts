@@ -1,0 +1,324 @@
+// matmul: out (+)= epilogue(op(A) · op(B)) with op(A) M×K, op(B) K×N (see MatmulKernel in ir/kernel.ts).
+//
+// Two strategies share the epilogue:
+// - 'registerTiled' (default): each invocation computes a 4×4 block of the output in registers
+//   (four vec4 accumulators), walking K four at a time with 4-wide loads along whichever
+//   dimension is contiguous in memory for the transpose combination; no workgroup memory, no
+//   barriers. This is what pays on SwiftShader (CPU SIMD lanes). Small outputs get small
+//   workgroups so that several workgroups can run on different cores.
+// - 'workgroupTiled': 64×64 output tiles per 256-invocation workgroup, staged through workgroup
+//   memory 16 deep in K, each invocation computing a strided 4×4 sub-block. What a real GPU wants.
+import type { BufferDecl, MatmulKernel, View } from '../ir/kernel.js';
+import {
+  ACTIVATION_FUNCTIONS,
+  BufferSet,
+  KernelCodegenError,
+  activationExpr,
+  activationGradExpr,
+  assemble,
+  linearGroups,
+  linearWorkgroupIndex,
+  loadF32,
+  storeF32,
+  u32,
+  viewBase,
+  viewIndex,
+  type BufferVar,
+  type GeneratedKernel,
+} from './views.js';
+
+export type MatmulVariant = 'registerTiled' | 'workgroupTiled';
+
+const XYZW = ['x', 'y', 'z', 'w'] as const;
+
+interface Ctx {
+  desc: MatmulKernel;
+  M: number;
+  N: number;
+  K: number;
+  /** Rows of op(A) that come from A (M − 1 with aOnesRow). */
+  mReal: number;
+  A: BufferVar;
+  B: BufferVar;
+  buffers: BufferSet;
+}
+
+function prepare(desc: MatmulKernel, decls: Record<string, BufferDecl>): Ctx {
+  const { m: M, n: N, k: K } = desc;
+  for (const [what, x] of [['m', M], ['n', N], ['k', K]] as const) {
+    if (!Number.isInteger(x) || x < 0) throw new KernelCodegenError(desc.name, `${what} = ${x} is not a size`);
+  }
+  const mReal = desc.aOnesRow ? M - 1 : M;
+  if (mReal < 0) throw new KernelCodegenError(desc.name, 'aOnesRow needs m ≥ 1');
+  const buffers = new BufferSet(desc.name, decls);
+  const shaped = (v: View, rows: number, cols: number, what: string): View => {
+    if (v.rows < rows || v.cols < cols) {
+      throw new KernelCodegenError(desc.name, `${what} is ${v.rows}×${v.cols}, needs at least ${rows}×${cols}`);
+    }
+    return { ...v, rows, cols };
+  };
+  // Register reads before writes only for ordering; access is the union anyway.
+  const A = buffers.view(desc.transA ? shaped(desc.a, K, mReal, 'a') : shaped(desc.a, mReal, K, 'a'), false, 'a');
+  const B = buffers.view(desc.transB ? shaped(desc.b, N, K, 'b') : shaped(desc.b, K, N, 'b'), false, 'b');
+  if (desc.bias) buffers.view(shaped(desc.bias, 1, N, 'bias'), false, 'bias');
+  if (desc.gradMask) buffers.view(shaped(desc.gradMask.y, M, N, 'gradMask.y'), false, 'gradMask.y');
+  buffers.view(shaped(desc.out, M, N, 'out'), true, 'out');
+  return { desc, M, N, K, mReal, A, B, buffers };
+}
+
+/** `fn epilogue(m, n, v)`: bias, activation, activation-gradient mask, store or accumulate. */
+function epilogueFn(ctx: Ctx): string {
+  const { desc, buffers } = ctx;
+  const lines = ['fn epilogue(m: u32, n: u32, acc: f32) {', '  var v = acc;'];
+  if (desc.bias) lines.push(`  v = v + ${loadF32(buffers.get(desc.bias.buffer), viewIndex(desc.bias, '0u', 'n'))};`);
+  if (desc.activation && desc.activation !== 'linear') lines.push(`  v = ${activationExpr(desc.activation, 'v')};`);
+  if (desc.gradMask) {
+    lines.push(`  let y = ${loadF32(buffers.get(desc.gradMask.y.buffer), viewIndex(desc.gradMask.y, 'm', 'n'))};`);
+    lines.push(`  v = ${activationGradExpr(desc.gradMask.activation, 'y', 'v')};`);
+  }
+  lines.push(`  ${storeF32(buffers.get(desc.out.buffer), viewIndex(desc.out, 'm', 'n'), 'v', !!desc.accumulate)}`);
+  lines.push('}');
+  return lines.join('\n');
+}
+
+function needsActivationFns(desc: MatmulKernel): boolean {
+  const s = (a?: string): boolean => a === 'sigmoid' || a === 'tanh';
+  return s(desc.activation) || s(desc.gradMask?.activation);
+}
+
+function summary(ctx: Ctx, variant: MatmulVariant): string {
+  const d = ctx.desc;
+  const ep = [
+    d.aOnesRow ? 'aOnesRow' : '',
+    d.bias ? 'bias' : '',
+    d.activation && d.activation !== 'linear' ? d.activation : '',
+    d.gradMask ? `× ${d.gradMask.activation}'(y)` : '',
+    d.accumulate ? 'accumulate' : '',
+  ].filter(Boolean);
+  return `matmul ${ctx.M}×${ctx.N}×${ctx.K} (M×N×K) ${d.transA ? 'Aᵀ' : 'A'}·${d.transB ? 'Bᵀ' : 'B'}${ep.length ? ', ' + ep.join(', ') : ''}; ${variant}`;
+}
+
+export function generateMatmul(desc: MatmulKernel, decls: Record<string, BufferDecl>, variant: MatmulVariant = 'registerTiled'): GeneratedKernel {
+  const ctx = prepare(desc, decls);
+  switch (variant) {
+    case 'registerTiled':
+      return registerTiled(ctx);
+    case 'workgroupTiled':
+      return workgroupTiled(ctx);
+    default:
+      return variant satisfies never;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Chooses a workgroup size: 64, halved (down to 8) while that leaves fewer than 8 workgroups. */
+function registerTiledWorkgroupSize(blocks: number): number {
+  let w = 64;
+  while (w > 8 && Math.ceil(blocks / w) < 8) w /= 2;
+  return w;
+}
+
+function registerTiled(ctx: Ctx): GeneratedKernel {
+  const { desc, M, N, K, mReal, A, B, buffers } = ctx;
+  const { transA, transB } = desc;
+  const BM = Math.ceil(M / 4);
+  const BN = Math.ceil(N / 4);
+  const blocks = BM * BN;
+  const W = registerTiledWorkgroupSize(blocks);
+  const dispatch = linearGroups(Math.ceil(blocks / W));
+  const sA = desc.a.rowStride;
+  const sB = desc.b.rowStride;
+  const K4 = K - (K % 4);
+  const rem = K % 4;
+  const ones = !!desc.aOnesRow;
+
+  const a1 = (i: string): string => loadF32(A, i);
+  const b1 = (i: string): string => loadF32(B, i);
+  const helpers = [
+    `fn lda4(i: u32) -> vec4<f32> { return vec4<f32>(${a1('i')}, ${a1('i + 1u')}, ${a1('i + 2u')}, ${a1('i + 3u')}); }`,
+    `fn ldb4(i: u32) -> vec4<f32> { return vec4<f32>(${b1('i')}, ${b1('i + 1u')}, ${b1('i + 2u')}, ${b1('i + 3u')}); }`,
+    needsActivationFns(desc) ? ACTIVATION_FUNCTIONS : '',
+    epilogueFn(ctx),
+  ].filter(Boolean);
+
+  const L: string[] = [];
+  L.push(`  ${linearWorkgroupIndex(dispatch)}`);
+  L.push(`  let blk = wg * ${u32(W)} + lidx;`);
+  L.push(`  if (blk >= ${u32(blocks)}) { return; }`);
+  L.push(`  let m0 = (blk / ${u32(BN)}) * 4u;`);
+  L.push(`  let n0 = (blk % ${u32(BN)}) * 4u;`);
+  // Base indices. op(A)[m, k]: transA ? A[k, m] : A[m, k]; op(B)[k, n]: transB ? B[n, k] : B[k, n].
+  if (transA) {
+    L.push(`  let ac = ${viewBase(desc.a)} + m0;`); // op(A)[m0 + i, k] = A[ac + k sA + i]
+  } else {
+    L.push(`  let ar0 = ${viewBase(desc.a)} + m0 * ${u32(sA)};`);
+    for (let i = 1; i < 4; i++) L.push(`  let ar${i} = ar${i - 1} + ${u32(sA)};`);
+  }
+  if (transB) {
+    L.push(`  let br0 = ${viewBase(desc.b)} + n0 * ${u32(sB)};`);
+    for (let j = 1; j < 4; j++) L.push(`  let br${j} = br${j - 1} + ${u32(sB)};`);
+  } else {
+    L.push(`  let bc = ${viewBase(desc.b)} + n0;`); // op(B)[k, n0 + j] = B[bc + k sB + j]
+  }
+  if (ones) {
+    for (let i = 0; i < 4; i++) L.push(`  let one${i} = m0 + ${u32(i)} == ${u32(mReal)};`);
+    if (transA) L.push(`  let ones = vec4<bool>(one0, one1, one2, one3);`);
+  }
+  for (let i = 0; i < 4; i++) L.push(`  var acc${i} = vec4<f32>(0.0);`);
+
+  // a(i, kk): scalar op(A)[m0 + i, k + kk]; bRow(kk): vec4 op(B)[k + kk, n0 .. n0 + 3].
+  const aScalar = (i: number, kk: number): string => (transA ? `a${kk}.${XYZW[i]}` : `a${i}.${XYZW[kk]}`);
+  const bRow = (kk: number): string => (transB ? `bt${kk}` : `b${kk}`);
+  if (K4 > 0) {
+    L.push(`  for (var k = 0u; k < ${u32(K4)}; k = k + 4u) {`);
+    for (let q = 0; q < 4; q++) {
+      const kq = q === 0 ? 'k' : `k + ${u32(q)}`;
+      if (transA) {
+        const load = `lda4(ac + (${kq}) * ${u32(sA)})`;
+        L.push(`    let a${q} = ${ones ? `select(${load}, vec4<f32>(1.0), ones)` : load};`); // over m, at k + q
+      } else {
+        const load = `lda4(ar${q} + k)`;
+        L.push(`    let a${q} = ${ones ? `select(${load}, vec4<f32>(1.0), one${q})` : load};`); // over k, row q
+      }
+    }
+    for (let q = 0; q < 4; q++) {
+      if (transB) L.push(`    let b${q} = ldb4(br${q} + k);`); // over k, column q
+      else L.push(`    let b${q} = ldb4(bc + (${q === 0 ? 'k' : `k + ${u32(q)}`}) * ${u32(sB)});`); // over n, at k + q
+    }
+    if (transB) {
+      for (let kk = 0; kk < 4; kk++) {
+        const c = XYZW[kk];
+        L.push(`    let bt${kk} = vec4<f32>(b0.${c}, b1.${c}, b2.${c}, b3.${c});`);
+      }
+    }
+    for (let i = 0; i < 4; i++) {
+      const terms = [0, 1, 2, 3].map((kk) => `${aScalar(i, kk)} * ${bRow(kk)}`);
+      L.push(`    acc${i} = acc${i} + ${terms.join(' + ')};`);
+    }
+    L.push('  }');
+  }
+  // K tail, unrolled (k is a constant here).
+  for (let t = 0; t < rem; t++) {
+    const k = K4 + t;
+    L.push(`  {`);
+    if (transA) {
+      const load = `lda4(ac + ${u32(k * sA)})`;
+      L.push(`    let av = ${ones ? `select(${load}, vec4<f32>(1.0), ones)` : load};`);
+    } else {
+      for (let i = 0; i < 4; i++) {
+        const load = a1(`ar${i} + ${u32(k)}`);
+        L.push(`    let a${i} = ${ones ? `select(${load}, 1.0, one${i})` : load};`);
+      }
+    }
+    if (transB) L.push(`    let bv = vec4<f32>(${[0, 1, 2, 3].map((j) => b1(`br${j} + ${u32(k)}`)).join(', ')});`);
+    else L.push(`    let bv = ldb4(bc + ${u32(k * sB)});`);
+    for (let i = 0; i < 4; i++) L.push(`    acc${i} = acc${i} + ${transA ? `av.${XYZW[i]}` : `a${i}`} * bv;`);
+    L.push(`  }`);
+  }
+  // Epilogue over the 4×4 block (bounds checks only where M or N is not a multiple of 4).
+  for (let i = 0; i < 4; i++) {
+    const m = i === 0 ? 'm0' : `m0 + ${u32(i)}`;
+    const stores: string[] = [];
+    for (let j = 0; j < 4; j++) {
+      const n = j === 0 ? 'n0' : `n0 + ${u32(j)}`;
+      const call = `epilogue(${m}, ${n}, acc${i}.${XYZW[j]});`;
+      stores.push(N % 4 !== 0 && j > 0 ? `if (${n} < ${u32(N)}) { ${call} }` : call);
+    }
+    if (M % 4 !== 0 && i > 0) L.push(`  if (${m} < ${u32(M)}) {`, ...stores.map((s) => `    ${s}`), '  }');
+    else L.push(...stores.map((s) => `  ${s}`));
+  }
+  return assemble({
+    desc,
+    summary: summary(ctx, 'registerTiled') + ` (4×4 per invocation, ${W} per workgroup)`,
+    buffers,
+    helpers: helpers.join('\n\n'),
+    workgroupSize: W,
+    body: L.join('\n'),
+    workgroups: dispatch.workgroups,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const TILE = 64;
+const TILE_K = 16;
+const THREADS = 256; // 16 × 16, each a strided 4×4 sub-block of the 64×64 tile
+
+function workgroupTiled(ctx: Ctx): GeneratedKernel {
+  const { desc, M, N, K, mReal, A, B, buffers } = ctx;
+  const { transA, transB } = desc;
+  const tilesM = Math.ceil(M / TILE);
+  const tilesN = Math.ceil(N / TILE);
+  const dispatch = linearGroups(tilesM * tilesN);
+  const sA = desc.a.rowStride;
+  const sB = desc.b.rowStride;
+  const ones = !!desc.aOnesRow;
+  const helpers = [
+    `var<workgroup> tileA: array<f32, ${TILE * TILE_K}>; // [kk * ${TILE} + mm]`,
+    `var<workgroup> tileB: array<f32, ${TILE * TILE_K}>; // [kk * ${TILE} + nn]`,
+    needsActivationFns(desc) ? ACTIVATION_FUNCTIONS : '',
+    epilogueFn(ctx),
+  ].filter(Boolean);
+  const L: string[] = [];
+  L.push(`  ${linearWorkgroupIndex(dispatch)}`);
+  L.push(`  if (wg >= ${u32(dispatch.groups)}) { return; }`);
+  L.push(`  let mBase = (wg / ${u32(tilesN)}) * ${u32(TILE)};`);
+  L.push(`  let nBase = (wg % ${u32(tilesN)}) * ${u32(TILE)};`);
+  L.push(`  let tx = lidx % 16u;`);
+  L.push(`  let ty = lidx / 16u;`);
+  L.push(`  let aBase = ${viewBase(desc.a)};`);
+  L.push(`  let bBase = ${viewBase(desc.b)};`);
+  for (let i = 0; i < 4; i++) L.push(`  var acc${i} = vec4<f32>(0.0);`);
+  L.push(`  for (var k0 = 0u; k0 < ${u32(K)}; k0 = k0 + ${u32(TILE_K)}) {`);
+  for (let q = 0; q < (TILE * TILE_K) / THREADS; q++) {
+    const e = q === 0 ? 'lidx' : `lidx + ${u32(q * THREADS)}`;
+    // Consecutive invocations walk the dimension that is contiguous in memory.
+    const [mm, kkA] = transA ? [`(${e}) % ${u32(TILE)}`, `(${e}) / ${u32(TILE)}`] : [`(${e}) / ${u32(TILE_K)}`, `(${e}) % ${u32(TILE_K)}`];
+    const [nn, kkB] = transB ? [`(${e}) / ${u32(TILE_K)}`, `(${e}) % ${u32(TILE_K)}`] : [`(${e}) % ${u32(TILE)}`, `(${e}) / ${u32(TILE)}`];
+    const aIdx = transA ? `aBase + gk * ${u32(sA)} + gm` : `aBase + gm * ${u32(sA)} + gk`;
+    const bIdx = transB ? `bBase + gn * ${u32(sB)} + gk` : `bBase + gk * ${u32(sB)} + gn`;
+    L.push(`    {`);
+    L.push(`      let mm = ${mm};`, `      let kk = ${kkA};`, `      let gm = mBase + mm;`, `      let gk = k0 + kk;`);
+    L.push(`      var v = 0.0;`);
+    L.push(`      if (gk < ${u32(K)} && gm < ${u32(mReal)}) { v = ${loadF32(A, aIdx)}; }`);
+    if (ones) L.push(`      if (gk < ${u32(K)} && gm == ${u32(mReal)}) { v = 1.0; }`);
+    L.push(`      tileA[kk * ${u32(TILE)} + mm] = v;`);
+    L.push(`    }`);
+    L.push(`    {`);
+    L.push(`      let nn = ${nn};`, `      let kk = ${kkB};`, `      let gn = nBase + nn;`, `      let gk = k0 + kk;`);
+    L.push(`      var v = 0.0;`);
+    L.push(`      if (gk < ${u32(K)} && gn < ${u32(N)}) { v = ${loadF32(B, bIdx)}; }`);
+    L.push(`      tileB[kk * ${u32(TILE)} + nn] = v;`);
+    L.push(`    }`);
+  }
+  L.push(`    workgroupBarrier();`);
+  L.push(`    for (var kk = 0u; kk < ${u32(TILE_K)}; kk = kk + 1u) {`);
+  L.push(`      let ra = kk * ${u32(TILE)} + ty;`);
+  L.push(`      let rb = kk * ${u32(TILE)} + tx;`);
+  L.push(`      let av = vec4<f32>(tileA[ra], tileA[ra + 16u], tileA[ra + 32u], tileA[ra + 48u]);`);
+  L.push(`      let bv = vec4<f32>(tileB[rb], tileB[rb + 16u], tileB[rb + 32u], tileB[rb + 48u]);`);
+  for (let i = 0; i < 4; i++) L.push(`      acc${i} = acc${i} + av.${XYZW[i]} * bv;`);
+  L.push(`    }`);
+  L.push(`    workgroupBarrier();`);
+  L.push(`  }`);
+  for (let i = 0; i < 4; i++) {
+    L.push(`  {`);
+    L.push(`    let m = mBase + ty + ${u32(16 * i)};`);
+    L.push(`    if (m < ${u32(M)}) {`);
+    for (let j = 0; j < 4; j++) {
+      L.push(`      { let n = nBase + tx + ${u32(16 * j)}; if (n < ${u32(N)}) { epilogue(m, n, acc${i}.${XYZW[j]}); } }`);
+    }
+    L.push(`    }`);
+    L.push(`  }`);
+  }
+  return assemble({
+    desc,
+    summary: summary(ctx, 'workgroupTiled') + ` (${TILE}×${TILE} tiles, K by ${TILE_K}, ${THREADS} invocations)`,
+    buffers,
+    helpers: helpers.join('\n\n'),
+    workgroupSize: THREADS,
+    body: L.join('\n'),
+    workgroups: dispatch.workgroups,
+  });
+}

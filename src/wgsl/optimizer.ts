@@ -1,0 +1,91 @@
+// optimizer: updates every parameter in one dispatch, one invocation per parameter
+// (TensorFlow.js semantics; see OptimizerKernel in ir/kernel.ts).
+import type { BufferDecl, OptimizerKernel } from '../ir/kernel.js';
+import { optimizerSlotCount } from '../ir/kernel.js';
+import { BufferSet, KernelCodegenError, assemble, f32, perItemPrologue, u32, type GeneratedKernel } from './views.js';
+
+const WORKGROUP_SIZE = 64;
+
+export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, BufferDecl>): GeneratedKernel {
+  const { count, algorithm } = desc;
+  const buffers = new BufferSet(desc.name, decls);
+  const params = buffers.use(desc.params, true);
+  const grads = buffers.use(desc.grads, false);
+  const nSlots = optimizerSlotCount(algorithm);
+  for (const b of [params, grads]) {
+    if (b.decl.elementType !== 'f32') throw new KernelCodegenError(desc.name, `"${b.name}" must hold f32`);
+    if (b.decl.size < count) throw new KernelCodegenError(desc.name, `"${b.name}" holds ${b.decl.size} < ${count} elements`);
+  }
+  if (desc.params === desc.grads) throw new KernelCodegenError(desc.name, 'params and grads must be different buffers');
+  let slots = '';
+  if (nSlots > 0) {
+    if (!desc.slots) throw new KernelCodegenError(desc.name, `${algorithm.kind} needs a slots buffer`);
+    const s = buffers.use(desc.slots, true);
+    if (s.decl.size < nSlots * count) throw new KernelCodegenError(desc.name, `slots buffer "${s.name}" holds ${s.decl.size} < ${nSlots} × ${count}`);
+    slots = s.ident;
+  }
+  const P = params.ident;
+  const G = grads.ident;
+  const slot = (s: number): string => (s === 0 ? `${slots}[i]` : `${slots}[i + ${u32(s * count)}]`);
+  const lines: string[] = [`  let i = gidx;`, `  let g = ${G}[i];`, `  let lr = step.learningRate;`];
+  let summary: string;
+  switch (algorithm.kind) {
+    case 'sgd':
+      summary = 'sgd';
+      lines.push(`  ${P}[i] = ${P}[i] - lr * g;`);
+      break;
+    case 'momentum': {
+      const mu = f32(algorithm.momentum);
+      summary = `momentum ${algorithm.momentum}${algorithm.nesterov ? ' nesterov' : ''}`;
+      lines.push(`  let a = ${mu} * ${slot(0)} + g;`, `  ${slot(0)} = a;`);
+      lines.push(algorithm.nesterov ? `  ${P}[i] = ${P}[i] - lr * (g + ${mu} * a);` : `  ${P}[i] = ${P}[i] - lr * a;`);
+      break;
+    }
+    case 'adam': {
+      const { beta1, beta2, epsilon } = algorithm;
+      summary = `adam β1=${beta1} β2=${beta2} ε=${epsilon}`;
+      lines.push(
+        `  let m = ${f32(beta1)} * ${slot(0)} + ${f32(1 - beta1)} * g;`,
+        `  let v = ${f32(beta2)} * ${slot(1)} + ${f32(1 - beta2)} * g * g;`,
+        `  ${slot(0)} = m;`,
+        `  ${slot(1)} = v;`,
+        `  let mHat = m / (1.0 - step.beta1Power);`,
+        `  let vHat = v / (1.0 - step.beta2Power);`,
+        `  ${P}[i] = ${P}[i] - lr * mHat / (sqrt(vHat) + ${f32(epsilon)});`,
+      );
+      break;
+    }
+    case 'rmsprop': {
+      const { decay, momentum, epsilon, centered } = algorithm;
+      summary = `rmsprop decay=${decay} momentum=${momentum} ε=${epsilon}${centered ? ' centered' : ''}`;
+      lines.push(`  let ms = ${f32(decay)} * ${slot(0)} + ${f32(1 - decay)} * g * g;`, `  ${slot(0)} = ms;`);
+      if (centered) {
+        lines.push(
+          `  let mg = ${f32(decay)} * ${slot(2)} + ${f32(1 - decay)} * g;`,
+          `  ${slot(2)} = mg;`,
+          `  let mom = ${f32(momentum)} * ${slot(1)} + lr * g / sqrt(ms - mg * mg + ${f32(epsilon)});`,
+        );
+      } else {
+        lines.push(`  let mom = ${f32(momentum)} * ${slot(1)} + lr * g / sqrt(ms + ${f32(epsilon)});`);
+      }
+      lines.push(`  ${slot(1)} = mom;`, `  ${P}[i] = ${P}[i] - mom;`);
+      break;
+    }
+    case 'adagrad': {
+      summary = `adagrad ε=${algorithm.epsilon}`;
+      lines.push(`  let acc = ${slot(0)} + g * g;`, `  ${slot(0)} = acc;`, `  ${P}[i] = ${P}[i] - lr * g / sqrt(acc + ${f32(algorithm.epsilon)});`);
+      break;
+    }
+    default:
+      return algorithm satisfies never;
+  }
+  const { dispatch, code } = perItemPrologue(count, WORKGROUP_SIZE);
+  return assemble({
+    desc,
+    summary: `optimizer ${summary} over ${count} parameters`,
+    buffers,
+    workgroupSize: WORKGROUP_SIZE,
+    body: [code, ...lines].join('\n'),
+    workgroups: dispatch.workgroups,
+  });
+}

@@ -1,0 +1,351 @@
+// Shared helpers for WGSL code generation: literals, buffer bindings, view indexing, element
+// loads/stores (u8 unpacking), the Step uniform, activations and dispatch-shape helpers.
+// Pure strings: nothing here touches WebGPU.
+import type { BufferDecl, ElementType, ElementwiseActivation, KernelDesc, View } from '../ir/kernel.js';
+import { STEP_UNIFORM_FIELDS, kernelUsesStep } from '../ir/kernel.js';
+
+/** WebGPU's default (and common) maxComputeWorkgroupsPerDimension. */
+export const MAX_WORKGROUPS_PER_DIMENSION = 65535;
+
+export type Access = 'read' | 'read_write';
+
+export interface Binding {
+  binding: number;
+  buffer: string;
+  access: Access;
+}
+
+export interface GeneratedKernel {
+  name: string;
+  wgsl: string;
+  entryPoint: 'main';
+  bindings: Binding[];
+  usesStep: boolean;
+  workgroups: [number, number, number];
+}
+
+export interface GenerateOptions {
+  /** Matmul strategy: 'registerTiled' (default; best on SwiftShader/CPU adapters) or 'workgroupTiled' (real GPUs). */
+  variant?: 'registerTiled' | 'workgroupTiled';
+}
+
+/** Raised for a kernel description that cannot be compiled (bad buffer, bad sizes...). */
+export class KernelCodegenError extends Error {
+  constructor(kernelName: string, message: string) {
+    super(`kernel "${kernelName}": ${message}`);
+    this.name = 'KernelCodegenError';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// literals
+
+/** A u32 literal, e.g. `12u`. */
+export function u32(n: number): string {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new Error(`not a u32: ${n}`);
+  return `${n}u`;
+}
+
+/** An f32 literal, e.g. `0.5f`, `(-1e-7f)`. */
+export function f32(x: number): string {
+  if (!Number.isFinite(x)) throw new Error(`not a finite f32: ${x}`);
+  const v = Math.fround(x);
+  if (!Number.isFinite(v)) throw new Error(`out of f32 range: ${x}`);
+  if (v === 0) return '0.0f';
+  let s = String(Math.abs(v));
+  if (!/[.e]/.test(s)) s += '.0';
+  s += 'f';
+  return v < 0 ? `(-${s})` : s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// buffers and bindings
+
+export interface BufferVar {
+  name: string;
+  decl: BufferDecl;
+  binding: number;
+  access: Access;
+  /** WGSL identifier of the storage variable. */
+  ident: string;
+}
+
+const WGSL_RESERVED = new Set([
+  'alias', 'break', 'case', 'const', 'const_assert', 'continue', 'continuing', 'default', 'diagnostic', 'discard',
+  'else', 'enable', 'false', 'fn', 'for', 'if', 'let', 'loop', 'override', 'requires', 'return', 'struct', 'switch',
+  'true', 'var', 'while', 'main', 'step',
+]);
+
+/**
+ * Collects the distinct buffers a kernel touches; each gets exactly one binding in group 0
+ * (read_write if any view of it is written), in order of first use.
+ */
+export class BufferSet {
+  private readonly vars = new Map<string, BufferVar>();
+  private readonly idents = new Set<string>();
+
+  constructor(
+    readonly kernelName: string,
+    private readonly decls: Record<string, BufferDecl>,
+  ) {}
+
+  use(bufferName: string, write: boolean): BufferVar {
+    let v = this.vars.get(bufferName);
+    if (!v) {
+      const decl = this.decls[bufferName];
+      if (!decl) throw new KernelCodegenError(this.kernelName, `buffer "${bufferName}" is not declared`);
+      let ident = `buf_${bufferName.replace(/[^A-Za-z0-9_]/g, '_').replace(/_+/g, '_')}`.replace(/_+$/, '');
+      if (ident === 'buf' || this.idents.has(ident)) ident = `${ident}_${this.vars.size}`;
+      this.idents.add(ident);
+      v = { name: bufferName, decl, binding: this.vars.size, access: 'read', ident };
+      this.vars.set(bufferName, v);
+    }
+    if (write) {
+      if (v.decl.elementType !== 'f32') {
+        throw new KernelCodegenError(this.kernelName, `writes buffer "${bufferName}" of element type ${v.decl.elementType} (only f32 buffers are written)`);
+      }
+      v.access = 'read_write';
+    }
+    return v;
+  }
+
+  get(bufferName: string): BufferVar {
+    const v = this.vars.get(bufferName);
+    if (!v) throw new KernelCodegenError(this.kernelName, `buffer "${bufferName}" was not registered`);
+    return v;
+  }
+
+  /** Registers a view's buffer and checks the view lies inside it (when rowBase is 0). */
+  view(view: View, write: boolean, what: string): BufferVar {
+    const v = this.use(view.buffer, write);
+    checkView(this.kernelName, view, v.decl, what);
+    return v;
+  }
+
+  bindings(): Binding[] {
+    return [...this.vars.values()].map((v) => ({ binding: v.binding, buffer: v.name, access: v.access }));
+  }
+
+  declarations(): string {
+    const lines: string[] = [];
+    for (const v of this.vars.values()) {
+      const elem = v.decl.elementType === 'u8' ? 'u32' : v.decl.elementType;
+      const access = v.access === 'read_write' ? 'read_write' : 'read';
+      const note = v.decl.elementType === 'u8' ? ' (u8, packed 4 per word)' : '';
+      lines.push(`// "${commentSafe(v.name)}": ${v.decl.role}, ${v.decl.size} × ${v.decl.elementType}${note}`);
+      lines.push(`@group(0) @binding(${v.binding}) var<storage, ${access}> ${v.ident}: array<${elem}>;`);
+    }
+    return lines.join('\n');
+  }
+}
+
+function checkView(kernelName: string, view: View, decl: BufferDecl, what: string): void {
+  const ints = [view.offset, view.rowStride, view.rows, view.cols];
+  if (!ints.every((x) => Number.isInteger(x) && x >= 0)) {
+    throw new KernelCodegenError(kernelName, `${what}: view of "${view.buffer}" has a negative or fractional offset/stride/size`);
+  }
+  if (view.rows > 0 && view.cols > 0) {
+    const last = view.offset + (view.rows - 1) * view.rowStride + view.cols;
+    if (last > decl.size) {
+      throw new KernelCodegenError(kernelName, `${what}: view of "${view.buffer}" ends at element ${last}, past its size ${decl.size}`);
+    }
+  }
+}
+
+export function commentSafe(s: string): string {
+  return s.replace(/[\r\n\u2028\u2029]+/g, ' ').replace(/\*\//g, '* /');
+}
+
+// ---------------------------------------------------------------------------------------------
+// element access
+
+/** WGSL expression: element index of view(r, c), r and c being u32 expressions. */
+export function viewIndex(view: View, r: string, c: string): string {
+  const terms: string[] = [];
+  if (view.offset !== 0) terms.push(u32(view.offset));
+  if (view.rowBaseFromStep) terms.push(view.rowStride === 1 ? 'step.rowBase' : `step.rowBase * ${u32(view.rowStride)}`);
+  if (r !== '0u' && view.rowStride !== 0) terms.push(view.rowStride === 1 ? `(${r})` : `(${r}) * ${u32(view.rowStride)}`);
+  if (c !== '0u') terms.push(`(${c})`);
+  return terms.length === 0 ? '0u' : terms.join(' + ');
+}
+
+/** WGSL expression: the view's base element index (offset + rowBase shift), for precomputing. */
+export function viewBase(view: View): string {
+  return viewIndex(view, '0u', '0u');
+}
+
+/** Raw element load from a buffer as its WGSL storage type (u8 → u32 byte value). */
+function loadRaw(v: BufferVar, index: string): string {
+  if (v.decl.elementType === 'u8') {
+    return `((${v.ident}[(${index}) >> 2u] >> (((${index}) & 3u) * 8u)) & 0xffu)`;
+  }
+  return `${v.ident}[${index}]`;
+}
+
+/** Loads element `index` of a buffer as f32 (converting integer element types). */
+export function loadF32(v: BufferVar, index: string): string {
+  const raw = loadRaw(v, index);
+  return v.decl.elementType === 'f32' ? raw : `f32(${raw})`;
+}
+
+/** Loads element `index` of a buffer as u32 (f32 values are truncated; i32 reinterpreted). */
+export function loadU32(v: BufferVar, index: string): string {
+  const raw = loadRaw(v, index);
+  return v.decl.elementType === 'u32' || v.decl.elementType === 'u8' ? raw : `u32(${raw})`;
+}
+
+export function storeF32(v: BufferVar, index: string, value: string, accumulate: boolean): string {
+  if (v.decl.elementType !== 'f32') throw new Error(`store into non-f32 buffer ${v.name}`);
+  return accumulate ? `${v.ident}[${index}] = ${v.ident}[${index}] + ${value};` : `${v.ident}[${index}] = ${value};`;
+}
+
+export function wgslElementType(t: ElementType): string {
+  return t === 'u8' ? 'u32' : t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step uniform
+
+const STEP_FIELD_TYPES: Record<(typeof STEP_UNIFORM_FIELDS)[number], 'u32' | 'f32'> = {
+  rowBase: 'u32',
+  t: 'u32',
+  learningRate: 'f32',
+  beta1Power: 'f32',
+  beta2Power: 'f32',
+  seed: 'u32',
+};
+
+/** Size in bytes of the Step struct as WGSL lays it out (6 × 4 bytes). */
+export const STEP_STRUCT_BYTES = STEP_UNIFORM_FIELDS.length * 4;
+
+export function stepDeclaration(): string {
+  const fields = STEP_UNIFORM_FIELDS.map((f) => `  ${f}: ${STEP_FIELD_TYPES[f]},`).join('\n');
+  return `struct Step {\n${fields}\n}\n@group(1) @binding(0) var<uniform> step: Step;`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// activations (f32 in, f32 out)
+
+/** WGSL helper functions for activations; include once per module that uses them. */
+export const ACTIVATION_FUNCTIONS = `fn act_sigmoid(x: f32) -> f32 {
+  let e = exp(-abs(x));
+  return select(e / (1.0 + e), 1.0 / (1.0 + e), x >= 0.0);
+}
+fn act_tanh(x: f32) -> f32 {
+  let e = exp(-2.0 * abs(x));
+  return sign(x) * (1.0 - e) / (1.0 + e);
+}`;
+
+export function activationExpr(activation: ElementwiseActivation, x: string): string {
+  switch (activation) {
+    case 'linear':
+      return x;
+    case 'relu':
+      return `max(${x}, 0.0)`;
+    case 'sigmoid':
+      return `act_sigmoid(${x})`;
+    case 'tanh':
+      return `act_tanh(${x})`;
+    default:
+      return activation satisfies never;
+  }
+}
+
+/** dy × activation'(y) written in terms of the activation's output y (y and dy are simple identifiers). */
+export function activationGradExpr(activation: ElementwiseActivation, y: string, dy: string): string {
+  switch (activation) {
+    case 'linear':
+      return dy;
+    case 'relu':
+      return `select(0.0, ${dy}, ${y} > 0.0)`;
+    case 'sigmoid':
+      return `(${dy} * ${y} * (1.0 - ${y}))`;
+    case 'tanh':
+      return `(${dy} * (1.0 - ${y} * ${y}))`;
+    default:
+      return activation satisfies never;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// dispatch shapes
+
+export interface LinearDispatch {
+  workgroups: [number, number, number];
+  /** Number of workgroups along x (the stride of workgroup_id.y). */
+  groupsX: number;
+  /** Total workgroups actually needed. */
+  groups: number;
+}
+
+/** Lays `groups` workgroups out along x, spilling into y past maxComputeWorkgroupsPerDimension. */
+export function linearGroups(groups: number): LinearDispatch {
+  const g = Math.max(1, groups);
+  const groupsX = Math.min(g, MAX_WORKGROUPS_PER_DIMENSION);
+  const groupsY = Math.ceil(g / groupsX);
+  if (groupsY > MAX_WORKGROUPS_PER_DIMENSION) throw new Error(`too many workgroups: ${groups}`);
+  return { workgroups: [groupsX, groupsY, 1], groupsX, groups: g };
+}
+
+/** WGSL statement computing `let wg: u32` = the linear workgroup index. */
+export function linearWorkgroupIndex(d: LinearDispatch): string {
+  return d.workgroups[1] > 1 ? `let wg = wid.x + wid.y * ${u32(d.groupsX)};` : 'let wg = wid.x;';
+}
+
+/** Entry-point parameters shared by every kernel. */
+export const ENTRY_PARAMS = '@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidx: u32';
+
+/**
+ * Entry prologue of a kernel with one invocation per item: `let gidx` = item index (< total guaranteed
+ * after the early return).
+ */
+export function perItemPrologue(total: number, workgroupSize: number): { dispatch: LinearDispatch; code: string } {
+  const dispatch = linearGroups(Math.ceil(total / workgroupSize));
+  const code = [
+    `  ${linearWorkgroupIndex(dispatch)}`,
+    `  let gidx = wg * ${u32(workgroupSize)} + lidx;`,
+    `  if (gidx >= ${u32(total)}) { return; }`,
+  ].join('\n');
+  return { dispatch, code };
+}
+
+/** Header comment of a module. */
+export function header(desc: KernelDesc, summary: string): string {
+  return `// weft kernel: ${commentSafe(desc.name)}\n// ${commentSafe(summary)}`;
+}
+
+export interface ModuleParts {
+  desc: KernelDesc;
+  summary: string;
+  buffers: BufferSet;
+  /** Module-scope code after the bindings (helper functions, workgroup vars). */
+  helpers?: string;
+  workgroupSize: number | [number, number, number];
+  body: string;
+  workgroups: [number, number, number];
+}
+
+/** Assembles a complete module and its GeneratedKernel. */
+export function assemble(parts: ModuleParts): GeneratedKernel {
+  const usesStep = kernelUsesStep(parts.desc);
+  const ws = Array.isArray(parts.workgroupSize) ? parts.workgroupSize.join(', ') : String(parts.workgroupSize);
+  const sections = [
+    header(parts.desc, parts.summary),
+    parts.buffers.declarations(),
+    usesStep ? stepDeclaration() : '',
+    parts.helpers ?? '',
+    `@compute @workgroup_size(${ws})\nfn main(${ENTRY_PARAMS}) {\n${parts.body}\n}`,
+  ].filter((s) => s.length > 0);
+  const wgsl = sections.join('\n\n') + '\n';
+  if (!usesStep && /\bstep\./.test(parts.body + (parts.helpers ?? ''))) {
+    throw new KernelCodegenError(parts.desc.name, 'reads the Step uniform but kernelUsesStep() says it does not');
+  }
+  return {
+    name: parts.desc.name,
+    wgsl,
+    entryPoint: 'main',
+    bindings: parts.buffers.bindings(),
+    usesStep,
+    workgroups: parts.workgroups,
+  };
+}
