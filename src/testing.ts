@@ -1,3 +1,5 @@
 // Internals exposed to GPU tests in the page (window.weftTesting). Not part of the public API.
 export {};
 export * as datasets from './api/datasets/index.js';
+export * as wgsl from './wgsl/index.js';
+export * as runtime from './runtime/index.js';

@@ -1,0 +1,136 @@
+// The process-wide GPUDevice: requested once with the adapter's real limits, remembered when lost.
+import { WeftError } from './errors.js';
+
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  description: string;
+}
+
+export interface Gpu {
+  device: GPUDevice;
+  adapterInfo: AdapterInfo;
+  /** Every numeric limit the device was created with (= the adapter's supported limits). */
+  limits: Record<string, number>;
+  /** Whether 'timestamp-query' was enabled. */
+  timestampQuery: boolean;
+  /** Messages of uncaptured WebGPU errors since the device was made (also printed with console.error). */
+  uncapturedErrors: string[];
+  /** Set once the device is lost. */
+  lost: { reason: string; message: string } | null;
+}
+
+export const NO_WEBGPU_MESSAGE =
+  'WebGPU is not available in this browser: use a Chromium-based browser with WebGPU enabled, served from http://localhost or https';
+
+let current: Promise<Gpu> | null = null;
+let lostGpu: Gpu | null = null;
+
+/** The shared GPU device (made on first call). Throws WeftError without WebGPU or after device loss. */
+export function getGpu(): Promise<Gpu> {
+  if (lostGpu) return Promise.reject(lostError(lostGpu));
+  if (!current) {
+    current = createGpu();
+    current.catch(() => {
+      current = null; // let a later call retry (e.g. after enabling WebGPU)
+    });
+  }
+  return current;
+}
+
+/** Forgets the current device (destroying it unless already lost); the next getGpu() makes a new one. */
+export function resetGpu(): void {
+  const pending = current;
+  current = null;
+  lostGpu = null;
+  pending?.then(
+    (gpu) => {
+      if (!gpu.lost) {
+        gpu.lost = { reason: 'destroyed', message: 'resetGpu() was called' };
+        gpu.device.destroy();
+      }
+    },
+    () => {},
+  );
+}
+
+function lostError(gpu: Gpu): WeftError {
+  const l = gpu.lost!;
+  return new WeftError(`GPU device was lost: ${l.reason}${l.message ? ` (${l.message})` : ''}; call resetGpu() to make a new device`);
+}
+
+/** Throws the device-lost error if `gpu` was lost. */
+export function assertAlive(gpu: Gpu): void {
+  if (gpu.lost) throw lostError(gpu);
+}
+
+async function createGpu(): Promise<Gpu> {
+  const nav = (globalThis as { navigator?: Navigator }).navigator;
+  if (!nav || !nav.gpu) throw new WeftError(NO_WEBGPU_MESSAGE);
+  let adapter: GPUAdapter | null;
+  try {
+    adapter = await nav.gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (e) {
+    throw new WeftError(`WebGPU adapter request failed: ${(e as Error)?.message ?? e}`, { cause: e });
+  }
+  if (!adapter) {
+    throw new WeftError('WebGPU is present but no GPU adapter is available (navigator.gpu.requestAdapter() returned null): the GPU may be blocklisted or disabled');
+  }
+  const limits: Record<string, number> = {};
+  for (const key in adapter.limits) {
+    const value = (adapter.limits as unknown as Record<string, unknown>)[key];
+    if (typeof value === 'number') limits[key] = value;
+  }
+  const timestampQuery = adapter.features.has('timestamp-query');
+  const requiredFeatures: GPUFeatureName[] = timestampQuery ? ['timestamp-query'] : [];
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({ requiredLimits: limits, requiredFeatures, label: 'weft' });
+  } catch (first) {
+    // A browser may list limits it does not accept back; retry with the ones weft relies on.
+    const essential = [
+      'maxStorageBufferBindingSize',
+      'maxBufferSize',
+      'maxStorageBuffersPerShaderStage',
+      'maxComputeWorkgroupStorageSize',
+      'maxComputeInvocationsPerWorkgroup',
+      'maxComputeWorkgroupSizeX',
+      'maxComputeWorkgroupsPerDimension',
+    ];
+    const fallback: Record<string, number> = {};
+    for (const k of essential) if (k in limits) fallback[k] = limits[k]!;
+    try {
+      device = await adapter.requestDevice({ requiredLimits: fallback, requiredFeatures, label: 'weft' });
+    } catch (e) {
+      throw new WeftError(`WebGPU device request failed: ${(e as Error)?.message ?? e} (first attempt: ${(first as Error)?.message ?? first})`, { cause: e });
+    }
+  }
+  const deviceLimits: Record<string, number> = {};
+  for (const key in device.limits) {
+    const value = (device.limits as unknown as Record<string, unknown>)[key];
+    if (typeof value === 'number') deviceLimits[key] = value;
+  }
+  const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
+  const adapterInfo: AdapterInfo = {
+    vendor: info?.vendor ?? '',
+    architecture: info?.architecture ?? '',
+    description: info?.description ?? '',
+  };
+  const gpu: Gpu = { device, adapterInfo, limits: deviceLimits, timestampQuery, uncapturedErrors: [], lost: null };
+  device.lost.then((l) => {
+    if (gpu.lost) return; // destroyed on purpose by resetGpu()
+    gpu.lost = { reason: l.reason ?? 'unknown', message: l.message ?? '' };
+    console.error(`[weft] GPU device was lost: ${gpu.lost.reason} ${gpu.lost.message}`);
+    if (current) {
+      current.then((g) => {
+        if (g === gpu) lostGpu = gpu;
+      }, () => {});
+    }
+  });
+  device.addEventListener('uncapturederror', (event) => {
+    const message = (event as GPUUncapturedErrorEvent).error?.message ?? String(event);
+    gpu.uncapturedErrors.push(message);
+    console.error(`[weft] uncaptured WebGPU error: ${message}`);
+  });
+  return gpu;
+}

@@ -1,0 +1,49 @@
+// A dataset uploaded once: one GPU buffer per model input (f32, or u8 pixels), per dense target
+// (f32) and per sparse target (i32 class ids). Batches are gathered on the GPU through an index list.
+
+import type { Gpu } from './device.js';
+import { WeftError } from './errors.js';
+import { createBuffer, writeBuffer } from './resources.js';
+
+export interface DatasetArray {
+  /** Buffer name the plans use: input0, target0, labels0, ... */
+  name: string;
+  data: Float32Array | Uint8Array | Int32Array;
+}
+
+let nextDatasetId = 1;
+
+export class DeviceDataset {
+  readonly id = nextDatasetId++;
+  readonly buffers = new Map<string, GPUBuffer>();
+  private disposed = false;
+
+  constructor(
+    readonly gpu: Gpu,
+    readonly rows: number,
+    arrays: DatasetArray[],
+  ) {
+    const limit = gpu.limits.maxStorageBufferBindingSize ?? 134217728;
+    for (const array of arrays) {
+      const bytes = array.data.byteLength;
+      if (bytes > limit)
+        throw new WeftError(
+          `dataset array '${array.name}' is ${(bytes / 2 ** 20).toFixed(1)} MiB, more than this GPU's maxStorageBufferBindingSize (${(limit / 2 ** 20).toFixed(1)} MiB); pass fewer samples per call (e.g. split the data and call fit on each part) or use uint8 pixels`,
+        );
+      const buffer = createBuffer(gpu, { size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label: `weft dataset ${array.name}` });
+      writeBuffer(gpu, buffer, 0, array.data);
+      this.buffers.set(array.name, buffer);
+    }
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const b of this.buffers.values()) b.destroy();
+    this.buffers.clear();
+  }
+}

@@ -1,0 +1,128 @@
+// Runs a pass over a dataset: many pre-encoded steps per command buffer, metric sums accumulating on
+// the GPU, a few asynchronous progress readbacks (never waited for inside the pass), and one
+// readback of the sums at the end.
+
+import { STEP_RECORD_BYTES } from '../ir/kernel.js';
+import { counters } from './counters.js';
+import { assertAlive, type Gpu } from './device.js';
+import { WeftError } from './errors.js';
+import { createBuffer, submit } from './resources.js';
+import type { StepProgram } from './stepProgram.js';
+
+export interface EpochPart {
+  program: StepProgram;
+  /** Metric sums buffer of this part's plan (cleared at the start), or null. */
+  metrics: GPUBuffer | null;
+  metricsCount: number;
+  /** Index of this part's first step record in the step uniform. */
+  firstRecord: number;
+  steps: number;
+}
+
+export interface EpochOptions {
+  stepsPerSubmit?: number;
+  /** Ask for a progress readback about every this many steps (0: none). */
+  progressEvery?: number;
+  onProgress?: (stepsDone: number, sums: Float32Array) => void;
+  /** Called after each submit: lets the caller copy things (e.g. predictions) — unused for now. */
+}
+
+/** Staging buffers for readbacks, made once and reused. */
+export class ReadbackRing {
+  private readonly free: GPUBuffer[] = [];
+  private readonly all: GPUBuffer[] = [];
+  constructor(
+    private readonly gpu: Gpu,
+    readonly bytes: number,
+    count: number,
+  ) {
+    for (let i = 0; i < count; i++) {
+      const b = createBuffer(gpu, { size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'weft readback ring' });
+      this.free.push(b);
+      this.all.push(b);
+    }
+  }
+  /** A free staging buffer, or null when all are being mapped (the caller skips that readback). */
+  take(): GPUBuffer | null {
+    return this.free.pop() ?? null;
+  }
+  /** Maps a staging buffer filled by a submitted copy; the buffer returns to the ring after. */
+  async read(buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+    counters.readbacks++;
+    try {
+      await buffer.mapAsync(GPUMapMode.READ, 0, bytes);
+      const out = buffer.getMappedRange(0, bytes).slice(0);
+      buffer.unmap();
+      this.free.push(buffer);
+      return out;
+    } catch (e) {
+      assertAlive(this.gpu);
+      throw new WeftError(`reading back training metrics failed: ${(e as Error)?.message ?? e}`, { cause: e });
+    }
+  }
+  dispose(): void {
+    for (const b of this.all) b.destroy();
+  }
+}
+
+/**
+ * Encodes every part's steps in order (parts share one step uniform), then reads back each part's
+ * metric sums. Returns the sums per part.
+ */
+export async function runEpoch(gpu: Gpu, parts: EpochPart[], ring: ReadbackRing, options: EpochOptions = {}): Promise<Float32Array[]> {
+  assertAlive(gpu);
+  const stepsPerSubmit = options.stepsPerSubmit ?? 64;
+  const progressEvery = options.progressEvery ?? 0;
+  const device = gpu.device;
+  const pending: Promise<void>[] = [];
+  let stepsDone = 0;
+  let nextProgress = progressEvery > 0 ? progressEvery : Infinity;
+  const first = parts.find((p) => p.metrics);
+
+  let encoder = device.createCommandEncoder({ label: 'weft steps' });
+  for (const part of parts) if (part.metrics) encoder.clearBuffer(part.metrics);
+  let pass = encoder.beginComputePass({ label: 'weft steps' });
+  let inThisSubmit = 0;
+  const flush = (final: boolean): GPUBuffer | null => {
+    pass.end();
+    let staging: GPUBuffer | null = null;
+    if (!final && first?.metrics && options.onProgress && stepsDone >= nextProgress) {
+      staging = ring.take();
+      if (staging) encoder.copyBufferToBuffer(first.metrics, 0, staging, 0, first.metricsCount * 4);
+      nextProgress = stepsDone + progressEvery;
+    }
+    submit(gpu, [encoder.finish()]);
+    return staging;
+  };
+  for (const part of parts) {
+    for (let s = 0; s < part.steps; s++) {
+      part.program.encode(pass, part.firstRecord + s);
+      stepsDone++;
+      inThisSubmit++;
+      if (inThisSubmit >= stepsPerSubmit) {
+        const staging = flush(false);
+        if (staging && first) {
+          const at = stepsDone;
+          pending.push(ring.read(staging, first.metricsCount * 4).then((bytes) => options.onProgress?.(at, new Float32Array(bytes))));
+        }
+        encoder = device.createCommandEncoder({ label: 'weft steps' });
+        pass = encoder.beginComputePass({ label: 'weft steps' });
+        inThisSubmit = 0;
+      }
+    }
+  }
+  pass.end();
+  // Final sums: one staging buffer per part with metrics.
+  const finals: (GPUBuffer | null)[] = parts.map((part) => {
+    if (!part.metrics) return null;
+    const staging = ring.take() ?? createBuffer(gpu, { size: ring.bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'weft readback (extra)' });
+    encoder.copyBufferToBuffer(part.metrics, 0, staging, 0, part.metricsCount * 4);
+    return staging;
+  });
+  submit(gpu, [encoder.finish()]);
+  const sums = await Promise.all(finals.map((staging, i) => (staging ? ring.read(staging, parts[i]!.metricsCount * 4).then((b) => new Float32Array(b)) : Promise.resolve(new Float32Array(0)))));
+  await Promise.all(pending);
+  return sums;
+}
+
+export { STEP_RECORD_BYTES };

@@ -1,0 +1,108 @@
+// A compiled plan on the GPU: its generated kernels, its own arena and metric sums, and step programs
+// bound (once) to a dataset, an index buffer and a step-uniform buffer.
+
+import type { Plan } from '../ir/plan.js';
+import { generateKernel, type GeneratedKernel } from '../wgsl/index.js';
+import type { DeviceDataset } from './deviceDataset.js';
+import type { DeviceModel } from './deviceModel.js';
+import type { Gpu } from './device.js';
+import { WeftError } from './errors.js';
+import { getPipeline } from './pipelineCache.js';
+import { createBuffer } from './resources.js';
+import { StepProgram } from './stepProgram.js';
+
+export interface BindTargets {
+  model: DeviceModel;
+  dataset: DeviceDataset;
+  indices: GPUBuffer;
+  stepUniform: GPUBuffer;
+  /** Prediction buffers (predict plans), one per model output. */
+  outputs?: GPUBuffer[];
+}
+
+export class PlanRunner {
+  readonly kernels: GeneratedKernel[];
+  readonly arena: GPUBuffer;
+  /** Metric-slot sums (f32 × plan.slotCount); cleared at the start of each pass over a dataset. */
+  readonly metrics: GPUBuffer | null;
+  private readonly programs = new Map<string, Promise<StepProgram>>();
+  private readonly owned: GPUBuffer[] = [];
+
+  private constructor(
+    readonly gpu: Gpu,
+    readonly plan: Plan,
+  ) {
+    const declarations = Object.fromEntries(plan.buffers.map((b) => [b.name, b]));
+    this.kernels = plan.kernels.map((k) => generateKernel(k, declarations, { variant: matmulVariantFor(gpu) }));
+    this.arena = this.own(createBuffer(gpu, { size: plan.arenaSize * 4, usage: GPUBufferUsage.STORAGE, label: `weft arena (${plan.mode} b${plan.batchSize})` }));
+    this.metrics =
+      plan.slotCount > 0
+        ? this.own(createBuffer(gpu, { size: plan.slotCount * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: 'weft metrics' }))
+        : null;
+  }
+
+  /** Generates the kernels and compiles their pipelines (asynchronously, all at once). */
+  static async create(gpu: Gpu, plan: Plan): Promise<PlanRunner> {
+    const runner = new PlanRunner(gpu, plan);
+    await Promise.all(runner.kernels.map((k) => getPipeline(gpu, k)));
+    return runner;
+  }
+
+  get dispatchesPerStep(): number {
+    return this.kernels.length;
+  }
+
+  /** The step program for these buffers, made once and reused (no bind groups are made later). */
+  program(targets: BindTargets): Promise<StepProgram> {
+    const key = [targets.dataset.id, bufferId(targets.indices), bufferId(targets.stepUniform), ...(targets.outputs ?? []).map(bufferId)].join('/');
+    let program = this.programs.get(key);
+    if (!program) {
+      const buffers = new Map<string, GPUBuffer>([
+        ['arena', this.arena],
+        ['params', targets.model.params],
+        ['indices', targets.indices],
+        ...[...targets.dataset.buffers],
+      ]);
+      if (this.metrics) buffers.set('metrics', this.metrics);
+      if (targets.model.grads) buffers.set('grads', targets.model.grads);
+      if (targets.model.optimizerSlots) buffers.set('optimizerSlots', targets.model.optimizerSlots);
+      (targets.outputs ?? []).forEach((b, i) => buffers.set(`output${i}`, b));
+      for (const declared of this.plan.buffers)
+        if (!buffers.has(declared.name)) throw new WeftError(`internal: plan buffer '${declared.name}' (${declared.role}) has no GPU buffer`);
+      program = StepProgram.create(this.gpu, this.kernels, buffers, targets.stepUniform);
+      program.catch(() => this.programs.delete(key));
+      this.programs.set(key, program);
+    }
+    return program;
+  }
+
+  /** Drops step programs bound to a dataset that is gone. */
+  forgetDataset(dataset: DeviceDataset): void {
+    for (const key of [...this.programs.keys()]) if (key.startsWith(`${dataset.id}/`)) this.programs.delete(key);
+  }
+
+  private own(buffer: GPUBuffer): GPUBuffer {
+    this.owned.push(buffer);
+    return buffer;
+  }
+
+  dispose(): void {
+    for (const b of this.owned) b.destroy();
+    this.owned.length = 0;
+    this.programs.clear();
+  }
+}
+
+const ids = new WeakMap<GPUBuffer, number>();
+let nextBufferId = 1;
+function bufferId(buffer: GPUBuffer): number {
+  let id = ids.get(buffer);
+  if (id === undefined) ids.set(buffer, (id = nextBufferId++));
+  return id;
+}
+
+/** Register tiles suit CPU-backed adapters (SwiftShader); workgroup tiles suit real GPUs. */
+function matmulVariantFor(gpu: Gpu): 'registerTiled' | 'workgroupTiled' {
+  const architecture = `${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture} ${gpu.adapterInfo.description}`.toLowerCase();
+  return architecture.includes('swiftshader') || architecture.includes('llvmpipe') || architecture.includes('cpu') ? 'registerTiled' : 'workgroupTiled';
+}
