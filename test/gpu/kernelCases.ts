@@ -1,0 +1,224 @@
+// Helpers for the kernel GPU tests: build cases (buffers, views with offsets and wide strides,
+// kernels, step records), compute the expected buffers with the float64 reference in node, run
+// the generated WGSL in the page (one inPage call per batch of cases), and compare.
+import type { Page } from 'puppeteer';
+import type { BufferDecl, ElementType, KernelDesc, View } from '../../src/ir/kernel.js';
+import { runKernelReference, type RefBuffers, type RefStep } from '../reference/kernelReference.js';
+import { inPage } from './harness.js';
+
+/** Initial contents: explicit values, or seeded random ones (f32: U(lo, hi) never 0; u8: bytes; ints: floor U(lo, hi)). */
+export type InitSpec = number[] | { seed: number; lo?: number; hi?: number };
+
+export interface KernelCase {
+  label: string;
+  decls: Record<string, BufferDecl>;
+  init: Record<string, InitSpec>;
+  kernels: KernelDesc[];
+  /** One step record per replay of the kernel list (all in one compute pass). */
+  steps: RefStep[];
+  variant?: 'registerTiled' | 'workgroupTiled';
+  /** f32 buffers to compare (whole buffers: untouched elements must stay as they were). */
+  outputs: string[];
+}
+
+export const STEP0: RefStep = { rowBase: 0, t: 1, learningRate: 0.01, beta1Power: 0.9, beta2Power: 0.999, seed: 7 };
+
+/**
+ * Materialises an InitSpec. Self-contained (it is also sent to the page as source text), so the
+ * page and node produce the same values.
+ */
+export function materialize(spec: number[] | { seed: number; lo?: number; hi?: number }, elementType: string, size: number): number[] {
+  const out = new Array<number>(size).fill(0);
+  if (Array.isArray(spec)) {
+    for (let i = 0; i < Math.min(size, spec.length); i++) out[i] = spec[i]!;
+    return out;
+  }
+  let a = spec.seed | 0;
+  const rand = (): number => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const lo = spec.lo ?? -1;
+  const hi = spec.hi ?? 1;
+  for (let i = 0; i < size; i++) {
+    const u = rand();
+    if (elementType === 'f32') {
+      const v = Math.fround(lo + (hi - lo) * u);
+      out[i] = v === 0 ? Math.fround((lo + hi) / 2 + (hi - lo) / 4) : v;
+    } else if (elementType === 'u8') {
+      out[i] = Math.floor(u * 256);
+    } else {
+      out[i] = Math.floor(lo + (hi - lo) * u);
+    }
+  }
+  return out;
+}
+
+function seedOf(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** Allocates views one after another in one buffer, with gaps and rows wider than cols. */
+export class Arena {
+  size = 0;
+  constructor(
+    readonly name: string,
+    readonly elementType: ElementType = 'f32',
+  ) {}
+
+  /** A rows×cols view at an odd offset with `pad` extra elements per row; `extraRows` leaves room for rowBase shifts. */
+  view(rows: number, cols: number, opts: { pad?: number; gap?: number; rowBaseFromStep?: boolean; extraRows?: number } = {}): View {
+    const gap = opts.gap ?? 3;
+    const pad = opts.pad ?? 2;
+    const rowStride = cols + pad;
+    const offset = this.size + gap;
+    this.size = offset + (rows + (opts.extraRows ?? 0)) * rowStride + 5;
+    return { buffer: this.name, offset, rowStride, rows, cols, ...(opts.rowBaseFromStep ? { rowBaseFromStep: true } : {}) };
+  }
+
+  decl(role: BufferDecl['role'] = 'arena'): BufferDecl {
+    return { name: this.name, elementType: this.elementType, size: this.size, role };
+  }
+}
+
+export interface CaseResult {
+  label: string;
+  /** max over outputs of max|gpu − ref| / max(1, max|ref|). */
+  error: number;
+  worst: string;
+  gpuMs: number;
+}
+
+/** Expected output buffers (float64 reference). */
+export function expectedOutputs(c: KernelCase): Record<string, Float64Array> {
+  const buffers: RefBuffers = {};
+  for (const [name, decl] of Object.entries(c.decls)) {
+    const spec = c.init[name] ?? { seed: seedOf(`${c.label}/${name}`) };
+    const values = materialize(spec, decl.elementType, decl.size);
+    buffers[name] = decl.elementType === 'f32' ? Float64Array.from(values) : Int32Array.from(values);
+  }
+  for (const step of c.steps) for (const k of c.kernels) runKernelReference(k, buffers, step);
+  const out: Record<string, Float64Array> = {};
+  for (const name of c.outputs) out[name] = buffers[name] as Float64Array;
+  return out;
+}
+
+interface PageCase {
+  label: string;
+  decls: Record<string, BufferDecl>;
+  init: Record<string, InitSpec>;
+  kernels: KernelDesc[];
+  steps: RefStep[];
+  variant: 'registerTiled' | 'workgroupTiled';
+  outputs: string[];
+}
+
+/** Runs the cases in the page and compares each with the reference; returns one result per case. */
+export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseResult[]> {
+  const pageCases: PageCase[] = cases.map((c) => {
+    const init: Record<string, InitSpec> = {};
+    for (const name of Object.keys(c.decls)) init[name] = c.init[name] ?? { seed: seedOf(`${c.label}/${name}`) };
+    return { label: c.label, decls: c.decls, init, kernels: c.kernels, steps: c.steps, variant: c.variant ?? 'registerTiled', outputs: c.outputs };
+  });
+  const got = await inPage(
+    page,
+    async (arg: { cases: PageCase[]; materializeSource: string }) => {
+      const T = (window as any).weftTesting;
+      const { wgsl, runtime } = T;
+      const materialize = (0, eval)(`(${arg.materializeSource})`) as (s: unknown, t: string, n: number) => number[];
+      const gpu = await runtime.getGpu();
+      const device: GPUDevice = gpu.device;
+      const results: { outputs: Record<string, Float32Array>; gpuMs: number }[] = [];
+      for (const c of arg.cases) {
+        const buffers = new Map<string, GPUBuffer>();
+        try {
+          for (const [name, decl] of Object.entries(c.decls)) {
+            const values = materialize(c.init[name], decl.elementType, decl.size);
+            let bytes: ArrayBufferView;
+            if (decl.elementType === 'f32') bytes = new Float32Array(values);
+            else if (decl.elementType === 'i32') bytes = new Int32Array(values);
+            else if (decl.elementType === 'u32') bytes = new Uint32Array(values);
+            else bytes = new Uint8Array(values);
+            const b = runtime.createBuffer(gpu, {
+              size: bytes.byteLength,
+              usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+              label: name,
+            });
+            runtime.writeBuffer(gpu, b, 0, bytes);
+            buffers.set(name, b);
+          }
+          const kernels = c.kernels.map((k) => wgsl.generateKernel(k, c.decls, { variant: c.variant }));
+          const stepBuffer = runtime.createBuffer(gpu, {
+            size: c.steps.length * 256,
+            usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+            label: 'steps',
+          });
+          runtime.writeBuffer(gpu, stepBuffer, 0, runtime.encodeStepRecords(c.steps));
+          const program = await runtime.StepProgram.create(gpu, kernels, buffers, stepBuffer);
+          await device.queue.onSubmittedWorkDone();
+          device.pushErrorScope('validation');
+          const t0 = performance.now();
+          const encoder = device.createCommandEncoder();
+          const pass = encoder.beginComputePass();
+          for (let s = 0; s < c.steps.length; s++) program.encode(pass, s);
+          pass.end();
+          runtime.submit(gpu, [encoder.finish()]);
+          const err = await device.popErrorScope();
+          if (err) throw new Error(`validation: ${err.message}`);
+          await device.queue.onSubmittedWorkDone();
+          const gpuMs = performance.now() - t0;
+          const outputs: Record<string, Float32Array> = {};
+          for (const name of c.outputs) {
+            const decl = c.decls[name]!;
+            outputs[name] = new Float32Array(await runtime.readBuffer(gpu, buffers.get(name), 0, decl.size * 4));
+          }
+          stepBuffer.destroy();
+          results.push({ outputs, gpuMs });
+        } catch (e) {
+          throw new Error(`case "${c.label}": ${(e as Error).message ?? e}`);
+        } finally {
+          for (const b of buffers.values()) b.destroy();
+        }
+      }
+      if (gpu.uncapturedErrors.length) throw new Error(`uncaptured WebGPU errors: ${gpu.uncapturedErrors.join('; ')}`);
+      return results;
+    },
+    { cases: pageCases, materializeSource: materialize.toString() },
+  );
+  return cases.map((c, i) => {
+    const expected = expectedOutputs(c);
+    let error = 0;
+    let worst = '';
+    for (const name of c.outputs) {
+      const ref = expected[name]!;
+      const gpu = got[i]!.outputs[name]!;
+      let maxRef = 0;
+      for (const v of ref) maxRef = Math.max(maxRef, Math.abs(v));
+      let maxDiff = 0;
+      let at = -1;
+      for (let j = 0; j < ref.length; j++) {
+        const d = Math.abs(gpu[j]! - ref[j]!);
+        if (!(d <= maxDiff)) {
+          maxDiff = d;
+          at = j;
+          if (Number.isNaN(d)) break;
+        }
+      }
+      const e = Number.isNaN(maxDiff) ? Infinity : maxDiff / Math.max(1, maxRef);
+      if (e > error || (e === error && worst === '')) {
+        error = e;
+        worst = at >= 0 ? `${name}[${at}]: gpu ${gpu[at]} ref ${ref[at]}` : name;
+      }
+    }
+    return { label: c.label, error, worst, gpuMs: got[i]!.gpuMs };
+  });
+}
+
+/** Formats failures (error ≥ tol) for an assertion message. */
+export function failures(results: CaseResult[], tol = 1e-4): string[] {
+  return results.filter((r) => !(r.error < tol)).map((r) => `${r.label}: rel error ${r.error.toExponential(2)} at ${r.worst}`);
+}

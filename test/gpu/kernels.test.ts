@@ -1,0 +1,425 @@
+// Every kernel family: the generated WGSL run on WebGPU in the page against the float64 reference
+// (test/reference/kernelReference.ts) on random inputs, odd sizes, views with offsets and wide
+// strides. One inPage call per family (SwiftShader is slow on 2 cores).
+import type { Page } from 'puppeteer';
+import { beforeAll, describe, expect, test } from 'vitest';
+import type { ElementwiseActivation, ElementwiseExpr, KernelDesc, LossKind, MatmulKernel, MetricKind, OptimizerAlgorithm, View } from '../../src/ir/kernel.js';
+import { optimizerSlotCount } from '../../src/ir/kernel.js';
+import type { RefStep } from '../reference/kernelReference.js';
+import { Arena, STEP0, failures, runCases, type KernelCase } from './kernelCases.js';
+import { openPage } from './harness.js';
+
+let page: Page;
+beforeAll(async () => {
+  page = await openPage();
+});
+
+const VARIANTS = ['registerTiled', 'workgroupTiled'] as const;
+const TRANSPOSES = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const;
+
+interface MatmulOptions {
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  variant: (typeof VARIANTS)[number];
+  aOnesRow?: boolean;
+  bias?: boolean;
+  activation?: ElementwiseActivation;
+  gradMask?: ElementwiseActivation;
+  accumulate?: boolean;
+  /** Steps with these rowBase values; a and out read/write rows shifted by rowBase. */
+  rowBases?: number[];
+  /** B in the arena too (else in a separate read-only "params" buffer). */
+  bInArena?: boolean;
+}
+
+function matmulCase(o: MatmulOptions): KernelCase {
+  const arena = new Arena('arena');
+  const params = new Arena('params');
+  const shift = o.rowBases ? Math.max(...o.rowBases) : 0;
+  const mReal = o.aOnesRow ? o.m - 1 : o.m;
+  const rb = !!o.rowBases;
+  const a = o.transA ? arena.view(o.k, mReal, { pad: 3 }) : arena.view(mReal, o.k, { pad: 1, rowBaseFromStep: rb, extraRows: shift });
+  const bHome = o.bInArena ? arena : params;
+  const b = o.transB ? bHome.view(o.n, o.k, { pad: 2, gap: 1 }) : bHome.view(o.k, o.n, { pad: 5, gap: 0 });
+  const bias = o.bias ? params.view(1, o.n, { gap: 2 }) : undefined;
+  const y = o.gradMask ? arena.view(o.m, o.n, { pad: 4 }) : undefined;
+  const out = arena.view(o.m, o.n, { pad: 3, gap: 7, rowBaseFromStep: rb, extraRows: shift });
+  const desc: MatmulKernel = {
+    kind: 'matmul',
+    name: `matmul ${o.m}x${o.n}x${o.k}`,
+    m: o.m,
+    n: o.n,
+    k: o.k,
+    a,
+    b,
+    transA: o.transA,
+    transB: o.transB,
+    out,
+    ...(o.aOnesRow ? { aOnesRow: true } : {}),
+    ...(bias ? { bias } : {}),
+    ...(o.activation ? { activation: o.activation } : {}),
+    ...(o.gradMask && y ? { gradMask: { activation: o.gradMask, y } } : {}),
+    ...(o.accumulate ? { accumulate: true } : {}),
+  };
+  const flags = [
+    o.transA ? 'tA' : '',
+    o.transB ? 'tB' : '',
+    o.aOnesRow ? 'ones' : '',
+    o.bias ? 'bias' : '',
+    o.activation ?? '',
+    o.gradMask ? `mask:${o.gradMask}` : '',
+    o.accumulate ? 'acc' : '',
+    o.rowBases ? `rowBase:${o.rowBases.join('/')}` : '',
+    o.bInArena ? 'bInArena' : '',
+  ].filter(Boolean);
+  const decls = { arena: arena.decl(), ...(params.size > 0 ? { params: params.decl('params') } : {}) };
+  return {
+    label: `${o.variant} ${o.m}×${o.n}×${o.k} ${flags.join(' ')}`,
+    decls,
+    init: {},
+    kernels: [desc],
+    steps: (o.rowBases ?? [0]).map((rowBase) => ({ ...STEP0, rowBase })),
+    variant: o.variant,
+    outputs: ['arena'],
+  };
+}
+
+function expectAllPass(results: Awaited<ReturnType<typeof runCases>>, tol = 1e-4): void {
+  const worst = results.reduce((w, r) => (r.error > w.error ? r : w), results[0]!);
+  console.log(`[kernels] ${results.length} cases, worst rel error ${worst.error.toExponential(2)} (${worst.label})`);
+  expect(failures(results, tol)).toEqual([]);
+}
+
+describe('matmul', () => {
+  const SIZES: [number, number, number][] = [
+    [37, 61, 13],
+    [1, 1, 1],
+    [5, 3, 130],
+    [33, 30, 784],
+    [8, 12, 16],
+    [2, 7, 5],
+    [70, 65, 3],
+  ];
+
+  for (const variant of VARIANTS) {
+    test(`${variant}: every size × transpose combination`, async () => {
+      const cases: KernelCase[] = [];
+      for (const [m, n, k] of SIZES) for (const [transA, transB] of TRANSPOSES) cases.push(matmulCase({ m, n, k, transA, transB, variant }));
+      expectAllPass(await runCases(page, cases));
+    });
+
+    test(`${variant}: epilogues, aOnesRow, accumulate, rowBaseFromStep`, async () => {
+      const cases: KernelCase[] = [];
+      const acts: ElementwiseActivation[] = ['linear', 'relu', 'sigmoid', 'tanh'];
+      for (const [transA, transB] of TRANSPOSES) {
+        for (const act of acts) {
+          cases.push(matmulCase({ m: 37, n: 61, k: 13, transA, transB, variant, bias: true, activation: act }));
+          cases.push(matmulCase({ m: 6, n: 9, k: 7, transA, transB, variant, gradMask: act }));
+        }
+        cases.push(matmulCase({ m: 37, n: 61, k: 13, transA, transB, variant, accumulate: true }));
+        cases.push(matmulCase({ m: 31, n: 30, k: 33, transA, transB, variant, aOnesRow: true, accumulate: true }));
+        cases.push(matmulCase({ m: 5, n: 3, k: 130, transA, transB, variant, aOnesRow: true }));
+        cases.push(matmulCase({ m: 1, n: 4, k: 9, transA, transB, variant, aOnesRow: true }));
+        cases.push(matmulCase({ m: 9, n: 11, k: 6, transA, transB, variant, rowBases: [0, 3, 7], bias: true, activation: 'relu' }));
+        cases.push(
+          matmulCase({ m: 13, n: 10, k: 21, transA, transB, variant, bias: true, activation: 'tanh', gradMask: 'sigmoid', accumulate: true, bInArena: true }),
+        );
+      }
+      // The MLP's shapes: forward first layer (batch 32) and the weight gradient with its bias row.
+      cases.push(matmulCase({ m: 32, n: 30, k: 784, transA: false, transB: false, variant, bias: true, activation: 'relu' }));
+      cases.push(matmulCase({ m: 785, n: 30, k: 32, transA: true, transB: false, variant, aOnesRow: true }));
+      expectAllPass(await runCases(page, cases));
+    });
+  }
+});
+
+describe('gather', () => {
+  test('f32 and u8 datasets, several sources in one dispatch, rowBase from the step', async () => {
+    const cases: KernelCase[] = [];
+    for (const indexType of ['u32', 'i32'] as const) {
+      const datasetRows = 50;
+      const perm = Array.from({ length: datasetRows }, (_, i) => (i * 17 + 3) % datasetRows);
+      const arena = new Arena('arena');
+      const rows = 9;
+      const outF = arena.view(rows, 7, { pad: 3 });
+      const outU = arena.view(rows, 13, { pad: 1, gap: 5 });
+      const outU2 = arena.view(rows, 4, { pad: 0 });
+      const desc: KernelDesc = {
+        kind: 'gather',
+        name: 'gather batch',
+        indices: 'idx',
+        rows,
+        sources: [
+          { dataset: 'dsF', elementType: 'f32', scale: 1, out: outF },
+          { dataset: 'dsU', elementType: 'u8', scale: 1 / 255, out: outU },
+          { dataset: 'dsU2', elementType: 'u8', scale: 0.5, out: outU2 },
+        ],
+      };
+      cases.push({
+        label: `gather indices ${indexType}`,
+        decls: {
+          arena: arena.decl(),
+          idx: { name: 'idx', elementType: indexType, size: datasetRows, role: 'indices' },
+          dsF: { name: 'dsF', elementType: 'f32', size: datasetRows * 7, role: 'dataset' },
+          dsU: { name: 'dsU', elementType: 'u8', size: datasetRows * 13, role: 'dataset' },
+          dsU2: { name: 'dsU2', elementType: 'u8', size: datasetRows * 4, role: 'dataset' },
+        },
+        init: { idx: perm },
+        kernels: [desc],
+        steps: [{ ...STEP0, rowBase: 0 }, { ...STEP0, rowBase: 18 }, { ...STEP0, rowBase: 41 }],
+        outputs: ['arena'],
+      });
+    }
+    // Only the last step's batch survives; also check one step alone so every step's write is seen.
+    const single = { ...cases[0]!, label: 'gather single step rowBase 18', steps: [{ ...STEP0, rowBase: 18 }] };
+    cases.push(single);
+    expectAllPass(await runCases(page, cases), 1e-6);
+  });
+});
+
+describe('elementwise', () => {
+  test('expressions, broadcast rows, activations and their gradients, accumulate, rowBase', async () => {
+    const cases: KernelCase[] = [];
+    const acts: ElementwiseActivation[] = ['linear', 'relu', 'sigmoid', 'tanh'];
+    for (const [rows, cols] of [
+      [37, 61],
+      [1, 1],
+      [3, 130],
+    ] as const) {
+      for (const act of acts) {
+        for (const accumulate of [false, true]) {
+          const arena = new Arena('arena');
+          const x = arena.view(rows, cols, { pad: 3 });
+          const y = arena.view(rows, cols, { pad: 0, gap: 1 });
+          const bias = arena.view(1, cols, { gap: 4 });
+          const out = arena.view(rows, cols, { pad: 5 });
+          const other = new Arena('other');
+          const w = other.view(rows, cols, { pad: 2, gap: 9 });
+          const read = (view: View, broadcastRows = false): ElementwiseExpr => ({ op: 'read', view, ...(broadcastRows ? { broadcastRows } : {}) });
+          const expr: ElementwiseExpr = {
+            op: 'add',
+            a: { op: 'activation', activation: act, x: { op: 'mul', a: { op: 'sub', a: read(x), b: read(bias, true) }, b: { op: 'const', value: 1.7 } } },
+            b: { op: 'activationGrad', activation: act, y: read(y), dy: { op: 'mul', a: read(w), b: { op: 'const', value: -0.25 } } },
+          };
+          cases.push({
+            label: `elementwise ${rows}×${cols} ${act}${accumulate ? ' acc' : ''}`,
+            decls: { arena: arena.decl(), other: other.decl() },
+            init: {},
+            kernels: [{ kind: 'elementwise', name: 'ew', rows, cols, expr, out, ...(accumulate ? { accumulate } : {}) }],
+            steps: [STEP0],
+            outputs: ['arena'],
+          });
+        }
+      }
+    }
+    {
+      // rowBaseFromStep on a read and the output; a read from an i32 buffer; a constant-only operand.
+      const arena = new Arena('arena');
+      const x = arena.view(4, 6, { rowBaseFromStep: true, extraRows: 5 });
+      const out = arena.view(4, 6, { rowBaseFromStep: true, extraRows: 5 });
+      const ints = new Arena('ints', 'i32');
+      const iv = ints.view(4, 6);
+      cases.push({
+        label: 'elementwise rowBase + i32 read',
+        decls: { arena: arena.decl(), ints: ints.decl('labels') },
+        init: { ints: { seed: 5, lo: -50, hi: 50 } },
+        kernels: [{ kind: 'elementwise', name: 'ew rb', rows: 4, cols: 6, expr: { op: 'add', a: { op: 'read', view: x }, b: { op: 'mul', a: { op: 'read', view: iv }, b: { op: 'const', value: 3 } } }, out }],
+        steps: [{ ...STEP0, rowBase: 0 }, { ...STEP0, rowBase: 5 }],
+        outputs: ['arena'],
+      });
+    }
+    {
+      // More than 65535 × 64 elements: the dispatch spills into y.
+      const rows = 65535 + 3;
+      const cols = 64;
+      const x: View = { buffer: 'big', offset: 0, rowStride: cols, rows, cols };
+      cases.push({
+        label: 'elementwise 2-D dispatch',
+        decls: { big: { name: 'big', elementType: 'f32', size: rows * cols, role: 'arena' } },
+        init: {},
+        kernels: [{ kind: 'elementwise', name: 'ew big', rows, cols, expr: { op: 'mul', a: { op: 'read', view: x }, b: { op: 'const', value: 2 } }, out: x }],
+        steps: [STEP0],
+        outputs: ['big'],
+      });
+    }
+    expectAllPass(await runCases(page, cases));
+  });
+});
+
+describe('softmaxRows and columnSum', () => {
+  test('softmax forward and gradient, column sums, accumulate, strides', async () => {
+    const cases: KernelCase[] = [];
+    for (const [rows, cols] of [
+      [37, 13],
+      [1, 1],
+      [5, 130],
+      [70, 10],
+    ] as const) {
+      for (const accumulate of [false, true]) {
+        for (const grad of [false, true]) {
+          const arena = new Arena('arena');
+          const x = arena.view(rows, cols, { pad: 3 });
+          const dy = arena.view(rows, cols, { pad: 1 });
+          const out = arena.view(rows, cols, { pad: 2 });
+          cases.push({
+            label: `softmaxRows ${rows}×${cols}${grad ? ' grad' : ''}${accumulate ? ' acc' : ''}`,
+            decls: { arena: arena.decl() },
+            init: { arena: { seed: rows * 1000 + cols, lo: -3, hi: 3 } },
+            kernels: [{ kind: 'softmaxRows', name: 'sm', x, out, ...(grad ? { dy } : {}), ...(accumulate ? { accumulate } : {}) }],
+            steps: [STEP0],
+            outputs: ['arena'],
+          });
+        }
+        const arena = new Arena('arena');
+        const x = arena.view(rows, cols, { pad: 4 });
+        const grads = new Arena('grads');
+        const out = grads.view(1, cols, { gap: 11 });
+        cases.push({
+          label: `columnSum ${rows}×${cols}${accumulate ? ' acc' : ''}`,
+          decls: { arena: arena.decl(), grads: grads.decl('grads') },
+          init: {},
+          kernels: [{ kind: 'columnSum', name: 'cs', x, out, ...(accumulate ? { accumulate } : {}) }],
+          steps: [STEP0],
+          outputs: ['grads'],
+        });
+      }
+    }
+    expectAllPass(await runCases(page, cases));
+  });
+});
+
+describe('lossHead', () => {
+  const ALL_METRICS: MetricKind[] = ['sparseCategoricalAccuracy', 'categoricalAccuracy', 'binaryAccuracy', 'meanSquaredError', 'meanAbsoluteError'];
+
+  function lossCase(o: { loss: LossKind; sparse: boolean; rows: number; cols: number; scale?: number; labelType?: 'u8' | 'i32' | 'u32'; rowBase?: number; grad?: boolean; predict?: boolean }): KernelCase {
+    const arena = new Arena('arena');
+    const rowBase = o.rowBase ?? 0;
+    const input = arena.view(o.rows, o.cols, { pad: 3 });
+    const targets = new Arena('targets');
+    const targetView = targets.view(o.rows, o.cols, { pad: 1 });
+    const gradOut = arena.view(o.rows, o.cols, { pad: 2 });
+    const predictionOut = arena.view(o.rows, o.cols, { pad: 0, rowBaseFromStep: true, extraRows: rowBase });
+    const samples = o.rows + rowBase + 5;
+    const metricSlots = ALL_METRICS.map((kind, i) => ({ kind, slot: 2 + 2 * i }));
+    const init: KernelCase['init'] = {
+      arena: { seed: o.rows * 31 + o.cols, lo: -(o.scale ?? 3), hi: o.scale ?? 3 },
+      metrics: { seed: 99, lo: 0, hi: 5 },
+    };
+    const decls: KernelCase['decls'] = { arena: arena.decl(), metrics: { name: 'metrics', elementType: 'f32', size: 16, role: 'metrics' } };
+    if (o.sparse) {
+      decls.labels = { name: 'labels', elementType: o.labelType ?? 'u8', size: samples, role: 'labels' };
+      decls.idx = { name: 'idx', elementType: 'u32', size: samples, role: 'indices' };
+      init.labels = { seed: 3, lo: 0, hi: o.cols };
+      init.idx = Array.from({ length: samples }, (_, i) => (i * 7 + 2) % samples);
+    } else {
+      decls.targets = targets.decl('labels');
+      init.targets = { seed: 17, lo: 0, hi: 1 };
+    }
+    const desc: KernelDesc = {
+      kind: 'lossHead',
+      name: `loss ${o.loss}`,
+      loss: o.loss,
+      rows: o.rows,
+      cols: o.cols,
+      input,
+      target: o.sparse ? { sparse: true, labels: 'labels', indices: 'idx' } : { sparse: false, view: targetView },
+      ...(o.grad !== false ? { gradOut } : {}),
+      gradScale: 0.7 / o.rows,
+      metricsBuffer: 'metrics',
+      lossSlot: 0,
+      metrics: metricSlots,
+      ...(o.predict ? { predictionOut } : {}),
+    };
+    return {
+      label: `lossHead ${o.loss} ${o.sparse ? `sparse(${o.labelType ?? 'u8'})` : 'dense'} ${o.rows}×${o.cols}${o.scale ? ` ±${o.scale}` : ''}${o.rowBase ? ` rowBase ${o.rowBase}` : ''}`,
+      decls,
+      init,
+      kernels: [desc],
+      steps: [{ ...STEP0, rowBase }],
+      outputs: ['arena', 'metrics'],
+    };
+  }
+
+  test('every loss × sparse/dense targets × all metrics, logits up to ±1e4', async () => {
+    const cases: KernelCase[] = [];
+    for (const loss of ['softmaxCrossEntropy', 'meanSquaredError', 'meanAbsoluteError'] as const) {
+      for (const sparse of [true, false]) {
+        for (const [rows, cols] of [
+          [37, 10],
+          [1, 1],
+          [150, 7],
+          [3, 130],
+        ] as const) {
+          cases.push(lossCase({ loss, sparse, rows, cols, predict: rows !== 150, rowBase: sparse ? 4 : 0 }));
+        }
+      }
+    }
+    for (const sparse of [true, false]) {
+      cases.push(lossCase({ loss: 'softmaxCrossEntropy', sparse, rows: 37, cols: 10, scale: 1e4, predict: true }));
+      cases.push(lossCase({ loss: 'softmaxCrossEntropy', sparse, rows: 64, cols: 3, scale: 1e4, grad: false }));
+    }
+    cases.push(lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 32, cols: 10, labelType: 'i32', rowBase: 9 }));
+    cases.push(lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 32, cols: 10, labelType: 'u32', grad: false, predict: true }));
+    expectAllPass(await runCases(page, cases));
+  });
+});
+
+describe('optimizer', () => {
+  test('every algorithm over several steps with changing step records', async () => {
+    const algorithms: OptimizerAlgorithm[] = [
+      { kind: 'sgd' },
+      { kind: 'momentum', momentum: 0.9, nesterov: false },
+      { kind: 'momentum', momentum: 0.8, nesterov: true },
+      { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+      { kind: 'rmsprop', decay: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
+      { kind: 'rmsprop', decay: 0.95, momentum: 0.5, epsilon: 1e-6, centered: true },
+      { kind: 'adagrad', epsilon: 1e-7 },
+    ];
+    const steps: RefStep[] = [1, 2, 3, 4].map((t) => ({
+      rowBase: 0,
+      t,
+      learningRate: Math.fround(0.01 * (1 + t / 2)),
+      beta1Power: Math.fround(0.9 ** t),
+      beta2Power: Math.fround(0.999 ** t),
+      seed: t,
+    }));
+    const cases: KernelCase[] = [];
+    for (const count of [1237, 1]) {
+      for (const algorithm of algorithms) {
+        const nSlots = optimizerSlotCount(algorithm);
+        // Slot contents valid for every algorithm: second moments / accumulators positive,
+        // rmsprop's mean gradient small enough that ms − mg² > 0.
+        const slotInit: number[] = [];
+        for (let s = 0; s < nSlots; s++) {
+          for (let i = 0; i < count; i++) {
+            const u = ((i * 2654435761 + s * 97) % 1000) / 1000;
+            const positive = (algorithm.kind === 'adam' && s === 1) || (algorithm.kind === 'rmsprop' && s === 0) || algorithm.kind === 'adagrad';
+            const v = algorithm.kind === 'rmsprop' && s === 2 ? (u - 0.5) * 0.6 : positive ? 0.5 + u / 2 : u * 2 - 1;
+            slotInit.push(Math.fround(v === 0 ? 0.123 : v));
+          }
+        }
+        cases.push({
+          label: `optimizer ${JSON.stringify(algorithm)} count ${count}`,
+          decls: {
+            params: { name: 'params', elementType: 'f32', size: count + 3, role: 'params' },
+            grads: { name: 'grads', elementType: 'f32', size: count, role: 'grads' },
+            ...(nSlots ? { slots: { name: 'slots', elementType: 'f32', size: nSlots * count, role: 'optimizerSlots' } } : {}),
+          },
+          init: nSlots ? { slots: slotInit } : {},
+          kernels: [{ kind: 'optimizer', name: `opt ${algorithm.kind}`, algorithm, count, params: 'params', grads: 'grads', ...(nSlots ? { slots: 'slots' } : {}) }],
+          steps,
+          outputs: nSlots ? ['params', 'slots'] : ['params'],
+        });
+      }
+    }
+    expectAllPass(await runCases(page, cases));
+  });
+});
