@@ -1,3 +1,14 @@
-// Public API of weft (see DESIGN.md, "Public API").
-export {};
+// Public API of weft (see DESIGN.md, "Public API"). Names follow TensorFlow.js Layers.
+
 export * as datasets from './api/datasets/index.js';
+export { input } from './api/layers/input.js';
+export { model, LayersModel } from './api/model.js';
+export type { ModelArgs, CompileArgs, FitArgs, EvaluateArgs, ExplainResult } from './api/model.js';
+export { tensor, Tensor } from './api/tensor.js';
+export { train, Optimizer } from './api/compileConfig.js';
+export { callbacks, Callback, History, EarlyStopping } from './api/callbacks.js';
+export { WeftError } from './api/errors.js';
+export { SymbolicTensor } from './api/symbolic.js';
+export * as layers from './api/layers/index.js';
+export { counters, resetCounters, snapshotCounters } from './runtime/counters.js';
+export { getGpu } from './runtime/device.js';

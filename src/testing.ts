@@ -3,3 +3,4 @@ export {};
 export * as datasets from './api/datasets/index.js';
 export * as wgsl from './wgsl/index.js';
 export * as runtime from './runtime/index.js';
+export * as ir from './ir/index.js';

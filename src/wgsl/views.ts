@@ -68,6 +68,11 @@ export interface BufferVar {
   access: Access;
   /** WGSL identifier of the storage variable. */
   ident: string;
+  /**
+   * Declared as array<vec4<f32>> (read-only f32 buffers whose size is a multiple of 4 elements,
+   * chosen by a kernel for 4-wide loads); scalar loads then index `[i >> 2][i & 3]`.
+   */
+  vec4: boolean;
 }
 
 const WGSL_RESERVED = new Set([
@@ -97,7 +102,7 @@ export class BufferSet {
       let ident = `buf_${bufferName.replace(/[^A-Za-z0-9_]/g, '_').replace(/_+/g, '_')}`.replace(/_+$/, '');
       if (ident === 'buf' || this.idents.has(ident)) ident = `${ident}_${this.vars.size}`;
       this.idents.add(ident);
-      v = { name: bufferName, decl, binding: this.vars.size, access: 'read', ident };
+      v = { name: bufferName, decl, binding: this.vars.size, access: 'read', ident, vec4: false };
       this.vars.set(bufferName, v);
     }
     if (write) {
@@ -105,8 +110,16 @@ export class BufferSet {
         throw new KernelCodegenError(this.kernelName, `writes buffer "${bufferName}" of element type ${v.decl.elementType} (only f32 buffers are written)`);
       }
       v.access = 'read_write';
+      v.vec4 = false;
     }
     return v;
+  }
+
+  /** Declares a read-only f32 buffer as array<vec4<f32>>, if allowed; returns whether it now is. */
+  tryVec4(bufferName: string): boolean {
+    const v = this.get(bufferName);
+    if (v.access === 'read' && v.decl.elementType === 'f32' && v.decl.size % 4 === 0) v.vec4 = true;
+    return v.vec4;
   }
 
   get(bufferName: string): BufferVar {
@@ -129,7 +142,7 @@ export class BufferSet {
   declarations(): string {
     const lines: string[] = [];
     for (const v of this.vars.values()) {
-      const elem = v.decl.elementType === 'u8' ? 'u32' : v.decl.elementType;
+      const elem = v.vec4 ? 'vec4<f32>' : v.decl.elementType === 'u8' ? 'u32' : v.decl.elementType;
       const access = v.access === 'read_write' ? 'read_write' : 'read';
       const note = v.decl.elementType === 'u8' ? ' (u8, packed 4 per word)' : '';
       lines.push(`// "${commentSafe(v.name)}": ${v.decl.role}, ${v.decl.size} × ${v.decl.elementType}${note}`);
@@ -144,7 +157,8 @@ function checkView(kernelName: string, view: View, decl: BufferDecl, what: strin
   if (!ints.every((x) => Number.isInteger(x) && x >= 0)) {
     throw new KernelCodegenError(kernelName, `${what}: view of "${view.buffer}" has a negative or fractional offset/stride/size`);
   }
-  if (view.rows > 0 && view.cols > 0) {
+  // Size 0 declares a buffer bound at run time (datasets, predictions): its extent is not known here.
+  if (view.rows > 0 && view.cols > 0 && decl.size > 0 && !view.rowBaseFromStep) {
     const last = view.offset + (view.rows - 1) * view.rowStride + view.cols;
     if (last > decl.size) {
       throw new KernelCodegenError(kernelName, `${what}: view of "${view.buffer}" ends at element ${last}, past its size ${decl.size}`);
@@ -169,6 +183,11 @@ export function viewIndex(view: View, r: string, c: string): string {
   return terms.length === 0 ? '0u' : terms.join(' + ');
 }
 
+/** Whether every row of the view starts at a multiple of 4 elements (also after a rowBase shift). */
+export function viewAligned4(view: View): boolean {
+  return view.offset % 4 === 0 && view.rowStride % 4 === 0;
+}
+
 /** WGSL expression: the view's base element index (offset + rowBase shift), for precomputing. */
 export function viewBase(view: View): string {
   return viewIndex(view, '0u', '0u');
@@ -176,6 +195,7 @@ export function viewBase(view: View): string {
 
 /** Raw element load from a buffer as its WGSL storage type (u8 → u32 byte value). */
 function loadRaw(v: BufferVar, index: string): string {
+  if (v.vec4) return `${v.ident}[(${index}) >> 2u][(${index}) & 3u]`;
   if (v.decl.elementType === 'u8') {
     return `((${v.ident}[(${index}) >> 2u] >> (((${index}) & 3u) * 8u)) & 0xffu)`;
   }
@@ -195,7 +215,7 @@ export function loadU32(v: BufferVar, index: string): string {
 }
 
 export function storeF32(v: BufferVar, index: string, value: string, accumulate: boolean): string {
-  if (v.decl.elementType !== 'f32') throw new Error(`store into non-f32 buffer ${v.name}`);
+  if (v.decl.elementType !== 'f32' || v.vec4) throw new Error(`store into non-f32 or vec4-typed buffer ${v.name}`);
   return accumulate ? `${v.ident}[${index}] = ${v.ident}[${index}] + ${value};` : `${v.ident}[${index}] = ${value};`;
 }
 

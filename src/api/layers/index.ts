@@ -1,0 +1,6 @@
+// weft.layers: layer factories with TensorFlow.js names.
+export { dense, Dense } from './dense.js';
+export { concatenate, Concatenate } from './concatenate.js';
+export { activation, Activation } from './activation.js';
+export { Layer } from './layer.js';
+export { InputLayer } from './input.js';
