@@ -4,3 +4,6 @@ export * as datasets from './api/datasets/index.js';
 export * as wgsl from './wgsl/index.js';
 export * as runtime from './runtime/index.js';
 export * as ir from './ir/index.js';
+export * as weft from './index.js';
+export { lowerModel, weightShape2, slotLayout } from './api/lowerModel.js';
+export { resolveLoss, resolveMetric } from './api/compileConfig.js';
