@@ -12,6 +12,7 @@ import { slotLayout, type OutputSpec } from './lowerModel.js';
 import type { SymbolicTensor } from './symbolic.js';
 import { Tensor } from './tensor.js';
 import { buildTopology, type Topology } from './topology.js';
+import { summarize } from './summary.js';
 import type { StepRecord } from '../runtime/stepProgram.js';
 import { dumpPlan } from '../ir/plan.js';
 import type { KernelDesc } from '../ir/kernel.js';
@@ -117,6 +118,16 @@ export class LayersModel {
 
   countParams(): number {
     return this.weights.reduce((n, w) => n + w.values.length, 0);
+  }
+
+  /**
+   * Keras's summary table (layers, output shapes, parameter counts, connections). Each line goes to
+   * `printFn` (default console.log); the whole table is returned as well.
+   */
+  summary(lineLength?: number, positions?: number[], printFn: (message?: unknown) => void = console.log): string {
+    const text = summarize(this, lineLength, positions);
+    for (const line of text.split('\n')) printFn(line);
+    return text;
   }
 
   compile(args: CompileArgs): void {
