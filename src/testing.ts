@@ -7,3 +7,4 @@ export * as ir from './ir/index.js';
 export * as weft from './index.js';
 export { lowerModel, weightShape2, slotLayout } from './api/lowerModel.js';
 export { resolveLoss, resolveMetric } from './api/compileConfig.js';
+export { createRandom } from './api/random.js';

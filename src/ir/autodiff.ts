@@ -72,6 +72,7 @@ function operandsNeedingGrad(node: IrNode): ValueId[] {
     case 'activation':
     case 'slice':
     case 'scale':
+    case 'dropout':
     case 'columnSum':
       return [node.x];
     case 'concat':
@@ -154,6 +155,9 @@ function vjp(
       return;
     case 'scale':
       give(node.x, b.add({ op: 'scale', x: dy, factor: node.factor }));
+      return;
+    case 'dropout':
+      give(node.x, b.add({ op: 'dropout', x: dy, rate: node.rate, salt: node.salt }));
       return;
     case 'columnSum':
       throw new NotDifferentiableError('the gradient of columnSum is not supported');

@@ -67,6 +67,7 @@ export function inferShape(op: IrOp, shapeOf: (id: ValueId) => Shape2, batchSize
       return op.axis === 0 ? [op.size, c] : [r, op.size];
     }
     case 'scale':
+    case 'dropout':
       return shapeOf(op.x);
     case 'columnSum':
       return [1, shapeOf(op.x)[1]];

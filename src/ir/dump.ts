@@ -36,6 +36,8 @@ function describe(node: IrNode): string {
       return `mul ${v(node.a)}, ${v(node.b)}`;
     case 'scale':
       return `scale ${v(node.x)} × ${node.factor}`;
+    case 'dropout':
+      return `dropout ${v(node.x)} rate ${node.rate} salt ${node.salt}`;
     case 'columnSum':
       return `columnSum ${v(node.x)}`;
     case 'crossEntropy':

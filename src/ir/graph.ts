@@ -44,6 +44,8 @@ export type IrOp =
   | { op: 'add'; a: ValueId; b: ValueId }
   | { op: 'mul'; a: ValueId; b: ValueId }
   | { op: 'scale'; x: ValueId; factor: number }
+  /** x × dropoutFactor(step seed, salt, r·cols + c, rate): the same mask for a value and its gradient. */
+  | { op: 'dropout'; x: ValueId; rate: number; salt: number }
   /** Sum over rows: [1, cols]. */
   | { op: 'columnSum'; x: ValueId }
   /** Per-row −Σ t log(clip(p, 1e-7, 1 − 1e-7)) on probabilities: [B, 1]. */
@@ -129,6 +131,7 @@ export function operandsOf(node: IrOp): ValueId[] {
     case 'mul':
       return [node.a, node.b];
     case 'scale':
+    case 'dropout':
       return [node.x];
     case 'columnSum':
       return [node.x];
@@ -175,6 +178,7 @@ export function mapOperands(node: IrNode, map: (id: ValueId) => ValueId): IrNode
     case 'activation':
     case 'slice':
     case 'scale':
+    case 'dropout':
     case 'columnSum':
       n.x = map(n.x);
       return n;

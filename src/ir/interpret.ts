@@ -1,5 +1,6 @@
 // The float64 CPU interpreter of the IR: the oracle every pass and every GPU kernel is tested against.
 
+import { dropoutFactor } from './dropoutMask.js';
 import type { ActivationName, IrGraph, IrNode, MetricKind, ValueId } from './graph.js';
 
 export interface Tensor64 {
@@ -15,6 +16,8 @@ export interface InterpretInputs {
   targets: ArrayLike<number>[];
   /** One per param, row-major in the param's shape. */
   params: ArrayLike<number>[];
+  /** The step's random seed (dropout masks). */
+  seed?: number;
 }
 
 export interface InterpretResult {
@@ -234,6 +237,10 @@ function evaluateNode(node: IrNode, value: (id: ValueId) => Tensor64, env: Inter
     }
     case 'scale':
       return map2(value(node.x), (v) => v * node.factor);
+    case 'dropout': {
+      const seed = env.seed ?? 0;
+      return map2(value(node.x), (v, i) => v * dropoutFactor(seed, node.salt, i, node.rate));
+    }
     case 'columnSum': {
       const x = value(node.x);
       const out = tensor64(1, cols);

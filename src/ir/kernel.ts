@@ -88,7 +88,13 @@ export type ElementwiseExpr =
   | { op: 'add' | 'sub' | 'mul'; a: ElementwiseExpr; b: ElementwiseExpr }
   | { op: 'activation'; activation: ElementwiseActivation; x: ElementwiseExpr }
   /** dy × activation'(y), with y the activation's output. */
-  | { op: 'activationGrad'; activation: ElementwiseActivation; y: ElementwiseExpr; dy: ElementwiseExpr };
+  | { op: 'activationGrad'; activation: ElementwiseActivation; y: ElementwiseExpr; dy: ElementwiseExpr }
+  /**
+   * x × (kept ? 1/(1−rate) : 0), kept when hash32(step.seed ^ hash32(salt + (r·cols + c)·0x9e3779b9))
+   * ≥ floor(rate·2³²) (u32 arithmetic, wrapping; hash32 and the threshold as in src/ir/dropoutMask.ts;
+   * cols = the kernel's cols). Reads the Step uniform.
+   */
+  | { op: 'dropout'; x: ElementwiseExpr; rate: number; salt: number };
 
 /** out[r, c] (+)= expr(r, c) for r < rows, c < cols. */
 export interface ElementwiseKernel {
@@ -165,6 +171,11 @@ export type OptimizerAlgorithm =
   | { kind: 'rmsprop'; decay: number; momentum: number; epsilon: number; centered: boolean }
   | { kind: 'adagrad'; epsilon: number };
 
+/** Dropout: elements whose 32-bit draw is below this threshold are dropped. */
+export function dropoutThreshold(rate: number): number {
+  return Math.min(4294967295, Math.floor(rate * 4294967296));
+}
+
 /** Number of optimizer slot arrays (each `count` long) an algorithm keeps. */
 export function optimizerSlotCount(algorithm: OptimizerAlgorithm): number {
   switch (algorithm.kind) {
@@ -222,8 +233,9 @@ export function kernelUsesStep(kernel: KernelDesc): boolean {
       return true;
     case 'lossHead':
       return kernel.target.sparse || !!kernel.predictionOut?.rowBaseFromStep || viewsOf(kernel).some((v) => v.rowBaseFromStep);
-    case 'matmul':
     case 'elementwise':
+      return viewsOf(kernel).some((v) => v.rowBaseFromStep) || expressionUsesDropout(kernel.expr);
+    case 'matmul':
     case 'softmaxRows':
     case 'columnSum':
       return viewsOf(kernel).some((v) => v.rowBaseFromStep);
@@ -255,6 +267,7 @@ export function viewsOf(kernel: KernelDesc): View[] {
             visit(e.b);
             return;
           case 'activation':
+          case 'dropout':
             visit(e.x);
             return;
           case 'activationGrad':
@@ -283,5 +296,25 @@ export function viewsOf(kernel: KernelDesc): View[] {
       return [];
     default:
       return kernel satisfies never;
+  }
+}
+
+function expressionUsesDropout(e: ElementwiseExpr): boolean {
+  switch (e.op) {
+    case 'dropout':
+      return true;
+    case 'read':
+    case 'const':
+      return false;
+    case 'add':
+    case 'sub':
+    case 'mul':
+      return expressionUsesDropout(e.a) || expressionUsesDropout(e.b);
+    case 'activation':
+      return expressionUsesDropout(e.x);
+    case 'activationGrad':
+      return expressionUsesDropout(e.y) || expressionUsesDropout(e.dy);
+    default:
+      return e satisfies never;
   }
 }

@@ -273,7 +273,7 @@ function collectViews(kernel: Extract<KernelDesc, { kind: 'elementwise' | 'softm
   const visit = (e: ElementwiseExpr): void => {
     if (e.op === 'read') views.push(e.view);
     else if (e.op === 'add' || e.op === 'sub' || e.op === 'mul') (visit(e.a), visit(e.b));
-    else if (e.op === 'activation') visit(e.x);
+    else if (e.op === 'activation' || e.op === 'dropout') visit(e.x);
     else if (e.op === 'activationGrad') (visit(e.y), visit(e.dy));
   };
   visit(kernel.expr);
@@ -327,6 +327,8 @@ function kernelFor(node: IrNode, view: (id: ValueId) => View, graph: IrGraph): K
       return elementwise({ op: 'mul', a: read(node.a), b: read(node.b) });
     case 'scale':
       return elementwise({ op: 'mul', a: read(node.x), b: { op: 'const', value: node.factor } });
+    case 'dropout':
+      return elementwise({ op: 'dropout', x: read(node.x), rate: node.rate, salt: node.salt });
     case 'columnSum':
       return { kind: 'columnSum', name, x: view(node.x), out: view(node.id) };
     case 'lossHead': {

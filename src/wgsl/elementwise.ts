@@ -1,5 +1,5 @@
 // elementwise: out[r, c] (+)= expr(r, c), one invocation per element.
-import type { BufferDecl, ElementwiseExpr, ElementwiseKernel } from '../ir/kernel.js';
+import { dropoutThreshold, type BufferDecl, type ElementwiseExpr, type ElementwiseKernel } from '../ir/kernel.js';
 import {
   ACTIVATION_FUNCTIONS,
   BufferSet,
@@ -18,12 +18,29 @@ import {
 
 const WORKGROUP_SIZE = 64;
 
+// The dropout mask, bit-identical to src/ir/dropoutMask.ts (u32 multiplies wrap in WGSL).
+const DROPOUT_FUNCTIONS = `
+fn weft_hash32(v: u32) -> u32 {
+  var x = v;
+  x = x ^ (x >> 16u);
+  x = x * 0x7feb352du;
+  x = x ^ (x >> 15u);
+  x = x * 0x846ca68bu;
+  return x ^ (x >> 16u);
+}
+fn weft_dropout(seed: u32, salt: u32, index: u32, threshold: u32, keepScale: f32) -> f32 {
+  let draw = weft_hash32(seed ^ weft_hash32(salt + index * 0x9e3779b9u));
+  return select(0.0, keepScale, draw >= threshold);
+}
+`;
+
 export function generateElementwise(desc: ElementwiseKernel, decls: Record<string, BufferDecl>): GeneratedKernel {
   const buffers = new BufferSet(desc.name, decls);
   const out = buffers.view({ ...desc.out, rows: desc.rows, cols: desc.cols }, true, 'out');
   const lines: string[] = [];
   let temps = 0;
   let usesActivations = false;
+  let usesDropout = false;
   const emit = (e: ElementwiseExpr): string => {
     switch (e.op) {
       case 'read': {
@@ -61,6 +78,13 @@ export function generateElementwise(desc: ElementwiseKernel, decls: Record<strin
         lines.push(`  let ${name} = ${activationGradExpr(e.activation, y, dy)};`);
         return name;
       }
+      case 'dropout': {
+        const x = emit(e.x);
+        usesDropout = true;
+        const name = `v${temps++}`;
+        lines.push(`  let ${name} = ${x} * weft_dropout(step.seed, ${u32(e.salt >>> 0)}, gidx, ${u32(dropoutThreshold(e.rate))}, ${f32(1 / (1 - e.rate))});`);
+        return name;
+      }
       default:
         return e satisfies never;
     }
@@ -78,7 +102,7 @@ export function generateElementwise(desc: ElementwiseKernel, decls: Record<strin
     desc,
     summary: `elementwise ${desc.rows}×${desc.cols}${desc.accumulate ? ', accumulate' : ''}`,
     buffers,
-    helpers: usesActivations ? ACTIVATION_FUNCTIONS : '',
+    helpers: (usesActivations ? ACTIVATION_FUNCTIONS : '') + (usesDropout ? DROPOUT_FUNCTIONS : ''),
     workgroupSize: WORKGROUP_SIZE,
     body,
     workgroups: dispatch.workgroups,

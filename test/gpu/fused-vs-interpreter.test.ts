@@ -169,6 +169,6 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
   if (outs > 1) refLosses.forEach((l, i) => expect(r.gpuEval[1 + i]).toBeCloseTo(l, 4));
   for (let i = 0; i < outs; i++) expect(r.gpuEval[r.gpuEval.length - outs + i]).toBeCloseTo(r.refEvalSlots[outs + i]! / r.rows, 6);
   expect(r.trainLoss).toBeCloseTo(r.lossWeights.reduce((s, w, i) => s + (w * r.refTrainSlots[i]!) / r.rows, 0), 4);
-  r.after.forEach((w, i) => expect(relErr(w, r.expected[i]!), `weight ${i}`).toBeLessThan(1e-4));
+  r.after.forEach((w: number[], i: number) => expect(relErr(w, r.expected[i]!), `weight ${i}`).toBeLessThan(1e-4));
   console.log(`dispatches per train step: ${r.dispatches}`);
 });

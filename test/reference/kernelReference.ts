@@ -1,6 +1,7 @@
 // A float64 CPU executor of KernelDesc semantics, exactly as documented in src/ir/kernel.ts.
 // The oracle of the GPU kernel tests. Buffers are plain JS arrays keyed by name, one entry per
 // logical element (u8 buffers: one entry per byte, unpacked); they are updated in place.
+import { dropoutFactor } from '../../src/ir/dropoutMask.js';
 import type {
   ElementwiseActivation,
   ElementwiseExpr,
@@ -101,7 +102,7 @@ export function runKernelReference(desc: KernelDesc, buffers: RefBuffers, step: 
     case 'elementwise': {
       const values = new Float64Array(desc.rows * desc.cols);
       for (let r = 0; r < desc.rows; r++) {
-        for (let c = 0; c < desc.cols; c++) values[r * desc.cols + c] = evalExpr(desc.expr, buffers, r, c, step);
+        for (let c = 0; c < desc.cols; c++) values[r * desc.cols + c] = evalExpr(desc.expr, buffers, r, c, step, desc.cols);
       }
       for (let r = 0; r < desc.rows; r++) {
         for (let c = 0; c < desc.cols; c++) set(buffers, desc.out, r, c, step, values[r * desc.cols + c]!, !!desc.accumulate);
@@ -149,22 +150,24 @@ export function softmax(x: number[]): number[] {
   return e.map((v) => v / s);
 }
 
-function evalExpr(e: ElementwiseExpr, buffers: RefBuffers, r: number, c: number, step: RefStep): number {
+function evalExpr(e: ElementwiseExpr, buffers: RefBuffers, r: number, c: number, step: RefStep, cols = 0): number {
   switch (e.op) {
     case 'read':
       return get(buffers, e.view, e.broadcastRows ? 0 : r, c, step);
     case 'const':
       return e.value;
     case 'add':
-      return evalExpr(e.a, buffers, r, c, step) + evalExpr(e.b, buffers, r, c, step);
+      return evalExpr(e.a, buffers, r, c, step, cols) + evalExpr(e.b, buffers, r, c, step, cols);
     case 'sub':
-      return evalExpr(e.a, buffers, r, c, step) - evalExpr(e.b, buffers, r, c, step);
+      return evalExpr(e.a, buffers, r, c, step, cols) - evalExpr(e.b, buffers, r, c, step, cols);
     case 'mul':
-      return evalExpr(e.a, buffers, r, c, step) * evalExpr(e.b, buffers, r, c, step);
+      return evalExpr(e.a, buffers, r, c, step, cols) * evalExpr(e.b, buffers, r, c, step, cols);
     case 'activation':
-      return activation(e.activation, evalExpr(e.x, buffers, r, c, step));
+      return activation(e.activation, evalExpr(e.x, buffers, r, c, step, cols));
     case 'activationGrad':
-      return activationGrad(e.activation, evalExpr(e.y, buffers, r, c, step), evalExpr(e.dy, buffers, r, c, step));
+      return activationGrad(e.activation, evalExpr(e.y, buffers, r, c, step, cols), evalExpr(e.dy, buffers, r, c, step, cols));
+    case 'dropout':
+      return evalExpr(e.x, buffers, r, c, step, cols) * dropoutFactor(step.seed, e.salt, r * cols + c, e.rate);
     default:
       return e satisfies never;
   }
