@@ -46,7 +46,7 @@ export class Engine {
     readonly model: LowerableModel,
     readonly device: DeviceModel,
   ) {
-    this.ring = new ReadbackRing(gpu, 256, 6);
+    this.ring = new ReadbackRing(gpu, 4096, 8);
   }
 
   static async create(model: LowerableModel): Promise<Engine> {

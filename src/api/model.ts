@@ -221,7 +221,7 @@ export class LayersModel {
       const hooks = this.collectCallbacks(args.callbacks, engine);
       const random = createRandom(args.seed ?? nextSeed());
       this.stopTraining = false;
-      let lastGoodWeights: Float32Array | null = null;
+      engine.device.backupParams();
       try {
         for (const h of hooks) await h.onTrainBegin?.();
         const updates = Math.max(0, args.progressUpdates ?? 10);
@@ -245,8 +245,7 @@ export class LayersModel {
           const logs = this.logsFromSums(sums, prepared.rows);
           if (!Object.values(logs).every(Number.isFinite)) {
             // Keep the weights of the last finite epoch; training stops with a clear error.
-            if (lastGoodWeights) engine.device.writeParams(lastGoodWeights);
-            else engine.uploadWeights();
+            engine.device.restoreParams();
             throw new WeftError(
               `fit: the loss became ${logs.loss} in epoch ${epoch + 1}; training diverged (lower the learning rate, or check the data). The weights of the last finite epoch were kept.`,
             );
@@ -256,7 +255,7 @@ export class LayersModel {
             const valLogs = this.logsFromSums(valSums, valData.dataset.rows);
             for (const [k, v] of Object.entries(valLogs)) logs[`val_${k}`] = v;
           }
-          lastGoodWeights = await engine.device.readParams();
+          engine.device.backupParams();
           history.record(epoch, logs);
           if (args.verbose !== 0 && typeof console !== 'undefined')
             console.log(`[weft] Epoch ${epoch + 1}/${epochs} - ${((performance.now() - started) / 1000).toFixed(1)}s - ${Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(' - ')}`);

@@ -109,15 +109,26 @@ function vjp(
       if (node.aOnesRow || node.gradMask || node.activation || node.bias !== undefined)
         throw new NotDifferentiableError('autodiff runs before epilogue fusion: a fused matmul cannot be differentiated');
       const { a, b: bb, transA, transB } = node;
+      const name = node.label ?? `matmul %${node.id}`;
       if (needsGrad[a])
-        give(a, transA ? b.add({ op: 'matmul', a: bb, b: dy, transA: transB, transB: true }) : b.add({ op: 'matmul', a: dy, b: bb, transA: false, transB: !transB }));
+        give(
+          a,
+          transA
+            ? b.add({ op: 'matmul', a: bb, b: dy, transA: transB, transB: true }, `${name} input gradient`)
+            : b.add({ op: 'matmul', a: dy, b: bb, transA: false, transB: !transB }, `${name} input gradient`),
+        );
       if (needsGrad[bb])
-        give(bb, transB ? b.add({ op: 'matmul', a: dy, b: a, transA: true, transB: transA }) : b.add({ op: 'matmul', a, b: dy, transA: !transA, transB: false }));
+        give(
+          bb,
+          transB
+            ? b.add({ op: 'matmul', a: dy, b: a, transA: true, transB: transA }, `${name} weight gradient`)
+            : b.add({ op: 'matmul', a, b: dy, transA: !transA, transB: false }, `${name} weight gradient`),
+        );
       return;
     }
     case 'biasAdd':
       give(node.x, dy);
-      if (needsGrad[node.bias]) give(node.bias, b.add({ op: 'columnSum', x: dy }));
+      if (needsGrad[node.bias]) give(node.bias, b.add({ op: 'columnSum', x: dy }, `${node.label ?? 'bias'} gradient`));
       return;
     case 'activation':
       give(node.x, node.activation === 'linear' ? dy : b.add({ op: 'activationGrad', y: node.id, dy, activation: node.activation }));

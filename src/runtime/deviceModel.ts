@@ -1,15 +1,16 @@
 // A model's persistent GPU state: the flat parameter buffer, and for training the flat gradient
 // buffer (laid out like the parameters) and the optimizer's slot buffer.
 
-import { counters } from './counters.js';
 import { assertAlive, type Gpu } from './device.js';
-import { createBuffer, readBuffer, writeBuffer } from './resources.js';
+import { createBuffer, readBuffer, submit, writeBuffer } from './resources.js';
 
 const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
 
 export class DeviceModel {
   readonly params: GPUBuffer;
   grads: GPUBuffer | null = null;
+  /** A copy of the parameters at the last good point (epoch end), kept on the GPU. */
+  private backup: GPUBuffer | null = null;
   optimizerSlots: GPUBuffer | null = null;
   private slotSignature = '';
   private readonly owned: GPUBuffer[] = [];
@@ -48,6 +49,26 @@ export class DeviceModel {
     }
   }
 
+  /** Copies the parameters into the on-GPU backup (no readback, no allocation after the first). */
+  backupParams(): void {
+    if (!this.backup) this.backup = this.own(createBuffer(this.gpu, { size: Math.max(1, this.paramCount) * 4, usage: STORAGE(), label: 'weft params backup' }));
+    this.copy(this.params, this.backup);
+  }
+
+  /** Restores the parameters from the backup; returns false when there is none. */
+  restoreParams(): boolean {
+    if (!this.backup) return false;
+    this.copy(this.backup, this.params);
+    return true;
+  }
+
+  private copy(from: GPUBuffer, to: GPUBuffer): void {
+    assertAlive(this.gpu);
+    const encoder = this.gpu.device.createCommandEncoder({ label: 'weft params copy' });
+    encoder.copyBufferToBuffer(from, 0, to, 0, Math.max(1, this.paramCount) * 4);
+    submit(this.gpu, [encoder.finish()]);
+  }
+
   /** Forgets the optimizer state (a new compile() starts from fresh moments). */
   resetOptimizer(): void {
     this.slotSignature = '';
@@ -61,7 +82,5 @@ export class DeviceModel {
   dispose(): void {
     for (const b of this.owned) b.destroy();
     this.owned.length = 0;
-    void counters;
-    void assertAlive;
   }
 }

@@ -42,6 +42,9 @@ export class ReadbackRing {
       this.all.push(b);
     }
   }
+  get available(): number {
+    return this.free.length;
+  }
   /** A free staging buffer, or null when all are being mapped (the caller skips that readback). */
   take(): GPUBuffer | null {
     return this.free.pop() ?? null;
@@ -86,7 +89,7 @@ export async function runEpoch(gpu: Gpu, parts: EpochPart[], ring: ReadbackRing,
   const flush = (final: boolean): GPUBuffer | null => {
     pass.end();
     let staging: GPUBuffer | null = null;
-    if (!final && first?.metrics && options.onProgress && stepsDone >= nextProgress) {
+    if (!final && first?.metrics && options.onProgress && stepsDone >= nextProgress && ring.available > parts.length) {
       staging = ring.take();
       if (staging) encoder.copyBufferToBuffer(first.metrics, 0, staging, 0, first.metricsCount * 4);
       nextProgress = stepsDone + progressEvery;

@@ -54,8 +54,8 @@ test('flatten → dense → dropout → add(dense, dense) → reshape → flatte
     return Math.max(...a.map((v, i) => Math.abs(v - b[i]!))) / scale;
   };
   expect(r.shape).toEqual([null, 6]);
-  expect(close(r.predictBefore, r.refPredict)).toBeLessThan(1e-4);
-  r.after.forEach((w: number[], i: number) => expect(close(w, r.expected[i]!), `weight ${i}`).toBeLessThan(1e-4));
+  expect(close(r.predictBefore, r.refPredict as number[])).toBeLessThan(1e-4);
+  r.after.forEach((w: number[], i: number) => expect(close(w, r.expected[i] as number[]), `weight ${i}`).toBeLessThan(1e-4));
   expect(r.dropFraction).toBeGreaterThan(0.2);
   expect(r.dropFraction).toBeLessThan(0.6);
 });

@@ -50,8 +50,8 @@ export class Dense extends Layer {
 
   lower(context: LowerContext, [x]: ValueId[]): ValueId {
     const b = context.builder;
-    let y = b.add({ op: 'matmul', a: x!, b: context.param(this.kernel!), transA: false, transB: false }, `${this.name} matmul`);
-    if (this.bias) y = b.add({ op: 'biasAdd', x: y, bias: context.param(this.bias) }, `${this.name} bias`);
+    let y = b.add({ op: 'matmul', a: x!, b: context.param(this.kernel!), transA: false, transB: false }, this.name);
+    if (this.bias) y = b.add({ op: 'biasAdd', x: y, bias: context.param(this.bias) }, this.name);
     return lowerActivation(context, y, this.activation, this.name);
   }
 

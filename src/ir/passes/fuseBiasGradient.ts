@@ -34,7 +34,7 @@ export function fuseBiasGradient(graph: IrGraph): IrGraph {
     const k = graph.nodes[matmul.a]!.shape[1];
     const augmented = builder.add(
       { op: 'matmul', a: mapId(matmul.a), b: mapId(matmul.b), transA: true, transB: false, aOnesRow: true },
-      `${matmul.label ?? 'weight grad'} + bias grad`,
+      `${matmul.label ?? 'weight gradient'} + bias gradient`,
     );
     const weightGrad = builder.add({ op: 'slice', x: augmented, axis: 0, start: 0, size: k }, matmul.label);
     const biasGrad = builder.add({ op: 'slice', x: augmented, axis: 0, start: k, size: 1 }, graph.nodes[partnerOf.get(matmulOld)!]!.label);
