@@ -21,6 +21,7 @@ import {
   loadF32,
   storeF32,
   u32,
+  viewAligned4,
   viewBase,
   viewIndex,
   type BufferVar,
@@ -133,11 +134,17 @@ function registerTiled(ctx: Ctx): GeneratedKernel {
   const rem = K % 4;
   const ones = !!desc.aOnesRow;
 
+  // 4-wide loads straight from array<vec4<f32>> where the buffer is read-only and every view
+  // loaded 4-wide from it starts its rows at multiples of 4 (every lda4/ldb4 index is then one).
+  const aligned = (v: BufferVar): boolean => (v === A ? viewAligned4(desc.a) : true) && (v === B ? viewAligned4(desc.b) : true);
+  for (const v of new Set([A, B])) if (aligned(v)) buffers.tryVec4(v.name);
   const a1 = (i: string): string => loadF32(A, i);
   const b1 = (i: string): string => loadF32(B, i);
+  const ld4 = (v: BufferVar, ld: (i: string) => string): string =>
+    v.vec4 ? `${v.ident}[i >> 2u]` : `vec4<f32>(${ld('i')}, ${ld('i + 1u')}, ${ld('i + 2u')}, ${ld('i + 3u')})`;
   const helpers = [
-    `fn lda4(i: u32) -> vec4<f32> { return vec4<f32>(${a1('i')}, ${a1('i + 1u')}, ${a1('i + 2u')}, ${a1('i + 3u')}); }`,
-    `fn ldb4(i: u32) -> vec4<f32> { return vec4<f32>(${b1('i')}, ${b1('i + 1u')}, ${b1('i + 2u')}, ${b1('i + 3u')}); }`,
+    `fn lda4(i: u32) -> vec4<f32> { return ${ld4(A, a1)}; }`,
+    `fn ldb4(i: u32) -> vec4<f32> { return ${ld4(B, b1)}; }`,
     needsActivationFns(desc) ? ACTIVATION_FUNCTIONS : '',
     epilogueFn(ctx),
   ].filter(Boolean);
@@ -271,25 +278,29 @@ function workgroupTiled(ctx: Ctx): GeneratedKernel {
   L.push(`  let bBase = ${viewBase(desc.b)};`);
   for (let i = 0; i < 4; i++) L.push(`  var acc${i} = vec4<f32>(0.0);`);
   L.push(`  for (var k0 = 0u; k0 < ${u32(K)}; k0 = k0 + ${u32(TILE_K)}) {`);
-  for (let q = 0; q < (TILE * TILE_K) / THREADS; q++) {
-    const e = q === 0 ? 'lidx' : `lidx + ${u32(q * THREADS)}`;
+  {
+    // Each invocation stages (TILE × TILE_K) / THREADS elements of each tile.
+    const e = 'e';
     // Consecutive invocations walk the dimension that is contiguous in memory.
-    const [mm, kkA] = transA ? [`(${e}) % ${u32(TILE)}`, `(${e}) / ${u32(TILE)}`] : [`(${e}) / ${u32(TILE_K)}`, `(${e}) % ${u32(TILE_K)}`];
-    const [nn, kkB] = transB ? [`(${e}) / ${u32(TILE_K)}`, `(${e}) % ${u32(TILE_K)}`] : [`(${e}) % ${u32(TILE)}`, `(${e}) / ${u32(TILE)}`];
+    const [mm, kkA] = transA ? [`${e} % ${u32(TILE)}`, `${e} / ${u32(TILE)}`] : [`${e} / ${u32(TILE_K)}`, `${e} % ${u32(TILE_K)}`];
+    const [nn, kkB] = transB ? [`${e} / ${u32(TILE_K)}`, `${e} % ${u32(TILE_K)}`] : [`${e} % ${u32(TILE)}`, `${e} / ${u32(TILE)}`];
     const aIdx = transA ? `aBase + gk * ${u32(sA)} + gm` : `aBase + gm * ${u32(sA)} + gk`;
     const bIdx = transB ? `bBase + gn * ${u32(sB)} + gk` : `bBase + gk * ${u32(sB)} + gn`;
-    L.push(`    {`);
-    L.push(`      let mm = ${mm};`, `      let kk = ${kkA};`, `      let gm = mBase + mm;`, `      let gk = k0 + kk;`);
-    L.push(`      var v = 0.0;`);
-    L.push(`      if (gk < ${u32(K)} && gm < ${u32(mReal)}) { v = ${loadF32(A, aIdx)}; }`);
-    if (ones) L.push(`      if (gk < ${u32(K)} && gm == ${u32(mReal)}) { v = 1.0; }`);
-    L.push(`      tileA[kk * ${u32(TILE)} + mm] = v;`);
-    L.push(`    }`);
-    L.push(`    {`);
-    L.push(`      let nn = ${nn};`, `      let kk = ${kkB};`, `      let gn = nBase + nn;`, `      let gk = k0 + kk;`);
-    L.push(`      var v = 0.0;`);
-    L.push(`      if (gk < ${u32(K)} && gn < ${u32(N)}) { v = ${loadF32(B, bIdx)}; }`);
-    L.push(`      tileB[kk * ${u32(TILE)} + nn] = v;`);
+    L.push(`    for (var q = 0u; q < ${u32((TILE * TILE_K) / THREADS)}; q = q + 1u) {`);
+    L.push(`      let e = lidx + q * ${u32(THREADS)};`);
+    L.push(`      {`);
+    L.push(`        let mm = ${mm};`, `        let kk = ${kkA};`, `        let gm = mBase + mm;`, `        let gk = k0 + kk;`);
+    L.push(`        var v = 0.0;`);
+    L.push(`        if (gk < ${u32(K)} && gm < ${u32(mReal)}) { v = ${loadF32(A, aIdx)}; }`);
+    if (ones) L.push(`        if (gk < ${u32(K)} && gm == ${u32(mReal)}) { v = 1.0; }`);
+    L.push(`        tileA[kk * ${u32(TILE)} + mm] = v;`);
+    L.push(`      }`);
+    L.push(`      {`);
+    L.push(`        let nn = ${nn};`, `        let kk = ${kkB};`, `        let gn = nBase + nn;`, `        let gk = k0 + kk;`);
+    L.push(`        var v = 0.0;`);
+    L.push(`        if (gk < ${u32(K)} && gn < ${u32(N)}) { v = ${loadF32(B, bIdx)}; }`);
+    L.push(`        tileB[kk * ${u32(TILE)} + nn] = v;`);
+    L.push(`      }`);
     L.push(`    }`);
   }
   L.push(`    workgroupBarrier();`);

@@ -71,17 +71,19 @@ export class Arena {
   ) {}
 
   /** A rows×cols view at an odd offset with `pad` extra elements per row; `extraRows` leaves room for rowBase shifts. */
-  view(rows: number, cols: number, opts: { pad?: number; gap?: number; rowBaseFromStep?: boolean; extraRows?: number } = {}): View {
+  view(rows: number, cols: number, opts: { pad?: number; gap?: number; rowBaseFromStep?: boolean; extraRows?: number; align4?: boolean } = {}): View {
     const gap = opts.gap ?? 3;
     const pad = opts.pad ?? 2;
-    const rowStride = cols + pad;
-    const offset = this.size + gap;
+    const up4 = (x: number): number => (opts.align4 ? Math.ceil(x / 4) * 4 : x);
+    const rowStride = up4(cols + pad);
+    const offset = up4(this.size + gap);
     this.size = offset + (rows + (opts.extraRows ?? 0)) * rowStride + 5;
     return { buffer: this.name, offset, rowStride, rows, cols, ...(opts.rowBaseFromStep ? { rowBaseFromStep: true } : {}) };
   }
 
-  decl(role: BufferDecl['role'] = 'arena'): BufferDecl {
-    return { name: this.name, elementType: this.elementType, size: this.size, role };
+  /** The buffer's declaration; `align4` rounds its size up to a multiple of 4 elements. */
+  decl(role: BufferDecl['role'] = 'arena', align4 = false): BufferDecl {
+    return { name: this.name, elementType: this.elementType, size: align4 ? Math.ceil(this.size / 4) * 4 : this.size, role };
   }
 }
 
@@ -133,6 +135,16 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
       const gpu = await runtime.getGpu();
       const device: GPUDevice = gpu.device;
       const results: { outputs: Record<string, Float32Array>; gpuMs: number }[] = [];
+      // Compile every pipeline up front, concurrently (the cache hands them to StepProgram.create).
+      await Promise.all(
+        arg.cases.flatMap((c) =>
+          c.kernels.map((k) =>
+            runtime.getPipeline(gpu, wgsl.generateKernel(k, c.decls, { variant: c.variant })).catch((e: Error) => {
+              throw new Error(`case "${c.label}": ${e.message}`);
+            }),
+          ),
+        ),
+      );
       for (const c of arg.cases) {
         const buffers = new Map<string, GPUBuffer>();
         try {

@@ -1,0 +1,240 @@
+// Shape of the generated WGSL modules (no GPU): bindings, Step uniform, workgroup counts,
+// constants, 4-wide load path, u8 unpacking, errors.
+import { describe, expect, test } from 'vitest';
+import type { BufferDecl, KernelDesc, MatmulKernel, View } from '../../src/ir/kernel.js';
+import { STEP_UNIFORM_FIELDS, kernelUsesStep } from '../../src/ir/kernel.js';
+import { KernelCodegenError, MAX_WORKGROUPS_PER_DIMENSION, generateKernel } from '../../src/wgsl/index.js';
+
+const f32 = (name: string, size: number, role: BufferDecl['role'] = 'arena'): BufferDecl => ({ name, elementType: 'f32', size, role });
+const view = (buffer: string, offset: number, rows: number, cols: number, rowStride = cols, rowBaseFromStep = false): View => ({
+  buffer,
+  offset,
+  rows,
+  cols,
+  rowStride,
+  ...(rowBaseFromStep ? { rowBaseFromStep } : {}),
+});
+
+function mm(over: Partial<MatmulKernel> = {}): MatmulKernel {
+  return {
+    kind: 'matmul',
+    name: 'dense_1/forward',
+    m: 32,
+    n: 30,
+    k: 784,
+    a: view('arena', 1000, 32, 784, 790),
+    b: view('params', 0, 784, 30),
+    transA: false,
+    transB: false,
+    out: view('arena', 40000, 32, 30, 31),
+    ...over,
+  };
+}
+const decls: Record<string, BufferDecl> = {
+  arena: f32('arena', 100000),
+  params: f32('params', 784 * 30 + 30, 'params'),
+  grads: f32('grads', 784 * 30 + 30, 'grads'),
+  slots: f32('slots', 3 * (784 * 30 + 30), 'optimizerSlots'),
+  metrics: f32('metrics', 8, 'metrics'),
+  idx: { name: 'idx', elementType: 'u32', size: 60000, role: 'indices' },
+  labels: { name: 'labels', elementType: 'u8', size: 60000, role: 'labels' },
+  pixels: { name: 'pixels', elementType: 'u8', size: 60000 * 784, role: 'dataset' },
+};
+
+describe('bindings', () => {
+  test('each distinct buffer once, read_write when any view of it is written', () => {
+    const k = generateKernel(mm({ bias: view('params', 784 * 30, 1, 30), gradMask: { activation: 'relu', y: view('arena', 50000, 32, 30) } }), decls);
+    expect(k.bindings).toEqual([
+      { binding: 0, buffer: 'arena', access: 'read_write' },
+      { binding: 1, buffer: 'params', access: 'read' },
+    ]);
+    expect(k.wgsl).toContain('@group(0) @binding(0) var<storage, read_write> buf_arena: array<f32>;');
+    expect(k.wgsl).toContain('@group(0) @binding(1) var<storage, read> buf_params: array<f32>;');
+    expect(k.wgsl.match(/@group\(0\)/g)).toHaveLength(2);
+  });
+
+  test('optimizer: params and slots written, grads read', () => {
+    const k = generateKernel(
+      { kind: 'optimizer', name: 'adam', algorithm: { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, count: 100, params: 'params', grads: 'grads', slots: 'slots' },
+      decls,
+    );
+    expect(k.bindings).toEqual([
+      { binding: 0, buffer: 'params', access: 'read_write' },
+      { binding: 1, buffer: 'grads', access: 'read' },
+      { binding: 2, buffer: 'slots', access: 'read_write' },
+    ]);
+  });
+
+  test('lossHead: metrics read_write, labels/indices read', () => {
+    const k = generateKernel(
+      {
+        kind: 'lossHead',
+        name: 'head',
+        loss: 'softmaxCrossEntropy',
+        rows: 32,
+        cols: 10,
+        input: view('arena', 0, 32, 10),
+        target: { sparse: true, labels: 'labels', indices: 'idx' },
+        gradOut: view('arena', 320, 32, 10),
+        gradScale: 1 / 32,
+        metricsBuffer: 'metrics',
+        lossSlot: 0,
+        metrics: [{ kind: 'sparseCategoricalAccuracy', slot: 1 }],
+      },
+      decls,
+    );
+    expect(k.bindings.map((b) => [b.buffer, b.access])).toEqual([
+      ['arena', 'read_write'],
+      ['idx', 'read'],
+      ['labels', 'read'],
+      ['metrics', 'read_write'],
+    ]);
+    expect(k.workgroups).toEqual([1, 1, 1]);
+    expect(k.usesStep).toBe(true);
+    expect(k.wgsl).toContain('var<workgroup> partial');
+    expect(k.wgsl).toContain('workgroupBarrier()');
+  });
+});
+
+describe('Step uniform', () => {
+  test('declared in group 1, fields in STEP_UNIFORM_FIELDS order, only when kernelUsesStep', () => {
+    const cases: KernelDesc[] = [
+      mm(),
+      mm({ out: view('arena', 40000, 32, 30, 30, true) }),
+      { kind: 'columnSum', name: 'cs', x: view('arena', 0, 32, 30), out: view('grads', 0, 1, 30) },
+      { kind: 'optimizer', name: 'sgd', algorithm: { kind: 'sgd' }, count: 10, params: 'params', grads: 'grads' },
+      { kind: 'gather', name: 'g', indices: 'idx', rows: 32, sources: [{ dataset: 'pixels', elementType: 'u8', scale: 1 / 255, out: view('arena', 0, 32, 784) }] },
+    ];
+    for (const desc of cases) {
+      const k = generateKernel(desc, decls);
+      expect(k.usesStep).toBe(kernelUsesStep(desc));
+      expect(k.wgsl.includes('@group(1) @binding(0) var<uniform> step: Step;')).toBe(k.usesStep);
+      if (k.usesStep) {
+        const struct = /struct Step \{([^}]*)\}/.exec(k.wgsl)![1]!;
+        expect(struct.split(',').map((f) => f.trim().split(':')[0]).filter(Boolean)).toEqual([...STEP_UNIFORM_FIELDS]);
+      }
+    }
+    expect(generateKernel(cases[0]!, decls).usesStep).toBe(false);
+    expect(generateKernel(cases[1]!, decls).wgsl).toContain('step.rowBase * 30u');
+  });
+});
+
+describe('workgroup counts', () => {
+  test('per-item kernels: ceil(items / 64), spilling into y past 65535', () => {
+    const ew = (rows: number, cols: number) =>
+      generateKernel(
+        { kind: 'elementwise', name: 'e', rows, cols, expr: { op: 'const', value: 1 }, out: view('big', 0, rows, cols) },
+        { big: f32('big', rows * cols) },
+      ).workgroups;
+    expect(ew(10, 10)).toEqual([2, 1, 1]);
+    expect(ew(65535, 64)).toEqual([65535, 1, 1]);
+    expect(ew(65535 * 64 + 1, 1)).toEqual([65535, 2, 1]);
+    const k = generateKernel(
+      { kind: 'elementwise', name: 'e', rows: 65535 * 64 + 1, cols: 1, expr: { op: 'const', value: 1 }, out: view('big', 0, 65535 * 64 + 1, 1) },
+      { big: f32('big', 65535 * 64 + 1) },
+    );
+    expect(k.wgsl).toContain('let wg = wid.x + wid.y * 65535u;');
+    expect(k.wgsl).toContain(`if (gidx >= ${65535 * 64 + 1}u) { return; }`);
+  });
+
+  test('matmul: 4×4 blocks per invocation (registerTiled), 64×64 tiles (workgroupTiled), 2-D fallback', () => {
+    const big = (m: number, n: number, k: number): [MatmulKernel, Record<string, BufferDecl>] => [
+      { kind: 'matmul', name: 'big', m, n, k, transA: false, transB: false, a: view('a', 0, m, k), b: view('b', 0, k, n), out: view('o', 0, m, n) },
+      { a: f32('a', m * k), b: f32('b', k * n), o: f32('o', m * n) },
+    ];
+    const [d1, b1] = big(1024, 1024, 1024);
+    expect(generateKernel(d1, b1).workgroups).toEqual([1024, 1, 1]);
+    expect(generateKernel(d1, b1, { variant: 'workgroupTiled' }).workgroups).toEqual([256, 1, 1]);
+    const [d2, b2] = big(8192, 8192, 1);
+    const w2 = generateKernel(d2, b2).workgroups;
+    expect(w2).toEqual([MAX_WORKGROUPS_PER_DIMENSION, 2, 1]);
+    // Small outputs get small workgroups so that several run at once: 32×30 = 64 blocks.
+    const small = generateKernel(mm(), decls);
+    expect(small.wgsl).toContain('@workgroup_size(8)');
+    expect(small.workgroups).toEqual([8, 1, 1]);
+    expect(generateKernel(mm(), decls, { variant: 'workgroupTiled' }).wgsl).toContain('@workgroup_size(256)');
+  });
+});
+
+describe('constants and code paths', () => {
+  test('offsets, strides and sizes are baked in; name at the top', () => {
+    const k = generateKernel(mm({ bias: view('params', 23520, 1, 30), activation: 'relu' }), decls);
+    expect(k.name).toBe('dense_1/forward');
+    expect(k.entryPoint).toBe('main');
+    expect(k.wgsl.startsWith('// weft kernel: dense_1/forward\n')).toBe(true);
+    for (const c of ['1000u', '790u', '40000u', '31u', '23520u', '784u']) expect(k.wgsl).toContain(c);
+    expect(k.wgsl).not.toMatch(/override|arrayLength/);
+    expect(k.wgsl).toContain('max(v, 0.0)');
+  });
+
+  test('4-wide loads use array<vec4<f32>> only for read-only, aligned, size%4 buffers', () => {
+    // A in the written arena: scalar; B aligned (stride 32) in read-only params: vec4.
+    const d = mm({ n: 32, b: view('params', 0, 784, 32), out: view('arena', 40000, 32, 32) });
+    const k = generateKernel(d, { ...decls, params: f32('params', 784 * 32, 'params') });
+    expect(k.wgsl).toContain('var<storage, read> buf_params: array<vec4<f32>>;');
+    expect(k.wgsl).toContain('var<storage, read_write> buf_arena: array<f32>;');
+    // Unaligned stride (30): scalar loads.
+    expect(generateKernel(mm(), decls).wgsl).not.toContain('vec4<f32>>');
+    // Size not a multiple of 4: scalar.
+    expect(generateKernel(d, { ...decls, params: f32('params', 784 * 32 + 1, 'params') }).wgsl).not.toContain('array<vec4<f32>>');
+    // Both operands in one read-only buffer, both aligned: one vec4 binding.
+    const dw: MatmulKernel = {
+      kind: 'matmul',
+      name: 'dW',
+      m: 785,
+      n: 32,
+      k: 32,
+      transA: true,
+      transB: false,
+      aOnesRow: true,
+      a: view('acts', 0, 32, 784),
+      b: view('acts', 32 * 784, 32, 32),
+      out: view('grads', 0, 785, 32),
+    };
+    const kw = generateKernel(dw, { acts: f32('acts', 32 * 784 + 32 * 32), grads: f32('grads', 785 * 32, 'grads') });
+    expect(kw.bindings).toEqual([
+      { binding: 0, buffer: 'acts', access: 'read' },
+      { binding: 1, buffer: 'grads', access: 'read_write' },
+    ]);
+    expect(kw.wgsl).toContain('var<storage, read> buf_acts: array<vec4<f32>>;');
+  });
+
+  test('u8 buffers are array<u32> with byte unpacking; f32 scale baked in', () => {
+    const k = generateKernel(
+      { kind: 'gather', name: 'g', indices: 'idx', rows: 32, sources: [{ dataset: 'pixels', elementType: 'u8', scale: 1 / 255, out: view('arena', 7, 32, 784) }] },
+      decls,
+    );
+    expect(k.wgsl).toContain('var<storage, read> buf_pixels: array<u32>;');
+    expect(k.wgsl).toContain('>> 2u]');
+    expect(k.wgsl).toContain('& 0xffu');
+    expect(k.wgsl).toContain('0.003921568');
+    expect(k.workgroups).toEqual([392, 1, 1]);
+  });
+
+  test('every K remainder and transpose combination generates a tail without a loop when K < 4', () => {
+    for (const k of [1, 2, 3, 4, 5, 7]) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          const a = transA ? view('arena', 0, k, 5) : view('arena', 0, 5, k);
+          const b = transB ? view('params', 0, 6, k) : view('params', 0, k, 6);
+          const g = generateKernel(mm({ m: 5, n: 6, k, a, b, transA, transB, out: view('arena', 100, 5, 6) }), decls);
+          expect(g.wgsl.includes('for (var k = 0u;')).toBe(k >= 4);
+        }
+      }
+    }
+  });
+});
+
+describe('errors', () => {
+  test('undeclared buffers, out-of-range views and writes into non-f32 buffers are rejected', () => {
+    expect(() => generateKernel(mm({ b: view('nope', 0, 784, 30) }), decls)).toThrow(KernelCodegenError);
+    expect(() => generateKernel(mm({ out: view('arena', 99990, 32, 30) }), decls)).toThrow(/past its size/);
+    expect(() => generateKernel(mm({ a: view('arena', 0, 31, 784) }), decls)).toThrow(/needs at least 32×784/);
+    expect(() =>
+      generateKernel({ kind: 'elementwise', name: 'e', rows: 1, cols: 1, expr: { op: 'const', value: 1 }, out: view('labels', 0, 1, 1) }, decls),
+    ).toThrow(/only f32 buffers are written/);
+    expect(() => generateKernel({ kind: 'optimizer', name: 'o', algorithm: { kind: 'adagrad', epsilon: 1e-7 }, count: 10, params: 'params', grads: 'grads' }, decls)).toThrow(
+      /needs a slots buffer/,
+    );
+  });
+});
