@@ -12,3 +12,5 @@ export { SymbolicTensor } from './api/symbolic.js';
 export * as layers from './api/layers/index.js';
 export { counters, resetCounters, snapshotCounters } from './runtime/counters.js';
 export { getGpu } from './runtime/device.js';
+export { plotModel } from './api/plots/plotModel.js';
+export { plotHistory } from './api/plots/plotHistory.js';
