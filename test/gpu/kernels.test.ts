@@ -281,6 +281,20 @@ describe('elementwise', () => {
       });
     }
     {
+      // Dropout (mask from step.seed): two steps with different seeds, accumulated.
+      const arena = new Arena('arena');
+      const x = arena.view(37, 61, { pad: 3 });
+      const out = arena.view(37, 61, { pad: 1 });
+      cases.push({
+        label: 'elementwise dropout',
+        decls: { arena: arena.decl() },
+        init: {},
+        kernels: [{ kind: 'elementwise', name: 'ew dropout', rows: 37, cols: 61, expr: { op: 'dropout', x: { op: 'read', view: x }, rate: 0.3, salt: 12345 }, out, accumulate: true }],
+        steps: [{ ...STEP0, seed: 7 }, { ...STEP0, seed: 0xfffffff0 }],
+        outputs: ['arena'],
+      });
+    }
+    {
       // More than 65535 × 64 elements: the dispatch spills into y.
       const rows = 65535 + 3;
       const cols = 64;
