@@ -74,7 +74,11 @@ function operandsNeedingGrad(node: IrNode): ValueId[] {
     case 'scale':
     case 'dropout':
     case 'columnSum':
+    case 'broadcastRows':
+    case 'rsqrt':
       return [node.x];
+    case 'mulRow':
+      return [node.x, node.row];
     case 'concat':
       return node.xs;
     case 'add':
@@ -171,7 +175,23 @@ function vjp(
       give(node.x, b.add({ op: 'dropout', x: dy, rate: node.rate, salt: node.salt }));
       return;
     case 'columnSum':
-      throw new NotDifferentiableError('the gradient of columnSum is not supported');
+      give(node.x, b.add({ op: 'broadcastRows', x: dy, rows: b.shapeOf(node.x)[0] }));
+      return;
+    case 'broadcastRows':
+      give(node.x, b.add({ op: 'columnSum', x: dy }));
+      return;
+    case 'mulRow':
+      if (needsGrad[node.x]) give(node.x, b.add({ op: 'mulRow', x: dy, row: node.row }));
+      if (needsGrad[node.row]) give(node.row, b.add({ op: 'columnSum', x: b.add({ op: 'mul', a: dy, b: node.x }) }));
+      return;
+    case 'rsqrt': {
+      // d/dx (x + ε)^(-1/2) = −½ y³
+      const y3 = b.add({ op: 'mul', a: node.id, b: b.add({ op: 'mul', a: node.id, b: node.id }) });
+      give(node.x, b.add({ op: 'mul', a: dy, b: b.add({ op: 'scale', x: y3, factor: -0.5 }) }));
+      return;
+    }
+    case 'assignParam':
+      return;
     case 'crossEntropy':
       give(node.probs, b.add({ op: 'crossEntropyGrad', probs: node.probs, target: node.target, sparse: node.sparse, dy }));
       return;

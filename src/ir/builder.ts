@@ -71,6 +71,25 @@ export function inferShape(op: IrOp, shapeOf: (id: ValueId) => Shape2, batchSize
       return shapeOf(op.x);
     case 'columnSum':
       return [1, shapeOf(op.x)[1]];
+    case 'broadcastRows': {
+      const [r, c] = shapeOf(op.x);
+      if (r !== 1) fail(`broadcastRows needs a single row, got [${r}, ${c}]`);
+      return [op.rows, c];
+    }
+    case 'mulRow': {
+      const x = shapeOf(op.x);
+      const [r, c] = shapeOf(op.row);
+      if (r !== 1 || c !== x[1]) fail(`mulRow: row must be [1, ${x[1]}], got [${r}, ${c}]`);
+      return x;
+    }
+    case 'rsqrt':
+      return shapeOf(op.x);
+    case 'assignParam': {
+      const p = shapeOf(op.param);
+      const v = shapeOf(op.value);
+      if (p[0] !== v[0] || p[1] !== v[1]) fail(`assignParam: value [${v}] does not match param [${p}]`);
+      return p;
+    }
     case 'crossEntropy':
     case 'softmaxCrossEntropy':
     case 'pointwiseLoss':

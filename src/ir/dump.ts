@@ -40,6 +40,14 @@ function describe(node: IrNode): string {
       return `dropout ${v(node.x)} rate ${node.rate} salt ${node.salt}`;
     case 'columnSum':
       return `columnSum ${v(node.x)}`;
+    case 'broadcastRows':
+      return `broadcastRows ${v(node.x)} × ${node.rows}`;
+    case 'mulRow':
+      return `mulRow ${v(node.x)}, ${v(node.row)}`;
+    case 'rsqrt':
+      return `rsqrt ${v(node.x)} + ${node.epsilon}`;
+    case 'assignParam':
+      return `assign ${v(node.param)} ← ${node.momentum} × itself + ${1 - node.momentum} × ${v(node.value)}`;
     case 'crossEntropy':
       return `crossEntropy probs=${v(node.probs)}, target=${v(node.target)}${node.sparse ? ' sparse' : ''}`;
     case 'crossEntropyGrad':

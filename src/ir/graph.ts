@@ -48,6 +48,17 @@ export type IrOp =
   | { op: 'dropout'; x: ValueId; rate: number; salt: number }
   /** Sum over rows: [1, cols]. */
   | { op: 'columnSum'; x: ValueId }
+  /** A [1, cols] row repeated `rows` times. */
+  | { op: 'broadcastRows'; x: ValueId; rows: number }
+  /** x[r, c] × row[0, c]. */
+  | { op: 'mulRow'; x: ValueId; row: ValueId }
+  /** 1 / sqrt(x + epsilon). */
+  | { op: 'rsqrt'; x: ValueId; epsilon: number }
+  /**
+   * A state update that runs every training step: param ← momentum × param + (1 − momentum) × value
+   * (batch-norm moving statistics). Its value is the updated param.
+   */
+  | { op: 'assignParam'; param: ValueId; value: ValueId; momentum: number }
   /** Per-row −Σ t log(clip(p, 1e-7, 1 − 1e-7)) on probabilities: [B, 1]. */
   | { op: 'crossEntropy'; probs: ValueId; target: ValueId; sparse: boolean }
   | { op: 'crossEntropyGrad'; probs: ValueId; target: ValueId; sparse: boolean; dy: ValueId }
@@ -134,7 +145,13 @@ export function operandsOf(node: IrOp): ValueId[] {
     case 'dropout':
       return [node.x];
     case 'columnSum':
+    case 'broadcastRows':
+    case 'rsqrt':
       return [node.x];
+    case 'mulRow':
+      return [node.x, node.row];
+    case 'assignParam':
+      return [node.param, node.value];
     case 'crossEntropy':
       return [node.probs, node.target];
     case 'crossEntropyGrad':
@@ -180,7 +197,17 @@ export function mapOperands(node: IrNode, map: (id: ValueId) => ValueId): IrNode
     case 'scale':
     case 'dropout':
     case 'columnSum':
+    case 'broadcastRows':
+    case 'rsqrt':
       n.x = map(n.x);
+      return n;
+    case 'mulRow':
+      n.x = map(n.x);
+      n.row = map(n.row);
+      return n;
+    case 'assignParam':
+      n.param = map(n.param);
+      n.value = map(n.value);
       return n;
     case 'activationGrad':
       n.y = map(n.y);
@@ -235,7 +262,7 @@ export function mapOperands(node: IrNode, map: (id: ValueId) => ValueId): IrNode
 export function rootsOf(graph: IrGraph): ValueId[] {
   const roots = [...graph.outputs, ...graph.accumulators.map((a) => a.value)];
   for (const g of graph.paramGrads ?? []) if (g !== null) roots.push(g);
-  for (const node of graph.nodes) if (node.op === 'lossHead') roots.push(node.id);
+  for (const node of graph.nodes) if (node.op === 'lossHead' || node.op === 'assignParam') roots.push(node.id);
   return roots;
 }
 

@@ -241,6 +241,20 @@ function evaluateNode(node: IrNode, value: (id: ValueId) => Tensor64, env: Inter
       const seed = env.seed ?? 0;
       return map2(value(node.x), (v, i) => v * dropoutFactor(seed, node.salt, i, node.rate));
     }
+    case 'broadcastRows': {
+      const x = value(node.x);
+      return map2(tensor64(rows, cols), (_, i) => x.data[i % cols]!);
+    }
+    case 'mulRow': {
+      const row = value(node.row);
+      return map2(value(node.x), (v, i) => v * row.data[i % cols]!);
+    }
+    case 'rsqrt':
+      return map2(value(node.x), (v) => 1 / Math.sqrt(v + node.epsilon));
+    case 'assignParam': {
+      const next = value(node.value);
+      return map2(value(node.param), (p, i) => node.momentum * p + (1 - node.momentum) * next.data[i]!);
+    }
     case 'columnSum': {
       const x = value(node.x);
       const out = tensor64(1, cols);

@@ -94,7 +94,9 @@ export type ElementwiseExpr =
    * ≥ floor(rate·2³²) (u32 arithmetic, wrapping; hash32 and the threshold as in src/ir/dropoutMask.ts;
    * cols = the kernel's cols). Reads the Step uniform.
    */
-  | { op: 'dropout'; x: ElementwiseExpr; rate: number; salt: number };
+  | { op: 'dropout'; x: ElementwiseExpr; rate: number; salt: number }
+  /** 1 / sqrt(x + epsilon). */
+  | { op: 'rsqrt'; x: ElementwiseExpr; epsilon: number };
 
 /** out[r, c] (+)= expr(r, c) for r < rows, c < cols. */
 export interface ElementwiseKernel {
@@ -268,6 +270,7 @@ export function viewsOf(kernel: KernelDesc): View[] {
             return;
           case 'activation':
           case 'dropout':
+          case 'rsqrt':
             visit(e.x);
             return;
           case 'activationGrad':
@@ -311,6 +314,7 @@ function expressionUsesDropout(e: ElementwiseExpr): boolean {
     case 'mul':
       return expressionUsesDropout(e.a) || expressionUsesDropout(e.b);
     case 'activation':
+    case 'rsqrt':
       return expressionUsesDropout(e.x);
     case 'activationGrad':
       return expressionUsesDropout(e.y) || expressionUsesDropout(e.dy);

@@ -88,6 +88,7 @@ export function planGraph(graph: IrGraph, options: PlanOptions): Plan {
       continue;
     }
     if (node.op === 'target' && node.sparse) continue; // read from the labels buffer through the indices
+    if (node.op === 'assignParam') continue; // writes into its param's place
     if (node.op === 'param') {
       homes[id] = { kind: 'fixed', buffer: 'params', offset: paramOffsets[node.index]!, rowStride: node.shape[1] };
       if (wanted) copies.push({ source: id, to: wanted });
@@ -273,7 +274,7 @@ function collectViews(kernel: Extract<KernelDesc, { kind: 'elementwise' | 'softm
   const visit = (e: ElementwiseExpr): void => {
     if (e.op === 'read') views.push(e.view);
     else if (e.op === 'add' || e.op === 'sub' || e.op === 'mul') (visit(e.a), visit(e.b));
-    else if (e.op === 'activation' || e.op === 'dropout') visit(e.x);
+    else if (e.op === 'activation' || e.op === 'dropout' || e.op === 'rsqrt') visit(e.x);
     else if (e.op === 'activationGrad') (visit(e.y), visit(e.dy));
   };
   visit(kernel.expr);
@@ -331,6 +332,29 @@ function kernelFor(node: IrNode, view: (id: ValueId) => View, graph: IrGraph): K
       return elementwise({ op: 'dropout', x: read(node.x), rate: node.rate, salt: node.salt });
     case 'columnSum':
       return { kind: 'columnSum', name, x: view(node.x), out: view(node.id) };
+    case 'broadcastRows':
+      return elementwise({ op: 'read', view: view(node.x), broadcastRows: true });
+    case 'mulRow':
+      return elementwise({ op: 'mul', a: read(node.x), b: { op: 'read', view: view(node.row), broadcastRows: true } });
+    case 'rsqrt':
+      return elementwise({ op: 'rsqrt', x: read(node.x), epsilon: node.epsilon });
+    case 'assignParam': {
+      // Written in place into the parameter buffer (each element reads and writes only itself).
+      const [rows, cols] = node.shape;
+      const target = view(node.param);
+      return {
+        kind: 'elementwise',
+        name,
+        rows,
+        cols,
+        expr: {
+          op: 'add',
+          a: { op: 'mul', a: { op: 'read', view: target }, b: { op: 'const', value: node.momentum } },
+          b: { op: 'mul', a: read(node.value), b: { op: 'const', value: 1 - node.momentum } },
+        },
+        out: target,
+      };
+    }
     case 'lossHead': {
       const targetNode = graph.nodes[node.target]!;
       const targetIndex = targetNode.op === 'target' ? targetNode.index : -1;

@@ -85,6 +85,12 @@ export function generateElementwise(desc: ElementwiseKernel, decls: Record<strin
         lines.push(`  let ${name} = ${x} * weft_dropout(step.seed, ${u32(e.salt >>> 0)}, gidx, ${u32(dropoutThreshold(e.rate))}, ${f32(1 / (1 - e.rate))});`);
         return name;
       }
+      case 'rsqrt': {
+        const x = emit(e.x);
+        const name = `v${temps++}`;
+        lines.push(`  let ${name} = inverseSqrt(${x} + ${f32(e.epsilon)});`);
+        return name;
+      }
       default:
         return e satisfies never;
     }

@@ -59,3 +59,49 @@ test('flatten → dense → dropout → add(dense, dense) → reshape → flatte
   expect(r.dropFraction).toBeGreaterThan(0.2);
   expect(r.dropFraction).toBeLessThan(0.6);
 });
+
+test('batchNormalization: one SGD step (weights and moving statistics) matches the interpreter; predict uses moving statistics', async () => {
+  const r = await inPage(page, async () => {
+    const T = (window as any).weftTesting;
+    const weft = T.weft;
+    let s = 11;
+    const random = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296) * 2 - 1;
+    const rows = 29;
+    const input = weft.input({ shape: [9] });
+    const h = weft.layers.dense({ units: 7, seed: 5 }).apply(input);
+    const n = weft.layers.batchNormalization({ momentum: 0.9 }).apply(h);
+    const a = weft.layers.activation({ activation: 'relu' }).apply(n);
+    const out = weft.layers.dense({ units: 4, activation: 'softmax', seed: 6, name: 'out' }).apply(a);
+    const model = weft.model({ inputs: input, outputs: out });
+    model.compile({ optimizer: weft.train.sgd(0.3), loss: 'sparseCategoricalCrossentropy' });
+    const x = Float32Array.from({ length: rows * 9 }, () => random() * 3 + 0.5);
+    const labels = Int32Array.from({ length: rows }, (_, i) => (i * 7) % 4);
+    const initial = (await model.getWeights()).map((w: any) => Float64Array.from(w.dataSync()));
+    await model.fit(weft.tensor(x, [rows, 9]), weft.tensor(labels, [rows]), { epochs: 1, batchSize: rows, shuffle: false, verbose: 0 });
+    const after = (await model.getWeights()).map((w: any) => Array.from(w.dataSync() as Float32Array));
+    const predicted = Array.from((await model.predict(weft.tensor(x, [rows, 9]), { batchSize: 10 })).dataSync() as Float32Array);
+    const loss = T.resolveLoss('sparseCategoricalCrossentropy', 'out');
+    const specs = [{ name: 'out', units: 4, loss, weight: 1, metrics: [] }];
+    const lowerable = { inputs: [input], outputs: [out], topology: model.topology, weights: model.weights };
+    const graph = T.ir.unfusedGraph(T.lowerModel(lowerable, rows, 'train', specs), 'train');
+    const result = T.ir.interpret(graph, { inputs: [Float64Array.from(x)], targets: [Array.from(labels)], params: initial });
+    const expected = initial.map((w: Float64Array, p: number) => {
+      const g = graph.paramGrads[p];
+      if (g !== null) return Array.from(w, (v, i) => v - 0.3 * result.values[g].data[i]);
+      const assign = graph.nodes.find((node: any) => node.op === 'assignParam' && graph.nodes[node.param].index === p);
+      return Array.from(result.values[assign.id].data as Float64Array);
+    });
+    const updated = expected.map((e: number[]) => Float64Array.from(e));
+    const predictGraph = T.lowerModel(lowerable, rows, 'predict', specs);
+    const refPredict = Array.from(T.ir.interpret(predictGraph, { inputs: [Float64Array.from(x)], targets: [], params: updated }).values[predictGraph.outputs[0]].data);
+    return { after, expected, predicted, refPredict, names: model.weights.map((w: any) => w.name) };
+  }, undefined);
+  const close = (a: number[], b: number[]) => {
+    // A bias feeding batch norm has an exactly-zero gradient: compare on an absolute floor.
+    const scale = Math.max(1e-3, ...b.map(Math.abs));
+    return Math.max(...a.map((v, i) => Math.abs(v - b[i]!))) / scale;
+  };
+  expect(r.names).toContain('batch_normalization/moving_variance');
+  r.after.forEach((w: number[], i: number) => expect(close(w, r.expected[i] as number[]), `weight ${r.names[i]}`).toBeLessThan(1e-4));
+  expect(close(r.predicted, r.refPredict as number[])).toBeLessThan(1e-4);
+});

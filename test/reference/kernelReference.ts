@@ -166,6 +166,8 @@ function evalExpr(e: ElementwiseExpr, buffers: RefBuffers, r: number, c: number,
       return activation(e.activation, evalExpr(e.x, buffers, r, c, step, cols));
     case 'activationGrad':
       return activationGrad(e.activation, evalExpr(e.y, buffers, r, c, step, cols), evalExpr(e.dy, buffers, r, c, step, cols));
+    case 'rsqrt':
+      return 1 / Math.sqrt(evalExpr(e.x, buffers, r, c, step, cols) + e.epsilon);
     case 'dropout':
       return evalExpr(e.x, buffers, r, c, step, cols) * dropoutFactor(step.seed, e.salt, r * cols + c, e.rate);
     default:

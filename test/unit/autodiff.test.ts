@@ -155,6 +155,17 @@ describe('vector-Jacobian rules match finite differences', () => {
       targets: [randomArray(12)],
     });
   });
+  test('columnSum, broadcastRows, mulRow, rsqrt (batch-norm pieces)', () => {
+    checkGradients(
+      build(5, [[5, 4], [1, 4]], (b, [x, g]) => {
+        const mean = b.add({ op: 'scale', x: b.add({ op: 'columnSum', x: x! }), factor: 0.2 });
+        const centered = b.add({ op: 'add', a: x!, b: b.add({ op: 'scale', x: b.add({ op: 'broadcastRows', x: mean, rows: 5 }), factor: -1 }) });
+        const variance = b.add({ op: 'scale', x: b.add({ op: 'columnSum', x: b.add({ op: 'mul', a: centered, b: centered }) }), factor: 0.2 });
+        const normalized = b.add({ op: 'mulRow', x: centered, row: b.add({ op: 'rsqrt', x: variance, epsilon: 1e-3 }) });
+        return b.add({ op: 'mulRow', x: normalized, row: g! });
+      }),
+    );
+  });
   test('a value used twice accumulates both gradients', () => {
     checkGradients(
       build(4, [[4, 3], [3, 3]], (b, [x, w]) => {

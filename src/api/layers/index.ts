@@ -7,3 +7,4 @@ export { flatten, reshape, Flatten, Reshape } from './reshape.js';
 export { add, Add } from './add.js';
 export { Layer } from './layer.js';
 export { InputLayer } from './input.js';
+export { batchNormalization, BatchNormalization } from './batchNormalization.js';
