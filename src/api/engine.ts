@@ -12,6 +12,7 @@ import { PlanRunner } from '../runtime/planRunner.js';
 import { createBuffer, readBuffer, writeBuffer } from '../runtime/resources.js';
 import { encodeStepRecords, type StepRecord } from '../runtime/stepProgram.js';
 import type { Optimizer } from './compileConfig.js';
+import type { LayerWeight } from './layers/layer.js';
 import { lowerModel, type LowerableModel, type OutputSpec } from './lowerModel.js';
 
 export type InputStorage = { elementType: 'f32' | 'u8'; scale: number }[];
@@ -61,8 +62,16 @@ export class Engine {
     return this.device.paramCount;
   }
 
-  /** Host copies of the weights → GPU. */
-  uploadWeights(): void {
+  /** Host copies of the weights → GPU (all of them, or only `only`). */
+  uploadWeights(only?: LayerWeight[]): void {
+    if (only) {
+      let offset = 0;
+      for (const w of this.model.weights) {
+        if (only.includes(w)) this.device.writeParams(w.values, offset);
+        offset += w.values.length;
+      }
+      return;
+    }
     const flat = new Float32Array(Math.max(1, this.paramCount));
     let offset = 0;
     for (const w of this.model.weights) {

@@ -91,6 +91,7 @@ export class LayersModel {
     this.name = args.name ?? (modelCount++ === 0 ? 'model' : `model_${modelCount - 1}`);
     this.topology = buildTopology(this.inputs, this.outputs);
     this.layers = this.topology.layers;
+    for (const layer of this.layers) layer.owners.add(this);
   }
 
   /** Every weight in order (TensorFlow.js's model.weights order). */
@@ -355,9 +356,9 @@ export class LayersModel {
     this.hostStale = false;
   }
 
-  /** Writes host weights of the layers to the GPU (after a layer's setWeights). */
-  pushHostWeights(): void {
-    if (this.enginePromise) void this.enginePromise.then((e) => e.uploadWeights()).catch(() => {});
+  /** Writes some weights' host values to the GPU (after a layer's setWeights); others are untouched. */
+  pushHostWeights(weights: LayerWeight[]): void {
+    if (this.enginePromise) void this.enginePromise.then((e) => e.uploadWeights(weights)).catch(() => {});
   }
 
   async explain(batchSize = 32): Promise<ExplainResult> {

@@ -105,3 +105,35 @@ test('batchNormalization: one SGD step (weights and moving statistics) matches t
   r.after.forEach((w: number[], i: number) => expect(close(w, r.expected[i] as number[]), `weight ${r.names[i]}`).toBeLessThan(1e-4));
   expect(close(r.predicted, r.refPredict as number[])).toBeLessThan(1e-4);
 });
+
+test('getLayer(name).getWeights/setWeights after training: current values, and only that layer changes', async () => {
+  const r = await inPage(page, async () => {
+    const weft = (window as any).weft;
+    const input = weft.input({ shape: [5] });
+    const h = weft.layers.dense({ units: 4, activation: 'relu', seed: 1, name: 'hidden' }).apply(input);
+    const out = weft.layers.dense({ units: 3, activation: 'softmax', seed: 2, name: 'out' }).apply(h);
+    const model = weft.model({ inputs: input, outputs: out });
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const x = weft.tensor(Float32Array.from({ length: 40 }, (_, i) => Math.sin(i) + 0.1), [8, 5]);
+    const y = weft.tensor(Int32Array.from({ length: 8 }, (_, i) => i % 3), [8]);
+    const initial = await model.getLayer('hidden').getWeights();
+    await model.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0 });
+    const all = (await model.getWeights()).map((t: any) => Array.from(t.dataSync()));
+    const hidden = (await model.getLayer('hidden').getWeights()).map((t: any) => Array.from(t.dataSync()));
+    const outBefore = (await model.getLayer('out').getWeights()).map((t: any) => Array.from(t.dataSync()));
+    model.getLayer('hidden').setWeights(initial);
+    const afterSet = (await model.getWeights()).map((t: any) => Array.from(t.dataSync()));
+    let error = '';
+    try {
+      model.getLayer('out').setWeights([initial[0]]);
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    return { all, hidden, outBefore, afterSet, initial: initial.map((t: any) => Array.from(t.dataSync())), error };
+  }, undefined);
+  expect(r.hidden).toEqual(r.all.slice(0, 2));
+  expect(r.afterSet.slice(0, 2)).toEqual(r.initial);
+  expect(r.afterSet.slice(2)).toEqual(r.outBefore);
+  expect(r.all[0]).not.toEqual(r.initial[0]);
+  expect(r.error).toMatch(/layer 'out'.setWeights: expected 2 tensors/);
+});

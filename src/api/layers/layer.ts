@@ -4,6 +4,14 @@ import type { GraphBuilder } from '../../ir/builder.js';
 import type { ValueId } from '../../ir/graph.js';
 import { fail } from '../errors.js';
 import { SymbolicTensor, type LayerNode } from '../symbolic.js';
+import { Tensor } from '../tensor.js';
+
+/** What a layer needs from the models it belongs to, to keep host and GPU weights in step. */
+export interface WeightOwner {
+  syncHost(): Promise<void>;
+  /** Writes these weights' host values to the GPU copies (other weights untouched). */
+  pushHostWeights(weights: LayerWeight[]): void;
+}
 
 export type Shape = (number | null)[];
 
@@ -51,6 +59,8 @@ export abstract class Layer {
   readonly weights: LayerWeight[] = [];
   readonly nodes: LayerNode[] = [];
   protected built = false;
+  /** Models this layer is part of (a layer may be shared between models). */
+  readonly owners = new Set<WeightOwner>();
   protected readonly seed: number | undefined;
 
   constructor(
@@ -98,6 +108,27 @@ export abstract class Layer {
 
   get trainableWeights(): LayerWeight[] {
     return this.trainable ? this.weights.filter((w) => w.trainable) : [];
+  }
+
+  /** This layer's weights as tensors (TensorFlow.js order and layout), current with the GPU. */
+  async getWeights(): Promise<Tensor[]> {
+    for (const owner of this.owners) await owner.syncHost();
+    return this.weights.map((w) => new Tensor(w.values.slice(), [...w.shape], 'float32'));
+  }
+
+  /** Replaces this layer's weights (shapes as getWeights returns them). */
+  setWeights(tensors: Tensor[]): void {
+    if (!Array.isArray(tensors) || tensors.length !== this.weights.length)
+      fail(`layer '${this.name}'.setWeights: expected ${this.weights.length} tensors (${this.weights.map((w) => w.name).join(', ')}), got ${Array.isArray(tensors) ? tensors.length : 'no array'}`);
+    tensors.forEach((t, i) => {
+      const w = this.weights[i]!;
+      if (!(t instanceof Tensor) || t.shape.length !== w.shape.length || t.shape.some((d, j) => d !== w.shape[j]))
+        fail(`layer '${this.name}'.setWeights: weight '${w.name}' must have shape [${w.shape.join(', ')}], got ${t instanceof Tensor ? `[${t.shape.join(', ')}]` : 'a non-tensor'}`);
+      const data = t.dataSync();
+      for (let j = 0; j < data.length; j++) if (!Number.isFinite(data[j]!)) fail(`layer '${this.name}'.setWeights: weight '${w.name}' holds ${data[j]}; weights must be finite`);
+    });
+    tensors.forEach((t, i) => (this.weights[i]!.values = Float32Array.from(t.dataSync())));
+    for (const owner of this.owners) owner.pushHostWeights(this.weights);
   }
 
   countParams(): number {
