@@ -134,17 +134,20 @@ function registerTiled(ctx: Ctx): GeneratedKernel {
   const rem = K % 4;
   const ones = !!desc.aOnesRow;
 
-  // 4-wide loads straight from array<vec4<f32>> where the buffer is read-only and every view
-  // loaded 4-wide from it starts its rows at multiples of 4 (every lda4/ldb4 index is then one).
-  const aligned = (v: BufferVar): boolean => (v === A ? viewAligned4(desc.a) : true) && (v === B ? viewAligned4(desc.b) : true);
-  for (const v of new Set([A, B])) if (aligned(v)) buffers.tryVec4(v.name);
+  // 4-wide loads straight from array<vec4<f32>> for an operand whose buffer is read-only here and
+  // whose rows start at multiples of 4 (every lda4/ldb4 index is then one). Other loads from such
+  // a buffer (an unaligned operand sharing it, bias, y) index `[i >> 2][i & 3]`.
+  const alignedA = viewAligned4(desc.a);
+  const alignedB = viewAligned4(desc.b);
+  if (alignedA) buffers.tryVec4(A.name);
+  if (alignedB) buffers.tryVec4(B.name);
   const a1 = (i: string): string => loadF32(A, i);
   const b1 = (i: string): string => loadF32(B, i);
-  const ld4 = (v: BufferVar, ld: (i: string) => string): string =>
-    v.vec4 ? `${v.ident}[i >> 2u]` : `vec4<f32>(${ld('i')}, ${ld('i + 1u')}, ${ld('i + 2u')}, ${ld('i + 3u')})`;
+  const ld4 = (v: BufferVar, aligned: boolean, ld: (i: string) => string): string =>
+    v.vec4 && aligned ? `${v.ident}[i >> 2u]` : `vec4<f32>(${ld('i')}, ${ld('i + 1u')}, ${ld('i + 2u')}, ${ld('i + 3u')})`;
   const helpers = [
-    `fn lda4(i: u32) -> vec4<f32> { return ${ld4(A, a1)}; }`,
-    `fn ldb4(i: u32) -> vec4<f32> { return ${ld4(B, b1)}; }`,
+    `fn lda4(i: u32) -> vec4<f32> { return ${ld4(A, alignedA, a1)}; }`,
+    `fn ldb4(i: u32) -> vec4<f32> { return ${ld4(B, alignedB, b1)}; }`,
     needsActivationFns(desc) ? ACTIVATION_FUNCTIONS : '',
     epilogueFn(ctx),
   ].filter(Boolean);

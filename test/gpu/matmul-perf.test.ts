@@ -19,7 +19,12 @@ interface PerfCase {
   seconds: number;
 }
 
-function matmul(m: number, n: number, k: number, transA: boolean, transB: boolean): MatmulKernel {
+/** Compact operands; `pad4` rounds row strides up to multiples of 4 (the 4-wide load path); `shared` puts a and out in one buffer. */
+function matmul(m: number, n: number, k: number, transA: boolean, transB: boolean, opts: { pad4?: boolean; shared?: boolean } = {}): MatmulKernel {
+  const s = (x: number): number => (opts.pad4 ? Math.ceil(x / 4) * 4 : x);
+  const aRows = transA ? k : m;
+  const aStride = s(transA ? m : k);
+  const out = opts.shared ? { buffer: 'a', offset: aRows * aStride, rowStride: s(n), rows: m, cols: n } : { buffer: 'out', offset: 0, rowStride: s(n), rows: m, cols: n };
   return {
     kind: 'matmul',
     name: `perf ${m}x${n}x${k}`,
@@ -28,9 +33,9 @@ function matmul(m: number, n: number, k: number, transA: boolean, transB: boolea
     k,
     transA,
     transB,
-    a: transA ? { buffer: 'a', offset: 0, rowStride: m, rows: k, cols: m } : { buffer: 'a', offset: 0, rowStride: k, rows: m, cols: k },
-    b: transB ? { buffer: 'b', offset: 0, rowStride: k, rows: n, cols: k } : { buffer: 'b', offset: 0, rowStride: n, rows: k, cols: n },
-    out: { buffer: 'out', offset: 0, rowStride: n, rows: m, cols: n },
+    a: transA ? { buffer: 'a', offset: 0, rowStride: aStride, rows: k, cols: m } : { buffer: 'a', offset: 0, rowStride: aStride, rows: m, cols: k },
+    b: transB ? { buffer: 'b', offset: 0, rowStride: s(k), rows: n, cols: k } : { buffer: 'b', offset: 0, rowStride: s(n), rows: k, cols: n },
+    out,
   };
 }
 
@@ -42,6 +47,10 @@ test('matmul GFLOP/s, both variants', async () => {
     cases.push({ label: '32×30×784 (MLP layer 1 forward, batch 32)', desc: matmul(32, 30, 784, false, false), variant, seconds: 0.5 });
     cases.push({ label: '784×30×32 transA (its weight gradient)', desc: matmul(784, 30, 32, true, false), variant, seconds: 0.5 });
   }
+  // Layout matters on SwiftShader: the 4-wide path needs read-only operands with rows at multiples of 4.
+  cases.push({ label: '32×30×784, a and out in one buffer (scalar A)', desc: matmul(32, 30, 784, false, false, { shared: true }), variant: 'registerTiled', seconds: 0.5 });
+  cases.push({ label: '32×30×784, strides padded to 4', desc: matmul(32, 30, 784, false, false, { pad4: true }), variant: 'registerTiled', seconds: 0.5 });
+  cases.push({ label: '784×30×32 transA, strides padded to 4', desc: matmul(784, 30, 32, true, false, { pad4: true }), variant: 'registerTiled', seconds: 0.5 });
   const results = await inPage(
     page,
     async (cs: PerfCase[]) => {
@@ -51,7 +60,9 @@ test('matmul GFLOP/s, both variants', async () => {
       const out: { label: string; variant: string; ms: number; gflops: number; reps: number }[] = [];
       for (const c of cs) {
         const d = c.desc;
-        const sizes: Record<string, number> = { a: d.m * d.k, b: d.k * d.n, out: d.m * d.n };
+        const extent = (v: { offset: number; rowStride: number; rows: number }): number => Math.ceil((v.offset + v.rows * v.rowStride) / 4) * 4;
+        const sizes: Record<string, number> = {};
+        for (const v of [d.a, d.b, d.out]) sizes[v.buffer] = Math.max(sizes[v.buffer] ?? 0, extent(v));
         const decls: Record<string, unknown> = {};
         const buffers = new Map<string, GPUBuffer>();
         for (const [name, size] of Object.entries(sizes)) {
@@ -89,7 +100,7 @@ test('matmul GFLOP/s, both variants', async () => {
     },
     cases,
   );
-  const lines = results.results.map((r) => `  ${r.variant.padEnd(15)} ${r.label.padEnd(42)} ${r.ms.toFixed(3).padStart(9)} ms  ${r.gflops.toFixed(3).padStart(7)} GFLOP/s  (${r.reps} reps)`);
+  const lines = results.results.map((r) => `  ${r.variant.padEnd(15)} ${r.label.padEnd(48)} ${r.ms.toFixed(3).padStart(9)} ms  ${r.gflops.toFixed(3).padStart(7)} GFLOP/s  (${r.reps} reps)`);
   console.log(`[perf] matmul on ${results.adapter.vendor} ${results.adapter.architecture}:\n${lines.join('\n')}`);
   for (const r of results.results) expect(r.gflops).toBeGreaterThan(0);
 });
