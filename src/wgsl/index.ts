@@ -19,6 +19,7 @@ import type { GenerateOptions, GeneratedKernel } from './views.js';
 export type { Access, Binding, GenerateOptions, GeneratedKernel } from './views.js';
 export { KernelCodegenError, MAX_WORKGROUPS_PER_DIMENSION, STEP_STRUCT_BYTES } from './views.js';
 export type { MatmulVariant } from './matmul.js';
+export { generateGroup, groupConflict } from './group.js';
 export { generateColumnSum, generateElementwise, generateGather, generateLossHead, generateMatmul, generateOptimizer, generateSoftmaxRows };
 
 /** Generates the WGSL module of one kernel. */

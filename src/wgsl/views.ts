@@ -22,6 +22,16 @@ export interface GeneratedKernel {
   bindings: Binding[];
   usesStep: boolean;
   workgroups: [number, number, number];
+  /** The module's pieces, so that independent kernels can be combined into one dispatch (group.ts). */
+  module?: ModulePieces;
+}
+
+/** A generated module before assembly. */
+export interface ModulePieces {
+  buffers: BufferVar[];
+  helpers: string;
+  body: string;
+  workgroupSize: number | [number, number, number];
 }
 
 export interface GenerateOptions {
@@ -133,6 +143,10 @@ export class BufferSet {
     const v = this.use(view.buffer, write);
     checkView(this.kernelName, view, v.decl, what);
     return v;
+  }
+
+  variables(): BufferVar[] {
+    return [...this.vars.values()].map((v) => ({ ...v }));
   }
 
   bindings(): Binding[] {
@@ -367,5 +381,6 @@ export function assemble(parts: ModuleParts): GeneratedKernel {
     bindings: parts.buffers.bindings(),
     usesStep,
     workgroups: parts.workgroups,
+    module: { buffers: parts.buffers.variables(), helpers: parts.helpers ?? '', body: parts.body, workgroupSize: parts.workgroupSize },
   };
 }
