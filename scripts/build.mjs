@@ -2,6 +2,7 @@
 // Bundles the library for the browser with esbuild:
 //   src/index.ts   -> dist/weft.js          (public API)
 //   src/testing.ts -> dist/weft-testing.js  (internals for GPU tests; standalone, may duplicate code)
+//   bench/page.ts  -> dist/weft-bench.js    (the benchmark module of bench/index.html)
 // ESM, platform browser, target es2022, with source maps. Type errors are `npm run typecheck`'s job;
 // syntax and resolution errors fail the build here with esbuild's file:line:column messages.
 import * as esbuild from 'esbuild';
@@ -13,6 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entries = [
   { in: 'src/index.ts', out: 'dist/weft.js' },
   { in: 'src/testing.ts', out: 'dist/weft-testing.js' },
+  { in: 'bench/page.ts', out: 'dist/weft-bench.js' }, // benchmark module (bench/index.html; TF.js comes from the page)
 ];
 
 const t0 = performance.now();

@@ -14,6 +14,8 @@ export interface Gpu {
   limits: Record<string, number>;
   /** Whether 'timestamp-query' was enabled. */
   timestampQuery: boolean;
+  /** A software / CPU adapter (SwiftShader, or one the browser flags as a fallback adapter). */
+  cpuAdapter: boolean;
   /** Messages of uncaptured WebGPU errors since the device was made (also printed with console.error). */
   uncapturedErrors: string[];
   /** Set once the device is lost. */
@@ -57,6 +59,15 @@ export function resetGpu(): void {
 function lostError(gpu: Gpu): WeftError {
   const l = gpu.lost!;
   return new WeftError(`GPU device was lost: ${l.reason}${l.message ? ` (${l.message})` : ''}; call resetGpu() to make a new device`);
+}
+
+/**
+ * The matmul code generation strategy for this adapter: register blocking without workgroup
+ * memory on CPU adapters (SwiftShader: barriers and workgroup memory are expensive there), tiles
+ * through workgroup memory on real GPUs.
+ */
+export function preferredMatmulVariant(gpu: Gpu): 'registerTiled' | 'workgroupTiled' {
+  return gpu.cpuAdapter ? 'registerTiled' : 'workgroupTiled';
 }
 
 /** Throws the device-lost error if `gpu` was lost. */
@@ -116,7 +127,9 @@ async function createGpu(): Promise<Gpu> {
     architecture: info?.architecture ?? '',
     description: info?.description ?? '',
   };
-  const gpu: Gpu = { device, adapterInfo, limits: deviceLimits, timestampQuery, uncapturedErrors: [], lost: null };
+  const fallback = !!(info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined)?.isFallbackAdapter;
+  const cpuAdapter = fallback || /swiftshader|llvmpipe|lavapipe|warp|software|cpu/i.test(`${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`);
+  const gpu: Gpu = { device, adapterInfo, limits: deviceLimits, timestampQuery, cpuAdapter, uncapturedErrors: [], lost: null };
   device.lost.then((l) => {
     if (gpu.lost) return; // destroyed on purpose by resetGpu()
     gpu.lost = { reason: l.reason ?? 'unknown', message: l.message ?? '' };

@@ -43,6 +43,8 @@ test('device, counters, buffers, readback, pipeline cache, step program', async 
     return {
       same,
       adapter: gpu.adapterInfo,
+      cpuAdapter: gpu.cpuAdapter,
+      variant: runtime.preferredMatmulVariant(gpu),
       limits: gpu.limits,
       slice,
       expectedSlice: bytes.slice(6, 16),
@@ -53,6 +55,8 @@ test('device, counters, buffers, readback, pipeline cache, step program', async 
   }, null);
   expect(r.same).toBe(true);
   expect(typeof r.adapter.vendor).toBe('string');
+  // Headless test runs use SwiftShader unless WEFT_GPU=real.
+  if (/swiftshader/i.test(r.adapter.architecture)) expect([r.cpuAdapter, r.variant]).toEqual([true, 'registerTiled']);
   for (const k of ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxStorageBuffersPerShaderStage', 'maxComputeWorkgroupStorageSize', 'maxComputeWorkgroupsPerDimension']) {
     expect(r.limits[k], k).toBeGreaterThan(0);
   }
