@@ -1,0 +1,636 @@
+// The benchmark cases. Each task runs one case once for one library and returns its measurement;
+// planTasks orders them so that weft and TensorFlow.js alternate on the same adapter, repeat by repeat.
+import type * as Weft from '../src/index.js';
+import type { MatmulKernel } from '../src/ir/kernel.js';
+import { apiCounts, captureDispatches, installApiCounters, measurePeak, median, timeDispatches, type ApiCounts, type KernelTiming } from './gpu.js';
+import { BenchData, MODEL_IDS, MODELS, one, tfModel, weftModel, type ModelId, type Tf } from './models.js';
+
+export type Lib = 'weft' | 'tfjs-webgpu' | 'tfjs-wasm';
+export type MatmulLib = 'weft-registerTiled' | 'weft-workgroupTiled' | 'tfjs-webgpu' | 'tfjs-wasm';
+
+export interface MatmulShape {
+  id: string;
+  label: string;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+}
+
+export const MATMUL_SHAPES: MatmulShape[] = [
+  { id: '256', label: '256³', m: 256, n: 256, k: 256, transA: false },
+  { id: '1024', label: '1024³', m: 1024, n: 1024, k: 1024, transA: false },
+  { id: 'mlpFwd32', label: 'MLP layer 1 fwd b32: [32×784]·[784×30]', m: 32, n: 30, k: 784, transA: false },
+  { id: 'mlpFwd1024', label: 'MLP layer 1 fwd b1024: [1024×784]·[784×30]', m: 1024, n: 30, k: 784, transA: false },
+  { id: 'mlpGrad1024', label: 'MLP layer 1 dW b1024: [1024×784]ᵀ·[1024×30]', m: 784, n: 30, k: 1024, transA: true },
+];
+
+export type Task =
+  | { kind: 'compile'; lib: Exclude<Lib, 'tfjs-wasm'>; model: ModelId; rep: number }
+  | { kind: 'fit'; lib: Lib; model: ModelId; batch: number; samples: number; rep: number }
+  | { kind: 'step'; lib: Exclude<Lib, 'tfjs-wasm'>; model: ModelId; batch: number; count: number; rep: number }
+  | { kind: 'predict'; lib: Exclude<Lib, 'tfjs-wasm'>; model: ModelId; batch: number; samples: number; rep: number }
+  | { kind: 'matmul'; lib: MatmulLib; shape: string; seconds: number; rep: number }
+  | { kind: 'peak'; seconds: number; rep: number }
+  | { kind: 'profile'; lib: Exclude<Lib, 'tfjs-wasm'>; model: ModelId; batch: number; targetMs: number };
+
+export interface BenchOptions {
+  quick: boolean;
+  profile: boolean;
+  repeats: number;
+  /** Samples per timed fit call (the same for every library; a fixed count, not an epoch). */
+  fitSamples: number;
+  batches: number[];
+  stepCount: number;
+  predictSamples: number;
+  predictBatch: number;
+  matmulSeconds: number;
+  models: ModelId[];
+  /** Case kinds to run (default: all). */
+  kinds: Task['kind'][];
+  /** Libraries to run (default: all; the smoke test runs weft alone). */
+  libs: Lib[];
+}
+
+export function defaultOptions(overrides: Partial<BenchOptions> = {}): BenchOptions {
+  const quick = overrides.quick ?? false;
+  return {
+    quick,
+    profile: false,
+    repeats: quick ? 1 : 3,
+    fitSamples: quick ? 2048 : 8192,
+    batches: [32, 256],
+    stepCount: quick ? 10 : 30,
+    predictSamples: quick ? 4096 : 10000,
+    predictBatch: 1024,
+    matmulSeconds: quick ? 0.25 : 0.75,
+    models: [...MODEL_IDS],
+    kinds: ['compile', 'fit', 'step', 'predict', 'peak', 'matmul'],
+    libs: ['weft', 'tfjs-webgpu', 'tfjs-wasm'],
+    ...overrides,
+  };
+}
+
+/** Every task, in run order: within a repeat, each case runs weft, then TF.js WebGPU (then WASM). */
+export function planTasks(o: BenchOptions): Task[] {
+  const tasks: Task[] = [];
+  const kinds = new Set(o.kinds);
+  const libs = new Set(o.libs);
+  const gpuLibs = (['weft', 'tfjs-webgpu'] as const).filter((l) => libs.has(l));
+  for (let rep = 0; rep < o.repeats; rep++) {
+    // compile first, so that the first repeat measures each library's pipelines cold in this session
+    if (kinds.has('compile')) for (const model of o.models) for (const lib of gpuLibs) tasks.push({ kind: 'compile', lib, model, rep });
+    if (kinds.has('fit'))
+      for (const model of o.models)
+        for (const batch of o.batches)
+          for (const lib of o.libs) tasks.push({ kind: 'fit', lib, model, batch, samples: o.fitSamples, rep });
+    if (kinds.has('step')) for (const model of o.models) for (const lib of gpuLibs) tasks.push({ kind: 'step', lib, model, batch: 32, count: o.stepCount, rep });
+    if (kinds.has('predict'))
+      for (const model of o.models) for (const lib of gpuLibs) tasks.push({ kind: 'predict', lib, model, batch: o.predictBatch, samples: o.predictSamples, rep });
+    if (kinds.has('peak') && libs.has('weft')) tasks.push({ kind: 'peak', seconds: o.matmulSeconds, rep });
+    if (kinds.has('matmul'))
+      for (const shape of MATMUL_SHAPES) {
+        const mm: MatmulLib[] = [];
+        if (libs.has('weft')) mm.push('weft-registerTiled', 'weft-workgroupTiled');
+        if (libs.has('tfjs-webgpu')) mm.push('tfjs-webgpu');
+        if (libs.has('tfjs-wasm')) mm.push('tfjs-wasm');
+        for (const lib of mm) tasks.push({ kind: 'matmul', lib, shape: shape.id, seconds: o.matmulSeconds, rep });
+      }
+  }
+  if (o.profile || kinds.has('profile')) {
+    const targetMs = o.quick ? 8 : 25;
+    if (libs.has('weft')) for (const model of o.models) for (const batch of o.batches) tasks.push({ kind: 'profile', lib: 'weft', model, batch, targetMs });
+    if (libs.has('tfjs-webgpu') && o.models.includes('mlp')) tasks.push({ kind: 'profile', lib: 'tfjs-webgpu', model: 'mlp', batch: 32, targetMs });
+  }
+  return tasks;
+}
+
+export interface TaskResult {
+  task: Task;
+  ok: boolean;
+  error?: string;
+  /** The case's main number (samples/s, ms, GFLOP/s; see `unit`). */
+  value: number;
+  unit: string;
+  details: Record<string, unknown>;
+  wallMs: number;
+}
+
+export interface BenchEnv {
+  weft: typeof Weft;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  weftTesting: any;
+  /** TensorFlow.js (the page's global `tf` with the webgpu and wasm backends), or null. */
+  tf: Tf | null;
+  /** Directory of the Fashion-MNIST .gz files. */
+  dataUrl: string;
+  /** Directory of tfjs-backend-wasm's .wasm files. */
+  wasmPath: string;
+  log?: (line: string) => void;
+}
+
+let dataPromise: Promise<BenchData> | null = null;
+
+/** Loads Fashion-MNIST once per page. */
+export function benchData(env: BenchEnv): Promise<BenchData> {
+  if (!dataPromise) {
+    dataPromise = env.weft.datasets.loadFashionMnist({ baseUrl: env.dataUrl }).then((d) => new BenchData(d.train, d.test));
+    dataPromise.catch(() => (dataPromise = null));
+  }
+  return dataPromise;
+}
+
+let wasmPathSet = false;
+async function useBackend(env: BenchEnv, lib: 'tfjs-webgpu' | 'tfjs-wasm'): Promise<Tf> {
+  const tf = env.tf;
+  if (!tf) throw new Error('TensorFlow.js is not loaded in this page');
+  const name = lib === 'tfjs-webgpu' ? 'webgpu' : 'wasm';
+  if (name === 'wasm' && !wasmPathSet) {
+    tf.wasm.setWasmPaths(env.wasmPath);
+    wasmPathSet = true;
+  }
+  if (tf.getBackend() !== name) {
+    const ok = await tf.setBackend(name);
+    if (!ok) throw new Error(`TensorFlow.js could not start its ${name} backend`);
+  }
+  await tf.ready();
+  return tf;
+}
+
+const now = () => performance.now();
+
+function perStep(before: Record<string, number>, after: Record<string, number>, steps: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(after)) out[k] = (after[k]! - (before[k] ?? 0)) / steps;
+  return out;
+}
+
+function weftCounters(weft: typeof Weft): Record<string, number> {
+  return { ...weft.snapshotCounters() } as unknown as Record<string, number>;
+}
+function api(): Record<string, number> {
+  return { ...apiCounts() } as unknown as Record<string, number>;
+}
+
+/** Runs one task; failures come back as { ok: false, error } so one broken case does not stop the run. */
+export async function runTask(env: BenchEnv, task: Task): Promise<TaskResult> {
+  installApiCounters();
+  const t0 = now();
+  try {
+    const r = await dispatch(env, task);
+    return { task, ok: true, ...r, wallMs: now() - t0 };
+  } catch (e) {
+    const err = e as Error;
+    return { task, ok: false, error: String(err?.stack ?? err?.message ?? e), value: NaN, unit: '', details: {}, wallMs: now() - t0 };
+  }
+}
+
+type Measured = Pick<TaskResult, 'value' | 'unit' | 'details'>;
+
+async function dispatch(env: BenchEnv, task: Task): Promise<Measured> {
+  switch (task.kind) {
+    case 'fit':
+      return task.lib === 'weft' ? fitWeft(env, task) : fitTf(env, task);
+    case 'step':
+      return task.lib === 'weft' ? stepWeft(env, task) : stepTf(env, task);
+    case 'predict':
+      return task.lib === 'weft' ? predictWeft(env, task) : predictTf(env, task);
+    case 'compile':
+      return task.lib === 'weft' ? compileWeft(env, task) : compileTf(env, task);
+    case 'matmul':
+      return task.lib.startsWith('weft') ? matmulWeft(env, task) : matmulTf(env, task);
+    case 'peak':
+      return peak(env, task);
+    case 'profile':
+      return task.lib === 'weft' ? profileWeft(env, task) : profileTf(env, task);
+    default:
+      return task satisfies never;
+  }
+}
+
+// ── fit ──
+
+async function fitWeft(env: BenchEnv, task: Extract<Task, { kind: 'fit' }>): Promise<Measured> {
+  const { weft } = env;
+  const data = await benchData(env);
+  const model = weftModel(weft, task.model);
+  try {
+    const warm = data.weft(weft, task.model, 'train', task.batch * 2);
+    await model.fit(one(warm.x), one(warm.y), { epochs: 1, batchSize: task.batch, verbose: 0, seed: 1 });
+    const { x, y } = data.weft(weft, task.model, 'train', task.samples);
+    const steps = Math.ceil(task.samples / task.batch);
+    const c0 = weftCounters(weft);
+    const a0 = api();
+    const t0 = now();
+    const history = await model.fit(one(x), one(y), { epochs: 1, batchSize: task.batch, verbose: 0, seed: 2 });
+    const ms = now() - t0;
+    const counters = perStep(c0, weftCounters(weft), steps);
+    const apiPerStep = perStep(a0, api(), steps);
+    const explain = await model.explain(task.batch);
+    const h = history.history as Record<string, number[]>;
+    return {
+      value: (task.samples * 1000) / ms,
+      unit: 'samples/s',
+      details: {
+        ms,
+        steps,
+        msPerStep: ms / steps,
+        perStep: counters,
+        apiPerStep,
+        plannedBytes: explain.plannedBytes,
+        dispatchesPerTrainStep: explain.dispatchesPerTrainStep,
+        loss: h.loss?.[0],
+        accuracy: h.accuracy?.[0] ?? h.main_output_accuracy?.[0],
+      },
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+async function fitTf(env: BenchEnv, task: Extract<Task, { kind: 'fit' }>): Promise<Measured> {
+  const tf = await useBackend(env, task.lib as 'tfjs-webgpu' | 'tfjs-wasm');
+  const data = await benchData(env);
+  const model = tfModel(tf, task.model);
+  const warm = data.tf(tf, task.model, 'train', task.batch * 2);
+  const d = data.tf(tf, task.model, 'train', task.samples);
+  try {
+    await model.fit(one(warm.x), one(warm.y), { epochs: 1, batchSize: task.batch, verbose: 0 });
+    const steps = Math.ceil(task.samples / task.batch);
+    const a0 = api();
+    const t0 = now();
+    const history = await model.fit(one(d.x), one(d.y), { epochs: 1, batchSize: task.batch, verbose: 0, shuffle: true });
+    const ms = now() - t0;
+    const h = history.history as Record<string, number[]>;
+    return {
+      value: (task.samples * 1000) / ms,
+      unit: 'samples/s',
+      details: {
+        ms,
+        steps,
+        msPerStep: ms / steps,
+        apiPerStep: task.lib === 'tfjs-webgpu' ? perStep(a0, api(), steps) : undefined,
+        loss: h.loss?.[0],
+        accuracy: h.acc?.[0] ?? h.accuracy?.[0] ?? h.main_output_acc?.[0],
+        ...(task.lib === 'tfjs-wasm' ? { wasmThreads: tf.wasm?.getThreadsCount?.() } : {}),
+      },
+    };
+  } finally {
+    warm.dispose();
+    d.dispose();
+    disposeTfModel(model);
+  }
+}
+
+function disposeTfModel(model: Tf): void {
+  const optimizer = model.optimizer;
+  model.dispose();
+  optimizer?.dispose?.();
+}
+
+// ── one training step ──
+
+async function stepWeft(env: BenchEnv, task: Extract<Task, { kind: 'step' }>): Promise<Measured> {
+  const { weft } = env;
+  const data = await benchData(env);
+  const model = weftModel(weft, task.model);
+  try {
+    const { x, y } = data.weft(weft, task.model, 'train', task.batch);
+    const call = () => model.fit(one(x), one(y), { epochs: 1, batchSize: task.batch, verbose: 0, shuffle: false });
+    for (let i = 0; i < 3; i++) await call();
+    const c0 = weftCounters(weft);
+    const a0 = api();
+    const times: number[] = [];
+    for (let i = 0; i < task.count; i++) {
+      const t0 = now();
+      await call();
+      times.push(now() - t0);
+    }
+    return {
+      value: median(times),
+      unit: 'ms',
+      details: { times, min: Math.min(...times), perCall: perStep(c0, weftCounters(weft), task.count), apiPerCall: perStep(a0, api(), task.count), how: 'model.fit on one batch, awaited' },
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+async function stepTf(env: BenchEnv, task: Extract<Task, { kind: 'step' }>): Promise<Measured> {
+  const tf = await useBackend(env, 'tfjs-webgpu');
+  const data = await benchData(env);
+  const model = tfModel(tf, task.model);
+  const d = data.tf(tf, task.model, 'train', task.batch);
+  try {
+    const call = () => model.trainOnBatch(one(d.x), one(d.y));
+    for (let i = 0; i < 3; i++) await call();
+    const a0 = api();
+    const times: number[] = [];
+    for (let i = 0; i < task.count; i++) {
+      const t0 = now();
+      await call();
+      times.push(now() - t0);
+    }
+    return {
+      value: median(times),
+      unit: 'ms',
+      details: { times, min: Math.min(...times), apiPerCall: perStep(a0, api(), task.count), how: 'model.trainOnBatch, awaited' },
+    };
+  } finally {
+    d.dispose();
+    disposeTfModel(model);
+  }
+}
+
+// ── predict ──
+
+async function predictWeft(env: BenchEnv, task: Extract<Task, { kind: 'predict' }>): Promise<Measured> {
+  const { weft } = env;
+  const data = await benchData(env);
+  const model = weftModel(weft, task.model);
+  try {
+    const { x } = data.weft(weft, task.model, 'test', task.samples);
+    const call = async () => {
+      const p = await model.predict(one(x), { batchSize: task.batch });
+      for (const t of Array.isArray(p) ? p : [p]) await t.data();
+    };
+    await call();
+    const c0 = weftCounters(weft);
+    const t0 = now();
+    await call();
+    const ms = now() - t0;
+    return { value: (task.samples * 1000) / ms, unit: 'samples/s', details: { ms, perCall: perStep(c0, weftCounters(weft), 1) } };
+  } finally {
+    model.dispose();
+  }
+}
+
+async function predictTf(env: BenchEnv, task: Extract<Task, { kind: 'predict' }>): Promise<Measured> {
+  const tf = await useBackend(env, 'tfjs-webgpu');
+  const data = await benchData(env);
+  const model = tfModel(tf, task.model);
+  const d = data.tf(tf, task.model, 'test', task.samples);
+  try {
+    const call = async () => {
+      const p = model.predict(one(d.x), { batchSize: task.batch });
+      const list = Array.isArray(p) ? p : [p];
+      await Promise.all(list.map((t: Tf) => t.data()));
+      for (const t of list) t.dispose();
+    };
+    await call();
+    const a0 = api();
+    const t0 = now();
+    await call();
+    const ms = now() - t0;
+    return { value: (task.samples * 1000) / ms, unit: 'samples/s', details: { ms, apiPerCall: perStep(a0, api(), 1) } };
+  } finally {
+    d.dispose();
+    disposeTfModel(model);
+  }
+}
+
+// ── compile to first step ──
+
+async function compileWeft(env: BenchEnv, task: Extract<Task, { kind: 'compile' }>): Promise<Measured> {
+  const { weft } = env;
+  const data = await benchData(env);
+  const { x, y } = data.weft(weft, task.model, 'train', 32);
+  const c0 = weftCounters(weft);
+  const a0 = api();
+  const t0 = now();
+  const model = weftModel(weft, task.model);
+  const t1 = now();
+  try {
+    await model.fit(one(x), one(y), { epochs: 1, batchSize: 32, verbose: 0 });
+    const t2 = now();
+    const c = perStep(c0, weftCounters(weft), 1);
+    const a = perStep(a0, api(), 1);
+    return {
+      value: t2 - t0,
+      unit: 'ms',
+      details: { buildAndCompileMs: t1 - t0, firstFitMs: t2 - t1, pipelines: c.pipelineCreations, pipelineMs: a.pipelineMs, how: 'weft.model + compile + fit(32 samples, batch 32)' },
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+async function compileTf(env: BenchEnv, task: Extract<Task, { kind: 'compile' }>): Promise<Measured> {
+  const tf = await useBackend(env, 'tfjs-webgpu');
+  const data = await benchData(env);
+  const d = data.tf(tf, task.model, 'train', 32);
+  const a0 = api();
+  const t0 = now();
+  const model = tfModel(tf, task.model);
+  const t1 = now();
+  try {
+    await model.fit(one(d.x), one(d.y), { epochs: 1, batchSize: 32, verbose: 0 });
+    const t2 = now();
+    const a = perStep(a0, api(), 1);
+    return {
+      value: t2 - t0,
+      unit: 'ms',
+      details: { buildAndCompileMs: t1 - t0, firstFitMs: t2 - t1, pipelines: a.pipelines, pipelineMs: a.pipelineMs, how: 'tf.model + compile + fit(32 samples, batch 32)' },
+    };
+  } finally {
+    d.dispose();
+    disposeTfModel(model);
+  }
+}
+
+// ── matmul ──
+
+function matmulDesc(s: MatmulShape): MatmulKernel {
+  const { m, n, k, transA } = s;
+  return {
+    kind: 'matmul',
+    name: `bench matmul ${s.id}`,
+    m,
+    n,
+    k,
+    transA,
+    transB: false,
+    a: transA ? { buffer: 'a', offset: 0, rowStride: m, rows: k, cols: m } : { buffer: 'a', offset: 0, rowStride: k, rows: m, cols: k },
+    b: { buffer: 'b', offset: 0, rowStride: n, rows: k, cols: n },
+    out: { buffer: 'out', offset: 0, rowStride: n, rows: m, cols: n },
+  };
+}
+
+function shapeOf(id: string): MatmulShape {
+  const s = MATMUL_SHAPES.find((x) => x.id === id);
+  if (!s) throw new Error(`unknown matmul shape ${id}`);
+  return s;
+}
+
+function random(n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = Math.random() * 2 - 1;
+  return a;
+}
+
+/** Times `run(reps)`: one warm-up, one estimate, then enough repetitions for `seconds`. */
+async function timeReps(run: (reps: number) => Promise<number>, seconds: number, maxReps = 5000): Promise<{ msEach: number; reps: number; firstMs: number }> {
+  const firstMs = await run(1);
+  const estimate = await run(1);
+  const reps = Math.max(1, Math.min(maxReps, Math.round((seconds * 1000) / Math.max(estimate, 0.01))));
+  if (reps <= 1) return { msEach: estimate, reps: 1, firstMs };
+  return { msEach: (await run(reps)) / reps, reps, firstMs };
+}
+
+async function matmulWeft(env: BenchEnv, task: Extract<Task, { kind: 'matmul' }>): Promise<Measured> {
+  const { wgsl, runtime } = env.weftTesting;
+  const gpu = await runtime.getGpu();
+  const device: GPUDevice = gpu.device;
+  const shape = shapeOf(task.shape);
+  const desc = matmulDesc(shape);
+  const variant = task.lib === 'weft-registerTiled' ? 'registerTiled' : 'workgroupTiled';
+  const sizes: Record<string, number> = { a: shape.m * shape.k, b: shape.k * shape.n, out: shape.m * shape.n };
+  const decls: Record<string, unknown> = {};
+  const buffers = new Map<string, GPUBuffer>();
+  for (const [name, size] of Object.entries(sizes)) {
+    decls[name] = { name, elementType: 'f32', size, role: 'arena' };
+    const buffer = runtime.createBuffer(gpu, { size: size * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, label: `bench ${name}` });
+    runtime.writeBuffer(gpu, buffer, 0, random(size));
+    buffers.set(name, buffer);
+  }
+  const steps = runtime.createBuffer(gpu, { size: 256, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'bench steps' });
+  try {
+    const kernel = wgsl.generateKernel(desc, decls, { variant });
+    const program = await runtime.StepProgram.create(gpu, [kernel], buffers, steps);
+    const run = async (reps: number): Promise<number> => {
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      for (let i = 0; i < reps; i++) program.encode(pass, 0);
+      pass.end();
+      const t0 = now();
+      device.queue.submit([encoder.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      return now() - t0;
+    };
+    const t = await timeReps(run, task.seconds);
+    const flop = 2 * shape.m * shape.n * shape.k;
+    return { value: flop / (t.msEach * 1e6), unit: 'GFLOP/s', details: { ...t, variant, workgroups: kernel.workgroups, flop } };
+  } finally {
+    for (const b of buffers.values()) b.destroy();
+    steps.destroy();
+  }
+}
+
+async function matmulTf(env: BenchEnv, task: Extract<Task, { kind: 'matmul' }>): Promise<Measured> {
+  const tf = await useBackend(env, task.lib as 'tfjs-webgpu' | 'tfjs-wasm');
+  const shape = shapeOf(task.shape);
+  const a = tf.tensor2d(random(shape.m * shape.k), shape.transA ? [shape.k, shape.m] : [shape.m, shape.k]);
+  const b = tf.tensor2d(random(shape.k * shape.n), [shape.k, shape.n]);
+  try {
+    // make sure the operands are on the device before timing
+    await tf.add(a, 0).data();
+    const run = async (reps: number): Promise<number> => {
+      const t0 = now();
+      let c: Tf = null;
+      for (let i = 0; i < reps; i++) {
+        const next = tf.matMul(a, b, shape.transA, false);
+        c?.dispose();
+        c = next;
+      }
+      await c.data();
+      const ms = now() - t0;
+      c.dispose();
+      return ms;
+    };
+    const t = await timeReps(run, task.seconds, 2000);
+    const flop = 2 * shape.m * shape.n * shape.k;
+    return { value: flop / (t.msEach * 1e6), unit: 'GFLOP/s', details: { ...t, flop, how: 'tf.matMul × reps, then await data() of the last' } };
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+}
+
+async function peak(env: BenchEnv, task: Extract<Task, { kind: 'peak' }>): Promise<Measured> {
+  const gpu = await env.weftTesting.runtime.getGpu();
+  const r = await measurePeak(gpu.device, task.seconds);
+  return { value: r.gflops, unit: 'GFLOP/s', details: r };
+}
+
+// ── profile: GPU time per kernel of one training step ──
+
+export interface ProfileKernel extends KernelTiming {
+  fusedOps?: string;
+}
+
+async function profileWeft(env: BenchEnv, task: Extract<Task, { kind: 'profile' }>): Promise<Measured> {
+  const { weft } = env;
+  const data = await benchData(env);
+  const model = weftModel(weft, task.model);
+  try {
+    const steps = 32;
+    const many = data.weft(weft, task.model, 'train', task.batch * steps);
+    await model.fit(one(many.x), one(many.y), { epochs: 1, batchSize: task.batch, verbose: 0 });
+    const t0 = now();
+    await model.fit(one(many.x), one(many.y), { epochs: 1, batchSize: task.batch, verbose: 0 });
+    const fitMsPerStep = (now() - t0) / steps;
+    const single = data.weft(weft, task.model, 'train', task.batch);
+    const captured = await captureDispatches(async () => {
+      await model.fit(one(single.x), one(single.y), { epochs: 1, batchSize: task.batch, verbose: 0 });
+    });
+    let kernels: ProfileKernel[];
+    try {
+      kernels = await timeDispatches(captured.dispatches, { targetMs: task.targetMs, maxCopies: 400 });
+    } finally {
+      captured.release();
+    }
+    const explain = await model.explain(task.batch);
+    const fused = new Map(explain.kernels.map((k) => [k.name, k.fusedOps]));
+    for (const k of kernels) {
+      const f = fused.get(k.label);
+      if (f) k.fusedOps = f;
+    }
+    return profileResult(kernels, fitMsPerStep, 'model.fit over 32 steps, per step', weft.getGpu ? (await weft.getGpu()).timestampQuery : null);
+  } finally {
+    model.dispose();
+  }
+}
+
+async function profileTf(env: BenchEnv, task: Extract<Task, { kind: 'profile' }>): Promise<Measured> {
+  const tf = await useBackend(env, 'tfjs-webgpu');
+  const data = await benchData(env);
+  const model = tfModel(tf, task.model);
+  const d = data.tf(tf, task.model, 'train', task.batch);
+  try {
+    const call = () => model.trainOnBatch(one(d.x), one(d.y));
+    for (let i = 0; i < 3; i++) await call();
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = now();
+      await call();
+      times.push(now() - t0);
+    }
+    const captured = await captureDispatches(async () => {
+      await call();
+    });
+    let kernels: ProfileKernel[];
+    try {
+      kernels = await timeDispatches(captured.dispatches, { targetMs: task.targetMs, maxCopies: 400 });
+    } finally {
+      captured.release();
+    }
+    const device: GPUDevice | undefined = tf.backend()?.device;
+    return profileResult(kernels, median(times), 'model.trainOnBatch, median of 5', device ? device.features.has('timestamp-query') : null);
+  } finally {
+    d.dispose();
+    disposeTfModel(model);
+  }
+}
+
+function profileResult(kernels: ProfileKernel[], stepMs: number, stepHow: string, timestampQuery: boolean | null): Measured {
+  const gpuValues = kernels.map((k) => k.gpuMs);
+  const gpuTotal = gpuValues.every((v) => v !== null) ? gpuValues.reduce((a, b) => a + (b ?? 0), 0) : null;
+  const wallTotal = kernels.reduce((a, k) => a + k.wallMs, 0);
+  return {
+    value: gpuTotal ?? wallTotal,
+    unit: gpuTotal !== null ? 'GPU ms/step (timestamps)' : 'ms/step (CPU-timed replay)',
+    details: { kernels, gpuTotalMs: gpuTotal, wallTotalMs: wallTotal, stepMs, stepHow, timestampQuery, dispatches: kernels.length },
+  };
+}
+
+export type { ApiCounts };

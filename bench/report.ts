@@ -1,0 +1,368 @@
+// Results → tables: medians over repeats, ratios weft/TensorFlow.js paired by repeat with their
+// spread, the issue's targets (reported, not asserted), and the per-kernel profile.
+import { MATMUL_SHAPES, type BenchOptions, type Task, type TaskResult } from './cases.js';
+import { median } from './gpu.js';
+import { MODELS, type ModelId } from './models.js';
+
+export interface Section {
+  title: string;
+  notes: string[];
+  headers: string[];
+  rows: string[][];
+}
+
+export interface Target {
+  name: string;
+  goal: string;
+  measured: string;
+  met: boolean | null;
+}
+
+export interface Summary {
+  header: string[];
+  sections: Section[];
+  targets: Target[];
+  failures: string[];
+}
+
+export interface EnvInfo {
+  adapter: string;
+  timestampQuery: boolean;
+  userAgent: string;
+  tfjs: string | null;
+  wasm: string | null;
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+  limits?: Record<string, number>;
+}
+
+type Stats = { median: number; min: number; max: number; n: number; values: number[] };
+
+function stats(values: number[]): Stats | null {
+  const v = values.filter((x) => Number.isFinite(x));
+  if (v.length === 0) return null;
+  return { median: median(v), min: Math.min(...v), max: Math.max(...v), n: v.length, values: v };
+}
+
+const group = (r: TaskResult): string => {
+  const t = r.task as Task & Record<string, unknown>;
+  return [t.kind, t.lib ?? '', t.model ?? '', t.batch ?? '', t.shape ?? ''].join('|');
+};
+
+/** Formats a number with 3 significant digits (thousands separated), or '—'. */
+export function fmt(x: number | null | undefined, digits = 3): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
+  const a = Math.abs(x);
+  if (a >= 1000) return Math.round(x).toLocaleString('en-US');
+  if (a === 0 || Number.isInteger(x)) return String(x);
+  const decimals = Math.max(0, digits - 1 - Math.floor(Math.log10(a)));
+  return x.toFixed(Math.min(decimals, 4)).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+}
+
+function fmtStats(s: Stats | null): string {
+  if (!s) return '—';
+  return s.n > 1 ? `${fmt(s.median)} [${fmt(s.min)}–${fmt(s.max)}]` : fmt(s.median);
+}
+
+function ratioStats(a: TaskResult[], b: TaskResult[], invert = false): Stats | null {
+  const byRep = new Map<number, number>();
+  for (const r of b) if (r.ok) byRep.set((r.task as { rep?: number }).rep ?? 0, r.value);
+  const ratios: number[] = [];
+  for (const r of a) {
+    const other = byRep.get((r.task as { rep?: number }).rep ?? 0);
+    if (r.ok && other !== undefined && other > 0 && r.value > 0) ratios.push(invert ? other / r.value : r.value / other);
+  }
+  return stats(ratios);
+}
+
+const fmtRatio = (s: Stats | null): string => (s ? (s.n > 1 ? `${fmt(s.median)}× [${fmt(s.min)}–${fmt(s.max)}]` : `${fmt(s.median)}×`) : '—');
+const mb = (bytes: unknown): string => (typeof bytes === 'number' ? `${fmt(bytes / 1048576)} MiB` : '—');
+
+export function summarize(results: TaskResult[], options: BenchOptions, env: EnvInfo | null, extraHeader: string[] = []): Summary {
+  const groups = new Map<string, TaskResult[]>();
+  for (const r of results) {
+    const key = group(r);
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(r);
+  }
+  const get = (kind: string, lib: string, model = '', batch: number | '' = '', shape = ''): TaskResult[] => groups.get([kind, lib, model, batch, shape].join('|')) ?? [];
+  const ok = (rs: TaskResult[]) => rs.filter((r) => r.ok);
+  const values = (rs: TaskResult[]) => stats(ok(rs).map((r) => r.value));
+  const detail = (rs: TaskResult[], path: string): number | undefined => {
+    const vals = ok(rs)
+      .map((r) => path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), r.details))
+      .filter((v): v is number => typeof v === 'number');
+    return vals.length ? median(vals) : undefined;
+  };
+  const sections: Section[] = [];
+  const targets: Target[] = [];
+  const failures = results.filter((r) => !r.ok).map((r) => `${describeTask(r.task)}: ${(r.error ?? '').split('\n')[0]}`);
+  const models = options.models;
+  const spread = options.repeats > 1 ? `median [min–max] of ${options.repeats} repeats` : 'one run (use more repeats for a spread)';
+
+  // fit
+  const fitRows: string[][] = [];
+  const detailRows: string[][] = [];
+  for (const model of models)
+    for (const batch of options.batches) {
+      const w = get('fit', 'weft', model, batch);
+      const g = get('fit', 'tfjs-webgpu', model, batch);
+      const c = get('fit', 'tfjs-wasm', model, batch);
+      if (w.length + g.length + c.length === 0) continue;
+      const rg = ratioStats(w, g);
+      const rc = ratioStats(w, c);
+      const goal = batch <= 32 ? 20 : 10;
+      fitRows.push([`${MODELS[model].label} b${batch}`, fmtStats(values(w)), fmtStats(values(g)), fmtStats(values(c)), fmtRatio(rg), fmtRatio(rc), fmt(detail(w, 'msPerStep')), fmt(detail(g, 'msPerStep'))]);
+      if (w.length && g.length)
+        targets.push({ name: `fit ${MODELS[model].label} b${batch} vs TF.js WebGPU`, goal: `≥ ${goal}×`, measured: fmtRatio(rg), met: rg ? rg.median >= goal : null });
+      if (w.length && c.length) targets.push({ name: `fit ${MODELS[model].label} b${batch} vs TF.js WASM`, goal: '≥ 1×', measured: fmtRatio(rc), met: rc ? rc.median >= 1 : null });
+      if (w.length) {
+        const planned = ok(w)[0]?.details.plannedBytes as { train?: number } | undefined;
+        detailRows.push([
+          `${MODELS[model].label} b${batch}`,
+          fmt(detail(w, 'dispatchesPerTrainStep')),
+          fmt(detail(w, 'perStep.dispatches')),
+          fmt(detail(w, 'perStep.submits')),
+          fmt(detail(w, 'perStep.readbacks')),
+          fmt(detail(w, 'perStep.writes')),
+          fmt(detail(w, 'perStep.bindGroupCreations')),
+          mb(planned?.train),
+          fmt(detail(g, 'apiPerStep.dispatches')),
+          fmt(detail(g, 'apiPerStep.submits')),
+          fmt(detail(g, 'apiPerStep.maps')),
+        ]);
+      }
+    }
+  if (fitRows.length)
+    sections.push({
+      title: 'fit: samples/s',
+      notes: [
+        `model.fit(x, y, { epochs: 1, batchSize }) on ${options.fitSamples.toLocaleString('en-US')} Fashion-MNIST training samples per call — a fixed sample count, not the full 55,000-sample epoch — after a 2-batch warm-up fit; Adam 1e-3, sparse categorical cross-entropy, accuracy.`,
+        `Each value: ${spread}; ratios are paired within a repeat (weft and TF.js run back to back). ms/step = fit time / steps.`,
+        'TF.js Layers ignores lossWeights, so its two-output model uses weighted categorical cross-entropy losses on one-hot targets (same arithmetic as weft\'s weighted sparse loss).',
+      ],
+      headers: ['model, batch', 'weft', 'TF.js WebGPU', 'TF.js WASM', 'weft / WebGPU', 'weft / WASM', 'weft ms/step', 'WebGPU ms/step'],
+      rows: fitRows,
+    });
+  if (detailRows.length)
+    sections.push({
+      title: 'fit: work per training step',
+      notes: [
+        'weft columns from weft.snapshotCounters() over the timed fit, divided by its steps (readbacks and submits are shared by many steps); planned = GPU bytes planned for training at that batch (model.explain()).',
+        'TF.js columns count WebGPU API calls (dispatchWorkgroups, queue.submit, mapAsync) over its timed fit, divided by steps.',
+      ],
+      headers: ['model, batch', 'weft kernels', 'dispatches', 'submits', 'readbacks', 'writes', 'bind groups', 'planned', 'TF.js dispatches', 'TF.js submits', 'TF.js maps'],
+      rows: detailRows,
+    });
+
+  // one step
+  const stepRows: string[][] = [];
+  for (const model of models) {
+    const w = get('step', 'weft', model, 32);
+    const g = get('step', 'tfjs-webgpu', model, 32);
+    if (!w.length && !g.length) continue;
+    stepRows.push([`${MODELS[model].label} b32`, fmtStats(values(w)), fmtStats(values(g)), fmtRatio(ratioStats(w, g, true)), fmt(detail(w, 'perCall.submits')), fmt(detail(w, 'perCall.readbacks')), fmt(detail(g, 'apiPerCall.submits')), fmt(detail(g, 'apiPerCall.maps'))]);
+  }
+  if (stepRows.length)
+    sections.push({
+      title: 'one training step: ms (median of many, after warm-up)',
+      notes: [
+        `weft: model.fit on exactly one batch, awaited (upload, one step, metric and weight readbacks); TF.js: model.trainOnBatch, awaited. Median of ${options.stepCount} calls after 3 warm-up calls; ${spread} of those medians.`,
+        'speed-up = TF.js ms / weft ms. Steady-state per-step time inside fit is the ms/step column of the fit table.',
+      ],
+      headers: ['model', 'weft ms', 'TF.js WebGPU ms', 'speed-up', 'weft submits', 'weft readbacks', 'TF.js submits', 'TF.js maps'],
+      rows: stepRows,
+    });
+
+  // predict
+  const predictRows: string[][] = [];
+  for (const model of models) {
+    const w = get('predict', 'weft', model, options.predictBatch);
+    const g = get('predict', 'tfjs-webgpu', model, options.predictBatch);
+    if (!w.length && !g.length) continue;
+    predictRows.push([MODELS[model].label, fmtStats(values(w)), fmtStats(values(g)), fmtRatio(ratioStats(w, g))]);
+  }
+  if (predictRows.length)
+    sections.push({
+      title: `predict: samples/s at batch ${options.predictBatch}`,
+      notes: [`model.predict on ${options.predictSamples.toLocaleString('en-US')} test images, results read to the CPU, after one identical warm-up call; ${spread}.`],
+      headers: ['model', 'weft', 'TF.js WebGPU', 'weft / WebGPU'],
+      rows: predictRows,
+    });
+
+  // matmul + peak
+  const peak = values(get('peak', ''));
+  const pct = (s: Stats | null) => (s && peak ? `${fmt((100 * s.median) / peak.median)}%` : '—');
+  const mmRows: string[][] = [];
+  for (const shape of MATMUL_SHAPES) {
+    const reg = get('matmul', 'weft-registerTiled', '', '', shape.id);
+    const wg = get('matmul', 'weft-workgroupTiled', '', '', shape.id);
+    const g = get('matmul', 'tfjs-webgpu', '', '', shape.id);
+    const c = get('matmul', 'tfjs-wasm', '', '', shape.id);
+    if (!reg.length && !wg.length && !g.length && !c.length) continue;
+    const picked = pickedVariant(env) === 'registerTiled' ? reg : wg;
+    const r = ratioStats(picked, g);
+    mmRows.push([shape.label, fmtStats(values(reg)), fmtStats(values(wg)), fmtStats(values(g)), fmtStats(values(c)), fmtRatio(r), pct(values(picked)), pct(values(g))]);
+    if (shape.id === '1024' && picked.length && g.length)
+      targets.push({ name: `matmul 1024³ vs TF.js WebGPU (weft ${pickedVariant(env)})`, goal: '≥ 10×', measured: fmtRatio(r), met: r ? r.median >= 10 : null });
+  }
+  if (mmRows.length || peak)
+    sections.push({
+      title: 'matmul: GFLOP/s',
+      notes: [
+        'weft: its matmul kernel generated from a KernelDesc (weftTesting.wgsl.generateKernel) and run through its runtime (StepProgram), many dispatches per submit, waited with onSubmittedWorkDone. TF.js: tf.matMul repeated, then await data() of the last result. Warm-up first.',
+        `weft's planner picks ${pickedVariant(env)} on this adapter; the ratio and % of peak use that variant. Peak (register-bound multiply-add kernel, 8 vec4 chains per invocation): ${peak ? `${fmtStats(peak)} GFLOP/s` : 'not measured'}.`,
+      ],
+      headers: ['shape', 'weft registerTiled', 'weft workgroupTiled', 'TF.js WebGPU', 'TF.js WASM', 'weft / WebGPU', 'weft % of peak', 'TF.js % of peak'],
+      rows: mmRows,
+    });
+
+  // compile
+  const compileRows: string[][] = [];
+  for (const model of models) {
+    const w = get('compile', 'weft', model);
+    const g = get('compile', 'tfjs-webgpu', model);
+    if (!w.length && !g.length) continue;
+    const first = (rs: TaskResult[]) => ok(rs).find((r) => (r.task as { rep: number }).rep === 0);
+    const later = (rs: TaskResult[]) => stats(ok(rs).filter((r) => (r.task as { rep: number }).rep > 0).map((r) => r.value));
+    const wf = first(w);
+    const gf = first(g);
+    const pipes = (r: TaskResult | undefined) => (r ? `${fmt(r.details.pipelines as number)} / ${fmt(r.details.pipelineMs as number)} ms` : '—');
+    compileRows.push([
+      MODELS[model].label,
+      fmt(wf?.value),
+      wf ? `${fmt(wf.details.buildAndCompileMs as number)} + ${fmt(wf.details.firstFitMs as number)}` : '—',
+      pipes(wf),
+      fmtStats(later(w)),
+      fmt(gf?.value),
+      pipes(gf),
+      fmtStats(later(g)),
+    ]);
+    if (wf) targets.push({ name: `compile → first step, ${MODELS[model].label}`, goal: '< 500 ms', measured: `${fmt(wf.value)} ms (first in session)`, met: wf.value < 500 });
+  }
+  if (compileRows.length)
+    sections.push({
+      title: 'compile to first step: ms',
+      notes: [
+        'model built + compile() + fit on one batch of 32, awaited. "first" = the first such call for that model in this browser session (the compile cases run first, so each library compiles its pipelines then; later models may share some); "again" = later repeats, with pipelines cached.',
+        'pipelines = compute pipelines created / wall time during which at least one pipeline or shader module was being created (weft creates them asynchronously, all at once, at the first fit).',
+      ],
+      headers: ['model', 'weft first', '= build+compile + fit', 'weft pipelines', 'weft again', 'TF.js WebGPU first', 'TF.js pipelines', 'TF.js again'],
+      rows: compileRows,
+    });
+
+  // profile
+  const profiles = results.filter((r) => r.ok && r.task.kind === 'profile');
+  for (const p of profiles) {
+    const t = p.task as Extract<Task, { kind: 'profile' }>;
+    const d = p.details as { kernels: { label: string; fusedOps?: string; workgroups: number[]; gpuMs: number | null; wallMs: number }[]; gpuTotalMs: number | null; wallTotalMs: number; stepMs: number; stepHow: string; timestampQuery: boolean | null };
+    const useGpu = d.gpuTotalMs !== null;
+    const total = useGpu ? d.gpuTotalMs! : d.wallTotalMs;
+    const merged = new Map<string, { label: string; ops: string; wg: string; count: number; gpu: number; wall: number }>();
+    for (const k of d.kernels) {
+      const key = t.lib === 'weft' ? `${k.label}#${merged.size}` : k.label;
+      const e = merged.get(key) ?? { label: k.label, ops: k.fusedOps ?? '', wg: k.workgroups.join('×'), count: 0, gpu: 0, wall: 0 };
+      e.count++;
+      e.gpu += k.gpuMs ?? 0;
+      e.wall += k.wallMs;
+      if (t.lib !== 'weft' && e.wg !== k.workgroups.join('×')) e.wg = 'various';
+      merged.set(key, e);
+    }
+    const list = [...merged.values()].sort((a, b) => (useGpu ? b.gpu - a.gpu : b.wall - a.wall));
+    const shown = t.lib === 'weft' ? list : list.slice(0, 15);
+    const rows = shown.map((e) => [e.label + (e.ops ? ` [${e.ops}]` : ''), String(e.count), e.wg, useGpu ? fmt(e.gpu) : '—', fmt(e.wall), `${fmt((100 * (useGpu ? e.gpu : e.wall)) / total)}%`]);
+    if (shown.length < list.length) {
+      const rest = list.slice(shown.length);
+      rows.push([`(${rest.length} more kernels)`, String(rest.reduce((a, e) => a + e.count, 0)), '', useGpu ? fmt(rest.reduce((a, e) => a + e.gpu, 0)) : '—', fmt(rest.reduce((a, e) => a + e.wall, 0)), '']);
+    }
+    rows.push(['sum of kernels', String(d.kernels.length), '', useGpu ? fmt(d.gpuTotalMs) : '—', fmt(d.wallTotalMs), '']);
+    rows.push([`measured step (${d.stepHow})`, '', '', '', fmt(d.stepMs), '']);
+    sections.push({
+      title: `profile: ${t.lib === 'weft' ? 'weft' : 'TF.js WebGPU'} ${MODELS[t.model as ModelId].label} b${t.batch}, one training step per kernel`,
+      notes: [
+        useGpu
+          ? 'GPU ms: timestamp queries around each kernel replayed in its own compute pass (median of up to 64 replays).'
+          : `No timestamp queries on this device (timestamp-query ${d.timestampQuery === false ? 'not offered by the adapter' : 'unavailable'}): GPU ms is not measured.`,
+        'wall ms (CPU-side fallback, always shown): the kernel replayed n times in one pass, submitted and waited for, minus an empty submit; includes per-dispatch overhead.',
+        'The step is captured at the WebGPU API (pipelines, bind groups, workgroup counts, uniform contents) and each dispatch replayed alone on the same buffers.',
+      ],
+      headers: ['kernel [fused ops]', 'n', 'workgroups', 'GPU ms', 'wall ms', 'share'],
+      rows,
+    });
+  }
+
+  const header = [
+    ...(env
+      ? [
+          `adapter: ${env.adapter}; timestamp-query: ${env.timestampQuery ? 'yes' : 'no'}`,
+          `browser: ${env.userAgent}; cross-origin isolated: ${env.crossOriginIsolated}; ${env.hardwareConcurrency} logical CPUs`,
+          `TensorFlow.js: ${env.tfjs ?? 'not loaded'}${env.wasm ? `; WASM backend: ${env.wasm}` : ''}`,
+        ]
+      : []),
+    `mode: ${options.quick ? 'quick' : 'full'}; ${options.repeats} repeat(s); fit: ${options.fitSamples.toLocaleString('en-US')} samples per call (not a full epoch)`,
+    ...extraHeader,
+  ];
+  return { header, sections, targets, failures };
+}
+
+function pickedVariant(env: EnvInfo | null): 'registerTiled' | 'workgroupTiled' {
+  // Mirrors src/runtime/planRunner.ts: register tiles on CPU-backed adapters, workgroup tiles elsewhere.
+  const a = (env?.adapter ?? '').toLowerCase();
+  return a.includes('swiftshader') || a.includes('llvmpipe') || a.includes('cpu') ? 'registerTiled' : 'workgroupTiled';
+}
+
+export function describeTask(t: Task): string {
+  const parts: string[] = [t.kind];
+  const r = t as Record<string, unknown>;
+  if (r.lib) parts.push(String(r.lib));
+  if (r.model) parts.push(MODELS[r.model as ModelId]?.label ?? String(r.model));
+  if (r.batch) parts.push(`b${r.batch}`);
+  if (r.shape) parts.push(MATMUL_SHAPES.find((s) => s.id === r.shape)?.label ?? String(r.shape));
+  if (typeof r.rep === 'number') parts.push(`rep ${r.rep + 1}`);
+  return parts.join(' ');
+}
+
+/** Plain-text tables (what the runner prints). */
+export function formatText(s: Summary): string {
+  const out: string[] = [];
+  out.push(...s.header, '');
+  for (const section of s.sections) {
+    out.push(`== ${section.title} ==`);
+    for (const n of section.notes) out.push(`  ${n}`);
+    out.push(textTable(section.headers, section.rows), '');
+  }
+  if (s.targets.length) {
+    out.push('== targets (reported, not asserted) ==');
+    out.push(textTable(['target', 'goal', 'measured', ''], s.targets.map((t) => [t.name, t.goal, t.measured, t.met === null ? '?' : t.met ? 'met' : 'MISSED'])));
+    const met = s.targets.filter((t) => t.met).length;
+    out.push(`  ${met} of ${s.targets.length} met`, '');
+  }
+  if (s.failures.length) {
+    out.push('== failed cases ==');
+    for (const f of s.failures) out.push(`  ${f}`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+function textTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const numeric = headers.map((_, i) => i > 0 && rows.every((r) => /^[\d,.—×%\s[\]–+-]*(ms|MiB)?( \(.*\))?$/.test(r[i] ?? '')));
+  const line = (cells: string[]) => '  ' + cells.map((c, i) => (numeric[i] ? (c ?? '').padStart(widths[i]!) : (c ?? '').padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(headers), '  ' + widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** The same tables as HTML (what the page shows). */
+export function formatHtml(s: Summary): string {
+  const esc = (x: string) => x.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const table = (headers: string[], rows: string[][]) =>
+    `<table><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+      .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
+      .join('')}</tbody></table>`;
+  const parts = [`<div class="header">${s.header.map((h) => `<div>${esc(h)}</div>`).join('')}</div>`];
+  for (const section of s.sections) parts.push(`<h2>${esc(section.title)}</h2>${section.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('')}${table(section.headers, section.rows)}`);
+  if (s.targets.length)
+    parts.push(`<h2>targets (reported, not asserted)</h2>${table(['target', 'goal', 'measured', ''], s.targets.map((t) => [t.name, t.goal, t.measured, t.met === null ? '?' : t.met ? 'met' : 'MISSED']))}`);
+  if (s.failures.length) parts.push(`<h2>failed cases</h2><pre>${esc(s.failures.join('\n'))}</pre>`);
+  return parts.join('\n');
+}

@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+// Runs the benchmark page (bench/index.html + dist/weft-bench.js) in headless Chromium with WebGPU
+// (scripts/browser.mjs: SwiftShader unless WEFT_GPU=real), one case per page call, and prints the
+// tables; `--json FILE` writes every measurement. `npm run bench -- [options]`:
+//
+//   --quick          small sample counts, one repeat (a few minutes on 2 CPU cores)
+//   --profile        also time each kernel of one training step (timestamp queries where the adapter
+//                    has them, and always a CPU-timed replay), for weft and for TF.js WebGPU (MLP b32)
+//   --json FILE      write options, environment, machine load, every result and the summary
+//   --repeats N      repeats of every case (default 3, quick 1); ratios are paired within a repeat
+//   --samples N      samples per timed fit call (default 8192, quick 2048)
+//   --models a,b     subset of mlp, wideDeep, multiInput, multiOutput
+//   --cases a,b      subset of compile, fit, step, predict, peak, matmul, profile
+//   --libs a,b       subset of weft, tfjs-webgpu, tfjs-wasm
+//   --serve          only serve the page and print its URL (open it in any WebGPU browser)
+import { loadavg, cpus } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { adapterLine, describeAdapter, launchBrowser, startServer } from '../scripts/browser.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const PAGE = '/repo/bench/index.html';
+
+function parseArgs(argv) {
+  const o = { quick: false, profile: false, json: null, serve: false, overrides: {} };
+  const list = (v) => v.split(',').map((s) => s.trim()).filter(Boolean);
+  const int = (name, v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} takes a positive integer, got ${v}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    switch (a) {
+      case '--quick': o.quick = true; break;
+      case '--profile': o.profile = true; break;
+      case '--serve': o.serve = true; break;
+      case '--json': o.json = resolve(value()); break;
+      case '--repeats': o.overrides.repeats = int(a, value()); break;
+      case '--samples': o.overrides.fitSamples = int(a, value()); break;
+      case '--models': o.overrides.models = list(value()); break;
+      case '--cases': o.overrides.kinds = list(value()); break;
+      case '--libs': o.overrides.libs = list(value()); break;
+      case '-h':
+      case '--help':
+        console.log(readUsage());
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${a} (see --help)`);
+    }
+  }
+  return o;
+}
+
+function readUsage() {
+  return 'usage: npm run bench -- [--quick] [--profile] [--json FILE] [--repeats N] [--samples N] [--models a,b] [--cases a,b] [--libs a,b] [--serve]';
+}
+
+let args;
+try {
+  args = parseArgs(process.argv.slice(2));
+} catch (e) {
+  console.error(`bench: ${e.message}\n${readUsage()}`);
+  process.exit(2);
+}
+
+const server = await startServer({ repoRoot: root, indexHtml: join(root, 'bench/index.html') });
+if (args.serve) {
+  console.log(`bench: open ${server.baseUrl}${PAGE} in a WebGPU browser (add ?quick=1, &profile=1, &auto=1); Ctrl-C stops the server`);
+  process.on('SIGINT', () => server.close().then(() => process.exit(0)));
+  await new Promise(() => {});
+}
+
+if (args.profile) {
+  // Chromium quantises timestamp queries to 100 µs unless WebGPU developer features are on.
+  process.env.WEFT_CHROMIUM_FLAGS = `${process.env.WEFT_CHROMIUM_FLAGS ?? ''} --enable-webgpu-developer-features`.trim();
+}
+
+const load = { start: loadavg(), samples: [], end: null, cpus: cpus().length };
+const started = Date.now();
+let launched;
+try {
+  launched = await launchBrowser();
+} catch (e) {
+  await server.close();
+  console.error(`bench: ${e.message}`);
+  process.exit(1);
+}
+const stop = async (code) => {
+  await launched.close();
+  await server.close();
+  process.exit(code);
+};
+process.on('SIGINT', () => void stop(130));
+
+try {
+  const page = await launched.browser.newPage();
+  page.on('pageerror', (err) => process.stderr.write(`[page error] ${err.stack ?? err.message ?? err}\n`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' || msg.type() === 'warning') process.stderr.write(`[chromium console.${msg.type()}] ${msg.text()}\n`);
+  });
+  await page.goto(`${server.baseUrl}${PAGE}`, { waitUntil: 'load' });
+  await page.waitForFunction(() => window.weftBenchReady || window.weftBenchError, { timeout: 120_000 });
+  const loadError = await page.evaluate(() => window.weftBenchError);
+  if (loadError) throw new Error(`the bench page could not load its bundles:\n${loadError}`);
+  const adapter = await describeAdapter(page);
+  const overrides = { quick: args.quick, profile: args.profile, ...args.overrides };
+  const { options, tasks, env } = await page.evaluate(async (ov) => {
+    const { bench, env } = window.weftBench;
+    const options = bench.defaultOptions(ov);
+    const info = await bench.environment(env);
+    await bench.benchData(env);
+    return { options, tasks: bench.planTasks(options), env: info };
+  }, overrides);
+  console.error(`bench: ${adapterLine(adapter)} | ${await launched.browser.version()} | ${tasks.length} cases, ${options.quick ? 'quick' : 'full'} mode, ${options.repeats} repeat(s), load ${load.start.map((x) => x.toFixed(2)).join(' ')}`);
+
+  const results = [];
+  for (let i = 0; i < tasks.length; i++) {
+    const r = await page.evaluate((task) => window.weftBench.bench.runTask(window.weftBench.env, task), tasks[i]);
+    results.push(r);
+    load.samples.push(loadavg()[0]);
+    const what = await page.evaluate((task) => window.weftBench.bench.describeTask(task), tasks[i]);
+    const value = r.ok ? `${r.value >= 100 ? Math.round(r.value).toLocaleString('en-US') : r.value.toPrecision(3)} ${r.unit}` : `FAILED: ${String(r.error).split('\n')[0]}`;
+    console.error(`[${String(i + 1).padStart(String(tasks.length).length)}/${tasks.length}] ${what}: ${value} (${(r.wallMs / 1000).toFixed(1)} s)`);
+  }
+  load.end = loadavg();
+  const minutes = (Date.now() - started) / 60000;
+  const maxLoad = Math.max(...load.samples, load.start[0], load.end[0]);
+  const extra = [
+    `machine load (1-min average): ${load.start[0].toFixed(2)} at start, ${load.end[0].toFixed(2)} at end, ${maxLoad.toFixed(2)} at most, on ${load.cpus} CPUs; run took ${minutes.toFixed(1)} min`,
+  ];
+  const { summary, text } = await page.evaluate(
+    (res, opts, info, ex) => {
+      const { bench } = window.weftBench;
+      const summary = bench.summarize(res, opts, info, ex);
+      return { summary, text: bench.formatText(summary) };
+    },
+    results,
+    options,
+    env,
+    extra,
+  );
+  console.log(text);
+  if (args.json) {
+    const report = { generatedAt: new Date().toISOString(), argv: process.argv.slice(2), options, env, browser: await launched.browser.version(), load, summary, results };
+    writeFileSync(args.json, JSON.stringify(report, null, 1) + '\n');
+    console.error(`bench: wrote ${args.json}`);
+  }
+  await stop(results.some((r) => !r.ok) ? 1 : 0);
+} catch (e) {
+  console.error(`bench: ${e.stack ?? e.message ?? e}`);
+  await stop(1);
+}
