@@ -37,7 +37,10 @@ export async function environment(env: BenchEnv): Promise<EnvInfo> {
       wasm = `failed: ${(e as Error).message}`;
     }
   }
+  const testingGpu = await env.weftTesting?.runtime?.getGpu?.();
+  const variant = env.weftTesting?.runtime?.preferredMatmulVariant?.(testingGpu);
   return {
+    ...(variant ? { matmulVariant: variant } : {}),
     adapter,
     timestampQuery: gpu.timestampQuery,
     userAgent: navigator.userAgent,

@@ -33,6 +33,8 @@ export interface EnvInfo {
   wasm: string | null;
   crossOriginIsolated: boolean;
   hardwareConcurrency: number;
+  /** The matmul variant weft's planner picks on this adapter. */
+  matmulVariant?: 'registerTiled' | 'workgroupTiled';
   limits?: Record<string, number>;
 }
 
@@ -253,6 +255,32 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
 
   // profile
   const profiles = results.filter((r) => r.ok && r.task.kind === 'profile');
+  if (profiles.length) {
+    const rows = profiles.map((p) => {
+      const t = p.task as Extract<Task, { kind: 'profile' }>;
+      const d = p.details as { kernels: { label: string; gpuMs: number | null; wallMs: number }[]; gpuTotalMs: number | null; wallTotalMs: number; stepMs: number };
+      const basis = (k: { gpuMs: number | null; wallMs: number }) => (d.gpuTotalMs !== null ? k.gpuMs ?? 0 : k.wallMs);
+      const total = d.gpuTotalMs ?? d.wallTotalMs;
+      const top = [...d.kernels].sort((a, b) => basis(b) - basis(a)).slice(0, 2);
+      return [
+        `${t.lib === 'weft' ? 'weft' : 'TF.js WebGPU'} ${MODELS[t.model as ModelId].label} b${t.batch}`,
+        fmt(d.stepMs),
+        fmt(d.gpuTotalMs),
+        fmt(d.wallTotalMs),
+        fmt(d.stepMs - total),
+        String(d.kernels.length),
+        top.map((k) => `${k.label.replace(/ \(%\d+\)$/, '')} ${fmt((100 * basis(k)) / total)}%`).join('; '),
+      ];
+    });
+    sections.push({
+      title: 'profile summary: where a training step\'s time goes',
+      notes: [
+        'step ms = measured per step (weft: inside fit; TF.js: trainOnBatch); kernels GPU ms = sum of the kernels\' timestamp-query times; kernels wall ms = sum of their CPU-timed replays (with per-dispatch overhead); gap = step − kernels (the GPU sum where measured): submission, synchronisation, JavaScript.',
+      ],
+      headers: ['case', 'step ms', 'kernels GPU ms', 'kernels wall ms', 'gap ms', 'dispatches', 'largest kernels (share of kernel time)'],
+      rows,
+    });
+  }
   for (const p of profiles) {
     const t = p.task as Extract<Task, { kind: 'profile' }>;
     const d = p.details as { kernels: { label: string; fusedOps?: string; workgroups: number[]; gpuMs: number | null; wallMs: number }[]; gpuTotalMs: number | null; wallTotalMs: number; stepMs: number; stepHow: string; timestampQuery: boolean | null };
@@ -306,7 +334,8 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
 }
 
 function pickedVariant(env: EnvInfo | null): 'registerTiled' | 'workgroupTiled' {
-  // Mirrors src/runtime/planRunner.ts: register tiles on CPU-backed adapters, workgroup tiles elsewhere.
+  if (env?.matmulVariant) return env.matmulVariant;
+  // weft's rule: register tiles on CPU-backed adapters, workgroup tiles elsewhere.
   const a = (env?.adapter ?? '').toLowerCase();
   return a.includes('swiftshader') || a.includes('llvmpipe') || a.includes('cpu') ? 'registerTiled' : 'workgroupTiled';
 }
