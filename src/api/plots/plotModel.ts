@@ -1,6 +1,6 @@
 // weft.plotModel(model, { showShapes, showLayerNames, rankdir }): the model's graph as an SVG
 // document, like Keras's plot_model: one box per layer ("dense: Dense", and with showShapes the
-// input and output shapes beside it), one arrow per connection. The layout (ranks, order, edge
+// input and output shapes below it), one arrow per connection. The layout (ranks, order, edge
 // routes around boxes) is dagre's; this file only measures boxes and draws.
 
 import dagre from '@dagrejs/dagre';
@@ -33,7 +33,7 @@ export interface LaidOutBox {
   y: number;
   width: number;
   height: number;
-  /** The lines of text in the box: [name cell] or [name cell, 'input:', in, 'output:', out]. */
+  /** The cells of the box: [name] or [name, 'input:', input shape, 'output:', output shape]. */
   cells: { text: string; x: number; y: number; width: number; height: number }[];
 }
 
@@ -52,7 +52,8 @@ export interface ModelLayout {
 }
 
 const FONT_SIZE = 13;
-const ROW_HEIGHT = 22;
+const ROW_HEIGHT = 20;
+const NAME_HEIGHT = 26;
 const PAD_X = 9;
 const MARGIN = 12;
 
@@ -97,8 +98,11 @@ export function layoutModel(model: PlottableModel, options: PlotModelOptions = {
       keyWidth = Math.ceil(textWidth('output:', FONT_SIZE) + 2 * PAD_X);
       shapeWidth = Math.ceil(Math.max(...shapes.map((s) => textWidth(s, FONT_SIZE))) + 2 * PAD_X);
     }
+    // With shapes, the name row sits above two rows "input: shape" and "output: shape" (narrower than
+    // Keras's side-by-side record, so two branches fit beside a chart); the shape cells take the rest.
+    if (showShapes) shapeWidth = Math.max(shapeWidth, nameWidth - keyWidth);
     sizes.set(layer.name, { nameWidth, keyWidth, shapeWidth, shapes, title });
-    g.setNode(layer.name, { width: nameWidth + keyWidth + shapeWidth, height: showShapes ? 2 * ROW_HEIGHT : ROW_HEIGHT + 8 });
+    g.setNode(layer.name, { width: showShapes ? keyWidth + shapeWidth : nameWidth, height: showShapes ? NAME_HEIGHT + 2 * ROW_HEIGHT : NAME_HEIGHT + 4 });
   }
   const edgeList: { from: string; to: string; name: string }[] = [];
   for (const layer of model.layers)
@@ -118,15 +122,16 @@ export function layoutModel(model: PlottableModel, options: PlotModelOptions = {
     const s = sizes.get(layer.name)!;
     const x = n.x - n.width / 2;
     const y = n.y - n.height / 2;
-    const cells: LaidOutBox['cells'] = [{ text: s.title, x, y, width: s.nameWidth, height: n.height }];
+    const cells: LaidOutBox['cells'] = [{ text: s.title, x, y, width: n.width, height: s.shapes ? NAME_HEIGHT : n.height }];
     if (s.shapes) {
-      const kx = x + s.nameWidth;
-      const sx = kx + s.keyWidth;
+      const sx = x + s.keyWidth;
+      const y1 = y + NAME_HEIGHT;
+      const y2 = y1 + ROW_HEIGHT;
       cells.push(
-        { text: 'input:', x: kx, y, width: s.keyWidth, height: ROW_HEIGHT },
-        { text: s.shapes[0], x: sx, y, width: s.shapeWidth, height: ROW_HEIGHT },
-        { text: 'output:', x: kx, y: y + ROW_HEIGHT, width: s.keyWidth, height: ROW_HEIGHT },
-        { text: s.shapes[1], x: sx, y: y + ROW_HEIGHT, width: s.shapeWidth, height: ROW_HEIGHT },
+        { text: 'input:', x, y: y1, width: s.keyWidth, height: ROW_HEIGHT },
+        { text: s.shapes[0], x: sx, y: y1, width: s.shapeWidth, height: ROW_HEIGHT },
+        { text: 'output:', x, y: y2, width: s.keyWidth, height: ROW_HEIGHT },
+        { text: s.shapes[1], x: sx, y: y2, width: s.shapeWidth, height: ROW_HEIGHT },
       );
     }
     return { layer: layer.name, className: layer.className, x, y, width: n.width, height: n.height, cells };
