@@ -12,7 +12,7 @@ export interface StaticServer {
   baseUrl: string;
   close(): Promise<void>;
 }
-export declare function startServer(options: { repoRoot: string; indexHtml: string; datasetDir?: string }): Promise<StaticServer>;
+export declare function startServer(options: { repoRoot: string; indexHtml: string; datasetDir?: string; port?: number; host?: string }): Promise<StaticServer>;
 
 export interface LaunchedBrowser {
   browser: Browser;

@@ -78,10 +78,11 @@ function below(dir, rest) {
 }
 
 /**
- * Starts the static server. `repoRoot` is the repository root, `indexHtml` the file served at `/`.
+ * Starts the static server. `repoRoot` is the repository root, `indexHtml` the file served at `/`;
+ * `port` (default 0: a free one) and `host` (default 127.0.0.1) say where it listens.
  * Returns { baseUrl (no trailing slash), close() }.
  */
-export async function startServer({ repoRoot, indexHtml, datasetDir = DATASET_DIR }) {
+export async function startServer({ repoRoot, indexHtml, datasetDir = DATASET_DIR, port: wantedPort = 0, host = '127.0.0.1' }) {
   const routes = [
     ['/dist/', join(repoRoot, 'dist'), null],
     ['/data/fashion-mnist/', datasetDir, 'application/octet-stream'],
@@ -131,11 +132,11 @@ export async function startServer({ repoRoot, indexHtml, datasetDir = DATASET_DI
   });
   await new Promise((ok, fail) => {
     server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => ok(undefined));
+    server.listen(wantedPort, host, () => ok(undefined));
   });
   const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () =>
       new Promise((ok) => {
         server.closeAllConnections?.();
