@@ -3,6 +3,7 @@
 //   src/index.ts   -> dist/weft.js          (public API)
 //   src/testing.ts -> dist/weft-testing.js  (internals for GPU tests; standalone, may duplicate code)
 //   bench/page.ts  -> dist/weft-bench.js    (the benchmark module of bench/index.html)
+//   demo/app.ts    -> dist/demo.js          (the demo page of npm start / npm run serve; standalone)
 // ESM, platform browser, target es2022, with source maps. Type errors are `npm run typecheck`'s job;
 // syntax and resolution errors fail the build here with esbuild's file:line:column messages.
 import * as esbuild from 'esbuild';
@@ -14,6 +15,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entries = [
   { in: 'src/index.ts', out: 'dist/weft.js' },
   { in: 'src/testing.ts', out: 'dist/weft-testing.js' },
+  { in: 'demo/app.ts', out: 'dist/demo.js' }, // the demo page (demo/index.html), standalone
   { in: 'bench/page.ts', out: 'dist/weft-bench.js' }, // benchmark module (bench/index.html; TF.js comes from the page)
 ];
 
@@ -55,4 +57,4 @@ if (failed.length > 0) {
   }
   process.exit(1);
 }
-console.log(`build: dist/weft.js, dist/weft-testing.js (${Math.round(performance.now() - t0)} ms)`);
+console.log(`build: ${entries.map((e) => e.out).join(', ')} (${Math.round(performance.now() - t0)} ms)`);
