@@ -187,7 +187,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
   if (predictRows.length)
     sections.push({
       title: `predict: samples/s at batch ${options.predictBatch}`,
-      notes: [`model.predict on ${options.predictSamples.toLocaleString('en-US')} test images, results read to the CPU, after one identical warm-up call; ${spread}.`],
+      notes: [`model.predict on ${options.predictSamples.toLocaleString('en-US')} test images, results read to the CPU, after a one-batch warm-up call; ${spread}.`],
       headers: ['model', 'weft', 'TF.js WebGPU', 'weft / WebGPU'],
       rows: predictRows,
     });
