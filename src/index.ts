@@ -14,3 +14,4 @@ export { counters, resetCounters, snapshotCounters } from './runtime/counters.js
 export { getGpu } from './runtime/device.js';
 export { plotModel } from './api/plots/plotModel.js';
 export { plotHistory } from './api/plots/plotHistory.js';
+export { loadLayersModel, type IOHandler, type ModelArtifacts, type SaveResult, type LoadOptions } from './api/io/load.js';

@@ -16,6 +16,8 @@ import { summarize } from './summary.js';
 import type { StepRecord } from '../runtime/stepProgram.js';
 import { dumpPlan } from '../ir/plan.js';
 import type { KernelDesc } from '../ir/kernel.js';
+import { saveModel } from './io/save.js';
+import type { IOHandler, SaveResult } from './io/types.js';
 
 export interface ModelArgs {
   inputs: SymbolicTensor | SymbolicTensor[];
@@ -359,6 +361,15 @@ export class LayersModel {
   /** Writes some weights' host values to the GPU (after a layer's setWeights); others are untouched. */
   pushHostWeights(weights: LayerWeight[]): void {
     if (this.enginePromise) void this.enginePromise.then((e) => e.uploadWeights(weights)).catch(() => {});
+  }
+
+  /**
+   * Saves the topology and weights in TensorFlow.js's layers-model format (src/api/io/save.ts):
+   * to 'downloads://name', an http(s) URL (POST), or an IOHandler { save(artifacts) }.
+   */
+  async save(handlerOrUrl: IOHandler | string): Promise<SaveResult> {
+    this.assertUsable('save');
+    return saveModel(this, handlerOrUrl);
   }
 
   async explain(batchSize = 32): Promise<ExplainResult> {
