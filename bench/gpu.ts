@@ -390,13 +390,14 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     await once();
     return once();
   };
+  // (run() also compiles the pipeline for the iteration count; its first dispatch is a warm-up)
   let iterations = 64;
   let ms = await run(iterations, 1);
-  const target = seconds * 1000;
-  if (ms < target) {
-    iterations = Math.max(64, Math.min(1 << 16, Math.round((iterations * target) / Math.max(ms, 0.1))));
-    ms = await run(iterations, 1);
-  }
+  const target = (seconds * 1000) / 3;
+  if (ms < target) iterations = Math.max(64, Math.min(1 << 16, Math.round((iterations * target) / Math.max(ms, 0.1))));
+  // a peak: the best of three runs (other processes only ever make a run slower)
+  ms = Infinity;
+  for (let i = 0; i < 3; i++) ms = Math.min(ms, await run(iterations, 1));
   originalDestroy ? originalDestroy.call(buffer) : buffer.destroy();
   const invocations = workgroups * workgroupSize;
   const flops = invocations * iterations * 8 * 4 * 2;
