@@ -110,7 +110,7 @@ function vjp(
     case 'metric':
       return;
     case 'matmul': {
-      if (node.aOnesRow || node.gradMask || node.activation || node.bias !== undefined)
+      if (node.aOnesRow || node.gradMask || node.activation || node.bias !== undefined || node.accumulate !== undefined)
         throw new NotDifferentiableError('autodiff runs before epilogue fusion: a fused matmul cannot be differentiated');
       const { a, b: bb, transA, transB } = node;
       const name = node.label ?? `matmul %${node.id}`;

@@ -31,7 +31,12 @@ export function inferShape(op: IrOp, shapeOf: (id: ValueId) => Shape2, batchSize
         const [r, c] = shapeOf(op.bias);
         if (r !== 1 || c !== n) fail(`matmul: bias must be [1, ${n}], got [${r}, ${c}]`);
       }
-      return [m + (op.aOnesRow ? 1 : 0), n];
+      const shape: Shape2 = [m + (op.aOnesRow ? 1 : 0), n];
+      if (op.accumulate !== undefined) {
+        const [r, c] = shapeOf(op.accumulate);
+        if (r !== shape[0] || c !== shape[1]) fail(`matmul: accumulated value [${r}, ${c}] does not match the product [${shape}]`);
+      }
+      return shape;
     }
     case 'biasAdd': {
       const x = shapeOf(op.x);

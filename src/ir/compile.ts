@@ -7,6 +7,7 @@ import { dumpGraph } from './dump.js';
 import type { IrGraph } from './graph.js';
 import { fuseBiasGradient } from './passes/fuseBiasGradient.js';
 import { fuseDenseEpilogue } from './passes/fuseDenseEpilogue.js';
+import { fuseGradientAccumulation } from './passes/fuseGradientAccumulation.js';
 import { fuseLossHead } from './passes/fuseLossHead.js';
 import { fuseSoftmaxCrossEntropy } from './passes/fuseSoftmaxCrossEntropy.js';
 import { sliceThroughMatmul } from './passes/sliceThroughMatmul.js';
@@ -37,6 +38,7 @@ export function fuseGraph(graph: IrGraph, record?: (name: string, g: IrGraph) =>
   const passes: [string, (g: IrGraph) => IrGraph][] = [
     ['sliceThroughMatmul', sliceThroughMatmul],
     ['fuseBiasGradient', fuseBiasGradient],
+    ['fuseGradientAccumulation', fuseGradientAccumulation],
     ['fuseDenseEpilogue', fuseDenseEpilogue],
     ['fuseLossHead', fuseLossHead],
   ];

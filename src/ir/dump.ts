@@ -18,6 +18,7 @@ function describe(node: IrNode): string {
       if (node.bias !== undefined) parts.push(`+ bias ${v(node.bias)}`);
       if (node.activation) parts.push(`→ ${node.activation}`);
       if (node.gradMask) parts.push(`× ${node.gradMask.activation}'(${v(node.gradMask.y)})`);
+      if (node.accumulate !== undefined) parts.push(`+= into ${v(node.accumulate)}`);
       return parts.join(' ');
     }
     case 'biasAdd':

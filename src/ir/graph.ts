@@ -32,6 +32,8 @@ export type IrOp =
       bias?: ValueId;
       activation?: ElementwiseActivation;
       gradMask?: { activation: ElementwiseActivation; y: ValueId };
+      /** Adds the epilogue's result to this value (written in place over it): gradient accumulation. */
+      accumulate?: ValueId;
     }
   | { op: 'biasAdd'; x: ValueId; bias: ValueId }
   | { op: 'activation'; x: ValueId; activation: ActivationName }
@@ -127,7 +129,13 @@ export function operandsOf(node: IrOp): ValueId[] {
     case 'constant':
       return [];
     case 'matmul':
-      return [node.a, node.b, ...(node.bias !== undefined ? [node.bias] : []), ...(node.gradMask ? [node.gradMask.y] : [])];
+      return [
+        node.a,
+        node.b,
+        ...(node.bias !== undefined ? [node.bias] : []),
+        ...(node.gradMask ? [node.gradMask.y] : []),
+        ...(node.accumulate !== undefined ? [node.accumulate] : []),
+      ];
     case 'biasAdd':
       return [node.x, node.bias];
     case 'activation':
@@ -187,6 +195,7 @@ export function mapOperands(node: IrNode, map: (id: ValueId) => ValueId): IrNode
       n.b = map(n.b);
       if (n.bias !== undefined) n.bias = map(n.bias);
       if (n.gradMask) n.gradMask = { ...n.gradMask, y: map(n.gradMask.y) };
+      if (n.accumulate !== undefined) n.accumulate = map(n.accumulate);
       return n;
     case 'biasAdd':
       n.x = map(n.x);

@@ -126,6 +126,7 @@ function matmul(node: Extract<IrNode, { op: 'matmul' }>, value: (id: ValueId) =>
   const out = tensor64(rows, n);
   const bias = node.bias !== undefined ? value(node.bias) : undefined;
   const mask = node.gradMask ? value(node.gradMask.y) : undefined;
+  const accumulated = node.accumulate !== undefined ? value(node.accumulate) : undefined;
   for (let i = 0; i < rows; i++)
     for (let j = 0; j < n; j++) {
       let s = 0;
@@ -137,6 +138,7 @@ function matmul(node: Extract<IrNode, { op: 'matmul' }>, value: (id: ValueId) =>
       if (bias) s += bias.data[j]!;
       if (node.activation) s = activate(node.activation, s);
       if (mask && node.gradMask) s *= activationDerivativeFromOutput(node.gradMask.activation, mask.data[i * n + j]!);
+      if (accumulated) s += accumulated.data[i * n + j]!;
       out.data[i * n + j] = s;
     }
   return out;

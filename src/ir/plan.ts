@@ -100,6 +100,12 @@ export function planGraph(graph: IrGraph, options: PlanOptions): Plan {
       if (node.op === 'lossHead' && !node.withGrad) continue; // prediction not needed
       homes[id] = { kind: 'slot', slot: newSlot(node.shape[0] * node.shape[1]), offset: 0, rowStride: node.shape[1] };
     }
+    if (node.op === 'matmul' && node.accumulate !== undefined) {
+      // The product is added in place: the accumulated value must live where this result lives.
+      const x = node.accumulate;
+      if (canWriteInto(nodes[x]!) && !requests.has(x)) requests.set(x, homes[id]!);
+      else copies.push({ source: x, to: homes[id]! });
+    }
     if (node.op === 'concat') {
       let column = 0;
       for (const x of node.xs) {
@@ -230,7 +236,9 @@ function allocateSlots(sizes: number[], start: number[], end: number[]): number[
   const placed: { offset: number; size: number; end: number }[] = [];
   for (const s of order) {
     const size = Math.ceil(sizes[s]! / ALIGN) * ALIGN;
-    const live = placed.filter((p) => p.end >= start[s]!).sort((a, b) => a.offset - b.offset);
+    // A slot freed by the previous node is not reused at once: adjacent independent kernels can then
+    // share a dispatch (src/ir/groupKernels.ts) at the cost of a little memory.
+    const live = placed.filter((p) => p.end + 1 >= start[s]!).sort((a, b) => a.offset - b.offset);
     let offset = 0;
     for (const p of live) {
       if (offset + size <= p.offset) break;
@@ -311,6 +319,7 @@ function kernelFor(node: IrNode, view: (id: ValueId) => View, graph: IrGraph): K
         ...(node.bias !== undefined ? { bias: view(node.bias) } : {}),
         ...(node.activation ? { activation: node.activation } : {}),
         ...(node.gradMask ? { gradMask: { activation: node.gradMask.activation, y: view(node.gradMask.y) } } : {}),
+        ...(node.accumulate !== undefined ? { accumulate: true } : {}),
         out: view(node.id),
       };
     }
@@ -399,7 +408,7 @@ export function dumpPlan(plan: Plan): string {
         detail = k.sources.map((s) => `${s.dataset}(${s.elementType}×${s.scale}) → ${v(s.out)}`).join(', ');
         break;
       case 'matmul':
-        detail = `${v(k.a)}${k.transA ? 'ᵀ' : ''}${k.aOnesRow ? '+1' : ''} · ${v(k.b)}${k.transB ? 'ᵀ' : ''}${k.bias ? ` + ${v(k.bias)}` : ''}${k.activation ? ` → ${k.activation}` : ''}${k.gradMask ? ` × ${k.gradMask.activation}'(${v(k.gradMask.y)})` : ''} → ${v(k.out)} (${k.m}×${k.n}×${k.k})`;
+        detail = `${v(k.a)}${k.transA ? 'ᵀ' : ''}${k.aOnesRow ? '+1' : ''} · ${v(k.b)}${k.transB ? 'ᵀ' : ''}${k.bias ? ` + ${v(k.bias)}` : ''}${k.activation ? ` → ${k.activation}` : ''}${k.gradMask ? ` × ${k.gradMask.activation}'(${v(k.gradMask.y)})` : ''} ${k.accumulate ? '+=' : '→'} ${v(k.out)} (${k.m}×${k.n}×${k.k})`;
         break;
       case 'elementwise':
         detail = `→ ${v(k.out)}`;

@@ -20,14 +20,20 @@ export function fuseDenseEpilogue(graph: IrGraph): IrGraph {
       if (m.op === 'matmul' && soleUse(m.id) && isPlain(m)) absorbed.add(m.id);
     } else if (node.op === 'activation' && node.activation !== 'softmax') {
       const x = graph.nodes[node.x]!;
-      const foldable = (x.op === 'matmul' && !x.activation && !x.gradMask && !x.aOnesRow) || (x.op === 'biasAdd' && absorbed.has(x.x));
+      const foldable = (x.op === 'matmul' && !x.activation && !x.gradMask && !x.aOnesRow && x.accumulate === undefined) || (x.op === 'biasAdd' && absorbed.has(x.x));
       if (foldable && soleUse(x.id)) absorbed.add(x.id);
     } else if (node.op === 'activationGrad' && node.activation !== 'softmax') {
-      const dy = graph.nodes[node.dy]!;
-      if (dy.op === 'matmul' && soleUse(dy.id) && !dy.activation && !dy.gradMask && dy.id !== node.y) absorbed.add(dy.id);
+      // dy may be a chain of matmuls accumulating into each other: (Σ pᵢ) × f' = Σ (pᵢ × f'), so
+      // every link of the chain takes the mask.
+      const chain = accumulationChain(graph, node.dy);
+      const maskable = (id: number): boolean => {
+        const m = graph.nodes[id]!;
+        return m.op === 'matmul' && soleUse(id) && !m.activation && !m.gradMask && id !== node.y;
+      };
+      if (chain && chain.every(maskable)) for (const id of chain) absorbed.add(id);
     }
   }
-  const fused = rebuild(graph, (node, builder, oldId) => {
+  const fused = rebuild(graph, (node, builder, oldId, mapId) => {
     const old = graph.nodes[oldId]!;
     if (node.op === 'biasAdd' && old.op === 'biasAdd' && absorbed.has(old.x)) {
       const m = builder.nodes[node.x] as MatmulNode;
@@ -38,8 +44,18 @@ export function fuseDenseEpilogue(graph: IrGraph): IrGraph {
       return builder.add({ ...operation(m), activation: node.activation }, m.label ?? node.label);
     }
     if (node.op === 'activationGrad' && old.op === 'activationGrad' && node.activation !== 'softmax' && absorbed.has(old.dy)) {
-      const m = builder.nodes[node.dy] as MatmulNode;
-      return builder.add({ ...operation(m), gradMask: { activation: node.activation, y: node.y } }, m.label ?? node.label);
+      // Re-emit the whole accumulation chain with the mask, innermost first.
+      const chain = accumulationChain(graph, old.dy)!.reverse();
+      let previous: number | undefined;
+      for (const oldLink of chain) {
+        const link = builder.nodes[mapId(oldLink)] as MatmulNode;
+        const op = operation(link);
+        previous = builder.add(
+          { ...op, gradMask: { activation: node.activation, y: node.y }, ...(previous !== undefined ? { accumulate: previous } : {}) },
+          link.label ?? node.label,
+        );
+      }
+      return previous!;
     }
     return copyNode(node, builder);
   });
@@ -47,7 +63,20 @@ export function fuseDenseEpilogue(graph: IrGraph): IrGraph {
 }
 
 function isPlain(m: MatmulNode): boolean {
-  return !m.aOnesRow && m.bias === undefined && !m.activation && !m.gradMask;
+  return !m.aOnesRow && m.bias === undefined && !m.activation && !m.gradMask && m.accumulate === undefined;
+}
+
+/** Old ids of a matmul and the matmuls it accumulates into, outermost first; null if not all matmuls. */
+function accumulationChain(graph: IrGraph, id: number): number[] | null {
+  const chain: number[] = [];
+  let current: number | undefined = id;
+  while (current !== undefined) {
+    const node: IrNode = graph.nodes[current]!;
+    if (node.op !== 'matmul') return null;
+    chain.push(current);
+    current = node.accumulate;
+  }
+  return chain;
 }
 
 function operation(m: MatmulNode): Omit<MatmulNode, 'id' | 'shape' | 'label'> {
