@@ -40,18 +40,19 @@ export function buildTopology(inputs: SymbolicTensor[], outputs: SymbolicTensor[
     if (!state.has(i.sourceLayer.nodes[0]!)) fail(`weft.model: input '${i.name}' is not used by any output; remove it from inputs or connect it`);
 
   // Depths: outputs' nodes 0; a node's inputs are at least one deeper.
+  // A shared layer seen deeper before lifts its other applications to that depth (as Keras does).
   const depth = new Map<LayerNode, number>();
+  const layerDepth = new Map<Layer, number>();
   for (let i = ordered.length - 1; i >= 0; i--) {
     const node = ordered[i]!;
-    const d = depth.get(node) ?? 0;
+    const d = Math.max(depth.get(node) ?? 0, layerDepth.get(node.layer) ?? 0);
     depth.set(node, d);
+    layerDepth.set(node.layer, d);
     for (const t of node.inputs) {
       const inbound = t.sourceLayer.nodes[t.nodeIndex]!;
       depth.set(inbound, Math.max(depth.get(inbound) ?? 0, d + 1));
     }
   }
-  const layerDepth = new Map<Layer, number>();
-  for (const [node, d] of depth) layerDepth.set(node.layer, Math.max(layerDepth.get(node.layer) ?? 0, d));
   const layers = [...layerDepth.keys()].sort((a, b) => layerDepth.get(b)! - layerDepth.get(a)! || layerIndex.get(a)! - layerIndex.get(b)!);
   const names = new Set<string>();
   for (const layer of layers) {
