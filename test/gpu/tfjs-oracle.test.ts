@@ -11,7 +11,8 @@
 import type { Page } from 'puppeteer';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { inPage, openPage } from './harness.js';
-import type { Activation, CaseOptions, CaseReport, GraphSpec, LossName, NodeSpec, OutputSpec } from './oracle/page.js';
+import type { CaseOptions, CaseReport } from './oracle/page.js';
+import { randomGraph, type Activation, type GraphSpec, type NodeSpec, type OutputSpec } from '../reference/randomGraphs.js';
 import { loadOracle } from './tfjs.js';
 
 const PREDICT_TOLERANCE = 1e-5;
@@ -126,103 +127,7 @@ describe('the article models agree with TensorFlow.js', () => {
   });
 });
 
-// ── random graphs ──
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const ACTIVATIONS: Activation[] = ['relu', 'sigmoid', 'tanh', 'linear', 'softmax'];
-
-/**
- * A random functional model: 1–3 inputs, 2–6 hidden layer applications (dense with any activation,
- * with or without bias; concatenations of 2–4 tensors, repeats allowed; activation layers; dense layers
- * applied a second time to another tensor of the same width), then 1–3 output heads reading one
- * tensor or a concatenation, each with its loss (both cross-entropies behind a softmax — in the dense
- * layer or in a separate activation layer — or mse/mae behind any activation) and loss weight.
- */
-function randomGraph(seed: number): GraphSpec {
-  const r = rng(seed);
-  const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-  type Ref = { ref: string; units: number; deps: Set<string> };
-  const inputs = Array.from({ length: int(1, 3) }, (_, i) => ({ name: `in${i}`, units: int(2, 9) }));
-  const pool: Ref[] = inputs.map((i) => ({ ref: i.name, units: i.units, deps: new Set([i.name]) }));
-  const nodes: NodeSpec[] = [];
-  const denseLayers: { layer: string; inUnits: number; units: number; activation: Activation; useBias: boolean; applied: Set<string> }[] = [];
-  let count = 0;
-  const fresh = (prefix: string) => `${prefix}${count++}`;
-  const add = (node: NodeSpec, units: number, deps: Set<string>): Ref => {
-    nodes.push(node);
-    const ref = { ref: node.out, units, deps };
-    pool.push(ref);
-    return ref;
-  };
-  const union = (refs: Ref[]) => new Set(refs.flatMap((x) => [...x.deps]));
-  const concat = (refs: Ref[]): Ref =>
-    refs.length === 1
-      ? refs[0]!
-      : add({ kind: 'concatenate', layer: fresh('concat'), inputs: refs.map((x) => x.ref), out: fresh('t') }, refs.reduce((s, x) => s + x.units, 0), union(refs));
-  const applyDense = (src: Ref, units: number, activation: Activation, useBias: boolean): Ref => {
-    const layer = fresh('dense');
-    denseLayers.push({ layer, inUnits: src.units, units, activation, useBias, applied: new Set([src.ref]) });
-    return add({ kind: 'dense', layer, units, activation, useBias, inputs: [src.ref], out: fresh('t') }, units, src.deps);
-  };
-
-  const hidden = int(2, 6);
-  for (let k = 0; k < hidden; k++) {
-    const op = r();
-    if (op < 0.35) {
-      const src = pick(pool);
-      // sometimes as wide as the input, so that it can be shared later
-      applyDense(src, r() < 0.4 ? src.units : int(2, 10), pick(ACTIVATIONS), r() > 0.2);
-    } else if (op < 0.6) {
-      concat(Array.from({ length: int(2, 4) }, () => pick(pool)));
-    } else if (op < 0.85) {
-      const candidates = denseLayers.flatMap((l) => pool.filter((t) => t.units === l.inUnits && !l.applied.has(t.ref)).map((t) => [l, t] as const));
-      if (candidates.length === 0) {
-        const src = pick(pool);
-        applyDense(src, src.units, pick(ACTIVATIONS), r() > 0.2);
-        continue;
-      }
-      const [l, src] = pick(candidates);
-      l.applied.add(src.ref);
-      add({ kind: 'dense', layer: l.layer, units: l.units, activation: l.activation, useBias: l.useBias, inputs: [src.ref], out: fresh('t') }, l.units, src.deps);
-    } else {
-      const src = pick(pool);
-      add({ kind: 'activation', layer: fresh('act'), activation: pick(ACTIVATIONS), inputs: [src.ref], out: fresh('t') }, src.units, src.deps);
-    }
-  }
-
-  const heads = Array.from({ length: int(1, 3) }, () => {
-    const hiddenRefs = pool.filter((t) => !inputs.some((i) => i.name === t.ref));
-    return Array.from({ length: int(1, 3) }, () => (hiddenRefs.length > 0 && r() < 0.8 ? pick(hiddenRefs) : pick(pool)));
-  });
-  const reached = union(heads.flat());
-  for (const i of pool.slice(0, inputs.length)) if (!reached.has(i.ref)) heads[0]!.push(i);
-  const outputs: OutputSpec[] = heads.map((sources) => {
-    const src = concat(sources);
-    const loss: LossName = pick(['sparseCategoricalCrossentropy', 'categoricalCrossentropy', 'meanSquaredError', 'meanSquaredError', 'meanAbsoluteError']);
-    const weight = pick([1, 1, 0.7, 0.3, 2]);
-    const units = int(2, 6);
-    if (loss === 'sparseCategoricalCrossentropy' || loss === 'categoricalCrossentropy') {
-      const separate = r() < 0.3;
-      const head = applyDense(src, units, separate ? 'linear' : 'softmax', true);
-      const out = separate ? add({ kind: 'activation', layer: fresh('softmax'), activation: 'softmax', inputs: [head.ref], out: fresh('t') }, units, head.deps) : head;
-      return { tensor: out.ref, loss, weight, metrics: ['accuracy'] };
-    }
-    const out = applyDense(src, units, pick(ACTIVATIONS), true);
-    return { tensor: out.ref, loss, weight, metrics: pick([['mse'], ['mae'], [], ['mse', 'mae']]) };
-  });
-  return { inputs, nodes, outputs };
-}
+// ── random graphs (test/reference/randomGraphs.ts) ──
 
 describe('random graphs agree with TensorFlow.js', () => {
   const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -251,5 +156,49 @@ describe('random graphs agree with TensorFlow.js', () => {
     expect(losses.size).toBe(4);
     const activations = new Set(specs.flatMap((s) => s.nodes.flatMap((n) => (n.kind === 'concatenate' ? [] : [n.activation]))));
     expect(activations.size).toBe(5);
+  });
+});
+
+describe('evaluate with dense targets', () => {
+  // The smallest model where weft's evaluate read its (gathered) mse / one-hot targets wrongly:
+  // the numbers must not depend on the batch size, and must equal TensorFlow.js's.
+  const spec: GraphSpec = {
+    inputs: [{ name: 'x', units: 6 }],
+    nodes: [dense('mse_out', 3, 'sigmoid', 'x'), dense('ce_out', 4, 'softmax', 'x')],
+    outputs: [
+      { tensor: 'mse_out', loss: 'meanSquaredError', weight: 1, metrics: ['mae'] },
+      { tensor: 'ce_out', loss: 'categoricalCrossentropy', weight: 0.5, metrics: ['accuracy'] },
+    ],
+  };
+  test('mse and categorical cross-entropy at batch sizes 40, 32, 8 and 1', async () => {
+    const r = await inPage(
+      page,
+      async (s: GraphSpec) => {
+        const O = (window as any).weftOracle;
+        const weft = (window as any).weft;
+        const tf = (window as any).tf;
+        const rows = 40;
+        const data = O.makeData(s, rows, 7);
+        const m = O.buildWeft(s, 7);
+        const t = O.buildTf(s);
+        const weights = await m.getWeights();
+        t.setWeights(weights.map((w: any) => tf.tensor(w.dataSync(), w.shape)));
+        const oracle = O.evaluateFromPredictions(s, t.predict(tf.tensor2d(data.xs[0], [rows, 6])).map((p: any) => p.dataSync()), data);
+        m.compile({ optimizer: 'sgd', loss: s.outputs.map((o) => o.loss), lossWeights: s.outputs.map((o) => o.weight), metrics: { mse_out: ['mae'], ce_out: ['accuracy'] } });
+        const x = weft.tensor(data.xs[0], [rows, 6]);
+        const ys = [weft.tensor(data.ys[0].weft, [rows, 3]), weft.tensor(data.ys[1].weft, [rows, 4])];
+        const byBatch: Record<string, number[]> = {};
+        for (const b of [40, 32, 8, 1]) byBatch[b] = await m.evaluate(x, ys, { batchSize: b });
+        return { oracle, byBatch, names: m.metricsNames };
+      },
+      spec,
+    );
+    expect(r.names).toEqual(['loss', 'mse_out_loss', 'ce_out_loss', 'mse_out_mae', 'ce_out_accuracy']);
+    const wrong: string[] = [];
+    for (const [b, values] of Object.entries(r.byBatch))
+      values.forEach((v, i) => {
+        if (!(Math.abs(v - r.oracle[i]!) <= EVALUATE_TOLERANCE * Math.max(1, Math.abs(r.oracle[i]!)))) wrong.push(`batch ${b}, ${r.names[i]}: weft ${v} vs ${r.oracle[i]}`);
+      });
+    expect(wrong).toEqual([]);
   });
 });

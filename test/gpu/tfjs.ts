@@ -20,7 +20,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TF_PACKAGES = ['tfjs-core', 'tfjs-layers', 'tfjs-backend-cpu'].map((p) => join(root, 'node_modules/@tensorflow', p, 'package.json'));
 const BUNDLES = {
   tf: { entry: 'test/gpu/setup/tfjs-entry.ts', out: 'dist/tfjs-oracle.js', inputs: ['test/gpu/setup/tfjs-entry.ts'] },
-  weftOracle: { entry: 'test/gpu/oracle/page.ts', out: 'dist/weft-oracle.js', inputs: ['test/gpu/oracle'] },
+  weftOracle: { entry: 'test/gpu/oracle/page.ts', out: 'dist/weft-oracle.js', inputs: ['test/gpu/oracle', 'test/reference/randomGraphs.ts'] },
 } as const;
 type BundleName = keyof typeof BUNDLES;
 /** The TensorFlow.js version the oracle tests were written against (its faults are worked around). */

@@ -10,6 +10,10 @@
 //     numbers are computed here from TensorFlow.js's predictions instead (float64).
 import type * as TfModule from '@tensorflow/tfjs';
 import type * as WeftModule from '../../../src/index.js';
+import { buildModel, outputNames, outputUnits, random, type GraphSpec, type LossName } from '../../reference/randomGraphs.js';
+
+export { outputNames, outputUnits, random, randomGraph } from '../../reference/randomGraphs.js';
+export type { Activation, GraphSpec, LossName, NodeSpec, OutputSpec } from '../../reference/randomGraphs.js';
 
 type Tf = typeof TfModule;
 type Weft = typeof WeftModule;
@@ -24,102 +28,17 @@ const tfjs = (): Tf => {
 };
 const weftApi = (): Weft => (window as any).weft as Weft;
 
-// ── model descriptions ──
-
-export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
-export type LossName = 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' | 'meanSquaredError' | 'meanAbsoluteError';
-
-/** One layer application; `layer` names the layer (a name seen before = the same layer, applied again). */
-export type NodeSpec =
-  | { kind: 'dense'; layer: string; units: number; activation: Activation; useBias?: boolean; inputs: [string]; out: string }
-  | { kind: 'concatenate'; layer: string; inputs: string[]; out: string }
-  | { kind: 'activation'; layer: string; activation: Activation; inputs: [string]; out: string };
-
-export interface OutputSpec {
-  /** The tensor (an `out` of a node) that is the output; its layer's name is the output's name. */
-  tensor: string;
-  loss: LossName;
-  weight: number;
-  metrics: string[];
-}
-
-export interface GraphSpec {
-  inputs: { name: string; units: number }[];
-  nodes: NodeSpec[];
-  outputs: OutputSpec[];
-}
-
-/** Builds the description with `api` (weft or TensorFlow.js: the same functional API). */
-function build<M>(api: any, spec: GraphSpec, seed: number | undefined, name: string): M {
-  const tensors = new Map<string, any>();
-  const inputs = spec.inputs.map((i) => {
-    const t = api.input({ shape: [i.units], name: i.name });
-    tensors.set(i.name, t);
-    return t;
-  });
-  const layers = new Map<string, any>();
-  let n = 0;
-  for (const node of spec.nodes) {
-    let layer = layers.get(node.layer);
-    if (!layer) {
-      const s = seed === undefined ? {} : { seed: seed + 17 * n++ };
-      if (node.kind === 'dense')
-        layer = api.layers.dense({ units: node.units, activation: node.activation, useBias: node.useBias ?? true, name: node.layer, ...s });
-      else if (node.kind === 'concatenate') layer = api.layers.concatenate({ name: node.layer });
-      else layer = api.layers.activation({ activation: node.activation, name: node.layer });
-      layers.set(node.layer, layer);
-    }
-    const args = node.inputs.map((r) => {
-      const t = tensors.get(r);
-      if (!t) throw new Error(`spec: node ${node.out} reads unknown tensor ${r}`);
-      return t;
-    });
-    tensors.set(node.out, layer.apply(node.kind === 'concatenate' ? args : args[0]));
-  }
-  const outputs = spec.outputs.map((o) => tensors.get(o.tensor));
-  return api.model({ inputs, outputs, name }) as M;
-}
-
-export function outputNames(spec: GraphSpec): string[] {
-  return spec.outputs.map((o) => {
-    if (spec.inputs.some((i) => i.name === o.tensor)) return o.tensor;
-    const node = spec.nodes.find((n) => n.out === o.tensor);
-    if (!node) throw new Error(`spec: unknown output tensor ${o.tensor}`);
-    return node.layer;
-  });
-}
-
-export function outputUnits(spec: GraphSpec): number[] {
-  const units = new Map<string, number>(spec.inputs.map((i) => [i.name, i.units]));
-  const layerUnits = new Map<string, number>();
-  for (const node of spec.nodes) {
-    if (node.kind === 'dense') layerUnits.set(node.layer, node.units);
-    const u = node.kind === 'dense' ? node.units : node.kind === 'concatenate' ? node.inputs.reduce((s, r) => s + units.get(r)!, 0) : units.get(node.inputs[0])!;
-    units.set(node.out, u);
-  }
-  return spec.outputs.map((o) => units.get(o.tensor)!);
-}
+// ── model descriptions (test/reference/randomGraphs.ts) ──
 
 export function buildWeft(spec: GraphSpec, seed = 1): WeftModel {
-  return build<WeftModel>(weftApi(), spec, seed, 'weft_model');
+  return buildModel<WeftModel>(weftApi(), spec, seed, 'weft_model');
 }
 
 export function buildTf(spec: GraphSpec): TfModel {
-  return build<TfModel>(tfjs(), spec, undefined, 'tf_model');
+  return buildModel<TfModel>(tfjs(), spec, undefined, 'tf_model');
 }
 
 // ── data ──
-
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface CaseData {
   rows: number;
