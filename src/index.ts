@@ -10,8 +10,8 @@ export { callbacks, Callback, History, EarlyStopping } from './api/callbacks.js'
 export { WeftError } from './api/errors.js';
 export { SymbolicTensor } from './api/symbolic.js';
 export * as layers from './api/layers/index.js';
-export { counters, resetCounters, snapshotCounters } from './runtime/counters.js';
-export { getGpu } from './runtime/device.js';
+export { counters, resetCounters, snapshotCounters, memory } from './runtime/counters.js';
+export { getGpu, resetGpu } from './runtime/device.js';
 export { plotModel } from './api/plots/plotModel.js';
 export { plotHistory } from './api/plots/plotHistory.js';
 export { loadLayersModel, type IOHandler, type ModelArtifacts, type SaveResult, type LoadOptions } from './api/io/load.js';

@@ -27,3 +27,16 @@ export function resetCounters(): void {
 export function snapshotCounters(): Counters {
   return { ...counters };
 }
+
+/** GPU buffers made by createBuffer (resources.ts) and not destroyed yet, and their bytes. */
+export interface LiveResources {
+  numBuffers: number;
+  numBytes: number;
+}
+
+export const live: LiveResources = { numBuffers: 0, numBytes: 0 };
+
+/** What weft holds on the GPU now, as TensorFlow.js's tf.memory(): buffers created − destroyed. */
+export function memory(): LiveResources {
+  return { ...live };
+}

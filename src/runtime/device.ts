@@ -62,6 +62,19 @@ function lostError(gpu: Gpu): WeftError {
 }
 
 /**
+ * Whether `gpu` is lost, waiting up to `ms` for the loss to be reported: after device.destroy() or a
+ * driver reset, the failure of a command can arrive before device.lost settles.
+ */
+export async function isLost(gpu: Gpu, ms = 200): Promise<boolean> {
+  if (gpu.lost) return true;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([gpu.device.lost, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+  await Promise.resolve(); // let the device.lost handler (createGpu) record the loss first
+  return gpu.lost !== null;
+}
+
+/**
  * The matmul code generation strategy for this adapter: register blocking without workgroup
  * memory on CPU adapters (SwiftShader: barriers and workgroup memory are expensive there), tiles
  * through workgroup memory on real GPUs.

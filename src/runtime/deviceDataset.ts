@@ -9,6 +9,8 @@ export interface DatasetArray {
   /** Buffer name the plans use: input0, target0, labels0, ... */
   name: string;
   data: Float32Array | Uint8Array | Int32Array;
+  /** What it holds, for error messages ("input 'wide_input'"); default: the name. */
+  description?: string;
 }
 
 let nextDatasetId = 1;
@@ -24,15 +26,23 @@ export class DeviceDataset {
     arrays: DatasetArray[],
   ) {
     const limit = gpu.limits.maxStorageBufferBindingSize ?? 134217728;
+    // Every array is checked before any buffer is made, so a rejected dataset leaves nothing behind.
     for (const array of arrays) {
       const bytes = array.data.byteLength;
       if (bytes > limit)
         throw new WeftError(
-          `dataset array '${array.name}' is ${(bytes / 2 ** 20).toFixed(1)} MiB, more than this GPU's maxStorageBufferBindingSize (${(limit / 2 ** 20).toFixed(1)} MiB); pass fewer samples per call (e.g. split the data and call fit on each part) or use uint8 pixels`,
+          `${array.description ?? `dataset array '${array.name}'`} is ${mib(bytes)} MiB (${bytes} bytes), more than this GPU's maxStorageBufferBindingSize (${mib(limit)} MiB, ${limit} bytes); pass fewer samples per call (e.g. split the data and call fit on each part) or use uint8 pixels`,
         );
-      const buffer = createBuffer(gpu, { size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label: `weft dataset ${array.name}` });
-      writeBuffer(gpu, buffer, 0, array.data);
-      this.buffers.set(array.name, buffer);
+    }
+    try {
+      for (const array of arrays) {
+        const buffer = createBuffer(gpu, { size: array.data.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label: `weft dataset ${array.name}` });
+        this.buffers.set(array.name, buffer);
+        writeBuffer(gpu, buffer, 0, array.data);
+      }
+    } catch (e) {
+      this.dispose();
+      throw e;
     }
   }
 
@@ -46,4 +56,8 @@ export class DeviceDataset {
     for (const b of this.buffers.values()) b.destroy();
     this.buffers.clear();
   }
+}
+
+function mib(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 3 : 1);
 }

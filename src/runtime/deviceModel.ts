@@ -1,8 +1,10 @@
 // A model's persistent GPU state: the flat parameter buffer, and for training the flat gradient
 // buffer (laid out like the parameters) and the optimizer's slot buffer.
 
+import { counters } from './counters.js';
 import { assertAlive, type Gpu } from './device.js';
-import { createBuffer, readBuffer, submit, writeBuffer } from './resources.js';
+import { WeftError } from './errors.js';
+import { createBuffer, submit, writeBuffer } from './resources.js';
 
 const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
 
@@ -13,12 +15,19 @@ export class DeviceModel {
   private backup: GPUBuffer | null = null;
   optimizerSlots: GPUBuffer | null = null;
   private slotSignature = '';
+  private slotArrays = 0;
+  private initialSlotValue = 0;
+  /** Staging buffer for reading the parameters back (made on the first read, then reused). */
+  private staging: GPUBuffer | null = null;
+  /** Reads share `staging`, so they run one after another. */
+  private reading: Promise<unknown> = Promise.resolve();
   private readonly owned: GPUBuffer[] = [];
 
   constructor(
     readonly gpu: Gpu,
     readonly paramCount: number,
   ) {
+    checkBinding(gpu, paramCount * 4, `the model's ${paramCount} parameters`);
     this.params = this.own(createBuffer(gpu, { size: Math.max(1, paramCount) * 4, usage: STORAGE(), label: 'weft params' }));
   }
 
@@ -26,8 +35,37 @@ export class DeviceModel {
     writeBuffer(this.gpu, this.params, offset * 4, values);
   }
 
-  async readParams(): Promise<Float32Array> {
-    return new Float32Array(await readBuffer(this.gpu, this.params, 0, this.paramCount * 4));
+  /**
+   * The parameters, read back through one staging buffer made on the first call and reused: one
+   * copy and one map per call, no buffer creation after the first (fit calls this at each epoch end).
+   */
+  readParams(): Promise<Float32Array> {
+    const read = this.reading.then(
+      () => this.readOnce(),
+      () => this.readOnce(),
+    );
+    this.reading = read.catch(() => {});
+    return read;
+  }
+
+  private async readOnce(): Promise<Float32Array> {
+    assertAlive(this.gpu);
+    const bytes = Math.max(1, this.paramCount) * 4;
+    if (!this.staging) this.staging = this.own(createBuffer(this.gpu, { size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'weft params readback' }));
+    const staging = this.staging;
+    const encoder = this.gpu.device.createCommandEncoder({ label: 'weft params readback' });
+    encoder.copyBufferToBuffer(this.params, 0, staging, 0, bytes);
+    submit(this.gpu, [encoder.finish()]);
+    counters.readbacks++;
+    try {
+      await staging.mapAsync(GPUMapMode.READ, 0, bytes);
+    } catch (e) {
+      assertAlive(this.gpu);
+      throw new WeftError(`reading back the parameters failed: ${(e as Error)?.message ?? e}`, { cause: e });
+    }
+    const out = new Float32Array(staging.getMappedRange(0, bytes).slice(0, this.paramCount * 4));
+    staging.unmap();
+    return out;
   }
 
   /**
@@ -37,16 +75,28 @@ export class DeviceModel {
   prepareTraining(slotArrays: number, initialSlotValue: number, signature: string): void {
     if (!this.grads) this.grads = this.own(createBuffer(this.gpu, { size: Math.max(1, this.paramCount) * 4, usage: STORAGE(), label: 'weft grads' }));
     if (this.slotSignature === signature) return;
+    if (slotArrays > 0) checkBinding(this.gpu, slotArrays * this.paramCount * 4, `the optimizer's state (${slotArrays} values per parameter)`);
     this.slotSignature = signature;
-    if (this.optimizerSlots) this.optimizerSlots.destroy();
+    if (this.optimizerSlots) {
+      this.optimizerSlots.destroy();
+      this.owned.splice(this.owned.indexOf(this.optimizerSlots), 1);
+    }
     this.optimizerSlots = null;
+    this.slotArrays = slotArrays;
+    this.initialSlotValue = initialSlotValue;
     if (slotArrays > 0) {
       this.optimizerSlots = this.own(createBuffer(this.gpu, { size: slotArrays * this.paramCount * 4, usage: STORAGE(), label: 'weft optimizer slots' }));
-      const initial = new Float32Array(slotArrays * this.paramCount);
-      // Only the first slot array starts at the initial value (adagrad's accumulator); others at 0.
-      if (initialSlotValue !== 0) initial.fill(initialSlotValue, 0, this.paramCount);
-      writeBuffer(this.gpu, this.optimizerSlots, 0, initial);
+      this.clearOptimizerSlots();
     }
+  }
+
+  /** Puts the optimizer's slots back to their initial values, in place (bind groups stay valid). */
+  clearOptimizerSlots(): void {
+    if (!this.optimizerSlots) return;
+    const initial = new Float32Array(this.slotArrays * this.paramCount);
+    // Only the first slot array starts at the initial value (adagrad's accumulator); others at 0.
+    if (this.initialSlotValue !== 0) initial.fill(this.initialSlotValue, 0, this.paramCount);
+    writeBuffer(this.gpu, this.optimizerSlots, 0, initial);
   }
 
   /** Copies the parameters into the on-GPU backup (no readback, no allocation after the first). */
@@ -82,5 +132,12 @@ export class DeviceModel {
   dispose(): void {
     for (const b of this.owned) b.destroy();
     this.owned.length = 0;
+    this.grads = this.optimizerSlots = this.backup = this.staging = null;
   }
+}
+
+/** Buffers bound whole to a kernel must fit maxStorageBufferBindingSize. */
+function checkBinding(gpu: Gpu, bytes: number, what: string): void {
+  const limit = gpu.limits.maxStorageBufferBindingSize ?? 134217728;
+  if (bytes > limit) throw new WeftError(`${what} take ${bytes} bytes, more than this GPU's maxStorageBufferBindingSize (${limit} bytes); make the model smaller`);
 }

@@ -56,7 +56,9 @@ export class ReadbackRing {
       await buffer.mapAsync(GPUMapMode.READ, 0, bytes);
       const out = buffer.getMappedRange(0, bytes).slice(0);
       buffer.unmap();
-      this.free.push(buffer);
+      // Extra staging buffers (made when the ring was empty) are not kept.
+      if (this.all.includes(buffer)) this.free.push(buffer);
+      else buffer.destroy();
       return out;
     } catch (e) {
       assertAlive(this.gpu);
@@ -115,6 +117,8 @@ export async function runEpoch(gpu: Gpu, parts: EpochPart[], ring: ReadbackRing,
     }
   }
   pass.end();
+  // A failed progress readback (device lost) is reported by the final await below, not as unhandled.
+  for (const p of pending) p.catch(() => {});
   // Final sums: one staging buffer per part with metrics.
   const finals: (GPUBuffer | null)[] = parts.map((part) => {
     if (!part.metrics) return null;

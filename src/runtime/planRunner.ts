@@ -33,7 +33,15 @@ export class PlanRunner {
     readonly plan: Plan,
   ) {
     const declarations = Object.fromEntries(plan.buffers.map((b) => [b.name, b]));
-    this.kernels = plan.kernels.map((k) => generateKernel(k, declarations, { variant: matmulVariantFor(gpu) }));
+    this.kernels = plan.kernels.map((k) => {
+      try {
+        return generateKernel(k, declarations, { variant: matmulVariantFor(gpu) });
+      } catch (e) {
+        if (e instanceof WeftError) throw e;
+        throw new WeftError(`generating WGSL for the ${plan.mode} plan (batch size ${plan.batchSize}) failed: ${(e as Error)?.message ?? e}`, { kernel: k.name, cause: e });
+      }
+    });
+    checkLimits(gpu, plan, this.kernels);
     this.arena = this.own(createBuffer(gpu, { size: plan.arenaSize * 4, usage: GPUBufferUsage.STORAGE, label: `weft arena (${plan.mode} b${plan.batchSize})` }));
     this.metrics =
       plan.slotCount > 0
@@ -44,7 +52,15 @@ export class PlanRunner {
   /** Generates the kernels and compiles their pipelines (asynchronously, all at once). */
   static async create(gpu: Gpu, plan: Plan): Promise<PlanRunner> {
     const runner = new PlanRunner(gpu, plan);
-    await Promise.all(runner.kernels.map((k) => getPipeline(gpu, k)));
+    try {
+      await Promise.all(runner.kernels.map((k) => getPipeline(gpu, k)));
+    } catch (e) {
+      runner.dispose();
+      // A kernel that does not compile: its WGSL travels with the error (error.wgsl).
+      const kernel = e instanceof WeftError && e.kernel !== undefined ? runner.kernels.find((k) => k.name === e.kernel) : undefined;
+      if (kernel) (e as WeftError & { wgsl?: string }).wgsl = kernel.wgsl;
+      throw e;
+    }
     return runner;
   }
 
@@ -99,6 +115,43 @@ function bufferId(buffer: GPUBuffer): number {
   let id = ids.get(buffer);
   if (id === undefined) ids.set(buffer, (id = nextBufferId++));
   return id;
+}
+
+/**
+ * The device limits a plan must fit, checked before anything is made, so that exceeding one is a
+ * WeftError naming the kernel and the limit rather than a WebGPU validation error at dispatch.
+ */
+export function checkLimits(gpu: Gpu, plan: Plan, kernels: GeneratedKernel[]): void {
+  const limit = (name: string, fallback: number): number => gpu.limits[name] ?? fallback;
+  const what = `the ${plan.mode} plan for batch size ${plan.batchSize}`;
+  const bindingSize = limit('maxStorageBufferBindingSize', 134217728);
+  const arenaBytes = plan.arenaSize * 4;
+  if (arenaBytes > bindingSize)
+    throw new WeftError(
+      `${what} needs a working buffer (arena) of ${arenaBytes} bytes, more than this GPU's maxStorageBufferBindingSize (${bindingSize} bytes); use a smaller batchSize`,
+    );
+  const perDimension = limit('maxComputeWorkgroupsPerDimension', 65535);
+  const storageBuffers = limit('maxStorageBuffersPerShaderStage', 8);
+  const invocations = limit('maxComputeInvocationsPerWorkgroup', 256);
+  for (const k of kernels) {
+    if (k.workgroups.some((n) => n > perDimension))
+      throw new WeftError(
+        `kernel "${k.name}" (${what}) dispatches ${k.workgroups.join(' × ')} workgroups, more than this GPU's maxComputeWorkgroupsPerDimension (${perDimension}); use a smaller batchSize`,
+        { kernel: k.name },
+      );
+    if (k.bindings.length > storageBuffers)
+      throw new WeftError(
+        `kernel "${k.name}" (${what}) binds ${k.bindings.length} storage buffers, more than this GPU's maxStorageBuffersPerShaderStage (${storageBuffers})`,
+        { kernel: k.name },
+      );
+    const size = /@workgroup_size\(([^)]*)\)/.exec(k.wgsl)?.[1]?.split(',').map((d) => Number(d.trim().replace(/u$/, '')));
+    const count = size && size.every(Number.isFinite) ? size.reduce((a, b) => a * b, 1) : 0;
+    if (count > invocations)
+      throw new WeftError(
+        `kernel "${k.name}" (${what}) runs ${count} invocations per workgroup, more than this GPU's maxComputeInvocationsPerWorkgroup (${invocations})`,
+        { kernel: k.name },
+      );
+  }
 }
 
 /** Register tiles suit CPU-backed adapters (SwiftShader); workgroup tiles suit real GPUs. */

@@ -1,5 +1,5 @@
-// Buffers, writes, submits and readbacks, each counted in `counters`.
-import { counters } from './counters.js';
+// Buffers, writes, submits and readbacks, each counted in `counters`; live buffers and bytes in `live`.
+import { counters, live } from './counters.js';
 import { assertAlive, type Gpu } from './device.js';
 import { WeftError } from './errors.js';
 
@@ -18,7 +18,21 @@ export function createBuffer(gpu: Gpu, options: BufferOptions): GPUBuffer {
     throw new WeftError(`buffer ${options.label ?? ''} of ${size} bytes exceeds this adapter's maxBufferSize ${maxBufferSize}`);
   }
   counters.bufferCreations++;
-  return gpu.device.createBuffer({ size, usage: options.usage, ...(options.label !== undefined ? { label: options.label } : {}) });
+  const buffer = gpu.device.createBuffer({ size, usage: options.usage, ...(options.label !== undefined ? { label: options.label } : {}) });
+  live.numBuffers++;
+  live.numBytes += size;
+  // Counted out once, on the first destroy (destroying twice, or on a lost device, is harmless).
+  const destroy = buffer.destroy.bind(buffer);
+  let alive = true;
+  buffer.destroy = () => {
+    if (alive) {
+      alive = false;
+      live.numBuffers--;
+      live.numBytes -= size;
+    }
+    destroy();
+  };
+  return buffer;
 }
 
 /** queue.writeBuffer; data whose byte length is not a multiple of 4 is zero-padded. */
