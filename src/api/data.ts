@@ -13,6 +13,8 @@ export type TensorArg = Tensor | Tensor[] | Record<string, Tensor>;
 /** One tensor per named slot, from a tensor, an array in order, or an object keyed by name. */
 export function normalizeTensors(arg: unknown, names: string[], what: 'inputs' | 'targets', call: string): Tensor[] {
   const plural = what === 'inputs' ? 'model inputs' : 'model outputs';
+  const slot = what === 'inputs' ? 'input' : 'output';
+  if (isForeignTensor(arg)) fail(`${call}: ${foreign(arg, `the ${what} argument`)}`);
   if (arg instanceof Tensor) {
     if (names.length !== 1) fail(`${call}: the model has ${names.length} ${plural} (${names.join(', ')}) but one tensor was given; pass an array of ${names.length} tensors or an object keyed by name`);
     return [arg];
@@ -21,6 +23,7 @@ export function normalizeTensors(arg: unknown, names: string[], what: 'inputs' |
     if (arg.length !== names.length)
       fail(`${call}: the model has ${names.length} ${plural} (${names.join(', ')}) but ${arg.length} ${what === 'inputs' ? 'input' : 'target'} arrays were given`);
     arg.forEach((t, i) => {
+      if (isForeignTensor(t)) fail(`${call}: ${foreign(t, `${what} entry ${i} (${slot} '${names[i]}')`)}`);
       if (!(t instanceof Tensor)) fail(`${call}: ${what} entry ${i} ('${names[i]}') is not a weft tensor; make one with weft.tensor(data, shape)`);
     });
     return arg as Tensor[];
@@ -30,12 +33,35 @@ export function normalizeTensors(arg: unknown, names: string[], what: 'inputs' |
     for (const key of Object.keys(record))
       if (!names.includes(key)) fail(`${call}: unknown ${what === 'inputs' ? 'input' : 'output'} name '${key}'; the model's ${plural} are ${names.join(', ')}`);
     return names.map((name) => {
-      const t = record[name];
-      if (!(t instanceof Tensor)) fail(`${call}: no tensor given for ${what === 'inputs' ? 'input' : 'output'} '${name}'`);
+      const t = Object.prototype.hasOwnProperty.call(record, name) ? record[name] : undefined;
+      if (isForeignTensor(t)) fail(`${call}: ${foreign(t, `the tensor for ${slot} '${name}'`)}`);
+      if (!(t instanceof Tensor)) fail(`${call}: no weft tensor given for ${slot} '${name}'${t === undefined ? '' : ` (got ${describe(t)})`}; make one with weft.tensor(data, shape)`);
       return t;
     });
   }
   return fail(`${call}: expected a tensor, an array of tensors or an object of tensors keyed by name for the ${plural}, got ${arg === undefined ? 'nothing' : typeof arg}`);
+}
+
+/**
+ * A tensor-like object that is not a weft Tensor of this copy of weft: a TensorFlow.js tensor (its
+ * data may live on another device), or a tensor of another weft bundle or window.
+ */
+function isForeignTensor(v: unknown): v is { shape: unknown; constructor?: { name?: string } } {
+  if (v instanceof Tensor || v === null || typeof v !== 'object') return false;
+  const o = v as Record<string, unknown>;
+  return Array.isArray(o.shape) && (typeof o.dataSync === 'function' || typeof o.data === 'function');
+}
+
+function foreign(v: { shape: unknown; constructor?: { name?: string } }, what: string): string {
+  const kind = v.constructor?.name && v.constructor.name !== 'Object' ? `a ${v.constructor.name}` : 'a tensor';
+  return `${what} is ${kind} from another library, device or copy of weft, not a weft tensor; copy it into one with weft.tensor(await t.data(), t.shape)`;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return `a ${(v as object).constructor?.name ?? 'object'}`;
+  return typeof v;
 }
 
 export function sampleCount(tensors: Tensor[], names: string[], call: string): number {
@@ -59,13 +85,14 @@ export function inputArray(t: Tensor, input: SymbolicTensor, index: number, call
     fail(`${call}: input '${input.name}' expects shape [n, ${expected.join(', ')}], got [${t.shape.join(', ')}]`);
   const data = t.dataSync();
   const name = `input${index}`;
-  if (data instanceof Uint8Array) return { array: { name, data }, storage: { elementType: 'u8', scale: 1 } };
+  const description = `${call}: the data of input '${input.name}'`;
+  if (data instanceof Uint8Array) return { array: { name, data, description }, storage: { elementType: 'u8', scale: 1 } };
   for (let i = 0; i < data.length; i++)
     if (!Number.isFinite(data[i]!))
       fail(`${call}: input '${input.name}' holds ${data[i]} at sample ${Math.floor(i / features)}, feature ${i % features}; clean the data (NaN and Infinity cannot be trained on)`);
   const packed = asScaledBytes(data);
-  if (packed) return { array: { name, data: packed }, storage: { elementType: 'u8', scale: 1 / 255 } };
-  return { array: { name, data: data instanceof Float32Array ? data : Float32Array.from(data) }, storage: { elementType: 'f32', scale: 1 } };
+  if (packed) return { array: { name, data: packed, description }, storage: { elementType: 'u8', scale: 1 / 255 } };
+  return { array: { name, data: data instanceof Float32Array ? data : Float32Array.from(data), description }, storage: { elementType: 'f32', scale: 1 } };
 }
 
 /**
@@ -98,7 +125,7 @@ export function targetArray(t: Tensor, index: number, outputName: string, units:
         fail(`${call}: label ${v} at sample ${i} for output '${outputName}' is not a class id in [0, ${units}); labels must be integers below the output's ${units} units`);
       labels[i] = v;
     }
-    return { name: `labels${index}`, data: labels };
+    return { name: `labels${index}`, data: labels, description: `${call}: the labels of output '${outputName}'` };
   }
   if (t.shape.length !== 2 || t.shape[1] !== units) fail(`${call}: targets for output '${outputName}' must have shape [n, ${units}], got [${t.shape.join(', ')}]`);
   const values = data instanceof Float32Array ? data : Float32Array.from(data);
@@ -110,7 +137,7 @@ export function targetArray(t: Tensor, index: number, outputName: string, units:
       for (let j = 0; j < units; j++) s += values[r * units + j]!;
       if (Math.abs(s - 1) > 1e-3) fail(`${call}: one-hot targets for output '${outputName}' must sum to 1 per row; row ${r} sums to ${s}`);
     }
-  return { name: `target${index}`, data: values };
+  return { name: `target${index}`, data: values, description: `${call}: the targets of output '${outputName}'` };
 }
 
 /** Rows [start, end) of a tensor (for validationSplit). */

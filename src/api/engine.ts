@@ -9,6 +9,7 @@ import { DeviceDataset, type DatasetArray } from '../runtime/deviceDataset.js';
 import { DeviceModel } from '../runtime/deviceModel.js';
 import { ReadbackRing, runEpoch, type EpochPart } from '../runtime/epochRunner.js';
 import { PlanRunner } from '../runtime/planRunner.js';
+import { WeftError } from '../runtime/errors.js';
 import { createBuffer, readBuffer, writeBuffer } from '../runtime/resources.js';
 import { encodeStepRecords, type StepRecord } from '../runtime/stepProgram.js';
 import type { Optimizer } from './compileConfig.js';
@@ -53,8 +54,20 @@ export class Engine {
   static async create(model: LowerableModel): Promise<Engine> {
     const gpu = await getGpu();
     const paramCount = model.weights.reduce((n, w) => n + w.values.length, 0);
-    const engine = new Engine(gpu, model, new DeviceModel(gpu, paramCount));
-    engine.uploadWeights();
+    const device = new DeviceModel(gpu, paramCount);
+    let engine: Engine;
+    try {
+      engine = new Engine(gpu, model, device);
+    } catch (e) {
+      device.dispose();
+      throw e;
+    }
+    try {
+      engine.uploadWeights();
+    } catch (e) {
+      engine.dispose();
+      throw e;
+    }
     return engine;
   }
 
@@ -83,12 +96,22 @@ export class Engine {
 
   /** GPU weights → host copies. */
   async downloadWeights(): Promise<void> {
-    const flat = await this.device.readParams();
+    this.setHostWeights(await this.device.readParams());
+  }
+
+  /** A flat parameter array (the params buffer's layout) → the layers' host copies. */
+  setHostWeights(flat: Float32Array): void {
     let offset = 0;
     for (const w of this.model.weights) {
       w.values = flat.slice(offset, offset + w.values.length);
       offset += w.values.length;
     }
+  }
+
+  /** Fresh optimizer state (moments, accumulators, Adam's t) after training diverged. */
+  resetOptimizerState(): void {
+    this.optimizerStep = 0;
+    this.device.clearOptimizerSlots();
   }
 
   /** A new compile(): plans with the new losses/optimizer, fresh optimizer state. */
@@ -103,8 +126,15 @@ export class Engine {
     let entry = this.runners.get(key);
     if (!entry) {
       entry = (async () => {
-        const graph = lowerModel(this.model, batchSize, mode, mode === 'predict' ? [] : outputs);
-        const compiled = compileGraph(graph, { mode, inputStorage: storage, ...(optimizer ? { optimizer: optimizer.algorithm } : {}) });
+        let compiled: CompiledGraph;
+        try {
+          const graph = lowerModel(this.model, batchSize, mode, mode === 'predict' ? [] : outputs);
+          compiled = compileGraph(graph, { mode, inputStorage: storage, ...(optimizer ? { optimizer: optimizer.algorithm } : {}) });
+        } catch (e) {
+          if (e instanceof WeftError) throw e;
+          // The compiler's own errors (unsupported loss, shape, gradient) reach the user as WeftErrors.
+          throw new WeftError(`compiling the model for ${mode} (batch size ${batchSize}) failed: ${(e as Error)?.message ?? e}`, { cause: e });
+        }
         if (mode === 'train' && optimizer) this.device.prepareTraining(optimizerSlotCount(optimizer.algorithm), optimizer.initialSlotValue, JSON.stringify(optimizer.algorithm));
         const runner = await PlanRunner.create(this.gpu, compiled.plan);
         return { runner, compiled };
@@ -118,20 +148,24 @@ export class Engine {
   /** Uploads a dataset and makes its index buffer and step uniform. */
   resident(rows: number, arrays: DatasetArray[], storage: InputStorage, maxSteps: number): ResidentData {
     const dataset = new DeviceDataset(this.gpu, rows, arrays);
-    const indices = this.own(createBuffer(this.gpu, { size: rows * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label: 'weft indices' }));
-    const capacity = Math.max(1, maxSteps);
-    const stepUniform = this.own(createBuffer(this.gpu, { size: capacity * STEP_RECORD_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'weft step records' }));
-    return { dataset, storage, indices, stepUniform, capacity, writtenForBatch: -1 };
+    const made: GPUBuffer[] = [];
+    try {
+      const indices = this.own(createBuffer(this.gpu, { size: rows * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label: 'weft indices' }));
+      made.push(indices);
+      const capacity = Math.max(1, maxSteps);
+      const stepUniform = this.own(createBuffer(this.gpu, { size: capacity * STEP_RECORD_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'weft step records' }));
+      return { dataset, storage, indices, stepUniform, capacity, writtenForBatch: -1 };
+    } catch (e) {
+      dataset.dispose();
+      for (const b of made) this.disown(b);
+      throw e;
+    }
   }
 
   releaseResident(data: ResidentData): void {
     for (const entry of this.runners.values()) void entry.then((r) => r.runner.forgetDataset(data.dataset)).catch(() => {});
     data.dataset.dispose();
-    for (const b of [data.indices, data.stepUniform]) {
-      b.destroy();
-      const i = this.owned.indexOf(b);
-      if (i >= 0) this.owned.splice(i, 1);
-    }
+    for (const b of [data.indices, data.stepUniform]) this.disown(b);
   }
 
   /**
@@ -183,7 +217,10 @@ export class Engine {
     writeBuffer(this.gpu, data.stepUniform, 0, encodeStepRecords(records));
   }
 
-  makeOutputBuffer(bytes: number): GPUBuffer {
+  makeOutputBuffer(bytes: number, what = 'predictions'): GPUBuffer {
+    const limit = this.gpu.limits.maxStorageBufferBindingSize ?? 134217728;
+    if (bytes > limit)
+      throw new WeftError(`predict: ${what} take ${bytes} bytes, more than this GPU's maxStorageBufferBindingSize (${limit} bytes); predict fewer samples per call`);
     return createBuffer(this.gpu, { size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, label: 'weft predictions' });
   }
 
@@ -201,6 +238,18 @@ export class Engine {
     return buffer;
   }
 
+  private disown(buffer: GPUBuffer): void {
+    buffer.destroy();
+    const i = this.owned.indexOf(buffer);
+    if (i >= 0) this.owned.splice(i, 1);
+  }
+
+  /** Whether the device this engine lives on was lost (its buffers and plans are gone). */
+  get lost(): boolean {
+    return this.gpu.lost !== null;
+  }
+
+  /** Frees every GPU buffer the engine made (plans, datasets, params); safe to call twice. */
   dispose(): void {
     for (const entry of this.runners.values()) void entry.then((r) => r.runner.dispose()).catch(() => {});
     this.runners.clear();

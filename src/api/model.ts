@@ -2,7 +2,7 @@
 // weights in TensorFlow.js order and layout.
 
 import { createRandom, nextSeed, shuffledIndices } from './random.js';
-import { Callback, History, type CallbackHooks, type Logs } from './callbacks.js';
+import { Callback, History, TerminateOnNaN, type CallbackHooks, type Logs } from './callbacks.js';
 import { resolveLoss, resolveMetric, resolveOptimizer, type Optimizer } from './compileConfig.js';
 import { inputArray, normalizeTensors, sampleCount, sliceRows, targetArray } from './data.js';
 import { Engine, type InputStorage, type ResidentData } from './engine.js';
@@ -14,6 +14,7 @@ import { Tensor } from './tensor.js';
 import { buildTopology, type Topology } from './topology.js';
 import { summarize } from './summary.js';
 import type { StepRecord } from '../runtime/stepProgram.js';
+import { isLost } from '../runtime/device.js';
 import { dumpPlan } from '../ir/plan.js';
 import type { KernelDesc } from '../ir/kernel.js';
 import { saveModel } from './io/save.js';
@@ -80,6 +81,8 @@ export class LayersModel {
   stopTraining = false;
   private compiledState: CompiledState | null = null;
   private enginePromise: Promise<Engine> | null = null;
+  /** The engine `enginePromise` resolved to (null until it has, and once dropped). */
+  private currentEngine: Engine | null = null;
   /** True when the GPU holds newer weights than the layers' host copies. */
   private hostStale = false;
   private disposed = false;
@@ -174,6 +177,13 @@ export class LayersModel {
       const list = Array.isArray(metricLists[i]) ? (metricLists[i] as string[]) : [metricLists[i] as string];
       return { name, units, loss, weight: weights[i]!, metrics: list.map((m) => resolveMetric(m, loss, units, name)) };
     });
+    outputs.forEach((o, i) => {
+      const activation = (this.outputs[i]!.sourceLayer as { activation?: unknown }).activation;
+      if (o.loss.kind === 'crossEntropy' && typeof activation === 'string' && activation !== 'softmax')
+        fail(
+          `compile: ${o.loss.name} on output '${o.name}' needs a softmax activation on that output layer (weft fuses the loss with the softmax), but its activation is '${activation}'; use activation: 'softmax', or a loss such as meanSquaredError`,
+        );
+    });
     const multi = outputs.length > 1;
     const metricsNames = ['loss'];
     if (multi) for (const o of outputs) metricsNames.push(`${o.name}_loss`);
@@ -185,6 +195,7 @@ export class LayersModel {
   async fit(x: unknown, y: unknown, args: FitArgs = {}): Promise<History> {
     const state = this.requireCompiled('fit');
     const call = 'fit';
+    checkOptions(args, call);
     const epochs = args.epochs ?? 1;
     const batchSize = args.batchSize ?? 32;
     const initialEpoch = args.initialEpoch ?? 0;
@@ -213,22 +224,30 @@ export class LayersModel {
     }
     const prepared = this.prepareData(xs, ys, call);
     const validationPrepared = validation ? this.prepareData(validation[0], validation[1], 'fit (validationData)') : null;
+    const callbackList = checkCallbacks(args.callbacks);
+    if (args.seed !== undefined && !Number.isFinite(args.seed)) fail(`fit: seed must be a number, got ${args.seed}`);
 
     return this.exclusive(call, async () => {
       const engine = await this.engine();
+      // The host copies are fit's safe point (after divergence or device loss): bring them up to date.
+      await this.syncHost();
       const steps = Math.ceil(prepared.rows / batchSize);
       const data = engine.resident(prepared.rows, prepared.arrays, prepared.storage, steps);
-      const valData = validationPrepared ? engine.resident(validationPrepared.rows, validationPrepared.arrays, validationPrepared.storage, Math.ceil(validationPrepared.rows / batchSize)) : null;
-      const history = new History();
-      history.params = { epochs, initialEpoch, samples: prepared.rows, steps, batchSize, verbose: args.verbose ?? 1, doValidation: !!valData, metrics: this.metricsNames };
-      const hooks = this.collectCallbacks(args.callbacks, engine);
-      const random = createRandom(args.seed ?? nextSeed());
-      this.stopTraining = false;
-      engine.device.backupParams();
+      let valData: ResidentData | null = null;
+      let epoch = initialEpoch;
+      let lastCompleted = -1;
+      let lost = false;
       try {
+        valData = validationPrepared ? engine.resident(validationPrepared.rows, validationPrepared.arrays, validationPrepared.storage, Math.ceil(validationPrepared.rows / batchSize)) : null;
+        const history = new History();
+        history.params = { epochs, initialEpoch, samples: prepared.rows, steps, batchSize, verbose: args.verbose ?? 1, doValidation: !!valData, metrics: this.metricsNames };
+        const hooks = this.collectCallbacks(callbackList);
+        const stopOnNaN = hooks.some((h) => h instanceof TerminateOnNaN);
+        const random = createRandom(args.seed ?? nextSeed());
+        this.stopTraining = false;
         for (const h of hooks) await h.onTrainBegin?.();
         const updates = Math.max(0, args.progressUpdates ?? 10);
-        for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
+        for (; epoch < epochs && !this.stopTraining; epoch++) {
           for (const h of hooks) await h.onEpochBegin?.(epoch);
           engine.writeIndices(data, args.shuffle === false ? identity(prepared.rows) : shuffledIndices(prepared.rows, random));
           engine.writeRecords(data, this.trainRecords(engine, state.optimizer, prepared.rows, batchSize, random));
@@ -246,35 +265,62 @@ export class LayersModel {
           engine.optimizerStep += steps;
           this.hostStale = true;
           const logs = this.logsFromSums(sums, prepared.rows);
-          if (!Object.values(logs).every(Number.isFinite)) {
-            // Keep the weights of the last finite epoch; training stops with a clear error.
-            engine.device.restoreParams();
-            throw new WeftError(
-              `fit: the loss became ${logs.loss} in epoch ${epoch + 1}; training diverged (lower the learning rate, or check the data). The weights of the last finite epoch were kept.`,
-            );
+          // One readback per epoch (through a staging buffer made once): the parameters become the
+          // host copy, which is what fit falls back to when training diverges or the device is lost.
+          const params = Object.values(logs).every(Number.isFinite) ? await engine.device.readParams() : null;
+          if (!params || !params.every(Number.isFinite)) {
+            // Diverged: back to the last finite weights (the host copy), with fresh optimizer state.
+            engine.uploadWeights();
+            engine.resetOptimizerState();
+            this.hostStale = false;
+            const kept = lastCompleted >= 0 ? `the weights of epoch ${lastCompleted + 1}` : 'the weights from before this fit';
+            const what = params ? `the weights became non-finite (NaN or Infinity) in epoch ${epoch + 1}` : `the loss became ${logs.loss} in epoch ${epoch + 1}`;
+            if (!stopOnNaN)
+              throw new WeftError(`fit: ${what}; training diverged (lower the learning rate, or check the data). The model keeps ${kept}.`);
+            if (args.verbose !== 0 && typeof console !== 'undefined') console.log(`[weft] terminateOnNaN: ${what}; training stopped, the model keeps ${kept}`);
+            if (params) logs.loss = NaN;
+            history.record(epoch, logs);
+            this.stopTraining = true;
+            for (const h of hooks) await h.onEpochEnd?.(epoch, logs);
+            break;
           }
+          engine.setHostWeights(params);
+          this.hostStale = false;
+          lastCompleted = epoch;
           if (valData) {
             const valSums = await this.evaluatePass(engine, valData, batchSize);
             const valLogs = this.logsFromSums(valSums, valData.dataset.rows);
             for (const [k, v] of Object.entries(valLogs)) logs[`val_${k}`] = v;
           }
-          engine.device.backupParams();
           history.record(epoch, logs);
           if (args.verbose !== 0 && typeof console !== 'undefined')
             console.log(`[weft] Epoch ${epoch + 1}/${epochs} - ${((performance.now() - started) / 1000).toFixed(1)}s - ${Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(' - ')}`);
           for (const h of hooks) await h.onEpochEnd?.(epoch, logs);
         }
         for (const h of hooks) await h.onTrainEnd?.();
+        return history;
+      } catch (e) {
+        if (engine.lost || (await isLost(engine.gpu, 50))) {
+          lost = true;
+          const l = engine.gpu.lost;
+          const kept = lastCompleted >= 0 ? `the weights of epoch ${lastCompleted + 1}, the last completed one` : 'the weights it had before this fit';
+          throw new WeftError(
+            `fit: the GPU device was lost during epoch ${epoch + 1} (${l?.reason ?? 'unknown'}${l?.message ? `: ${l.message}` : ''}); the model keeps ${kept}. Call weft.resetGpu() and fit again to continue from there.`,
+            { cause: e },
+          );
+        }
+        throw e;
       } finally {
         engine.releaseResident(data);
         if (valData) engine.releaseResident(valData);
+        if (lost) this.dropEngine(engine);
       }
-      return history;
     });
   }
 
   async evaluate(x: unknown, y: unknown, args: EvaluateArgs = {}): Promise<number | number[]> {
     this.requireCompiled('evaluate');
+    checkOptions(args, 'evaluate');
     const batchSize = args.batchSize ?? 32;
     checkBatchSize(batchSize, 'evaluate');
     const xs = normalizeTensors(x, this.inputNames, 'inputs', 'evaluate');
@@ -296,6 +342,7 @@ export class LayersModel {
 
   async predict(x: unknown, args: { batchSize?: number } = {}): Promise<Tensor | Tensor[]> {
     this.assertUsable('predict');
+    checkOptions(args, 'predict');
     const batchSize = args.batchSize ?? 32;
     checkBatchSize(batchSize, 'predict');
     const xs = normalizeTensors(x, this.inputNames, 'inputs', 'predict');
@@ -310,8 +357,9 @@ export class LayersModel {
         Math.ceil(rows / batchSize),
       );
       const units = this.outputs.map((o) => o.featureSize);
-      const buffers = units.map((u) => engine.makeOutputBuffer(rows * u * 4));
+      const buffers: GPUBuffer[] = [];
       try {
+        units.forEach((u, i) => buffers.push(engine.makeOutputBuffer(rows * u * 4, `the ${rows} predictions of output '${this.outputNames[i]}'`)));
         engine.writeIndices(data, identity(rows));
         engine.writeRecords(data, evalRecords(rows, batchSize));
         await engine.pass('predict', data, batchSize, [], undefined, { predictions: buffers });
@@ -341,6 +389,7 @@ export class LayersModel {
       const w = weights[i]!;
       if (!(t instanceof Tensor) || t.shape.length !== w.shape.length || t.shape.some((d, j) => d !== w.shape[j]))
         fail(`setWeights: weight ${i} ('${w.name}') must have shape [${w.shape.join(', ')}], got ${t instanceof Tensor ? `[${t.shape.join(', ')}]` : 'a non-tensor'}`);
+      if (t.isDisposed) fail(`setWeights: the tensor for weight ${i} ('${w.name}') was disposed`);
       const data = t.dataSync();
       for (let j = 0; j < data.length; j++) if (!Number.isFinite(data[j]!)) fail(`setWeights: weight '${w.name}' holds ${data[j]}; weights must be finite`);
     });
@@ -354,8 +403,17 @@ export class LayersModel {
   async syncHost(): Promise<void> {
     if (!this.hostStale || !this.enginePromise) return;
     const engine = await this.enginePromise;
-    await engine.downloadWeights();
-    this.hostStale = false;
+    try {
+      if (!engine.lost) {
+        await engine.downloadWeights();
+        this.hostStale = false;
+        return;
+      }
+    } catch (e) {
+      if (!(await isLost(engine.gpu, 50))) throw e;
+    }
+    // The device was lost: the host copies (kept at every epoch end) are all there is.
+    this.dropEngine(engine);
   }
 
   /** Writes some weights' host values to the GPU (after a layer's setWeights); others are untouched. */
@@ -399,11 +457,15 @@ export class LayersModel {
     return result;
   }
 
+  /**
+   * Frees every GPU buffer the model made. A fit running now stops after its current epoch and
+   * frees them when it returns.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.enginePromise) void this.enginePromise.then((e) => e.dispose()).catch(() => {});
-    this.enginePromise = null;
+    this.stopTraining = true;
+    if (!this.busy) this.releaseEngine();
   }
 
   get isDisposed(): boolean {
@@ -413,11 +475,40 @@ export class LayersModel {
   // ── internals ──
 
   private engine(): Promise<Engine> {
+    // An engine on a lost device is dead: a new one is built from the host weights (on the device
+    // getGpu() gives after weft.resetGpu(); before that, getGpu() rejects with the loss).
+    if (this.currentEngine?.lost) this.dropEngine(this.currentEngine);
     if (!this.enginePromise) {
-      this.enginePromise = Engine.create({ inputs: this.inputs, outputs: this.outputs, topology: this.topology, weights: this.weights });
-      this.enginePromise.catch(() => (this.enginePromise = null));
+      const pending = Engine.create({ inputs: this.inputs, outputs: this.outputs, topology: this.topology, weights: this.weights });
+      this.enginePromise = pending;
+      pending.then(
+        (e) => {
+          if (this.enginePromise === pending) this.currentEngine = e;
+        },
+        () => {
+          if (this.enginePromise === pending) this.enginePromise = null;
+        },
+      );
     }
     return this.enginePromise;
+  }
+
+  /** Forgets an engine whose device was lost; the host copies of the weights become the truth. */
+  private dropEngine(engine: Engine): void {
+    engine.dispose();
+    if (this.currentEngine !== engine) return;
+    this.currentEngine = null;
+    this.enginePromise = null;
+    this.hostStale = false;
+  }
+
+  /** Disposes the engine (now, or when it is made). */
+  private releaseEngine(): void {
+    const pending = this.enginePromise;
+    this.currentEngine?.dispose();
+    this.currentEngine = null;
+    this.enginePromise = null;
+    if (pending) void pending.then((e) => e.dispose(), () => {});
   }
 
   private async exclusive<T>(what: string, body: () => Promise<T>): Promise<T> {
@@ -426,8 +517,17 @@ export class LayersModel {
     this.busy = what;
     try {
       return await body();
+    } catch (e) {
+      // evaluate/predict on a device lost under them: say so, and drop the dead engine.
+      const engine = this.currentEngine;
+      if (what !== 'fit' && engine && (engine.lost || (await isLost(engine.gpu, 50)))) {
+        this.dropEngine(engine);
+        throw new WeftError(`${what}: the GPU device was lost (${engine.gpu.lost?.reason ?? 'unknown'}); call weft.resetGpu() and ${what} again (the model keeps its weights)`, { cause: e });
+      }
+      throw e;
     } finally {
       this.busy = null;
+      if (this.disposed) this.releaseEngine();
     }
   }
 
@@ -492,20 +592,20 @@ export class LayersModel {
     return logs;
   }
 
-  private collectCallbacks(spec: FitArgs['callbacks'], engine: Engine): CallbackHooks[] {
-    const list = spec === undefined ? [] : Array.isArray(spec) ? spec : [spec];
+  private collectCallbacks(list: (CallbackHooks | Callback)[]): CallbackHooks[] {
     return list.map((c) => {
       if (c instanceof Callback) {
         c.setModel(this);
         const withRestore = c as Callback & { snapshot?: unknown; restore?: unknown; restoreBestWeights?: boolean };
         if (withRestore.restoreBestWeights) {
-          let saved: Float32Array | null = null;
-          withRestore.snapshot = async () => void (saved = await engine.device.readParams());
+          // The host copies are current at every epoch end (before onEpochEnd): no readback needed.
+          let saved: Float32Array[] | null = null;
+          withRestore.snapshot = async () => void (saved = this.weights.map((w) => w.values.slice()));
           withRestore.restore = async () => {
-            if (saved) {
-              engine.device.writeParams(saved);
-              this.hostStale = true;
-            }
+            if (!saved) return;
+            this.weights.forEach((w, i) => (w.values = saved![i]!.slice()));
+            this.hostStale = false;
+            this.currentEngine?.uploadWeights();
           };
         }
       }
@@ -519,8 +619,30 @@ function isPlainRecord(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
+/** The options argument of fit/evaluate/predict must be an object (or left out). */
+function checkOptions(args: unknown, call: string): void {
+  if (args === null || typeof args !== 'object' || Array.isArray(args))
+    fail(`${call}: options must be an object such as { batchSize: 32${call === 'fit' ? ', epochs: 10' : ''} }, got ${args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args}`);
+}
+
+const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchEnd'] as const;
+
+/** fit's callbacks: one object or an array of them, each hook a function. */
+function checkCallbacks(spec: unknown): (CallbackHooks | Callback)[] {
+  const list = spec === undefined || spec === null ? [] : Array.isArray(spec) ? spec : [spec];
+  list.forEach((c, i) => {
+    const where = Array.isArray(spec) ? `callbacks[${i}]` : 'callbacks';
+    if (c === null || typeof c !== 'object') fail(`fit: ${where} must be an object of hooks such as { onEpochEnd: (epoch, logs) => {} } or a weft.callbacks.* callback, got ${c === null ? 'null' : typeof c}`);
+    for (const hook of HOOKS) {
+      const f = (c as Record<string, unknown>)[hook];
+      if (f !== undefined && typeof f !== 'function') fail(`fit: ${where}.${hook} must be a function, got ${typeof f}`);
+    }
+  });
+  return list as (CallbackHooks | Callback)[];
+}
+
 function checkBatchSize(batchSize: number, call: string): void {
-  if (!Number.isInteger(batchSize) || batchSize <= 0) fail(`${call}: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize <= 0) fail(`${call}: batchSize must be a positive integer, got ${typeof batchSize === 'string' ? JSON.stringify(batchSize) : batchSize}`);
 }
 
 function identity(n: number): Uint32Array {
