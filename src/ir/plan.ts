@@ -134,7 +134,8 @@ export function planGraph(graph: IrGraph, options: PlanOptions): Plan {
   };
   const end = nodes.length;
   for (const node of nodes) {
-    touch(homes[node.id], node.id);
+    // Inputs and dense targets are written by the gather kernel, which runs before every node.
+    touch(homes[node.id], node.op === 'input' || node.op === 'target' ? -1 : node.id);
     for (const c of consumers[node.id]!) touch(homes[node.id], c);
     if (roots.has(node.id)) touch(homes[node.id], end);
   }
