@@ -372,10 +372,11 @@ pre { font: 12px/1.4 ui-monospace, 'DejaVu Sans Mono', 'Liberation Mono', Menlo,
 .bar { height: 8px; background: #ebebe6; border-radius: 4px; overflow: hidden; margin: 10px 0 4px; }
 .bar > div { height: 100%; width: 0; background: #2f6fde; transition: width 0.2s; }
 .bar.done > div { background: #17803a; }
-pre.keras { white-space: pre; background: #1e1e1e; color: #e8e8e8; border: 0; }
+pre.keras { white-space: pre-wrap; background: #1e1e1e; color: #e8e8e8; border: 0; }
 form.controls { display: flex; flex-wrap: wrap; gap: 10px 18px; align-items: end; font-size: 14px; }
 form.controls label { display: flex; flex-direction: column; gap: 2px; color: #444; }
 form.controls input, form.controls select { font: inherit; padding: 4px 6px; width: 8em; }
+form.controls input[type=checkbox] { width: auto; padding: 0; margin: 0; }
 form.controls fieldset { border: 0; padding: 0; margin: 0; display: flex; gap: 10px; }
 form.controls fieldset label { flex-direction: row; align-items: center; gap: 4px; }
 form.controls button { font: inherit; padding: 6px 16px; border-radius: 6px; border: 1px solid #2f6fde; background: #2f6fde; color: #fff; cursor: pointer; }

@@ -436,9 +436,16 @@ export class LayersModel {
     const storage: InputStorage = this.inputs.map(() => ({ elementType: 'f32', scale: 1 }));
     const train = await engine.runnerFor('train', batchSize, storage, state.outputs, state.optimizer);
     const predict = await engine.runnerFor('predict', batchSize, storage, [], undefined);
+    // One entry per dispatch; a group of independent kernels lists what each of its parts fuses.
     const kernels = train.runner.kernels.map((k, i) => {
-      const desc = train.compiled.plan.kernels[i]!;
-      return { name: k.name, kind: desc.kind, fusedOps: describeFused(desc), wgsl: k.wgsl, workgroups: k.workgroups };
+      const descs = train.runner.groups[i]!.map((j) => train.compiled.plan.kernels[j]!);
+      return {
+        name: k.name,
+        kind: descs.length > 1 ? `group(${descs.map((d) => d.kind).join(', ')})` : descs[0]!.kind,
+        fusedOps: descs.map(describeFused).join(' | '),
+        wgsl: k.wgsl,
+        workgroups: k.workgroups,
+      };
     });
     const result: ExplainResult = {
       stages: [...train.compiled.stages, { name: 'predict plan', dump: dumpPlan(predict.compiled.plan) }],

@@ -2,7 +2,8 @@
 // bound (once) to a dataset, an index buffer and a step-uniform buffer.
 
 import type { Plan } from '../ir/plan.js';
-import { generateKernel, type GeneratedKernel } from '../wgsl/index.js';
+import { groupIndependentKernels } from '../ir/groupKernels.js';
+import { generateGroup, generateKernel, groupConflict, type GeneratedKernel } from '../wgsl/index.js';
 import type { DeviceDataset } from './deviceDataset.js';
 import type { DeviceModel } from './deviceModel.js';
 import type { Gpu } from './device.js';
@@ -21,7 +22,10 @@ export interface BindTargets {
 }
 
 export class PlanRunner {
+  /** One generated kernel per dispatch (a group of independent kernels counts as one). */
   readonly kernels: GeneratedKernel[];
+  /** For each dispatch, the indices of the plan's kernels it runs. */
+  readonly groups: number[][];
   readonly arena: GPUBuffer;
   /** Metric-slot sums (f32 × plan.slotCount); cleared at the start of each pass over a dataset. */
   readonly metrics: GPUBuffer | null;
@@ -42,6 +46,10 @@ export class PlanRunner {
       }
     });
     checkLimits(gpu, plan, this.kernels);
+    // Consecutive independent kernels share a dispatch when their code allows it.
+    const grouped = groupGeneratedKernels(plan, this.kernels, gpu.limits.maxStorageBuffersPerShaderStage ?? 8);
+    this.kernels = grouped.kernels;
+    this.groups = grouped.groups;
     this.arena = this.own(createBuffer(gpu, { size: plan.arenaSize * 4, usage: GPUBufferUsage.STORAGE, label: `weft arena (${plan.mode} b${plan.batchSize})` }));
     this.metrics =
       plan.slotCount > 0
@@ -158,4 +166,34 @@ export function checkLimits(gpu: Gpu, plan: Plan, kernels: GeneratedKernel[]): v
 function matmulVariantFor(gpu: Gpu): 'registerTiled' | 'workgroupTiled' {
   const architecture = `${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture} ${gpu.adapterInfo.description}`.toLowerCase();
   return architecture.includes('swiftshader') || architecture.includes('llvmpipe') || architecture.includes('cpu') ? 'registerTiled' : 'workgroupTiled';
+}
+
+/**
+ * Runs of independent kernels (src/ir/groupKernels.ts) whose code can share a module (same
+ * workgroup size, compatible buffer declarations, bindings within the limit) become one dispatch.
+ */
+export function groupGeneratedKernels(plan: Plan, kernels: GeneratedKernel[], maxStorageBuffers: number): { kernels: GeneratedKernel[]; groups: number[][] } {
+  const indexOf = new Map(plan.kernels.map((k, i) => [k, i]));
+  const generated = (k: Plan['kernels'][number]): GeneratedKernel => kernels[indexOf.get(k)!]!;
+  const canJoin = (a: Plan['kernels'][number], b: Plan['kernels'][number]): boolean => {
+    const x = generated(a);
+    const y = generated(b);
+    return groupConflict(x, y) === null && new Set([...x.bindings, ...y.bindings].map((binding) => binding.buffer)).size <= maxStorageBuffers;
+  };
+  const groups: number[][] = [];
+  const out: GeneratedKernel[] = [];
+  for (const group of groupIndependentKernels(plan.kernels, canJoin)) {
+    const parts = group.map((i) => kernels[i]!);
+    const combined = parts.length > 1 ? generateGroup(parts) : parts[0]!;
+    const fits = combined && combined.bindings.length <= maxStorageBuffers;
+    if (combined && fits) {
+      out.push(combined);
+      groups.push(group);
+    } else
+      for (const i of group) {
+        out.push(kernels[i]!);
+        groups.push([i]);
+      }
+  }
+  return { kernels: out, groups };
 }
