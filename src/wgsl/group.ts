@@ -8,7 +8,12 @@ import { ENTRY_PARAMS, commentSafe, linearGroups, linearWorkgroupIndex, stepDecl
 export function groupConflict(a: GeneratedKernel, b: GeneratedKernel): string | null {
   if (!a.module || !b.module) return 'a kernel has no module pieces';
   if (typeof a.module.workgroupSize !== 'number' || typeof b.module.workgroupSize !== 'number') return '3-D workgroups';
-  if (a.module.workgroupSize !== b.module.workgroupSize) return 'different workgroup sizes';
+  if (a.module.workgroupSize !== b.module.workgroupSize) {
+    // A narrower part runs in a wider workgroup with its extra invocations idle, which is only
+    // valid when it has no barrier (an early return would make the barrier non-uniform).
+    const narrow = a.module.workgroupSize < b.module.workgroupSize ? a : b;
+    if (usesBarrier(narrow)) return 'different workgroup sizes, and the narrower kernel synchronises its workgroup';
+  }
   if (a.workgroups[1] !== 1 || a.workgroups[2] !== 1 || b.workgroups[1] !== 1 || b.workgroups[2] !== 1) return '2-D dispatch';
   for (const x of a.module.buffers)
     for (const y of b.module.buffers)
@@ -21,7 +26,7 @@ export function groupConflict(a: GeneratedKernel, b: GeneratedKernel): string | 
 export function generateGroup(parts: GeneratedKernel[]): GeneratedKernel | null {
   if (parts.length === 1) return parts[0]!;
   for (let i = 0; i < parts.length; i++) for (let j = i + 1; j < parts.length; j++) if (groupConflict(parts[i]!, parts[j]!)) return null;
-  const workgroupSize = parts[0]!.module!.workgroupSize as number;
+  const workgroupSize = Math.max(...parts.map((p) => p.module!.workgroupSize as number));
   // One binding per distinct buffer, read_write when any part writes it.
   const buffers = new Map<string, BufferVar>();
   for (const part of parts)
@@ -41,7 +46,9 @@ export function generateGroup(parts: GeneratedKernel[]): GeneratedKernel | null 
   parts.forEach((part, index) => {
     const suffix = `_p${index}`;
     const { helpers, body } = renameModuleScope(part.module!.helpers, part.module!.body, suffix);
-    pieces.push(`// part ${index}: ${commentSafe(part.name)}`, helpers, `fn part${index}(wid: vec3<u32>, lidx: u32) {\n${body}\n}`);
+    const size = part.module!.workgroupSize as number;
+    const guard = size < workgroupSize ? `  if (lidx >= ${u32(size)}) { return; }\n` : '';
+    pieces.push(`// part ${index}: ${commentSafe(part.name)}`, helpers, `fn part${index}(wid: vec3<u32>, lidx: u32) {\n${guard}${body}\n}`);
     const count = part.workgroups[0];
     calls.push(`  if (g < ${u32(first + count)}) { part${index}(vec3<u32>(g - ${u32(first)}, 0u, 0u), lidx); return; }`);
     first += count;
@@ -65,6 +72,10 @@ export function generateGroup(parts: GeneratedKernel[]): GeneratedKernel | null 
     usesStep,
     workgroups: dispatch.workgroups,
   };
+}
+
+function usesBarrier(kernel: GeneratedKernel): boolean {
+  return /\b(workgroupBarrier|storageBarrier|workgroupUniformLoad)\b/.test(kernel.module!.body + kernel.module!.helpers);
 }
 
 /** Renames functions, constants and workgroup variables declared in `helpers` (and their uses). */

@@ -73,5 +73,7 @@ test('article MLP and wide & deep: dispatches per step, and a steady-state epoch
     expect(m.stages).toContain('plan');
     expect(m.batchEnds).toBeGreaterThan(0);
   }
+  // Everything in a training step — batch gather, forward, loss, backward, optimizer, metrics.
+  expect(r.mlp.dispatchesPerTrainStep).toBeLessThanOrEqual(10);
   expect(r.wideDeep.dispatchesPerTrainStep).toBeLessThanOrEqual(r.mlp.dispatchesPerTrainStep);
 });
