@@ -18,7 +18,8 @@ import type { GenerateOptions, GeneratedKernel } from './views.js';
 
 export type { Access, Binding, GenerateOptions, GeneratedKernel } from './views.js';
 export { KernelCodegenError, MAX_WORKGROUPS_PER_DIMENSION, STEP_STRUCT_BYTES } from './views.js';
-export type { MatmulVariant } from './matmul.js';
+export type { MatmulVariant, RegisterBlock } from './matmul.js';
+export { chooseRegisterBlock } from './matmul.js';
 export { generateGroup, groupConflict } from './group.js';
 export { generateColumnSum, generateElementwise, generateGather, generateLossHead, generateMatmul, generateOptimizer, generateSoftmaxRows };
 
@@ -28,7 +29,7 @@ export function generateKernel(desc: KernelDesc, buffers: Record<string, BufferD
     case 'gather':
       return generateGather(desc, buffers);
     case 'matmul':
-      return generateMatmul(desc, buffers, options.variant ?? 'registerTiled');
+      return generateMatmul(desc, buffers, options.variant ?? 'registerTiled', options.registerBlock);
     case 'elementwise':
       return generateElementwise(desc, buffers);
     case 'softmaxRows':

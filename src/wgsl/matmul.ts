@@ -99,11 +99,16 @@ function summary(ctx: Ctx, variant: MatmulVariant): string {
   return `matmul ${ctx.M}×${ctx.N}×${ctx.K} (M×N×K) ${d.transA ? 'Aᵀ' : 'A'}·${d.transB ? 'Bᵀ' : 'B'}${ep.length ? ', ' + ep.join(', ') : ''}; ${variant}`;
 }
 
-export function generateMatmul(desc: MatmulKernel, decls: Record<string, BufferDecl>, variant: MatmulVariant = 'registerTiled'): GeneratedKernel {
+export function generateMatmul(
+  desc: MatmulKernel,
+  decls: Record<string, BufferDecl>,
+  variant: MatmulVariant = 'registerTiled',
+  block: RegisterBlock = chooseRegisterBlock(desc.m, desc.n),
+): GeneratedKernel {
   const ctx = prepare(desc, decls);
   switch (variant) {
     case 'registerTiled':
-      return registerTiled(ctx);
+      return registerTiled(ctx, block);
     case 'workgroupTiled':
       return workgroupTiled(ctx);
     default:
@@ -120,11 +125,26 @@ function registerTiledWorkgroupSize(blocks: number): number {
   return w;
 }
 
-function registerTiled(ctx: Ctx): GeneratedKernel {
+/** Rows × columns of the output block one invocation computes. */
+export type RegisterBlock = [4 | 8, 4 | 8];
+
+/**
+ * The default block: 4×4. Bigger blocks load less per multiply-add but leave fewer invocations
+ * and spill registers; on SwiftShader (2 cores, measured under load) 8×8 was not reliably faster
+ * (512³: 1.56 vs 1.40 GFLOP/s for 4×4 vs 8×8; 32×30×784: 1.78 vs 2.27), so they stay an option.
+ */
+export function chooseRegisterBlock(_m: number, _n: number): RegisterBlock {
+  return [4, 4];
+}
+
+function registerTiled(ctx: Ctx, block: RegisterBlock): GeneratedKernel {
   const { desc, M, N, K, mReal, A, B, buffers } = ctx;
   const { transA, transB } = desc;
-  const BM = Math.ceil(M / 4);
-  const BN = Math.ceil(N / 4);
+  const [R, C] = block;
+  const G = C / 4; // vec4 column groups
+  const H = R / 4; // vec4 row groups (transA loads)
+  const BM = Math.ceil(M / R);
+  const BN = Math.ceil(N / C);
   const blocks = BM * BN;
   const W = registerTiledWorkgroupSize(blocks);
   const dispatch = linearGroups(Math.ceil(blocks / W));
@@ -133,6 +153,11 @@ function registerTiled(ctx: Ctx): GeneratedKernel {
   const K4 = K - (K % 4);
   const rem = K % 4;
   const ones = !!desc.aOnesRow;
+  const rows = [...Array(R).keys()];
+  const cols = [...Array(C).keys()];
+  const groups = [...Array(G).keys()];
+  const rowGroups = [...Array(H).keys()];
+  const plus = (base: string, x: number): string => (x === 0 ? base : `${base} + ${u32(x)}`);
 
   // 4-wide loads straight from array<vec4<f32>> for an operand whose buffer is read-only here and
   // whose rows start at multiples of 4 (every lda4/ldb4 index is then one). Other loads from such
@@ -156,55 +181,61 @@ function registerTiled(ctx: Ctx): GeneratedKernel {
   L.push(`  ${linearWorkgroupIndex(dispatch)}`);
   L.push(`  let blk = wg * ${u32(W)} + lidx;`);
   L.push(`  if (blk >= ${u32(blocks)}) { return; }`);
-  L.push(`  let m0 = (blk / ${u32(BN)}) * 4u;`);
-  L.push(`  let n0 = (blk % ${u32(BN)}) * 4u;`);
+  L.push(`  let m0 = (blk / ${u32(BN)}) * ${u32(R)};`);
+  L.push(`  let n0 = (blk % ${u32(BN)}) * ${u32(C)};`);
   // Base indices. op(A)[m, k]: transA ? A[k, m] : A[m, k]; op(B)[k, n]: transB ? B[n, k] : B[k, n].
   if (transA) {
     L.push(`  let ac = ${viewBase(desc.a)} + m0;`); // op(A)[m0 + i, k] = A[ac + k sA + i]
   } else {
     L.push(`  let ar0 = ${viewBase(desc.a)} + m0 * ${u32(sA)};`);
-    for (let i = 1; i < 4; i++) L.push(`  let ar${i} = ar${i - 1} + ${u32(sA)};`);
+    for (const i of rows.slice(1)) L.push(`  let ar${i} = ar${i - 1} + ${u32(sA)};`);
   }
   if (transB) {
     L.push(`  let br0 = ${viewBase(desc.b)} + n0 * ${u32(sB)};`);
-    for (let j = 1; j < 4; j++) L.push(`  let br${j} = br${j - 1} + ${u32(sB)};`);
+    for (const j of cols.slice(1)) L.push(`  let br${j} = br${j - 1} + ${u32(sB)};`);
   } else {
     L.push(`  let bc = ${viewBase(desc.b)} + n0;`); // op(B)[k, n0 + j] = B[bc + k sB + j]
   }
   if (ones) {
-    for (let i = 0; i < 4; i++) L.push(`  let one${i} = m0 + ${u32(i)} == ${u32(mReal)};`);
-    if (transA) L.push(`  let ones = vec4<bool>(one0, one1, one2, one3);`);
+    for (const i of rows) L.push(`  let one${i} = ${plus('m0', i)} == ${u32(mReal)};`);
+    if (transA) for (const h of rowGroups) L.push(`  let ones${h} = vec4<bool>(${[0, 1, 2, 3].map((q) => `one${4 * h + q}`).join(', ')});`);
   }
-  for (let i = 0; i < 4; i++) L.push(`  var acc${i} = vec4<f32>(0.0);`);
+  for (const i of rows) for (const g of groups) L.push(`  var acc${i}_${g} = vec4<f32>(0.0);`);
 
-  // a(i, kk): scalar op(A)[m0 + i, k + kk]; bRow(kk): vec4 op(B)[k + kk, n0 .. n0 + 3].
-  const aScalar = (i: number, kk: number): string => (transA ? `a${kk}.${XYZW[i]}` : `a${i}.${XYZW[kk]}`);
-  const bRow = (kk: number): string => (transB ? `bt${kk}` : `b${kk}`);
+  // aScalar(i, kk) = op(A)[m0 + i, k + kk]; bRow(kk, g) = op(B)[k + kk, n0 + 4g .. n0 + 4g + 3].
+  const aScalar = (i: number, kk: number): string => (transA ? `a${kk}_${i >> 2}.${XYZW[i & 3]}` : `a${i}.${XYZW[kk]}`);
+  const bRow = (kk: number, g: number): string => (transB ? `bt${kk}_${g}` : `b${kk}_${g}`);
   if (K4 > 0) {
     L.push(`  for (var k = 0u; k < ${u32(K4)}; k = k + 4u) {`);
-    for (let q = 0; q < 4; q++) {
-      const kq = q === 0 ? 'k' : `k + ${u32(q)}`;
-      if (transA) {
-        const load = `lda4(ac + (${kq}) * ${u32(sA)})`;
-        L.push(`    let a${q} = ${ones ? `select(${load}, vec4<f32>(1.0), ones)` : load};`); // over m, at k + q
-      } else {
-        const load = `lda4(ar${q} + k)`;
-        L.push(`    let a${q} = ${ones ? `select(${load}, vec4<f32>(1.0), one${q})` : load};`); // over k, row q
+    if (transA) {
+      for (let kk = 0; kk < 4; kk++) {
+        for (const h of rowGroups) {
+          const load = `lda4(${plus('ac', 4 * h)} + (${plus('k', kk)}) * ${u32(sA)})`;
+          L.push(`    let a${kk}_${h} = ${ones ? `select(${load}, vec4<f32>(1.0), ones${h})` : load};`); // over m, at k + kk
+        }
       }
-    }
-    for (let q = 0; q < 4; q++) {
-      if (transB) L.push(`    let b${q} = ldb4(br${q} + k);`); // over k, column q
-      else L.push(`    let b${q} = ldb4(bc + (${q === 0 ? 'k' : `k + ${u32(q)}`}) * ${u32(sB)});`); // over n, at k + q
+    } else {
+      for (const i of rows) {
+        const load = `lda4(ar${i} + k)`;
+        L.push(`    let a${i} = ${ones ? `select(${load}, vec4<f32>(1.0), one${i})` : load};`); // over k, row i
+      }
     }
     if (transB) {
+      for (const j of cols) L.push(`    let bcol${j} = ldb4(br${j} + k);`); // over k, column j
       for (let kk = 0; kk < 4; kk++) {
-        const c = XYZW[kk];
-        L.push(`    let bt${kk} = vec4<f32>(b0.${c}, b1.${c}, b2.${c}, b3.${c});`);
+        for (const g of groups) {
+          const c = XYZW[kk];
+          L.push(`    let bt${kk}_${g} = vec4<f32>(${[0, 1, 2, 3].map((q) => `bcol${4 * g + q}.${c}`).join(', ')});`);
+        }
       }
+    } else {
+      for (let kk = 0; kk < 4; kk++) for (const g of groups) L.push(`    let b${kk}_${g} = ldb4(${plus('bc', 4 * g)} + (${plus('k', kk)}) * ${u32(sB)});`);
     }
-    for (let i = 0; i < 4; i++) {
-      const terms = [0, 1, 2, 3].map((kk) => `${aScalar(i, kk)} * ${bRow(kk)}`);
-      L.push(`    acc${i} = acc${i} + ${terms.join(' + ')};`);
+    for (const i of rows) {
+      for (const g of groups) {
+        const terms = [0, 1, 2, 3].map((kk) => `${aScalar(i, kk)} * ${bRow(kk, g)}`);
+        L.push(`    acc${i}_${g} = acc${i}_${g} + ${terms.join(' + ')};`);
+      }
     }
     L.push('  }');
   }
@@ -213,34 +244,40 @@ function registerTiled(ctx: Ctx): GeneratedKernel {
     const k = K4 + t;
     L.push(`  {`);
     if (transA) {
-      const load = `lda4(ac + ${u32(k * sA)})`;
-      L.push(`    let av = ${ones ? `select(${load}, vec4<f32>(1.0), ones)` : load};`);
+      for (const h of rowGroups) {
+        const load = `lda4(${plus('ac', 4 * h)} + ${u32(k * sA)})`;
+        L.push(`    let av${h} = ${ones ? `select(${load}, vec4<f32>(1.0), ones${h})` : load};`);
+      }
     } else {
-      for (let i = 0; i < 4; i++) {
+      for (const i of rows) {
         const load = a1(`ar${i} + ${u32(k)}`);
         L.push(`    let a${i} = ${ones ? `select(${load}, 1.0, one${i})` : load};`);
       }
     }
-    if (transB) L.push(`    let bv = vec4<f32>(${[0, 1, 2, 3].map((j) => b1(`br${j} + ${u32(k)}`)).join(', ')});`);
-    else L.push(`    let bv = ldb4(bc + ${u32(k * sB)});`);
-    for (let i = 0; i < 4; i++) L.push(`    acc${i} = acc${i} + ${transA ? `av.${XYZW[i]}` : `a${i}`} * bv;`);
+    for (const g of groups) {
+      if (transB) L.push(`    let bv${g} = vec4<f32>(${[0, 1, 2, 3].map((q) => b1(`br${4 * g + q} + ${u32(k)}`)).join(', ')});`);
+      else L.push(`    let bv${g} = ldb4(${plus('bc', 4 * g)} + ${u32(k * sB)});`);
+    }
+    for (const i of rows) {
+      for (const g of groups) L.push(`    acc${i}_${g} = acc${i}_${g} + ${transA ? `av${i >> 2}.${XYZW[i & 3]}` : `a${i}`} * bv${g};`);
+    }
     L.push(`  }`);
   }
-  // Epilogue over the 4×4 block (bounds checks only where M or N is not a multiple of 4).
-  for (let i = 0; i < 4; i++) {
-    const m = i === 0 ? 'm0' : `m0 + ${u32(i)}`;
+  // Epilogue over the block (bounds checks only where M or N is not a multiple of the block).
+  for (const i of rows) {
+    const m = plus('m0', i);
     const stores: string[] = [];
-    for (let j = 0; j < 4; j++) {
-      const n = j === 0 ? 'n0' : `n0 + ${u32(j)}`;
-      const call = `epilogue(${m}, ${n}, acc${i}.${XYZW[j]});`;
-      stores.push(N % 4 !== 0 && j > 0 ? `if (${n} < ${u32(N)}) { ${call} }` : call);
+    for (const j of cols) {
+      const n = plus('n0', j);
+      const call = `epilogue(${m}, ${n}, acc${i}_${j >> 2}.${XYZW[j & 3]});`;
+      stores.push(N % C !== 0 && j > 0 ? `if (${n} < ${u32(N)}) { ${call} }` : call);
     }
-    if (M % 4 !== 0 && i > 0) L.push(`  if (${m} < ${u32(M)}) {`, ...stores.map((s) => `    ${s}`), '  }');
-    else L.push(...stores.map((s) => `  ${s}`));
+    if (M % R !== 0 && i > 0) L.push(`  if (${m} < ${u32(M)}) {`, ...stores.map((x) => `    ${x}`), '  }');
+    else L.push(...stores.map((x) => `  ${x}`));
   }
   return assemble({
     desc,
-    summary: summary(ctx, 'registerTiled') + ` (4×4 per invocation, ${W} per workgroup)`,
+    summary: summary(ctx, 'registerTiled') + ` (${R}×${C} per invocation, ${W} per workgroup)`,
     buffers,
     helpers: helpers.join('\n\n'),
     workgroupSize: W,

@@ -37,6 +37,8 @@ export interface ModulePieces {
 export interface GenerateOptions {
   /** Matmul strategy: 'registerTiled' (default; best on SwiftShader/CPU adapters) or 'workgroupTiled' (real GPUs). */
   variant?: 'registerTiled' | 'workgroupTiled';
+  /** registerTiled: output rows × columns per invocation (default: chosen from the output size). */
+  registerBlock?: [4 | 8, 4 | 8];
 }
 
 /** Raised for a kernel description that cannot be compiled (bad buffer, bad sizes...). */

@@ -17,6 +17,8 @@ export interface KernelCase {
   /** One step record per replay of the kernel list (all in one compute pass). */
   steps: RefStep[];
   variant?: 'registerTiled' | 'workgroupTiled';
+  /** registerTiled block size (default: the code generator's choice). */
+  registerBlock?: [4 | 8, 4 | 8];
   /** f32 buffers to compare (whole buffers: untouched elements must stay as they were). */
   outputs: string[];
 }
@@ -116,6 +118,7 @@ interface PageCase {
   kernels: KernelDesc[];
   steps: RefStep[];
   variant: 'registerTiled' | 'workgroupTiled';
+  registerBlock: [4 | 8, 4 | 8] | null;
   outputs: string[];
 }
 
@@ -124,7 +127,7 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
   const pageCases: PageCase[] = cases.map((c) => {
     const init: Record<string, InitSpec> = {};
     for (const name of Object.keys(c.decls)) init[name] = c.init[name] ?? { seed: seedOf(`${c.label}/${name}`) };
-    return { label: c.label, decls: c.decls, init, kernels: c.kernels, steps: c.steps, variant: c.variant ?? 'registerTiled', outputs: c.outputs };
+    return { label: c.label, decls: c.decls, init, kernels: c.kernels, steps: c.steps, variant: c.variant ?? 'registerTiled', registerBlock: c.registerBlock ?? null, outputs: c.outputs };
   });
   const got = await inPage(
     page,
@@ -139,7 +142,7 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
       await Promise.all(
         arg.cases.flatMap((c) =>
           c.kernels.map((k) =>
-            runtime.getPipeline(gpu, wgsl.generateKernel(k, c.decls, { variant: c.variant })).catch((e: Error) => {
+            runtime.getPipeline(gpu, wgsl.generateKernel(k, c.decls, { variant: c.variant, ...(c.registerBlock ? { registerBlock: c.registerBlock } : {}) })).catch((e: Error) => {
               throw new Error(`case "${c.label}": ${e.message}`);
             }),
           ),
@@ -163,7 +166,7 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
             runtime.writeBuffer(gpu, b, 0, bytes);
             buffers.set(name, b);
           }
-          const kernels = c.kernels.map((k) => wgsl.generateKernel(k, c.decls, { variant: c.variant }));
+          const kernels = c.kernels.map((k) => wgsl.generateKernel(k, c.decls, { variant: c.variant, ...(c.registerBlock ? { registerBlock: c.registerBlock } : {}) }));
           const stepBuffer = runtime.createBuffer(gpu, {
             size: c.steps.length * 256,
             usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,

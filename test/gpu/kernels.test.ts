@@ -45,6 +45,7 @@ interface MatmulOptions {
    * 'sharedMixed' likewise but B's rows are not aligned (4-wide loads for A, scalar ones for B).
    */
   aligned?: 'separate' | 'shared' | 'sharedMixed';
+  block?: [4 | 8, 4 | 8];
 }
 
 function matmulCase(o: MatmulOptions): KernelCase {
@@ -93,6 +94,7 @@ function matmulCase(o: MatmulOptions): KernelCase {
     o.rowBases ? `rowBase:${o.rowBases.join('/')}` : '',
     o.bInArena ? 'bInArena' : '',
     o.aligned ? `aligned:${o.aligned}` : '',
+    o.block ? `block:${o.block.join('×')}` : '',
   ].filter(Boolean);
   const decls = {
     arena: arena.decl(),
@@ -106,6 +108,7 @@ function matmulCase(o: MatmulOptions): KernelCase {
     kernels: [desc],
     steps: (o.rowBases ?? [0]).map((rowBase) => ({ ...STEP0, rowBase })),
     variant: o.variant,
+    ...(o.block ? { registerBlock: o.block } : {}),
     outputs: ['arena'],
   };
 }
@@ -186,6 +189,28 @@ describe('matmul', () => {
       expectAllPass(await runCases(page, cases));
     });
   }
+});
+
+describe('matmul register blocks', () => {
+  test('registerTiled with 8×4, 4×8 and 8×8 blocks', async () => {
+    const cases: KernelCase[] = [];
+    const variant = 'registerTiled';
+    for (const block of [[8, 4], [4, 8], [8, 8]] as const) {
+      for (const [transA, transB] of TRANSPOSES) {
+        for (const [m, n, k] of [
+          [37, 61, 13],
+          [9, 17, 130],
+        ] as const) {
+          cases.push(matmulCase({ m, n, k, transA, transB, variant, block: [...block] }));
+        }
+        cases.push(matmulCase({ m: 31, n: 30, k: 33, transA, transB, variant, block: [...block], aOnesRow: true, accumulate: true, bias: true, activation: 'sigmoid' }));
+        cases.push(matmulCase({ m: 13, n: 11, k: 6, transA, transB, variant, block: [...block], rowBases: [0, 3], gradMask: 'tanh' }));
+        cases.push(matmulCase({ m: 33, n: 30, k: 35, transA, transB, variant, block: [...block], aligned: 'sharedMixed', aOnesRow: true }));
+        cases.push(matmulCase({ m: 24, n: 20, k: 19, transA, transB, variant, block: [...block], aligned: 'separate', bias: true }));
+      }
+    }
+    expectAllPass(await runCases(page, cases));
+  });
 });
 
 describe('gather', () => {

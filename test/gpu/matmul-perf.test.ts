@@ -15,6 +15,8 @@ interface PerfCase {
   label: string;
   desc: MatmulKernel;
   variant: 'registerTiled' | 'workgroupTiled';
+  /** registerTiled block (default: chosen by the code generator). */
+  block?: [4 | 8, 4 | 8];
   /** Seconds of GPU time to aim for. */
   seconds: number;
 }
@@ -47,6 +49,12 @@ test('matmul GFLOP/s, both variants', async () => {
     cases.push({ label: '32×30×784 (MLP layer 1 forward, batch 32)', desc: matmul(32, 30, 784, false, false), variant, seconds: 0.5 });
     cases.push({ label: '784×30×32 transA (its weight gradient)', desc: matmul(784, 30, 32, true, false), variant, seconds: 0.5 });
   }
+  if (!quick) {
+    for (const block of [[4, 4], [8, 4], [4, 8], [8, 8]] as const) {
+      cases.push({ label: `1024×1024×1024, ${block[0]}×${block[1]} blocks`, desc: matmul(1024, 1024, 1024, false, false), variant: 'registerTiled', block: [block[0], block[1]], seconds: 1 });
+    }
+    cases.push({ label: '256×256×256', desc: matmul(256, 256, 256, false, false), variant: 'registerTiled', seconds: 0.5 });
+  }
   // Layout matters on SwiftShader: the 4-wide path needs read-only operands with rows at multiples of 4.
   cases.push({ label: '32×30×784, a and out in one buffer (scalar A)', desc: matmul(32, 30, 784, false, false, { shared: true }), variant: 'registerTiled', seconds: 0.5 });
   cases.push({ label: '32×30×784, strides padded to 4', desc: matmul(32, 30, 784, false, false, { pad4: true }), variant: 'registerTiled', seconds: 0.5 });
@@ -73,7 +81,7 @@ test('matmul GFLOP/s, both variants', async () => {
           runtime.writeBuffer(gpu, buf, 0, data);
           buffers.set(name, buf);
         }
-        const kernel = wgsl.generateKernel(d, decls, { variant: c.variant });
+        const kernel = wgsl.generateKernel(d, decls, { variant: c.variant, ...(c.block ? { registerBlock: c.block } : {}) });
         const steps = runtime.createBuffer(gpu, { size: 256, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
         const program = await runtime.StepProgram.create(gpu, [kernel], buffers, steps);
         const run = async (reps: number): Promise<number> => {
