@@ -190,6 +190,21 @@ export class LayersModel {
     for (const o of outputs) for (const m of o.metrics) metricsNames.push(multi ? `${o.name}_${m.displayName}` : m.displayName);
     this.compiledState = { optimizer, outputs, metricsNames };
     if (this.enginePromise) void this.enginePromise.then((e) => e.recompiled()).catch(() => {});
+    this.warmUp();
+  }
+
+  /**
+   * Starts compiling the training pipelines in the background (batch 32, float inputs), so that the
+   * first step of fit does not wait for them; other batch sizes or byte-sized inputs reuse every
+   * pipeline but the gather's (pipelines are cached by WGSL text).
+   */
+  private warmUp(): void {
+    if (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu) return;
+    const state = this.compiledState!;
+    const storage: InputStorage = this.inputs.map(() => ({ elementType: 'f32', scale: 1 }));
+    void this.engine()
+      .then((engine) => engine.runnerFor('train', 32, storage, state.outputs, state.optimizer))
+      .catch(() => {});
   }
 
   async fit(x: unknown, y: unknown, args: FitArgs = {}): Promise<History> {
