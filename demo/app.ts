@@ -409,7 +409,8 @@ function samplesHtml(samples: DemoResults['samples']): string {
 }
 
 function adapterText(a: AdapterSummary): string {
-  return [a.vendor, a.architecture, a.description].filter(Boolean).join(' · ') || 'unknown adapter';
+  const text = [a.vendor, a.architecture, a.description].filter(Boolean).join(' · ') || 'unknown adapter';
+  return /swiftshader/i.test(text) ? `${text} (SwiftShader: WebGPU emulated on the CPU, no GPU)` : text;
 }
 
 function optionsText(o: DemoResults['options']): string {
