@@ -1,6 +1,7 @@
 // Matmul throughput on this adapter (SwiftShader here) for both variants: printed, not asserted
 // (beyond "it ran"). Shapes: 1024³, the MLP's first layer forward at batch 32 (32×30×784) and its
-// weight gradient (784×30, K = 32, transA). Set WEFT_PERF_QUICK=1 to skip the 1024³ runs.
+// weight gradient (784×30, K = 32, transA). Set WEFT_PERF_QUICK=1 to skip the 1024³ runs,
+// WEFT_PERF_FULL=1 to also compare registerTiled block sizes at 1024³.
 import type { Page } from 'puppeteer';
 import { beforeAll, expect, test } from 'vitest';
 import type { MatmulKernel } from '../../src/ir/kernel.js';
@@ -49,7 +50,7 @@ test('matmul GFLOP/s, both variants', async () => {
     cases.push({ label: '32×30×784 (MLP layer 1 forward, batch 32)', desc: matmul(32, 30, 784, false, false), variant, seconds: 0.5 });
     cases.push({ label: '784×30×32 transA (its weight gradient)', desc: matmul(784, 30, 32, true, false), variant, seconds: 0.5 });
   }
-  if (!quick) {
+  if (!quick && process.env.WEFT_PERF_FULL === '1') {
     for (const block of [[4, 4], [8, 4], [4, 8], [8, 8]] as const) {
       cases.push({ label: `1024×1024×1024, ${block[0]}×${block[1]} blocks`, desc: matmul(1024, 1024, 1024, false, false), variant: 'registerTiled', block: [block[0], block[1]], seconds: 1 });
     }
