@@ -345,6 +345,7 @@ h3 { font-size: 15px; margin: 14px 0 6px; color: #444; }
 .meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; font-size: 14px; margin: 10px 0 0; }
 .meta dt { color: #666; }
 .meta dd { margin: 0; }
+.table-wrap { overflow-x: auto; }
 table.results { border-collapse: collapse; font-variant-numeric: tabular-nums; width: 100%; font-size: 14px; }
 table.results th { text-align: right; font-weight: 600; color: #444; border-bottom: 2px solid #ccc; padding: 6px 10px; white-space: nowrap; }
 table.results td { text-align: right; padding: 5px 10px; border-bottom: 1px solid #ececec; white-space: nowrap; }
@@ -401,7 +402,7 @@ export function resultsTableHtml(models: ModelResult[]): string {
       }</tr>`;
     })
     .join('\n');
-  return `<table class="results"><thead><tr><th class="l">Model</th><th class="l">Test metric</th><th>weft</th><th>Article</th><th class="mark"></th><th>Train time</th><th>Samples/s</th><th>Dispatches / step</th></tr></thead><tbody>\n${body}\n</tbody></table>`;
+  return `<div class="table-wrap"><table class="results"><thead><tr><th class="l">Model</th><th class="l">Test metric</th><th>weft</th><th>Article</th><th class="mark"></th><th>Train time</th><th>Samples/s</th><th>Dispatches / step</th></tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
 function samplesHtml(samples: DemoResults['samples']): string {

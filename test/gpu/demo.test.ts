@@ -95,15 +95,13 @@ describe('npm start', () => {
   });
 
   describe('the report in Chromium', () => {
-    let page: Page;
-    beforeAll(async () => {
+    test('renders: images decoded, text inside every diagram box, nothing wider than the window; screenshot saved', async () => {
       if (!existsSync(reportPath)) throw new Error(`${reportPath} is missing: the demo run above failed`);
-      page = await openPage();
+      const page: Page = await openPage();
       await page.setViewport({ width: 1280, height: 900 });
       await page.goto(`${baseUrl()}/repo/out/test/report.html`, { waitUntil: 'load' });
-    });
-
-    test('renders: images decoded, text inside every diagram box, nothing wider than the window; screenshot saved', async () => {
+      // The emulated width can land after goto resolves; measure only once the page has it.
+      await page.waitForFunction(() => window.innerWidth === 1280, { timeout: 10_000 });
       const facts = await page.evaluate(() => {
         const diagrams = [...document.querySelectorAll('svg.weft-model-plot')] as SVGSVGElement[];
         const overflows: string[] = [];
