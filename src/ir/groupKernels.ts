@@ -2,7 +2,7 @@
 // reads or writes) may run as parts of one dispatch. This pass only finds such runs; code generation
 // decides whether the parts can share a dispatch (same workgroup size) and splits them otherwise.
 
-import type { ElementwiseExpr, KernelDesc, View } from './kernel.js';
+import { viewsOf, type KernelDesc, type View } from './kernel.js';
 
 /** A range of elements [start, end) of one buffer. */
 export interface Region {
@@ -37,34 +37,8 @@ export function kernelAccess(kernel: KernelDesc): { reads: Region[]; writes: Reg
       return { reads, writes: [viewRegion(kernel.out)] };
     }
     case 'elementwise': {
-      const reads: Region[] = [];
-      const visit = (e: ElementwiseExpr): void => {
-        switch (e.op) {
-          case 'read':
-            reads.push(e.broadcastRows ? viewRegion({ ...e.view, rows: 1 }) : viewRegion(e.view));
-            return;
-          case 'const':
-            return;
-          case 'add':
-          case 'sub':
-          case 'mul':
-            visit(e.a);
-            visit(e.b);
-            return;
-          case 'activation':
-          case 'dropout':
-          case 'rsqrt':
-            visit(e.x);
-            return;
-          case 'activationGrad':
-            visit(e.y);
-            visit(e.dy);
-            return;
-          default:
-            return e satisfies never;
-        }
-      };
-      visit(kernel.expr);
+      // viewsOf lists the output first, then every view the expression reads.
+      const [, ...reads] = viewsOf(kernel).map(viewRegion);
       const out = viewRegion({ ...kernel.out, rows: kernel.rows, cols: kernel.cols });
       if (kernel.accumulate) reads.push(out);
       return { reads, writes: [out] };

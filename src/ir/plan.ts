@@ -6,7 +6,7 @@
 import type { IrGraph, IrNode, ValueId } from './graph.js';
 import { consumersOf, rootsOf } from './graph.js';
 import type { BufferDecl, ElementwiseExpr, GatherSource, KernelDesc, OptimizerAlgorithm, View } from './kernel.js';
-import { optimizerSlotCount } from './kernel.js';
+import { optimizerSlotCount, viewsOf } from './kernel.js';
 
 export type PlanMode = 'train' | 'evaluate' | 'predict';
 
@@ -266,28 +266,13 @@ function buffersOf(kernel: KernelDesc): string[] {
     case 'optimizer':
       return [kernel.params, kernel.grads, ...(kernel.slots ? [kernel.slots] : [])];
     case 'matmul':
-      return [kernel.a, kernel.b, kernel.out, ...(kernel.bias ? [kernel.bias] : []), ...(kernel.gradMask ? [kernel.gradMask.y] : [])].map((v) => v.buffer);
     case 'elementwise':
     case 'softmaxRows':
     case 'columnSum':
-      return collectViews(kernel).map((v) => v.buffer);
+      return viewsOf(kernel).map((v) => v.buffer);
     default:
       return kernel satisfies never;
   }
-}
-
-function collectViews(kernel: Extract<KernelDesc, { kind: 'elementwise' | 'softmaxRows' | 'columnSum' }>): View[] {
-  if (kernel.kind === 'softmaxRows') return [kernel.x, kernel.out, ...(kernel.dy ? [kernel.dy] : [])];
-  if (kernel.kind === 'columnSum') return [kernel.x, kernel.out];
-  const views = [kernel.out];
-  const visit = (e: ElementwiseExpr): void => {
-    if (e.op === 'read') views.push(e.view);
-    else if (e.op === 'add' || e.op === 'sub' || e.op === 'mul') (visit(e.a), visit(e.b));
-    else if (e.op === 'activation' || e.op === 'dropout' || e.op === 'rsqrt') visit(e.x);
-    else if (e.op === 'activationGrad') (visit(e.y), visit(e.dy));
-  };
-  visit(kernel.expr);
-  return views;
 }
 
 function kernelFor(node: IrNode, view: (id: ValueId) => View, graph: IrGraph): KernelDesc | undefined {
