@@ -42,6 +42,9 @@ export class Engine {
   /** Optimizer steps taken so far (Adam's t). */
   optimizerStep = 0;
   private compileGeneration = 0;
+  private disposed = false;
+  /** Runners whose pipelines are still compiling (disposed at once if the engine is). */
+  private readonly starting = new Set<PlanRunner>();
 
   private constructor(
     readonly gpu: Gpu,
@@ -123,6 +126,7 @@ export class Engine {
 
   async runnerFor(mode: PlanMode, batchSize: number, storage: InputStorage, outputs: OutputSpec[], optimizer?: Optimizer): Promise<CompiledRunner> {
     const key = `${this.compileGeneration}|${mode}|${batchSize}|${storage.map((s) => `${s.elementType}${s.scale}`).join(',')}`;
+    if (this.disposed) return Promise.reject(new WeftError('this model was disposed; build a new one'));
     let entry = this.runners.get(key);
     if (!entry) {
       entry = (async () => {
@@ -136,7 +140,16 @@ export class Engine {
           throw new WeftError(`compiling the model for ${mode} (batch size ${batchSize}) failed: ${(e as Error)?.message ?? e}`, { cause: e });
         }
         if (mode === 'train' && optimizer) this.device.prepareTraining(optimizerSlotCount(optimizer.algorithm), optimizer.initialSlotValue, JSON.stringify(optimizer.algorithm));
-        const runner = await PlanRunner.create(this.gpu, compiled.plan);
+        const started = PlanRunner.start(this.gpu, compiled.plan);
+        this.starting.add(started.runner);
+        let runner: PlanRunner;
+        try {
+          runner = await started.ready;
+        } finally {
+          this.starting.delete(started.runner);
+        }
+        // Disposed while its pipelines compiled: dispose() has freed its buffers already.
+        if (this.disposed) throw new WeftError('this model was disposed; build a new one');
         return { runner, compiled };
       })();
       entry.catch(() => this.runners.delete(key));
@@ -251,6 +264,8 @@ export class Engine {
 
   /** Frees every GPU buffer the engine made (plans, datasets, params); safe to call twice. */
   dispose(): void {
+    this.disposed = true;
+    for (const runner of this.starting) runner.dispose();
     for (const entry of this.runners.values()) void entry.then((r) => r.runner.dispose()).catch(() => {});
     this.runners.clear();
     for (const b of this.owned) b.destroy();

@@ -50,6 +50,7 @@ export class PlanRunner {
     const grouped = groupGeneratedKernels(plan, this.kernels, gpu.limits.maxStorageBuffersPerShaderStage ?? 8);
     this.kernels = grouped.kernels;
     this.groups = grouped.groups;
+    checkLimits(gpu, plan, this.kernels);
     this.arena = this.own(createBuffer(gpu, { size: plan.arenaSize * 4, usage: GPUBufferUsage.STORAGE, label: `weft arena (${plan.mode} b${plan.batchSize})` }));
     this.metrics =
       plan.slotCount > 0
@@ -59,17 +60,26 @@ export class PlanRunner {
 
   /** Generates the kernels and compiles their pipelines (asynchronously, all at once). */
   static async create(gpu: Gpu, plan: Plan): Promise<PlanRunner> {
+    return PlanRunner.start(gpu, plan).ready;
+  }
+
+  /**
+   * Makes the runner (its buffers exist at once, so an owner can dispose it while it compiles) and
+   * starts compiling its pipelines; `ready` resolves to it once they are compiled.
+   */
+  static start(gpu: Gpu, plan: Plan): { runner: PlanRunner; ready: Promise<PlanRunner> } {
     const runner = new PlanRunner(gpu, plan);
-    try {
-      await Promise.all(runner.kernels.map((k) => getPipeline(gpu, k)));
-    } catch (e) {
-      runner.dispose();
-      // A kernel that does not compile: its WGSL travels with the error (error.wgsl).
-      const kernel = e instanceof WeftError && e.kernel !== undefined ? runner.kernels.find((k) => k.name === e.kernel) : undefined;
-      if (kernel) (e as WeftError & { wgsl?: string }).wgsl = kernel.wgsl;
-      throw e;
-    }
-    return runner;
+    const ready = Promise.all(runner.kernels.map((k) => getPipeline(gpu, k))).then(
+      () => runner,
+      (e) => {
+        runner.dispose();
+        // A kernel that does not compile: its WGSL travels with the error (error.wgsl).
+        const kernel = e instanceof WeftError && e.kernel !== undefined ? runner.kernels.find((k) => k.name === e.kernel) : undefined;
+        if (kernel) (e as WeftError & { wgsl?: string }).wgsl = kernel.wgsl;
+        throw e;
+      },
+    );
+    return { runner, ready };
   }
 
   get dispatchesPerStep(): number {
@@ -143,23 +153,19 @@ export function checkLimits(gpu: Gpu, plan: Plan, kernels: GeneratedKernel[]): v
   const invocations = limit('maxComputeInvocationsPerWorkgroup', 256);
   for (const k of kernels) {
     if (k.workgroups.some((n) => n > perDimension))
-      throw new WeftError(
-        `kernel "${k.name}" (${what}) dispatches ${k.workgroups.join(' × ')} workgroups, more than this GPU's maxComputeWorkgroupsPerDimension (${perDimension}); use a smaller batchSize`,
-        { kernel: k.name },
-      );
+      throw kernelError(k, `kernel "${k.name}" (${what}) dispatches ${k.workgroups.join(' × ')} workgroups, more than this GPU's maxComputeWorkgroupsPerDimension (${perDimension}); use a smaller batchSize`);
     if (k.bindings.length > storageBuffers)
-      throw new WeftError(
-        `kernel "${k.name}" (${what}) binds ${k.bindings.length} storage buffers, more than this GPU's maxStorageBuffersPerShaderStage (${storageBuffers})`,
-        { kernel: k.name },
-      );
+      throw kernelError(k, `kernel "${k.name}" (${what}) binds ${k.bindings.length} storage buffers, more than this GPU's maxStorageBuffersPerShaderStage (${storageBuffers})`);
     const size = /@workgroup_size\(([^)]*)\)/.exec(k.wgsl)?.[1]?.split(',').map((d) => Number(d.trim().replace(/u$/, '')));
     const count = size && size.every(Number.isFinite) ? size.reduce((a, b) => a * b, 1) : 0;
     if (count > invocations)
-      throw new WeftError(
-        `kernel "${k.name}" (${what}) runs ${count} invocations per workgroup, more than this GPU's maxComputeInvocationsPerWorkgroup (${invocations})`,
-        { kernel: k.name },
-      );
+      throw kernelError(k, `kernel "${k.name}" (${what}) runs ${count} invocations per workgroup, more than this GPU's maxComputeInvocationsPerWorkgroup (${invocations})`);
   }
+}
+
+/** A WeftError about one kernel, carrying its WGSL (error.wgsl). */
+function kernelError(kernel: GeneratedKernel, message: string): WeftError & { wgsl: string } {
+  return Object.assign(new WeftError(message, { kernel: kernel.name }), { wgsl: kernel.wgsl });
 }
 
 /** Register tiles suit CPU-backed adapters (SwiftShader); workgroup tiles suit real GPUs. */
