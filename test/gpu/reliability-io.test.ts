@@ -136,7 +136,7 @@ test('a loaded model too large for the device is refused at its first use, namin
 // WeftError naming the layer; units of 1e9 (4 GB per weight) are even built on the host, for
 // minutes. `fails` keeps the suite green while this is so; when the loader checks shapes (against
 // getGpu() limits, or a fixed cap) this fails: make it a plain `test`.
-test.fails('KNOWN GAP (src/api/io): absurd shapes in a model file are refused with a WeftError naming the layer', async () => {
+test('absurd shapes in a model file are refused with a WeftError naming the layer', async () => {
   const r = await inPage(page, async () => {
     const { hostile } = window as any;
     const layer = (a: any, name: string) => a.topology.config.layers.find((l: any) => l.name === name);

@@ -19,6 +19,9 @@ import type { Layer, LayerArgs } from '../layers/layer.js';
 import { Flatten, Reshape } from '../layers/reshape.js';
 import { describeJson, isObject, own, type Json, type JsonObject } from './safeJson.js';
 
+/** The largest size a model file may give any dimension (2^24); larger ones are refused before allocating. */
+export const MAX_DIMENSION = 2 ** 24;
+
 /** Reads a layer's config: typed getters that name the layer and the key when a value is wrong. */
 export class ConfigReader {
   constructor(
@@ -52,6 +55,7 @@ export class ConfigReader {
     if ((v === undefined || v === null) && options.fallback !== undefined) return options.fallback;
     if (typeof v !== 'number' || !Number.isInteger(v) || (options.min !== undefined && v < options.min))
       return this.bad(key, options.min !== undefined ? `an integer ≥ ${options.min}` : 'an integer');
+    if (Math.abs(v) > MAX_DIMENSION) return this.bad(key, `at most ${MAX_DIMENSION} (a larger size cannot be a real model)`);
     return v;
   }
 
@@ -74,6 +78,8 @@ export class ConfigReader {
     const v = this.get(key);
     if (!Array.isArray(v) || !v.every((d) => (d === null && options.nullable) || (typeof d === 'number' && Number.isInteger(d))))
       return this.bad(key, options.nullable ? 'a list of integers or nulls' : 'a list of integers');
+    if (v.some((d) => typeof d === 'number' && Math.abs(d) > MAX_DIMENSION))
+      return this.bad(key, `a list of sizes of at most ${MAX_DIMENSION} each (a larger size cannot be a real model)`);
     return v as (number | null)[];
   }
 

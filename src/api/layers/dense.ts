@@ -44,6 +44,7 @@ export class Dense extends Layer {
 
   protected override build([shape]: Shape[]): void {
     const inUnits = shape![1] as number;
+    this.checkWeightSize('kernel', [inUnits, this.units]);
     this.kernel = this.addWeight('kernel', [inUnits, this.units], initialize(this.kernelInitializer, [inUnits, this.units]));
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], initialize(this.biasInitializer, [this.units]));
   }

@@ -42,6 +42,9 @@ export interface LayerArgs {
 
 const nameCounts = new Map<string, number>();
 
+/** The most values one weight may hold (2^28 floats = 1 GiB), far above any GPU binding limit. */
+export const MAX_WEIGHT_VALUES = 2 ** 28;
+
 /** Keras-style unique names: dense, dense_1, dense_2, ... */
 export function uniqueLayerName(prefix: string): string {
   const count = nameCounts.get(prefix) ?? 0;
@@ -140,6 +143,13 @@ export abstract class Layer {
     const node = this.nodes[0];
     if (!node) fail(`layer '${this.name}' has not been applied to anything yet`);
     return node.output.shape;
+  }
+
+  /** Refuses a weight too large to allocate, before anything is allocated. */
+  protected checkWeightSize(suffix: string, shape: number[]): void {
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (!(size <= MAX_WEIGHT_VALUES))
+      fail(`layer '${this.name}': its ${suffix} of shape [${shape.join(', ')}] would hold ${size} values, more than weft supports (${MAX_WEIGHT_VALUES}); make the layer smaller`);
   }
 
   protected addWeight(suffix: string, shape: number[], values: Float32Array, trainable = true): LayerWeight {
