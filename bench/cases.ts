@@ -6,7 +6,7 @@ import { apiCounts, captureDispatches, installApiCounters, measurePeak, median, 
 import { BenchData, MODEL_IDS, MODELS, one, tfModel, weftModel, type ModelId, type Tf } from './models.js';
 
 export type Lib = 'weft' | 'tfjs-webgpu' | 'tfjs-wasm';
-export type MatmulLib = 'weft-registerTiled' | 'weft-workgroupTiled' | 'tfjs-webgpu' | 'tfjs-wasm';
+export type MatmulLib = 'weft-registerTiled' | 'weft-registerTiled8x8' | 'weft-workgroupTiled' | 'tfjs-webgpu' | 'tfjs-wasm';
 
 export interface MatmulShape {
   id: string;
@@ -91,7 +91,7 @@ export function planTasks(o: BenchOptions): Task[] {
     if (kinds.has('matmul'))
       for (const shape of MATMUL_SHAPES) {
         const mm: MatmulLib[] = [];
-        if (libs.has('weft')) mm.push('weft-registerTiled', 'weft-workgroupTiled');
+        if (libs.has('weft')) mm.push('weft-registerTiled', 'weft-registerTiled8x8', 'weft-workgroupTiled');
         if (libs.has('tfjs-webgpu')) mm.push('tfjs-webgpu');
         if (libs.has('tfjs-wasm')) mm.push('tfjs-wasm');
         for (const lib of mm) tasks.push({ kind: 'matmul', lib, shape: shape.id, seconds: o.matmulSeconds, rep });
@@ -486,7 +486,9 @@ async function matmulWeft(env: BenchEnv, task: Extract<Task, { kind: 'matmul' }>
   const device: GPUDevice = gpu.device;
   const shape = shapeOf(task.shape);
   const desc = matmulDesc(shape);
-  const variant = task.lib === 'weft-registerTiled' ? 'registerTiled' : 'workgroupTiled';
+  const variant = task.lib === 'weft-workgroupTiled' ? 'workgroupTiled' : 'registerTiled';
+  // registerTiled's default is 4×4 outputs per invocation; the 8×8 column shows the larger block
+  const registerBlock: [number, number] | undefined = task.lib === 'weft-registerTiled8x8' ? [8, 8] : undefined;
   const sizes: Record<string, number> = { a: shape.m * shape.k, b: shape.k * shape.n, out: shape.m * shape.n };
   const decls: Record<string, unknown> = {};
   const buffers = new Map<string, GPUBuffer>();
@@ -498,7 +500,7 @@ async function matmulWeft(env: BenchEnv, task: Extract<Task, { kind: 'matmul' }>
   }
   const steps = runtime.createBuffer(gpu, { size: 256, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'bench steps' });
   try {
-    const kernel = wgsl.generateKernel(desc, decls, { variant });
+    const kernel = wgsl.generateKernel(desc, decls, { variant, ...(registerBlock ? { registerBlock } : {}) });
     const program = await runtime.StepProgram.create(gpu, [kernel], buffers, steps);
     const run = async (reps: number): Promise<number> => {
       const encoder = device.createCommandEncoder();
@@ -512,7 +514,7 @@ async function matmulWeft(env: BenchEnv, task: Extract<Task, { kind: 'matmul' }>
     };
     const t = await timeReps(run, task.seconds);
     const flop = 2 * shape.m * shape.n * shape.k;
-    return { value: flop / (t.msEach * 1e6), unit: 'GFLOP/s', details: { ...t, variant, workgroups: kernel.workgroups, flop } };
+    return { value: flop / (t.msEach * 1e6), unit: 'GFLOP/s', details: { ...t, variant, registerBlock: registerBlock ?? null, workgroups: kernel.workgroups, flop } };
   } finally {
     for (const b of buffers.values()) b.destroy();
     steps.destroy();
