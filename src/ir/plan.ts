@@ -57,6 +57,7 @@ export function planGraph(graph: IrGraph, options: PlanOptions): Plan {
   const copies: { source: ValueId; to: Home }[] = [];
   const homes: (Home | undefined)[] = nodes.map(() => undefined);
   const slotSizes: number[] = [];
+  let batchBufferSize = 0;
   const newSlot = (size: number): number => slotSizes.push(size) - 1;
 
   if (options.mode === 'train' && graph.paramGrads)
@@ -98,6 +99,14 @@ export function planGraph(graph: IrGraph, options: PlanOptions): Plan {
     else {
       if (wanted) copies.push({ source: id, to: wanted });
       if (node.op === 'lossHead' && !node.withGrad) continue; // prediction not needed
+      if (node.op === 'input' || node.op === 'target') {
+        // The batch gets a buffer of its own that only the gather writes: every other kernel reads it
+        // as a read-only binding, with rows aligned to 4 floats, so matmuls can load it 4-wide.
+        const rowStride = Math.ceil(node.shape[1] / ALIGN) * ALIGN;
+        homes[id] = { kind: 'fixed', buffer: 'batch', offset: batchBufferSize, rowStride };
+        batchBufferSize += node.shape[0] * rowStride;
+        continue;
+      }
       homes[id] = { kind: 'slot', slot: newSlot(node.shape[0] * node.shape[1]), offset: 0, rowStride: node.shape[1] };
     }
     if (node.op === 'matmul' && node.accumulate !== undefined) {
@@ -185,6 +194,7 @@ export function planGraph(graph: IrGraph, options: PlanOptions): Plan {
 
   const buffers: BufferDecl[] = [
     { name: 'arena', elementType: 'f32', size: arenaSize, role: 'arena' },
+    ...(batchBufferSize > 0 ? [{ name: 'batch', elementType: 'f32', size: batchBufferSize, role: 'arena' } as BufferDecl] : []),
     { name: 'params', elementType: 'f32', size: Math.max(paramCount, 1), role: 'params' },
   ];
   if (options.mode === 'train') {

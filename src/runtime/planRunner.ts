@@ -27,6 +27,8 @@ export class PlanRunner {
   /** For each dispatch, the indices of the plan's kernels it runs. */
   readonly groups: number[][];
   readonly arena: GPUBuffer;
+  /** Other working buffers the plan declares (the gathered batch). */
+  private readonly scratch = new Map<string, GPUBuffer>();
   /** Metric-slot sums (f32 × plan.slotCount); cleared at the start of each pass over a dataset. */
   readonly metrics: GPUBuffer | null;
   private readonly programs = new Map<string, Promise<StepProgram>>();
@@ -52,6 +54,9 @@ export class PlanRunner {
     this.groups = grouped.groups;
     checkLimits(gpu, plan, this.kernels);
     this.arena = this.own(createBuffer(gpu, { size: plan.arenaSize * 4, usage: GPUBufferUsage.STORAGE, label: `weft arena (${plan.mode} b${plan.batchSize})` }));
+    for (const declared of plan.buffers)
+      if (declared.role === 'arena' && declared.name !== 'arena')
+        this.scratch.set(declared.name, this.own(createBuffer(gpu, { size: declared.size * 4, usage: GPUBufferUsage.STORAGE, label: `weft ${declared.name} (${plan.mode} b${plan.batchSize})` })));
     this.metrics =
       plan.slotCount > 0
         ? this.own(createBuffer(gpu, { size: plan.slotCount * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: 'weft metrics' }))
@@ -93,6 +98,7 @@ export class PlanRunner {
     if (!program) {
       const buffers = new Map<string, GPUBuffer>([
         ['arena', this.arena],
+        ...this.scratch,
         ['params', targets.model.params],
         ['indices', targets.indices],
         ...[...targets.dataset.buffers],

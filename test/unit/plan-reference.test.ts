@@ -49,6 +49,7 @@ function check(seed: number, batch: number): void {
     metrics: new Float64Array(Math.max(1, plan.slotCount)),
     indices: Uint32Array.from({ length: batch }, (_, i) => i),
   };
+  for (const declared of plan.buffers) if (declared.role === 'arena' && !buffers[declared.name]) buffers[declared.name] = Float64Array.from({ length: declared.size }, () => 1e6 * (r() - 0.5));
   inputs.forEach((x, i) => (buffers[`input${i}`] = x));
   outputs.forEach((o, i) => {
     if (o.loss.sparse) buffers[`labels${i}`] = Int32Array.from(targets[i]!);
