@@ -41,7 +41,9 @@ export function getPipeline(gpu: Gpu, kernel: GeneratedKernel): Promise<Compiled
   assertAlive(gpu);
   let cache = caches.get(gpu.device);
   if (!cache) caches.set(gpu.device, (cache = new Map()));
-  const key = kernel.wgsl;
+  // Keyed without comments: kernels differ there only by their names (layer names change from one
+  // model to the next), so an identical model built again reuses every pipeline.
+  const key = kernel.wgsl.replace(/\/\/[^\n]*/g, '').replace(/\n\s*\n/g, '\n');
   let entry = cache.get(key);
   if (!entry) {
     entry = compile(gpu, kernel);

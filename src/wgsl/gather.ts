@@ -1,5 +1,6 @@
 // gather: out[r, :] = scale * dataset[indices[step.rowBase + r], :] for every source, one dispatch,
-// one invocation per gathered element (sources laid end to end in the invocation range).
+// one invocation per gathered element, or per four when a row holds whole groups of four (sources laid
+// end to end in the invocation range).
 import type { BufferDecl, GatherKernel } from '../ir/kernel.js';
 import { BufferSet, KernelCodegenError, assemble, f32, loadF32, loadU32, perItemPrologue, storeF32, u32, viewIndex, type GeneratedKernel } from './views.js';
 
@@ -20,23 +21,31 @@ export function generateGather(desc: GatherKernel, decls: Record<string, BufferD
     }
     const out = buffers.view({ ...source.out, rows: desc.rows }, true, `source ${i} out`);
     const cols = source.out.cols;
-    const count = desc.rows * cols;
+    // Four columns per invocation when rows hold whole groups of four (one packed word of u8 pixels).
+    const lanes = cols % 4 === 0 ? 4 : 1;
+    const groups = cols / lanes;
+    const count = desc.rows * groups;
     if (count === 0) continue;
     const end = start + count;
     const e = start === 0 ? 'gidx' : `(gidx - ${u32(start)})`;
-    const value = source.scale === 1 ? loadF32(dataset, `sample * ${u32(cols)} + c`) : `${f32(source.scale)} * ${loadF32(dataset, `sample * ${u32(cols)} + c`)}`;
-    parts.push(
-      [
-        `  if (gidx < ${u32(end)}) { // source ${i}: "${source.dataset}" (${source.elementType}, ${cols} cols)`,
-        `    let e = ${e};`,
-        `    let r = e / ${u32(cols)};`,
-        `    let c = e % ${u32(cols)};`,
-        `    let sample = ${loadU32(indices, 'step.rowBase + r')};`,
-        `    ${storeF32(out, viewIndex(source.out, 'r', 'c'), value, false)}`,
-        `    return;`,
-        `  }`,
-      ].join('\n'),
-    );
+    const scaled = (x: string): string => (source.scale === 1 ? x : `${f32(source.scale)} * ${x}`);
+    const lines = [
+      `  if (gidx < ${u32(end)}) { // source ${i}: "${source.dataset}" (${source.elementType}, ${cols} cols${lanes === 4 ? ', 4 per invocation' : ''})`,
+      `    let e = ${e};`,
+      `    let r = e / ${u32(groups)};`,
+      `    let c = (e % ${u32(groups)}) * ${u32(lanes)};`,
+      `    let sample = ${loadU32(indices, 'step.rowBase + r')};`,
+    ];
+    if (lanes === 1) lines.push(`    ${storeF32(out, viewIndex(source.out, 'r', 'c'), scaled(loadF32(dataset, `sample * ${u32(cols)} + c`)), false)}`);
+    else {
+      if (source.elementType === 'u8') {
+        lines.push(`    let word = ${dataset.ident}[(sample * ${u32(cols)} + c) >> 2u];`);
+        for (let q = 0; q < 4; q++) lines.push(`    let v${q} = ${scaled(`f32((word >> ${u32(8 * q)}) & 255u)`)};`);
+      } else for (let q = 0; q < 4; q++) lines.push(`    let v${q} = ${scaled(loadF32(dataset, `sample * ${u32(cols)} + c + ${u32(q)}`))};`);
+      for (let q = 0; q < 4; q++) lines.push(`    ${storeF32(out, viewIndex(source.out, 'r', `c + ${u32(q)}`), `v${q}`, false)}`);
+    }
+    lines.push(`    return;`, `  }`);
+    parts.push(lines.join('\n'));
     start = end;
   }
   const { dispatch, code } = perItemPrologue(start, WORKGROUP_SIZE);

@@ -1,10 +1,11 @@
-// optimizer: updates every parameter in one dispatch, one invocation per parameter
+// optimizer: updates every parameter in one dispatch, a few consecutive parameters per invocation
 // (TensorFlow.js semantics; see OptimizerKernel in ir/kernel.ts).
 import type { BufferDecl, OptimizerKernel } from '../ir/kernel.js';
 import { optimizerSlotCount } from '../ir/kernel.js';
 import { BufferSet, KernelCodegenError, assemble, f32, perItemPrologue, u32, type GeneratedKernel } from './views.js';
 
 const WORKGROUP_SIZE = 64;
+const PER_INVOCATION = 4;
 
 export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, BufferDecl>): GeneratedKernel {
   const { count, algorithm } = desc;
@@ -27,7 +28,7 @@ export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, B
   const P = params.ident;
   const G = grads.ident;
   const slot = (s: number): string => (s === 0 ? `${slots}[i]` : `${slots}[i + ${u32(s * count)}]`);
-  const lines: string[] = [`  let i = gidx;`, `  let g = ${G}[i];`, `  let lr = step.learningRate;`];
+  const lines: string[] = [`  let g = ${G}[i];`];
   let summary: string;
   switch (algorithm.kind) {
     case 'sgd':
@@ -79,13 +80,23 @@ export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, B
     default:
       return algorithm satisfies never;
   }
-  const { dispatch, code } = perItemPrologue(count, WORKGROUP_SIZE);
+  // Each invocation updates PER_INVOCATION consecutive parameters: fewer, fuller workgroups.
+  const { dispatch, code } = perItemPrologue(Math.ceil(count / PER_INVOCATION), WORKGROUP_SIZE);
+  const body = [
+    code,
+    `  let lr = step.learningRate;`,
+    `  for (var q = 0u; q < ${u32(PER_INVOCATION)}; q = q + 1u) {`,
+    `  let i = gidx * ${u32(PER_INVOCATION)} + q;`,
+    `  if (i >= ${u32(count)}) { return; }`,
+    ...lines,
+    `  }`,
+  ];
   return assemble({
     desc,
-    summary: `optimizer ${summary} over ${count} parameters`,
+    summary: `optimizer ${summary} over ${count} parameters, ${PER_INVOCATION} per invocation`,
     buffers,
     workgroupSize: WORKGROUP_SIZE,
-    body: [code, ...lines].join('\n'),
+    body: body.join('\n'),
     workgroups: dispatch.workgroups,
   });
 }

@@ -224,6 +224,7 @@ describe('gather', () => {
       const outF = arena.view(rows, 7, { pad: 3 });
       const outU = arena.view(rows, 13, { pad: 1, gap: 5 });
       const outU2 = arena.view(rows, 4, { pad: 0 });
+      const outF4 = arena.view(rows, 8, { pad: 2 }); // 4 columns per invocation, f32
       const desc: KernelDesc = {
         kind: 'gather',
         name: 'gather batch',
@@ -233,6 +234,7 @@ describe('gather', () => {
           { dataset: 'dsF', elementType: 'f32', scale: 1, out: outF },
           { dataset: 'dsU', elementType: 'u8', scale: 1 / 255, out: outU },
           { dataset: 'dsU2', elementType: 'u8', scale: 0.5, out: outU2 },
+          { dataset: 'dsF4', elementType: 'f32', scale: 2, out: outF4 },
         ],
       };
       cases.push({
@@ -243,6 +245,7 @@ describe('gather', () => {
           dsF: { name: 'dsF', elementType: 'f32', size: datasetRows * 7, role: 'dataset' },
           dsU: { name: 'dsU', elementType: 'u8', size: datasetRows * 13, role: 'dataset' },
           dsU2: { name: 'dsU2', elementType: 'u8', size: datasetRows * 4, role: 'dataset' },
+          dsF4: { name: 'dsF4', elementType: 'f32', size: datasetRows * 8, role: 'dataset' },
         },
         init: { idx: perm },
         kernels: [desc],

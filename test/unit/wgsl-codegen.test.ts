@@ -205,10 +205,18 @@ describe('constants and code paths', () => {
       decls,
     );
     expect(k.wgsl).toContain('var<storage, read> buf_pixels: array<u32>;');
+    // 784 columns: four pixels (one packed word) per invocation.
     expect(k.wgsl).toContain('>> 2u]');
-    expect(k.wgsl).toContain('& 0xffu');
+    expect(k.wgsl).toContain('& 255u');
     expect(k.wgsl).toContain('0.003921568');
-    expect(k.workgroups).toEqual([392, 1, 1]);
+    expect(k.workgroups).toEqual([98, 1, 1]);
+    // An odd column count falls back to one element per invocation, unpacking bytes one by one.
+    const odd = generateKernel(
+      { kind: 'gather', name: 'g', indices: 'idx', rows: 32, sources: [{ dataset: 'pixels', elementType: 'u8', scale: 1 / 255, out: view('arena', 7, 32, 783) }] },
+      decls,
+    );
+    expect(odd.wgsl).toContain('& 0xffu');
+    expect(odd.workgroups).toEqual([Math.ceil((32 * 783) / 64), 1, 1]);
   });
 
   test('every K remainder and transpose combination generates a tail without a loop when K < 4', () => {
