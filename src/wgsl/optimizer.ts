@@ -29,6 +29,7 @@ export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, B
   const G = grads.ident;
   const slot = (s: number): string => (s === 0 ? `${slots}[i]` : `${slots}[i + ${u32(s * count)}]`);
   const lines: string[] = [`  let g = ${G}[i];`];
+  const prologue: string[] = [];
   let summary: string;
   switch (algorithm.kind) {
     case 'sgd':
@@ -45,14 +46,19 @@ export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, B
     case 'adam': {
       const { beta1, beta2, epsilon } = algorithm;
       summary = `adam β1=${beta1} β2=${beta2} ε=${epsilon}`;
+      // m̂ / (sqrt(v̂) + ε) = [sqrt(1 − β2ᵗ) / (1 − β1ᵗ)] · m / (sqrt(v) + ε · sqrt(1 − β2ᵗ)): the bias
+      // corrections are folded into two per-invocation factors, leaving one division per parameter.
+      prologue.push(
+        `  let rootCorrection2 = sqrt(1.0 - step.beta2Power);`,
+        `  let stepSize = lr * rootCorrection2 / (1.0 - step.beta1Power);`,
+        `  let epsilonHat = ${f32(epsilon)} * rootCorrection2;`,
+      );
       lines.push(
         `  let m = ${f32(beta1)} * ${slot(0)} + ${f32(1 - beta1)} * g;`,
         `  let v = ${f32(beta2)} * ${slot(1)} + ${f32(1 - beta2)} * g * g;`,
         `  ${slot(0)} = m;`,
         `  ${slot(1)} = v;`,
-        `  let mHat = m / (1.0 - step.beta1Power);`,
-        `  let vHat = v / (1.0 - step.beta2Power);`,
-        `  ${P}[i] = ${P}[i] - lr * mHat / (sqrt(vHat) + ${f32(epsilon)});`,
+        `  ${P}[i] = ${P}[i] - stepSize * m / (sqrt(v) + epsilonHat);`,
       );
       break;
     }
@@ -85,6 +91,7 @@ export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, B
   const body = [
     code,
     `  let lr = step.learningRate;`,
+    ...prologue,
     `  for (var q = 0u; q < ${u32(PER_INVOCATION)}; q = q + 1u) {`,
     `  let i = gidx * ${u32(PER_INVOCATION)} + q;`,
     `  if (i >= ${u32(count)}) { return; }`,
