@@ -63,7 +63,6 @@ test('device, counters, buffers, readback, pipeline cache, step program', async 
   expect(Array.from(r.slice)).toEqual(Array.from(r.expectedSlice));
   expect(r.doubled).toEqual([4, 8, 12, 16, 20, 24, 28, 32]);
   expect(r.dispatchesPerStep).toBe(2);
-  // Same WGSL except the name comment → two pipelines; 2 bind groups; 2 dispatches; 2 readbacks.
   // The two kernels differ only by name (a comment), so they share one pipeline.
   expect(r.counts).toMatchObject({ dispatches: 2, readbacks: 2, bindGroupCreations: 2, pipelineCreations: 1, writes: 2 });
   expect(r.counts.bufferCreations).toBe(5); // odd, x, steps, 2 staging
