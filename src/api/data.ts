@@ -87,13 +87,27 @@ export function inputArray(t: Tensor, input: SymbolicTensor, index: number, call
   const name = `input${index}`;
   const description = `${call}: the data of input '${input.name}'`;
   if (data instanceof Uint8Array) return { array: { name, data, description }, storage: { elementType: 'u8', scale: 1 } };
-  for (let i = 0; i < data.length; i++)
-    if (!Number.isFinite(data[i]!))
-      fail(`${call}: input '${input.name}' holds ${data[i]} at sample ${Math.floor(i / features)}, feature ${i % features}; clean the data (NaN and Infinity cannot be trained on)`);
-  const packed = asScaledBytes(data);
-  if (packed) return { array: { name, data: packed, description }, storage: { elementType: 'u8', scale: 1 / 255 } };
-  return { array: { name, data: data instanceof Float32Array ? data : Float32Array.from(data), description }, storage: { elementType: 'f32', scale: 1 } };
+  // Checking and packing a large array costs tens of ms: done once per tensor (tensors are immutable).
+  let prepared = preparedInputs.get(t);
+  if (!prepared) {
+    const packed = asScaledBytes(data);
+    if (packed) prepared = { data: packed, storage: { elementType: 'u8', scale: 1 / 255 } };
+    else {
+      for (let i = 0; i < data.length; i++)
+        if (!Number.isFinite(data[i]!))
+          fail(`${call}: input '${input.name}' holds ${data[i]} at sample ${Math.floor(i / features)}, feature ${i % features}; clean the data (NaN and Infinity cannot be trained on)`);
+      prepared = { data: data instanceof Float32Array ? data : Float32Array.from(data), storage: { elementType: 'f32', scale: 1 } };
+    }
+    preparedInputs.set(t, prepared);
+  }
+  return { array: { name, data: prepared.data, description }, storage: prepared.storage };
 }
+
+/** Checked (finite) and packed input data, per tensor. */
+const preparedInputs = new WeakMap<Tensor, { data: Float32Array | Uint8Array; storage: { elementType: 'f32' | 'u8'; scale: number } }>();
+
+/** The 256 float32 values k/255: pixel data scaled to [0, 1] is made of exactly these. */
+const BYTE_FRACTIONS = Float32Array.from({ length: 256 }, (_, k) => k / 255);
 
 /**
  * Pixels scaled to [0, 1] (k/255) keep a quarter of the memory as bytes, scaled back in the gather
@@ -105,7 +119,8 @@ function asScaledBytes(data: Float32Array | Int32Array): Uint8Array | null {
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     const k = Math.round(v * 255);
-    if (k < 0 || k > 255 || Math.fround(k / 255) !== v) return null;
+    // NaN and ±Infinity fail here too (the caller then names them).
+    if (!(k >= 0 && k <= 255) || BYTE_FRACTIONS[k] !== v) return null;
     out[i] = k;
   }
   return out;
