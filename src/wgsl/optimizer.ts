@@ -86,14 +86,16 @@ export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, B
     default:
       return algorithm satisfies never;
   }
-  // Each invocation updates PER_INVOCATION consecutive parameters: fewer, fuller workgroups.
-  const { dispatch, code } = perItemPrologue(Math.ceil(count / PER_INVOCATION), WORKGROUP_SIZE);
+  // Invocation g updates g, g + stride, g + 2·stride, …: neighbouring invocations touch neighbouring
+  // parameters on every iteration.
+  const stride = Math.ceil(count / PER_INVOCATION);
+  const { dispatch, code } = perItemPrologue(stride, WORKGROUP_SIZE);
   const body = [
     code,
     `  let lr = step.learningRate;`,
     ...prologue,
     `  for (var q = 0u; q < ${u32(PER_INVOCATION)}; q = q + 1u) {`,
-    `  let i = gidx * ${u32(PER_INVOCATION)} + q;`,
+    `  let i = gidx + q * ${u32(stride)};`,
     `  if (i >= ${u32(count)}) { return; }`,
     ...lines,
     `  }`,
