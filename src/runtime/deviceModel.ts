@@ -11,8 +11,6 @@ const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBuff
 export class DeviceModel {
   readonly params: GPUBuffer;
   grads: GPUBuffer | null = null;
-  /** A copy of the parameters at the last good point (epoch end), kept on the GPU. */
-  private backup: GPUBuffer | null = null;
   optimizerSlots: GPUBuffer | null = null;
   private slotSignature = '';
   private slotArrays = 0;
@@ -99,26 +97,6 @@ export class DeviceModel {
     writeBuffer(this.gpu, this.optimizerSlots, 0, initial);
   }
 
-  /** Copies the parameters into the on-GPU backup (no readback, no allocation after the first). */
-  backupParams(): void {
-    if (!this.backup) this.backup = this.own(createBuffer(this.gpu, { size: Math.max(1, this.paramCount) * 4, usage: STORAGE(), label: 'weft params backup' }));
-    this.copy(this.params, this.backup);
-  }
-
-  /** Restores the parameters from the backup; returns false when there is none. */
-  restoreParams(): boolean {
-    if (!this.backup) return false;
-    this.copy(this.backup, this.params);
-    return true;
-  }
-
-  private copy(from: GPUBuffer, to: GPUBuffer): void {
-    assertAlive(this.gpu);
-    const encoder = this.gpu.device.createCommandEncoder({ label: 'weft params copy' });
-    encoder.copyBufferToBuffer(from, 0, to, 0, Math.max(1, this.paramCount) * 4);
-    submit(this.gpu, [encoder.finish()]);
-  }
-
   /** Forgets the optimizer state (a new compile() starts from fresh moments). */
   resetOptimizer(): void {
     this.slotSignature = '';
@@ -132,7 +110,7 @@ export class DeviceModel {
   dispose(): void {
     for (const b of this.owned) b.destroy();
     this.owned.length = 0;
-    this.grads = this.optimizerSlots = this.backup = this.staging = null;
+    this.grads = this.optimizerSlots = this.staging = null;
   }
 }
 
