@@ -105,7 +105,10 @@ declare global {
 
 // ───────────────────────── options ─────────────────────────
 
-export function normalizeOptions(partial: Partial<DemoOptions> = {}): DemoResults['options'] {
+/** Options as a form or URL gives them: any may be missing (undefined = the default). */
+export type DemoOptionsInput = { [K in keyof DemoOptions]?: DemoOptions[K] | undefined };
+
+export function normalizeOptions(partial: DemoOptionsInput = {}): DemoResults['options'] {
   const o: DemoOptions = { ...DEFAULT_OPTIONS };
   for (const [k, v] of Object.entries(partial)) if (v !== undefined) (o as unknown as Record<string, unknown>)[k] = v;
   const positiveInt = (v: unknown, what: string) => {
@@ -238,7 +241,7 @@ async function adapterSummary(): Promise<AdapterSummary> {
 }
 
 /** Trains the chosen models and returns everything the report shows. Events go to `emit`. */
-export async function runDemo(partial: Partial<DemoOptions>, emit: (e: DemoEvent) => void): Promise<DemoResults> {
+export async function runDemo(partial: DemoOptionsInput, emit: (e: DemoEvent) => void): Promise<DemoResults> {
   const options = normalizeOptions(partial);
   const t0 = performance.now();
   const adapter = await adapterSummary();
@@ -543,7 +546,7 @@ class LivePage {
       );
   }
 
-  private formOptions(): Partial<DemoOptions> {
+  private formOptions(): DemoOptionsInput {
     const f = new FormData(this.form);
     const num = (k: string) => (String(f.get(k) ?? '').trim() === '' ? undefined : Number(f.get(k)));
     return {
@@ -559,7 +562,7 @@ class LivePage {
   }
 
   /** Starts a run; events go to the page and, when running under demo/run.mjs, to node. */
-  start(options: Partial<DemoOptions>): void {
+  start(options: DemoOptionsInput): void {
     if (this.running) return;
     this.running = true;
     this.results = [];
@@ -665,7 +668,7 @@ const api = {
   runDemo,
   renderReport,
   /** Starts a run on the page (events to window.weftDemoEvent too); resolves at once. */
-  start(options: Partial<DemoOptions> = {}): void {
+  start(options: DemoOptionsInput = {}): void {
     if (!live) throw new Error('weftDemo.start: the page is not rendered');
     live.start(options);
   },

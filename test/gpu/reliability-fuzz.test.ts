@@ -42,7 +42,7 @@ interface Scenario {
   metrics: string[];
   rows: number;
   storage: string[];
-  options: { batchSize: number; epochs: number; validationSplit?: number; shuffle: boolean; terminateOnNaN: boolean };
+  options: { batchSize: number; epochs: number; validationSplit?: number | undefined; shuffle: boolean; terminateOnNaN: boolean };
   calls: string[];
   fault: (typeof FAULTS)[number] | null;
   seed: number;

@@ -343,7 +343,7 @@ test('evaluate of input → relu → dense with MSE equals the loss of its own p
     const evaluated = await model.evaluate(x, weft.tensor(t, [n, 2]), { batchSize: 8 });
     const p = (await model.predict(x)).dataSync();
     let sum = 0;
-    for (let i = 0; i < n * 2; i++) sum += (p[i] - t[i]) ** 2;
+    for (let i = 0; i < n * 2; i++) sum += (p[i]! - t[i]!) ** 2;
     model.dispose();
     return { evaluated, expected: sum / (n * 2) };
   }, undefined);

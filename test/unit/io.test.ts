@@ -335,7 +335,7 @@ describe('model files weft refuses', () => {
     const h = weft.layers.dense({ units: 3, name: 'constructor' }).apply(x);
     const o = weft.layers.dense({ units: 1, name: 'hasOwnProperty' }).apply(h);
     const m = weft.model({ inputs: x, outputs: o });
-    const back = modelFromArtifacts({ modelTopology: clone((await artifactsOf(m)).modelTopology) });
+    const back = modelFromArtifacts({ modelTopology: clone((await artifactsOf(m)).modelTopology!) });
     expect(back.layers.map((l) => l.name)).toEqual(['__proto__', 'constructor', 'hasOwnProperty']);
     const again = modelFromArtifacts(await artifactsOf(m));
     expect(await weightsOf(again)).toEqual(await weightsOf(m));

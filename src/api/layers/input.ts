@@ -16,7 +16,7 @@ export class InputLayer extends Layer {
   readonly batchInputShape: Shape;
   readonly output: SymbolicTensor;
   constructor(args: InputArgs) {
-    super('InputLayer', { name: args.name ?? undefined });
+    super('InputLayer', args.name === undefined ? {} : { name: args.name });
     const shape: Shape | undefined = args.batchShape ?? (args.shape ? [null, ...args.shape] : undefined);
     if (!shape) fail('weft.input: give a shape, e.g. weft.input({ shape: [784] })');
     for (const d of shape.slice(1))
