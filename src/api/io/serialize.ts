@@ -7,7 +7,7 @@
 // A new layer class plugs in with one entry below.
 
 import { fail, WeftError } from '../errors.js';
-import type { InitializerConfig, InitializerName } from '../initializers.js';
+import type { FanMode, InitializerConfig, InitializerName, ScalingDistribution } from '../initializers.js';
 import { Activation } from '../layers/activation.js';
 import { Add } from '../layers/add.js';
 import { BatchNormalization } from '../layers/batchNormalization.js';
@@ -136,11 +136,15 @@ export class ConfigReader {
       const normal = distribution === 'normal' || distribution === 'truncated_normal';
       if (scale === 1 && mode === 'fan_avg') name = normal ? 'glorotNormal' : distribution === 'uniform' ? 'glorotUniform' : undefined;
       else if (scale === 2 && mode === 'fan_in') name = normal ? 'heNormal' : distribution === 'uniform' ? 'heUniform' : undefined;
+      const modes: Record<string, FanMode> = { fan_in: 'fanIn', fan_out: 'fanOut', fan_avg: 'fanAvg', fanIn: 'fanIn', fanOut: 'fanOut', fanAvg: 'fanAvg' };
+      const distributions: Record<string, ScalingDistribution> = { normal: 'normal', uniform: 'uniform', truncated_normal: 'truncatedNormal', untruncated_normal: 'untruncatedNormal' };
+      if (!name && typeof mode === 'string' && modes[mode] && typeof distribution === 'string' && distributions[distribution])
+        return { name: 'varianceScaling', scale, mode: modes[mode]!, distribution: distributions[distribution]!, ...(seed !== undefined ? { seed } : {}) };
     }
     if (!name) return undefined;
     const out: InitializerConfig = { name };
     if (seed !== undefined) out.seed = seed;
-    for (const k of ['minval', 'maxval', 'mean', 'stddev'] as const) {
+    for (const k of ['minval', 'maxval', 'mean', 'stddev', 'value', 'gain'] as const) {
       const x = num(k);
       if (x !== undefined) out[k] = x;
     }
@@ -157,6 +161,12 @@ const INITIALIZERS = new Map<string, InitializerName>([
   ['Ones', 'ones'],
   ['RandomUniform', 'randomUniform'],
   ['RandomNormal', 'randomNormal'],
+  ['TruncatedNormal', 'truncatedNormal'],
+  ['LeCunUniform', 'leCunUniform'],
+  ['LeCunNormal', 'leCunNormal'],
+  ['Constant', 'constant'],
+  ['Orthogonal', 'orthogonal'],
+  ['Identity', 'identity'],
 ]);
 
 const REGULARIZERS_AND_CONSTRAINTS = ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'];

@@ -5,7 +5,7 @@
 
 import type { ValueId } from '../../ir/graph.js';
 import { fail } from '../errors.js';
-import { initialize, resolveInitializer, type InitializerConfig, type InitializerName } from '../initializers.js';
+import { initialize, initializerJson, resolveInitializer, type InitializerConfig, type InitializerName } from '../initializers.js';
 import { Layer, shapeToString, type LayerArgs, type LayerWeight, type LowerContext, type Shape } from './layer.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
@@ -95,10 +95,10 @@ export class BatchNormalization extends Layer {
       epsilon: this.epsilon,
       center: this.center,
       scale: this.scale,
-      beta_initializer: { class_name: 'Zeros', config: {} },
-      gamma_initializer: { class_name: 'Ones', config: {} },
-      moving_mean_initializer: { class_name: 'Zeros', config: {} },
-      moving_variance_initializer: { class_name: 'Ones', config: {} },
+      beta_initializer: initializerJson(this.initializers.beta),
+      gamma_initializer: initializerJson(this.initializers.gamma),
+      moving_mean_initializer: initializerJson(this.initializers.movingMean),
+      moving_variance_initializer: initializerJson(this.initializers.movingVariance),
       beta_regularizer: null,
       gamma_regularizer: null,
       beta_constraint: null,

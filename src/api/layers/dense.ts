@@ -3,7 +3,7 @@
 import type { ValueId } from '../../ir/graph.js';
 import type { ActivationName } from '../../ir/kernel.js';
 import { fail } from '../errors.js';
-import { initialize, resolveInitializer, type InitializerConfig, type InitializerName } from '../initializers.js';
+import { initialize, initializerJson, resolveInitializer, type InitializerConfig, type InitializerName } from '../initializers.js';
 import { Layer, shapeToString, type LayerArgs, type LayerWeight, type LowerContext, type Shape } from './layer.js';
 import { lowerActivation, resolveActivation } from './activation.js';
 
@@ -63,8 +63,8 @@ export class Dense extends Layer {
       units: this.units,
       activation: this.activation,
       use_bias: this.useBias,
-      kernel_initializer: { class_name: initializerClass(this.kernelInitializer.name), config: { seed: this.kernelInitializer.seed ?? null } },
-      bias_initializer: { class_name: initializerClass(this.biasInitializer.name), config: {} },
+      kernel_initializer: initializerJson(this.kernelInitializer),
+      bias_initializer: initializerJson(this.biasInitializer),
       kernel_regularizer: null,
       bias_regularizer: null,
       activity_regularizer: null,
@@ -72,20 +72,6 @@ export class Dense extends Layer {
       bias_constraint: null,
     };
   }
-}
-
-function initializerClass(name: InitializerName): string {
-  const map: Record<InitializerName, string> = {
-    glorotUniform: 'GlorotUniform',
-    glorotNormal: 'GlorotNormal',
-    heUniform: 'HeUniform',
-    heNormal: 'HeNormal',
-    zeros: 'Zeros',
-    ones: 'Ones',
-    randomUniform: 'RandomUniform',
-    randomNormal: 'RandomNormal',
-  };
-  return map[name];
 }
 
 export function dense(args: DenseArgs): Dense {
