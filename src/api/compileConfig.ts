@@ -3,6 +3,7 @@
 
 import type { LossKind, MetricKind, OptimizerAlgorithm } from '../ir/kernel.js';
 import { fail } from './errors.js';
+import { compileNameOf } from './lossFunctions.js';
 
 export type LossName =
   | 'sparseCategoricalCrossentropy'
@@ -33,7 +34,8 @@ const LOSS_ALIASES: Record<string, LossName> = {
   MAE: 'meanAbsoluteError',
 };
 
-export function resolveLoss(name: unknown, outputName: string): ResolvedLoss {
+export function resolveLoss(spec: unknown, outputName: string): ResolvedLoss {
+  const name = typeof spec === 'function' ? compileNameOf(spec, 'loss', outputName, [...new Set(Object.values(LOSS_ALIASES))].join(', ')) : spec;
   if (typeof name !== 'string') fail(`compile: the loss for output '${outputName}' must be a loss name such as 'sparseCategoricalCrossentropy', got ${typeof name}`);
   const resolved = LOSS_ALIASES[name];
   if (!resolved) fail(`compile: unknown loss '${name}' for output '${outputName}'; use one of ${[...new Set(Object.values(LOSS_ALIASES))].join(', ')} (Keras snake_case names work too)`);
@@ -51,6 +53,8 @@ export function resolveLoss(name: unknown, outputName: string): ResolvedLoss {
   }
 }
 
+const METRIC_NAMES = 'accuracy, sparseCategoricalAccuracy, categoricalAccuracy, binaryAccuracy, mse or mae';
+
 export interface ResolvedMetric {
   /** The name shown in logs ('accuracy', 'acc', 'mse', ...), before any output prefix. */
   displayName: string;
@@ -58,7 +62,8 @@ export interface ResolvedMetric {
 }
 
 /** Resolves a metric the way Keras/TensorFlow.js do: 'accuracy' depends on the loss and output size. */
-export function resolveMetric(name: unknown, loss: ResolvedLoss, units: number, outputName: string): ResolvedMetric {
+export function resolveMetric(spec: unknown, loss: ResolvedLoss, units: number, outputName: string): ResolvedMetric {
+  const name = typeof spec === 'function' ? compileNameOf(spec, 'metric', outputName, METRIC_NAMES) : spec;
   if (typeof name !== 'string') fail(`compile: metrics for output '${outputName}' must be names such as 'accuracy'`);
   switch (name) {
     case 'accuracy':
@@ -85,7 +90,7 @@ export function resolveMetric(name: unknown, loss: ResolvedLoss, units: number, 
     case 'mean_absolute_error':
       return { displayName: name, kind: 'meanAbsoluteError' };
     default:
-      return fail(`compile: unknown metric '${name}' for output '${outputName}'; use accuracy, sparseCategoricalAccuracy, categoricalAccuracy, binaryAccuracy, mse or mae`);
+      return fail(`compile: unknown metric '${name}' for output '${outputName}'; use ${METRIC_NAMES}`);
   }
 }
 

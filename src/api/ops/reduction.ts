@@ -2,8 +2,8 @@
 // no axis = every axis; argMax/argMin along axis 0 unless told; keepDims keeps reduced axes as 1.
 
 import { WeftError } from '../errors.js';
-import type { DataType, Tensor } from '../tensor.js';
-import { axisOf, make, rawOf, sizeOf, stridesOf } from './raw.js';
+import type { DataType, Tensor, TensorLike } from '../tensor.js';
+import { axisOf, make, rawOf, sizeOf, stridesOf, type Raw } from './raw.js';
 
 function axesOf(axis: number | number[] | undefined, rank: number, op: string): number[] {
   if (axis === undefined) return Array.from({ length: rank }, (_, i) => i);
@@ -12,8 +12,8 @@ function axesOf(axis: number | number[] | undefined, rank: number, op: string): 
 }
 
 /** Calls visit(outIndex, value) for every element, where outIndex is its place in the reduced shape. */
-function reduce(x: Tensor, axes: number[], visit: (out: number, value: number, reducedIndex: number) => void): { shape: number[]; size: number } {
-  const { values, shape } = rawOf(x, 'x', 'reduce');
+function reduce(x: Raw, axes: number[], visit: (out: number, value: number, reducedIndex: number) => void): { shape: number[]; size: number } {
+  const { values, shape } = x;
   const kept = shape.map((_, i) => !axes.includes(i));
   const outShape = shape.filter((_, i) => kept[i]);
   const outStrides = stridesOf(outShape);
@@ -38,13 +38,15 @@ function keepDimsShape(shape: number[], axes: number[], reduced: number[], keepD
 }
 
 function reduction(op: string, init: number, combine: (acc: number, v: number) => number, finish: (acc: number, count: number) => number, dtypeOf: (d: DataType) => DataType) {
-  return (x: Tensor, axis?: number | number[], keepDims = false): Tensor => {
-    const axes = axesOf(axis, x.rank, op);
+  return (input: TensorLike, axis?: number | number[], keepDims = false): Tensor => {
+    const x = rawOf(input, 'x', op);
+    const size = sizeOf(x.shape);
+    const axes = axesOf(axis, x.shape.length, op);
     const outShape = x.shape.filter((_, i) => !axes.includes(i));
     const acc = new Array<number>(sizeOf(outShape)).fill(init);
     reduce(x, axes, (out, v) => void (acc[out] = combine(acc[out]!, v)));
-    const count = x.size / Math.max(1, acc.length);
-    if (x.size === 0 && (op === 'max' || op === 'min')) throw new WeftError(`${op}: the tensor is empty`);
+    const count = size / Math.max(1, acc.length);
+    if (size === 0 && (op === 'max' || op === 'min')) throw new WeftError(`${op}: the tensor is empty`);
     return make(acc.map((a) => finish(a, count)), keepDimsShape(x.shape, axes, outShape, keepDims), dtypeOf(x.dtype));
   };
 }
@@ -57,8 +59,9 @@ export const min = reduction('min', Infinity, Math.min, (a) => a, (d) => (d === 
 export const prod = reduction('prod', 1, (a, v) => a * v, (a) => a, intOrFloat);
 
 function argReduction(op: string, better: (v: number, best: number) => boolean) {
-  return (x: Tensor, axis = 0): Tensor => {
-    const a = axisOf(axis, x.rank, op);
+  return (input: TensorLike, axis = 0): Tensor => {
+    const x = rawOf(input, 'x', op);
+    const a = axisOf(axis, x.shape.length, op);
     const outShape = x.shape.filter((_, i) => i !== a);
     const best = new Array<number>(sizeOf(outShape)).fill(NaN);
     const index = new Array<number>(best.length).fill(0);
