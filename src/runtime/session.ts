@@ -170,7 +170,7 @@ export class ModelSession {
   }
 
   /** Loss and metric sums over every sample, in order. */
-  evaluate(handle: DatasetHandle, batchSize: number): Promise<Float32Array> {
+  async evaluate(handle: DatasetHandle, batchSize: number): Promise<Float32Array> {
     const data = this.resident(handle);
     data.writeInOrder(batchSize);
     return this.run('evaluate', data, batchSize, 0);
