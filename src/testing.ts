@@ -8,3 +8,5 @@ export * as weft from './index.js';
 export { lowerModel, weightShape2, slotLayout } from './api/lowerModel.js';
 export { resolveLoss, resolveMetric } from './api/compileConfig.js';
 export { createRandom } from './api/random.js';
+export { planSource } from './api/planSource.js';
+export { resolveCompileArgs } from './api/compileArgs.js';

@@ -1,6 +1,7 @@
 // Callbacks and History, as in Keras / TensorFlow.js.
 
 import { fail } from './errors.js';
+import type { Tensor } from './tensor.js';
 
 export type Logs = Record<string, number>;
 
@@ -13,10 +14,17 @@ export interface CallbackHooks {
   onBatchEnd?: (batch: number, logs?: Logs) => void | Promise<void>;
 }
 
-/** A callback that can stop training (earlyStopping, terminateOnNaN). */
+/** What a callback may do to the model it is given: stop training, read and replace its weights. */
+export interface CallbackModel {
+  stopTraining: boolean;
+  getWeights(): Promise<Tensor[]>;
+  setWeights(weights: Tensor[]): void;
+}
+
+/** A callback that is given the model it watches (earlyStopping, terminateOnNaN). */
 export class Callback {
-  model: { stopTraining: boolean } | null = null;
-  setModel(model: { stopTraining: boolean }): void {
+  model: CallbackModel | null = null;
+  setModel(model: CallbackModel): void {
     this.model = model;
   }
 }
@@ -40,9 +48,8 @@ export class EarlyStopping extends Callback {
   private best = Infinity;
   bestEpoch = -1;
   stoppedEpoch = -1;
-  /** Set by fit when restoreBestWeights is on: saves and restores weights. */
-  snapshot: (() => Promise<void>) | null = null;
-  restore: (() => Promise<void>) | null = null;
+  /** The best epoch's weights (restoreBestWeights); current on the host at every epoch end, so free to read. */
+  private bestWeights: Tensor[] | null = null;
 
   constructor(args: EarlyStoppingArgs = {}) {
     super();
@@ -65,7 +72,7 @@ export class EarlyStopping extends Callback {
       this.best = value;
       this.bestEpoch = epoch;
       this.wait = 0;
-      if (this.restoreBestWeights) await this.snapshot?.();
+      if (this.restoreBestWeights && this.model) this.bestWeights = await this.model.getWeights();
       return;
     }
     this.wait++;
@@ -76,7 +83,7 @@ export class EarlyStopping extends Callback {
   }
 
   async onTrainEnd(): Promise<void> {
-    if (this.restoreBestWeights && this.bestEpoch >= 0 && this.stoppedEpoch >= 0) await this.restore?.();
+    if (this.restoreBestWeights && this.bestEpoch >= 0 && this.stoppedEpoch >= 0 && this.bestWeights) this.model?.setWeights(this.bestWeights);
   }
 }
 

@@ -105,6 +105,24 @@ export class Optimizer {
   ) {
     if (!(learningRate > 0) || !Number.isFinite(learningRate)) fail(`${className}: the learning rate must be a positive number, got ${learningRate}`);
   }
+  /**
+   * The values the optimizer kernel reads at step `t` (1-based): the learning rate, and Adam's
+   * bias-correction powers β₁ᵗ and β₂ᵗ (0 for the others).
+   */
+  stepValues(t: number): { learningRate: number; beta1Power: number; beta2Power: number } {
+    const algorithm = this.algorithm;
+    switch (algorithm.kind) {
+      case 'adam':
+        return { learningRate: this.learningRate, beta1Power: algorithm.beta1 ** t, beta2Power: algorithm.beta2 ** t };
+      case 'sgd':
+      case 'momentum':
+      case 'rmsprop':
+      case 'adagrad':
+        return { learningRate: this.learningRate, beta1Power: 0, beta2Power: 0 };
+      default:
+        return algorithm satisfies never;
+    }
+  }
   getConfig(): Record<string, unknown> {
     return { learningRate: this.learningRate, ...this.algorithm };
   }

@@ -83,6 +83,14 @@ export function preferredMatmulVariant(gpu: Gpu): 'registerTiled' | 'workgroupTi
   return gpu.cpuAdapter ? 'registerTiled' : 'workgroupTiled';
 }
 
+/** WebGPU's default maxStorageBufferBindingSize (128 MiB), for a device that does not report it. */
+const DEFAULT_STORAGE_BINDING_BYTES = 134217728;
+
+/** The most bytes one storage binding may cover: every buffer bound whole to a kernel must fit. */
+export function storageBindingLimit(gpu: Gpu): number {
+  return gpu.limits.maxStorageBufferBindingSize ?? DEFAULT_STORAGE_BINDING_BYTES;
+}
+
 /** Throws the device-lost error if `gpu` was lost. */
 export function assertAlive(gpu: Gpu): void {
   if (gpu.lost) throw lostError(gpu);

@@ -1,7 +1,7 @@
 // A dataset uploaded once: one GPU buffer per model input (f32, or u8 pixels), per dense target
 // (f32) and per sparse target (i32 class ids). Batches are gathered on the GPU through an index list.
 
-import type { Gpu } from './device.js';
+import { storageBindingLimit, type Gpu } from './device.js';
 import { WeftError } from './errors.js';
 import { createBuffer, writeBuffer } from './resources.js';
 
@@ -25,7 +25,7 @@ export class DeviceDataset {
     readonly rows: number,
     arrays: DatasetArray[],
   ) {
-    const limit = gpu.limits.maxStorageBufferBindingSize ?? 134217728;
+    const limit = storageBindingLimit(gpu);
     // Every array is checked before any buffer is made, so a rejected dataset leaves nothing behind.
     for (const array of arrays) {
       const bytes = array.data.byteLength;

@@ -2,9 +2,9 @@
 // buffer (laid out like the parameters) and the optimizer's slot buffer.
 
 import { counters } from './counters.js';
-import { assertAlive, type Gpu } from './device.js';
+import { assertAlive, storageBindingLimit, type Gpu } from './device.js';
 import { WeftError } from './errors.js';
-import { createBuffer, submit, writeBuffer } from './resources.js';
+import { createBuffer, readBuffer, submit, writeBuffer } from './resources.js';
 
 const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
 
@@ -15,6 +15,8 @@ export class DeviceModel {
   private slotSignature = '';
   private slotArrays = 0;
   private initialSlotValue = 0;
+  /** Slot values written before the slot buffer exists (resumed training): used instead of the initial values. */
+  private pendingSlots: Float32Array | null = null;
   /** Staging buffer for reading the parameters back (made on the first read, then reused). */
   private staging: GPUBuffer | null = null;
   /** Reads share `staging`, so they run one after another. */
@@ -84,8 +86,41 @@ export class DeviceModel {
     this.initialSlotValue = initialSlotValue;
     if (slotArrays > 0) {
       this.optimizerSlots = this.own(createBuffer(this.gpu, { size: slotArrays * this.paramCount * 4, usage: STORAGE(), label: 'weft optimizer slots' }));
-      this.clearOptimizerSlots();
+      const pending = this.pendingSlots;
+      this.pendingSlots = null;
+      if (pending && pending.length === slotArrays * this.paramCount) writeBuffer(this.gpu, this.optimizerSlots, 0, pending);
+      else this.clearOptimizerSlots();
     }
+  }
+
+  /** The optimizer's slot arrays, one after another (empty before training made them). */
+  async readOptimizerSlots(): Promise<Float32Array> {
+    if (!this.optimizerSlots) return this.pendingSlots?.slice() ?? new Float32Array(0);
+    return new Float32Array(await readBuffer(this.gpu, this.optimizerSlots, 0, this.slotArrays * this.paramCount * 4));
+  }
+
+  /**
+   * Replaces the optimizer's slot arrays (as readOptimizerSlots gives them). Before training has made
+   * the slot buffer, the values wait for it.
+   */
+  writeOptimizerSlots(values: Float32Array): void {
+    if (!this.optimizerSlots) {
+      this.pendingSlots = values.slice();
+      return;
+    }
+    const expected = this.slotArrays * this.paramCount;
+    if (values.length !== expected)
+      throw new WeftError(`the optimizer state has ${expected} values (${this.slotArrays} per parameter × ${this.paramCount} parameters), got ${values.length}; it must come from the same model and optimizer`);
+    writeBuffer(this.gpu, this.optimizerSlots, 0, values);
+  }
+
+  /** Bytes of the GPU buffers this model state holds now. */
+  get bytes(): number {
+    return this.owned.reduce((n, b) => n + b.size, 0);
+  }
+
+  get bufferCount(): number {
+    return this.owned.length;
   }
 
   /** Puts the optimizer's slots back to their initial values, in place (bind groups stay valid). */
@@ -100,6 +135,7 @@ export class DeviceModel {
   /** Forgets the optimizer state (a new compile() starts from fresh moments). */
   resetOptimizer(): void {
     this.slotSignature = '';
+    this.pendingSlots = null;
   }
 
   private own(buffer: GPUBuffer): GPUBuffer {
@@ -116,6 +152,6 @@ export class DeviceModel {
 
 /** Buffers bound whole to a kernel must fit maxStorageBufferBindingSize. */
 function checkBinding(gpu: Gpu, bytes: number, what: string): void {
-  const limit = gpu.limits.maxStorageBufferBindingSize ?? 134217728;
+  const limit = storageBindingLimit(gpu);
   if (bytes > limit) throw new WeftError(`${what} take ${bytes} bytes, more than this GPU's maxStorageBufferBindingSize (${limit} bytes); make the model smaller`);
 }

@@ -65,6 +65,9 @@ export class ReadbackRing {
       throw new WeftError(`reading back training metrics failed: ${(e as Error)?.message ?? e}`, { cause: e });
     }
   }
+  get memory(): { buffers: number; bytes: number } {
+    return { buffers: this.all.length, bytes: this.all.reduce((n, b) => n + b.size, 0) };
+  }
   dispose(): void {
     for (const b of this.all) b.destroy();
   }

@@ -6,7 +6,7 @@ import { groupIndependentKernels } from '../ir/groupKernels.js';
 import { generateGroup, generateKernel, groupConflict, type GeneratedKernel } from '../wgsl/index.js';
 import type { DeviceDataset } from './deviceDataset.js';
 import type { DeviceModel } from './deviceModel.js';
-import type { Gpu } from './device.js';
+import { preferredMatmulVariant, storageBindingLimit, type Gpu } from './device.js';
 import { WeftError } from './errors.js';
 import { getPipeline } from './pipelineCache.js';
 import { createBuffer } from './resources.js';
@@ -41,7 +41,7 @@ export class PlanRunner {
     const declarations = Object.fromEntries(plan.buffers.map((b) => [b.name, b]));
     this.kernels = plan.kernels.map((k) => {
       try {
-        return generateKernel(k, declarations, { variant: matmulVariantFor(gpu) });
+        return generateKernel(k, declarations, { variant: preferredMatmulVariant(gpu) });
       } catch (e) {
         if (e instanceof WeftError) throw e;
         throw new WeftError(`generating WGSL for the ${plan.mode} plan (batch size ${plan.batchSize}) failed: ${(e as Error)?.message ?? e}`, { kernel: k.name, cause: e });
@@ -126,6 +126,11 @@ export class PlanRunner {
     return buffer;
   }
 
+  /** GPU buffers this runner holds (arena, scratch, metric sums) and their bytes. */
+  get memory(): { buffers: number; bytes: number } {
+    return { buffers: this.owned.length, bytes: this.owned.reduce((n, b) => n + b.size, 0) };
+  }
+
   dispose(): void {
     for (const b of this.owned) b.destroy();
     this.owned.length = 0;
@@ -148,7 +153,7 @@ function bufferId(buffer: GPUBuffer): number {
 export function checkLimits(gpu: Gpu, plan: Plan, kernels: GeneratedKernel[]): void {
   const limit = (name: string, fallback: number): number => gpu.limits[name] ?? fallback;
   const what = `the ${plan.mode} plan for batch size ${plan.batchSize}`;
-  const bindingSize = limit('maxStorageBufferBindingSize', 134217728);
+  const bindingSize = storageBindingLimit(gpu);
   const arenaBytes = plan.arenaSize * 4;
   if (arenaBytes > bindingSize)
     throw new WeftError(
@@ -172,12 +177,6 @@ export function checkLimits(gpu: Gpu, plan: Plan, kernels: GeneratedKernel[]): v
 /** A WeftError about one kernel, carrying its WGSL (error.wgsl). */
 function kernelError(kernel: GeneratedKernel, message: string): WeftError & { wgsl: string } {
   return Object.assign(new WeftError(message, { kernel: kernel.name }), { wgsl: kernel.wgsl });
-}
-
-/** Register tiles suit CPU-backed adapters (SwiftShader); workgroup tiles suit real GPUs. */
-function matmulVariantFor(gpu: Gpu): 'registerTiled' | 'workgroupTiled' {
-  const architecture = `${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture} ${gpu.adapterInfo.description}`.toLowerCase();
-  return architecture.includes('swiftshader') || architecture.includes('llvmpipe') || architecture.includes('cpu') ? 'registerTiled' : 'workgroupTiled';
 }
 
 /**

@@ -2,36 +2,23 @@
 // step's dispatches into a compute pass, the Step record picked by dynamic offset.
 import { STEP_RECORD_BYTES, STEP_UNIFORM_FIELDS } from '../ir/kernel.js';
 import type { GeneratedKernel } from '../wgsl/index.js';
+import { STEP_FIELD_TYPES } from '../wgsl/views.js';
 import { counters } from './counters.js';
 import { assertAlive, type Gpu } from './device.js';
 import { WeftError } from './errors.js';
 import { STEP_BINDING_BYTES, getPipeline, stepBindGroupLayout } from './pipelineCache.js';
 
-export interface StepRecord {
-  rowBase: number;
-  t: number;
-  learningRate: number;
-  beta1Power: number;
-  beta2Power: number;
-  seed: number;
-}
+/** One step's values in the Step uniform (field types: STEP_FIELD_TYPES, where the WGSL struct is made). */
+export type StepRecord = Record<(typeof STEP_UNIFORM_FIELDS)[number], number>;
 
 /** Packs Step records, one per STEP_RECORD_BYTES (256), fields in STEP_UNIFORM_FIELDS order. */
 export function encodeStepRecords(records: readonly StepRecord[]): ArrayBuffer {
   const out = new ArrayBuffer(Math.max(1, records.length) * STEP_RECORD_BYTES);
   const view = new DataView(out);
-  const types: Record<(typeof STEP_UNIFORM_FIELDS)[number], 'u32' | 'f32'> = {
-    rowBase: 'u32',
-    t: 'u32',
-    learningRate: 'f32',
-    beta1Power: 'f32',
-    beta2Power: 'f32',
-    seed: 'u32',
-  };
   records.forEach((r, i) => {
     STEP_UNIFORM_FIELDS.forEach((field, j) => {
       const at = i * STEP_RECORD_BYTES + j * 4;
-      if (types[field] === 'u32') view.setUint32(at, r[field] >>> 0, true);
+      if (STEP_FIELD_TYPES[field] === 'u32') view.setUint32(at, r[field] >>> 0, true);
       else view.setFloat32(at, r[field], true);
     });
   });

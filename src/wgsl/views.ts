@@ -242,7 +242,8 @@ export function wgslElementType(t: ElementType): string {
 // ---------------------------------------------------------------------------------------------
 // Step uniform
 
-const STEP_FIELD_TYPES: Record<(typeof STEP_UNIFORM_FIELDS)[number], 'u32' | 'f32'> = {
+/** Each Step uniform field's WGSL type (the runtime packs records with the same table). */
+export const STEP_FIELD_TYPES: Record<(typeof STEP_UNIFORM_FIELDS)[number], 'u32' | 'f32'> = {
   rowBase: 'u32',
   t: 'u32',
   learningRate: 'f32',

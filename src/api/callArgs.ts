@@ -1,0 +1,146 @@
+// The arguments of fit / evaluate / predict, checked before anything reaches the GPU, and the data
+// turned into the arrays a dataset upload takes.
+
+import type { DatasetArray, InputStorage } from '../runtime/session.js';
+import type { Callback, CallbackHooks } from './callbacks.js';
+import type { CompiledState } from './compileArgs.js';
+import { inputArray, normalizeTensors, sampleCount, sliceRows, targetArray } from './data.js';
+import { fail } from './errors.js';
+import type { SymbolicTensor } from './symbolic.js';
+import type { Tensor } from './tensor.js';
+
+export interface FitArgs {
+  epochs?: number;
+  batchSize?: number;
+  shuffle?: boolean;
+  validationData?: [unknown, unknown];
+  validationSplit?: number;
+  initialEpoch?: number;
+  verbose?: 0 | 1;
+  callbacks?: CallbackHooks | (CallbackHooks | Callback)[] | Callback;
+  /** Seed of the shuffling (weft addition; default: random). */
+  seed?: number;
+  /** How many progress readbacks per epoch feed onBatchEnd (default 10). */
+  progressUpdates?: number;
+}
+
+export interface EvaluateArgs {
+  batchSize?: number;
+  verbose?: 0 | 1;
+}
+
+/** Samples ready to upload: one array per input, then one per target. */
+export interface PreparedData {
+  rows: number;
+  arrays: DatasetArray[];
+  storage: InputStorage;
+}
+
+/** fit's arguments, checked, with defaults. */
+export interface FitPlan {
+  epochs: number;
+  initialEpoch: number;
+  batchSize: number;
+  shuffle: boolean;
+  verbose: 0 | 1;
+  seed: number | undefined;
+  progressUpdates: number;
+  train: PreparedData;
+  validation: PreparedData | null;
+  callbacks: (CallbackHooks | Callback)[];
+}
+
+/** The model as its calls' arguments see it. */
+export interface CallTarget {
+  inputs: SymbolicTensor[];
+  inputNames: string[];
+  outputNames: string[];
+}
+
+export function parseFitArgs(model: CallTarget, state: CompiledState, x: unknown, y: unknown, args: FitArgs): FitPlan {
+  const call = 'fit';
+  checkOptions(args, call);
+  const epochs = args.epochs ?? 1;
+  const batchSize = args.batchSize ?? 32;
+  const initialEpoch = args.initialEpoch ?? 0;
+  checkBatchSize(batchSize, call);
+  if (!Number.isInteger(epochs) || epochs < 0) fail(`fit: epochs must be a non-negative integer, got ${epochs}`);
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) fail(`fit: initialEpoch must be a non-negative integer, got ${initialEpoch}`);
+  if (epochs < initialEpoch) fail(`fit: epochs (${epochs}) is smaller than initialEpoch (${initialEpoch}); epochs is the index of the last epoch, as in Keras`);
+  let xs = normalizeTensors(x, model.inputNames, 'inputs', call);
+  let ys = normalizeTensors(y, model.outputNames, 'targets', call);
+  let validation: [Tensor[], Tensor[]] | null = null;
+  if (args.validationData) {
+    if (!Array.isArray(args.validationData) || args.validationData.length < 2) fail('fit: validationData must be [x, y]');
+    validation = [
+      normalizeTensors(args.validationData[0], model.inputNames, 'inputs', 'fit (validationData)'),
+      normalizeTensors(args.validationData[1], model.outputNames, 'targets', 'fit (validationData)'),
+    ];
+  } else if (args.validationSplit !== undefined) {
+    const split = args.validationSplit;
+    if (!(split > 0 && split < 1)) fail(`fit: validationSplit must be between 0 and 1, got ${split}`);
+    const n = sampleCount([...xs, ...ys], [...model.inputNames, ...model.outputNames], call);
+    const cut = Math.floor(n * (1 - split));
+    if (cut <= 0 || cut >= n) fail(`fit: validationSplit ${split} of ${n} samples leaves no training or no validation samples`);
+    validation = [xs.map((t) => sliceRows(t, cut, n)), ys.map((t) => sliceRows(t, cut, n))];
+    xs = xs.map((t) => sliceRows(t, 0, cut));
+    ys = ys.map((t) => sliceRows(t, 0, cut));
+  }
+  const train = prepareData(model, state, xs, ys, call);
+  const validationPrepared = validation ? prepareData(model, state, validation[0], validation[1], 'fit (validationData)') : null;
+  const callbacks = checkCallbacks(args.callbacks);
+  if (args.seed !== undefined && !Number.isFinite(args.seed)) fail(`fit: seed must be a number, got ${args.seed}`);
+  return {
+    epochs,
+    initialEpoch,
+    batchSize,
+    shuffle: args.shuffle !== false,
+    verbose: args.verbose ?? 1,
+    seed: args.seed,
+    progressUpdates: Math.max(0, args.progressUpdates ?? 10),
+    train,
+    validation: validationPrepared,
+    callbacks,
+  };
+}
+
+/** Inputs and targets checked against the model and its losses. */
+export function prepareData(model: CallTarget, state: CompiledState, xs: Tensor[], ys: Tensor[], call: string): PreparedData {
+  const rows = sampleCount([...xs, ...ys], [...model.inputNames, ...model.outputNames], call);
+  const inputs = xs.map((t, i) => inputArray(t, model.inputs[i]!, i, call));
+  const targets = ys.map((t, i) => targetArray(t, i, state.outputs[i]!.name, state.outputs[i]!.units, state.outputs[i]!.loss, call));
+  return { rows, arrays: [...inputs.map((i) => i.array), ...targets], storage: inputs.map((i) => i.storage) };
+}
+
+/** predict's inputs checked against the model. */
+export function prepareInputs(model: CallTarget, xs: Tensor[]): PreparedData {
+  const rows = sampleCount(xs, model.inputNames, 'predict');
+  const inputs = xs.map((t, i) => inputArray(t, model.inputs[i]!, i, 'predict'));
+  return { rows, arrays: inputs.map((i) => i.array), storage: inputs.map((i) => i.storage) };
+}
+
+/** The options argument of fit/evaluate/predict must be an object (or left out). */
+export function checkOptions(args: unknown, call: string): void {
+  if (args === null || typeof args !== 'object' || Array.isArray(args))
+    fail(`${call}: options must be an object such as { batchSize: 32${call === 'fit' ? ', epochs: 10' : ''} }, got ${args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args}`);
+}
+
+export function checkBatchSize(batchSize: number, call: string): void {
+  if (!Number.isInteger(batchSize) || batchSize <= 0) fail(`${call}: batchSize must be a positive integer, got ${typeof batchSize === 'string' ? JSON.stringify(batchSize) : batchSize}`);
+}
+
+const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchEnd'] as const;
+
+/** fit's callbacks: one object or an array of them, each hook a function. */
+function checkCallbacks(spec: unknown): (CallbackHooks | Callback)[] {
+  const list = spec === undefined || spec === null ? [] : Array.isArray(spec) ? spec : [spec];
+  list.forEach((c, i) => {
+    const where = Array.isArray(spec) ? `callbacks[${i}]` : 'callbacks';
+    if (c === null || typeof c !== 'object') fail(`fit: ${where} must be an object of hooks such as { onEpochEnd: (epoch, logs) => {} } or a weft.callbacks.* callback, got ${c === null ? 'null' : typeof c}`);
+    for (const hook of HOOKS) {
+      const f = (c as Record<string, unknown>)[hook];
+      if (f !== undefined && typeof f !== 'function') fail(`fit: ${where}.${hook} must be a function, got ${typeof f}`);
+    }
+  });
+  return list as (CallbackHooks | Callback)[];
+}

@@ -1,0 +1,286 @@
+// The GPU side of one model, behind a narrow interface of typed arrays and opaque handles: its
+// parameters and optimizer state, its compiled plans, the datasets uploaded for it, and passes over
+// them (train / evaluate / predict). Nothing above the runtime touches a GPU object.
+
+import type { PlanDescription } from '../ir/explainText.js';
+import { dumpPlan, type PlanMode } from '../ir/plan.js';
+import { getGpu, isLost, storageBindingLimit, type Gpu } from './device.js';
+import type { DatasetArray } from './deviceDataset.js';
+import { DeviceModel } from './deviceModel.js';
+import { ReadbackRing, runEpoch, type EpochPart } from './epochRunner.js';
+import { WeftError } from './errors.js';
+import { createBuffer, readBuffer } from './resources.js';
+import { ResidentDataset } from './residentDataset.js';
+import { SessionPlans, type InputStorage, type PlanSource } from './sessionPlans.js';
+import type { StepRecord } from './stepProgram.js';
+
+export type { InputStorage, PlanSource } from './sessionPlans.js';
+export type { DatasetArray } from './deviceDataset.js';
+
+/** A dataset uploaded to a session; pass it back to run passes over it, release it when done. */
+export interface DatasetHandle {
+  readonly id: number;
+  readonly rows: number;
+}
+
+/** One training step's values, except its first sample (the session places the batches). */
+export type TrainStep = Omit<StepRecord, 'rowBase'>;
+
+export interface TrainPass {
+  batchSize: number;
+  /** The sample order of this epoch (a permutation of the dataset's rows). */
+  order: Uint32Array;
+  /** One per batch, in order. */
+  steps: readonly TrainStep[];
+  /** Ask for a progress readback about every this many steps (0: none). */
+  progressEvery?: number;
+  /** Metric sums so far, from asynchronous readbacks (never waited for inside the pass). */
+  onProgress?: (stepsDone: number, sums: Float32Array) => void;
+}
+
+export interface PredictionSpec {
+  /** Values per sample. */
+  units: number;
+  /** What they are, for errors ("the 70000 predictions of output 'main_output'"). */
+  description: string;
+}
+
+/** The optimizer's state: steps taken (Adam's t) and its slot arrays, one after another. */
+export interface OptimizerState {
+  step: number;
+  slots: Float32Array;
+}
+
+export interface DeviceLoss {
+  reason: string;
+  message: string;
+}
+
+const STEPS_PER_SUBMIT = 64;
+
+let nextHandleId = 1;
+
+export class ModelSession {
+  private readonly plans: SessionPlans;
+  private readonly datasets = new Map<number, ResidentDataset>();
+  private readonly ring: ReadbackRing;
+  private steps = 0;
+  private disposed = false;
+
+  private constructor(
+    private readonly gpu: Gpu,
+    private readonly model: DeviceModel,
+    source: PlanSource,
+  ) {
+    this.plans = new SessionPlans(gpu, model, source);
+    this.ring = new ReadbackRing(gpu, 4096, 8);
+  }
+
+  /** A session on the shared device for `paramCount` parameters, `initialParams` uploaded (the flat layout). */
+  static async create(paramCount: number, initialParams: Float32Array, source: PlanSource): Promise<ModelSession> {
+    const gpu = await getGpu();
+    const model = new DeviceModel(gpu, paramCount);
+    let session: ModelSession;
+    try {
+      session = new ModelSession(gpu, model, source);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+    try {
+      session.writeParams(initialParams);
+    } catch (e) {
+      session.dispose();
+      throw e;
+    }
+    return session;
+  }
+
+  /** A new compile(): plans from `source`, fresh optimizer state. */
+  recompiled(source: PlanSource): void {
+    this.plans.replaceSource(source);
+    this.steps = 0;
+    this.model.resetOptimizer();
+  }
+
+  // ── parameters and optimizer state ──
+
+  /** Writes parameters at `offset` (in parameters) of the flat layout. */
+  writeParams(values: Float32Array, offset = 0): void {
+    this.model.writeParams(values, offset);
+  }
+
+  /** Every parameter (one readback through a staging buffer made once). */
+  readParams(): Promise<Float32Array> {
+    return this.model.readParams();
+  }
+
+  /** Optimizer steps taken so far (Adam's t before the next step). */
+  get optimizerStep(): number {
+    return this.steps;
+  }
+
+  async readOptimizerState(): Promise<OptimizerState> {
+    const step = this.steps;
+    return { step, slots: await this.model.readOptimizerSlots() };
+  }
+
+  writeOptimizerState(state: OptimizerState): void {
+    if (!Number.isInteger(state.step) || state.step < 0) throw new WeftError(`the optimizer state's step must be a non-negative integer, got ${state.step}`);
+    this.model.writeOptimizerSlots(state.slots);
+    this.steps = state.step;
+  }
+
+  /** Fresh optimizer state (moments, accumulators, Adam's t), e.g. after training diverged. */
+  resetOptimizerState(): void {
+    this.steps = 0;
+    this.model.clearOptimizerSlots();
+  }
+
+  // ── datasets ──
+
+  /** Uploads a dataset once; passes over it take up to `maxBatches` batches. */
+  uploadDataset(rows: number, arrays: DatasetArray[], storage: InputStorage, maxBatches: number): DatasetHandle {
+    const resident = new ResidentDataset(this.gpu, rows, arrays, storage, maxBatches);
+    const handle = { id: nextHandleId++, rows };
+    this.datasets.set(handle.id, resident);
+    return handle;
+  }
+
+  releaseDataset(handle: DatasetHandle): void {
+    const resident = this.datasets.get(handle.id);
+    if (!resident) return;
+    this.datasets.delete(handle.id);
+    this.plans.forgetDataset(resident.dataset);
+    resident.dispose();
+  }
+
+  // ── passes ──
+
+  /** One epoch of training steps; returns the metric sums over every sample. */
+  async train(handle: DatasetHandle, pass: TrainPass): Promise<Float32Array> {
+    const data = this.resident(handle);
+    data.write(
+      pass.order,
+      pass.steps.map((s, i) => ({ ...s, rowBase: i * pass.batchSize })),
+    );
+    const sums = await this.run('train', data, pass.batchSize, pass.progressEvery ?? 0, pass.onProgress);
+    this.steps += pass.steps.length;
+    return sums;
+  }
+
+  /** Loss and metric sums over every sample, in order. */
+  async evaluate(handle: DatasetHandle, batchSize: number): Promise<Float32Array> {
+    const data = this.resident(handle);
+    data.writeInOrder(batchSize);
+    return this.run('evaluate', data, batchSize, 0);
+  }
+
+  /** Every output's predictions for every sample, row-major. */
+  async predict(handle: DatasetHandle, batchSize: number, outputs: readonly PredictionSpec[]): Promise<Float32Array[]> {
+    const data = this.resident(handle);
+    const rows = data.rows;
+    const limit = storageBindingLimit(this.gpu);
+    const buffers: GPUBuffer[] = [];
+    try {
+      for (const o of outputs) {
+        const bytes = rows * o.units * 4;
+        if (bytes > limit)
+          throw new WeftError(`predict: ${o.description} take ${bytes} bytes, more than this GPU's maxStorageBufferBindingSize (${limit} bytes); predict fewer samples per call`);
+        buffers.push(createBuffer(this.gpu, { size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, label: 'weft predictions' }));
+      }
+      data.writeInOrder(batchSize);
+      await this.run('predict', data, batchSize, 0, undefined, buffers);
+      return await Promise.all(buffers.map(async (b, i) => new Float32Array(await readBuffer(this.gpu, b, 0, rows * outputs[i]!.units * 4))));
+    } finally {
+      for (const b of buffers) b.destroy();
+    }
+  }
+
+  /**
+   * One pass over `data` in batches (the last may be partial: it runs the plan made for its size).
+   * Returns the metric sums, the full batches' and the last batch's added.
+   */
+  private async run(
+    mode: PlanMode,
+    data: ResidentDataset,
+    batchSize: number,
+    progressEvery: number,
+    onProgress?: (stepsDone: number, sums: Float32Array) => void,
+    predictions?: GPUBuffer[],
+  ): Promise<Float32Array> {
+    const fullSteps = Math.floor(data.rows / batchSize);
+    const tail = data.rows - fullSteps * batchSize;
+    const parts: EpochPart[] = [];
+    const bind = async (size: number, firstRecord: number, steps: number): Promise<void> => {
+      const { runner } = await this.plans.runnerFor(mode, size, data.storage);
+      const program = await runner.program({
+        model: this.model,
+        dataset: data.dataset,
+        indices: data.indices,
+        stepUniform: data.stepUniform,
+        ...(predictions ? { outputs: predictions } : {}),
+      });
+      parts.push({ program, metrics: runner.metrics, metricsCount: runner.plan.slotCount, firstRecord, steps });
+    };
+    if (fullSteps > 0) await bind(batchSize, 0, fullSteps);
+    if (tail > 0) await bind(tail, fullSteps, 1);
+    const sums = await runEpoch(this.gpu, parts, this.ring, { stepsPerSubmit: STEPS_PER_SUBMIT, progressEvery, ...(onProgress ? { onProgress } : {}) });
+    const total = new Float32Array(Math.max(0, ...sums.map((s) => s.length)));
+    for (const s of sums) for (let i = 0; i < s.length; i++) total[i] = total[i]! + s[i]!;
+    return total;
+  }
+
+  private resident(handle: DatasetHandle): ResidentDataset {
+    const data = this.datasets.get(handle.id);
+    if (!data) throw new WeftError('internal: this dataset was released, or belongs to another model session');
+    return data;
+  }
+
+  // ── plans ──
+
+  /**
+   * Compiles the plan for this mode, batch size and input storage (and its pipelines) if not done
+   * yet: fit calls it ahead of time to warm up, explain() to describe it.
+   */
+  async prepare(mode: PlanMode, batchSize: number, storage: InputStorage): Promise<PlanDescription> {
+    const { runner, compiled } = await this.plans.runnerFor(mode, batchSize, storage);
+    // The one place that reads the plan's kernel list for others (explain).
+    return {
+      stages: compiled.stages,
+      planDump: dumpPlan(compiled.plan),
+      dispatches: runner.kernels.map((k, i) => ({ name: k.name, wgsl: k.wgsl, workgroups: k.workgroups, parts: runner.groups[i]!.map((j) => compiled.plan.kernels[j]!) })),
+      plannedBytes: compiled.plan.plannedBytes,
+    };
+  }
+
+  // ── lifetime ──
+
+  /** The device loss this session is under, waiting up to `waitMs` for a loss to be reported. */
+  async deviceLoss(waitMs = 50): Promise<DeviceLoss | null> {
+    if (!this.gpu.lost && waitMs > 0) await isLost(this.gpu, waitMs);
+    return this.gpu.lost;
+  }
+
+  /** Whether the device was lost (the session's buffers and plans are gone). */
+  get lost(): boolean {
+    return this.gpu.lost !== null;
+  }
+
+  /** GPU buffers this session holds now, and their bytes. */
+  memory(): { buffers: number; bytes: number } {
+    if (this.disposed) return { buffers: 0, bytes: 0 };
+    const parts = [this.plans.memory, this.ring.memory, { buffers: this.model.bufferCount, bytes: this.model.bytes }, ...[...this.datasets.values()].map((d) => d.memory)];
+    return parts.reduce((a, b) => ({ buffers: a.buffers + b.buffers, bytes: a.bytes + b.bytes }), { buffers: 0, bytes: 0 });
+  }
+
+  /** Frees every GPU buffer the session made (plans, datasets, parameters); safe to call twice. */
+  dispose(): void {
+    this.disposed = true;
+    this.plans.dispose();
+    for (const data of this.datasets.values()) data.dispose();
+    this.datasets.clear();
+    this.ring.dispose();
+    this.model.dispose();
+  }
+}

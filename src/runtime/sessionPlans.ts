@@ -1,0 +1,104 @@
+// A session's compiled plans, one per (mode, batch size, input storage): compiled by the plan source
+// the model hands over, made into PlanRunners once (pipelines compiling in the background), and
+// replaced as a set when the model is compiled again.
+
+import type { CompiledGraph } from '../ir/compile.js';
+import { optimizerSlotCount, type OptimizerAlgorithm } from '../ir/kernel.js';
+import type { PlanMode } from '../ir/plan.js';
+import type { DeviceDataset } from './deviceDataset.js';
+import type { DeviceModel } from './deviceModel.js';
+import type { Gpu } from './device.js';
+import { WeftError } from './errors.js';
+import { PlanRunner } from './planRunner.js';
+
+/** How each model input is stored on the GPU: f32, or u8 scaled when gathered (pixels / 255). */
+export type InputStorage = readonly { elementType: 'f32' | 'u8'; scale: number }[];
+
+/** What the model gives the runtime to compile itself: a pure function per plan, and its optimizer. */
+export interface PlanSource {
+  compile(mode: PlanMode, batchSize: number, storage: InputStorage): CompiledGraph;
+  /** The optimizer whose state training plans update (absent until the model is compiled). */
+  optimizer?: { algorithm: OptimizerAlgorithm; initialSlotValue: number };
+}
+
+export interface CompiledRunner {
+  runner: PlanRunner;
+  compiled: CompiledGraph;
+}
+
+export class SessionPlans {
+  private readonly runners = new Map<string, Promise<CompiledRunner>>();
+  /** Runners whose pipelines are still compiling (disposed at once if the session is). */
+  private readonly starting = new Set<PlanRunner>();
+  private readonly made = new Set<PlanRunner>();
+  private generation = 0;
+  private disposed = false;
+
+  constructor(
+    private readonly gpu: Gpu,
+    private readonly model: DeviceModel,
+    private source: PlanSource,
+  ) {}
+
+  /** A new compile(): later passes use plans from `source` (plans running now finish with theirs). */
+  replaceSource(source: PlanSource): void {
+    this.source = source;
+    this.generation++;
+  }
+
+  runnerFor(mode: PlanMode, batchSize: number, storage: InputStorage): Promise<CompiledRunner> {
+    if (this.disposed) return Promise.reject(new WeftError('this model was disposed; build a new one'));
+    const key = `${this.generation}|${mode}|${batchSize}|${storage.map((s) => `${s.elementType}${s.scale}`).join(',')}`;
+    let entry = this.runners.get(key);
+    if (!entry) {
+      entry = this.make(mode, batchSize, storage);
+      entry.catch(() => this.runners.delete(key));
+      this.runners.set(key, entry);
+    }
+    return entry;
+  }
+
+  private async make(mode: PlanMode, batchSize: number, storage: InputStorage): Promise<CompiledRunner> {
+    const source = this.source;
+    const compiled = source.compile(mode, batchSize, storage);
+    const optimizer = source.optimizer;
+    if (mode === 'train' && optimizer)
+      this.model.prepareTraining(optimizerSlotCount(optimizer.algorithm), optimizer.initialSlotValue, JSON.stringify(optimizer.algorithm));
+    const started = PlanRunner.start(this.gpu, compiled.plan);
+    this.starting.add(started.runner);
+    let runner: PlanRunner;
+    try {
+      runner = await started.ready;
+    } finally {
+      this.starting.delete(started.runner);
+    }
+    // Disposed while its pipelines compiled: dispose() has freed its buffers already.
+    if (this.disposed) throw new WeftError('this model was disposed; build a new one');
+    this.made.add(runner);
+    return { runner, compiled };
+  }
+
+  /** Drops step programs bound to a dataset that is gone. */
+  forgetDataset(dataset: DeviceDataset): void {
+    for (const runner of this.made) runner.forgetDataset(dataset);
+  }
+
+  get memory(): { buffers: number; bytes: number } {
+    let buffers = 0;
+    let bytes = 0;
+    for (const runner of [...this.made, ...this.starting]) {
+      const m = runner.memory;
+      buffers += m.buffers;
+      bytes += m.bytes;
+    }
+    return { buffers, bytes };
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const runner of [...this.starting, ...this.made]) runner.dispose();
+    this.starting.clear();
+    this.made.clear();
+    this.runners.clear();
+  }
+}
