@@ -86,8 +86,17 @@ export function parseFitArgs(model: CallTarget, state: CompiledState, x: unknown
     xs = xs.map((t) => sliceRows(t, 0, cut));
     ys = ys.map((t) => sliceRows(t, 0, cut));
   }
-  const train = prepareData(model, state, xs, ys, call);
-  const validationPrepared = validation ? prepareData(model, state, validation[0], validation[1], 'fit (validationData)') : null;
+  // Tensors sliced here for validationSplit are only views for prepareData: drop them from the
+  // live-tensor count once their arrays are taken.
+  const sliced = args.validationData || !validation ? [] : [...xs, ...ys, ...validation[0], ...validation[1]];
+  let train: PreparedData;
+  let validationPrepared: PreparedData | null;
+  try {
+    train = prepareData(model, state, xs, ys, call);
+    validationPrepared = validation ? prepareData(model, state, validation[0], validation[1], 'fit (validationData)') : null;
+  } finally {
+    for (const t of sliced) t.dispose();
+  }
   const callbacks = checkCallbacks(args.callbacks);
   if (args.seed !== undefined && !Number.isFinite(args.seed)) fail(`fit: seed must be a number, got ${args.seed}`);
   return {

@@ -72,7 +72,10 @@ export class EarlyStopping extends Callback {
       this.best = value;
       this.bestEpoch = epoch;
       this.wait = 0;
-      if (this.restoreBestWeights && this.model) this.bestWeights = await this.model.getWeights();
+      if (this.restoreBestWeights && this.model) {
+        for (const t of this.bestWeights ?? []) t.dispose();
+        this.bestWeights = await this.model.getWeights();
+      }
       return;
     }
     this.wait++;
@@ -84,6 +87,8 @@ export class EarlyStopping extends Callback {
 
   async onTrainEnd(): Promise<void> {
     if (this.restoreBestWeights && this.bestEpoch >= 0 && this.stoppedEpoch >= 0 && this.bestWeights) this.model?.setWeights(this.bestWeights);
+    for (const t of this.bestWeights ?? []) t.dispose();
+    this.bestWeights = null;
   }
 }
 
