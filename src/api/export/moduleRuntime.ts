@@ -44,11 +44,11 @@ export async function load(weights, options = {}) {
 
   device.pushErrorScope('validation');
   const stepLayout = device.createBindGroupLayout({ entries: [{ binding: 0, visibility: COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: 32 } }] });
-  const modules = S.map((code) => device.createShaderModule({ code }));
+  const modules = []; // only the shaders this device's variant uses
   const kernels = await Promise.all(D.map(async ([s, binds, step], i) => {
     const layout = device.createBindGroupLayout({ entries: binds.map(([binding, , rw]) => ({ binding, visibility: COMPUTE, buffer: { type: rw ? 'storage' : 'read-only-storage' } })) });
     const bindGroupLayouts = step ? [layout, stepLayout] : [layout];
-    const pipeline = await device.createComputePipelineAsync({ layout: device.createPipelineLayout({ bindGroupLayouts }), compute: { module: modules[s], entryPoint: 'main' } })
+    const pipeline = await device.createComputePipelineAsync({ layout: device.createPipelineLayout({ bindGroupLayouts }), compute: { module: (modules[s] ??= device.createShaderModule({ code: S[s] })), entryPoint: 'main' } })
       .catch((e) => fail('kernel ' + i + ' does not compile on this device: ' + e.message));
     return { layout, pipeline };
   }));
