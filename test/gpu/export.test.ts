@@ -32,8 +32,8 @@ interface Exported {
 const b64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 
 /** In the weft page: build (spec or the all-layers model), train a little, export, predict. */
-function exportInWeft(what: { spec?: GraphSpec; allLayers?: true }, seed: number): Promise<Exported> {
-  return inPage(weftPage, async ([what, seed, rowCounts]) => {
+function exportInWeft(what: { spec?: GraphSpec; allLayers?: true }, seed: number, options: { matmul?: string } = {}): Promise<Exported> {
+  return inPage(weftPage, async ([what, seed, rowCounts, options]) => {
     const weft = (window as any).weft;
     const O = (window as any).weftOracle;
     let model: any;
@@ -66,7 +66,7 @@ function exportInWeft(what: { spec?: GraphSpec; allLayers?: true }, seed: number
     model.compile({ optimizer: weft.train.adam(0.01), loss: 'meanSquaredError' });
     await model.fit(xs, ys, { epochs: 2, batchSize: 16, verbose: 0 });
 
-    const { code, weights } = await weft.exportModule(model);
+    const { code, weights } = await weft.exportModule(model, options);
     const random = O.random(seed + 1000);
     const cases = [];
     for (const n of rowCounts) {
@@ -75,7 +75,7 @@ function exportInWeft(what: { spec?: GraphSpec; allLayers?: true }, seed: number
       cases.push({ rows: n, xs: inputs, want: (Array.isArray(out) ? out : [out]).map((t: any) => t.dataSync()) });
     }
     return { code, weights: new Uint8Array(weights), cases };
-  }, [what, seed, ROW_COUNTS] as [typeof what, number, number[]]);
+  }, [what, seed, ROW_COUNTS, options] as [typeof what, number, number[], typeof options]);
 }
 
 interface BareResult {
@@ -122,8 +122,8 @@ function worstRelative(got: Float32Array[], want: Float32Array[]): { rel: number
   return { rel, where };
 }
 
-async function check(label: string, what: { spec?: GraphSpec; allLayers?: true }, seed: number, sizeLimit?: number): Promise<void> {
-  const exported = await exportInWeft(what, seed);
+async function check(label: string, what: { spec?: GraphSpec; allLayers?: true }, seed: number, sizeLimit?: number, options: { matmul?: string } = {}): Promise<void> {
+  const exported = await exportInWeft(what, seed, options);
   const gz = gzipSync(exported.code, { level: 9 }).length;
   const result = await predictInBarePage(exported);
   expect(result.hasWeft, 'the bare page has no weft').toBe(false);
@@ -141,6 +141,8 @@ describe('an exported module predicts what model.predict does, in a page without
     test(`article model ${name} (≤ 12 KB gzipped)`, () => check(name, { spec }, 20 + i, MAX_GZIPPED));
   });
   test('every layer: dense, batchNormalization, dropout, reshape, flatten, add, activation, concatenate', () => check('all layers', { allLayers: true }, 7));
+  test("matmul: 'workgroupTiled' only (the code real GPUs get, run here on the CPU adapter)", () =>
+    check('wide_deep_aux, workgroup tiles', { spec: ARTICLE_MODELS.wide_deep_aux }, 30, MAX_GZIPPED, { matmul: 'workgroupTiled' }));
   test('random graphs', async () => {
     for (let seed = 1; seed <= 3; seed++) await check(`random graph ${5000 + seed}`, { spec: randomGraph(5000 + seed) }, seed);
   });
