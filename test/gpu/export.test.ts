@@ -81,6 +81,7 @@ function exportInWeft(what: { spec?: GraphSpec; allLayers?: true }, seed: number
 interface BareResult {
   hasWeft: boolean;
   got: Float32Array[][];
+  loadMs: number;
   loadToFirstMs: number;
 }
 
@@ -95,6 +96,7 @@ function predictInBarePage(e: Exported): Promise<BareResult> {
     URL.revokeObjectURL(url);
     const t0 = performance.now();
     const m = await mod.load(bytes(p.weights).buffer);
+    const loadMs = performance.now() - t0;
     const got = [];
     let loadToFirstMs = 0;
     for (const c of p.cases) {
@@ -104,7 +106,7 @@ function predictInBarePage(e: Exported): Promise<BareResult> {
       got.push(out instanceof Float32Array ? [out] : out);
     }
     m.dispose();
-    return { hasWeft: 'weft' in window, got, loadToFirstMs };
+    return { hasWeft: 'weft' in window, got, loadMs, loadToFirstMs };
   }, payload);
 }
 
@@ -129,7 +131,7 @@ async function check(label: string, what: { spec?: GraphSpec; allLayers?: true }
   expect(result.hasWeft, 'the bare page has no weft').toBe(false);
   const worst = exported.cases.map((c, i) => ({ rows: c.rows, ...worstRelative(result.got[i]!, c.want) }));
   console.log(
-    `[weft] export ${label}: ${exported.code.length} B, ${gz} B gzipped, weights ${exported.weights.byteLength} B; load → first prediction ${result.loadToFirstMs.toFixed(0)} ms; ` +
+    `[weft] export ${label}: ${exported.code.length} B, ${gz} B gzipped, weights ${exported.weights.byteLength} B; load ${result.loadMs.toFixed(0)} ms, → first prediction ${result.loadToFirstMs.toFixed(0)} ms; ` +
       `worst relative difference ${Math.max(...worst.map((w) => w.rel)).toExponential(1)}`,
   );
   for (const w of worst) expect(w.rel, `${label}, ${w.rows} rows: ${w.where}`).toBeLessThanOrEqual(TOLERANCE);
@@ -199,4 +201,37 @@ test('clear errors: wrong inputs, wrong weights, no WebGPU, a lost device, after
   expect(errors.noWebGpu).toMatch(/this browser has no WebGPU/);
   expect(errors.onGivenDevice).toBe(20);
   expect(errors.lost).toMatch(/the GPU device was lost \(destroyed: .*\); call load\(\) again/);
+});
+
+test("calls larger than the device's buffer limits run in chunks (a device that reports small limits)", async () => {
+  const exported = await exportInWeft({ spec: ARTICLE_MODELS.wide_deep_aux }, 4);
+  const r = await inPage(barePage, async (p) => {
+    const bytes = Uint8Array.from(atob(p.weights), (ch) => ch.charCodeAt(0));
+    const url = URL.createObjectURL(new Blob([p.code], { type: 'text/javascript' }));
+    const mod = await new Function('u', 'return import(u)')(url); // not import(): vitest would rewrite it
+    const adapter = await (navigator as any).gpu.requestAdapter();
+    const device = await adapter.requestDevice();
+    // The same device, reporting room for 2 batches of 64 rows of 392 floats per buffer.
+    const limits = { maxStorageBufferBindingSize: 2 * 64 * 392 * 4 + 100, maxBufferSize: 2 ** 30 };
+    const small = new Proxy(device, {
+      get: (target, key) => (key === 'limits' ? limits : typeof target[key] === 'function' ? target[key].bind(target) : target[key]),
+    });
+    const rows = 300; // 3 chunks: 128 + 128 + 44
+    let seed = 1;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    const xs = [Float32Array.from({ length: rows * 392 }, random), Float32Array.from({ length: rows * 392 }, random)];
+    const whole = await mod.load(bytes.buffer, { device });
+    const chunked = await mod.load(bytes.buffer, { device: small });
+    const a = await whole.predict(xs, rows);
+    const b = await chunked.predict(xs, rows);
+    const tooSmall = new Proxy(device, { get: (target, key) => (key === 'limits' ? { maxStorageBufferBindingSize: 1000, maxBufferSize: 1000 } : typeof target[key] === 'function' ? target[key].bind(target) : target[key]) });
+    const refused = await mod.load(bytes.buffer, { device: tooSmall }).then(() => 'no error', (e: Error) => e.message);
+    whole.dispose();
+    chunked.dispose();
+    device.destroy();
+    return { same: a.every((x: Float32Array, k: number) => x.length === b[k].length && x.every((v, i) => v === b[k][i])), lengths: a.map((x: Float32Array) => x.length), refused };
+  }, { code: exported.code, weights: b64(exported.weights) });
+  expect(r.lengths).toEqual([3000, 3000]);
+  expect(r.same).toBe(true);
+  expect(r.refused).toMatch(/one batch of 64 rows needs more than this GPU's storage buffer limit \(1000 bytes\)/);
 });
