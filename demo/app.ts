@@ -71,6 +71,8 @@ export interface ModelResult {
   summary: string;
   diagram: string;
   chart: string;
+  /** weft.exportModule(model): the standalone predict module's size (raw and gzipped) and its weights' bytes. */
+  module: { bytes: number; gzippedBytes: number; weightBytes: number };
 }
 
 export interface DemoResults {
@@ -92,6 +94,8 @@ export type DemoEvent =
   | { type: 'batch'; key: ModelKey; epoch: number; epochs: number; step: number; steps: number; logs: Logs; elapsedMs: number }
   | { type: 'epochEnd'; key: ModelKey; epoch: number; epochs: number; steps: number; logs: Logs; elapsedMs: number }
   | { type: 'modelDone'; key: ModelKey; result: ModelResult }
+  /** The model's exported predict module (demo/run.mjs writes out/<key>.module.js and out/<key>.weights.bin). */
+  | { type: 'module'; key: ModelKey; code: string; weightsBase64: string }
   | { type: 'done'; results: DemoResults; reportHtml: string }
   | { type: 'error'; message: string; stack: string };
 
@@ -298,6 +302,8 @@ export async function runDemo(partial: DemoOptionsInput, emit: (e: DemoEvent) =>
     const trainSeconds = (performance.now() - fitStarted) / 1000;
     const evaluation = await model.evaluate(inputsFor(key, test), targetsFor(key, test), { batchSize: 256 });
     const explained = await model.explain(options.batchSize);
+    const exported = await weft.exportModule(model);
+    emit({ type: 'module', key, code: exported.code, weightsBase64: base64(exported.weights) });
     const result: ModelResult = {
       name: key,
       title: MODEL_INFO[key].title,
@@ -313,6 +319,7 @@ export async function runDemo(partial: DemoOptionsInput, emit: (e: DemoEvent) =>
       summary,
       diagram: weft.plotModel(model, { showShapes: true }),
       chart: weft.plotHistory(history, { title: MODEL_INFO[key].title, width: 600, height: 380 }),
+      module: { bytes: new TextEncoder().encode(exported.code).length, gzippedBytes: await gzippedSize(exported.code), weightBytes: exported.weights.byteLength },
     };
     models.push(result);
     emit({ type: 'modelDone', key, result });
@@ -395,6 +402,22 @@ function fmtArticle(metric: string, value: number | null, name: string): string 
   return metric.includes('acc') && name !== 'multi_output' ? `${(value * 100).toFixed(1)}%` : value.toFixed(4);
 }
 
+async function gzippedSize(text: string): Promise<number> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
+  return (await new Response(stream).arrayBuffer()).byteLength;
+}
+
+function base64(buffer: ArrayBuffer): string {
+  const bytes = new Uint8Array(buffer);
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+function kb(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KB`;
+}
+
 export function resultsTableHtml(models: ModelResult[]): string {
   const rows = resultRows(models);
   const body = rows
@@ -429,7 +452,7 @@ function modelStatsHtml(m: ModelResult): string {
       return `${esc(name)} <b>${m.evaluate[i]!.toFixed(4)}</b>${article !== undefined ? ` (article ${fmtArticle(name, article, m.name)})` : ''}`;
     })
     .filter(Boolean);
-  return `<p class="stats">Test ${accuracies.join(', ')} · ${thousands(m.params)} parameters · ${m.epochs} epochs in <b>${formatDuration(m.trainSeconds)}</b> · <b>${thousands(m.samplesPerSecond)}</b> samples/s · <b>${m.dispatchesPerStep}</b> dispatches per training step (${m.kernels} kernels)</p>`;
+  return `<p class="stats">Test ${accuracies.join(', ')} · ${thousands(m.params)} parameters · ${m.epochs} epochs in <b>${formatDuration(m.trainSeconds)}</b> · <b>${thousands(m.samplesPerSecond)}</b> samples/s · <b>${m.dispatchesPerStep}</b> dispatches per training step (${m.kernels} kernels) · predict module (weft.exportModule) <b>${kb(m.module.gzippedBytes)}</b> gzipped (${kb(m.module.bytes)}) + ${kb(m.module.weightBytes)} of weights</p>`;
 }
 
 function modelSectionHtml(m: ModelResult, index: number): string {
@@ -494,6 +517,7 @@ class LivePage {
   private running = false;
   private histories = new Map<ModelKey, Record<string, number[]>>();
   private results: ModelResult[] = [];
+  private moduleLinks: string[] = [];
 
   constructor(root: HTMLElement) {
     this.root = root;
@@ -566,6 +590,7 @@ class LivePage {
     if (this.running) return;
     this.running = true;
     this.results = [];
+    this.moduleLinks = [];
     this.histories.clear();
     this.el('#models')!.innerHTML = '';
     this.el<HTMLElement>('#results')!.hidden = true;
@@ -650,7 +675,13 @@ class LivePage {
         const { models, ...rest } = e.results;
         const json = JSON.stringify({ ...rest, samples: undefined, models: models.map(({ summary, diagram, chart, ...m }) => m) }, null, 1);
         const data = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
-        this.el('#downloads')!.innerHTML = `<p><a href="${report}" download="report.html">Download report.html</a><a href="${data}" download="results.json">Download results.json</a></p>`;
+        this.el('#downloads')!.innerHTML = `<p><a href="${report}" download="report.html">Download report.html</a><a href="${data}" download="results.json">Download results.json</a>${this.moduleLinks.join('')}</p>`;
+        break;
+      }
+      case 'module': {
+        const code = URL.createObjectURL(new Blob([e.code], { type: 'text/javascript' }));
+        const weights = URL.createObjectURL(new Blob([Uint8Array.from(atob(e.weightsBase64), (c) => c.charCodeAt(0))], { type: 'application/octet-stream' }));
+        this.moduleLinks.push(`<a href="${code}" download="${e.key}.module.js">${e.key}.module.js</a><a href="${weights}" download="${e.key}.weights.bin">${e.key}.weights.bin</a>`);
         break;
       }
       case 'error':

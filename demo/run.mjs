@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: trains the article's four models on Fashion-MNIST in headless Chromium on WebGPU,
 // prints each model's summary and Keras-style progress, then a results table, and writes
-// out/report.html (self-contained) and out/results.json.
+// out/report.html (self-contained), out/results.json, and each model's standalone predict module
+// (weft.exportModule): out/<model>.module.js and out/<model>.weights.bin.
 //
 // The page is demo/index.html + dist/demo.js (demo/app.ts); it sends every event here through a
 // puppeteer exposeFunction (window.weftDemoEvent). Run `node demo/run.mjs --help` for the options.
@@ -27,7 +28,7 @@ prints summaries, Keras-style progress and a results table, and writes a report.
   --learning-rate X     default: the optimizer's Keras default (adam, rmsprop 0.001; sgd, momentum 0.01)
   --lr-decay X          epoch e trains at learning-rate × X^e (default 0.9; 1: constant)
   --seed N              weights and shuffling seed (default 42)
-  --out DIR             where report.html and results.json go (default out)
+  --out DIR             where report.html, results.json and the predict modules go (default out)
   --json FILE           write the results JSON to FILE (default DIR/results.json)
   --browser PATH        Chromium executable (default: WEFT_BROWSER, or /usr/bin/chromium)
   --headed              show the browser window
@@ -169,6 +170,7 @@ async function main() {
     page.on('close', () => settle.bad(new Error('the page was closed')));
 
     const epochStart = new Map();
+    const modules = new Map(); // key → { code, weightsBase64 } from weft.exportModule in the page
     await page.exposeFunction('weftDemoEvent', (e) => {
       switch (e.type) {
         case 'start':
@@ -201,6 +203,9 @@ async function main() {
           out.line(`Trained in ${formatDuration(r.trainSeconds)} (${thousands(r.samplesPerSecond)} samples/s, ${r.dispatchesPerStep} dispatches per training step)`);
           break;
         }
+        case 'module':
+          modules.set(e.key, e);
+          break;
         case 'done':
           settle.ok(e);
           break;
@@ -225,6 +230,17 @@ async function main() {
     await mkdir(opts.outDir, { recursive: true });
     const reportPath = join(opts.outDir, 'report.html');
     await writeFile(reportPath, reportHtml);
+    // Each model's standalone predict module and its weights (weft.exportModule): out/<key>.module.js, out/<key>.weights.bin.
+    out.line();
+    out.line('Predict modules (weft.exportModule; they run without weft):');
+    for (const m of results.models) {
+      const exported = modules.get(m.name);
+      if (!exported) throw new Error(`the page sent no exported module for ${m.name}`);
+      await writeFile(join(opts.outDir, `${m.name}.module.js`), exported.code);
+      await writeFile(join(opts.outDir, `${m.name}.weights.bin`), Buffer.from(exported.weightsBase64, 'base64'));
+      const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
+      out.line(`  ${m.name}.module.js ${kb(m.module.gzippedBytes)} gzipped (${kb(m.module.bytes)}), ${m.name}.weights.bin ${kb(m.module.weightBytes)}`);
+    }
     const json = {
       models: results.models.map((m) => ({
         name: m.name,
@@ -239,6 +255,7 @@ async function main() {
         samplesPerSecond: m.samplesPerSecond,
         dispatchesPerStep: m.dispatchesPerStep,
         kernels: m.kernels,
+        module: m.module,
       })),
       adapter: { ...results.adapter, line: adapterLine(adapter), isFallback: adapter.isFallback },
       browser: await launched.browser.version(),

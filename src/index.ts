@@ -21,3 +21,5 @@ export { getGpu, resetGpu } from './runtime/device.js';
 export { plotModel } from './api/plots/plotModel.js';
 export { plotHistory } from './api/plots/plotHistory.js';
 export { loadLayersModel, type IOHandler, type ModelArtifacts, type SaveResult, type LoadOptions } from './api/io/load.js';
+export * as io from './api/io/modelStore.js';
+export { exportModule, type ExportModuleOptions, type ExportedModule } from './api/export/exportModule.js';

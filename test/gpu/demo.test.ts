@@ -6,9 +6,10 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import type { Page } from 'puppeteer';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { baseUrl, inPage, openPage } from './harness.js';
+import { baseUrl, inPage, openBarePage, openPage } from './harness.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const outDir = join(root, 'out', 'test');
@@ -92,6 +93,49 @@ describe('npm start', () => {
     expect(html.match(/<img src="data:image\/png;base64,/g)).toHaveLength(40);
     expect(html).toContain('<table class="results">');
     expect(html).not.toMatch(/<script|<link [^>]*stylesheet|src="http/);
+  });
+
+  test("each model's predict module (weft.exportModule) is in out/, sized in the JSON; mlp's predicts in a page without weft", async () => {
+    const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as { models: { name: string; params: number; module: { bytes: number; gzippedBytes: number; weightBytes: number } }[] };
+    for (const m of json.models) {
+      const code = readFileSync(join(outDir, `${m.name}.module.js`));
+      expect(code.length, m.name).toBe(m.module.bytes);
+      expect(gzipSync(code).length, m.name).toBeLessThanOrEqual(12 * 1024);
+      expect(m.module.gzippedBytes, m.name).toBeLessThanOrEqual(12 * 1024);
+      expect(readFileSync(join(outDir, `${m.name}.weights.bin`)).length, m.name).toBe(4 * m.params);
+      expect(m.module.weightBytes).toBe(4 * m.params);
+    }
+    expect(stdout).toMatch(/mlp\.module\.js \d+\.\d KB gzipped \(\d+\.\d KB\), mlp\.weights\.bin 96\.8 KB/);
+    // The MLP's module, loaded from out/ in a page without weft, against a float64 forward pass of its weights file.
+    const rows = 5;
+    const pixels = Float32Array.from({ length: rows * 784 }, (_, i) => ((i * 7919) % 256) / 255);
+    const page = await openBarePage();
+    const got = await inPage(page, async ([x, n]) => {
+      const mod = await new Function('u', 'return import(u)')('/repo/out/test/mlp.module.js'); // not import(): vitest would rewrite it
+      const m = await mod.load('/repo/out/test/mlp.weights.bin');
+      const out = await m.predict(Float32Array.from(x), n);
+      m.dispose();
+      return { hasWeft: 'weft' in window, out };
+    }, [Array.from(pixels), rows] as [number[], number]);
+    expect(got.hasWeft).toBe(false);
+    const w = new Float32Array(new Uint8Array(readFileSync(join(outDir, 'mlp.weights.bin'))).buffer);
+    let at = 0;
+    const take = (n: number) => w.subarray(at, (at += n));
+    const layers = [[784, 30], [30, 30], [30, 10]].map(([i, o]) => ({ i: i!, o: o!, kernel: take(i! * o!), bias: take(o!) }));
+    for (let r = 0; r < rows; r++) {
+      let h = Array.from(pixels.subarray(r * 784, (r + 1) * 784));
+      layers.forEach((l, k) => {
+        const z = Array.from({ length: l.o }, (_, j) => l.bias[j]! + h.reduce((s, v, i) => s + v * l.kernel[i * l.o + j]!, 0));
+        if (k < 2) h = z.map((v) => Math.max(0, v));
+        else {
+          const top = Math.max(...z);
+          const e = z.map((v) => Math.exp(v - top));
+          const sum = e.reduce((a, b) => a + b, 0);
+          h = e.map((v) => v / sum);
+        }
+      });
+      h.forEach((p, j) => expect(Math.abs(got.out[r * 10 + j]! - p), `row ${r} class ${j}`).toBeLessThanOrEqual(1e-5));
+    }
   });
 
   describe('the report in Chromium', () => {

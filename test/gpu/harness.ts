@@ -68,6 +68,18 @@ export async function openPage(): Promise<Page> {
   return page;
 }
 
+/**
+ * Opens a page with no weft bundle (test/gpu/setup/bare.html, served from /repo/), e.g. to load an
+ * exported predict module the way a site that ships only the module would. `inPage` works on it.
+ */
+export async function openBarePage(): Promise<Page> {
+  const page = await (await browser()).newPage();
+  pages.push(page);
+  page.on('pageerror', (err) => console.log(`[bare page error] ${(err as Error).stack ?? String(err)}`));
+  await page.goto(`${baseUrl()}/repo/test/gpu/setup/bare.html`, { waitUntil: 'load' });
+  return page;
+}
+
 type Encoded = { __weftTyped: string; base64: string } | { __weftUndefined: true };
 
 /**

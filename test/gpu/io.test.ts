@@ -192,5 +192,5 @@ test('TensorFlow.js → weft: a TensorFlow.js model (handler, and model.json + s
   expect(r.errors.elsewhere).toMatch(/weight file 'https:\/\/example.invalid\/w.bin' must be a path relative to model.json/);
   expect(r.errors.conv).toMatch(/layer 'tf_hidden1' has class 'Conv2D', which weft does not support/);
   expect(r.errors.noModel).toMatch(/fetching model.json .*none.json answered 404/);
-  expect(r.errors.scheme).toMatch(/does not load from indexeddb/);
+  expect(r.errors.scheme).toMatch(/there is no model 'x' in IndexedDB/);
 });

@@ -103,7 +103,7 @@ describe('what weft writes', () => {
   test('a handler without save(), or a URL weft cannot save to, is rejected', async () => {
     const m = multiOutput('reject_');
     await expect(m.save({} as IOHandler)).rejects.toThrow(/IOHandler with a save\(artifacts\) method/);
-    await expect(m.save('localstorage://x')).rejects.toThrow(/does not save to localstorage/);
+    await expect(m.save('localstorage://x')).rejects.toThrow(/there is no localStorage here/);
     await expect(m.save('nowhere')).rejects.toThrow(/names no place weft can save to/);
     await expect(m.save('downloads://x')).rejects.toThrow(/needs a browser page/);
   });

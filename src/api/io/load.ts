@@ -2,6 +2,7 @@
 // as a weft LayersModel, uncompiled, with the file's weights.
 //   - a URL (absolute, or relative to the page): fetches model.json, then every weight file its
 //     weightsManifest names, relative to model.json (same origin only);
+//   - 'indexeddb://name' or 'localstorage://name': the browser's stores (./modelStore.ts);
 //   - an IOHandler `{ load() }` returning ModelArtifacts (e.g. tf.io.fromMemory, or your own);
 //   - files in node: see ./node.ts (loadLayersModelFromDirectory / fileSystem).
 // The file is data only: parsed defensively (./safeJson.ts), layer classes looked up in a table
@@ -13,6 +14,7 @@ import { model, type LayersModel } from '../model.js';
 import { Tensor } from '../tensor.js';
 import { concatBuffers, decodeWeights, isArrayBuffer, LAYERS_MODEL_FORMAT, matchWeights, readModelJson, topologyFromJson } from './modelJson.js';
 import { describeJson, parseJson, toJson } from './safeJson.js';
+import { storageHandler } from './modelStore.js';
 import type { IOHandler, LoadOptions, ModelArtifacts } from './types.js';
 
 export type { IOHandler, LoadOptions, ModelArtifacts, SaveResult, ModelJSON, WeightsManifestEntry } from './types.js';
@@ -20,7 +22,9 @@ export type { IOHandler, LoadOptions, ModelArtifacts, SaveResult, ModelJSON, Wei
 export async function loadLayersModel(pathOrHandler: string | IOHandler, options: LoadOptions = {}): Promise<LayersModel> {
   const what = `loadLayersModel(${typeof pathOrHandler === 'string' ? `'${pathOrHandler}'` : 'handler'})`;
   let artifacts: ModelArtifacts;
-  if (typeof pathOrHandler === 'string') artifacts = await fetchArtifacts(pathOrHandler, options, what);
+  const stored = typeof pathOrHandler === 'string' ? storageHandler(pathOrHandler) : undefined;
+  if (stored) artifacts = await stored.load!();
+  else if (typeof pathOrHandler === 'string') artifacts = await fetchArtifacts(pathOrHandler, options, what);
   else if (pathOrHandler && typeof pathOrHandler === 'object' && typeof pathOrHandler.load === 'function') artifacts = await pathOrHandler.load();
   else return fail(`loadLayersModel: expected the URL of a model.json or an IOHandler with a load() method, got ${pathOrHandler === null ? 'null' : typeof pathOrHandler}`);
   return modelFromArtifacts(artifacts, options, what);
@@ -53,8 +57,6 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, options: LoadOptio
 }
 
 const UNSUPPORTED_SCHEMES = new Map([
-  ['localstorage', "weft does not load from localstorage://; serve model.json and its weights over http(s), or pass a handler { load() }"],
-  ['indexeddb', "weft does not load from indexeddb://; serve model.json and its weights over http(s), or pass a handler { load() }"],
   ['downloads', 'downloads:// is for saving; load the downloaded files from a URL, or pass a handler { load() }'],
   ['file', "in node, read files with loadLayersModelFromDirectory(dir) from weft's src/api/io/node.ts"],
 ]);

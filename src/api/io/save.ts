@@ -3,11 +3,13 @@
 // a URL names:
 //   'downloads://name'        the browser downloads name.json and name.weights.bin (default 'model')
 //   'http://…', 'https://…'   POST multipart/form-data: model.json and model.weights.bin (as tf.io.http)
+//   'indexeddb://name', 'localstorage://name'   the browser's stores, as TensorFlow.js lays them out (./modelStore.ts)
 // Files in node: see ./node.ts (saveModelToDirectory / fileSystem).
 
 import { fail } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { artifactsInfo, encodeWeights, LAYERS_MODEL_FORMAT, modelJsonFor, modelTopologyToJson, WEFT_VERSION, type SerializableModel } from './modelJson.js';
+import { storageHandler } from './modelStore.js';
 import type { IOHandler, ModelArtifacts, SaveResult } from './types.js';
 
 /** What save needs of a LayersModel. */
@@ -57,9 +59,9 @@ export function handlerForUrl(url: string): IOHandler {
       return fail(`save: '${url}': in node, write files with saveModelToDirectory(model, dir) from weft's src/api/io/node.ts; a browser cannot write files`);
     case 'localstorage':
     case 'indexeddb':
-      return fail(`save: '${url}': weft does not save to ${scheme}; use 'downloads://name', an http(s) URL, or a handler { save(artifacts) }`);
+      return storageHandler(url)!;
     default:
-      return fail(`save: '${url}' names no place weft can save to; use 'downloads://name', an http(s) URL, or a handler { save(artifacts) }`);
+      return fail(`save: '${url}' names no place weft can save to; use 'downloads://name', 'indexeddb://name', 'localstorage://name', an http(s) URL, or a handler { save(artifacts) }`);
   }
 }
 
