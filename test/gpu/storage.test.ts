@@ -32,7 +32,7 @@ function roundTrips(spec: GraphSpec, seed: number, name: string): Promise<RoundT
     const O = (window as any).weftOracle;
     const model = O.buildWeft(s, seed);
     const data = O.makeData(s, 37, seed);
-    const xs = data.xs.map((x: Float32Array, i: number) => weft.tensor(x, [data.rows, s.inputs[i].units]));
+    const xs = data.xs.map((x: Float32Array, i: number) => weft.tensor(x, [data.rows, s.inputs[i]!.units]));
     const ys = data.ys.map((y: any, i: number) => weft.tensor(y.weft, y.weft instanceof Int32Array ? [data.rows] : [data.rows, y.weft.length / data.rows]));
     model.compile({ optimizer: weft.train.adam(0.01), loss: s.outputs.map((o: any) => o.loss) });
     await model.fit(xs, ys, { epochs: 1, batchSize: 8, verbose: 0 });
@@ -85,8 +85,8 @@ test('TensorFlow.js ↔ weft through indexeddb:// and localstorage:// (either lo
     const tf = (window as any).tf;
     const O = (window as any).weftOracle;
     const data = O.makeData(s, 21, 3);
-    const tfXs = data.xs.map((x: Float32Array, i: number) => tf.tensor2d(x, [data.rows, s.inputs[i].units]));
-    const weftXs = data.xs.map((x: Float32Array, i: number) => weft.tensor(x, [data.rows, s.inputs[i].units]));
+    const tfXs = data.xs.map((x: Float32Array, i: number) => tf.tensor2d(x, [data.rows, s.inputs[i]!.units]));
+    const weftXs = data.xs.map((x: Float32Array, i: number) => weft.tensor(x, [data.rows, s.inputs[i]!.units]));
     const tfPredict = (m: any) => m.predict(tfXs).map((t: any) => t.dataSync());
     const weftPredict = async (m: any) => (await m.predict(weftXs)).map((t: any) => t.dataSync());
     const weightsOf = async (m: any) => (await m.getWeights()).map((t: any) => Array.from(t.dataSync()));
