@@ -49,4 +49,4 @@ export function nodeHost(datasetDir?: string): DemoHost {
   };
 }
 
-export const getGpu = weft.getGpu;
+export const { getGpu, resetGpu } = weft;
