@@ -43,7 +43,7 @@ export function findSwiftShader(exists: (p: string) => boolean = existsSync): st
 }
 
 /** Which Vulkan driver the loader should use (nothing is changed here). */
-export function chooseDriver(env: Env = process.env, listDir: (d: string) => string[] = manifestsIn, exists = existsSync): DriverChoice {
+export function chooseDriver(env: Env = process.env, listDir: (d: string) => string[] = manifestsIn, exists: (p: string) => boolean = existsSync): DriverChoice {
   if (env.WEFT_VK_ICD) return { kind: 'named', variable: 'WEFT_VK_ICD', files: env.WEFT_VK_ICD };
   for (const variable of ['VK_DRIVER_FILES', 'VK_ICD_FILENAMES']) {
     const files = env[variable];
@@ -62,7 +62,7 @@ export function useDriverFiles(files: string, env: Env = process.env): void {
 }
 
 /** The system's libvulkan.so.1, or null (LD_LIBRARY_PATH folders first, as the dynamic linker). */
-export function findSystemLoader(env: Env = process.env, exists = existsSync): string | null {
+export function findSystemLoader(env: Env = process.env, exists: (p: string) => boolean = existsSync): string | null {
   const dirs = [...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), ...LOADER_DIRS];
   for (const d of dirs) if (exists(join(d, 'libvulkan.so.1'))) return join(d, 'libvulkan.so.1');
   return null;

@@ -2,13 +2,12 @@
 // process on Dawn (the `webgpu` package) instead of in headless Chromium.
 //
 // A NodePage has what the tests use of puppeteer's Page: evaluate(fn, ...args) calls fn here, with
-// `window` set to the page's own window; addScriptTag({ url }) runs a dist/ script (the TF.js oracle
-// bundles) in this process; on/close do nothing. Each page's window holds its own instance of
+// `window` set to the page's own window; addScriptTag({ url }) runs a dist/ script (the oracle
+// bundle; for dist/tfjs-oracle.js, TF.js's own Node packages) in this process; on/close do nothing. Each page's window holds its own instance of
 // dist/weft.node.js and dist/weft-testing.node.js (imported under a per-page URL), so pages keep
 // separate devices and state as browser pages do; its other properties fall through to globalThis.
 // Relative URLs (fetch('/repo/…'), loadLayersModel('/repo/…')) resolve against the test server.
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runInThisContext } from 'node:vm';
@@ -26,8 +25,6 @@ function installPageGlobals(baseUrl: string): void {
   const nodeFetch = globalThis.fetch.bind(globalThis);
   g.fetch = (input: RequestInfo | URL, init?: RequestInit) =>
     nodeFetch(typeof input === 'string' && input.startsWith('/') ? `${baseUrl}${input}` : input, init);
-  // Scripts built for the browser that find `process` ask for node modules through `require`.
-  g.require ??= createRequire(join(root, 'package.json'));
 }
 
 export class NodePage {
@@ -56,7 +53,19 @@ export class NodePage {
   async addScriptTag({ url }: { url: string }): Promise<void> {
     const path = new URL(url).pathname;
     if (!path.startsWith('/dist/')) throw new Error(`NodePage.addScriptTag: only /dist/ scripts run in Node, not ${url}`);
-    runInThisContext(await readFile(join(root, path), 'utf8'), { filename: join(root, path) });
+    if (path === '/dist/tfjs-oracle.js') {
+      // TF.js's own Node build (its browser build finds `process` and wants node modules esbuild left out):
+      // the same packages as test/gpu/setup/tfjs-entry.ts, as one namespace.
+      const [core, layers] = await Promise.all([import('@tensorflow/tfjs-core'), import('@tensorflow/tfjs-layers'), import('@tensorflow/tfjs-backend-cpu')]);
+      (globalThis as Record<string, unknown>).tf = { ...core, ...layers };
+      return;
+    }
+    const code = await readFile(join(root, path), 'utf8');
+    const name = /^var (\w+)\s*=/m.exec(code)?.[1];
+    if (!name) throw new Error(`NodePage.addScriptTag: ${path} is not an esbuild IIFE with a global name`);
+    // Run as in a page, where there is no `process`.
+    const run = runInThisContext(`(function (process) {\n${code}\nreturn ${name};\n})`, { filename: join(root, path) });
+    (globalThis as Record<string, unknown>)[name] = run(undefined);
   }
 
   on(): this {
