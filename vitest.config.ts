@@ -1,7 +1,22 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` (node, parallel) and `gpu` (headless Chromium + WebGPU, one file at a time,
-// one shared browser started by test/gpu/setup/globalSetup.ts). Run one: `npx vitest run --project unit`.
+// Three projects: `unit` (node, parallel), `gpu` (headless Chromium + WebGPU, one file at a time,
+// one shared browser started by test/gpu/setup/globalSetup.ts) and `gpu-node` (GPU test files that
+// need no browser, in Node on Dawn). Run one: `npx vitest run --project unit`.
+const GPU_NODE_FILES = [
+  'kernels',
+  'fused-vs-interpreter',
+  'tfjs-oracle',
+  'steady-state',
+  'mlp-train',
+  'layers',
+  'runtime',
+  'reliability',
+  'reliability-inputs',
+  'reliability-io',
+  'reliability-fuzz',
+];
+
 export default defineConfig({
   test: {
     projects: [
@@ -18,6 +33,24 @@ export default defineConfig({
           include: ['test/gpu/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/gpu/setup/globalSetup.ts'],
+          pool: 'forks',
+          fileParallelism: false,
+          maxWorkers: 1,
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        // The GPU tests that need no browser, again in Node on Dawn (test/gpu/nodePage.ts). Left out:
+        // demo (drives demo/run.mjs's Chromium page and checks the report's layout), bench-smoke (the
+        // bench page with TF.js's WebGPU and WASM backends), webgpu-smoke (checks Chromium's
+        // navigator.gpu and adapter flags), datasets and io (fetch the page's URLs and browser
+        // downloads; Node's file:// IO and loader have their own checks in test/unit/node-*.test.ts).
+        test: {
+          name: 'gpu-node',
+          include: GPU_NODE_FILES.map((f) => `test/gpu/${f}.test.ts`),
+          environment: 'node',
+          globalSetup: ['test/gpu/setup/nodeSetup.ts'],
           pool: 'forks',
           fileParallelism: false,
           maxWorkers: 1,

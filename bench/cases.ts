@@ -20,6 +20,8 @@ export interface MatmulShape {
 export const MATMUL_SHAPES: MatmulShape[] = [
   { id: '256', label: '256³', m: 256, n: 256, k: 256, transA: false },
   { id: '1024', label: '1024³', m: 1024, n: 1024, k: 1024, transA: false },
+  // Opt-in (matmulShapes): seconds per product on SwiftShader; bench/real-gpu.sh asks for it.
+  { id: '4096', label: '4096³', m: 4096, n: 4096, k: 4096, transA: false },
   { id: 'mlpFwd32', label: 'MLP layer 1 fwd b32: [32×784]·[784×30]', m: 32, n: 30, k: 784, transA: false },
   { id: 'mlpFwd1024', label: 'MLP layer 1 fwd b1024: [1024×784]·[784×30]', m: 1024, n: 30, k: 784, transA: false },
   { id: 'mlpGrad1024', label: 'MLP layer 1 dW b1024: [1024×784]ᵀ·[1024×30]', m: 784, n: 30, k: 1024, transA: true },
@@ -50,6 +52,8 @@ export interface BenchOptions {
   kinds: Task['kind'][];
   /** Libraries to run (default: all; the smoke test runs weft alone). */
   libs: Lib[];
+  /** Ids of MATMUL_SHAPES to run (default: all but the opt-in 4096³). */
+  matmulShapes: string[];
 }
 
 export function defaultOptions(overrides: Partial<BenchOptions> = {}): BenchOptions {
@@ -67,6 +71,7 @@ export function defaultOptions(overrides: Partial<BenchOptions> = {}): BenchOpti
     models: [...MODEL_IDS],
     kinds: ['compile', 'fit', 'step', 'predict', 'peak', 'matmul'],
     libs: ['weft', 'tfjs-webgpu', 'tfjs-wasm'],
+    matmulShapes: MATMUL_SHAPES.map((s) => s.id).filter((id) => id !== '4096'),
     ...overrides,
   };
 }
@@ -89,7 +94,7 @@ export function planTasks(o: BenchOptions): Task[] {
       for (const model of o.models) for (const lib of gpuLibs) tasks.push({ kind: 'predict', lib, model, batch: o.predictBatch, samples: o.predictSamples, rep });
     if (kinds.has('peak') && libs.has('weft')) tasks.push({ kind: 'peak', seconds: o.matmulSeconds, rep });
     if (kinds.has('matmul'))
-      for (const shape of MATMUL_SHAPES) {
+      for (const shape of MATMUL_SHAPES.filter((s) => o.matmulShapes.includes(s.id))) {
         const mm: MatmulLib[] = [];
         if (libs.has('weft')) mm.push('weft-registerTiled', 'weft-registerTiled8x8', 'weft-workgroupTiled');
         if (libs.has('tfjs-webgpu')) mm.push('tfjs-webgpu');

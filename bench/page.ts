@@ -43,11 +43,12 @@ export async function environment(env: BenchEnv): Promise<EnvInfo> {
     ...(variant ? { matmulVariant: variant } : {}),
     adapter,
     timestampQuery: gpu.timestampQuery,
-    userAgent: navigator.userAgent,
+    // Node has no navigator (before v21): name the runtime instead.
+    userAgent: globalThis.navigator?.userAgent ?? `Node ${globalThis.process?.version ?? '?'}, Dawn (webgpu package)`,
     tfjs,
     wasm,
     crossOriginIsolated: globalThis.crossOriginIsolated ?? false,
-    hardwareConcurrency: navigator.hardwareConcurrency,
+    hardwareConcurrency: globalThis.navigator?.hardwareConcurrency ?? 0,
     limits: { maxComputeInvocationsPerWorkgroup: gpu.limits.maxComputeInvocationsPerWorkgroup!, maxStorageBufferBindingSize: gpu.limits.maxStorageBufferBindingSize! },
   };
 }

@@ -12,18 +12,23 @@
 //   --models a,b     subset of mlp, wideDeep, multiInput, multiOutput
 //   --cases a,b      subset of compile, fit, step, predict, peak, matmul, profile
 //   --libs a,b       subset of weft, tfjs-webgpu, tfjs-wasm
+//   --batches a,b    fit batch sizes (default 32,256)
+//   --matmul-shapes a,b  ids of MATMUL_SHAPES (bench/cases.ts; default all but the opt-in 4096)
+//   --node           run the cases in this Node process on Dawn (the webgpu package), not in
+//                    Chromium; weft only (TF.js's WebGPU and WASM backends are the page's)
 //   --serve          only serve the page and print its URL (open it in any WebGPU browser)
 import { loadavg, cpus } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adapterLine, describeAdapter, launchBrowser, startServer } from '../scripts/browser.mjs';
+import { nodeBenchSession } from './node-session.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PAGE = '/repo/bench/index.html';
 
 function parseArgs(argv) {
-  const o = { quick: false, profile: false, json: null, serve: false, overrides: {} };
+  const o = { quick: false, profile: false, json: null, serve: false, node: false, overrides: {} };
   const list = (v) => v.split(',').map((s) => s.trim()).filter(Boolean);
   const int = (name, v) => {
     const n = Number(v);
@@ -40,6 +45,9 @@ function parseArgs(argv) {
       case '--quick': o.quick = true; break;
       case '--profile': o.profile = true; break;
       case '--serve': o.serve = true; break;
+      case '--node': o.node = true; break;
+      case '--batches': o.overrides.batches = list(value()).map((b) => int(a, b)); break;
+      case '--matmul-shapes': o.overrides.matmulShapes = list(value()); break;
       case '--json': o.json = resolve(value()); break;
       case '--repeats': o.overrides.repeats = int(a, value()); break;
       case '--samples': o.overrides.fitSamples = int(a, value()); break;
@@ -59,7 +67,7 @@ function parseArgs(argv) {
 }
 
 function readUsage() {
-  return 'usage: npm run bench -- [--quick] [--profile] [--json FILE] [--repeats N] [--samples N] [--models a,b] [--cases a,b] [--libs a,b] [--serve]';
+  return 'usage: npm run bench -- [--quick] [--profile] [--json FILE] [--repeats N] [--samples N] [--models a,b] [--cases a,b] [--libs a,b] [--batches a,b] [--matmul-shapes a,b] [--node] [--serve]';
 }
 
 let args;
@@ -70,46 +78,75 @@ try {
   process.exit(2);
 }
 
-const server = await startServer({ repoRoot: root, indexHtml: join(root, 'bench/index.html') });
-if (args.serve) {
-  console.log(`bench: open ${server.baseUrl}${PAGE} in a WebGPU browser (add ?quick=1, &profile=1, &auto=1); Ctrl-C stops the server`);
-  process.on('SIGINT', () => server.close().then(() => process.exit(0)));
-  await new Promise(() => {});
+if (args.node && args.serve) {
+  console.error('bench: --serve serves the page for a browser; it does not go with --node');
+  process.exit(2);
+}
+if (args.node) {
+  if (args.overrides.libs && args.overrides.libs.some((l) => l !== 'weft')) {
+    console.error('bench: --node runs weft only (TF.js\'s WebGPU and WASM backends run in the page)');
+    process.exit(2);
+  }
+  args.overrides.libs = ['weft'];
 }
 
-if (args.profile) {
-  // Chromium quantises timestamp queries to 100 µs unless WebGPU developer features are on.
-  process.env.WEFT_CHROMIUM_FLAGS = `${process.env.WEFT_CHROMIUM_FLAGS ?? ''} --enable-webgpu-developer-features`.trim();
+/** Chromium with the bench page: { page, adapter, runtime, close }. */
+async function browserSession() {
+  const server = await startServer({ repoRoot: root, indexHtml: join(root, 'bench/index.html') });
+  if (args.serve) {
+    console.log(`bench: open ${server.baseUrl}${PAGE} in a WebGPU browser (add ?quick=1, &profile=1, &auto=1); Ctrl-C stops the server`);
+    process.on('SIGINT', () => server.close().then(() => process.exit(0)));
+    await new Promise(() => {});
+  }
+  if (args.profile) {
+    // Chromium quantises timestamp queries to 100 µs unless WebGPU developer features are on.
+    process.env.WEFT_CHROMIUM_FLAGS = `${process.env.WEFT_CHROMIUM_FLAGS ?? ''} --enable-webgpu-developer-features`.trim();
+  }
+  let launched;
+  try {
+    launched = await launchBrowser();
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
+  const close = async () => {
+    await launched.close();
+    await server.close();
+  };
+  try {
+    const page = await launched.browser.newPage();
+    page.on('pageerror', (err) => process.stderr.write(`[page error] ${err.stack ?? err.message ?? err}\n`));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') process.stderr.write(`[chromium console.${msg.type()}] ${msg.text()}\n`);
+    });
+    await page.goto(`${server.baseUrl}${PAGE}`, { waitUntil: 'load' });
+    await page.waitForFunction(() => window.weftBenchReady || window.weftBenchError, { timeout: 120_000 });
+    const loadError = await page.evaluate(() => window.weftBenchError);
+    if (loadError) throw new Error(`the bench page could not load its bundles:\n${loadError}`);
+    return { page, adapter: await describeAdapter(page), runtime: await launched.browser.version(), close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }
 
 const load = { start: loadavg(), samples: [], end: null, cpus: cpus().length };
 const started = Date.now();
-let launched;
+let session;
 try {
-  launched = await launchBrowser();
+  session = args.node ? await nodeBenchSession(root) : await browserSession();
 } catch (e) {
-  await server.close();
   console.error(`bench: ${e.message}`);
   process.exit(1);
 }
 const stop = async (code) => {
-  await launched.close();
-  await server.close();
+  await session.close();
   process.exit(code);
 };
 process.on('SIGINT', () => void stop(130));
 
 try {
-  const page = await launched.browser.newPage();
-  page.on('pageerror', (err) => process.stderr.write(`[page error] ${err.stack ?? err.message ?? err}\n`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' || msg.type() === 'warning') process.stderr.write(`[chromium console.${msg.type()}] ${msg.text()}\n`);
-  });
-  await page.goto(`${server.baseUrl}${PAGE}`, { waitUntil: 'load' });
-  await page.waitForFunction(() => window.weftBenchReady || window.weftBenchError, { timeout: 120_000 });
-  const loadError = await page.evaluate(() => window.weftBenchError);
-  if (loadError) throw new Error(`the bench page could not load its bundles:\n${loadError}`);
-  const adapter = await describeAdapter(page);
+  const { page, adapter, runtime } = session;
   const overrides = { quick: args.quick, profile: args.profile, ...args.overrides };
   const { options, tasks, env } = await page.evaluate(async (ov) => {
     const { bench, env } = window.weftBench;
@@ -118,7 +155,7 @@ try {
     await bench.benchData(env);
     return { options, tasks: bench.planTasks(options), env: info };
   }, overrides);
-  console.error(`bench: ${adapterLine(adapter)} | ${await launched.browser.version()} | ${tasks.length} cases, ${options.quick ? 'quick' : 'full'} mode, ${options.repeats} repeat(s), load ${load.start.map((x) => x.toFixed(2)).join(' ')}`);
+  console.error(`bench: ${adapterLine(adapter)} | ${runtime} | ${tasks.length} cases, ${options.quick ? 'quick' : 'full'} mode, ${options.repeats} repeat(s), load ${load.start.map((x) => x.toFixed(2)).join(' ')}`);
 
   const results = [];
   for (let i = 0; i < tasks.length; i++) {
@@ -148,7 +185,7 @@ try {
   );
   console.log(text);
   if (args.json) {
-    const report = { generatedAt: new Date().toISOString(), argv: process.argv.slice(2), options, env, browser: await launched.browser.version(), load, summary, results };
+    const report = { generatedAt: new Date().toISOString(), argv: process.argv.slice(2), options, env, browser: runtime, adapter, load, summary, results };
     writeFileSync(args.json, JSON.stringify(report, null, 1) + '\n');
     console.error(`bench: wrote ${args.json}`);
   }

@@ -215,24 +215,40 @@ function targetsFor(key: ModelKey, s: Split): weft.Tensor | weft.Tensor[] {
   return key === 'multi_output' ? [s.labels, s.labels] : s.labels;
 }
 
-/** The first `count` training images as PNG data URLs, dark garment on white (matplotlib's "binary"). */
-function sampleImages(images: Uint8Array, labels: Uint8Array, classNames: string[], count: number): DemoResults['samples'] {
-  const canvas = document.createElement('canvas');
-  canvas.width = 28;
-  canvas.height = 28;
-  const ctx = canvas.getContext('2d')!;
-  const out: DemoResults['samples'] = { images: [], labels: [] };
-  for (let i = 0; i < count; i++) {
+/** What runDemo needs of the place it runs in: this page (pageHost below) or Node (demo/node.ts). */
+export interface DemoHost {
+  loadFashionMnist(options: { baseUrl: string; trainLimit?: number }): Promise<weft.datasets.FashionMnist>;
+  /** A 28 × 28 grayscale image (row-major, 0 black … 255 white) as a PNG data URL. */
+  grayPngDataUrl(pixels: Uint8Array): string | Promise<string>;
+  userAgent: string;
+}
+
+const pageHost: DemoHost = {
+  loadFashionMnist: (options) => weft.datasets.loadFashionMnist(options),
+  grayPngDataUrl(pixels) {
+    const canvas = document.createElement('canvas');
+    canvas.width = 28;
+    canvas.height = 28;
+    const ctx = canvas.getContext('2d')!;
     const img = ctx.createImageData(28, 28);
     for (let p = 0; p < 784; p++) {
-      const v = 255 - images[i * 784 + p]!;
-      img.data[p * 4] = v;
-      img.data[p * 4 + 1] = v;
-      img.data[p * 4 + 2] = v;
+      img.data.fill(pixels[p]!, p * 4, p * 4 + 3);
       img.data[p * 4 + 3] = 255;
     }
     ctx.putImageData(img, 0, 0);
-    out.images.push(canvas.toDataURL('image/png'));
+    return canvas.toDataURL('image/png');
+  },
+  get userAgent() {
+    return navigator.userAgent;
+  },
+};
+
+/** The first `count` training images as PNG data URLs, dark garment on white (matplotlib's "binary"). */
+async function sampleImages(images: Uint8Array, labels: Uint8Array, classNames: string[], count: number, host: DemoHost): Promise<DemoResults['samples']> {
+  const out: DemoResults['samples'] = { images: [], labels: [] };
+  for (let i = 0; i < count; i++) {
+    const inverted = images.slice(i * 784, (i + 1) * 784).map((v) => 255 - v);
+    out.images.push(await host.grayPngDataUrl(inverted));
     out.labels.push(classNames[labels[i]!]!);
   }
   return out;
@@ -245,17 +261,17 @@ async function adapterSummary(): Promise<AdapterSummary> {
 }
 
 /** Trains the chosen models and returns everything the report shows. Events go to `emit`. */
-export async function runDemo(partial: DemoOptionsInput, emit: (e: DemoEvent) => void): Promise<DemoResults> {
+export async function runDemo(partial: DemoOptionsInput, emit: (e: DemoEvent) => void, host: DemoHost = pageHost): Promise<DemoResults> {
   const options = normalizeOptions(partial);
   const t0 = performance.now();
   const adapter = await adapterSummary();
-  emit({ type: 'start', options, adapter, userAgent: navigator.userAgent });
+  emit({ type: 'start', options, adapter, userAgent: host.userAgent });
 
-  const d = await weft.datasets.loadFashionMnist({ baseUrl: options.dataUrl, ...(options.trainLimit ? { trainLimit: options.trainLimit } : {}) });
+  const d = await host.loadFashionMnist({ baseUrl: options.dataUrl, ...(options.trainLimit ? { trainLimit: options.trainLimit } : {}) });
   const train = split(d.train.images, d.train.labels, d.train.count);
   const validation = split(d.validation.images, d.validation.labels, d.validation.count);
   const test = split(d.test.images, d.test.labels, d.test.count);
-  const samples = sampleImages(d.train.images, d.train.labels, d.classNames, Math.min(40, d.train.count));
+  const samples = await sampleImages(d.train.images, d.train.labels, d.classNames, Math.min(40, d.train.count), host);
   emit({ type: 'data', train: train.count, validation: validation.count, test: test.count, seconds: (performance.now() - t0) / 1000, samples });
 
   const models: ModelResult[] = [];
@@ -329,7 +345,7 @@ export async function runDemo(partial: DemoOptionsInput, emit: (e: DemoEvent) =>
     models,
     options,
     adapter,
-    userAgent: navigator.userAgent,
+    userAgent: host.userAgent,
     dataset: { train: train.count, validation: validation.count, test: test.count },
     samples,
     date: new Date().toISOString(),
@@ -704,9 +720,9 @@ const api = {
     live.start(options);
   },
 };
-window.weftDemo = api;
-
-const root = document.getElementById('weft-demo');
+// In Node (demo/node.ts bundles this file too) there is no page: only runDemo and renderReport are used.
+const root = typeof document === 'undefined' ? null : document.getElementById('weft-demo');
+if (typeof window !== 'undefined') window.weftDemo = api;
 if (root) {
   live = new LivePage(root);
   const p = new URLSearchParams(location.search);

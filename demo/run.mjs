@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm start`: trains the article's four models on Fashion-MNIST in headless Chromium on WebGPU,
+// `npm start`: trains the article's four models on Fashion-MNIST in headless Chromium on WebGPU
+// (or, with --node, in this Node process on Dawn: the same demo/app.ts code, bundled for Node),
 // prints each model's summary and Keras-style progress, then a results table, and writes
 // out/report.html (self-contained), out/results.json, and each model's standalone predict module
 // (weft.exportModule): out/<model>.module.js and out/<model>.weights.bin.
@@ -8,9 +9,9 @@
 // puppeteer exposeFunction (window.weftDemoEvent). Run `node demo/run.mjs --help` for the options.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { adapterLine, describeAdapter, launchBrowser, startServer } from '../scripts/browser.mjs';
+import { adapterLine, DATASET_DIR, describeAdapter, launchBrowser, startServer } from '../scripts/browser.mjs';
 import { formatDuration, MODEL_INFO, MODEL_KEYS, progressLine, resultTable, thousands } from './shared.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,6 +33,7 @@ prints summaries, Keras-style progress and a results table, and writes a report.
   --json FILE           write the results JSON to FILE (default DIR/results.json)
   --browser PATH        Chromium executable (default: WEFT_BROWSER, or /usr/bin/chromium)
   --headed              show the browser window
+  --node                run in Node on Dawn (the webgpu package) instead of in Chromium
   -h, --help            this text
 
 Environment: WEFT_GPU=real uses the machine's GPU instead of SwiftShader (see README).`;
@@ -59,6 +61,7 @@ function parseOptions(argv) {
         json: { type: 'string' },
         browser: { type: 'string' },
         headed: { type: 'boolean' },
+        node: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -111,6 +114,7 @@ function parseOptions(argv) {
     jsonPath: resolve(v.json ?? join(outDir, 'results.json')),
     browser: v.browser,
     headed: Boolean(v.headed),
+    node: Boolean(v.node),
   };
 }
 
@@ -141,12 +145,139 @@ class Console {
   }
 }
 
+/** The terminal side of the demo's events (the same from the page and from Node); `done`/`error` settle. */
+/** Handles the demo's events; exported modules (weft.exportModule in the page) are kept in `modules` by model key. */
+function demoEventHandler(out, settle, modules) {
+  const epochStart = new Map();
+  return (e) => {
+    switch (e.type) {
+      case 'start':
+        out.line(`Options: ${e.options.epochs} epochs, batch size ${e.options.batchSize}, ${e.options.optimizer} (learning rate ${e.options.learningRate}${e.options.lrDecay !== 1 ? ` × ${e.options.lrDecay}^epoch` : ''}), seed ${e.options.seed}${e.options.trainLimit ? `, train limit ${thousands(e.options.trainLimit)}` : ''}`);
+        break;
+      case 'data':
+        out.line(`Fashion-MNIST: ${thousands(e.train)} training, ${thousands(e.validation)} validation, ${thousands(e.test)} test images, pixels scaled to [0, 1] (loaded in ${e.seconds.toFixed(1)}s)`);
+        break;
+      case 'model':
+        out.line();
+        out.line(`━━ ${e.index + 1}/${e.count} ${e.title} (${e.key}): ${MODEL_INFO[e.key].description}`);
+        out.line(e.summary);
+        out.line(`Training on ${thousands(e.samples)} images, validating on 5,000, ${e.epochs} epoch${e.epochs === 1 ? '' : 's'} of ${e.steps} steps`);
+        break;
+      case 'epochBegin':
+        epochStart.set(e.key, Date.now());
+        out.line(`Epoch ${e.epoch + 1}/${e.epochs}`);
+        out.progress(progressLine({ step: 0, steps: e.steps, elapsedMs: 0, logs: {} }));
+        break;
+      case 'batch':
+        out.progress(progressLine({ step: e.step, steps: e.steps, elapsedMs: e.elapsedMs, logs: e.logs }));
+        break;
+      case 'epochEnd':
+        out.endProgress(progressLine({ step: e.steps, steps: e.steps, elapsedMs: e.elapsedMs, logs: e.logs, done: true }));
+        break;
+      case 'modelDone': {
+        const r = e.result;
+        const numbers = r.metricsNames.map((n, i) => `${n} ${r.evaluate[i].toFixed(4)}`).join(', ');
+        out.line(`Test (10,000 images): ${numbers}`);
+        out.line(`Trained in ${formatDuration(r.trainSeconds)} (${thousands(r.samplesPerSecond)} samples/s, ${r.dispatchesPerStep} dispatches per training step)`);
+        break;
+      }
+      case 'module':
+        modules.set(e.key, e);
+        break;
+      case 'done':
+        settle.ok(e);
+        break;
+      case 'error':
+        settle.bad(Object.assign(new Error(e.message), { pageStack: e.stack }));
+        break;
+    }
+  };
+}
+
+/** The results table on the terminal, then out/report.html and the results JSON. */
+async function writeOutputs({ opts, out, results, reportHtml, modules, adapterLine, isFallback, runtime, started }) {
+  out.line();
+  out.line(`Results on the ${thousands(results.dataset.test)} test images (✓: matches or beats the article's figure):`);
+  for (const l of resultTable(results.models)) out.line(l);
+
+  await mkdir(opts.outDir, { recursive: true });
+  const reportPath = join(opts.outDir, 'report.html');
+  await writeFile(reportPath, reportHtml);
+  // Each model's standalone predict module and its weights (weft.exportModule): out/<key>.module.js, out/<key>.weights.bin.
+  out.line();
+  out.line('Predict modules (weft.exportModule; they run without weft):');
+  for (const m of results.models) {
+    const exported = modules.get(m.name);
+    if (!exported) throw new Error(`the demo sent no exported module for ${m.name}`);
+    await writeFile(join(opts.outDir, `${m.name}.module.js`), exported.code);
+    await writeFile(join(opts.outDir, `${m.name}.weights.bin`), Buffer.from(exported.weightsBase64, 'base64'));
+    const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
+    out.line(`  ${m.name}.module.js ${kb(m.module.gzippedBytes)} gzipped (${kb(m.module.bytes)}), ${m.name}.weights.bin ${kb(m.module.weightBytes)}`);
+  }
+  const json = {
+    models: results.models.map((m) => ({
+      name: m.name,
+      title: m.title,
+      metricsNames: m.metricsNames,
+      evaluate: m.evaluate,
+      article: MODEL_INFO[m.name].article,
+      history: m.history,
+      epochs: m.epochs,
+      params: m.params,
+      trainSeconds: m.trainSeconds,
+      samplesPerSecond: m.samplesPerSecond,
+      dispatchesPerStep: m.dispatchesPerStep,
+      kernels: m.kernels,
+      module: m.module,
+    })),
+    adapter: { ...results.adapter, line: adapterLine, isFallback },
+    browser: runtime,
+    options: results.options,
+    dataset: results.dataset,
+    date: results.date,
+    pageSeconds: results.wallSeconds,
+    wallSeconds: (performance.now() - started) / 1000,
+  };
+  await mkdir(dirname(opts.jsonPath), { recursive: true });
+  await writeFile(opts.jsonPath, JSON.stringify(json, null, 1) + '\n');
+  const rel = (p) => (relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p) || p);
+  out.line();
+  out.line(`Report: ${rel(reportPath)} · results: ${rel(opts.jsonPath)} · wall time ${formatDuration(json.wallSeconds)}`);
+}
+
+/** `--node`: the same run (demo/app.ts's runDemo, bundled as dist/demo.node.js) in this process on Dawn. */
+async function runInNode(opts, out, started) {
+  let demo;
+  try {
+    demo = await import(pathToFileURL(join(root, 'dist/demo.node.js')).href);
+  } catch (e) {
+    throw new Error(`could not load dist/demo.node.js (run npm run build): ${e?.message ?? e}`);
+  }
+  const gpu = await demo.getGpu(); // prints the adapter line
+  const info = gpu.adapterInfo;
+  const line = [info.vendor && `vendor=${info.vendor}`, info.architecture && `architecture=${info.architecture}`, info.description && `"${info.description}"`].filter(Boolean).join(' ');
+  const runtime = `Node ${process.version}, Dawn (webgpu package)`;
+  out.line(`weft demo · WebGPU adapter: ${line}${gpu.cpuAdapter ? ' [software]' : ''} · ${runtime}`);
+  let settle;
+  const finished = new Promise((ok, bad) => (settle = { ok, bad }));
+  const modules = new Map();
+  const onEvent = demoEventHandler(out, settle, modules);
+  demo
+    .runDemo({ ...opts.page, dataUrl: DATASET_DIR }, onEvent, demo.nodeHost(DATASET_DIR))
+    .then((results) => onEvent({ type: 'done', results, reportHtml: demo.renderReport(results) }))
+    .catch((e) => onEvent({ type: 'error', message: String(e?.message ?? e), stack: String(e?.stack ?? '') }));
+  const { results, reportHtml } = await finished;
+  await writeOutputs({ opts, out, results, reportHtml, modules, adapterLine: line, isFallback: gpu.cpuAdapter, runtime, started });
+  demo.resetGpu(); // destroys the device, so the process can exit
+}
+
 async function main() {
   const started = performance.now();
   const opts = parseOptions(process.argv.slice(2));
   if (opts.browser) process.env.WEFT_BROWSER = opts.browser;
   const out = new Console();
 
+  if (opts.node) return runInNode(opts, out, started);
   const server = await startServer({ repoRoot: root, indexHtml: join(root, 'demo/index.html') });
   let launched = null;
   const cleanup = async () => {
@@ -169,51 +300,8 @@ async function main() {
     page.on('error', (err) => settle.bad(new Error(`the page crashed: ${err?.message ?? err}`)));
     page.on('close', () => settle.bad(new Error('the page was closed')));
 
-    const epochStart = new Map();
-    const modules = new Map(); // key → { code, weightsBase64 } from weft.exportModule in the page
-    await page.exposeFunction('weftDemoEvent', (e) => {
-      switch (e.type) {
-        case 'start':
-          out.line(`Options: ${e.options.epochs} epochs, batch size ${e.options.batchSize}, ${e.options.optimizer} (learning rate ${e.options.learningRate}${e.options.lrDecay !== 1 ? ` × ${e.options.lrDecay}^epoch` : ''}), seed ${e.options.seed}${e.options.trainLimit ? `, train limit ${thousands(e.options.trainLimit)}` : ''}`);
-          break;
-        case 'data':
-          out.line(`Fashion-MNIST: ${thousands(e.train)} training, ${thousands(e.validation)} validation, ${thousands(e.test)} test images, pixels scaled to [0, 1] (loaded in ${e.seconds.toFixed(1)}s)`);
-          break;
-        case 'model':
-          out.line();
-          out.line(`━━ ${e.index + 1}/${e.count} ${e.title} (${e.key}): ${MODEL_INFO[e.key].description}`);
-          out.line(e.summary);
-          out.line(`Training on ${thousands(e.samples)} images, validating on 5,000, ${e.epochs} epoch${e.epochs === 1 ? '' : 's'} of ${e.steps} steps`);
-          break;
-        case 'epochBegin':
-          epochStart.set(e.key, Date.now());
-          out.line(`Epoch ${e.epoch + 1}/${e.epochs}`);
-          out.progress(progressLine({ step: 0, steps: e.steps, elapsedMs: 0, logs: {} }));
-          break;
-        case 'batch':
-          out.progress(progressLine({ step: e.step, steps: e.steps, elapsedMs: e.elapsedMs, logs: e.logs }));
-          break;
-        case 'epochEnd':
-          out.endProgress(progressLine({ step: e.steps, steps: e.steps, elapsedMs: e.elapsedMs, logs: e.logs, done: true }));
-          break;
-        case 'modelDone': {
-          const r = e.result;
-          const numbers = r.metricsNames.map((n, i) => `${n} ${r.evaluate[i].toFixed(4)}`).join(', ');
-          out.line(`Test (10,000 images): ${numbers}`);
-          out.line(`Trained in ${formatDuration(r.trainSeconds)} (${thousands(r.samplesPerSecond)} samples/s, ${r.dispatchesPerStep} dispatches per training step)`);
-          break;
-        }
-        case 'module':
-          modules.set(e.key, e);
-          break;
-        case 'done':
-          settle.ok(e);
-          break;
-        case 'error':
-          settle.bad(Object.assign(new Error(e.message), { pageStack: e.stack }));
-          break;
-      }
-    });
+    const modules = new Map();
+    await page.exposeFunction('weftDemoEvent', demoEventHandler(out, settle, modules));
     await page.goto(`${server.baseUrl}/`, { waitUntil: 'load' });
     await page.waitForFunction(() => window.weftDemo || window.weftDemoLoadError, { timeout: 60_000 });
     const loadError = await page.evaluate(() => window.weftDemoLoadError);
@@ -223,53 +311,7 @@ async function main() {
     await page.evaluate((o) => window.weftDemo.start(o), opts.page);
     const { results, reportHtml } = await finished;
 
-    out.line();
-    out.line(`Results on the ${thousands(results.dataset.test)} test images (✓: matches or beats the article's figure):`);
-    for (const l of resultTable(results.models)) out.line(l);
-
-    await mkdir(opts.outDir, { recursive: true });
-    const reportPath = join(opts.outDir, 'report.html');
-    await writeFile(reportPath, reportHtml);
-    // Each model's standalone predict module and its weights (weft.exportModule): out/<key>.module.js, out/<key>.weights.bin.
-    out.line();
-    out.line('Predict modules (weft.exportModule; they run without weft):');
-    for (const m of results.models) {
-      const exported = modules.get(m.name);
-      if (!exported) throw new Error(`the page sent no exported module for ${m.name}`);
-      await writeFile(join(opts.outDir, `${m.name}.module.js`), exported.code);
-      await writeFile(join(opts.outDir, `${m.name}.weights.bin`), Buffer.from(exported.weightsBase64, 'base64'));
-      const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
-      out.line(`  ${m.name}.module.js ${kb(m.module.gzippedBytes)} gzipped (${kb(m.module.bytes)}), ${m.name}.weights.bin ${kb(m.module.weightBytes)}`);
-    }
-    const json = {
-      models: results.models.map((m) => ({
-        name: m.name,
-        title: m.title,
-        metricsNames: m.metricsNames,
-        evaluate: m.evaluate,
-        article: MODEL_INFO[m.name].article,
-        history: m.history,
-        epochs: m.epochs,
-        params: m.params,
-        trainSeconds: m.trainSeconds,
-        samplesPerSecond: m.samplesPerSecond,
-        dispatchesPerStep: m.dispatchesPerStep,
-        kernels: m.kernels,
-        module: m.module,
-      })),
-      adapter: { ...results.adapter, line: adapterLine(adapter), isFallback: adapter.isFallback },
-      browser: await launched.browser.version(),
-      options: results.options,
-      dataset: results.dataset,
-      date: results.date,
-      pageSeconds: results.wallSeconds,
-      wallSeconds: (performance.now() - started) / 1000,
-    };
-    await mkdir(dirname(opts.jsonPath), { recursive: true });
-    await writeFile(opts.jsonPath, JSON.stringify(json, null, 1) + '\n');
-    const rel = (p) => (relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p) || p);
-    out.line();
-    out.line(`Report: ${rel(reportPath)} · results: ${rel(opts.jsonPath)} · wall time ${formatDuration(json.wallSeconds)}`);
+    await writeOutputs({ opts, out, results, reportHtml, modules, adapterLine: adapterLine(adapter), isFallback: adapter.isFallback, runtime: await launched.browser.version(), started });
   } finally {
     await cleanup();
   }

@@ -17,7 +17,6 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve, sep } from 'node:path';
-import puppeteer from 'puppeteer';
 
 export const DATASET_DIR = '/usr/share/datasets/fashion-mnist';
 export const DEFAULT_BROWSER = '/usr/bin/chromium';
@@ -155,6 +154,8 @@ export async function launchBrowser({ headless = true, protocolTimeout = 600_000
   const userDataDir = await mkdtemp(join(tmpdir(), 'weft-chromium-'));
   let browser;
   try {
+    // Loaded here, not at the top: the Node-only paths (bench --node on a bare GPU machine) have no puppeteer.
+    const { default: puppeteer } = await import('puppeteer');
     browser = await puppeteer.launch({ executablePath, headless, args, userDataDir, protocolTimeout });
   } catch (e) {
     await rm(userDataDir, { recursive: true, force: true });

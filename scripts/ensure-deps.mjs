@@ -2,6 +2,8 @@
 // Makes sure everything `npm start` / `npm test` need is present, installing only what is missing:
 //   - a Chromium (WEFT_BROWSER, PUPPETEER_EXECUTABLE_PATH, or /usr/bin/chromium; Debian package `chromium`),
 //   - Fashion-MNIST under /usr/share/datasets/fashion-mnist/ (Debian package `dataset-fashion-mnist`),
+//   - the Vulkan loader libvulkan.so.1 (Debian package `libvulkan1`), which Dawn (weft in Node) loads;
+//     with Chromium's SwiftShader it gives Node a WebGPU adapter on a machine without a GPU,
 //   - node_modules matching package-lock.json (`npm ci`).
 // Runs before `npm ci`, so it uses node builtins only. Silent and fast (well under a second) when all is there.
 import { spawnSync } from 'node:child_process';
@@ -13,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_BROWSER = '/usr/bin/chromium';
 const DATASET_FILE = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
+const VULKAN_LOADER_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu'];
 const STAMP = join(root, 'node_modules', '.weft-deps-stamp');
 
 function fail(message) {
@@ -43,6 +46,10 @@ if (!existsSync(DATASET_FILE)) {
   console.log(`ensure-deps: ${DATASET_FILE} missing, installing dataset-fashion-mnist`);
   packages.push('dataset-fashion-mnist');
 }
+if (process.platform === 'linux' && !VULKAN_LOADER_DIRS.some((d) => existsSync(join(d, 'libvulkan.so.1')))) {
+  console.log('ensure-deps: libvulkan.so.1 missing, installing libvulkan1');
+  packages.push('libvulkan1');
+}
 if (packages.length > 0) {
   const manual = `sudo apt-get update && sudo apt-get install -y ${packages.join(' ')}`;
   if (!onPath('apt-get')) fail(`apt-get not found; install ${packages.join(' ')} yourself (Debian/Ubuntu: ${manual})`);
@@ -58,6 +65,7 @@ if (packages.length > 0) {
   apt(['install', '-y', ...packages]);
   if (!existsSync(browser)) fail(`installed chromium but ${browser} is still missing`);
   if (!existsSync(DATASET_FILE)) fail(`installed dataset-fashion-mnist but ${DATASET_FILE} is still missing`);
+  // libvulkan1 is not checked again: weft in Node also finds the loader Chromium ships.
 }
 
 // ---- node_modules ----

@@ -1,5 +1,6 @@
 // The process-wide GPUDevice: requested once with the adapter's real limits, remembered when lost.
 import { WeftError } from './errors.js';
+import { webGpuEntry } from './gpuProvider.js';
 
 export interface AdapterInfo {
   vendor: string;
@@ -97,11 +98,11 @@ export function assertAlive(gpu: Gpu): void {
 }
 
 async function createGpu(): Promise<Gpu> {
-  const nav = (globalThis as { navigator?: Navigator }).navigator;
-  if (!nav || !nav.gpu) throw new WeftError(NO_WEBGPU_MESSAGE);
+  const entry = await webGpuEntry();
+  if (!entry) throw new WeftError(NO_WEBGPU_MESSAGE);
   let adapter: GPUAdapter | null;
   try {
-    adapter = await nav.gpu.requestAdapter({ powerPreference: 'high-performance' });
+    adapter = await entry.requestAdapter({ powerPreference: 'high-performance' });
   } catch (e) {
     throw new WeftError(`WebGPU adapter request failed: ${(e as Error)?.message ?? e}`, { cause: e });
   }

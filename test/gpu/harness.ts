@@ -11,9 +11,12 @@
 //   });
 //
 // Pages opened here are closed, and the connection dropped, after the test file (afterAll below).
+// In the `gpu-node` project (setup/nodeSetup.ts) there is no browser: openPage() returns a NodePage
+// (./nodePage.ts), which runs the same functions in this Node process on Dawn.
 import type { Browser, Page } from 'puppeteer';
 import puppeteer from 'puppeteer';
 import { afterAll, inject } from 'vitest';
+import { NodePage } from './nodePage.js';
 
 let connection: Promise<Browser> | null = null;
 const pages: Page[] = [];
@@ -48,6 +51,11 @@ export function baseUrl(): string {
  * from the global setup).
  */
 export async function openPage(): Promise<Page> {
+  if (inject('weftNodePages')) {
+    const page = await NodePage.open(baseUrl());
+    pages.push(page as unknown as Page);
+    return page as unknown as Page;
+  }
   const page = await (await browser()).newPage();
   pages.push(page);
   page.on('console', (msg) => {

@@ -9,6 +9,7 @@
 // (./serialize.ts); unsupported classes, wrong shapes and weight data of the wrong length are
 // rejected with errors naming the layer or weight.
 
+import { fileSchemeHandler } from './fileScheme.js';
 import { fail } from '../errors.js';
 import { model, type LayersModel } from '../model.js';
 import { Tensor } from '../tensor.js';
@@ -58,12 +59,16 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, options: LoadOptio
 
 const UNSUPPORTED_SCHEMES = new Map([
   ['downloads', 'downloads:// is for saving; load the downloaded files from a URL, or pass a handler { load() }'],
-  ['file', "in node, read files with loadLayersModelFromDirectory(dir) from weft's src/api/io/node.ts"],
+  ['file', "a browser cannot read files; in Node, import weft's Node entry (import * as weft from 'weft'), which loads file:// paths"],
 ]);
 
 /** Fetches model.json and its weight files. */
 export async function fetchArtifacts(url: string, options: LoadOptions, what: string): Promise<ModelArtifacts> {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === 'file') {
+    const handler = fileSchemeHandler(url);
+    if (handler) return handler.load!();
+  }
   if (scheme && UNSUPPORTED_SCHEMES.has(scheme)) fail(`${what}: ${UNSUPPORTED_SCHEMES.get(scheme)}`);
   const fetchFunc = options.fetchFunc ?? (typeof fetch === 'function' ? fetch.bind(globalThis) : undefined);
   if (!fetchFunc) fail(`${what}: there is no fetch() here; pass options.fetchFunc or a handler { load() }`);

@@ -6,6 +6,7 @@
 //   'indexeddb://name', 'localstorage://name'   the browser's stores, as TensorFlow.js lays them out (./modelStore.ts)
 // Files in node: see ./node.ts (saveModelToDirectory / fileSystem).
 
+import { fileSchemeHandler } from './fileScheme.js';
 import { fail } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { artifactsInfo, encodeWeights, LAYERS_MODEL_FORMAT, modelJsonFor, modelTopologyToJson, WEFT_VERSION, type SerializableModel } from './modelJson.js';
@@ -56,7 +57,7 @@ export function handlerForUrl(url: string): IOHandler {
     case 'https':
       return httpSave(url);
     case 'file':
-      return fail(`save: '${url}': in node, write files with saveModelToDirectory(model, dir) from weft's src/api/io/node.ts; a browser cannot write files`);
+      return fileSchemeHandler(url) ?? fail(`save: '${url}': a browser cannot write files; in Node, import weft's Node entry (import * as weft from 'weft'), which saves to file:// paths`);
     case 'localstorage':
     case 'indexeddb':
       return storageHandler(url)!;

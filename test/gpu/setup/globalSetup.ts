@@ -33,10 +33,12 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-function ensureBuilt(): void {
+/** Rebuilds dist/ when a file under src/ is newer than a bundle the GPU tests load (also used by nodeSetup.ts). */
+export function ensureBuilt(): void {
   let built = 0;
   try {
-    built = Math.min(statSync(join(root, 'dist/weft.js')).mtimeMs, statSync(join(root, 'dist/weft-testing.js')).mtimeMs);
+    const bundles = ['dist/weft.js', 'dist/weft-testing.js', 'dist/weft.node.js', 'dist/weft-testing.node.js'];
+    built = Math.min(...bundles.map((b) => statSync(join(root, b)).mtimeMs));
   } catch {
     built = 0;
   }
