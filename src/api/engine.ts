@@ -2,7 +2,7 @@
 // datasets uploaded once, and the loops that run passes over them.
 
 import { compileGraph, type CompiledGraph } from '../ir/compile.js';
-import { optimizerSlotCount, STEP_RECORD_BYTES } from '../ir/kernel.js';
+import { optimizerStateArrays, STEP_RECORD_BYTES } from '../ir/kernel.js';
 import type { PlanMode } from '../ir/plan.js';
 import { getGpu, type Gpu } from '../runtime/device.js';
 import { DeviceDataset, type DatasetArray } from '../runtime/deviceDataset.js';
@@ -139,7 +139,7 @@ export class Engine {
           // The compiler's own errors (unsupported loss, shape, gradient) reach the user as WeftErrors.
           throw new WeftError(`compiling the model for ${mode} (batch size ${batchSize}) failed: ${(e as Error)?.message ?? e}`, { cause: e });
         }
-        if (mode === 'train' && optimizer) this.device.prepareTraining(optimizerSlotCount(optimizer.algorithm), optimizer.initialSlotValue, JSON.stringify(optimizer.algorithm));
+        if (mode === 'train' && optimizer) this.device.prepareTraining(optimizerStateArrays(optimizer.algorithm), optimizer.initialSlotValue, JSON.stringify(optimizer.algorithm));
         const started = PlanRunner.start(this.gpu, compiled.plan);
         this.starting.add(started.runner);
         let runner: PlanRunner;
@@ -208,7 +208,7 @@ export class Engine {
         stepUniform: data.stepUniform,
         ...(options.predictions ? { outputs: options.predictions } : {}),
       });
-      parts.push({ program, metrics: runner.metrics, metricsCount: runner.plan.slotCount, firstRecord, steps });
+      parts.push({ program, metrics: runner.metrics, metricsCount: runner.plan.metricSlotCount, firstRecord, steps });
     };
     if (fullSteps > 0) await bind(batchSize, 0, fullSteps);
     if (tail > 0) await bind(tail, fullSteps, 1);
