@@ -151,6 +151,9 @@ function vjp(
     case 'scale':
       give(node.x, b.add({ op: 'scale', x: dy, factor: node.factor }));
       return;
+    case 'toyScaledIdentity':
+      give(node.x, b.add({ op: 'toyScaledIdentity', x: dy, factor: node.factor }));
+      return;
     case 'dropout':
       give(node.x, b.add({ op: 'dropout', x: dy, rate: node.rate, salt: node.salt }));
       return;

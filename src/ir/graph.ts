@@ -56,6 +56,11 @@ export type IrOp =
   | { op: 'add'; a: ValueId; b: ValueId }
   | { op: 'mul'; a: ValueId; b: ValueId }
   | { op: 'scale'; x: ValueId; factor: number }
+  /**
+   * x × factor: the worked example of adding an op (test/unit/toy-op.test.ts walks it through
+   * autodiff, the interpreter, the plan and training); lowering never makes it.
+   */
+  | { op: 'toyScaledIdentity'; x: ValueId; factor: number }
   /** x × dropoutFactor(step seed, salt, r·cols + c, rate): the same mask for a value and its gradient. */
   | { op: 'dropout'; x: ValueId; rate: number; salt: number }
   /** Sum over rows: [1, cols]. */

@@ -246,6 +246,8 @@ function evaluateNode(node: IrNode, value: (id: ValueId) => Tensor64, env: Inter
     }
     case 'scale':
       return map2(value(node.x), (v) => v * node.factor);
+    case 'toyScaledIdentity':
+      return map2(value(node.x), (v) => v * node.factor);
     case 'dropout': {
       const seed = env.seed ?? 0;
       return map2(value(node.x), (v, i) => v * dropoutFactor(seed, node.salt, i, node.rate));

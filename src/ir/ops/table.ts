@@ -196,6 +196,13 @@ export const OPS: { [K in OpName]: OpSpec<K> } = {
     describe: (op, v) => `scale ${v(op.x)} × ${op.factor}`,
     writesWhereAsked: always,
   },
+  toyScaledIdentity: {
+    operands: ['x'],
+    gradient: ['x'],
+    shape: same('x'),
+    describe: (op, v) => `toyScaledIdentity ${v(op.x)} × ${op.factor}`,
+    writesWhereAsked: always,
+  },
   dropout: {
     operands: ['x'],
     gradient: ['x'],

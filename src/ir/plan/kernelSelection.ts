@@ -127,6 +127,8 @@ export function kernelFor(node: IrNode, view: (id: ValueId) => View, graph: IrGr
       return elementwise({ op: 'mul', a: read(node.a), b: read(node.b) });
     case 'scale':
       return elementwise({ op: 'mul', a: read(node.x), b: { op: 'const', value: node.factor } });
+    case 'toyScaledIdentity':
+      return elementwise({ op: 'mul', a: read(node.x), b: { op: 'const', value: node.factor } });
     case 'dropout':
       return elementwise({ op: 'dropout', x: read(node.x), rate: node.rate, salt: node.salt });
     case 'columnSum':
