@@ -101,7 +101,7 @@ export class Optimizer {
     public learningRate: number,
     readonly className: string,
     /** Initial value of the optimizer's accumulator slots (adagrad). */
-    readonly initialSlotValue: number = 0,
+    readonly initialStateValue: number = 0,
   ) {
     if (!(learningRate > 0) || !Number.isFinite(learningRate)) fail(`${className}: the learning rate must be a positive number, got ${learningRate}`);
   }

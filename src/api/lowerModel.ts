@@ -45,7 +45,8 @@ export function lowerModel(model: LowerableModel, batchSize: number, mode: PlanM
   const weightIndex = new Map(model.weights.map((w, i) => [w, i]));
   const paramNodes = model.weights.map((w, i) => builder.leaf({ op: 'param', index: i, name: w.name }, weightShape2(w.shape), w.name));
   const values = new Map<SymbolicTensor, ValueId>();
-  model.inputs.forEach((t, i) => values.set(t, builder.leaf({ op: 'input', index: i, name: t.name }, [batchSize, t.featureSize], t.name)));
+  // Inputs keep their full shape ([batch, 28, 28, 1]); flatten and reshape are views in the plan.
+  model.inputs.forEach((t, i) => values.set(t, builder.leaf({ op: 'input', index: i, name: t.name }, [batchSize, ...(t.shape.slice(1) as number[])], t.name)));
   const context = {
     builder,
     training: mode === 'train',

@@ -21,5 +21,5 @@ export function planSource(model: LowerableModel, state: CompiledState | null): 
       throw new WeftError(`compiling the model for ${mode} (batch size ${batchSize}) failed: ${(e as Error)?.message ?? e}`, { cause: e });
     }
   };
-  return state ? { compile, optimizer: { algorithm: state.optimizer.algorithm, initialSlotValue: state.optimizer.initialSlotValue } } : { compile };
+  return state ? { compile, optimizer: { algorithm: state.optimizer.algorithm, initialStateValue: state.optimizer.initialStateValue } } : { compile };
 }

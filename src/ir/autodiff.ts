@@ -5,7 +5,9 @@
 // per-row loss of output i is the constant weight_i / batch.
 
 import { GraphBuilder, copyNode } from './builder.js';
-import type { IrGraph, IrNode, ValueId } from './graph.js';
+import { operandsOf, type IrGraph, type IrNode, type ValueId } from './graph.js';
+import { gradientOperandsOf } from './ops/table.js';
+import { colsOf, rowsOf, withCols } from './shape.js';
 
 export class NotDifferentiableError extends Error {
   override name = 'NotDifferentiableError';
@@ -40,9 +42,17 @@ export function autodiff(graph: IrGraph): IrGraph {
   // Which values lead to a trainable param: gradients are only built along those paths.
   const needsGrad = graph.nodes.map(() => false);
   for (const node of graph.nodes) {
-    if (node.op === 'param') needsGrad[node.id] = graph.params[node.index]!.trainable;
-    else if (node.op !== 'input' && node.op !== 'target' && node.op !== 'constant')
-      needsGrad[node.id] = operandsNeedingGrad(node).some((o) => needsGrad[o]);
+    if (node.op === 'param') {
+      needsGrad[node.id] = graph.params[node.index]!.trainable;
+      continue;
+    }
+    const operands = gradientOperandsOf(node);
+    if (operands === 'secondOrder') {
+      if (operandsOf(node).some((o) => needsGrad[o]))
+        throw new NotDifferentiableError(`second derivatives are not supported (${node.op} %${node.id} depends on a trainable weight)`);
+      continue;
+    }
+    needsGrad[node.id] = operands.some((o) => needsGrad[o]);
   }
 
   for (let id = forwardCount - 1; id >= 0; id--) {
@@ -62,39 +72,6 @@ export function autodiff(graph: IrGraph): IrGraph {
   return { ...graph, nodes: builder.nodes, paramGrads };
 }
 
-/** Operands through which a gradient can flow (targets and masks never receive one). */
-function operandsNeedingGrad(node: IrNode): ValueId[] {
-  switch (node.op) {
-    case 'matmul':
-      return [node.a, node.b, ...(node.bias !== undefined ? [node.bias] : [])];
-    case 'biasAdd':
-      return [node.x, node.bias];
-    case 'activation':
-    case 'slice':
-    case 'scale':
-    case 'dropout':
-    case 'columnSum':
-    case 'broadcastRows':
-    case 'rsqrt':
-      return [node.x];
-    case 'mulRow':
-      return [node.x, node.row];
-    case 'concat':
-      return node.xs;
-    case 'add':
-    case 'mul':
-      return [node.a, node.b];
-    case 'crossEntropy':
-      return [node.probs];
-    case 'softmaxCrossEntropy':
-      return [node.logits];
-    case 'pointwiseLoss':
-      return [node.pred];
-    default:
-      return [];
-  }
-}
-
 function vjp(
   node: IrNode,
   dy: ValueId,
@@ -110,7 +87,7 @@ function vjp(
     case 'metric':
       return;
     case 'matmul': {
-      if (node.aOnesRow || node.gradMask || node.activation || node.bias !== undefined || node.accumulate !== undefined)
+      if (node.epilogue)
         throw new NotDifferentiableError('autodiff runs before epilogue fusion: a fused matmul cannot be differentiated');
       const { a, b: bb, transA, transB } = node;
       const name = node.label ?? `matmul %${node.id}`;
@@ -140,7 +117,7 @@ function vjp(
     case 'concat': {
       let offset = 0;
       for (const x of node.xs) {
-        const cols = b.shapeOf(x)[1];
+        const cols = colsOf(b.shapeOf(x));
         if (needsGrad[x]) give(x, b.add({ op: 'slice', x: dy, axis: 1, start: offset, size: cols }));
         offset += cols;
       }
@@ -148,11 +125,11 @@ function vjp(
     }
     case 'slice': {
       // The gradient of a slice is dy placed back in a zero tensor of the source's shape.
-      const [rows, cols] = b.shapeOf(node.x);
+      const source = b.shapeOf(node.x);
       const parts: ValueId[] = [];
-      const extent = node.axis === 0 ? rows : cols;
+      const extent = node.axis === 0 ? rowsOf(source) : colsOf(source);
       const zeros = (size: number): ValueId =>
-        b.leaf({ op: 'constant', value: 0 }, node.axis === 0 ? [size, cols] : [rows, size]);
+        b.leaf({ op: 'constant', value: 0 }, node.axis === 0 ? [size, colsOf(source)] : withCols(source, size));
       if (node.axis === 0) throw new NotDifferentiableError('the gradient of a row slice is not supported');
       if (node.start > 0) parts.push(zeros(node.start));
       parts.push(dy);
@@ -160,6 +137,9 @@ function vjp(
       give(node.x, parts.length === 1 ? dy : b.add({ op: 'concat', xs: parts }));
       return;
     }
+    case 'reshape':
+      give(node.x, b.add({ op: 'reshape', x: dy, to: [...b.shapeOf(node.x)] }));
+      return;
     case 'add':
       give(node.a, dy);
       give(node.b, dy);
@@ -171,11 +151,14 @@ function vjp(
     case 'scale':
       give(node.x, b.add({ op: 'scale', x: dy, factor: node.factor }));
       return;
+    case 'toyScaledIdentity':
+      give(node.x, b.add({ op: 'toyScaledIdentity', x: dy, factor: node.factor }));
+      return;
     case 'dropout':
       give(node.x, b.add({ op: 'dropout', x: dy, rate: node.rate, salt: node.salt }));
       return;
     case 'columnSum':
-      give(node.x, b.add({ op: 'broadcastRows', x: dy, rows: b.shapeOf(node.x)[0] }));
+      give(node.x, b.add({ op: 'broadcastRows', x: dy, rows: rowsOf(b.shapeOf(node.x)) }));
       return;
     case 'broadcastRows':
       give(node.x, b.add({ op: 'columnSum', x: dy }));

@@ -1,5 +1,6 @@
 // The compiler pipeline: lowered forward graph → (autodiff) → fusion passes → memory plan.
-// Every stage's dump is kept so that a user can see what was made of the model (model.explain()).
+// Every stage's dump is kept so that a user can see what was made of the model (model.explain()),
+// and every stage's graph is verified (verify.ts), so a pass that breaks an invariant is named.
 
 import { autodiff } from './autodiff.js';
 import { rebuild } from './builder.js';
@@ -12,6 +13,7 @@ import { fuseLossHead } from './passes/fuseLossHead.js';
 import { fuseSoftmaxCrossEntropy } from './passes/fuseSoftmaxCrossEntropy.js';
 import { sliceThroughMatmul } from './passes/sliceThroughMatmul.js';
 import { dumpPlan, planGraph, type Plan, type PlanOptions } from './plan.js';
+import { verifyGraph } from './verify.js';
 
 export interface CompiledGraph {
   plan: Plan;
@@ -25,13 +27,13 @@ export interface CompiledGraph {
 
 /** Runs the passes that come before autodiff (algebraic rewrites of the forward graph). */
 export function prepareForward(graph: IrGraph): IrGraph {
-  return fuseSoftmaxCrossEntropy(graph);
+  return verifyGraph(fuseSoftmaxCrossEntropy(verifyGraph(graph, 'lowering')), 'fuseSoftmaxCrossEntropy');
 }
 
 /** Forward (and, for training, backward) graph with no kernel fusion: what the interpreter checks against. */
 export function unfusedGraph(forward: IrGraph, mode: PlanOptions['mode']): IrGraph {
   const prepared = prepareForward(forward);
-  return mode === 'train' ? autodiff(prepared) : rebuild(prepared);
+  return mode === 'train' ? verifyGraph(autodiff(prepared), 'autodiff') : rebuild(prepared);
 }
 
 export function fuseGraph(graph: IrGraph, record?: (name: string, g: IrGraph) => void): IrGraph {
@@ -44,7 +46,7 @@ export function fuseGraph(graph: IrGraph, record?: (name: string, g: IrGraph) =>
   ];
   let g = graph;
   for (const [name, pass] of passes) {
-    g = pass(g);
+    g = verifyGraph(pass(g), name);
     record?.(name, g);
   }
   return g;

@@ -1,13 +1,36 @@
-// The IR: a topologically ordered list of primitive ops on 2-D float tensors [rows, cols].
-// Batch-shaped values have `rows` = the batch size the graph was built for; parameters have their
-// own fixed shape (a dense kernel is [inUnits, units], its bias [1, units]).
+// The IR: a topologically ordered list of primitive ops on float tensors of any rank.
+// Every node carries its full shape (e.g. [batch, features] or [batch, h, w, c]); kernels that work
+// on matrices see a value as rows × cols, rows = the product of the leading dimensions, cols = the
+// last one (see shape.ts). Parameters have their own fixed shape (a dense kernel is [inUnits, units],
+// its bias [1, units]).
+//
+// What each op reads, how its shape follows from its operands, and which operands take a gradient
+// are declared once, in the op table (ops/table.ts); the switches here are generated from it.
 
 import type { ElementwiseActivation, ActivationName, LossKind, MetricKind } from './kernel.js';
+import { mapOperandsByTable, operandsByTable } from './ops/table.js';
+import type { Shape } from './shape.js';
 
 export type { ActivationName, ElementwiseActivation, LossKind, MetricKind };
+export type { Shape } from './shape.js';
 
 export type ValueId = number;
+/** A matrix shape; parameters and model-level tables still use it. */
 export type Shape2 = [rows: number, cols: number];
+
+/**
+ * What a fused matmul does besides the product (filled in by passes, never by lowering), in this
+ * order: aOnesRow appends a row of ones to op(a); then + bias, activation, × activation'(y), and
+ * finally the result is added into `accumulate` (written in place over it).
+ * A matmul with no epilogue has no `epilogue` field at all (see isPlainMatmul).
+ */
+export interface MatmulEpilogue {
+  aOnesRow?: boolean;
+  bias?: ValueId;
+  activation?: ElementwiseActivation;
+  gradMask?: { activation: ElementwiseActivation; y: ValueId };
+  accumulate?: ValueId;
+}
 
 export type IrOp =
   /** Rows of model input `index` for the current batch. */
@@ -18,34 +41,26 @@ export type IrOp =
   | { op: 'param'; index: number; name: string }
   /** A tensor filled with one value (gradient seeds). */
   | { op: 'constant'; value: number }
-  /**
-   * op(a)·op(b), with an optional fused epilogue (filled in by passes, never by lowering):
-   * aOnesRow appends a row of ones to op(a); then + bias, activation, × activation'(y).
-   */
-  | {
-      op: 'matmul';
-      a: ValueId;
-      b: ValueId;
-      transA: boolean;
-      transB: boolean;
-      aOnesRow?: boolean;
-      bias?: ValueId;
-      activation?: ElementwiseActivation;
-      gradMask?: { activation: ElementwiseActivation; y: ValueId };
-      /** Adds the epilogue's result to this value (written in place over it): gradient accumulation. */
-      accumulate?: ValueId;
-    }
+  /** op(a)·op(b) on the rows × cols views of a and b, with an optional fused epilogue. */
+  | { op: 'matmul'; a: ValueId; b: ValueId; transA: boolean; transB: boolean; epilogue?: MatmulEpilogue }
   | { op: 'biasAdd'; x: ValueId; bias: ValueId }
   | { op: 'activation'; x: ValueId; activation: ActivationName }
   /** dy × f'(x) written through y = f(x) (softmax: y ⊙ (dy − rowsum(dy ⊙ y))). */
   | { op: 'activationGrad'; y: ValueId; dy: ValueId; activation: ActivationName }
-  /** Columns of all xs side by side (axis 1; every x has the same rows). */
+  /** All xs side by side on the last axis (every x has the same leading dimensions). */
   | { op: 'concat'; xs: ValueId[] }
-  /** A contiguous range of rows (axis 0) or columns (axis 1). */
+  /** A contiguous range of rows (axis 0, matrices only) or of the last axis (axis 1). */
   | { op: 'slice'; x: ValueId; axis: 0 | 1; start: number; size: number }
+  /** The same values in another shape (same batch, same element count): a view, no kernel. */
+  | { op: 'reshape'; x: ValueId; to: number[] }
   | { op: 'add'; a: ValueId; b: ValueId }
   | { op: 'mul'; a: ValueId; b: ValueId }
   | { op: 'scale'; x: ValueId; factor: number }
+  /**
+   * x × factor: the worked example of adding an op (test/unit/toy-op.test.ts walks it through
+   * autodiff, the interpreter, the plan and training); lowering never makes it.
+   */
+  | { op: 'toyScaledIdentity'; x: ValueId; factor: number }
   /** x × dropoutFactor(step seed, salt, r·cols + c, rate): the same mask for a value and its gradient. */
   | { op: 'dropout'; x: ValueId; rate: number; salt: number }
   /** Sum over rows: [1, cols]. */
@@ -89,7 +104,12 @@ export type IrOp =
       metrics: { metric: MetricKind; slot: number }[];
     };
 
-export type IrNode = IrOp & { id: ValueId; shape: Shape2; label?: string };
+export type OpName = IrOp['op'];
+export type OpOf<K extends OpName> = Extract<IrOp, { op: K }>;
+export type IrNode = IrOp & { id: ValueId; shape: Shape; label?: string };
+export type NodeOf<K extends OpName> = OpOf<K> & { id: ValueId; shape: Shape; label?: string };
+export type LeafOp = OpOf<'input' | 'target' | 'param' | 'constant'>;
+export type MatmulOp = OpOf<'matmul'>;
 
 /** A per-row value whose batch sum goes into a metric slot (losses and metrics). */
 export interface Accumulator {
@@ -120,151 +140,31 @@ export interface IrGraph {
   paramGrads?: (ValueId | null)[];
 }
 
-/** Operands of a node, in a fixed order. */
-export function operandsOf(node: IrOp): ValueId[] {
-  switch (node.op) {
-    case 'input':
-    case 'target':
-    case 'param':
-    case 'constant':
-      return [];
-    case 'matmul':
-      return [
-        node.a,
-        node.b,
-        ...(node.bias !== undefined ? [node.bias] : []),
-        ...(node.gradMask ? [node.gradMask.y] : []),
-        ...(node.accumulate !== undefined ? [node.accumulate] : []),
-      ];
-    case 'biasAdd':
-      return [node.x, node.bias];
-    case 'activation':
-      return [node.x];
-    case 'activationGrad':
-      return [node.y, node.dy];
-    case 'concat':
-      return [...node.xs];
-    case 'slice':
-      return [node.x];
-    case 'add':
-    case 'mul':
-      return [node.a, node.b];
-    case 'scale':
-    case 'dropout':
-      return [node.x];
-    case 'columnSum':
-    case 'broadcastRows':
-    case 'rsqrt':
-      return [node.x];
-    case 'mulRow':
-      return [node.x, node.row];
-    case 'assignParam':
-      return [node.param, node.value];
-    case 'crossEntropy':
-      return [node.probs, node.target];
-    case 'crossEntropyGrad':
-      return [node.probs, node.target, node.dy];
-    case 'softmaxCrossEntropy':
-      return [node.logits, node.target];
-    case 'softmaxCrossEntropyGrad':
-      return [node.logits, node.target, node.dy];
-    case 'pointwiseLoss':
-      return [node.pred, node.target];
-    case 'pointwiseLossGrad':
-      return [node.pred, node.target, node.dy];
-    case 'metric':
-      return [node.pred, node.target];
-    case 'lossHead':
-      return [node.input, node.target];
-    default:
-      return node satisfies never;
-  }
+/** A matmul with no epilogue: the one test every pass uses ("is this a plain product?"). */
+export function isPlainMatmul(node: IrNode | IrOp, options: { allowAccumulate?: boolean } = {}): node is MatmulOp & IrNode {
+  if (node.op !== 'matmul') return false;
+  const e = node.epilogue;
+  if (!e) return true;
+  return !!options.allowAccumulate && !e.aOnesRow && e.bias === undefined && !e.activation && !e.gradMask;
 }
 
-/** Rewrites every operand id of a node through `map`. */
-export function mapOperands(node: IrNode, map: (id: ValueId) => ValueId): IrNode {
-  const n = { ...node } as IrNode;
-  switch (n.op) {
-    case 'input':
-    case 'target':
-    case 'param':
-    case 'constant':
-      return n;
-    case 'matmul':
-      n.a = map(n.a);
-      n.b = map(n.b);
-      if (n.bias !== undefined) n.bias = map(n.bias);
-      if (n.gradMask) n.gradMask = { ...n.gradMask, y: map(n.gradMask.y) };
-      if (n.accumulate !== undefined) n.accumulate = map(n.accumulate);
-      return n;
-    case 'biasAdd':
-      n.x = map(n.x);
-      n.bias = map(n.bias);
-      return n;
-    case 'activation':
-    case 'slice':
-    case 'scale':
-    case 'dropout':
-    case 'columnSum':
-    case 'broadcastRows':
-    case 'rsqrt':
-      n.x = map(n.x);
-      return n;
-    case 'mulRow':
-      n.x = map(n.x);
-      n.row = map(n.row);
-      return n;
-    case 'assignParam':
-      n.param = map(n.param);
-      n.value = map(n.value);
-      return n;
-    case 'activationGrad':
-      n.y = map(n.y);
-      n.dy = map(n.dy);
-      return n;
-    case 'concat':
-      n.xs = n.xs.map(map);
-      return n;
-    case 'add':
-    case 'mul':
-      n.a = map(n.a);
-      n.b = map(n.b);
-      return n;
-    case 'crossEntropy':
-      n.probs = map(n.probs);
-      n.target = map(n.target);
-      return n;
-    case 'crossEntropyGrad':
-      n.probs = map(n.probs);
-      n.target = map(n.target);
-      n.dy = map(n.dy);
-      return n;
-    case 'softmaxCrossEntropy':
-      n.logits = map(n.logits);
-      n.target = map(n.target);
-      return n;
-    case 'softmaxCrossEntropyGrad':
-      n.logits = map(n.logits);
-      n.target = map(n.target);
-      n.dy = map(n.dy);
-      return n;
-    case 'pointwiseLoss':
-    case 'metric':
-      n.pred = map(n.pred);
-      n.target = map(n.target);
-      return n;
-    case 'pointwiseLossGrad':
-      n.pred = map(n.pred);
-      n.target = map(n.target);
-      n.dy = map(n.dy);
-      return n;
-    case 'lossHead':
-      n.input = map(n.input);
-      n.target = map(n.target);
-      return n;
-    default:
-      return n satisfies never;
-  }
+/** A matmul op with `extra` merged into its epilogue (never leaves an empty epilogue behind). */
+/** `extra` overrides the epilogue's fields; a field given as undefined is removed. */
+export function withEpilogue(m: MatmulOp, extra: { [K in keyof MatmulEpilogue]?: MatmulEpilogue[K] | undefined }): MatmulOp {
+  const { id: _id, shape: _shape, label: _label, ...op } = m as MatmulOp & Partial<IrNode>;
+  const epilogue = Object.fromEntries(Object.entries({ ...op.epilogue, ...extra }).filter(([, v]) => v !== undefined && v !== false));
+  const { epilogue: _old, ...rest } = op;
+  return Object.keys(epilogue).length ? { ...rest, epilogue } : rest;
+}
+
+/** Operands of a node, in a fixed order (from the op table). */
+export function operandsOf(node: IrOp): ValueId[] {
+  return operandsByTable(node);
+}
+
+/** Rewrites every operand id of a node through `map` (from the op table). */
+export function mapOperands<N extends IrOp>(node: N, map: (id: ValueId) => ValueId): N {
+  return mapOperandsByTable(node, map);
 }
 
 /** Ids a graph keeps alive regardless of consumers. */

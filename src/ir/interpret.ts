@@ -1,9 +1,12 @@
 // The float64 CPU interpreter of the IR: the oracle every pass and every GPU kernel is tested against.
 
 import { dropoutFactor } from './dropoutMask.js';
-import type { ActivationName, IrGraph, IrNode, MetricKind, ValueId } from './graph.js';
+import type { ActivationName, IrGraph, IrNode, MetricKind, NodeOf, ValueId } from './graph.js';
+import { matrixOf, type Shape } from './shape.js';
 
+/** A value: its full shape, and the rows × cols matrix the kernels see (row-major data). */
 export interface Tensor64 {
+  shape: Shape;
   rows: number;
   cols: number;
   data: Float64Array;
@@ -29,7 +32,7 @@ export interface InterpretResult {
 const EPSILON = 1e-7;
 
 export function tensor64(rows: number, cols: number, data?: ArrayLike<number>): Tensor64 {
-  const t = { rows, cols, data: new Float64Array(rows * cols) };
+  const t = { shape: [rows, cols], rows, cols, data: new Float64Array(rows * cols) };
   if (data) {
     if (data.length !== rows * cols) throw new Error(`expected ${rows * cols} values, got ${data.length}`);
     t.data.set(Array.from(data));
@@ -116,17 +119,18 @@ export function metricRow(metric: MetricKind, p: Float64Array, r: number, cols: 
   }
 }
 
-function matmul(node: Extract<IrNode, { op: 'matmul' }>, value: (id: ValueId) => Tensor64): Tensor64 {
+function matmul(node: NodeOf<'matmul'>, value: (id: ValueId) => Tensor64): Tensor64 {
   const a = value(node.a);
   const b = value(node.b);
+  const e = node.epilogue ?? {};
   const m = node.transA ? a.cols : a.rows;
   const k = node.transA ? a.rows : a.cols;
   const n = node.transB ? b.rows : b.cols;
-  const rows = m + (node.aOnesRow ? 1 : 0);
+  const rows = m + (e.aOnesRow ? 1 : 0);
   const out = tensor64(rows, n);
-  const bias = node.bias !== undefined ? value(node.bias) : undefined;
-  const mask = node.gradMask ? value(node.gradMask.y) : undefined;
-  const accumulated = node.accumulate !== undefined ? value(node.accumulate) : undefined;
+  const bias = e.bias !== undefined ? value(e.bias) : undefined;
+  const mask = e.gradMask ? value(e.gradMask.y) : undefined;
+  const accumulated = e.accumulate !== undefined ? value(e.accumulate) : undefined;
   for (let i = 0; i < rows; i++)
     for (let j = 0; j < n; j++) {
       let s = 0;
@@ -136,8 +140,8 @@ function matmul(node: Extract<IrNode, { op: 'matmul' }>, value: (id: ValueId) =>
         s += av * bv;
       }
       if (bias) s += bias.data[j]!;
-      if (node.activation) s = activate(node.activation, s);
-      if (mask && node.gradMask) s *= activationDerivativeFromOutput(node.gradMask.activation, mask.data[i * n + j]!);
+      if (e.activation) s = activate(e.activation, s);
+      if (mask && e.gradMask) s *= activationDerivativeFromOutput(e.gradMask.activation, mask.data[i * n + j]!);
       if (accumulated) s += accumulated.data[i * n + j]!;
       out.data[i * n + j] = s;
     }
@@ -159,7 +163,7 @@ export function interpret(graph: IrGraph, env: InterpretInputs): InterpretResult
     if (!t) throw new Error(`internal: %${id} not computed`);
     return t;
   };
-  for (const node of graph.nodes) values[node.id] = evaluateNode(node, value, env, addToSlot);
+  for (const node of graph.nodes) values[node.id] = { ...evaluateNode(node, value, env, addToSlot), shape: [...node.shape] };
   for (const acc of graph.accumulators) {
     const t = value(acc.value);
     let s = 0;
@@ -169,8 +173,9 @@ export function interpret(graph: IrGraph, env: InterpretInputs): InterpretResult
   return { values, slots };
 }
 
+/** A node's value as a rows × cols matrix (its full shape is attached by the caller). */
 function evaluateNode(node: IrNode, value: (id: ValueId) => Tensor64, env: InterpretInputs, addToSlot: (slot: number, v: number) => void): Tensor64 {
-  const [rows, cols] = node.shape;
+  const [rows, cols] = matrixOf(node.shape);
   switch (node.op) {
     case 'input':
       return tensor64(rows, cols, env.inputs[node.index]!);
@@ -229,6 +234,8 @@ function evaluateNode(node: IrNode, value: (id: ValueId) => Tensor64, env: Inter
           out.data[r * cols + j] = node.axis === 0 ? x.data[(node.start + r) * x.cols + j]! : x.data[r * x.cols + node.start + j]!;
       return out;
     }
+    case 'reshape':
+      return tensor64(rows, cols, value(node.x).data);
     case 'add': {
       const b = value(node.b);
       return map2(value(node.a), (v, i) => v + b.data[i]!);
@@ -238,6 +245,8 @@ function evaluateNode(node: IrNode, value: (id: ValueId) => Tensor64, env: Inter
       return map2(value(node.a), (v, i) => v * b.data[i]!);
     }
     case 'scale':
+      return map2(value(node.x), (v) => v * node.factor);
+    case 'toyScaledIdentity':
       return map2(value(node.x), (v) => v * node.factor);
     case 'dropout': {
       const seed = env.seed ?? 0;

@@ -16,7 +16,7 @@ export interface BufferDecl {
   /** Size in elements (for u8: bytes). */
   size: number;
   /** What the buffer holds, for dumps and error messages. */
-  role: 'arena' | 'params' | 'grads' | 'optimizerSlots' | 'metrics' | 'indices' | 'dataset' | 'labels' | 'output';
+  role: 'arena' | 'params' | 'grads' | 'optimizerState' | 'metrics' | 'indices' | 'dataset' | 'labels' | 'output';
 }
 
 /**
@@ -178,8 +178,8 @@ export function dropoutThreshold(rate: number): number {
   return Math.min(4294967295, Math.floor(rate * 4294967296));
 }
 
-/** Number of optimizer slot arrays (each `count` long) an algorithm keeps. */
-export function optimizerSlotCount(algorithm: OptimizerAlgorithm): number {
+/** Number of optimizer state arrays (each `count` long: Adam's m and v, …) an algorithm keeps. */
+export function optimizerStateArrays(algorithm: OptimizerAlgorithm): number {
   switch (algorithm.kind) {
     case 'sgd':
       return 0;
@@ -198,15 +198,15 @@ export function optimizerSlotCount(algorithm: OptimizerAlgorithm): number {
 
 /**
  * Updates every parameter in one dispatch (TensorFlow.js semantics), g = grads[i], p = params[i],
- * slot s of element i at slots[s * count + i], lr = step.learningRate:
+ * state array s of element i at state[s * count + i], lr = step.learningRate:
  * - sgd: p −= lr g
  * - momentum: a = momentum a + g; p −= lr (nesterov ? g + momentum a : a)
  * - adam: m = β1 m + (1−β1) g; v = β2 v + (1−β2) g²;
  *   p −= lr (m / (1 − step.beta1Power)) / (sqrt(v / (1 − step.beta2Power)) + ε)
  * - rmsprop (not centered): ms = decay ms + (1−decay) g²; mom = momentum mom + lr g / sqrt(ms + ε); p −= mom
  *   centered: mg = decay mg + (1−decay) g; mom = momentum mom + lr g / sqrt(ms − mg² + ε); p −= mom
- *   (slots: ms, mom, mg)
- * - adagrad: acc += g²; p −= lr g / sqrt(acc + ε)  (slot initialised by the runtime)
+ *   (state arrays: ms, mom, mg)
+ * - adagrad: acc += g²; p −= lr g / sqrt(acc + ε)  (state initialised by the runtime)
  */
 export interface OptimizerKernel {
   kind: 'optimizer';
@@ -215,7 +215,22 @@ export interface OptimizerKernel {
   count: number;
   params: string;
   grads: string;
-  slots?: string;
+  /** Buffer of the optimizer's state arrays (none for plain sgd). */
+  state?: string;
+}
+
+/**
+ * What code generation knows about a kernel's generated code that decides whether it can share a
+ * module (src/wgsl fills these in; src/ir/plan/dispatchGroups.ts decides).
+ */
+export interface DispatchTraits {
+  /** A 1-D workgroup size, or null when the code cannot be combined (no module pieces, 3-D size). */
+  workgroupSize: number | null;
+  /** Whether the code synchronises its workgroup (it then cannot run in a wider workgroup). */
+  usesBarrier: boolean;
+  workgroups: [number, number, number];
+  /** Storage buffers the module declares. */
+  buffers: { name: string; ident: string; vec4: boolean; readWrite: boolean }[];
 }
 
 export type KernelDesc =

@@ -1,5 +1,5 @@
 // A model's persistent GPU state: the flat parameter buffer, and for training the flat gradient
-// buffer (laid out like the parameters) and the optimizer's slot buffer.
+// buffer (laid out like the parameters) and the optimizer's state buffer.
 
 import { counters } from './counters.js';
 import { assertAlive, storageBindingLimit, type Gpu } from './device.js';
@@ -11,12 +11,12 @@ const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBuff
 export class DeviceModel {
   readonly params: GPUBuffer;
   grads: GPUBuffer | null = null;
-  optimizerSlots: GPUBuffer | null = null;
-  private slotSignature = '';
-  private slotArrays = 0;
-  private initialSlotValue = 0;
-  /** Slot values written before the slot buffer exists (resumed training): used instead of the initial values. */
-  private pendingSlots: Float32Array | null = null;
+  optimizerState: GPUBuffer | null = null;
+  private stateSignature = '';
+  private stateArrays = 0;
+  private initialStateValue = 0;
+  /** State values written before the state buffer exists (resumed training): used instead of the initial values. */
+  private pendingState: Float32Array | null = null;
   /** Staging buffer for reading the parameters back (made on the first read, then reused). */
   private staging: GPUBuffer | null = null;
   /** Reads share `staging`, so they run one after another. */
@@ -69,49 +69,49 @@ export class DeviceModel {
   }
 
   /**
-   * Makes sure gradient and optimizer-slot buffers exist for `slotArrays` slot arrays; a different
-   * optimizer (signature) gets fresh, re-initialised slots.
+   * Makes sure gradient and optimizer-state buffers exist for `stateArrays` state arrays; a different
+   * optimizer (signature) gets fresh, re-initialised state.
    */
-  prepareTraining(slotArrays: number, initialSlotValue: number, signature: string): void {
+  prepareTraining(stateArrays: number, initialStateValue: number, signature: string): void {
     if (!this.grads) this.grads = this.own(createBuffer(this.gpu, { size: Math.max(1, this.paramCount) * 4, usage: STORAGE(), label: 'weft grads' }));
-    if (this.slotSignature === signature) return;
-    if (slotArrays > 0) checkBinding(this.gpu, slotArrays * this.paramCount * 4, `the optimizer's state (${slotArrays} values per parameter)`);
-    this.slotSignature = signature;
-    if (this.optimizerSlots) {
-      this.optimizerSlots.destroy();
-      this.owned.splice(this.owned.indexOf(this.optimizerSlots), 1);
+    if (this.stateSignature === signature) return;
+    if (stateArrays > 0) checkBinding(this.gpu, stateArrays * this.paramCount * 4, `the optimizer's state (${stateArrays} values per parameter)`);
+    this.stateSignature = signature;
+    if (this.optimizerState) {
+      this.optimizerState.destroy();
+      this.owned.splice(this.owned.indexOf(this.optimizerState), 1);
     }
-    this.optimizerSlots = null;
-    this.slotArrays = slotArrays;
-    this.initialSlotValue = initialSlotValue;
-    if (slotArrays > 0) {
-      this.optimizerSlots = this.own(createBuffer(this.gpu, { size: slotArrays * this.paramCount * 4, usage: STORAGE(), label: 'weft optimizer slots' }));
-      const pending = this.pendingSlots;
-      this.pendingSlots = null;
-      if (pending && pending.length === slotArrays * this.paramCount) writeBuffer(this.gpu, this.optimizerSlots, 0, pending);
-      else this.clearOptimizerSlots();
+    this.optimizerState = null;
+    this.stateArrays = stateArrays;
+    this.initialStateValue = initialStateValue;
+    if (stateArrays > 0) {
+      this.optimizerState = this.own(createBuffer(this.gpu, { size: stateArrays * this.paramCount * 4, usage: STORAGE(), label: 'weft optimizer state' }));
+      const pending = this.pendingState;
+      this.pendingState = null;
+      if (pending && pending.length === stateArrays * this.paramCount) writeBuffer(this.gpu, this.optimizerState, 0, pending);
+      else this.clearOptimizerArrays();
     }
   }
 
-  /** The optimizer's slot arrays, one after another (empty before training made them). */
-  async readOptimizerSlots(): Promise<Float32Array> {
-    if (!this.optimizerSlots) return this.pendingSlots?.slice() ?? new Float32Array(0);
-    return new Float32Array(await readBuffer(this.gpu, this.optimizerSlots, 0, this.slotArrays * this.paramCount * 4));
+  /** The optimizer's state arrays, one after another (empty before training made them). */
+  async readOptimizerArrays(): Promise<Float32Array> {
+    if (!this.optimizerState) return this.pendingState?.slice() ?? new Float32Array(0);
+    return new Float32Array(await readBuffer(this.gpu, this.optimizerState, 0, this.stateArrays * this.paramCount * 4));
   }
 
   /**
-   * Replaces the optimizer's slot arrays (as readOptimizerSlots gives them). Before training has made
-   * the slot buffer, the values wait for it.
+   * Replaces the optimizer's state arrays (as readOptimizerArrays gives them). Before training has made
+   * the state buffer, the values wait for it.
    */
-  writeOptimizerSlots(values: Float32Array): void {
-    if (!this.optimizerSlots) {
-      this.pendingSlots = values.slice();
+  writeOptimizerArrays(values: Float32Array): void {
+    if (!this.optimizerState) {
+      this.pendingState = values.slice();
       return;
     }
-    const expected = this.slotArrays * this.paramCount;
+    const expected = this.stateArrays * this.paramCount;
     if (values.length !== expected)
-      throw new WeftError(`the optimizer state has ${expected} values (${this.slotArrays} per parameter × ${this.paramCount} parameters), got ${values.length}; it must come from the same model and optimizer`);
-    writeBuffer(this.gpu, this.optimizerSlots, 0, values);
+      throw new WeftError(`the optimizer state has ${expected} values (${this.stateArrays} per parameter × ${this.paramCount} parameters), got ${values.length}; it must come from the same model and optimizer`);
+    writeBuffer(this.gpu, this.optimizerState, 0, values);
   }
 
   /** Bytes of the GPU buffers this model state holds now. */
@@ -124,18 +124,18 @@ export class DeviceModel {
   }
 
   /** Puts the optimizer's slots back to their initial values, in place (bind groups stay valid). */
-  clearOptimizerSlots(): void {
-    if (!this.optimizerSlots) return;
-    const initial = new Float32Array(this.slotArrays * this.paramCount);
+  clearOptimizerArrays(): void {
+    if (!this.optimizerState) return;
+    const initial = new Float32Array(this.stateArrays * this.paramCount);
     // Only the first slot array starts at the initial value (adagrad's accumulator); others at 0.
-    if (this.initialSlotValue !== 0) initial.fill(this.initialSlotValue, 0, this.paramCount);
-    writeBuffer(this.gpu, this.optimizerSlots, 0, initial);
+    if (this.initialStateValue !== 0) initial.fill(this.initialStateValue, 0, this.paramCount);
+    writeBuffer(this.gpu, this.optimizerState, 0, initial);
   }
 
   /** Forgets the optimizer state (a new compile() starts from fresh moments). */
   resetOptimizer(): void {
-    this.slotSignature = '';
-    this.pendingSlots = null;
+    this.stateSignature = '';
+    this.pendingState = null;
   }
 
   private own(buffer: GPUBuffer): GPUBuffer {
@@ -146,7 +146,7 @@ export class DeviceModel {
   dispose(): void {
     for (const b of this.owned) b.destroy();
     this.owned.length = 0;
-    this.grads = this.optimizerSlots = this.staging = null;
+    this.grads = this.optimizerState = this.staging = null;
   }
 }
 

@@ -2,8 +2,8 @@
 // bound (once) to a dataset, an index buffer and a step-uniform buffer.
 
 import type { Plan } from '../ir/plan.js';
-import { groupIndependentKernels } from '../ir/groupKernels.js';
-import { generateGroup, generateKernel, groupConflict, type GeneratedKernel } from '../wgsl/index.js';
+import { groupDispatches } from '../ir/plan/dispatchGroups.js';
+import { dispatchTraits, generateGroup, generateKernel, type GeneratedKernel } from '../wgsl/index.js';
 import type { DeviceDataset } from './deviceDataset.js';
 import type { DeviceModel } from './deviceModel.js';
 import { preferredMatmulVariant, storageBindingLimit, type Gpu } from './device.js';
@@ -29,7 +29,7 @@ export class PlanRunner {
   readonly arena: GPUBuffer;
   /** Other working buffers the plan declares (the gathered batch). */
   private readonly scratch = new Map<string, GPUBuffer>();
-  /** Metric-slot sums (f32 × plan.slotCount); cleared at the start of each pass over a dataset. */
+  /** Metric-slot sums (f32 × plan.metricSlotCount); cleared at the start of each pass over a dataset. */
   readonly metrics: GPUBuffer | null;
   private readonly programs = new Map<string, Promise<StepProgram>>();
   private readonly owned: GPUBuffer[] = [];
@@ -48,18 +48,18 @@ export class PlanRunner {
       }
     });
     checkLimits(gpu, plan, this.kernels);
-    // Consecutive independent kernels share a dispatch when their code allows it.
-    const grouped = groupGeneratedKernels(plan, this.kernels, gpu.limits.maxStorageBuffersPerShaderStage ?? 8);
-    this.kernels = grouped.kernels;
-    this.groups = grouped.groups;
+    // Which kernels share a dispatch is decided by groupDispatches; here each group becomes one module.
+    const generated = this.kernels;
+    this.groups = groupDispatches(plan.kernels, generated.map(dispatchTraits), gpu.limits.maxStorageBuffersPerShaderStage ?? 8);
+    this.kernels = this.groups.map((group) => generateGroup(group.map((i) => generated[i]!)));
     checkLimits(gpu, plan, this.kernels);
     this.arena = this.own(createBuffer(gpu, { size: plan.arenaSize * 4, usage: GPUBufferUsage.STORAGE, label: `weft arena (${plan.mode} b${plan.batchSize})` }));
     for (const declared of plan.buffers)
       if (declared.role === 'arena' && declared.name !== 'arena')
         this.scratch.set(declared.name, this.own(createBuffer(gpu, { size: declared.size * 4, usage: GPUBufferUsage.STORAGE, label: `weft ${declared.name} (${plan.mode} b${plan.batchSize})` })));
     this.metrics =
-      plan.slotCount > 0
-        ? this.own(createBuffer(gpu, { size: plan.slotCount * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: 'weft metrics' }))
+      plan.metricSlotCount > 0
+        ? this.own(createBuffer(gpu, { size: plan.metricSlotCount * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: 'weft metrics' }))
         : null;
   }
 
@@ -105,7 +105,7 @@ export class PlanRunner {
       ]);
       if (this.metrics) buffers.set('metrics', this.metrics);
       if (targets.model.grads) buffers.set('grads', targets.model.grads);
-      if (targets.model.optimizerSlots) buffers.set('optimizerSlots', targets.model.optimizerSlots);
+      if (targets.model.optimizerState) buffers.set('optimizerState', targets.model.optimizerState);
       (targets.outputs ?? []).forEach((b, i) => buffers.set(`output${i}`, b));
       for (const declared of this.plan.buffers)
         if (!buffers.has(declared.name)) throw new WeftError(`internal: plan buffer '${declared.name}' (${declared.role}) has no GPU buffer`);
@@ -179,32 +179,3 @@ function kernelError(kernel: GeneratedKernel, message: string): WeftError & { wg
   return Object.assign(new WeftError(message, { kernel: kernel.name }), { wgsl: kernel.wgsl });
 }
 
-/**
- * Runs of independent kernels (src/ir/groupKernels.ts) whose code can share a module (same
- * workgroup size, compatible buffer declarations, bindings within the limit) become one dispatch.
- */
-export function groupGeneratedKernels(plan: Plan, kernels: GeneratedKernel[], maxStorageBuffers: number): { kernels: GeneratedKernel[]; groups: number[][] } {
-  const indexOf = new Map(plan.kernels.map((k, i) => [k, i]));
-  const generated = (k: Plan['kernels'][number]): GeneratedKernel => kernels[indexOf.get(k)!]!;
-  const canJoin = (a: Plan['kernels'][number], b: Plan['kernels'][number]): boolean => {
-    const x = generated(a);
-    const y = generated(b);
-    return groupConflict(x, y) === null && new Set([...x.bindings, ...y.bindings].map((binding) => binding.buffer)).size <= maxStorageBuffers;
-  };
-  const groups: number[][] = [];
-  const out: GeneratedKernel[] = [];
-  for (const group of groupIndependentKernels(plan.kernels, canJoin)) {
-    const parts = group.map((i) => kernels[i]!);
-    const combined = parts.length > 1 ? generateGroup(parts) : parts[0]!;
-    const fits = combined && combined.bindings.length <= maxStorageBuffers;
-    if (combined && fits) {
-      out.push(combined);
-      groups.push(group);
-    } else
-      for (const i of group) {
-        out.push(kernels[i]!);
-        groups.push([i]);
-      }
-  }
-  return { kernels: out, groups };
-}

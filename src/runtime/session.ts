@@ -45,10 +45,10 @@ export interface PredictionSpec {
   description: string;
 }
 
-/** The optimizer's state: steps taken (Adam's t) and its slot arrays, one after another. */
+/** The optimizer's state: steps taken (Adam's t) and its state arrays, one after another. */
 export interface OptimizerState {
   step: number;
-  slots: Float32Array;
+  arrays: Float32Array;
 }
 
 export interface DeviceLoss {
@@ -122,19 +122,19 @@ export class ModelSession {
 
   async readOptimizerState(): Promise<OptimizerState> {
     const step = this.steps;
-    return { step, slots: await this.model.readOptimizerSlots() };
+    return { step, arrays: await this.model.readOptimizerArrays() };
   }
 
   writeOptimizerState(state: OptimizerState): void {
     if (!Number.isInteger(state.step) || state.step < 0) throw new WeftError(`the optimizer state's step must be a non-negative integer, got ${state.step}`);
-    this.model.writeOptimizerSlots(state.slots);
+    this.model.writeOptimizerArrays(state.arrays);
     this.steps = state.step;
   }
 
   /** Fresh optimizer state (moments, accumulators, Adam's t), e.g. after training diverged. */
   resetOptimizerState(): void {
     this.steps = 0;
-    this.model.clearOptimizerSlots();
+    this.model.clearOptimizerArrays();
   }
 
   // ── datasets ──
@@ -221,7 +221,7 @@ export class ModelSession {
         stepUniform: data.stepUniform,
         ...(predictions ? { outputs: predictions } : {}),
       });
-      parts.push({ program, metrics: runner.metrics, metricsCount: runner.plan.slotCount, firstRecord, steps });
+      parts.push({ program, metrics: runner.metrics, metricsCount: runner.plan.metricSlotCount, firstRecord, steps });
     };
     if (fullSteps > 0) await bind(batchSize, 0, fullSteps);
     if (tail > 0) await bind(tail, fullSteps, 1);

@@ -3,7 +3,7 @@
 // replaced as a set when the model is compiled again.
 
 import type { CompiledGraph } from '../ir/compile.js';
-import { optimizerSlotCount, type OptimizerAlgorithm } from '../ir/kernel.js';
+import { optimizerStateArrays, type OptimizerAlgorithm } from '../ir/kernel.js';
 import type { PlanMode } from '../ir/plan.js';
 import type { DeviceDataset } from './deviceDataset.js';
 import type { DeviceModel } from './deviceModel.js';
@@ -18,7 +18,7 @@ export type InputStorage = readonly { elementType: 'f32' | 'u8'; scale: number }
 export interface PlanSource {
   compile(mode: PlanMode, batchSize: number, storage: InputStorage): CompiledGraph;
   /** The optimizer whose state training plans update (absent until the model is compiled). */
-  optimizer?: { algorithm: OptimizerAlgorithm; initialSlotValue: number };
+  optimizer?: { algorithm: OptimizerAlgorithm; initialStateValue: number };
 }
 
 export interface CompiledRunner {
@@ -63,7 +63,7 @@ export class SessionPlans {
     const compiled = source.compile(mode, batchSize, storage);
     const optimizer = source.optimizer;
     if (mode === 'train' && optimizer)
-      this.model.prepareTraining(optimizerSlotCount(optimizer.algorithm), optimizer.initialSlotValue, JSON.stringify(optimizer.algorithm));
+      this.model.prepareTraining(optimizerStateArrays(optimizer.algorithm), optimizer.initialStateValue, JSON.stringify(optimizer.algorithm));
     const started = PlanRunner.start(this.gpu, compiled.plan);
     this.starting.add(started.runner);
     let runner: PlanRunner;

@@ -1,31 +1,25 @@
-// Kernel groups: independent kernels (see src/ir/groupKernels.ts) combined into one module and one
+// Kernel groups: kernels that src/ir/plan/dispatchGroups.ts grouped, combined into one module and one
 // dispatch. Each part keeps its own code, renamed so that module-scope names do not collide, and runs
 // on its own range of workgroups: workgroups [0, n0) run part 0, [n0, n0 + n1) part 1, and so on.
 
+import type { DispatchTraits } from '../ir/kernel.js';
 import { ENTRY_PARAMS, commentSafe, linearGroups, linearWorkgroupIndex, stepDeclaration, u32, type Binding, type BufferVar, type GeneratedKernel } from './views.js';
 
-/** Why two generated kernels cannot share a dispatch, or null when they can. */
-export function groupConflict(a: GeneratedKernel, b: GeneratedKernel): string | null {
-  if (!a.module || !b.module) return 'a kernel has no module pieces';
-  if (typeof a.module.workgroupSize !== 'number' || typeof b.module.workgroupSize !== 'number') return '3-D workgroups';
-  if (a.module.workgroupSize !== b.module.workgroupSize) {
-    // A narrower part runs in a wider workgroup with its extra invocations idle, which is only
-    // valid when it has no barrier (an early return would make the barrier non-uniform).
-    const narrow = a.module.workgroupSize < b.module.workgroupSize ? a : b;
-    if (usesBarrier(narrow)) return 'different workgroup sizes, and the narrower kernel synchronises its workgroup';
-  }
-  if (a.workgroups[1] !== 1 || a.workgroups[2] !== 1 || b.workgroups[1] !== 1 || b.workgroups[2] !== 1) return '2-D dispatch';
-  for (const x of a.module.buffers)
-    for (const y of b.module.buffers)
-      if (x.name === y.name && (x.vec4 !== y.vec4 || x.ident !== y.ident || (x.vec4 && (x.access === 'read_write' || y.access === 'read_write'))))
-        return `buffer "${x.name}" is declared differently`;
-  return null;
+/** The facts about a generated kernel that decide whether it can share a dispatch (decided in src/ir/plan/dispatchGroups.ts). */
+export function dispatchTraits(kernel: GeneratedKernel): DispatchTraits {
+  const size = kernel.module?.workgroupSize;
+  return {
+    workgroupSize: typeof size === 'number' ? size : null,
+    usesBarrier: !!kernel.module && usesBarrier(kernel),
+    workgroups: [kernel.workgroups[0], kernel.workgroups[1], kernel.workgroups[2]],
+    buffers: (kernel.module?.buffers ?? []).map((b) => ({ name: b.name, ident: b.ident, vec4: b.vec4, readWrite: b.access === 'read_write' })),
+  };
 }
 
-/** One module running every part; null when the parts cannot be combined. */
-export function generateGroup(parts: GeneratedKernel[]): GeneratedKernel | null {
+/** One module running every part (parts grouped by groupDispatches, so their code is compatible). */
+export function generateGroup(parts: GeneratedKernel[]): GeneratedKernel {
   if (parts.length === 1) return parts[0]!;
-  for (let i = 0; i < parts.length; i++) for (let j = i + 1; j < parts.length; j++) if (groupConflict(parts[i]!, parts[j]!)) return null;
+  if (parts.some((p) => !p.module || typeof p.module.workgroupSize !== 'number')) throw new Error('internal: a kernel group part has no module pieces');
   const workgroupSize = Math.max(...parts.map((p) => p.module!.workgroupSize as number));
   // One binding per distinct buffer, read_write when any part writes it.
   const buffers = new Map<string, BufferVar>();

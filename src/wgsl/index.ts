@@ -20,7 +20,7 @@ export type { Access, Binding, GenerateOptions, GeneratedKernel } from './views.
 export { KernelCodegenError, MAX_WORKGROUPS_PER_DIMENSION, STEP_STRUCT_BYTES } from './views.js';
 export type { MatmulVariant, RegisterBlock } from './matmul.js';
 export { chooseRegisterBlock } from './matmul.js';
-export { generateGroup, groupConflict } from './group.js';
+export { dispatchTraits, generateGroup } from './group.js';
 export { generateColumnSum, generateElementwise, generateGather, generateLossHead, generateMatmul, generateOptimizer, generateSoftmaxRows };
 
 /** Generates the WGSL module of one kernel. */

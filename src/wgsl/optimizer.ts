@@ -1,7 +1,7 @@
 // optimizer: updates every parameter in one dispatch, a few consecutive parameters per invocation
 // (TensorFlow.js semantics; see OptimizerKernel in ir/kernel.ts).
 import type { BufferDecl, OptimizerKernel } from '../ir/kernel.js';
-import { optimizerSlotCount } from '../ir/kernel.js';
+import { optimizerStateArrays } from '../ir/kernel.js';
 import { BufferSet, KernelCodegenError, assemble, f32, perItemPrologue, u32, type GeneratedKernel } from './views.js';
 
 const WORKGROUP_SIZE = 64;
@@ -12,17 +12,17 @@ export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, B
   const buffers = new BufferSet(desc.name, decls);
   const params = buffers.use(desc.params, true);
   const grads = buffers.use(desc.grads, false);
-  const nSlots = optimizerSlotCount(algorithm);
+  const stateArrays = optimizerStateArrays(algorithm);
   for (const b of [params, grads]) {
     if (b.decl.elementType !== 'f32') throw new KernelCodegenError(desc.name, `"${b.name}" must hold f32`);
     if (b.decl.size < count) throw new KernelCodegenError(desc.name, `"${b.name}" holds ${b.decl.size} < ${count} elements`);
   }
   if (desc.params === desc.grads) throw new KernelCodegenError(desc.name, 'params and grads must be different buffers');
   let slots = '';
-  if (nSlots > 0) {
-    if (!desc.slots) throw new KernelCodegenError(desc.name, `${algorithm.kind} needs a slots buffer`);
-    const s = buffers.use(desc.slots, true);
-    if (s.decl.size < nSlots * count) throw new KernelCodegenError(desc.name, `slots buffer "${s.name}" holds ${s.decl.size} < ${nSlots} × ${count}`);
+  if (stateArrays > 0) {
+    if (!desc.state) throw new KernelCodegenError(desc.name, `${algorithm.kind} needs an optimizer state buffer`);
+    const s = buffers.use(desc.state, true);
+    if (s.decl.size < stateArrays * count) throw new KernelCodegenError(desc.name, `optimizer state buffer "${s.name}" holds ${s.decl.size} < ${stateArrays} × ${count}`);
     slots = s.ident;
   }
   const P = params.ident;

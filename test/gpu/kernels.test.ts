@@ -4,7 +4,7 @@
 import type { Page } from 'puppeteer';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { ElementwiseActivation, ElementwiseExpr, KernelDesc, LossKind, MatmulKernel, MetricKind, OptimizerAlgorithm, View } from '../../src/ir/kernel.js';
-import { optimizerSlotCount } from '../../src/ir/kernel.js';
+import { optimizerStateArrays } from '../../src/ir/kernel.js';
 import { generateKernel } from '../../src/wgsl/index.js';
 import type { RefStep } from '../reference/kernelReference.js';
 import { Arena, STEP0, failures, runCases, type KernelCase } from './kernelCases.js';
@@ -483,7 +483,7 @@ describe('optimizer', () => {
     const cases: KernelCase[] = [];
     for (const count of [1237, 1]) {
       for (const algorithm of algorithms) {
-        const nSlots = optimizerSlotCount(algorithm);
+        const nSlots = optimizerStateArrays(algorithm);
         // Slot contents valid for every algorithm: second moments / accumulators positive,
         // rmsprop's mean gradient small enough that ms − mg² > 0.
         const slotInit: number[] = [];
@@ -500,10 +500,10 @@ describe('optimizer', () => {
           decls: {
             params: { name: 'params', elementType: 'f32', size: count + 3, role: 'params' },
             grads: { name: 'grads', elementType: 'f32', size: count, role: 'grads' },
-            ...(nSlots ? { slots: { name: 'slots', elementType: 'f32', size: nSlots * count, role: 'optimizerSlots' } } : {}),
+            ...(nSlots ? { slots: { name: 'slots', elementType: 'f32', size: nSlots * count, role: 'optimizerState' } } : {}),
           },
           init: nSlots ? { slots: slotInit } : {},
-          kernels: [{ kind: 'optimizer', name: `opt ${algorithm.kind}`, algorithm, count, params: 'params', grads: 'grads', ...(nSlots ? { slots: 'slots' } : {}) }],
+          kernels: [{ kind: 'optimizer', name: `opt ${algorithm.kind}`, algorithm, count, params: 'params', grads: 'grads', ...(nSlots ? { state: 'slots' } : {}) }],
           steps,
           outputs: nSlots ? ['params', 'slots'] : ['params'],
         });

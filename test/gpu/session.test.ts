@@ -65,7 +65,7 @@ test('a session trains, evaluates and predicts; its optimizer state resumes trai
     await new Promise((resolve) => setTimeout(resolve, 50));
     return {
       step: saved.step,
-      slots: saved.slots.length,
+      slots: saved.arrays.length,
       params: flat.length,
       same,
       firstLoss,

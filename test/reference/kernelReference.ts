@@ -283,7 +283,7 @@ function lossHead(d: LossHeadKernel, buffers: RefBuffers, step: RefStep): void {
 function optimizer(d: OptimizerKernel, buffers: RefBuffers, step: RefStep): void {
   const p = buf(buffers, d.params);
   const g = buf(buffers, d.grads);
-  const slots = d.slots ? buf(buffers, d.slots) : undefined;
+  const slots = d.state ? buf(buffers, d.state) : undefined;
   const n = d.count;
   const lr = step.learningRate;
   const a = d.algorithm;

@@ -5,6 +5,7 @@ import { autodiff } from '../../src/ir/autodiff.js';
 import { GraphBuilder } from '../../src/ir/builder.js';
 import type { IrGraph, ValueId } from '../../src/ir/graph.js';
 import { interpret } from '../../src/ir/interpret.js';
+import { matrixOf } from '../../src/ir/shape.js';
 
 let seed = 99;
 const random = (): number => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296) * 2 - 1;
@@ -26,7 +27,7 @@ function build(batch: number, paramShapes: [number, number][], body: (b: GraphBu
   const p = paramShapes.map((shape, i) => b.leaf({ op: 'param', index: i, name: `p${i}` }, shape));
   const x = b.leaf({ op: 'input', index: 0, name: 'x' }, [batch, inputCols]);
   const out = body(b, p, x);
-  const [rows, cols] = b.shapeOf(out);
+  const [rows, cols] = matrixOf(b.shapeOf(out));
   // Project to a per-row scalar: mse against a random target is a per-row loss of every element.
   const target = b.leaf({ op: 'target', index: 0, sparse: false, name: 't' }, [rows, cols]);
   const loss = b.add({ op: 'pointwiseLoss', loss: 'meanSquaredError', pred: out, target });
@@ -42,7 +43,7 @@ function build(batch: number, paramShapes: [number, number][], body: (b: GraphBu
   };
   return {
     graph,
-    params: paramShapes.map(([r, c]) => randomArray(r * c)),
+    params: paramShapes.map((shape) => randomArray(shape.reduce((a, d) => a * d, 1))),
     inputs: [randomArray(batch * inputCols)],
     targets: [randomArray(rows * cols)],
   };

@@ -8,7 +8,7 @@ import { resolveLoss, resolveMetric } from '../../src/api/compileConfig.js';
 import { compileGraph } from '../../src/ir/compile.js';
 import { interpret } from '../../src/ir/interpret.js';
 import type { SymbolicTensor } from '../../src/api/symbolic.js';
-import { groupIndependentKernels } from '../../src/ir/groupKernels.js';
+import { groupDispatches } from '../../src/ir/plan/dispatchGroups.js';
 
 function modelOf(inputs: SymbolicTensor[], outputs: SymbolicTensor[]) {
   const topology = buildTopology(inputs, outputs);
@@ -46,7 +46,7 @@ describe('IR pipeline on the article models', () => {
     expect(b.slots.get(0)).toBeCloseTo(a.slots.get(0)!, 12);
     expect(b.slots.get(1)).toBe(a.slots.get(1));
     // Weight and input gradients of a layer read the same dZ and write disjoint memory: one dispatch.
-    const groups = groupIndependentKernels(compiled.plan.kernels);
+    const groups = groupDispatches(compiled.plan.kernels);
     expect(groups.map((g) => g.map((i) => compiled.plan.kernels[i]!.kind).join('+'))).toEqual([
       'gather', 'matmul', 'matmul', 'matmul', 'lossHead', 'matmul+matmul', 'matmul+matmul', 'matmul', 'optimizer',
     ]);

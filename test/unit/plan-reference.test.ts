@@ -46,7 +46,7 @@ function check(seed: number, batch: number): void {
     arena: Float64Array.from({ length: plan.arenaSize }, () => 1e6 * (r() - 0.5)),
     params: flat,
     grads: new Float64Array(flat.length),
-    metrics: new Float64Array(Math.max(1, plan.slotCount)),
+    metrics: new Float64Array(Math.max(1, plan.metricSlotCount)),
     indices: Uint32Array.from({ length: batch }, (_, i) => i),
   };
   for (const declared of plan.buffers) if (declared.role === 'arena' && !buffers[declared.name]) buffers[declared.name] = Float64Array.from({ length: declared.size }, () => 1e6 * (r() - 0.5));

@@ -34,7 +34,7 @@ const decls: Record<string, BufferDecl> = {
   arena: f32('arena', 100000),
   params: f32('params', 784 * 30 + 30, 'params'),
   grads: f32('grads', 784 * 30 + 30, 'grads'),
-  slots: f32('slots', 3 * (784 * 30 + 30), 'optimizerSlots'),
+  slots: f32('slots', 3 * (784 * 30 + 30), 'optimizerState'),
   metrics: f32('metrics', 8, 'metrics'),
   idx: { name: 'idx', elementType: 'u32', size: 60000, role: 'indices' },
   labels: { name: 'labels', elementType: 'u8', size: 60000, role: 'labels' },
@@ -55,7 +55,7 @@ describe('bindings', () => {
 
   test('optimizer: params and slots written, grads read', () => {
     const k = generateKernel(
-      { kind: 'optimizer', name: 'adam', algorithm: { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, count: 100, params: 'params', grads: 'grads', slots: 'slots' },
+      { kind: 'optimizer', name: 'adam', algorithm: { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, count: 100, params: 'params', grads: 'grads', state: 'slots' },
       decls,
     );
     expect(k.bindings).toEqual([
@@ -242,7 +242,7 @@ describe('errors', () => {
       generateKernel({ kind: 'elementwise', name: 'e', rows: 1, cols: 1, expr: { op: 'const', value: 1 }, out: view('labels', 0, 1, 1) }, decls),
     ).toThrow(/only f32 buffers are written/);
     expect(() => generateKernel({ kind: 'optimizer', name: 'o', algorithm: { kind: 'adagrad', epsilon: 1e-7 }, count: 10, params: 'params', grads: 'grads' }, decls)).toThrow(
-      /needs a slots buffer/,
+      /needs an optimizer state buffer/,
     );
   });
 });

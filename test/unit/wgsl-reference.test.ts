@@ -92,7 +92,7 @@ describe('reference', () => {
   test('optimizer: adam first step moves by ≈ lr·sign(g)', () => {
     const b: RefBuffers = { p: Float64Array.from([1, 1]), g: Float64Array.from([0.3, -2]), s: new Float64Array(4) };
     runKernelReference(
-      { kind: 'optimizer', name: 'o', algorithm: { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, count: 2, params: 'p', grads: 'g', slots: 's' },
+      { kind: 'optimizer', name: 'o', algorithm: { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, count: 2, params: 'p', grads: 'g', state: 's' },
       b,
       { ...ZERO_STEP, t: 1, learningRate: 0.01, beta1Power: 0.9, beta2Power: 0.999 },
     );

@@ -5,8 +5,8 @@
 
 import { compileGraph } from '../../ir/compile.js';
 import type { BufferDecl } from '../../ir/kernel.js';
-import { groupGeneratedKernels } from '../../runtime/planRunner.js';
-import { generateKernel, type GeneratedKernel } from '../../wgsl/index.js';
+import { groupDispatches } from '../../ir/plan/dispatchGroups.js';
+import { dispatchTraits, generateGroup, generateKernel, type GeneratedKernel } from '../../wgsl/index.js';
 import { WeftError } from '../errors.js';
 import { lowerModel, type LowerableModel } from '../lowerModel.js';
 
@@ -67,7 +67,8 @@ export function predictProgram(model: LowerableModel, options: PredictProgramOpt
   const plan = compileGraph(graph, { mode: 'predict', inputStorage: model.inputs.map(() => ({ elementType: 'f32', scale: 1 })) }).plan;
   const declarations = Object.fromEntries(plan.buffers.map((b) => [b.name, b]));
   const generated = plan.kernels.map((k) => generateKernel(k, declarations, { variant: options.matmul }));
-  const kernels: GeneratedKernel[] = groupGeneratedKernels(plan, generated, options.maxStorageBuffers).kernels;
+  // The same dispatch groups as the runtime makes (src/runtime/planRunner.ts).
+  const kernels: GeneratedKernel[] = groupDispatches(plan.kernels, generated.map(dispatchTraits), options.maxStorageBuffers).map((group) => generateGroup(group.map((i) => generated[i]!)));
 
   const buffers = plan.buffers.map((b) => programBuffer(b, plan.paramCount, model));
   const bufferIndex = new Map(buffers.map((b, i) => [b.name, i]));
@@ -126,7 +127,7 @@ function programBuffer(b: BufferDecl, paramCount: number, model: LowerableModel)
       return perRow({ kind: 'output', index }, model.outputs[index]!.featureSize);
     }
     case 'grads':
-    case 'optimizerSlots':
+    case 'optimizerState':
     case 'metrics':
     case 'labels':
       throw new WeftError(`exportModule: internal: the predict plan declares a ${b.role} buffer ('${b.name}'), which only training and evaluation use`);

@@ -7,6 +7,7 @@ import type { ValueId } from '../../ir/graph.js';
 import { fail } from '../errors.js';
 import { initialize, initializerJson, resolveInitializer, type InitializerConfig, type InitializerName } from '../initializers.js';
 import { Layer, shapeToString, type LayerArgs, type LayerWeight, type LowerContext, type Shape } from './layer.js';
+import { rowsOf } from '../../ir/shape.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
   axis?: number;
@@ -64,7 +65,7 @@ export class BatchNormalization extends Layer {
 
   lower(context: LowerContext, [x]: ValueId[]): ValueId {
     const b = context.builder;
-    const [rows] = b.shapeOf(x!);
+    const rows = rowsOf(b.shapeOf(x!));
     const label = this.name;
     let normalized: ValueId;
     if (context.training) {

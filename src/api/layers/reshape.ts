@@ -1,9 +1,15 @@
-// Flatten and Reshape: in the IR every batch value is already [batch, features], so both are free:
-// they change the symbolic shape only.
+// Flatten and Reshape: an IR reshape, which the plan makes a view of the same memory (no kernel).
 
 import type { ValueId } from '../../ir/graph.js';
 import { fail } from '../errors.js';
-import { Layer, shapeToString, type LayerArgs, type Shape } from './layer.js';
+import { Layer, shapeToString, type LayerArgs, type LowerContext, type Shape } from './layer.js';
+
+/** x (of per-sample shape `from`) seen as per-sample shape `to`; nothing when they are the same. */
+function lowerReshape(context: LowerContext, x: ValueId, from: Shape, to: Shape): ValueId {
+  if (from.length === to.length && from.every((d, i) => i === 0 || d === to[i])) return x;
+  const batch = context.builder.batchSize;
+  return context.builder.add({ op: 'reshape', x, to: [batch, ...(to.slice(1) as number[])] });
+}
 
 export class Flatten extends Layer {
   constructor(args: LayerArgs = {}) {
@@ -13,8 +19,8 @@ export class Flatten extends Layer {
     const features = (shape!.slice(1) as number[]).reduce((a, b) => a * b, 1);
     return [null, features];
   }
-  lower(_context: unknown, [x]: ValueId[]): ValueId {
-    return x!;
+  lower(context: LowerContext, [x]: ValueId[], [shape]: Shape[]): ValueId {
+    return lowerReshape(context, x!, shape!, this.computeOutputShape([shape!]));
   }
   getConfig(): Record<string, unknown> {
     return { name: this.name, trainable: this.trainable, data_format: 'channels_last' };
@@ -43,8 +49,8 @@ export class Reshape extends Layer {
       fail(`reshape '${this.name}': cannot reshape ${shapeToString(shape!)} (${features} values per sample) to [${this.targetShape.join(', ')}]`);
     return [null, ...resolved];
   }
-  lower(_context: unknown, [x]: ValueId[]): ValueId {
-    return x!;
+  lower(context: LowerContext, [x]: ValueId[], [shape]: Shape[]): ValueId {
+    return lowerReshape(context, x!, shape!, this.computeOutputShape([shape!]));
   }
   getConfig(): Record<string, unknown> {
     return { name: this.name, trainable: this.trainable, target_shape: this.targetShape };

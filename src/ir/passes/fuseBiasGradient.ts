@@ -3,9 +3,8 @@
 // right after the kernel in the flat parameter buffer, both gradients land in place in one kernel.
 
 import { copyNode, rebuild } from '../builder.js';
-import { consumersOf, type IrGraph, type IrNode, type ValueId } from '../graph.js';
-
-type MatmulNode = Extract<IrNode, { op: 'matmul' }>;
+import { consumersOf, isPlainMatmul, type IrGraph, type NodeOf, type ValueId } from '../graph.js';
+import { colsOf } from '../shape.js';
 
 export function fuseBiasGradient(graph: IrGraph): IrGraph {
   const consumers = consumersOf(graph);
@@ -15,7 +14,7 @@ export function fuseBiasGradient(graph: IrGraph): IrGraph {
     if (node.op !== 'columnSum') continue;
     const candidate = consumers[node.x]!.find((c) => {
       const m = graph.nodes[c]!;
-      return m.op === 'matmul' && m.b === node.x && m.transA && !m.transB && !m.aOnesRow && m.bias === undefined && !m.activation && !m.gradMask && !partnerOf.has(c);
+      return isPlainMatmul(m) && m.b === node.x && m.transA && !m.transB && !partnerOf.has(c);
     });
     if (candidate !== undefined) {
       partnerOf.set(candidate, node.id);
@@ -30,10 +29,10 @@ export function fuseBiasGradient(graph: IrGraph): IrGraph {
     if (partner === undefined) return copyNode(node, builder);
     // Both operands (X and dZ) come before either member, so they are already renumbered.
     const matmulOld = graph.nodes[oldId]!.op === 'matmul' ? oldId : partner;
-    const matmul = graph.nodes[matmulOld] as MatmulNode;
-    const k = graph.nodes[matmul.a]!.shape[1];
+    const matmul = graph.nodes[matmulOld] as NodeOf<'matmul'>;
+    const k = colsOf(graph.nodes[matmul.a]!.shape);
     const augmented = builder.add(
-      { op: 'matmul', a: mapId(matmul.a), b: mapId(matmul.b), transA: true, transB: false, aOnesRow: true },
+      { op: 'matmul', a: mapId(matmul.a), b: mapId(matmul.b), transA: true, transB: false, epilogue: { aOnesRow: true } },
       `${matmul.label ?? 'weight gradient'} + bias gradient`,
     );
     const weightGrad = builder.add({ op: 'slice', x: augmented, axis: 0, start: 0, size: k }, matmul.label);

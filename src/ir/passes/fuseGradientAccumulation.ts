@@ -3,17 +3,14 @@
 // gradient contributions summed by the matmuls that make them, with no add kernel.
 
 import { copyNode, rebuild } from '../builder.js';
-import { consumersOf, rootsOf, type IrGraph, type IrNode } from '../graph.js';
-
-type MatmulNode = Extract<IrNode, { op: 'matmul' }>;
+import { consumersOf, isPlainMatmul, rootsOf, withEpilogue, type IrGraph, type NodeOf } from '../graph.js';
 
 export function fuseGradientAccumulation(graph: IrGraph): IrGraph {
   const consumers = consumersOf(graph);
   const roots = new Set(rootsOf(graph));
   const soleUse = (id: number): boolean => consumers[id]!.length === 1 && !roots.has(id);
   const foldable = (id: number): boolean => {
-    const n = graph.nodes[id]!;
-    return n.op === 'matmul' && n.accumulate === undefined && soleUse(id);
+    return isPlainMatmul(graph.nodes[id]!) && soleUse(id);
   };
   const fused = rebuild(graph, (node, builder, oldId) => {
     const old = graph.nodes[oldId]!;
@@ -22,8 +19,8 @@ export function fuseGradientAccumulation(graph: IrGraph): IrGraph {
       // no other reader.
       const [product, into] = foldable(old.b) && soleUse(old.a) ? [node.b, node.a] : foldable(old.a) && soleUse(old.b) ? [node.a, node.b] : [-1, -1];
       if (product >= 0) {
-        const { id: _id, shape: _shape, label, ...op } = builder.nodes[product] as MatmulNode;
-        return builder.add({ ...op, accumulate: into }, label ?? node.label);
+        const matmul = builder.nodes[product] as NodeOf<'matmul'>;
+        return builder.add(withEpilogue(matmul, { accumulate: into }), matmul.label ?? node.label);
       }
     }
     return copyNode(node, builder);

@@ -4,18 +4,14 @@
 // (such as the gradient flowing into a model input).
 
 import { copyNode, rebuild } from '../builder.js';
-import { consumersOf, rootsOf, type IrGraph } from '../graph.js';
+import { consumersOf, isPlainMatmul, rootsOf, type IrGraph } from '../graph.js';
 
 export function sliceThroughMatmul(graph: IrGraph): IrGraph {
   const consumers = consumersOf(graph);
   const roots = new Set(rootsOf(graph));
   const onlySliced = graph.nodes.map(
     (node) =>
-      node.op === 'matmul' &&
-      !node.aOnesRow &&
-      node.bias === undefined &&
-      !node.activation &&
-      !node.gradMask &&
+      isPlainMatmul(node) &&
       !roots.has(node.id) &&
       consumers[node.id]!.length > 0 &&
       consumers[node.id]!.every((c) => graph.nodes[c]!.op === 'slice'),
@@ -24,7 +20,7 @@ export function sliceThroughMatmul(graph: IrGraph): IrGraph {
     if (node.op === 'slice') {
       const oldSource = (graph.nodes[oldId] as { x: number }).x;
       const product = builder.nodes[node.x]!;
-      if (onlySliced[oldSource] && product.op === 'matmul') {
+      if (onlySliced[oldSource] && isPlainMatmul(product)) {
         const { a, b, transA, transB } = product;
         if (node.axis === 1) {
           const sliced = builder.add({ op: 'slice', x: b, axis: transB ? 0 : 1, start: node.start, size: node.size });

@@ -1,8 +1,10 @@
-// Horizontal fusion: consecutive kernels that touch disjoint memory (no kernel writes what another
-// reads or writes) may run as parts of one dispatch. This pass only finds such runs; code generation
-// decides whether the parts can share a dispatch (same workgroup size) and splits them otherwise.
+// Dispatch grouping (horizontal fusion): consecutive kernels that touch disjoint memory (no kernel
+// writes what another reads or writes) and whose generated code can share a module run as parts of
+// one dispatch. Pure: src/wgsl generates a group's module, the runtime only consumes the groups.
 
-import { viewsOf, type KernelDesc, type View } from './kernel.js';
+import { viewsOf, type DispatchTraits, type KernelDesc, type View } from '../kernel.js';
+
+export type { DispatchTraits };
 
 /** A range of elements [start, end) of one buffer. */
 export interface Region {
@@ -65,8 +67,8 @@ export function kernelAccess(kernel: KernelDesc): { reads: Region[]; writes: Reg
       };
     }
     case 'optimizer': {
-      const touched = [whole(kernel.params), whole(kernel.grads), ...(kernel.slots ? [whole(kernel.slots)] : [])];
-      return { reads: touched, writes: [whole(kernel.params), ...(kernel.slots ? [whole(kernel.slots)] : [])] };
+      const touched = [whole(kernel.params), whole(kernel.grads), ...(kernel.state ? [whole(kernel.state)] : [])];
+      return { reads: touched, writes: [whole(kernel.params), ...(kernel.state ? [whole(kernel.state)] : [])] };
     }
     default:
       return kernel satisfies never;
@@ -84,23 +86,45 @@ export function independent(a: KernelDesc, b: KernelDesc): boolean {
   return !overlaps(x.writes, [...y.reads, ...y.writes]) && !overlaps(y.writes, x.reads);
 }
 
+/** Why two kernels' code cannot share a dispatch, or null when it can. */
+export function codeConflict(a: DispatchTraits, b: DispatchTraits): string | null {
+  if (a.workgroupSize === null || b.workgroupSize === null) return 'a kernel cannot be combined (no module pieces or 3-D workgroups)';
+  if (a.workgroupSize !== b.workgroupSize) {
+    // A narrower part runs in a wider workgroup with its extra invocations idle, which is only
+    // valid when it has no barrier (an early return would make the barrier non-uniform).
+    const narrow = a.workgroupSize < b.workgroupSize ? a : b;
+    if (narrow.usesBarrier) return 'different workgroup sizes, and the narrower kernel synchronises its workgroup';
+  }
+  if (a.workgroups[1] !== 1 || a.workgroups[2] !== 1 || b.workgroups[1] !== 1 || b.workgroups[2] !== 1) return '2-D dispatch';
+  for (const x of a.buffers)
+    for (const y of b.buffers)
+      if (x.name === y.name && (x.vec4 !== y.vec4 || x.ident !== y.ident || (x.vec4 && (x.readWrite || y.readWrite))))
+        return `buffer "${x.name}" is declared differently`;
+  return null;
+}
+
+function distinctBuffers(traits: DispatchTraits[]): number {
+  return new Set(traits.flatMap((t) => t.buffers.map((b) => b.name))).size;
+}
+
 /**
- * Splits the kernel list into runs of consecutive, mutually independent kernels (indices into
- * `kernels`), in order. `canJoin` lets code generation veto a pair (e.g. different workgroup sizes).
+ * The one place that decides which kernels share a dispatch: runs of consecutive kernels that touch
+ * disjoint memory and whose code can share a module (when `traits` are given) within the device's
+ * storage-buffer limit. Returns, for each dispatch in order, the indices of the kernels it runs.
  */
-export function groupIndependentKernels(kernels: KernelDesc[], canJoin: (a: KernelDesc, b: KernelDesc) => boolean = () => true): number[][] {
-  const groups: number[][] = [];
+export function groupDispatches(kernels: KernelDesc[], traits?: DispatchTraits[], maxStorageBuffers = Infinity): number[][] {
+  const codeFits = (i: number, j: number): boolean =>
+    !traits || (codeConflict(traits[i]!, traits[j]!) === null && distinctBuffers([traits[i]!, traits[j]!]) <= maxStorageBuffers);
+  const runs: number[][] = [];
   let current: number[] = [];
   for (let i = 0; i < kernels.length; i++) {
-    const k = kernels[i]!;
-    if (current.length > 0 && current.every((j) => independent(kernels[j]!, k) && canJoin(kernels[j]!, k))) current.push(i);
+    if (current.length > 0 && current.every((j) => independent(kernels[j]!, kernels[i]!) && codeFits(j, i))) current.push(i);
     else {
-      if (current.length) groups.push(current);
+      if (current.length) runs.push(current);
       current = [i];
     }
   }
-  if (current.length) groups.push(current);
-  return groups;
+  if (current.length) runs.push(current);
+  // A run whose combined module would bind too many buffers runs as separate dispatches.
+  return runs.flatMap((run) => (traits && run.length > 1 && distinctBuffers(run.map((i) => traits[i]!)) > maxStorageBuffers ? run.map((i) => [i]) : [run]));
 }
-
-

@@ -1,0 +1,40 @@
+// Readable dump of a plan: buffers, then each kernel with its views.
+
+import type { View } from '../kernel.js';
+import type { Plan } from './types.js';
+
+export function dumpPlan(plan: Plan): string {
+  const v = (view: View): string => `${view.buffer}[${view.offset}${view.rowBaseFromStep ? '+step' : ''}; ${view.rows}×${view.cols}/${view.rowStride}]`;
+  const lines = [`plan ${plan.mode} (batch ${plan.batchSize}): ${plan.kernels.length} kernels, ${plan.plannedBytes} bytes planned, arena ${plan.arenaSize * 4} bytes`];
+  for (const b of plan.buffers) lines.push(`  buffer ${b.name}: ${b.elementType} × ${b.size || 'data'} (${b.role})`);
+  plan.kernels.forEach((k, i) => {
+    let detail = '';
+    switch (k.kind) {
+      case 'gather':
+        detail = k.sources.map((s) => `${s.dataset}(${s.elementType}×${s.scale}) → ${v(s.out)}`).join(', ');
+        break;
+      case 'matmul':
+        detail = `${v(k.a)}${k.transA ? 'ᵀ' : ''}${k.aOnesRow ? '+1' : ''} · ${v(k.b)}${k.transB ? 'ᵀ' : ''}${k.bias ? ` + ${v(k.bias)}` : ''}${k.activation ? ` → ${k.activation}` : ''}${k.gradMask ? ` × ${k.gradMask.activation}'(${v(k.gradMask.y)})` : ''} ${k.accumulate ? '+=' : '→'} ${v(k.out)} (${k.m}×${k.n}×${k.k})`;
+        break;
+      case 'elementwise':
+        detail = `→ ${v(k.out)}`;
+        break;
+      case 'softmaxRows':
+        detail = `${v(k.x)}${k.dy ? ` dy ${v(k.dy)}` : ''} → ${v(k.out)}`;
+        break;
+      case 'columnSum':
+        detail = `${v(k.x)} → ${v(k.out)}`;
+        break;
+      case 'lossHead':
+        detail = `${k.loss} ${v(k.input)} vs ${k.target.sparse ? k.target.labels : v(k.target.view)}${k.gradOut ? ` grad → ${v(k.gradOut)} × ${k.gradScale}` : ''} slots ${[k.lossSlot, ...k.metrics.map((m) => m.slot)].join(',')}`;
+        break;
+      case 'optimizer':
+        detail = `${k.count} params`;
+        break;
+      default:
+        k satisfies never;
+    }
+    lines.push(`  ${String(i).padStart(2)} ${k.kind.padEnd(11)} ${k.name}: ${detail}`);
+  });
+  return lines.join('\n');
+}
