@@ -123,11 +123,11 @@ export class DeviceModel {
     return this.owned.length;
   }
 
-  /** Puts the optimizer's slots back to their initial values, in place (bind groups stay valid). */
+  /** Puts the optimizer state back to their initial values, in place (bind groups stay valid). */
   clearOptimizerArrays(): void {
     if (!this.optimizerState) return;
     const initial = new Float32Array(this.stateArrays * this.paramCount);
-    // Only the first slot array starts at the initial value (adagrad's accumulator); others at 0.
+    // Only the first state array starts at the initial value (adagrad's accumulator); others at 0.
     if (this.initialStateValue !== 0) initial.fill(this.initialStateValue, 0, this.paramCount);
     writeBuffer(this.gpu, this.optimizerState, 0, initial);
   }
