@@ -3,6 +3,7 @@
 export * as datasets from './api/datasets/index.js';
 export { input } from './api/layers/input.js';
 export { model, LayersModel } from './api/model.js';
+export { sequential, Sequential, type SequentialArgs } from './api/sequential.js';
 export type { ModelArgs, CompileArgs, FitArgs, EvaluateArgs, ExplainResult } from './api/model.js';
 export { tensor, Tensor, type DataType, type TensorLike } from './api/tensor.js';
 export * from './api/ops/index.js';

@@ -37,30 +37,63 @@ let modelCount = 0;
 
 export class LayersModel {
   readonly name: string;
-  readonly inputs: SymbolicTensor[];
-  readonly outputs: SymbolicTensor[];
-  readonly layers: Layer[];
-  readonly topology: Topology;
   /** Set by callbacks (earlyStopping) to end fit after the current epoch. */
   stopTraining = false;
+  private graph: { inputs: SymbolicTensor[]; outputs: SymbolicTensor[]; topology: Topology };
   private compiledState: CompiledState | null = null;
-  private readonly owner: SessionOwner;
+  private owner: SessionOwner;
   private disposed = false;
   /** The call running now (fit, evaluate, predict), which the GPU state belongs to. */
   private busy: string | null = null;
   /** fit is between passes, running callbacks: the weights may be read and replaced. */
   private atSafePoint = false;
 
-  constructor(args: ModelArgs) {
-    if (!args || typeof args !== 'object') fail('weft.model takes { inputs, outputs }');
-    this.inputs = Array.isArray(args.inputs) ? args.inputs : [args.inputs];
-    this.outputs = Array.isArray(args.outputs) ? args.outputs : [args.outputs];
-    if (this.inputs.length === 0 || this.outputs.length === 0) fail('weft.model needs at least one input and one output');
-    this.name = args.name ?? (modelCount++ === 0 ? 'model' : `model_${modelCount - 1}`);
-    this.topology = buildTopology(this.inputs, this.outputs);
-    this.layers = this.topology.layers;
-    for (const layer of this.layers) layer.owners.add(this);
+  /** `args` null: a model whose graph comes later (weft.sequential adds layers one by one). */
+  constructor(args: ModelArgs | null, name?: string) {
+    if (args !== null && (!args || typeof args !== 'object')) fail('weft.model takes { inputs, outputs }');
+    this.name = args?.name ?? name ?? (modelCount++ === 0 ? 'model' : `model_${modelCount - 1}`);
+    this.graph = { inputs: [], outputs: [], topology: { layers: [], nodes: [] } };
     this.owner = new SessionOwner(() => this.weights, planSource(this, null));
+    if (args === null) return;
+    const inputs = Array.isArray(args.inputs) ? args.inputs : [args.inputs];
+    const outputs = Array.isArray(args.outputs) ? args.outputs : [args.outputs];
+    if (inputs.length === 0 || outputs.length === 0) fail('weft.model needs at least one input and one output');
+    this.setGraph(inputs, outputs);
+  }
+
+  /** TensorFlow.js's class name: 'Model' here, 'Sequential' for weft.sequential. */
+  getClassName(): string {
+    return 'Model';
+  }
+
+  get inputs(): SymbolicTensor[] {
+    return this.graph.inputs;
+  }
+  get outputs(): SymbolicTensor[] {
+    return this.graph.outputs;
+  }
+  get topology(): Topology {
+    return this.graph.topology;
+  }
+  /** Every layer in Keras/TensorFlow.js order (input layers included, as a functional model has them). */
+  get layers(): Layer[] {
+    return this.graph.topology.layers;
+  }
+
+  /**
+   * Sets the model's graph. A model that had one (Sequential.add) drops its compiled state and its GPU
+   * session: compile again before fit, as TensorFlow.js expects after adding layers.
+   */
+  protected setGraph(inputs: SymbolicTensor[], outputs: SymbolicTensor[]): void {
+    const topology: Topology = outputs.length === 0 ? { layers: [], nodes: [] } : buildTopology(inputs, outputs);
+    const hadGraph = this.graph.outputs.length > 0;
+    this.graph = { inputs, outputs, topology };
+    for (const layer of topology.layers) layer.owners.add(this);
+    if (hadGraph) {
+      this.owner.release();
+      this.compiledState = null;
+      this.owner = new SessionOwner(() => this.weights, planSource(this, null));
+    }
   }
 
   /** Every weight in order (TensorFlow.js's model.weights order). */
@@ -256,6 +289,7 @@ export class LayersModel {
 
   private assertUsable(what: string): void {
     if (this.disposed) fail(`${what}: this model was disposed; build a new one`);
+    if (this.graph.outputs.length === 0) fail(`${what}: the model has no layers yet; add one with model.add(layer), the first with an inputShape`);
   }
 
   private requireCompiled(what: string): CompiledState {

@@ -17,6 +17,7 @@ import { concatBuffers, decodeWeights, isArrayBuffer, LAYERS_MODEL_FORMAT, match
 import { describeJson, parseJson, toJson } from './safeJson.js';
 import { storageHandler } from './modelStore.js';
 import type { IOHandler, LoadOptions, ModelArtifacts } from './types.js';
+import { Sequential } from '../sequential.js';
 
 export type { IOHandler, LoadOptions, ModelArtifacts, SaveResult, ModelJSON, WeightsManifestEntry } from './types.js';
 
@@ -39,7 +40,9 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, options: LoadOptio
   if (format !== undefined && format !== null && format !== LAYERS_MODEL_FORMAT) fail(`${what}: format is '${String(format)}'; weft loads '${LAYERS_MODEL_FORMAT}' models`);
   const topology = toJson(artifacts.modelTopology, `${what}: modelTopology`);
   const parsed = topologyFromJson(topology, what);
-  const result = model({ inputs: parsed.inputs, outputs: parsed.outputs, ...(parsed.name !== undefined ? { name: parsed.name } : {}) });
+  const result = parsed.sequential
+    ? Sequential.fromStack(parsed.sequential, parsed.inputs[0]!, parsed.outputs[0]!, parsed.name)
+    : model({ inputs: parsed.inputs, outputs: parsed.outputs, ...(parsed.name !== undefined ? { name: parsed.name } : {}) });
   const hasWeights = artifacts.weightSpecs !== undefined && artifacts.weightSpecs !== null;
   if (!hasWeights) {
     if (concatBuffers(artifacts.weightData).byteLength > 0) fail(`${what}: there is weight data but no weight specs to say what it holds`);

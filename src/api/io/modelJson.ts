@@ -27,11 +27,13 @@ export interface SerializableModel {
   readonly outputs: SymbolicTensor[];
   readonly layers: Layer[];
   readonly topology: Topology;
+  getClassName(): string;
 }
 
 // ── topology → JSON ──
 
 export function modelTopologyToJson(model: SerializableModel): Record<string, unknown> {
+  if (model.getClassName() === 'Sequential') return sequentialToJson(model);
   const inModel = new Set<LayerNode>(model.topology.nodes);
   const nodeIndex = (layer: Layer, index: number): number => {
     const kept = layer.nodes.filter((n) => inModel.has(n));
@@ -53,12 +55,23 @@ export function modelTopologyToJson(model: SerializableModel): Record<string, un
   };
 }
 
+/** A Sequential model as TensorFlow.js writes it: its layers in order, the first with batch_input_shape. */
+function sequentialToJson(model: SerializableModel): Record<string, unknown> {
+  const layers = model.layers.map((layer, i) => {
+    const { class_name, config } = layerToJson(layer);
+    return { class_name, config: i === 0 ? { batch_input_shape: model.inputs[0]!.shape, ...config } : config };
+  });
+  return { class_name: 'Sequential', config: { name: model.name, layers }, keras_version: `weft ${WEFT_VERSION}`, backend: 'tensor_flow.js' };
+}
+
 // ── JSON → topology ──
 
 export interface ParsedTopology {
   name: string | undefined;
   inputs: SymbolicTensor[];
   outputs: SymbolicTensor[];
+  /** A Sequential topology's layers in order (its input layer not included). */
+  sequential?: Layer[];
 }
 
 type Ref = { layer: string; node: number; tensor: number };
@@ -177,6 +190,7 @@ function sequentialFromJson(config: Json | undefined, what: string): ParsedTopol
   const names = new Set<string>();
   let current: SymbolicTensor | undefined;
   let input: SymbolicTensor | undefined;
+  const stack: Layer[] = [];
   list.forEach((entry, i) => {
     if (!isObject(entry)) fail(`${what}: modelTopology.config.layers[${i}] must be an object, got ${describeJson(entry)}`);
     const c = own(entry, 'config');
@@ -197,9 +211,10 @@ function sequentialFromJson(config: Json | undefined, what: string): ParsedTopol
       input = current = (inputLayer as InputLayer).output;
     }
     current = layer.apply(current);
+    stack.push(layer);
   });
   if (!input || !current || current === input) fail(`${what}: the Sequential model has no layers after its input`);
-  return { name: typeof name === 'string' ? name : undefined, inputs: [input], outputs: [current] };
+  return { name: typeof name === 'string' ? name : undefined, inputs: [input], outputs: [current], sequential: stack };
 }
 
 // ── weights ──

@@ -13,7 +13,7 @@ export interface InputArgs {
 }
 
 export class InputLayer extends Layer {
-  readonly batchInputShape: Shape;
+  override readonly batchInputShape: Shape;
   readonly output: SymbolicTensor;
   constructor(args: InputArgs) {
     super('InputLayer', args.name === undefined ? {} : { name: args.name });

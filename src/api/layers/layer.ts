@@ -36,8 +36,13 @@ export interface LayerArgs {
   trainable?: boolean;
   /** Seed for everything random in this layer (initialisers, dropout). */
   seed?: number;
+  /** The input's shape without the batch (the first layer of a Sequential model needs one of these). */
   inputShape?: number[];
   batchInputShape?: (number | null)[];
+  /** inputShape [inputDim], for dense layers. */
+  inputDim?: number;
+  batchSize?: number;
+  dtype?: 'float32';
 }
 
 const nameCounts = new Map<string, number>();
@@ -65,6 +70,8 @@ export abstract class Layer {
   /** Models this layer is part of (a layer may be shared between models). */
   readonly owners = new Set<WeightOwner>();
   protected readonly seed: number | undefined;
+  /** The input shape the layer was declared with (inputShape, batchInputShape or inputDim), if any. */
+  readonly batchInputShape: Shape | undefined;
 
   constructor(
     readonly className: string,
@@ -73,6 +80,9 @@ export abstract class Layer {
     this.name = args.name ?? uniqueLayerName(snakeCase(className));
     this.trainable = args.trainable ?? true;
     this.seed = args.seed;
+    const batch = args.batchSize ?? null;
+    this.batchInputShape = args.batchInputShape ?? (args.inputShape ? [batch, ...args.inputShape] : args.inputDim !== undefined ? [batch, args.inputDim] : undefined);
+    if (args.dtype !== undefined && args.dtype !== 'float32') fail(`layer '${this.name}': dtype '${args.dtype}' is not supported; weft computes in float32`);
   }
 
   /** Checks input shapes and returns the output shape (batch dim first, null). */
