@@ -31,7 +31,7 @@ beforeAll(async () => {
   ensureBenchBuilt();
   page = await openPage();
   await page.goto(`${baseUrl()}/repo/bench/index.html`, { waitUntil: 'load' });
-  await page.waitForFunction(() => (window as any).weftBenchReady || (window as any).weftBenchError, { timeout: 120_000 });
+  await page.waitForFunction(() => (window as any).weftBenchReady || window.weftBenchError, { timeout: 120_000 });
 });
 
 test('the bench page loads weft, its bench module and TensorFlow.js', async () => {
@@ -53,7 +53,7 @@ test('one weft fit case (MLP, batch 32, 4 steps) runs end to end and lands in th
   const out = await inPage(
     page,
     async () => {
-      const { bench, env } = (window as any).weftBench;
+      const { bench, env } = window.weftBench;
       const options = bench.defaultOptions({ quick: true, repeats: 1, fitSamples: 128, models: ['mlp'], batches: [32], kinds: ['fit'], libs: ['weft'] });
       const tasks = bench.planTasks(options);
       const results = [];

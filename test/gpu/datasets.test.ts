@@ -10,7 +10,7 @@ beforeAll(async () => {
 
 test('weft.datasets.loadFashionMnist with trainLimit 1000', async () => {
   const r = await inPage(page, async (baseUrl: string) => {
-    const weft = (window as any).weft;
+    const weft = window.weft;
     const t0 = performance.now();
     const d = await weft.datasets.loadFashionMnist({ baseUrl, trainLimit: 1000 });
     let maxLabel = 0;

@@ -202,7 +202,7 @@ describe('npm start', () => {
 test('plotModel and plotHistory output parses as SVG in the browser (DOMParser)', async () => {
   const page = await openPage();
   const errors = await inPage(page, () => {
-    const weft = (window as any).weft;
+    const weft = window.weft;
     const wide = weft.input({ shape: [392], name: 'wide_input' });
     const deep = weft.input({ shape: [392], name: 'deep_input' });
     const h1 = weft.layers.dense({ units: 30, activation: 'relu' }).apply(deep);

@@ -5,6 +5,7 @@
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'puppeteer';
 import { beforeAll, describe, expect, test } from 'vitest';
+import type { ExportModuleOptions } from '../../src/index.js';
 import { ARTICLE_MODELS } from '../reference/articleModels.js';
 import { randomGraph, type GraphSpec } from '../reference/randomGraphs.js';
 import { inPage, openBarePage, openPage } from './harness.js';
@@ -32,10 +33,10 @@ interface Exported {
 const b64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 
 /** In the weft page: build (spec or the all-layers model), train a little, export, predict. */
-function exportInWeft(what: { spec?: GraphSpec; allLayers?: true }, seed: number, options: { matmul?: string } = {}): Promise<Exported> {
+function exportInWeft(what: { spec?: GraphSpec; allLayers?: true }, seed: number, options: ExportModuleOptions = {}): Promise<Exported> {
   return inPage(weftPage, async ([what, seed, rowCounts, options]) => {
-    const weft = (window as any).weft;
-    const O = (window as any).weftOracle;
+    const weft = window.weft;
+    const O = window.weftOracle;
     let model: any;
     let widths: number[];
     if (what.spec) {
@@ -71,7 +72,7 @@ function exportInWeft(what: { spec?: GraphSpec; allLayers?: true }, seed: number
     const cases = [];
     for (const n of rowCounts) {
       const inputs = widths.map((w) => Float32Array.from({ length: n * w }, () => random() * 2 - 1));
-      const out = await model.predict(inputs.map((x, i) => weft.tensor(x, [n, widths[i]])));
+      const out = await model.predict(inputs.map((x, i) => weft.tensor(x, [n, widths[i]!])));
       cases.push({ rows: n, xs: inputs, want: (Array.isArray(out) ? out : [out]).map((t: any) => t.dataSync()) });
     }
     return { code, weights: new Uint8Array(weights), cases };
@@ -124,7 +125,7 @@ function worstRelative(got: Float32Array[], want: Float32Array[]): { rel: number
   return { rel, where };
 }
 
-async function check(label: string, what: { spec?: GraphSpec; allLayers?: true }, seed: number, sizeLimit?: number, options: { matmul?: string } = {}): Promise<void> {
+async function check(label: string, what: { spec?: GraphSpec; allLayers?: true }, seed: number, sizeLimit?: number, options: ExportModuleOptions = {}): Promise<void> {
   const exported = await exportInWeft(what, seed, options);
   const gz = gzipSync(exported.code, { level: 9 }).length;
   const result = await predictInBarePage(exported);

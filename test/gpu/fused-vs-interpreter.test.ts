@@ -34,7 +34,7 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
   const r = await inPage(
     page,
     async (c: Case) => {
-      const T = (window as any).weftTesting;
+      const T = window.weftTesting;
       const weft = T.weft;
       let seed = 12345;
       const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
@@ -85,11 +85,11 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
       // Reference: the unfused float64 graph, step by step over the same batches.
       const specs = outputs.map((o: any, i: number) => {
         const loss = T.resolveLoss('sparseCategoricalCrossentropy', o.sourceLayer.name);
-        return { name: o.sourceLayer.name, units: c.classes, loss, weight: lossWeights[i], metrics: [T.resolveMetric('accuracy', loss, c.classes, o.sourceLayer.name)] };
+        return { name: o.sourceLayer.name, units: c.classes, loss, weight: lossWeights[i]!, metrics: [T.resolveMetric('accuracy', loss, c.classes, o.sourceLayer.name)] };
       });
       const lowerable = { inputs, outputs, topology: model.topology, weights: model.weights };
       const params = initial.map((w: Float64Array) => Float64Array.from(w));
-      const slots = params.map((p: Float64Array) => [new Float64Array(p.length).fill(c.optimizer === 'adagrad' ? 0.1 : 0), new Float64Array(p.length)]);
+      const slots = params.map((p: Float64Array): [Float64Array, Float64Array] => [new Float64Array(p.length).fill(c.optimizer === 'adagrad' ? 0.1 : 0), new Float64Array(p.length)]);
       let lossSums = new Map<number, number>();
       const sizes = [c.batch, c.batch, rows - 2 * c.batch];
       let start = 0;
@@ -103,22 +103,22 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
         const result = T.ir.interpret(graph, env);
         for (const [slot, v] of result.slots) lossSums.set(slot, (lossSums.get(slot) ?? 0) + v);
         const t = step + 1;
-        graph.paramGrads.forEach((g: number | null, p: number) => {
+        graph.paramGrads!.forEach((g: number | null, p: number) => {
           if (g === null) return;
-          const grad = result.values[g].data;
-          const w = params[p];
-          const [s0, s1] = slots[p];
+          const grad = result.values[g]!.data;
+          const w = params[p]!;
+          const [s0, s1] = slots[p]!;
           for (let i = 0; i < w.length; i++) {
-            const gi = grad[i];
+            const gi = grad[i]!;
             switch (c.optimizer) {
-              case 'sgd': w[i] -= 0.1 * gi; break;
-              case 'momentum': s0[i] = 0.9 * s0[i] + gi; w[i] -= 0.05 * (gi + 0.9 * s0[i]); break;
+              case 'sgd': w[i]! -= 0.1 * gi; break;
+              case 'momentum': s0[i] = 0.9 * s0[i]! + gi; w[i]! -= 0.05 * (gi + 0.9 * s0[i]!); break;
               case 'adam': {
-                s0[i] = 0.9 * s0[i] + 0.1 * gi; s1[i] = 0.999 * s1[i] + 0.001 * gi * gi;
-                w[i] -= (0.01 * (s0[i] / (1 - 0.9 ** t))) / (Math.sqrt(s1[i] / (1 - 0.999 ** t)) + 1e-7); break;
+                s0[i] = 0.9 * s0[i]! + 0.1 * gi; s1[i] = 0.999 * s1[i]! + 0.001 * gi * gi;
+                w[i]! -= (0.01 * (s0[i]! / (1 - 0.9 ** t))) / (Math.sqrt(s1[i]! / (1 - 0.999 ** t)) + 1e-7); break;
               }
-              case 'rmsprop': s0[i] = 0.9 * s0[i] + 0.1 * gi * gi; s1[i] = 0 * s1[i] + (0.01 * gi) / Math.sqrt(s0[i] + 1e-7); w[i] -= s1[i]; break;
-              case 'adagrad': s0[i] += gi * gi; w[i] -= (0.1 * gi) / Math.sqrt(s0[i] + 1e-7); break;
+              case 'rmsprop': s0[i] = 0.9 * s0[i]! + 0.1 * gi * gi; s1[i] = 0 * s1[i]! + (0.01 * gi) / Math.sqrt(s0[i]! + 1e-7); w[i]! -= s1[i]!; break;
+              case 'adagrad': s0[i]! += gi * gi; w[i]! -= (0.1 * gi) / Math.sqrt(s0[i]! + 1e-7); break;
             }
           }
         });
@@ -144,8 +144,8 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
         rows,
         lossWeights,
         predictions,
-        refPredictions: predictGraph.outputs.map((o: number) => Array.from(refPredict.values[o].data)),
-        trainLoss: history.history.loss[0],
+        refPredictions: predictGraph.outputs.map((o: number) => Array.from(refPredict.values[o]!.data)),
+        trainLoss: history.history.loss![0],
         refTrainSlots: Object.fromEntries(lossSums),
         dispatches: explain.dispatchesPerTrainStep,
       };

@@ -6,7 +6,7 @@
 //   let page: Page;
 //   beforeAll(async () => { page = await openPage(); });
 //   test('adds', async () => {
-//     const out = await inPage(page, async (n) => { const weft = (window as any).weft; ...; return [1, 2]; }, 3);
+//     const out = await inPage(page, async (n) => { const weft = window.weft; ...; return [1, 2]; }, 3);
 //     expect(out).toEqual([1, 2]);
 //   });
 //
@@ -71,7 +71,7 @@ export async function openPage(): Promise<Page> {
     const w = window as any;
     return (w.weft && w.weftTesting) || w.weftLoadError;
   }, { timeout: 60_000 });
-  const loadError = await page.evaluate(() => (window as any).weftLoadError as string | undefined);
+  const loadError = await page.evaluate(() => window.weftLoadError as string | undefined);
   if (loadError) throw new Error(`the test page could not load the weft bundles:\n${loadError}`);
   return page;
 }
@@ -95,7 +95,7 @@ type Encoded = { __weftTyped: string; base64: string } | { __weftUndefined: true
  *
  * `fn` RUNS IN THE BROWSER: it is sent as source text, so it must not close over node variables or
  * imports (pass what it needs through `arg`, which must be JSON-serialisable). Inside it, use
- * `(window as any).weft` (the public API) and `(window as any).weftTesting` (internals), and
+ * `window.weft` (the public API) and `window.weftTesting` (internals), and
  * `navigator.gpu`. Keep helper functions inside `fn`.
  *
  * The result comes back through JSON, except that typed arrays (also nested in arrays and plain

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Tensor } from '../../src/index.js';
 import { inPage, openPage } from './harness.js';
 import { loadOracle } from './tfjs.js';
 
@@ -32,9 +33,9 @@ afterAll(async () => {
 
 test("weft → TensorFlow.js: a saved weft model (handler, downloads://, http POST) predicts the same in TensorFlow.js", async () => {
   const r = await inPage(page, async () => {
-    const weft = (window as any).weft;
-    const tf = (window as any).tf;
-    const O = (window as any).weftOracle;
+    const weft = window.weft;
+    const tf = window.tf;
+    const O = window.weftOracle;
     // the article's multi-output model, plus a shared layer and an activation layer
     const wide = weft.input({ shape: [20], name: 'wide_input' });
     const deep = weft.input({ shape: [24], name: 'deep_input' });
@@ -54,7 +55,7 @@ test("weft → TensorFlow.js: a saved weft model (handler, downloads://, http PO
     const y = Int32Array.from({ length: rows }, () => Math.floor(random() * 10));
     model.compile({ optimizer: weft.train.adam(0.01), loss: 'sparseCategoricalCrossentropy', lossWeights: [0.7, 0.3], metrics: ['accuracy'] });
     await model.fit([weft.tensor(xa, [rows, 20]), weft.tensor(xb, [rows, 24])], [weft.tensor(y, [rows]), weft.tensor(y, [rows])], { epochs: 2, batchSize: 8, verbose: 0 });
-    const weftOut = (await model.predict([weft.tensor(xa, [rows, 20]), weft.tensor(xb, [rows, 24])])).map((t: any) => t.dataSync());
+    const weftOut = ((await model.predict([weft.tensor(xa, [rows, 20]), weft.tensor(xb, [rows, 24])])) as Tensor[]).map((t: any) => t.dataSync());
     const tfPredict = (m: any) => m.predict([tf.tensor2d(xa, [rows, 20]), tf.tensor2d(xb, [rows, 24])]).map((t: any) => t.dataSync());
     const names = ['main_output', 'aux_output'];
 
@@ -137,9 +138,9 @@ test('TensorFlow.js → weft: a TensorFlow.js model (handler, and model.json + s
   await writeFile(join(dir, 'conv.json'), JSON.stringify({ ...modelJson, modelTopology: JSON.parse(JSON.stringify(modelJson.modelTopology).replace('"class_name":"Dense"', '"class_name":"Conv2D"')) }));
 
   const r = await inPage(page, async (url: string) => {
-    const weft = (window as any).weft;
-    const tf = (window as any).tf;
-    const O = (window as any).weftOracle;
+    const weft = window.weft;
+    const tf = window.tf;
+    const O = window.weftOracle;
     const rows = 37;
     const random = O.random(9);
     const xa = Float32Array.from({ length: rows * 12 }, () => random() * 2 - 1);
@@ -156,14 +157,14 @@ test('TensorFlow.js → weft: a TensorFlow.js model (handler, and model.json + s
     // through a handler: a TensorFlow.js model made in the page, saved with tf.io.withSaveHandler
     const i = tf.input({ shape: [6], name: 'p_in' });
     const d = tf.layers.dense({ units: 8, activation: 'sigmoid', name: 'p_dense' });
-    const o = tf.layers.dense({ units: 4, activation: 'softmax', name: 'p_out' }).apply(tf.layers.concatenate({ name: 'p_cat' }).apply([i, d.apply(i)]));
+    const o = tf.layers.dense({ units: 4, activation: 'softmax', name: 'p_out' }).apply(tf.layers.concatenate({ name: 'p_cat' }).apply([i, d.apply(i) as tfl.SymbolicTensor])) as tfl.SymbolicTensor;
     const pageModel = tf.model({ inputs: i, outputs: o });
     let artifacts: any;
     await pageModel.save(tf.io.withSaveHandler(async (a: any) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
     const fromHandler = await weft.loadLayersModel({ load: async () => artifacts });
     const px = Float32Array.from({ length: 5 * 6 }, () => random());
-    const pTf = pageModel.predict(tf.tensor2d(px, [5, 6])).dataSync();
-    const pWeft = (await fromHandler.predict(weft.tensor(px, [5, 6]))).dataSync();
+    const pTf = (pageModel.predict(tf.tensor2d(px, [5, 6])) as tfc.Tensor).dataSync();
+    const pWeft = ((await fromHandler.predict(weft.tensor(px, [5, 6]))) as Tensor).dataSync();
     // a loaded model trains (compile + one epoch) and saves again
     fromUrl.compile({ optimizer: 'sgd', loss: ['sparseCategoricalCrossentropy', 'mse'] });
     const history = await fromUrl.fit([weft.tensor(xa, [rows, 12]), weft.tensor(xb, [rows, 16])], [weft.tensor(Int32Array.from({ length: rows }, (_, k) => k % 10), [rows]), weft.tensor(new Float32Array(rows * 3), [rows, 3])], { epochs: 1, batchSize: 16, verbose: 0 });
@@ -171,7 +172,7 @@ test('TensorFlow.js → weft: a TensorFlow.js model (handler, and model.json + s
       url: urlDiff,
       handler: O.difference(['p_out'], [pWeft], [pTf]),
       layers: [fromUrl.layers.map((l: any) => l.name), tfModel.layers.map((l: any) => l.name)],
-      trained: Number.isFinite(history.history.loss[0]),
+      trained: Number.isFinite(history.history.loss![0]),
       errors: {
         badLength: await errorOf(weft.loadLayersModel(`${url}/bad-length.json`)),
         missing: await errorOf(weft.loadLayersModel(`${url}/missing.json`)),

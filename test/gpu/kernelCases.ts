@@ -132,7 +132,7 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
   const got = await inPage(
     page,
     async (arg: { cases: PageCase[]; materializeSource: string }) => {
-      const T = (window as any).weftTesting;
+      const T = window.weftTesting;
       const { wgsl, runtime } = T;
       const materialize = (0, eval)(`(${arg.materializeSource})`) as (s: unknown, t: string, n: number) => number[];
       const gpu = await runtime.getGpu();
@@ -189,7 +189,7 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
           const outputs: Record<string, Float32Array> = {};
           for (const name of c.outputs) {
             const decl = c.decls[name]!;
-            outputs[name] = new Float32Array(await runtime.readBuffer(gpu, buffers.get(name), 0, decl.size * 4));
+            outputs[name] = new Float32Array(await runtime.readBuffer(gpu, buffers.get(name)!, 0, decl.size * 4));
           }
           stepBuffer.destroy();
           results.push({ outputs, gpuMs });

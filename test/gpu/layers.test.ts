@@ -2,6 +2,8 @@
 // step equals the float64 interpreter with the same dropout seed; dropout is the identity in predict.
 import type { Page } from 'puppeteer';
 import { beforeAll, expect, test } from 'vitest';
+import type { Tensor } from '../../src/index.js';
+import type { NodeOf } from '../../src/ir/graph.js';
 import { inPage, openPage } from './harness.js';
 
 let page: Page;
@@ -11,7 +13,7 @@ beforeAll(async () => {
 
 test('flatten → dense → dropout → add(dense, dense) → reshape → flatten → softmax: one SGD step matches the interpreter', async () => {
   const r = await inPage(page, async () => {
-    const T = (window as any).weftTesting;
+    const T = window.weftTesting;
     const weft = T.weft;
     let s = 7;
     const random = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296) * 2 - 1;
@@ -31,7 +33,7 @@ test('flatten → dense → dropout → add(dense, dense) → reshape → flatte
     const x = Float32Array.from({ length: rows * 24 }, () => random());
     const labels = Int32Array.from({ length: rows }, (_, i) => i % 6);
     const initial = (await model.getWeights()).map((w: any) => Float64Array.from(w.dataSync()));
-    const predictBefore = Array.from((await model.predict(weft.tensor(x, [rows, 4, 6]), { batchSize: 8 })).dataSync() as Float32Array);
+    const predictBefore = Array.from(((await model.predict(weft.tensor(x, [rows, 4, 6]), { batchSize: 8 })) as Tensor).dataSync() as Float32Array);
     await model.fit(weft.tensor(x, [rows, 4, 6]), weft.tensor(labels, [rows]), { epochs: 1, batchSize: rows, shuffle: false, seed: 1234, verbose: 0 });
     const after = (await model.getWeights()).map((w: any) => Array.from(w.dataSync() as Float32Array));
     // Reference: the step seed fit drew from its seeded generator.
@@ -41,12 +43,12 @@ test('flatten → dense → dropout → add(dense, dense) → reshape → flatte
     const lowerable = { inputs: [input], outputs: [out], topology: model.topology, weights: model.weights };
     const graph = T.ir.unfusedGraph(T.lowerModel(lowerable, rows, 'train', specs), 'train');
     const result = T.ir.interpret(graph, { inputs: [Float64Array.from(x)], targets: [Array.from(labels)], params: initial, seed: stepSeed });
-    const expected = initial.map((w: Float64Array, p: number) => Array.from(w, (v, i) => v - 0.5 * result.values[graph.paramGrads[p]].data[i]));
+    const expected = initial.map((w: Float64Array, p: number) => Array.from(w, (v, i) => v - 0.5 * result.values[graph.paramGrads![p]!]!.data[i]!));
     const predictGraph = T.lowerModel(lowerable, rows, 'predict', specs);
-    const refPredict = Array.from(T.ir.interpret(predictGraph, { inputs: [Float64Array.from(x)], targets: [], params: initial }).values[predictGraph.outputs[0]].data);
-    const dropoutNode = graph.nodes.find((n: any) => n.op === 'dropout');
-    const dropped = Array.from(result.values[dropoutNode.id].data as Float64Array).filter((v, i) => v === 0 && result.values[dropoutNode.x].data[i] !== 0).length;
-    const nonzero = Array.from(result.values[dropoutNode.x].data as Float64Array).filter((v) => v !== 0).length;
+    const refPredict = Array.from(T.ir.interpret(predictGraph, { inputs: [Float64Array.from(x)], targets: [], params: initial }).values[predictGraph.outputs[0]!]!.data);
+    const dropoutNode = graph.nodes.find((n): n is NodeOf<'dropout'> => n.op === 'dropout')!;
+    const dropped = Array.from(result.values[dropoutNode.id]!.data as Float64Array).filter((v, i) => v === 0 && result.values[dropoutNode.x]!.data[i] !== 0).length;
+    const nonzero = Array.from(result.values[dropoutNode.x]!.data as Float64Array).filter((v) => v !== 0).length;
     return { after, expected, predictBefore, refPredict, dropFraction: dropped / nonzero, shape: out.shape };
   }, undefined);
   const close = (a: number[], b: number[]) => {
@@ -62,7 +64,7 @@ test('flatten → dense → dropout → add(dense, dense) → reshape → flatte
 
 test('batchNormalization: one SGD step (weights and moving statistics) matches the interpreter; predict uses moving statistics', async () => {
   const r = await inPage(page, async () => {
-    const T = (window as any).weftTesting;
+    const T = window.weftTesting;
     const weft = T.weft;
     let s = 11;
     const random = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296) * 2 - 1;
@@ -79,21 +81,21 @@ test('batchNormalization: one SGD step (weights and moving statistics) matches t
     const initial = (await model.getWeights()).map((w: any) => Float64Array.from(w.dataSync()));
     await model.fit(weft.tensor(x, [rows, 9]), weft.tensor(labels, [rows]), { epochs: 1, batchSize: rows, shuffle: false, verbose: 0 });
     const after = (await model.getWeights()).map((w: any) => Array.from(w.dataSync() as Float32Array));
-    const predicted = Array.from((await model.predict(weft.tensor(x, [rows, 9]), { batchSize: 10 })).dataSync() as Float32Array);
+    const predicted = Array.from(((await model.predict(weft.tensor(x, [rows, 9]), { batchSize: 10 })) as Tensor).dataSync() as Float32Array);
     const loss = T.resolveLoss('sparseCategoricalCrossentropy', 'out');
     const specs = [{ name: 'out', units: 4, loss, weight: 1, metrics: [] }];
     const lowerable = { inputs: [input], outputs: [out], topology: model.topology, weights: model.weights };
     const graph = T.ir.unfusedGraph(T.lowerModel(lowerable, rows, 'train', specs), 'train');
     const result = T.ir.interpret(graph, { inputs: [Float64Array.from(x)], targets: [Array.from(labels)], params: initial });
     const expected = initial.map((w: Float64Array, p: number) => {
-      const g = graph.paramGrads[p];
-      if (g !== null) return Array.from(w, (v, i) => v - 0.3 * result.values[g].data[i]);
-      const assign = graph.nodes.find((node: any) => node.op === 'assignParam' && graph.nodes[node.param].index === p);
-      return Array.from(result.values[assign.id].data as Float64Array);
+      const g = graph.paramGrads![p];
+      if (g !== null) return Array.from(w, (v, i) => v - 0.3 * result.values[g!]!.data[i]!);
+      const assign = graph.nodes.find((node): node is NodeOf<'assignParam'> => node.op === 'assignParam' && (graph.nodes[node.param] as NodeOf<'param'>).index === p)!;
+      return Array.from(result.values[assign.id]!.data as Float64Array);
     });
     const updated = expected.map((e: number[]) => Float64Array.from(e));
     const predictGraph = T.lowerModel(lowerable, rows, 'predict', specs);
-    const refPredict = Array.from(T.ir.interpret(predictGraph, { inputs: [Float64Array.from(x)], targets: [], params: updated }).values[predictGraph.outputs[0]].data);
+    const refPredict = Array.from(T.ir.interpret(predictGraph, { inputs: [Float64Array.from(x)], targets: [], params: updated }).values[predictGraph.outputs[0]!]!.data);
     return { after, expected, predicted, refPredict, names: model.weights.map((w: any) => w.name) };
   }, undefined);
   const close = (a: number[], b: number[]) => {
@@ -108,7 +110,7 @@ test('batchNormalization: one SGD step (weights and moving statistics) matches t
 
 test('getLayer(name).getWeights/setWeights after training: current values, and only that layer changes', async () => {
   const r = await inPage(page, async () => {
-    const weft = (window as any).weft;
+    const weft = window.weft;
     const input = weft.input({ shape: [5] });
     const h = weft.layers.dense({ units: 4, activation: 'relu', seed: 1, name: 'hidden' }).apply(input);
     const out = weft.layers.dense({ units: 3, activation: 'softmax', seed: 2, name: 'out' }).apply(h);
@@ -125,7 +127,7 @@ test('getLayer(name).getWeights/setWeights after training: current values, and o
     const afterSet = (await model.getWeights()).map((t: any) => Array.from(t.dataSync()));
     let error = '';
     try {
-      model.getLayer('out').setWeights([initial[0]]);
+      model.getLayer('out').setWeights([initial[0]!]);
     } catch (e) {
       error = (e as Error).message;
     }

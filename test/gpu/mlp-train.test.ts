@@ -1,6 +1,7 @@
 // The spine end to end: the article's MLP trained on WebGPU on real Fashion-MNIST.
 import type { Page } from 'puppeteer';
 import { beforeAll, expect, test } from 'vitest';
+import type { Tensor } from '../../src/index.js';
 import { inPage, openPage } from './harness.js';
 
 let page: Page;
@@ -10,7 +11,7 @@ beforeAll(async () => {
 
 test('article MLP, Adam 1e-3, batch 32, 10,000 images × 3 epochs: test accuracy ≥ 0.80', async () => {
   const r = await inPage(page, async () => {
-    const weft = (window as any).weft;
+    const weft = window.weft;
     const d = await weft.datasets.loadFashionMnist({ trainLimit: 10000 });
     const x = weft.tensor(weft.datasets.toFloat01(d.train.images), [d.train.count, 784]);
     const y = weft.tensor(Int32Array.from(d.train.labels), [d.train.count]);
@@ -27,13 +28,13 @@ test('article MLP, Adam 1e-3, batch 32, 10,000 images × 3 epochs: test accuracy
     const history = await model.fit(x, y, { epochs: 3, batchSize: 32, seed: 7, verbose: 0 });
     const fitMs = performance.now() - t0;
     const counters = weft.snapshotCounters();
-    const evaluation = await model.evaluate(tx, ty);
-    const predictions = await model.predict(tx.dataSync().length ? weft.tensor(tx.dataSync().slice(0, 5 * 784), [5, 784]) : tx);
+    const evaluation = (await model.evaluate(tx, ty)) as number[];
+    const predictions = (await model.predict(tx.dataSync().length ? weft.tensor(tx.dataSync().slice(0, 5 * 784), [5, 784]) : tx)) as Tensor;
     const explain = await model.explain();
-    return { history: history.history, fitMs, counters, evaluation, rowSums: Array.from({ length: 5 }, (_, i) => predictions.dataSync().slice(i * 10, i * 10 + 10).reduce((a: number, b: number) => a + b, 0)), dispatches: explain.dispatchesPerTrainStep };
+    return { history: history.history, fitMs, counters, evaluation, rowSums: Array.from({ length: 5 }, (_, i) => (predictions.dataSync() as Float32Array).slice(i * 10, i * 10 + 10).reduce((a: number, b: number) => a + b, 0)), dispatches: explain.dispatchesPerTrainStep };
   }, undefined);
   console.log(JSON.stringify(r, null, 1));
-  expect(r.history.loss[2]).toBeLessThan(r.history.loss[0]);
+  expect(r.history.loss![2]).toBeLessThan(r.history.loss![0]!);
   expect(r.evaluation[1]).toBeGreaterThanOrEqual(0.8);
   for (const s of r.rowSums) expect(s).toBeCloseTo(1, 4);
 });

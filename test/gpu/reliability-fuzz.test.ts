@@ -83,7 +83,7 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
 beforeAll(async () => {
   page = await openPage();
   await inPage(page, () => {
-    const weft = (window as any).weft;
+    const weft = window.weft;
     const TIMEOUT_MS = 60_000;
 
     // ── float64 reference of the forward pass and the losses ──
@@ -126,7 +126,7 @@ beforeAll(async () => {
     };
     const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-    (window as any).fuzzRun = async (sc: any) => {
+    window.fuzzRun = async (sc: any) => {
       const gpu = await weft.getGpu();
       const uncapturedBefore = gpu.uncapturedErrors.length;
       await settle();
@@ -317,7 +317,7 @@ beforeAll(async () => {
         return weft.tensor(v, shape);
       });
       if (fault === 'disposedTensor') xs[0].dispose();
-      if (fault === 'foreignTensor') xs[0] = (window as any).weftTesting.weft.tensor(xs[0].dataSync(), xs[0].shape);
+      if (fault === 'foreignTensor') xs[0] = window.weftTesting.weft.tensor(xs[0].dataSync(), xs[0].shape);
       const units = outputs.map((o) => o.tensor.shape.slice(1).reduce((p: number, q: number) => p * q, 1));
       const ys: any[] = outputs.map((_, i) => {
         const u = units[i]!;
@@ -419,7 +419,7 @@ test('random, partly invalid graphs and calls: each works (and is right) or thro
   const t0 = Date.now();
   await fc.assert(
     fc.asyncProperty(scenario, async (sc) => {
-      const r = await inPage(page, (s: Scenario) => (window as any).fuzzRun(s), sc);
+      const r = await inPage(page, (s: Scenario) => window.fuzzRun(s), sc);
       for (const line of r.log) {
         const [what, ...rest] = line.split(': ');
         const outcome = rest.join(': ');

@@ -80,8 +80,8 @@ const EXPECTED: Record<string, RegExp> = {
 
 test('bad input: a WeftError naming what is wrong, before the GPU runs, weights untouched', async () => {
   const results = await inPage(page, async () => {
-    const weft = (window as any).weft;
-    const other = (window as any).weftTesting.weft; // another copy of weft (its own Tensor class)
+    const weft = window.weft;
+    const other = window.weftTesting.weft; // another copy of weft (its own Tensor class)
     const build = (lossOutput: 'softmax' | 'linear' = 'softmax') => {
       const input = weft.input({ shape: [3], name: 'features' });
       const h = weft.layers.dense({ units: 4, activation: 'relu', seed: 1, name: 'hidden' }).apply(input);
@@ -144,17 +144,17 @@ test('bad input: a WeftError naming what is wrong, before the GPU runs, weights 
       'batchSize -4': () => model.fit(x, y, { batchSize: -4 }),
       'batchSize 2.5': () => model.fit(x, y, { batchSize: 2.5 }),
       'batchSize NaN': () => model.fit(x, y, { batchSize: NaN }),
-      "batchSize '8'": () => model.fit(x, y, { batchSize: '8' }),
+      "batchSize '8'": () => model.fit(x, y, { batchSize: '8' as never }),
       'evaluate batchSize 0': () => model.evaluate(x, y, { batchSize: 0 }),
       'predict batchSize -1': () => model.predict(x, { batchSize: -1 }),
       'epochs < initialEpoch': () => model.fit(x, y, { epochs: 2, initialEpoch: 3 }),
       'epochs -1': () => model.fit(x, y, { epochs: -1 }),
       'epochs 1.5': () => model.fit(x, y, { epochs: 1.5 }),
       'validationSplit 1.5': () => model.fit(x, y, { validationSplit: 1.5 }),
-      'validationData [x]': () => model.fit(x, y, { validationData: [x] }),
-      'options null': () => model.fit(x, y, null),
-      'callbacks [null]': () => model.fit(x, y, { callbacks: [null] }),
-      'callbacks onEpochEnd: 5': () => model.fit(x, y, { callbacks: { onEpochEnd: 5 } }),
+      'validationData [x]': () => model.fit(x, y, { validationData: [x] as never }),
+      'options null': () => model.fit(x, y, null as never),
+      'callbacks [null]': () => model.fit(x, y, { callbacks: [null as never] }),
+      'callbacks onEpochEnd: 5': () => model.fit(x, y, { callbacks: { onEpochEnd: 5 as never } }),
       'seed NaN': () => model.fit(x, y, { seed: NaN }),
       'fit before compile': () => uncompiled.fit(x, y),
       'evaluate before compile': () => uncompiled.evaluate(x, y),
@@ -178,6 +178,7 @@ test('bad input: a WeftError naming what is wrong, before the GPU runs, weights 
       'nested JS arrays instead of a tensor': () => model.fit([[[0, 1, 2]]], y),
       'two inputs for a one-input model': () => model.fit([x, x], y),
       'unknown input name': () => model.fit({ nope: x }, y),
+      // @ts-expect-error the target is deliberately left out
       'missing target': () => model.fit(x),
       'fit while fit': async () => {
         const busy = build();

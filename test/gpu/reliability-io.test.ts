@@ -10,7 +10,7 @@ let page: Page;
 beforeAll(async () => {
   page = await openPage();
   await inPage(page, async () => {
-    const weft = (window as any).weft;
+    const weft = window.weft;
     const x = weft.input({ shape: [3], name: 'x' });
     const h = weft.layers.dense({ units: 4, activation: 'relu', name: 'h', seed: 1 }).apply(x);
     const o = weft.layers.dense({ units: 2, activation: 'softmax', name: 'o', seed: 2 }).apply(h);
@@ -22,7 +22,7 @@ beforeAll(async () => {
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
       },
     });
-    (window as any).hostile = {
+    window.hostile = {
       topology: JSON.stringify(saved.modelTopology),
       specs: JSON.stringify(saved.weightSpecs),
       data: saved.weightData as ArrayBuffer,
@@ -78,7 +78,7 @@ test('unknown classes, cycles, wrong byte lengths, prototype keys and code: refu
     const clean = ({} as any).polluted === undefined && (Object.prototype as any).polluted === undefined && (globalThis as any).pwned === undefined;
     // The model with prototype keys in its file loads as the plain model and predicts like it.
     const plain = await hostile.load(() => undefined);
-    const xs = (window as any).weft.tensor(new Float32Array([0.1, -0.2, 0.3, 1, 2, 3]), [2, 3]);
+    const xs = window.weft.tensor(new Float32Array([0.1, -0.2, 0.3, 1, 2, 3]), [2, 3]);
     const a = Array.from((await plain.model.predict(xs)).dataSync());
     const b = polluted.ok ? Array.from((await polluted.model.predict(xs)).dataSync()) : [];
     return { out, clean, samePredictions: a.length > 0 && a.every((v, i) => v === b[i]) };

@@ -2,6 +2,8 @@
 // device loss, limits, leaks, kernels that do not compile, and determinism under seeds.
 import type { Page } from 'puppeteer';
 import { beforeAll, expect, test } from 'vitest';
+import type { Tensor } from '../../src/index.js';
+import type { GeneratedKernel } from '../../src/wgsl/index.js';
 import { inPage, openPage } from './harness.js';
 
 let page: Page;
@@ -9,7 +11,7 @@ beforeAll(async () => {
   page = await openPage();
   // Helpers shared by the tests below (window.rel), defined once in the page.
   await inPage(page, () => {
-    const weft = (window as any).weft;
+    const weft = window.weft;
     const rel = {
       data(n: number, seed = 1) {
         let s = seed;
@@ -55,7 +57,7 @@ beforeAll(async () => {
         }
       },
     };
-    (window as any).rel = rel;
+    window.rel = rel;
   }, undefined);
 });
 
@@ -207,10 +209,10 @@ test('a plan over a device limit: a WeftError naming the kernel and the limit, n
 
 test('a kernel over the invocation limit or with bad WGSL: a WeftError naming the kernel (weftTesting.runtime)', async () => {
   const r = await inPage(page, async () => {
-    const { runtime } = (window as any).weftTesting;
+    const { runtime } = window.weftTesting;
     const gpu = await runtime.getGpu();
-    const kernel = (name: string, wgsl: string) => ({ name, wgsl, entryPoint: 'main', bindings: [], usesStep: false, workgroups: [1, 1, 1] });
-    const limit = gpu.limits.maxComputeInvocationsPerWorkgroup;
+    const kernel = (name: string, wgsl: string): GeneratedKernel => ({ name, wgsl, entryPoint: 'main', bindings: [], usesStep: false, workgroups: [1, 1, 1] });
+    const limit = gpu.limits.maxComputeInvocationsPerWorkgroup!;
     const tooWide = await runtime.getPipeline(gpu, kernel('too wide', `@compute @workgroup_size(${limit * 2})\nfn main() {}\n`)).then(
       () => 'no error',
       (e: any) => ({ name: e.name, kernel: e.kernel, message: e.message }),
@@ -222,14 +224,17 @@ test('a kernel over the invocation limit or with bad WGSL: a WeftError naming th
     return { limit, tooWide, typo, uncaptured: gpu.uncapturedErrors };
   }, undefined);
   console.log(JSON.stringify(r, null, 1));
-  expect(r.tooWide.name).toBe('WeftError');
-  expect(r.tooWide.kernel).toBe('too wide');
-  expect(r.tooWide.message).toMatch(/^kernel "too wide": /);
-  expect(r.tooWide.message).toMatch(new RegExp(`${r.limit * 2}|${r.limit}|maxComputeInvocationsPerWorkgroup`, 'i'));
-  expect(r.typo.name).toBe('WeftError');
-  expect(r.typo.kernel).toBe('typo');
-  expect(r.typo.message).toMatch(/^kernel "typo": WGSL does not compile:\n\s+3:\d+: error: /);
-  expect(r.typo.message).toContain('3 |   let y = 1.0 +;');
+  // 'no error' (a string) fails every check below
+  const tooWide = r.tooWide as Exclude<typeof r.tooWide, string>;
+  const typo = r.typo as Exclude<typeof r.typo, string>;
+  expect(tooWide.name).toBe('WeftError');
+  expect(tooWide.kernel).toBe('too wide');
+  expect(tooWide.message).toMatch(/^kernel "too wide": /);
+  expect(tooWide.message).toMatch(new RegExp(`${r.limit * 2}|${r.limit}|maxComputeInvocationsPerWorkgroup`, 'i'));
+  expect(typo.name).toBe('WeftError');
+  expect(typo.kernel).toBe('typo');
+  expect(typo.message).toMatch(/^kernel "typo": WGSL does not compile:\n\s+3:\d+: error: /);
+  expect(typo.message).toContain('3 |   let y = 1.0 +;');
   expect(r.uncaptured).toEqual([]);
 });
 
@@ -331,7 +336,7 @@ test('determinism: the same seeds give bit-identical initial weights and final w
 // share the target's arena slot, so evaluate reported a wrong loss (fixed in src/ir/plan.ts).
 test('evaluate of input → relu → dense with MSE equals the loss of its own predictions', async () => {
   const r = await inPage(page, async () => {
-    const weft = (window as any).weft;
+    const weft = window.weft;
     const input = weft.input({ shape: [2] });
     const h = weft.layers.activation({ activation: 'relu' }).apply(input);
     const out = weft.layers.dense({ units: 2, seed: 3 }).apply(h);
@@ -341,7 +346,7 @@ test('evaluate of input → relu → dense with MSE equals the loss of its own p
     const x = weft.tensor(Float32Array.from({ length: n * 2 }, (_, i) => Math.sin(i)), [n, 2]);
     const t = Float32Array.from({ length: n * 2 }, (_, i) => Math.cos(3 * i));
     const evaluated = await model.evaluate(x, weft.tensor(t, [n, 2]), { batchSize: 8 });
-    const p = (await model.predict(x)).dataSync();
+    const p = ((await model.predict(x)) as Tensor).dataSync();
     let sum = 0;
     for (let i = 0; i < n * 2; i++) sum += (p[i]! - t[i]!) ** 2;
     model.dispose();
@@ -353,7 +358,7 @@ test('evaluate of input → relu → dense with MSE equals the loss of its own p
 test('device loss during fit: a clear rejection, the last completed epoch kept, and fit continues after resetGpu()', async () => {
   const lossPage = await openPage(); // its own page: this test destroys the page's device
   const r = await inPage(lossPage, async () => {
-    const weft = (window as any).weft;
+    const weft = window.weft;
     const n = 48;
     let s = 9;
     const random = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
@@ -398,8 +403,8 @@ test('device loss during fit: a clear rejection, the last completed epoch kept, 
     // The model drops its dead engine and builds a new one from the host weights.
     const reference = build();
     reference.setWeights(await model.getWeights());
-    const p1 = (await model.predict(x)).dataSync();
-    const p2 = (await reference.predict(x)).dataSync();
+    const p1 = ((await model.predict(x)) as Tensor).dataSync();
+    const p2 = ((await reference.predict(x)) as Tensor).dataSync();
     const history = await model.fit(x, y, { epochs: 1, batchSize: 8, seed: 2, verbose: 0 });
     const continued = await flat(model);
     model.dispose();
@@ -412,7 +417,7 @@ test('device loss during fit: a clear rejection, the last completed epoch kept, 
       memoryAfterLoss,
       predictError,
       samePredictions: p1.every((v: number, i: number) => Object.is(v, p2[i])),
-      loss: history.history.loss[0],
+      loss: history.history.loss![0],
       changed: continued !== kept,
       end: weft.memory(),
     };

@@ -2,6 +2,8 @@
 // ranges, pipeline cache, WGSL compile errors naming the kernel, device loss and resetGpu.
 import type { Page } from 'puppeteer';
 import { beforeAll, expect, test } from 'vitest';
+import type { BufferDecl, KernelDesc } from '../../src/ir/kernel.js';
+import type { GeneratedKernel } from '../../src/wgsl/index.js';
 import { inPage, openPage } from './harness.js';
 
 let page: Page;
@@ -11,7 +13,7 @@ beforeAll(async () => {
 
 test('device, counters, buffers, readback, pipeline cache, step program', async () => {
   const r = await inPage(page, async () => {
-    const { runtime, wgsl } = (window as any).weftTesting;
+    const { runtime, wgsl } = window.weftTesting;
     const gpu = await runtime.getGpu();
     const same = (await runtime.getGpu()) === gpu;
     runtime.resetCounters();
@@ -20,8 +22,8 @@ test('device, counters, buffers, readback, pipeline cache, step program', async 
     const bytes = new Uint8Array(37).map((_, i) => i * 3 + 1);
     runtime.writeBuffer(gpu, buf, 0, bytes);
     const slice = new Uint8Array(await runtime.readBuffer(gpu, buf, 6, 10));
-    const decls = { x: { name: 'x', elementType: 'f32', size: 8, role: 'arena' } };
-    const desc = (name: string) => ({
+    const decls: Record<string, BufferDecl> = { x: { name: 'x', elementType: 'f32', size: 8, role: 'arena' } };
+    const desc = (name: string): KernelDesc => ({
       kind: 'elementwise',
       name,
       rows: 2,
@@ -71,9 +73,9 @@ test('device, counters, buffers, readback, pipeline cache, step program', async 
 
 test('a WGSL compile error names the kernel, the line:col and the offending line', async () => {
   const message = await inPage(page, async () => {
-    const { runtime } = (window as any).weftTesting;
+    const { runtime } = window.weftTesting;
     const gpu = await runtime.getGpu();
-    const kernel = {
+    const kernel: GeneratedKernel = {
       name: 'broken kernel',
       wgsl: '// weft kernel: broken kernel\n@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = undefined_thing + 1.0;\n}\n',
       entryPoint: 'main',
@@ -95,7 +97,7 @@ test('a WGSL compile error names the kernel, the line:col and the offending line
 
 test('device loss is remembered until resetGpu()', async () => {
   const r = await inPage(page, async () => {
-    const { runtime } = (window as any).weftTesting;
+    const { runtime } = window.weftTesting;
     const gpu = await runtime.getGpu();
     gpu.device.destroy();
     await gpu.device.lost;

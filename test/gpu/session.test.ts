@@ -11,7 +11,7 @@ beforeAll(async () => {
 
 test('a session trains, evaluates and predicts; its optimizer state resumes training bit for bit', async () => {
   const r = await inPage(page, async () => {
-    const { runtime, weft, planSource, resolveCompileArgs } = (window as any).weftTesting;
+    const { runtime, weft, planSource, resolveCompileArgs } = window.weftTesting;
     const memoryStart = weft.memory();
     const input = weft.input({ shape: [3] });
     const hidden = weft.layers.dense({ units: 5, activation: 'tanh', seed: 1 }).apply(input);
@@ -24,7 +24,7 @@ test('a session trains, evaluates and predicts; its optimizer state resumes trai
     const batchSize = 8;
     const x = Float32Array.from({ length: rows * 3 }, (_, i) => Math.sin(i * 0.7));
     const y = Float32Array.from({ length: rows }, (_, i) => x[i * 3]! - x[i * 3 + 1]!);
-    const storage = [{ elementType: 'f32', scale: 1 }];
+    const storage = [{ elementType: 'f32' as const, scale: 1 }];
     const arrays = [{ name: 'input0', data: x }, { name: 'target0', data: y }];
     const order = Uint32Array.from({ length: rows }, (_, i) => (i * 7) % rows);
     const steps = (from: number) =>
@@ -32,7 +32,7 @@ test('a session trains, evaluates and predicts; its optimizer state resumes trai
 
     const a = await runtime.ModelSession.create(flat.length, flat, source);
     const dataA = a.uploadDataset(rows, arrays, storage, rows / batchSize);
-    const firstLoss = (await a.evaluate(dataA, batchSize))[0] / rows;
+    const firstLoss = (await a.evaluate(dataA, batchSize))[0]! / rows;
     await a.train(dataA, { batchSize, order, steps: steps(0) });
     const saved = await a.readOptimizerState();
     const params = await a.readParams();
@@ -48,7 +48,7 @@ test('a session trains, evaluates and predicts; its optimizer state resumes trai
     const pa = await a.readParams();
     const pb = await b.readParams();
     const same = pa.every((v: number, i: number) => Object.is(v, pb[i]));
-    const lastLoss = (await a.evaluate(dataA, batchSize))[0] / rows;
+    const lastLoss = (await a.evaluate(dataA, batchSize))[0]! / rows;
     const [predictions] = await a.predict(dataA, batchSize, [{ units: 1, description: 'the predictions' }]);
     const released = await (async () => {
       a.releaseDataset(dataA);
@@ -70,7 +70,7 @@ test('a session trains, evaluates and predicts; its optimizer state resumes trai
       same,
       firstLoss,
       lastLoss,
-      predictions: predictions.length,
+      predictions: predictions!.length,
       memory,
       released,
       memoryStart,

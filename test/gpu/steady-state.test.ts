@@ -11,7 +11,7 @@ beforeAll(async () => {
 
 test('article MLP and wide & deep: dispatches per step, and a steady-state epoch', async () => {
   const r = await inPage(page, async () => {
-    const weft = (window as any).weft;
+    const weft = window.weft;
     const rows = 32 * 70 + 5;
     let s = 3;
     const random = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
@@ -38,9 +38,9 @@ test('article MLP and wide & deep: dispatches per step, and a steady-state epoch
         verbose: 0,
         validationData: [x, y],
         callbacks: {
-          onEpochBegin: () => snapshots.push(weft.snapshotCounters()),
-          onEpochEnd: () => snapshots.push(weft.snapshotCounters()),
-          onBatchEnd: () => batchEnds++,
+          onEpochBegin: () => void snapshots.push(weft.snapshotCounters()),
+          onEpochEnd: () => void snapshots.push(weft.snapshotCounters()),
+          onBatchEnd: () => void batchEnds++,
         },
       });
       const delta = (a: any, b: any) => Object.fromEntries(Object.keys(a).map((k) => [k, b[k] - a[k]]));

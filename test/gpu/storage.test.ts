@@ -28,8 +28,8 @@ interface RoundTrip {
 /** Builds the spec in weft, trains it a little, saves it to each store, loads it back and compares. */
 function roundTrips(spec: GraphSpec, seed: number, name: string): Promise<RoundTrip[]> {
   return inPage(page, async ([s, seed, name]) => {
-    const weft = (window as any).weft;
-    const O = (window as any).weftOracle;
+    const weft = window.weft;
+    const O = window.weftOracle;
     const model = O.buildWeft(s, seed);
     const data = O.makeData(s, 37, seed);
     const xs = data.xs.map((x: Float32Array, i: number) => weft.tensor(x, [data.rows, s.inputs[i]!.units]));
@@ -81,9 +81,9 @@ describe('round trips through indexeddb:// and localstorage://', () => {
 test('TensorFlow.js ↔ weft through indexeddb:// and localstorage:// (either loads what the other saved)', async () => {
   const spec = ARTICLE_MODELS.wide_deep_aux;
   const r = await inPage(page, async (s) => {
-    const weft = (window as any).weft;
-    const tf = (window as any).tf;
-    const O = (window as any).weftOracle;
+    const weft = window.weft;
+    const tf = window.tf;
+    const O = window.weftOracle;
     const data = O.makeData(s, 21, 3);
     const tfXs = data.xs.map((x: Float32Array, i: number) => tf.tensor2d(x, [data.rows, s.inputs[i]!.units]));
     const weftXs = data.xs.map((x: Float32Array, i: number) => weft.tensor(x, [data.rows, s.inputs[i]!.units]));
@@ -128,7 +128,7 @@ test('TensorFlow.js ↔ weft through indexeddb:// and localstorage:// (either lo
 
 test("weft's records are TensorFlow.js's layout: database, stores, keys, record fields", async () => {
   const r = await inPage(page, async () => {
-    const weft = (window as any).weft;
+    const weft = window.weft;
     const input = weft.input({ shape: [3], name: 'layout_in' });
     const model = weft.model({ inputs: input, outputs: weft.layers.dense({ units: 2, name: 'layout_dense' }).apply(input) });
     await model.save('indexeddb://layout/check');
@@ -185,7 +185,7 @@ test("weft's records are TensorFlow.js's layout: database, stores, keys, record 
 
 test("a model too large for localStorage is refused with a clear message and leaves nothing behind; indexeddb:// takes it", async () => {
   const r = await inPage(page, async () => {
-    const weft = (window as any).weft;
+    const weft = window.weft;
     const input = weft.input({ shape: [784], name: 'big_in' });
     const model = weft.model({ inputs: input, outputs: weft.layers.dense({ units: 4000, name: 'big_dense' }).apply(input) }); // 3.1 M weights, 12.6 MB
     const message = await model.save('localstorage://too-big').then(() => 'no error', (e: Error) => `${e.name}: ${e.message}`);

@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 
 function runCase(spec: GraphSpec, options: CaseOptions): Promise<CaseReport> {
-  return inPage(page, ([s, o]) => (window as any).weftOracle.runCase(s, o), [spec, options] as [GraphSpec, CaseOptions]);
+  return inPage(page, ([s, o]) => window.weftOracle.runCase(s, o), [spec, options] as [GraphSpec, CaseOptions]);
 }
 
 function outputName(spec: GraphSpec, o: OutputSpec): string {
@@ -174,9 +174,9 @@ describe('evaluate with dense targets', () => {
     const r = await inPage(
       page,
       async (s: GraphSpec) => {
-        const O = (window as any).weftOracle;
-        const weft = (window as any).weft;
-        const tf = (window as any).tf;
+        const O = window.weftOracle;
+        const weft = window.weft;
+        const tf = window.tf;
         const rows = 40;
         const data = O.makeData(s, rows, 7);
         const m = O.buildWeft(s, 7);

@@ -2,7 +2,7 @@
 //
 //   const page = await openPage();
 //   await loadTfjs(page);                       // window.tf, backend 'cpu'
-//   await inPage(page, async () => { const tf = (window as any).tf; ... }, undefined);
+//   await inPage(page, async () => { const tf = window.tf; ... }, undefined);
 //
 //   await loadOracle(page);                     // and window.weftOracle (test/gpu/oracle/page.ts)
 //
@@ -76,7 +76,7 @@ async function addBundle(page: Page, name: BundleName): Promise<void> {
 export async function loadTfjs(page: Page): Promise<string> {
   await addBundle(page, 'tf');
   const version = await page.evaluate(async () => {
-    const tf = (window as any).tf;
+    const tf = window.tf;
     await tf.setBackend('cpu');
     await tf.ready();
     if (tf.getBackend() !== 'cpu') throw new Error(`TensorFlow.js backend is ${tf.getBackend()}, expected cpu`);

@@ -22,11 +22,11 @@ type WeftModel = WeftModule.LayersModel;
 type TfModel = TfModule.LayersModel;
 
 const tfjs = (): Tf => {
-  const tf = (window as any).tf as Tf | undefined;
+  const tf = window.tf as Tf | undefined;
   if (!tf) throw new Error('window.tf is missing: call loadTfjs(page) (test/gpu/tfjs.ts) first');
   return tf;
 };
-const weftApi = (): Weft => (window as any).weft as Weft;
+const weftApi = (): Weft => window.weft as Weft;
 
 // ── model descriptions (test/reference/randomGraphs.ts) ──
 

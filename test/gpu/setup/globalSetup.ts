@@ -77,7 +77,7 @@ export default async function setup(project: TestProject) {
       const w = window as any;
       return (w.weft && w.weftTesting) || w.weftLoadError;
     }, { timeout: 60_000 });
-    const loadError = await page.evaluate(() => (window as any).weftLoadError as string | undefined);
+    const loadError = await page.evaluate(() => window.weftLoadError as string | undefined);
     if (loadError) throw new Error(`the test page could not load dist/weft.js or dist/weft-testing.js:\n${loadError}`);
     const info = await describeAdapter(page);
     await page.close();
