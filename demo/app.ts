@@ -324,7 +324,7 @@ export async function runDemo(partial: DemoOptionsInput, emit: (e: DemoEvent) =>
       name: key,
       title: MODEL_INFO[key].title,
       metricsNames: model.metricsNames,
-      evaluate: Array.isArray(evaluation) ? evaluation : [evaluation],
+      evaluate: [evaluation].flat().map((t) => t.dataSync()[0]!),
       history: Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, [...v]])),
       epochs: options.epochs,
       params: model.countParams(),

@@ -17,7 +17,7 @@ export interface CallbackHooks {
 /** What a callback may do to the model it is given: stop training, read and replace its weights. */
 export interface CallbackModel {
   stopTraining: boolean;
-  getWeights(): Promise<Tensor[]>;
+  getWeights(): Tensor[];
   setWeights(weights: Tensor[]): void;
 }
 

@@ -5,23 +5,21 @@ import type { PreparedData } from './callArgs.js';
 import type { CompiledState } from './compileArgs.js';
 import { logsFromSums } from './metricLogs.js';
 import type { SessionOwner } from './sessionOwner.js';
-import { Tensor } from './tensor.js';
 
-/** Keras's evaluate numbers, in `metricsNames` order (one number alone when there is one). */
-export async function evaluateLoop(owner: SessionOwner, state: CompiledState, data: PreparedData, batchSize: number): Promise<number | number[]> {
+/** Keras's evaluate numbers, in `metricsNames` order. */
+export async function evaluateLoop(owner: SessionOwner, state: CompiledState, data: PreparedData, batchSize: number): Promise<number[]> {
   const session = await owner.session();
   const handle = session.uploadDataset(data.rows, data.arrays, data.storage, Math.ceil(data.rows / batchSize));
   try {
     const logs = logsFromSums(state.outputs, await session.evaluate(handle, batchSize), data.rows);
-    const values = state.metricsNames.map((n) => logs[n]!);
-    return values.length === 1 ? values[0]! : values;
+    return state.metricsNames.map((n) => logs[n]!);
   } finally {
     session.releaseDataset(handle);
   }
 }
 
-/** One tensor per model output, `[rows, ...outputShape]` (one tensor alone when there is one). */
-export async function predictLoop(owner: SessionOwner, outputs: { name: string; shape: number[] }[], data: PreparedData, batchSize: number): Promise<Tensor | Tensor[]> {
+/** Every output's predictions, `[rows, ...outputShape]` row-major, one array per output. */
+export async function predictLoop(owner: SessionOwner, outputs: { name: string; shape: number[] }[], data: PreparedData, batchSize: number): Promise<Float32Array[]> {
   const session = await owner.session();
   const rows = data.rows;
   const handle = session.uploadDataset(rows, data.arrays, data.storage, Math.ceil(rows / batchSize));
@@ -30,9 +28,7 @@ export async function predictLoop(owner: SessionOwner, outputs: { name: string; 
       units: o.shape.reduce((a, b) => a * b, 1),
       description: `the ${rows} predictions of output '${o.name}'`,
     }));
-    const results = await session.predict(handle, batchSize, specs);
-    const tensors = results.map((r, i) => new Tensor(r, [rows, ...outputs[i]!.shape], 'float32'));
-    return tensors.length === 1 ? tensors[0]! : tensors;
+    return await session.predict(handle, batchSize, specs);
   } finally {
     session.releaseDataset(handle);
   }

@@ -12,6 +12,8 @@ import type { Optimizer } from './compileConfig.js';
 import { normalizeTensors } from './data.js';
 import { fail, WeftError } from './errors.js';
 import { evaluateLoop, predictLoop } from './evaluator.js';
+import { hostEvaluate, hostPredict } from './hostForward.js';
+import { oneOrList, pendingTensors, weightTensors } from './lazyResults.js';
 import { saveModel } from './io/save.js';
 import type { IOHandler, SaveResult } from './io/types.js';
 import type { Layer, LayerWeight } from './layers/layer.js';
@@ -162,7 +164,12 @@ export class LayersModel {
     });
   }
 
-  async evaluate(x: unknown, y: unknown, args: EvaluateArgs = {}): Promise<number | number[]> {
+  /**
+   * Keras's numbers (total loss, each output's loss, each output's metrics; `metricsNames` names them)
+   * as Scalar tensors, returned at once as TensorFlow.js does: read them with `await t.data()` (or
+   * `dataSync()`), or await the call. Inside fit's callbacks they are computed on the CPU.
+   */
+  evaluate(x: unknown, y: unknown, args: EvaluateArgs = {}): Tensor | Tensor[] {
     const state = this.requireCompiled('evaluate');
     checkOptions(args, 'evaluate');
     const batchSize = args.batchSize ?? 32;
@@ -170,24 +177,44 @@ export class LayersModel {
     const xs = normalizeTensors(x, this.inputNames, 'inputs', 'evaluate');
     const ys = normalizeTensors(y, this.outputNames, 'targets', 'evaluate');
     const data = prepareData(this, state, xs, ys, 'evaluate');
-    return this.exclusive('evaluate', () => evaluateLoop(this.owner, state, data, batchSize));
+    const onCpu = (): Float32Array[] => hostEvaluate(this, state, xs, ys, data.rows).map((v) => Float32Array.of(v));
+    const shapes = state.metricsNames.map((): number[] => []);
+    if (this.busy) return oneOrList(pendingTensors(shapes, Promise.resolve(onCpu()), onCpu));
+    const ready = this.exclusive('evaluate', () => evaluateLoop(this.owner, state, data, batchSize)).then((values) => values.map((v) => Float32Array.of(v)));
+    return oneOrList(pendingTensors(shapes, ready, onCpu));
   }
 
-  async predict(x: unknown, args: { batchSize?: number } = {}): Promise<Tensor | Tensor[]> {
+  /**
+   * One tensor per output (`[rows, ...outputShape]`), returned at once as TensorFlow.js does: read with
+   * `await t.data()` (or `dataSync()`), or await the call. Inside fit's callbacks it runs on the CPU.
+   */
+  predict(x: unknown, args: { batchSize?: number } = {}): Tensor | Tensor[] {
     this.assertUsable('predict');
     checkOptions(args, 'predict');
     const batchSize = args.batchSize ?? 32;
     checkBatchSize(batchSize, 'predict');
-    const data = prepareInputs(this, normalizeTensors(x, this.inputNames, 'inputs', 'predict'));
+    const xs = normalizeTensors(x, this.inputNames, 'inputs', 'predict');
+    const data = prepareInputs(this, xs);
     const outputs = this.outputs.map((o, i) => ({ name: this.outputNames[i]!, shape: o.shape.slice(1) as number[] }));
-    return this.exclusive('predict', () => predictLoop(this.owner, outputs, data, batchSize));
+    const shapes = outputs.map((o) => [data.rows, ...o.shape]);
+    const onCpu = (): Float32Array[] => hostPredict(this, xs, data.rows);
+    if (this.busy) return oneOrList(pendingTensors(shapes, Promise.resolve(onCpu()), onCpu));
+    const ready = this.exclusive('predict', () => predictLoop(this.owner, outputs, data, batchSize));
+    return oneOrList(pendingTensors(shapes, ready, onCpu));
   }
 
-  /** Weights as tensors, TensorFlow.js order and layout. */
-  async getWeights(): Promise<Tensor[]> {
+  /**
+   * Weights as tensors, TensorFlow.js order and layout, returned at once (awaiting works too). During
+   * fit they are the last completed epoch's; read them from onEpochEnd for the newest.
+   */
+  getWeights(): Tensor[] {
     this.assertUsable('getWeights');
-    await this.syncHost();
-    return this.weights.map((w) => new Tensor(w.values.slice(), [...w.shape], 'float32'));
+    return weightTensors(this.weights, this.isHostCurrent, () => this.syncHost());
+  }
+
+  /** Whether the layers' host copies of the weights hold what the GPU holds. */
+  get isHostCurrent(): boolean {
+    return !this.owner.hostStale;
   }
 
   setWeights(tensors: Tensor[]): void {

@@ -15,19 +15,55 @@ export type TensorLike = Tensor | number | NestedNumbers | TensorData;
 
 let nextId = 0;
 
+/**
+ * Where a tensor's values come from while the GPU computes them: `ready` resolves with the GPU's
+ * values; `now` gives the same values at once on the CPU, for synchronous reads (or throws a WeftError
+ * saying to await).
+ */
+export interface PendingValues {
+  ready: Promise<TensorData>;
+  now: () => TensorData;
+}
+
 export class Tensor {
   private disposed = false;
   readonly id = nextId++;
   readonly size: number;
-  constructor(
-    private values: TensorData,
-    readonly shape: number[],
-    readonly dtype: DataType,
-  ) {
+  private values: TensorData | null;
+  private pending: PendingValues | null = null;
+  constructor(values: TensorData, shape: number[], dtype: DataType) {
     this.size = shape.reduce((a, b) => a * b, 1);
     if (this.size !== values.length)
       throw new WeftError(`tensor: shape [${shape.join(', ')}] holds ${this.size} values but ${values.length} were given`);
+    this.values = values;
+    this.shape = shape;
+    this.dtype = dtype;
     track(this);
+  }
+  readonly shape: number[];
+  readonly dtype: DataType;
+
+  /**
+   * A tensor returned at once whose values the GPU is still computing (predict, evaluate): data() and
+   * array() wait for them; dataSync() and arraySync() take them if they have arrived, else compute
+   * them now on the CPU. Awaiting the tensor itself waits for the GPU's values.
+   */
+  static pending(shape: number[], dtype: DataType, pending: PendingValues): Tensor {
+    const t = new Tensor(valuesOf(dtype, 0), [0], dtype);
+    Object.assign(t, { size: shape.reduce((a, b) => a * b, 1), shape, values: null, pending });
+    pending.ready.then(
+      (v) => {
+        if (t.values === null) t.values = v;
+      },
+      () => {},
+    );
+    Object.defineProperty(t, 'then', { configurable: true, enumerable: false, value: thenOnce(t, () => t.data()) });
+    return t;
+  }
+
+  /** Whether the values are here (false while a pending tensor's GPU values are on their way). */
+  get isReady(): boolean {
+    return this.values !== null;
   }
   get rank(): number {
     return this.shape.length;
@@ -36,27 +72,34 @@ export class Tensor {
     return this.disposed;
   }
   get bytesPerElement(): number {
-    return this.values.BYTES_PER_ELEMENT;
+    return this.dtype === 'float32' || this.dtype === 'int32' ? 4 : 1;
   }
   /** The values, row-major. */
   dataSync(): TensorData {
     this.assertAlive();
+    if (this.values === null) this.values = this.pending!.now();
     return this.values;
   }
   async data(): Promise<TensorData> {
-    return this.dataSync();
+    this.assertAlive();
+    if (this.values === null) {
+      const v = await this.pending!.ready;
+      if (this.values === null) this.values = v;
+    }
+    return this.values;
   }
   /** Nested arrays, as TensorFlow.js's arraySync. */
   arraySync(): NestedNumbers {
-    this.assertAlive();
+    const values = this.dataSync();
     const build = (dim: number, offset: number): NestedNumbers => {
-      if (dim === this.shape.length) return this.values[offset]!;
+      if (dim === this.shape.length) return values[offset]!;
       const stride = this.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
       return Array.from({ length: this.shape[dim]! }, (_, i) => build(dim + 1, offset + i * stride));
     };
     return build(0, 0);
   }
   async array(): Promise<NestedNumbers> {
+    await this.data();
     return this.arraySync();
   }
   dispose(): void {
@@ -66,8 +109,7 @@ export class Tensor {
   }
   /** TensorFlow.js's text: `Tensor` then the values (verbose adds dtype, rank and shape). */
   toString(verbose = false): string {
-    this.assertAlive();
-    return formatTensor(this.values, this.shape, this.dtype, verbose);
+    return formatTensor(this.dataSync(), this.shape, this.dtype, verbose);
   }
   print(verbose = false): void {
     console.log(this.toString(verbose));
@@ -204,6 +246,19 @@ export class Tensor {
   private assertAlive(): void {
     if (this.disposed) throw new WeftError('this tensor was disposed: it can no longer be read');
   }
+}
+
+/**
+ * A `then` for a pending tensor (or a list of them): awaiting waits for the GPU's values, then resolves
+ * with the object itself, whose `then` is removed first so the await ends there.
+ */
+export function thenOnce<T extends object>(target: T, ready: () => Promise<unknown>) {
+  return (resolve: (value: T) => void, reject: (reason: unknown) => void): void => {
+    ready().then(() => {
+      delete (target as { then?: unknown }).then;
+      resolve(target);
+    }, reject);
+  };
 }
 
 function flatten(data: NestedNumbers, out: number[], shape: number[], depth: number): void {

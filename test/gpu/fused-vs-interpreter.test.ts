@@ -139,7 +139,7 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
       return {
         after,
         expected: params.map((p: Float64Array) => Array.from(p)),
-        gpuEval: Array.isArray(gpuEval) ? gpuEval : [gpuEval],
+        gpuEval: [gpuEval].flat().map((t) => t.dataSync()[0]!),
         refEvalSlots: Object.fromEntries(refEval.slots),
         rows,
         lossWeights,

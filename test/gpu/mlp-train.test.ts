@@ -28,7 +28,7 @@ test('article MLP, Adam 1e-3, batch 32, 10,000 images × 3 epochs: test accuracy
     const history = await model.fit(x, y, { epochs: 3, batchSize: 32, seed: 7, verbose: 0 });
     const fitMs = performance.now() - t0;
     const counters = weft.snapshotCounters();
-    const evaluation = (await model.evaluate(tx, ty)) as number[];
+    const evaluation = [await model.evaluate(tx, ty)].flat().map((t) => t.dataSync()[0]!);
     const predictions = (await model.predict(tx.dataSync().length ? weft.tensor(tx.dataSync().slice(0, 5 * 784), [5, 784]) : tx)) as Tensor;
     const explain = await model.explain();
     return { history: history.history, fitMs, counters, evaluation, rowSums: Array.from({ length: 5 }, (_, i) => (predictions.dataSync() as Float32Array).slice(i * 10, i * 10 + 10).reduce((a: number, b: number) => a + b, 0)), dispatches: explain.dispatchesPerTrainStep };

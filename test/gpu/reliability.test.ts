@@ -345,7 +345,7 @@ test('evaluate of input → relu → dense with MSE equals the loss of its own p
     const n = 8;
     const x = weft.tensor(Float32Array.from({ length: n * 2 }, (_, i) => Math.sin(i)), [n, 2]);
     const t = Float32Array.from({ length: n * 2 }, (_, i) => Math.cos(3 * i));
-    const evaluated = await model.evaluate(x, weft.tensor(t, [n, 2]), { batchSize: 8 });
+    const evaluated = ((await model.evaluate(x, weft.tensor(t, [n, 2]), { batchSize: 8 })) as Tensor).dataSync()[0]!;
     const p = ((await model.predict(x)) as Tensor).dataSync();
     let sum = 0;
     for (let i = 0; i < n * 2; i++) sum += (p[i]! - t[i]!) ** 2;
@@ -398,7 +398,7 @@ test('device loss during fit: a clear rejection, the last completed epoch kept, 
     );
     const kept = await flat(model); // no device needed: the host copy
     const memoryAfterLoss = weft.memory();
-    const predictError = await error(model.predict(x)); // before resetGpu: the device is still lost
+    const predictError = await error((model.predict(x) as Tensor).data()); // before resetGpu: the device is still lost
     weft.resetGpu();
     // The model drops its dead engine and builds a new one from the host weights.
     const reference = build();

@@ -188,7 +188,7 @@ describe('evaluate with dense targets', () => {
         const x = weft.tensor(data.xs[0], [rows, 6]);
         const ys = [weft.tensor(data.ys[0].weft, [rows, 3]), weft.tensor(data.ys[1].weft, [rows, 4])];
         const byBatch: Record<string, number[]> = {};
-        for (const b of [40, 32, 8, 1]) byBatch[b] = await m.evaluate(x, ys, { batchSize: b });
+        for (const b of [40, 32, 8, 1]) byBatch[b] = [await m.evaluate(x, ys, { batchSize: b })].flat().map((t) => t.dataSync()[0]!);
         return { oracle, byBatch, names: m.metricsNames };
       },
       spec,

@@ -16,14 +16,16 @@ import type { IOHandler, ModelArtifacts, SaveResult } from './types.js';
 /** What save needs of a LayersModel. */
 export interface SavableModel extends SerializableModel {
   readonly weights: { name: string; shape: number[] }[];
-  getWeights(): Promise<Tensor[]>;
+  getWeights(): Tensor[];
 }
 
 /** The model as TensorFlow.js ModelArtifacts (topology JSON, weight specs, one weight buffer). */
 export async function modelArtifacts(model: SavableModel): Promise<ModelArtifacts> {
-  const tensors = await model.getWeights();
+  const tensors = model.getWeights();
+  // data() waits for the GPU's values when the host copies are behind (a save during fit).
+  const values = await Promise.all(tensors.map((t) => t.data()));
   const names = model.weights.map((w) => w.name);
-  const { specs, data } = encodeWeights(tensors.map((t, i) => ({ name: names[i]!, shape: t.shape, values: t.dataSync() as Float32Array })));
+  const { specs, data } = encodeWeights(tensors.map((t, i) => ({ name: names[i]!, shape: t.shape, values: values[i] as Float32Array })));
   return {
     modelTopology: modelTopologyToJson(model),
     format: LAYERS_MODEL_FORMAT,

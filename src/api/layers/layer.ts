@@ -4,11 +4,14 @@ import type { GraphBuilder } from '../../ir/builder.js';
 import type { ValueId } from '../../ir/graph.js';
 import { fail } from '../errors.js';
 import { SymbolicTensor, type LayerNode } from '../symbolic.js';
+import { weightTensors } from '../lazyResults.js';
 import { Tensor } from '../tensor.js';
 
 /** What a layer needs from the models it belongs to, to keep host and GPU weights in step. */
 export interface WeightOwner {
   syncHost(): Promise<void>;
+  /** Whether the host copies of the weights hold what the GPU holds. */
+  readonly isHostCurrent: boolean;
   /** Writes these weights' host values to the GPU copies (other weights untouched). */
   pushHostWeights(weights: LayerWeight[]): void;
 }
@@ -123,10 +126,12 @@ export abstract class Layer {
     return this.trainable ? this.weights.filter((w) => w.trainable) : [];
   }
 
-  /** This layer's weights as tensors (TensorFlow.js order and layout), current with the GPU. */
-  async getWeights(): Promise<Tensor[]> {
-    for (const owner of this.owners) await owner.syncHost();
-    return this.weights.map((w) => new Tensor(w.values.slice(), [...w.shape], 'float32'));
+  /** This layer's weights as tensors (TensorFlow.js order and layout), returned at once (awaiting works too). */
+  getWeights(): Tensor[] {
+    const owners = [...this.owners];
+    return weightTensors(this.weights, owners.every((o) => o.isHostCurrent), async () => {
+      for (const owner of owners) await owner.syncHost();
+    });
   }
 
   /** Replaces this layer's weights (shapes as getWeights returns them). */

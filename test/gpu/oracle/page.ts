@@ -314,7 +314,7 @@ export async function runCase(spec: GraphSpec, options: CaseOptions): Promise<Ca
     const predict = difference(names, weftOut, tfOut);
     compileWeft(weftModel, spec, { kind: 'sgd', learningRate: options.sgd });
     const weftEval = await weftModel.evaluate(w.xs.length === 1 ? w.xs[0]! : w.xs, w.ys.length === 1 ? w.ys[0]! : w.ys, { batchSize: evalBatch });
-    const evaluate = { weft: Array.isArray(weftEval) ? weftEval : [weftEval], oracle: evaluateFromPredictions(spec, tfOut, data) };
+    const evaluate = { weft: [weftEval].flat().map((t) => t.dataSync()[0]!), oracle: evaluateFromPredictions(spec, tfOut, data) };
     const report: Partial<CaseReport> = {
       weightNames: { weft: weftModel.weights.map((x) => x.name), tf: tfModel.weights.map((v) => v.originalName) },
       metricsNames: weftModel.metricsNames,
