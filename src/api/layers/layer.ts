@@ -3,6 +3,7 @@
 import type { GraphBuilder } from '../../ir/builder.js';
 import type { ValueId } from '../../ir/graph.js';
 import { fail } from '../errors.js';
+import { checkLayerOptions, type RefusedOptions } from '../options.js';
 import { SymbolicTensor, type LayerNode } from '../symbolic.js';
 import { Tensor } from '../tensor.js';
 
@@ -38,6 +39,9 @@ export interface LayerArgs {
   seed?: number;
   inputShape?: number[];
   batchInputShape?: (number | null)[];
+  /** As TensorFlow.js: only used to make batchInputShape (weft plans per batch size anyway). */
+  batchSize?: number;
+  dtype?: 'float32';
 }
 
 const nameCounts = new Map<string, number>();
@@ -66,10 +70,18 @@ export abstract class Layer {
   readonly owners = new Set<WeightOwner>();
   protected readonly seed: number | undefined;
 
+  /**
+   * `options` lists the layer's own options (besides the base ones) and `refused` those it knows but
+   * does not support: any other option is refused with a WeftError. A layer that passes no list is
+   * not checked.
+   */
   constructor(
     readonly className: string,
     args: LayerArgs = {},
+    options?: { own: readonly string[]; refused?: RefusedOptions },
   ) {
+    if (args === null || typeof args !== 'object') fail(`${snakeCase(className)}: options must be an object, got ${args === null ? 'null' : typeof args}`);
+    if (options) checkLayerOptions(args, options.own, `${snakeCase(className)}${args.name ? ` '${args.name}'` : ''}`, options.refused);
     this.name = args.name ?? uniqueLayerName(snakeCase(className));
     this.trainable = args.trainable ?? true;
     this.seed = args.seed;
