@@ -47,6 +47,6 @@ test('binary classifier: logs carry acc / val_acc beside accuracy / val_accuracy
   expect(r.history.val_acc).toEqual(r.history.val_accuracy);
   expect(r.seen.every((v: number) => v >= 0 && v <= 1)).toBe(true);
   expect(r.history.loss.at(-1)).toBeLessThan(r.history.loss[0]);
-  expect(r.history.val_accuracy.at(-1)).toBeCloseTo(r.evaluation[1], 5);
+  expect(r.history.val_accuracy.at(-1)).toBeCloseTo(r.evaluation[1]!, 5);
   expect(r.history.val_accuracy.at(-1)).toBeGreaterThanOrEqual(0.75);
 });
