@@ -30,7 +30,9 @@ export const MODEL_INFO = {
 
 /** ' - loss: 0.5123 - accuracy: 0.8214' as Keras prints logs. */
 export function formatLogs(logs) {
+  // weft's logs carry TensorFlow.js's 'acc' beside Keras's 'accuracy': shown once, as Keras.
   return Object.entries(logs ?? {})
+    .filter(([k]) => !(/(^|_)acc$/.test(k) && `${k}uracy` in (logs ?? {})))
     .map(([k, v]) => ` - ${k}: ${Number.isFinite(v) && (Math.abs(v) >= 1e-3 || v === 0) ? v.toFixed(4) : Number(v).toExponential(4)}`)
     .join('');
 }

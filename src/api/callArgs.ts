@@ -6,6 +6,7 @@ import type { Callback, CallbackHooks } from './callbacks.js';
 import type { CompiledState } from './compileArgs.js';
 import { inputArray, normalizeTensors, sampleCount, sliceRows, targetArray } from './data.js';
 import { fail } from './errors.js';
+import { checkKnownOptions, type RefusedOptions } from './options.js';
 import type { SymbolicTensor } from './symbolic.js';
 import type { Tensor } from './tensor.js';
 
@@ -128,11 +129,32 @@ export function prepareInputs(model: CallTarget, xs: Tensor[]): PreparedData {
   return { rows, arrays: inputs.map((i) => i.array), storage: inputs.map((i) => i.storage) };
 }
 
-/** The options argument of fit/evaluate/predict must be an object (or left out). */
+/** The options argument of fit/evaluate/predict must be an object (or left out) of options the call knows. */
 export function checkOptions(args: unknown, call: string): void {
   if (args === null || typeof args !== 'object' || Array.isArray(args))
     fail(`${call}: options must be an object such as { batchSize: 32${call === 'fit' ? ', epochs: 10' : ''} }, got ${args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args}`);
+  const options = CALL_OPTIONS[call];
+  if (options) checkKnownOptions(args, options.known, call, options.refused);
 }
+
+const SAMPLE_WEIGHT = "per-sample weights are not supported (TensorFlow.js's fit refuses them too: 'sample weight is not supported yet')";
+
+/** What fit/evaluate/predict take: TensorFlow.js's options (and weft's own), and those refused. */
+const CALL_OPTIONS: Record<string, { known: readonly string[]; refused: RefusedOptions }> = {
+  fit: {
+    // yieldEvery and validationBatchSize only change when TensorFlow.js yields and how it batches
+    // validation; weft's fit never blocks the page and its validation numbers are sample means.
+    known: ['epochs', 'batchSize', 'shuffle', 'validationData', 'validationSplit', 'initialEpoch', 'verbose', 'callbacks', 'seed', 'progressUpdates', 'yieldEvery', 'validationBatchSize'],
+    refused: {
+      classWeight: 'class weights are not supported yet; weigh the classes by repeating samples, or leave it out',
+      sampleWeight: SAMPLE_WEIGHT,
+      stepsPerEpoch: 'fit on tensors runs whole epochs; leave it out',
+      validationSteps: 'validation runs over the whole validationData; leave it out',
+    },
+  },
+  evaluate: { known: ['batchSize', 'verbose'], refused: { sampleWeight: SAMPLE_WEIGHT, steps: 'evaluate on tensors covers every sample; leave it out' } },
+  predict: { known: ['batchSize', 'verbose'], refused: {} },
+};
 
 export function checkBatchSize(batchSize: number, call: string): void {
   if (!Number.isInteger(batchSize) || batchSize <= 0) fail(`${call}: batchSize must be a positive integer, got ${typeof batchSize === 'string' ? JSON.stringify(batchSize) : batchSize}`);

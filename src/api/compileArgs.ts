@@ -3,6 +3,7 @@
 
 import { resolveLoss, resolveMetric, resolveOptimizer, type Optimizer } from './compileConfig.js';
 import { fail } from './errors.js';
+import { checkKnownOptions } from './options.js';
 import type { OutputSpec } from './lowerModel.js';
 import type { SymbolicTensor } from './symbolic.js';
 
@@ -23,6 +24,7 @@ export interface CompiledState {
 
 export function resolveCompileArgs(args: CompileArgs, outputs: SymbolicTensor[]): CompiledState {
   if (!args || typeof args !== 'object') fail('compile takes { optimizer, loss, metrics? }');
+  checkKnownOptions(args, ['optimizer', 'loss', 'metrics', 'lossWeights'], 'compile');
   const names = outputs.map((t) => t.sourceLayer.name);
   /** One value per output, from one value for all, an array in order, or an object by output name. */
   const pick = <T>(value: unknown, what: string, fallback?: T): T[] => {

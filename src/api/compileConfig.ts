@@ -8,6 +8,7 @@ import { compileNameOf } from './lossFunctions.js';
 export type LossName =
   | 'sparseCategoricalCrossentropy'
   | 'categoricalCrossentropy'
+  | 'binaryCrossentropy'
   | 'meanSquaredError'
   | 'meanAbsoluteError';
 
@@ -15,8 +16,11 @@ export interface ResolvedLoss {
   /** What the user asked for. */
   name: LossName;
   sparse: boolean;
-  /** How it is computed: cross-entropies from probabilities are fused with the softmax. */
-  kind: 'crossEntropy' | 'meanSquaredError' | 'meanAbsoluteError';
+  /**
+   * How it is computed: categorical cross-entropies are fused with the softmax; binary
+   * cross-entropy with a sigmoid when the output has one, else computed from the probabilities.
+   */
+  kind: 'crossEntropy' | 'binaryCrossEntropy' | 'meanSquaredError' | 'meanAbsoluteError';
 }
 
 const LOSS_ALIASES: Record<string, LossName> = {
@@ -24,6 +28,8 @@ const LOSS_ALIASES: Record<string, LossName> = {
   sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
   categoricalCrossentropy: 'categoricalCrossentropy',
   categorical_crossentropy: 'categoricalCrossentropy',
+  binaryCrossentropy: 'binaryCrossentropy',
+  binary_crossentropy: 'binaryCrossentropy',
   meanSquaredError: 'meanSquaredError',
   mean_squared_error: 'meanSquaredError',
   mse: 'meanSquaredError',
@@ -44,6 +50,8 @@ export function resolveLoss(spec: unknown, outputName: string): ResolvedLoss {
       return { name: resolved, sparse: true, kind: 'crossEntropy' };
     case 'categoricalCrossentropy':
       return { name: resolved, sparse: false, kind: 'crossEntropy' };
+    case 'binaryCrossentropy':
+      return { name: resolved, sparse: false, kind: 'binaryCrossEntropy' };
     case 'meanSquaredError':
       return { name: resolved, sparse: false, kind: 'meanSquaredError' };
     case 'meanAbsoluteError':
@@ -70,7 +78,8 @@ export function resolveMetric(spec: unknown, loss: ResolvedLoss, units: number, 
     case 'acc':
       return {
         displayName: name,
-        kind: units === 1 ? 'binaryAccuracy' : loss.sparse ? 'sparseCategoricalAccuracy' : 'categoricalAccuracy',
+        // As TensorFlow.js: binary accuracy for one-unit outputs and for binary cross-entropy.
+        kind: units === 1 || loss.name === 'binaryCrossentropy' ? 'binaryAccuracy' : loss.sparse ? 'sparseCategoricalAccuracy' : 'categoricalAccuracy',
       };
     case 'sparseCategoricalAccuracy':
     case 'sparse_categorical_accuracy':

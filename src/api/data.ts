@@ -142,7 +142,10 @@ export function targetArray(t: Tensor, index: number, outputName: string, units:
     }
     return { name: `labels${index}`, data: labels, description: `${call}: the labels of output '${outputName}'` };
   }
-  if (t.shape.length !== 2 || t.shape[1] !== units) fail(`${call}: targets for output '${outputName}' must have shape [n, ${units}], got [${t.shape.join(', ')}]`);
+  // A one-unit output takes targets [n] as [n, 1] (TensorFlow.js programs pass tf.tensor1d labels).
+  const oneUnitVector = units === 1 && t.shape.length === 1;
+  if (!oneUnitVector && (t.shape.length !== 2 || t.shape[1] !== units))
+    fail(`${call}: targets for output '${outputName}' must have shape [n, ${units}]${units === 1 ? ' or [n]' : ''}, got [${t.shape.join(', ')}]`);
   const values = data instanceof Float32Array ? data : Float32Array.from(data);
   for (let i = 0; i < values.length; i++)
     if (!Number.isFinite(values[i]!)) fail(`${call}: targets for output '${outputName}' hold ${values[i]} at sample ${Math.floor(i / units)}; clean the data`);

@@ -69,6 +69,7 @@ const metricFunctions = named({
   sparseCategoricalAccuracy: 'sparseCategoricalAccuracy',
   meanSquaredError: 'meanSquaredError',
   meanAbsoluteError: 'meanAbsoluteError',
+  binaryCrossentropy: 'binaryCrossentropy',
 });
 
 export const metrics = {
@@ -118,7 +119,7 @@ export const losses = named({
       // max(z, 0) − z·t + log(1 + e^−|z|): stable for large |z|.
       ops.tidy(() => ops.mean(ops.add(ops.sub(ops.relu(logits), ops.mul(logits, multiClassLabels)), ops.log(ops.add(1, ops.exp(ops.neg(ops.abs(logits))))))))
     ),
-}, { meanSquaredError: 'meanSquaredError', absoluteDifference: 'meanAbsoluteError' });
+}, { meanSquaredError: 'meanSquaredError', absoluteDifference: 'meanAbsoluteError', logLoss: 'binaryCrossentropy' });
 
 /** What compile() gets for a loss or metric given as a function: its name, or a WeftError. */
 export function compileNameOf(f: unknown, what: 'loss' | 'metric', outputName: string, supported: string): string {

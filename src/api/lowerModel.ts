@@ -80,6 +80,8 @@ export function lowerModel(model: LowerableModel, batchSize: number, mode: PlanM
     const prediction = outputValues[i]!;
     const target = builder.leaf({ op: 'target', index: i, sparse: spec.loss.sparse, name: `${spec.name} target` }, [batchSize, spec.loss.sparse ? 1 : spec.units]);
     graph.targets.push({ name: spec.name, cols: spec.loss.sparse ? 1 : spec.units, sparse: spec.loss.sparse });
+    // Cross-entropies are lowered on probabilities; prepareForward moves them onto the logits of a
+    // softmax or sigmoid output.
     const loss =
       spec.loss.kind === 'crossEntropy'
         ? builder.add({ op: 'crossEntropy', probs: prediction, target, sparse: spec.loss.sparse }, `${spec.name} loss`)

@@ -10,7 +10,7 @@ import type { FitPlan } from './callArgs.js';
 import type { CompiledState } from './compileArgs.js';
 import type { Optimizer } from './compileConfig.js';
 import { WeftError } from './errors.js';
-import { logsFromSums } from './metricLogs.js';
+import { logsFromSums, tfjsOnlyLogNames } from './metricLogs.js';
 import { createRandom, nextSeed, shuffledIndices } from './random.js';
 import type { SessionOwner } from './sessionOwner.js';
 
@@ -41,6 +41,8 @@ export async function fitLoop(context: FitContext, plan: FitPlan): Promise<Histo
     const history = new History();
     history.params = { epochs, initialEpoch: plan.initialEpoch, samples: rows, steps, batchSize, verbose: plan.verbose, doValidation: !!validation, metrics: model.metricsNames };
     const random = createRandom(plan.seed ?? nextSeed());
+    // The progress line shows Keras's names only (the logs carry TensorFlow.js's too).
+    const tfjsOnly = tfjsOnlyLogNames(state.outputs);
     model.stopTraining = false;
     await callbacks.trainBegin();
     for (; epoch < epochs && !model.stopTraining; epoch++) {
@@ -80,8 +82,10 @@ export async function fitLoop(context: FitContext, plan: FitPlan): Promise<Histo
         for (const [k, value] of Object.entries(valLogs)) logs[`val_${k}`] = value;
       }
       history.record(epoch, logs);
-      if (plan.verbose !== 0 && typeof console !== 'undefined')
-        console.log(`[weft] Epoch ${epoch + 1}/${epochs} - ${((performance.now() - started) / 1000).toFixed(1)}s - ${Object.entries(logs).map(([k, value]) => `${k}: ${value.toFixed(4)}`).join(' - ')}`);
+      if (plan.verbose !== 0 && typeof console !== 'undefined') {
+        const shown = Object.entries(logs).filter(([k]) => !tfjsOnly.has(k));
+        console.log(`[weft] Epoch ${epoch + 1}/${epochs} - ${((performance.now() - started) / 1000).toFixed(1)}s - ${shown.map(([k, value]) => `${k}: ${value.toFixed(4)}`).join(' - ')}`);
+      }
       await callbacks.epochEnd(epoch, logs);
     }
     await callbacks.trainEnd();

@@ -181,6 +181,9 @@ function vjp(
     case 'softmaxCrossEntropy':
       give(node.logits, b.add({ op: 'softmaxCrossEntropyGrad', logits: node.logits, target: node.target, sparse: node.sparse, dy }));
       return;
+    case 'sigmoidCrossEntropy':
+      give(node.logits, b.add({ op: 'sigmoidCrossEntropyGrad', logits: node.logits, target: node.target, dy }));
+      return;
     case 'pointwiseLoss':
       give(node.pred, b.add({ op: 'pointwiseLossGrad', loss: node.loss, pred: node.pred, target: node.target, dy }));
       return;
@@ -188,6 +191,7 @@ function vjp(
     case 'crossEntropyGrad':
     case 'softmaxCrossEntropyGrad':
     case 'pointwiseLossGrad':
+    case 'sigmoidCrossEntropyGrad':
     case 'lossHead':
       throw new NotDifferentiableError(`second derivatives are not supported (${node.op})`);
     default:

@@ -10,6 +10,7 @@ import { fuseBiasGradient } from './passes/fuseBiasGradient.js';
 import { fuseDenseEpilogue } from './passes/fuseDenseEpilogue.js';
 import { fuseGradientAccumulation } from './passes/fuseGradientAccumulation.js';
 import { fuseLossHead } from './passes/fuseLossHead.js';
+import { fuseSigmoidCrossEntropy } from './passes/fuseSigmoidCrossEntropy.js';
 import { fuseSoftmaxCrossEntropy } from './passes/fuseSoftmaxCrossEntropy.js';
 import { sliceThroughMatmul } from './passes/sliceThroughMatmul.js';
 import { dumpPlan, planGraph, type Plan, type PlanOptions } from './plan.js';
@@ -27,7 +28,8 @@ export interface CompiledGraph {
 
 /** Runs the passes that come before autodiff (algebraic rewrites of the forward graph). */
 export function prepareForward(graph: IrGraph): IrGraph {
-  return verifyGraph(fuseSoftmaxCrossEntropy(verifyGraph(graph, 'lowering')), 'fuseSoftmaxCrossEntropy');
+  const softmax = verifyGraph(fuseSoftmaxCrossEntropy(verifyGraph(graph, 'lowering')), 'fuseSoftmaxCrossEntropy');
+  return verifyGraph(fuseSigmoidCrossEntropy(softmax), 'fuseSigmoidCrossEntropy');
 }
 
 /** Forward (and, for training, backward) graph with no kernel fusion: what the interpreter checks against. */

@@ -7,11 +7,11 @@
 // What each op reads, how its shape follows from its operands, and which operands take a gradient
 // are declared once, in the op table (ops/table.ts); the switches here are generated from it.
 
-import type { ElementwiseActivation, ActivationName, LossKind, MetricKind } from './kernel.js';
+import type { ElementwiseActivation, ActivationName, LossKind, MetricKind, PointwiseLossKind } from './kernel.js';
 import { mapOperandsByTable, operandsByTable } from './ops/table.js';
 import type { Shape } from './shape.js';
 
-export type { ActivationName, ElementwiseActivation, LossKind, MetricKind };
+export type { ActivationName, ElementwiseActivation, LossKind, MetricKind, PointwiseLossKind };
 export type { Shape } from './shape.js';
 
 export type ValueId = number;
@@ -82,9 +82,12 @@ export type IrOp =
   /** Per-row logsumexp(z) − Σ t z on logits: [B, 1]. */
   | { op: 'softmaxCrossEntropy'; logits: ValueId; target: ValueId; sparse: boolean }
   | { op: 'softmaxCrossEntropyGrad'; logits: ValueId; target: ValueId; sparse: boolean; dy: ValueId }
-  /** Per-row mean_j (p − t)² or |p − t|: [B, 1]. */
-  | { op: 'pointwiseLoss'; loss: 'meanSquaredError' | 'meanAbsoluteError'; pred: ValueId; target: ValueId }
-  | { op: 'pointwiseLossGrad'; loss: 'meanSquaredError' | 'meanAbsoluteError'; pred: ValueId; target: ValueId; dy: ValueId }
+  /** Per-row mean_j (p − t)², |p − t| or binary cross-entropy (p clipped as TensorFlow.js does): [B, 1]. */
+  | { op: 'pointwiseLoss'; loss: PointwiseLossKind; pred: ValueId; target: ValueId }
+  | { op: 'pointwiseLossGrad'; loss: PointwiseLossKind; pred: ValueId; target: ValueId; dy: ValueId }
+  /** Per-row mean_j of max(z, 0) − z t + log(1 + e^−|z|) on logits (binary cross-entropy of sigmoid(z)): [B, 1]. */
+  | { op: 'sigmoidCrossEntropy'; logits: ValueId; target: ValueId }
+  | { op: 'sigmoidCrossEntropyGrad'; logits: ValueId; target: ValueId; dy: ValueId }
   /** Per-row metric value: [B, 1]. */
   | { op: 'metric'; metric: MetricKind; pred: ValueId; target: ValueId; sparse: boolean }
   /**

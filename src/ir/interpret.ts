@@ -1,7 +1,8 @@
 // The float64 CPU interpreter of the IR: the oracle every pass and every GPU kernel is tested against.
 
 import { dropoutFactor } from './dropoutMask.js';
-import type { ActivationName, IrGraph, IrNode, MetricKind, NodeOf, ValueId } from './graph.js';
+import { EPSILON, elementLoss, elementLossGrad, sigmoid } from './elementLosses.js';
+import type { ActivationName, IrGraph, IrNode, LossKind, MetricKind, NodeOf, ValueId } from './graph.js';
 import { matrixOf, type Shape } from './shape.js';
 
 /** A value: its full shape, and the rows × cols matrix the kernels see (row-major data). */
@@ -28,8 +29,6 @@ export interface InterpretResult {
   /** Batch sums per metric slot (accumulators and lossHead side effects). */
   slots: Map<number, number>;
 }
-
-const EPSILON = 1e-7;
 
 export function tensor64(rows: number, cols: number, data?: ArrayLike<number>): Tensor64 {
   const t = { shape: [rows, cols], rows, cols, data: new Float64Array(rows * cols) };
@@ -322,22 +321,22 @@ function evaluateNode(node: IrNode, value: (id: ValueId) => Tensor64, env: Inter
       }
       return out;
     }
-    case 'pointwiseLoss': {
-      const p = value(node.pred);
+    case 'pointwiseLoss':
+    case 'sigmoidCrossEntropy': {
+      const kind = node.op === 'pointwiseLoss' ? node.loss : 'sigmoidCrossEntropy';
+      const x = value(node.op === 'pointwiseLoss' ? node.pred : node.logits);
       const t = value(node.target);
       const out = tensor64(rows, 1);
-      for (let r = 0; r < rows; r++) out.data[r] = metricRow(node.loss, p.data, r, p.cols, t, false);
+      for (let r = 0; r < rows; r++) out.data[r] = rowMeanLoss(kind, x.data, r, x.cols, t, false);
       return out;
     }
-    case 'pointwiseLossGrad': {
-      const p = value(node.pred);
+    case 'pointwiseLossGrad':
+    case 'sigmoidCrossEntropyGrad': {
+      const kind = node.op === 'pointwiseLossGrad' ? node.loss : 'sigmoidCrossEntropy';
+      const x = value(node.op === 'pointwiseLossGrad' ? node.pred : node.logits);
       const t = value(node.target);
       const dy = value(node.dy);
-      return map2(p, (pv, i) => {
-        const r = Math.floor(i / cols);
-        const d = pv - t.data[i]!;
-        return (node.loss === 'meanSquaredError' ? (2 * d) / cols : Math.sign(d) / cols) * dy.data[r]!;
-      });
+      return map2(x, (xv, i) => (elementLossGrad(kind, xv, t.data[i]!) / cols) * dy.data[Math.floor(i / cols)]!);
     }
     case 'metric': {
       const p = value(node.pred);
@@ -350,23 +349,20 @@ function evaluateNode(node: IrNode, value: (id: ValueId) => Tensor64, env: Inter
       const x = value(node.input);
       const t = value(node.target);
       const c = x.cols;
-      const p = node.loss === 'softmaxCrossEntropy' ? new Float64Array(x.data.length) : x.data;
+      const p = predictionOf(node.loss, x, rows);
       const grad = tensor64(rows, c);
       let lossSum = 0;
       for (let r = 0; r < rows; r++) {
         if (node.loss === 'softmaxCrossEntropy') {
-          const lse = softmaxRow(x.data, r * c, c, p);
+          const lse = softmaxRow(x.data, r * c, c, new Float64Array(x.data.length));
           for (let j = 0; j < c; j++) {
             const tj = targetValue(t, node.sparse, r, j, c);
             lossSum += tj * (lse - x.data[r * c + j]!);
             grad.data[r * c + j] = (p[r * c + j]! - tj) * node.gradScale;
           }
         } else {
-          lossSum += metricRow(node.loss, x.data, r, c, t, node.sparse);
-          for (let j = 0; j < c; j++) {
-            const d = x.data[r * c + j]! - targetValue(t, node.sparse, r, j, c);
-            grad.data[r * c + j] = (node.loss === 'meanSquaredError' ? (2 * d) / c : Math.sign(d) / c) * node.gradScale;
-          }
+          lossSum += rowMeanLoss(node.loss, x.data, r, c, t, node.sparse);
+          for (let j = 0; j < c; j++) grad.data[r * c + j] = (elementLossGrad(node.loss, x.data[r * c + j]!, targetValue(t, node.sparse, r, j, c)) / c) * node.gradScale;
         }
         for (const m of node.metrics) addToSlot(m.slot, metricRow(m.metric, p, r, c, t, node.sparse));
       }
@@ -378,5 +374,31 @@ function evaluateNode(node: IrNode, value: (id: ValueId) => Tensor64, env: Inter
     }
     default:
       return node satisfies never;
+  }
+}
+
+/** Mean over row r's columns of an element-wise loss. */
+function rowMeanLoss(kind: Parameters<typeof elementLoss>[0], x: Float64Array, r: number, cols: number, target: Tensor64, sparse: boolean): number {
+  let s = 0;
+  for (let j = 0; j < cols; j++) s += elementLoss(kind, x[r * cols + j]!, targetValue(target, sparse, r, j, cols));
+  return s / cols;
+}
+
+/** What a loss head predicts from its input: softmax or sigmoid of logits, else the input itself. */
+function predictionOf(loss: LossKind, x: Tensor64, rows: number): Float64Array {
+  switch (loss) {
+    case 'softmaxCrossEntropy': {
+      const p = new Float64Array(x.data.length);
+      for (let r = 0; r < rows; r++) softmaxRow(x.data, r * x.cols, x.cols, p);
+      return p;
+    }
+    case 'sigmoidCrossEntropy':
+      return x.data.map(sigmoid);
+    case 'meanSquaredError':
+    case 'meanAbsoluteError':
+    case 'binaryCrossEntropy':
+      return x.data;
+    default:
+      return loss satisfies never;
   }
 }

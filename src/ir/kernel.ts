@@ -128,7 +128,9 @@ export interface ColumnSumKernel {
   accumulate?: boolean;
 }
 
-export type LossKind = 'softmaxCrossEntropy' | 'meanSquaredError' | 'meanAbsoluteError';
+/** Losses that are a mean over the last axis of an element-wise function of prediction and target. */
+export type PointwiseLossKind = 'meanSquaredError' | 'meanAbsoluteError' | 'binaryCrossEntropy';
+export type LossKind = 'softmaxCrossEntropy' | 'sigmoidCrossEntropy' | PointwiseLossKind;
 export type MetricKind =
   | 'sparseCategoricalAccuracy'
   | 'categoricalAccuracy'
@@ -138,16 +140,20 @@ export type MetricKind =
 
 /**
  * One output head in one single-workgroup dispatch: per-row loss, its gradient, and metrics.
- * - input: logits for softmaxCrossEntropy (prediction p = softmax(input)), else the prediction p.
+ * - input: logits for softmaxCrossEntropy (prediction p = softmax(input)) and sigmoidCrossEntropy
+ *   (p = sigmoid(input)), else the prediction p.
  * - target: sparse class ids read as labels[indices[step.rowBase + r]], or a dense view.
  * - per-row loss L_r: softmaxCrossEntropy: logsumexp(z) − Σ_j t_j z_j (t one-hot when sparse);
+ *   sigmoidCrossEntropy: mean_j max(z,0) − z t + log(1 + e^−|z|);
+ *   binaryCrossEntropy: mean_j −(t log q + (1−t) log(1−q)), q = clamp(p, 1e-7, 1 − 1e-7);
  *   meanSquaredError: mean_j (p−t)²; meanAbsoluteError: mean_j |p−t|.
  * - metrics[lossSlot] += Σ_r L_r; metrics[m.slot] += Σ_r metricValue_r for each metric, where the
  *   metric value is computed on p: accuracy = 1/0 (argmax, first index on ties; binary: mean_j of
  *   (p>0.5)==(t>0.5)), mse/mae as above.
  * - gradOut (training only): dL_r/dinput × gradScale (gradScale = lossWeight / batch).
- *   softmaxCrossEntropy: (softmax(z) − t) × gradScale; mse: 2(p−t)/cols × gradScale;
- *   mae: sign(p−t)/cols × gradScale.
+ *   softmaxCrossEntropy: (softmax(z) − t) × gradScale; sigmoidCrossEntropy: (sigmoid(z) − t)/cols ×
+ *   gradScale; binaryCrossEntropy: (q − t)/(q(1−q))/cols × gradScale where p lies in [1e-7, 1 − 1e-7],
+ *   else 0; mse: 2(p−t)/cols × gradScale; mae: sign(p−t)/cols × gradScale.
  * - predictionOut (optional): p written per row (predict and evaluate).
  */
 export interface LossHeadKernel {

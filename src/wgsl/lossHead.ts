@@ -6,6 +6,8 @@ import type { BufferDecl, LossHeadKernel, MetricKind } from '../ir/kernel.js';
 import { BufferSet, KernelCodegenError, assemble, f32, loadF32, loadU32, storeF32, u32, viewIndex, type GeneratedKernel } from './views.js';
 
 const WORKGROUP_SIZE = 64;
+/** TensorFlow.js's epsilon, the clip of probabilities before a log. */
+const BCE_EPSILON = 1e-7;
 
 export function generateLossHead(desc: LossHeadKernel, decls: Record<string, BufferDecl>): GeneratedKernel {
   const { rows, cols } = desc;
@@ -29,6 +31,7 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
     }
   }
   const softmax = desc.loss === 'softmaxCrossEntropy';
+  const sigmoid = desc.loss === 'sigmoidCrossEntropy';
   const kinds = new Set<MetricKind>(desc.metrics.map((m) => m.kind));
   const needArgmaxP = kinds.has('sparseCategoricalAccuracy') || kinds.has('categoricalAccuracy');
   // sparse target: argmax(t) is the label; dense: argmax(t) computed.
@@ -59,7 +62,11 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
   if (kinds.has('meanAbsoluteError')) row.push(`    var absSum = 0.0;`);
   row.push(`    for (var c = 0u; c < ${u32(cols)}; c = c + 1u) {`);
   row.push(`      let z = ${loadF32(input, 'zr + c')};`);
-  row.push(softmax ? `      let p = exp(z - mx) * inv;` : `      let p = z;`);
+  if (softmax) row.push(`      let p = exp(z - mx) * inv;`);
+  else if (sigmoid) {
+    // e^−|z| never overflows: sigmoid and the loss stay finite for any logit.
+    row.push(`      let e = exp(-abs(z));`, `      let p = select(e / (1.0 + e), 1.0 / (1.0 + e), z >= 0.0);`);
+  } else row.push(`      let p = z;`);
   row.push(desc.target.sparse ? `      let t = select(0.0, 1.0, c == label);` : `      let t = ${loadF32(target!, 'tr + c')};`);
   row.push(`      let d = p - t;`);
   switch (desc.loss) {
@@ -67,6 +74,19 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
       row.push(`      tz = tz + t * z;`);
       if (grad) row.push(`      ${storeF32(grad, 'gr + c', `d * ${f32(desc.gradScale)}`, false)}`);
       break;
+    case 'sigmoidCrossEntropy':
+      row.push(`      lsum = lsum + max(z, 0.0) - z * t + log(1.0 + e);`);
+      if (grad) row.push(`      ${storeF32(grad, 'gr + c', `d * ${f32(desc.gradScale / cols)}`, false)}`);
+      break;
+    case 'binaryCrossEntropy': {
+      // As TensorFlow.js: p clipped to [ε, 1 − ε]; the clip passes no gradient outside it.
+      const lo = f32(BCE_EPSILON);
+      const hi = f32(1 - BCE_EPSILON);
+      row.push(`      let q = clamp(p, ${lo}, ${hi});`);
+      row.push(`      lsum = lsum - (t * log(q) + (1.0 - t) * log(1.0 - q));`);
+      if (grad) row.push(`      ${storeF32(grad, 'gr + c', `select(0.0, (q - t) / (q * (1.0 - q)), p >= ${lo} && p <= ${hi}) * ${f32(desc.gradScale / cols)}`, false)}`);
+      break;
+    }
     case 'meanSquaredError':
       row.push(`      lsum = lsum + d * d;`);
       if (grad) row.push(`      ${storeF32(grad, 'gr + c', `d * ${f32((2 * desc.gradScale) / cols)}`, false)}`);

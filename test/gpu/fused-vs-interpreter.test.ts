@@ -18,6 +18,8 @@ interface Case {
   kind: 'mlp' | 'wideDeep' | 'multiInput' | 'multiOutput';
   batch: number;
   optimizer: 'sgd' | 'adam' | 'momentum' | 'rmsprop' | 'adagrad';
+  /** Sigmoid outputs with binaryCrossentropy and 0/1 targets of shape [n] (classes must be 1). */
+  binary?: boolean;
 }
 
 const cases: Case[] = [
@@ -28,6 +30,8 @@ const cases: Case[] = [
   { name: 'odd MLP', kind: 'mlp', features: 61, units: [13, 7], classes: 5, batch: 37, optimizer: 'momentum' },
   { name: 'odd wide & deep', kind: 'wideDeep', features: 37, units: [9, 3], classes: 3, batch: 19, optimizer: 'rmsprop' },
   { name: 'odd two outputs', kind: 'multiOutput', features: 30, units: [11, 5], classes: 7, batch: 13, optimizer: 'adagrad' },
+  { name: 'binary MLP', kind: 'mlp', features: 23, units: [9, 5], classes: 1, batch: 16, optimizer: 'adam', binary: true },
+  { name: 'binary two outputs', kind: 'multiOutput', features: 30, units: [11, 5], classes: 1, batch: 13, optimizer: 'sgd', binary: true },
 ];
 
 test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
@@ -55,12 +59,14 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
       const h1 = weft.layers.dense({ units: c.units[0], activation: 'relu', seed: 1 }).apply(deep);
       const h2 = weft.layers.dense({ units: c.units[1], activation: c.kind === 'mlp' ? 'tanh' : 'relu', seed: 2 }).apply(h1);
       const outputs: any[] = [];
-      if (c.kind === 'mlp') outputs.push(weft.layers.dense({ units: c.classes, activation: 'softmax', seed: 3, name: 'main_output' }).apply(h2));
+      const head = c.binary ? 'sigmoid' : 'softmax';
+      const lossName = c.binary ? 'binaryCrossentropy' : 'sparseCategoricalCrossentropy';
+      if (c.kind === 'mlp') outputs.push(weft.layers.dense({ units: c.classes, activation: head, seed: 3, name: 'main_output' }).apply(h2));
       else {
         const concat = weft.layers.concatenate().apply([wide, h2]);
-        outputs.push(weft.layers.dense({ units: c.classes, activation: 'softmax', seed: 3, name: 'main_output' }).apply(concat));
+        outputs.push(weft.layers.dense({ units: c.classes, activation: head, seed: 3, name: 'main_output' }).apply(concat));
       }
-      if (c.kind === 'multiOutput') outputs.push(weft.layers.dense({ units: c.classes, activation: 'softmax', seed: 4, name: 'aux_output' }).apply(h2));
+      if (c.kind === 'multiOutput') outputs.push(weft.layers.dense({ units: c.classes, activation: head, seed: 4, name: 'aux_output' }).apply(h2));
       const model = weft.model({ inputs, outputs });
       const optimizer =
         c.optimizer === 'sgd' ? weft.train.sgd(0.1)
@@ -69,22 +75,23 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
         : c.optimizer === 'rmsprop' ? weft.train.rmsprop(0.01)
         : weft.train.adagrad(0.1);
       const lossWeights = outputs.length === 2 ? [0.7, 0.3] : [1];
-      model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'], lossWeights });
+      model.compile({ optimizer, loss: lossName, metrics: ['accuracy'], lossWeights });
       // Data: random features (never zeros), labels.
       const xs = inputs.map((inp: any) => {
         const cols = inp.shape[1];
         return Float64Array.from({ length: rows * cols }, () => random() * 2 - 1);
       });
-      const labels = Int32Array.from({ length: rows }, () => Math.floor(random() * c.classes));
+      const labels = Int32Array.from({ length: rows }, () => Math.floor(random() * (c.binary ? 2 : c.classes)));
       const xTensors = xs.map((x: Float64Array, i: number) => weft.tensor(Float32Array.from(x), [rows, inputs[i].shape[1]]));
-      const yTensors = outputs.map(() => weft.tensor(labels, [rows]));
+      // Binary targets as TensorFlow.js programs give them: 0/1 floats of shape [n] for one unit.
+      const yTensors = outputs.map(() => (c.binary ? weft.tensor(Float32Array.from(labels), [rows]) : weft.tensor(labels, [rows])));
       const initial = (await model.getWeights()).map((w: any) => Float64Array.from(w.dataSync()));
       const f32 = (a: ArrayLike<number>) => Float64Array.from(Float32Array.from(a));
       const xs32 = xs.map(f32);
 
       // Reference: the unfused float64 graph, step by step over the same batches.
       const specs = outputs.map((o: any, i: number) => {
-        const loss = T.resolveLoss('sparseCategoricalCrossentropy', o.sourceLayer.name);
+        const loss = T.resolveLoss(lossName, o.sourceLayer.name);
         return { name: o.sourceLayer.name, units: c.classes, loss, weight: lossWeights[i]!, metrics: [T.resolveMetric('accuracy', loss, c.classes, o.sourceLayer.name)] };
       });
       const lowerable = { inputs, outputs, topology: model.topology, weights: model.weights };

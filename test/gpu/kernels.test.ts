@@ -388,7 +388,7 @@ describe('softmaxRows and columnSum', () => {
 describe('lossHead', () => {
   const ALL_METRICS: MetricKind[] = ['sparseCategoricalAccuracy', 'categoricalAccuracy', 'binaryAccuracy', 'meanSquaredError', 'meanAbsoluteError'];
 
-  function lossCase(o: { loss: LossKind; sparse: boolean; rows: number; cols: number; scale?: number; labelType?: 'u8' | 'i32' | 'u32'; rowBase?: number; grad?: boolean; predict?: boolean }): KernelCase {
+  function lossCase(o: { loss: LossKind; sparse: boolean; rows: number; cols: number; scale?: number; probabilities?: boolean; labelType?: 'u8' | 'i32' | 'u32'; rowBase?: number; grad?: boolean; predict?: boolean }): KernelCase {
     const arena = new Arena('arena');
     const rowBase = o.rowBase ?? 0;
     const input = arena.view(o.rows, o.cols, { pad: 3 });
@@ -399,7 +399,8 @@ describe('lossHead', () => {
     const samples = o.rows + rowBase + 5;
     const metricSlots = ALL_METRICS.map((kind, i) => ({ kind, slot: 2 + 2 * i }));
     const init: KernelCase['init'] = {
-      arena: { seed: o.rows * 31 + o.cols, lo: -(o.scale ?? 3), hi: o.scale ?? 3 },
+      // binaryCrossEntropy reads probabilities: mostly inside (0, 1), a few outside its clip.
+      arena: o.probabilities ? { seed: o.rows * 31 + o.cols, lo: -0.05, hi: 1.05 } : { seed: o.rows * 31 + o.cols, lo: -(o.scale ?? 3), hi: o.scale ?? 3 },
       metrics: { seed: 99, lo: 0, hi: 5 },
     };
     const decls: KernelCase['decls'] = { arena: arena.decl(), metrics: { name: 'metrics', elementType: 'f32', size: 16, role: 'metrics' } };
@@ -457,6 +458,22 @@ describe('lossHead', () => {
     }
     cases.push(lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 32, cols: 10, labelType: 'i32', rowBase: 9 }));
     cases.push(lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 32, cols: 10, labelType: 'u32', grad: false, predict: true }));
+    expectAllPass(await runCases(page, cases));
+  });
+
+  test('binary cross-entropy: sigmoid on logits up to ±1e4, and from probabilities', async () => {
+    const cases: KernelCase[] = [];
+    for (const [rows, cols] of [
+      [37, 1],
+      [1, 1],
+      [150, 3],
+      [3, 130],
+    ] as const) {
+      cases.push(lossCase({ loss: 'sigmoidCrossEntropy', sparse: false, rows, cols, predict: rows !== 150 }));
+      cases.push(lossCase({ loss: 'binaryCrossEntropy', sparse: false, rows, cols, probabilities: true, predict: rows !== 150 }));
+    }
+    cases.push(lossCase({ loss: 'sigmoidCrossEntropy', sparse: false, rows: 37, cols: 2, scale: 1e4, predict: true }));
+    cases.push(lossCase({ loss: 'sigmoidCrossEntropy', sparse: true, rows: 32, cols: 4, rowBase: 4 }));
     expectAllPass(await runCases(page, cases));
   });
 });

@@ -159,6 +159,37 @@ describe('random graphs agree with TensorFlow.js', () => {
   });
 });
 
+describe('binary classification agrees with TensorFlow.js', () => {
+  // Sigmoid outputs with binary cross-entropy (fused on the logits in weft, from clipped
+  // probabilities in TensorFlow.js): one unit with 'accuracy' (binary accuracy), three units
+  // (multi-label) beside a softmax output, and binary cross-entropy on a softmax's probabilities.
+  const BINARY: Record<string, GraphSpec> = {
+    'one sigmoid unit': {
+      inputs: [{ name: 'x', units: 12 }],
+      nodes: [dense('hidden', 7, 'relu', 'x'), dense('output', 1, 'sigmoid', 'hidden')],
+      outputs: [{ tensor: 'output', loss: 'binaryCrossentropy', weight: 1, metrics: ['accuracy'] }],
+    },
+    'three sigmoid units beside a softmax output': {
+      inputs: [{ name: 'x', units: 9 }],
+      nodes: [dense('hidden', 6, 'tanh', 'x'), dense('tags', 3, 'sigmoid', 'hidden'), dense('kind', 4, 'softmax', 'hidden')],
+      outputs: [
+        { tensor: 'tags', loss: 'binaryCrossentropy', weight: 0.6, metrics: ['accuracy'] },
+        { tensor: 'kind', loss: 'sparseCategoricalCrossentropy', weight: 1, metrics: ['accuracy'] },
+      ],
+    },
+    'binary cross-entropy on softmax probabilities': {
+      inputs: [{ name: 'x', units: 5 }],
+      nodes: [dense('output', 3, 'softmax', 'x')],
+      outputs: [{ tensor: 'output', loss: 'binaryCrossentropy', weight: 1, metrics: ['binaryAccuracy'] }],
+    },
+  };
+  Object.entries(BINARY).forEach(([label, spec], i) => {
+    test(label, async () => {
+      check(spec, await runCase(spec, { ...TRAIN, seed: 300 + i }), label);
+    });
+  });
+});
+
 describe('evaluate with dense targets', () => {
   // The smallest model where weft's evaluate read its (gathered) mse / one-hot targets wrongly:
   // the numbers must not depend on the batch size, and must equal TensorFlow.js's.

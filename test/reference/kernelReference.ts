@@ -2,6 +2,7 @@
 // The oracle of the GPU kernel tests. Buffers are plain JS arrays keyed by name, one entry per
 // logical element (u8 buffers: one entry per byte, unpacked); they are updated in place.
 import { dropoutFactor } from '../../src/ir/dropoutMask.js';
+import { elementLoss, elementLossGrad, sigmoid } from '../../src/ir/elementLosses.js';
 import type {
   ElementwiseActivation,
   ElementwiseExpr,
@@ -235,6 +236,16 @@ function lossHead(d: LossHeadKernel, buffers: RefBuffers, step: RefStep): void {
         grad = p.map((v, c) => (v - t[c]!) * d.gradScale);
         break;
       }
+      case 'sigmoidCrossEntropy':
+        p = z.map(sigmoid);
+        loss = z.reduce((a, v, c) => a + elementLoss('sigmoidCrossEntropy', v, t[c]!), 0) / cols;
+        grad = z.map((v, c) => (elementLossGrad('sigmoidCrossEntropy', v, t[c]!) / cols) * d.gradScale);
+        break;
+      case 'binaryCrossEntropy':
+        p = z;
+        loss = p.reduce((a, v, c) => a + elementLoss('binaryCrossEntropy', v, t[c]!), 0) / cols;
+        grad = p.map((v, c) => (elementLossGrad('binaryCrossEntropy', v, t[c]!) / cols) * d.gradScale);
+        break;
       case 'meanSquaredError':
         p = z;
         loss = p.reduce((a, v, c) => a + (v - t[c]!) ** 2, 0) / cols;

@@ -6,7 +6,8 @@
 
 
 export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
-export type LossName = 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' | 'meanSquaredError' | 'meanAbsoluteError';
+// binaryCrossentropy is never picked by randomGraph (its graphs stay as they were); hand-written specs use it.
+export type LossName = 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError' | 'meanAbsoluteError';
 
 /** One layer application; `layer` names the layer (a name seen before = the same layer, applied again). */
 export type NodeSpec =

@@ -144,6 +144,31 @@ describe('vector-Jacobian rules match finite differences', () => {
       targets: [[0, 2, 1, 1, 0, 2]],
     });
   });
+  test('sigmoidCrossEntropy on logits (up to ±8), soft targets', () => {
+    const b = new GraphBuilder(5);
+    const z = b.leaf({ op: 'param', index: 0, name: 'z' }, [5, 3]);
+    const t = b.leaf({ op: 'target', index: 0, sparse: false, name: 't' }, [5, 3]);
+    const loss = b.add({ op: 'sigmoidCrossEntropy', logits: z, target: t });
+    checkGradients({
+      graph: { batchSize: 5, nodes: b.nodes, params: [{ name: 'z', shape: [5, 3], trainable: true }], inputs: [], targets: [{ name: 't', cols: 3, sparse: false }], outputs: [], accumulators: [], losses: [{ output: 0, value: loss, weight: 0.6 }] },
+      params: [randomArray(15, 8)],
+      inputs: [],
+      targets: [randomArray(15).map((v) => Math.abs(v))],
+    });
+  });
+  test('binaryCrossEntropy on probabilities (a sigmoid, unfused)', () => {
+    const b = new GraphBuilder(6);
+    const z = b.leaf({ op: 'param', index: 0, name: 'z' }, [6, 2]);
+    const p = b.add({ op: 'activation', x: z, activation: 'sigmoid' });
+    const t = b.leaf({ op: 'target', index: 0, sparse: false, name: 't' }, [6, 2]);
+    const loss = b.add({ op: 'pointwiseLoss', loss: 'binaryCrossEntropy', pred: p, target: t });
+    checkGradients({
+      graph: { batchSize: 6, nodes: b.nodes, params: [{ name: 'z', shape: [6, 2], trainable: true }], inputs: [], targets: [{ name: 't', cols: 2, sparse: false }], outputs: [], accumulators: [], losses: [{ output: 0, value: loss, weight: 1 }] },
+      params: [randomArray(12, 3)],
+      inputs: [],
+      targets: [[0, 1, 1, 0, 1, 1, 0, 0, 0.3, 0.8, 1, 0]],
+    });
+  });
   test('meanAbsoluteError', () => {
     const b = new GraphBuilder(4);
     const z = b.leaf({ op: 'param', index: 0, name: 'z' }, [4, 3]);

@@ -25,7 +25,7 @@ export interface ActivationArgs extends LayerArgs {
 export class Activation extends Layer {
   readonly activation: ActivationName;
   constructor(args: ActivationArgs) {
-    super('Activation', args);
+    super('Activation', args, { own: ['activation'] });
     this.activation = resolveActivation(args?.activation, `activation '${this.name}'`);
   }
   computeOutputShape([shape]: Shape[]): Shape {

@@ -6,7 +6,7 @@ import { Layer, shapeToString, type LayerArgs, type LowerContext, type Shape } f
 
 export class Add extends Layer {
   constructor(args: LayerArgs = {}) {
-    super('Add', args);
+    super('Add', args, { own: [] });
   }
   protected override get arity(): 'many' {
     return 'many';

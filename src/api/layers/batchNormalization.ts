@@ -21,6 +21,11 @@ export interface BatchNormalizationArgs extends LayerArgs {
   movingVarianceInitializer?: InitializerName | string | InitializerConfig;
 }
 
+const BATCH_NORMALIZATION_OPTIONS = {
+  own: ['axis', 'momentum', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer'],
+  refused: { betaRegularizer: 'regularizers are not supported yet; leave it out (or null)', gammaRegularizer: 'regularizers are not supported yet; leave it out (or null)', betaConstraint: 'constraints are not supported yet; leave it out (or null)', gammaConstraint: 'constraints are not supported yet; leave it out (or null)' },
+};
+
 export class BatchNormalization extends Layer {
   readonly momentum: number;
   readonly epsilon: number;
@@ -33,7 +38,7 @@ export class BatchNormalization extends Layer {
   movingVariance?: LayerWeight;
 
   constructor(args: BatchNormalizationArgs = {}) {
-    super('BatchNormalization', args);
+    super('BatchNormalization', args, BATCH_NORMALIZATION_OPTIONS);
     if (args.axis !== undefined && args.axis !== -1 && args.axis !== 1) fail(`batchNormalization '${this.name}': only the last axis (-1) is supported, got ${args.axis}`);
     this.momentum = args.momentum ?? 0.99;
     this.epsilon = args.epsilon ?? 1e-3;

@@ -12,7 +12,7 @@ export interface ConcatenateArgs extends LayerArgs {
 export class Concatenate extends Layer {
   readonly axis: number;
   constructor(args: ConcatenateArgs = {}) {
-    super('Concatenate', args);
+    super('Concatenate', args, { own: ['axis'] });
     this.axis = args.axis ?? -1;
   }
   protected override get arity(): 'many' {

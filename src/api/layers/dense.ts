@@ -15,6 +15,18 @@ export interface DenseArgs extends LayerArgs {
   biasInitializer?: InitializerName | string | InitializerConfig;
 }
 
+const DENSE_OPTIONS = {
+  // inputDim, like inputShape, only describes the input (weft takes it from the tensor applied).
+  own: ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'inputDim'],
+  refused: {
+    kernelRegularizer: 'regularizers are not supported yet; leave it out (or null)',
+    biasRegularizer: 'regularizers are not supported yet; leave it out (or null)',
+    activityRegularizer: 'regularizers are not supported yet; leave it out (or null)',
+    kernelConstraint: 'constraints are not supported yet; leave it out (or null)',
+    biasConstraint: 'constraints are not supported yet; leave it out (or null)',
+  },
+};
+
 export class Dense extends Layer {
   readonly units: number;
   readonly activation: ActivationName;
@@ -25,7 +37,7 @@ export class Dense extends Layer {
   bias?: LayerWeight;
 
   constructor(args: DenseArgs) {
-    super('Dense', args);
+    super('Dense', args, DENSE_OPTIONS);
     if (!args || !Number.isInteger(args.units) || args.units <= 0) fail(`dense '${this.name}': units must be a positive integer, got ${args?.units}`);
     this.units = args.units;
     this.activation = resolveActivation(args.activation, `dense '${this.name}'`);

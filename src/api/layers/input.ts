@@ -2,6 +2,7 @@
 
 import type { ValueId } from '../../ir/graph.js';
 import { fail } from '../errors.js';
+import { checkKnownOptions } from '../options.js';
 import { SymbolicTensor } from '../symbolic.js';
 import { Layer, type LowerContext, type Shape } from './layer.js';
 
@@ -17,6 +18,9 @@ export class InputLayer extends Layer {
   readonly output: SymbolicTensor;
   constructor(args: InputArgs) {
     super('InputLayer', args.name === undefined ? {} : { name: args.name });
+    checkKnownOptions(args, ['shape', 'batchShape', 'name', 'dtype', 'sparse'], 'weft.input');
+    if ((args as { sparse?: unknown }).sparse === true) fail('weft.input: sparse inputs are not supported; pass dense tensors');
+    if (args.dtype !== undefined && args.dtype !== null && args.dtype !== 'float32') fail(`weft.input: dtype '${String(args.dtype)}' is not supported; weft computes in float32 only`);
     const shape: Shape | undefined = args.batchShape ?? (args.shape ? [null, ...args.shape] : undefined);
     if (!shape) fail('weft.input: give a shape, e.g. weft.input({ shape: [784] })');
     for (const d of shape.slice(1))

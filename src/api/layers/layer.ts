@@ -3,6 +3,7 @@
 import type { GraphBuilder } from '../../ir/builder.js';
 import type { ValueId } from '../../ir/graph.js';
 import { fail } from '../errors.js';
+import { checkLayerOptions, type RefusedOptions } from '../options.js';
 import { SymbolicTensor, type LayerNode } from '../symbolic.js';
 import { weightTensors } from '../lazyResults.js';
 import { Tensor } from '../tensor.js';
@@ -44,6 +45,7 @@ export interface LayerArgs {
   batchInputShape?: (number | null)[];
   /** inputShape [inputDim], for dense layers. */
   inputDim?: number;
+  /** As TensorFlow.js: only used to make batchInputShape (weft plans per batch size anyway). */
   batchSize?: number;
   dtype?: 'float32';
 }
@@ -76,10 +78,18 @@ export abstract class Layer {
   /** The input shape the layer was declared with (inputShape, batchInputShape or inputDim), if any. */
   readonly batchInputShape: Shape | undefined;
 
+  /**
+   * `options` lists the layer's own options (besides the base ones) and `refused` those it knows but
+   * does not support: any other option is refused with a WeftError. A layer that passes no list is
+   * not checked.
+   */
   constructor(
     readonly className: string,
     args: LayerArgs = {},
+    options?: { own: readonly string[]; refused?: RefusedOptions },
   ) {
+    if (args === null || typeof args !== 'object') fail(`${snakeCase(className)}: options must be an object, got ${args === null ? 'null' : typeof args}`);
+    if (options) checkLayerOptions(args, options.own, `${snakeCase(className)}${args.name ? ` '${args.name}'` : ''}`, options.refused);
     this.name = args.name ?? uniqueLayerName(snakeCase(className));
     this.trainable = args.trainable ?? true;
     this.seed = args.seed;

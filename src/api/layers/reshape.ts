@@ -13,7 +13,7 @@ function lowerReshape(context: LowerContext, x: ValueId, from: Shape, to: Shape)
 
 export class Flatten extends Layer {
   constructor(args: LayerArgs = {}) {
-    super('Flatten', args);
+    super('Flatten', args, { own: [] });
   }
   computeOutputShape([shape]: Shape[]): Shape {
     const features = (shape!.slice(1) as number[]).reduce((a, b) => a * b, 1);
@@ -34,7 +34,7 @@ export interface ReshapeArgs extends LayerArgs {
 export class Reshape extends Layer {
   readonly targetShape: number[];
   constructor(args: ReshapeArgs) {
-    super('Reshape', args);
+    super('Reshape', args, { own: ['targetShape'] });
     if (!args || !Array.isArray(args.targetShape) || args.targetShape.length === 0)
       fail(`reshape '${this.name}': give targetShape, the shape of one sample (without the batch dimension)`);
     if (args.targetShape.filter((d) => d === -1).length > 1 || args.targetShape.some((d) => !Number.isInteger(d) || (d <= 0 && d !== -1)))

@@ -29,6 +29,8 @@ function seriesOf(history: HistoryLike): { series: [string, readonly number[]][]
   const series: [string, readonly number[]][] = [];
   for (const [name, values] of Object.entries(record)) {
     if (!Array.isArray(values) && !ArrayBuffer.isView(values)) continue;
+    // TensorFlow.js's 'acc' beside Keras's 'accuracy' is the same curve: drawn once.
+    if (/(^|_)acc$/.test(name) && `${name}uracy` in record) continue;
     series.push([name, Array.from(values as ArrayLike<number>, Number)]);
   }
   const epochs = Array.isArray(h.epoch) && record !== history ? (h.epoch as number[]).map((e) => e + 1) : null;

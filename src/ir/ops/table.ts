@@ -296,6 +296,20 @@ export const OPS: { [K in OpName]: OpSpec<K> } = {
     describe: (op, v) => `${op.loss}Grad pred=${v(op.pred)}, target=${v(op.target)}, dy=${v(op.dy)}`,
     writesWhereAsked: always,
   },
+  sigmoidCrossEntropy: {
+    operands: ['logits', 'target'],
+    gradient: ['logits'],
+    shape: perRow,
+    describe: (op, v) => `sigmoidCrossEntropy logits=${v(op.logits)}, target=${v(op.target)}`,
+    writesWhereAsked: always,
+  },
+  sigmoidCrossEntropyGrad: {
+    operands: ['logits', 'target', 'dy'],
+    gradient: 'secondOrder',
+    shape: (op, shapeOf) => shapeOf(op.logits),
+    describe: (op, v) => `sigmoidCrossEntropyGrad logits=${v(op.logits)}, target=${v(op.target)}, dy=${v(op.dy)}`,
+    writesWhereAsked: always,
+  },
   metric: {
     operands: ['pred', 'target'],
     // Metrics are reported, not minimised: no gradient flows through them.

@@ -29,6 +29,8 @@ export function fuseLossHead(graph: IrGraph): IrGraph {
     if (lossSlot === undefined) throw new Error('internal: a loss has no accumulator slot');
     if (node.op === 'softmaxCrossEntropy')
       heads.push({ loss: 'softmaxCrossEntropy', lossValue: node.id, input: node.logits, target: node.target, sparse: node.sparse, lossSlot, metrics: [] });
+    else if (node.op === 'sigmoidCrossEntropy')
+      heads.push({ loss: 'sigmoidCrossEntropy', lossValue: node.id, input: node.logits, target: node.target, sparse: false, lossSlot, metrics: [] });
     else if (node.op === 'pointwiseLoss')
       heads.push({ loss: node.loss, lossValue: node.id, input: node.pred, target: node.target, sparse: false, lossSlot, metrics: [] });
     else
@@ -41,8 +43,8 @@ export function fuseLossHead(graph: IrGraph): IrGraph {
   const headOfValue = new Map<ValueId, Head>();
   for (const head of heads) headOfValue.set(head.lossValue, head);
   for (const node of nodes) {
-    if (node.op === 'softmaxCrossEntropyGrad' || node.op === 'pointwiseLossGrad') {
-      const input = node.op === 'softmaxCrossEntropyGrad' ? node.logits : node.pred;
+    if (node.op === 'softmaxCrossEntropyGrad' || node.op === 'sigmoidCrossEntropyGrad' || node.op === 'pointwiseLossGrad') {
+      const input = node.op === 'pointwiseLossGrad' ? node.pred : node.logits;
       const head = heads.find((h) => h.input === input && h.target === node.target && !h.grad);
       if (head) head.grad = node;
     }
@@ -51,10 +53,13 @@ export function fuseLossHead(graph: IrGraph): IrGraph {
   for (const acc of graph.accumulators) {
     const node = nodes[acc.value]!;
     if (node.op !== 'metric') continue;
-    // The metric's prediction is the head's input (mse heads) or softmax of it (cross-entropy heads).
+    // The metric's prediction is the head's input (mse heads) or softmax / sigmoid of the logits
+    // (cross-entropy heads).
     const pred = nodes[node.pred]!;
+    const logitsActivation = (h: Head): string | undefined =>
+      h.loss === 'softmaxCrossEntropy' ? 'softmax' : h.loss === 'sigmoidCrossEntropy' ? 'sigmoid' : undefined;
     const head = heads.find(
-      (h) => h.target === node.target && (node.pred === h.input || (h.loss === 'softmaxCrossEntropy' && pred.op === 'activation' && pred.activation === 'softmax' && pred.x === h.input)),
+      (h) => h.target === node.target && (node.pred === h.input || (pred.op === 'activation' && pred.activation === logitsActivation(h) && pred.x === h.input)),
     );
     if (!head) throw new UnsupportedLossError(`internal: metric ${node.metric} does not belong to any output head`);
     head.metrics.push({ metric: node.metric, slot: acc.slot, value: node.id });

@@ -180,6 +180,8 @@ export function kernelFor(node: IrNode, view: (id: ValueId) => View, graph: IrGr
     case 'softmaxCrossEntropyGrad':
     case 'pointwiseLoss':
     case 'pointwiseLossGrad':
+    case 'sigmoidCrossEntropy':
+    case 'sigmoidCrossEntropyGrad':
     case 'metric':
       throw new Error(`internal: ${node.op} must be fused into a loss head before planning`);
     default:

@@ -59,7 +59,8 @@ export function makeData(spec: GraphSpec, rows: number, seed: number): CaseData 
       labels.forEach((l, i) => (dense[i * u + l] = 1));
       return { weft: o.loss === 'sparseCategoricalCrossentropy' ? labels : dense, dense, labels };
     }
-    const dense = Float32Array.from({ length: rows * u }, () => r());
+    // Binary cross-entropy: 0/1 targets (binary accuracy compares them with p > 0.5).
+    const dense = Float32Array.from({ length: rows * u }, () => (o.loss === 'binaryCrossentropy' ? (r() < 0.5 ? 0 : 1) : r()));
     return { weft: dense, dense, labels: null };
   });
   return { rows, xs, ys };
@@ -95,7 +96,9 @@ function tfLoss(loss: LossName, weight: number) {
           ? tf.metrics.meanSquaredError(yTrue, yPred)
           : loss === 'meanAbsoluteError'
             ? tf.metrics.meanAbsoluteError(yTrue, yPred)
-            : tf.metrics.categoricalCrossentropy(yTrue, yPred);
+            : loss === 'binaryCrossentropy'
+              ? tf.metrics.binaryCrossentropy(yTrue, yPred)
+              : tf.metrics.categoricalCrossentropy(yTrue, yPred);
       return tf.mul(perSample, weight);
     });
 }
@@ -139,6 +142,13 @@ function lossOf(loss: LossName, p: Float32Array, y: Float32Array, rows: number, 
         s += loss === 'meanSquaredError' ? d * d : Math.abs(d);
       }
       s /= u;
+    } else if (loss === 'binaryCrossentropy') {
+      for (let j = 0; j < u; j++) {
+        const q = Math.min(1 - EPSILON, Math.max(EPSILON, p[i * u + j]!));
+        const t = y[i * u + j]!;
+        s -= t * Math.log(q) + (1 - t) * Math.log(1 - q);
+      }
+      s /= u;
     } else {
       let norm = 0;
       for (let j = 0; j < u; j++) norm += p[i * u + j]!;
@@ -154,7 +164,7 @@ function lossOf(loss: LossName, p: Float32Array, y: Float32Array, rows: number, 
 
 function metricOf(metric: string, loss: LossName, p: Float32Array, y: Float32Array, rows: number, u: number): number {
   let kind = metric;
-  if (metric === 'accuracy' || metric === 'acc') kind = u === 1 ? 'binaryAccuracy' : loss === 'sparseCategoricalCrossentropy' ? 'sparseCategoricalAccuracy' : 'categoricalAccuracy';
+  if (metric === 'accuracy' || metric === 'acc') kind = u === 1 || loss === 'binaryCrossentropy' ? 'binaryAccuracy' : loss === 'sparseCategoricalCrossentropy' ? 'sparseCategoricalAccuracy' : 'categoricalAccuracy';
   switch (kind) {
     case 'sparseCategoricalAccuracy':
     case 'categoricalAccuracy': {
