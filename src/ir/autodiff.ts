@@ -168,9 +168,13 @@ function vjp(
     case 'dropout':
       give(node.x, b.add({ op: 'dropout', x: dy, rate: node.rate, salt: node.salt }));
       return;
-    case 'columnSum':
-      give(node.x, b.add({ op: 'broadcastRows', x: dy, rows: rowsOf(b.shapeOf(node.x)) }));
+    case 'columnSum': {
+      const source = b.shapeOf(node.x);
+      // An image's gradient keeps its shape ([n, h, w, c], not the [n·h·w, c] broadcast): dy added to zeros of it.
+      if (source.length !== 2) give(node.x, b.add({ op: 'biasAdd', x: b.leaf({ op: 'constant', value: 0 }, source), bias: dy }));
+      else give(node.x, b.add({ op: 'broadcastRows', x: dy, rows: rowsOf(source) }));
       return;
+    }
     case 'broadcastRows':
       give(node.x, b.add({ op: 'columnSum', x: dy }));
       return;
