@@ -154,12 +154,27 @@ function vjp(
     case 'toyScaledIdentity':
       give(node.x, b.add({ op: 'toyScaledIdentity', x: dy, factor: node.factor }));
       return;
+    case 'conv2d': {
+      if (node.epilogue) throw new NotDifferentiableError('autodiff runs before epilogue fusion: a fused conv2d cannot be differentiated');
+      const name = node.label ?? `conv2d %${node.id}`;
+      if (needsGrad[node.x])
+        give(node.x, b.add({ op: 'conv2dInputGrad', dy, filter: node.filter, window: node.window, inputShape: [...b.shapeOf(node.x)] }, `${name} input gradient`));
+      if (needsGrad[node.filter]) give(node.filter, b.add({ op: 'conv2dFilterGrad', x: node.x, dy, window: node.window }, `${name} filter gradient`));
+      return;
+    }
+    case 'pool2d':
+      give(node.x, b.add({ op: 'pool2dGrad', x: node.x, dy, mode: node.mode, window: node.window }, `${node.label ?? `${node.mode}Pool2d %${node.id}`} gradient`));
+      return;
     case 'dropout':
       give(node.x, b.add({ op: 'dropout', x: dy, rate: node.rate, salt: node.salt }));
       return;
-    case 'columnSum':
-      give(node.x, b.add({ op: 'broadcastRows', x: dy, rows: rowsOf(b.shapeOf(node.x)) }));
+    case 'columnSum': {
+      const source = b.shapeOf(node.x);
+      // An image's gradient keeps its shape ([n, h, w, c], not the [n·h·w, c] broadcast): dy added to zeros of it.
+      if (source.length !== 2) give(node.x, b.add({ op: 'biasAdd', x: b.leaf({ op: 'constant', value: 0 }, source), bias: dy }));
+      else give(node.x, b.add({ op: 'broadcastRows', x: dy, rows: rowsOf(source) }));
       return;
+    }
     case 'broadcastRows':
       give(node.x, b.add({ op: 'columnSum', x: dy }));
       return;
@@ -188,6 +203,9 @@ function vjp(
       give(node.pred, b.add({ op: 'pointwiseLossGrad', loss: node.loss, pred: node.pred, target: node.target, dy }));
       return;
     case 'activationGrad':
+    case 'conv2dInputGrad':
+    case 'conv2dFilterGrad':
+    case 'pool2dGrad':
     case 'crossEntropyGrad':
     case 'softmaxCrossEntropyGrad':
     case 'pointwiseLossGrad':

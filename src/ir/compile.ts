@@ -7,6 +7,7 @@ import { rebuild } from './builder.js';
 import { dumpGraph } from './dump.js';
 import type { IrGraph } from './graph.js';
 import { fuseBiasGradient } from './passes/fuseBiasGradient.js';
+import { fuseConvEpilogue } from './passes/fuseConvEpilogue.js';
 import { fuseDenseEpilogue } from './passes/fuseDenseEpilogue.js';
 import { fuseGradientAccumulation } from './passes/fuseGradientAccumulation.js';
 import { fuseLossHead } from './passes/fuseLossHead.js';
@@ -44,6 +45,7 @@ export function fuseGraph(graph: IrGraph, record?: (name: string, g: IrGraph) =>
     ['fuseBiasGradient', fuseBiasGradient],
     ['fuseGradientAccumulation', fuseGradientAccumulation],
     ['fuseDenseEpilogue', fuseDenseEpilogue],
+    ['fuseConvEpilogue', fuseConvEpilogue],
     ['fuseLossHead', fuseLossHead],
   ];
   let g = graph;

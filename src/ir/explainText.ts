@@ -57,6 +57,16 @@ export function describeFused(kernel: KernelDesc): string {
       if (kernel.gradMask) parts.push(`${kernel.gradMask.activation} gradient`);
       return parts.join(' + ');
     }
+    case 'conv2d': {
+      const parts = [kernel.pass === 'forward' ? 'conv2d' : `conv2d ${kernel.pass === 'inputGrad' ? 'input' : 'filter'} gradient`];
+      if (kernel.aOnesRow) parts.push('bias gradient (ones row)');
+      if (kernel.bias) parts.push('biasAdd');
+      if (kernel.activation) parts.push(kernel.activation);
+      if (kernel.gradMask) parts.push(`${kernel.gradMask.activation} gradient`);
+      return parts.join(' + ');
+    }
+    case 'pool2d':
+      return `${kernel.mode}Pool2d${kernel.dy ? ' gradient' : ''}`;
     case 'lossHead':
       return [kernel.loss, ...(kernel.gradOut ? ['its gradient'] : []), ...kernel.metrics.map((m) => m.kind)].join(' + ');
     case 'gather':

@@ -9,6 +9,7 @@
 
 import type { ElementwiseActivation, ActivationName, LossKind, MetricKind, PointwiseLossKind } from './kernel.js';
 import { mapOperandsByTable, operandsByTable } from './ops/table.js';
+import type { Window2d } from './ops/window.js';
 import type { Shape } from './shape.js';
 
 export type { ActivationName, ElementwiseActivation, LossKind, MetricKind, PointwiseLossKind };
@@ -61,6 +62,19 @@ export type IrOp =
    * autodiff, the interpreter, the plan and training); lowering never makes it.
    */
   | { op: 'toyScaledIdentity'; x: ValueId; factor: number }
+  /**
+   * A 2-D convolution of x [n, h, w, cin] with filter [kh·kw·cin, cout] (TF.js's [kh, kw, cin, cout]
+   * seen as a matrix): [n, oh, ow, cout]. Its epilogue is matmul's (bias, activation; no ones row).
+   */
+  | { op: 'conv2d'; x: ValueId; filter: ValueId; window: Window2d; epilogue?: MatmulEpilogue }
+  /** The gradient of conv2d with respect to x, of shape inputShape; epilogue: gradMask, accumulate. */
+  | { op: 'conv2dInputGrad'; dy: ValueId; filter: ValueId; window: Window2d; inputShape: number[]; epilogue?: MatmulEpilogue }
+  /** The gradient of conv2d with respect to its filter: [kh·kw·cin, cout] (+ a row Σ dy with aOnesRow). */
+  | { op: 'conv2dFilterGrad'; x: ValueId; dy: ValueId; window: Window2d; epilogue?: MatmulEpilogue }
+  /** Max or average of each window of x [n, h, w, c], channel by channel (avg: padding not counted). */
+  | { op: 'pool2d'; x: ValueId; mode: 'max' | 'avg'; window: Window2d }
+  /** The gradient of pool2d with respect to x (max: recomputed from x, to the window's first maximum). */
+  | { op: 'pool2dGrad'; x: ValueId; dy: ValueId; mode: 'max' | 'avg'; window: Window2d }
   /** x × dropoutFactor(step seed, salt, r·cols + c, rate): the same mask for a value and its gradient. */
   | { op: 'dropout'; x: ValueId; rate: number; salt: number }
   /** Sum over rows: [1, cols]. */

@@ -3,7 +3,10 @@
 import { dropoutFactor } from './dropoutMask.js';
 import { EPSILON, elementLoss, elementLossGrad, sigmoid } from './elementLosses.js';
 import type { ActivationName, IrGraph, IrNode, LossKind, MetricKind, NodeOf, ValueId } from './graph.js';
-import { matrixOf, type Shape } from './shape.js';
+import type { MatmulEpilogue } from './graph.js';
+import { convFilterGrad64, convForward64, convInputGrad64, pool64, poolGrad64, type At } from './ops/windowMath.js';
+import { imageGeometry } from './ops/windowOps.js';
+import { colsOf, matrixOf, type Shape } from './shape.js';
 
 /** A value: its full shape, and the rows × cols matrix the kernels see (row-major data). */
 export interface Tensor64 {
@@ -147,6 +150,59 @@ function matmul(node: NodeOf<'matmul'>, value: (id: ValueId) => Tensor64): Tenso
   return out;
 }
 
+/** A matmul-style epilogue (bias, activation, × activation'(y), += accumulated) over a product. */
+function withEpilogue64(product: Float64Array, rows: number, cols: number, e: MatmulEpilogue | undefined, value: (id: ValueId) => Tensor64): Tensor64 {
+  const out = tensor64(rows, cols, product);
+  if (!e) return out;
+  const bias = e.bias !== undefined ? value(e.bias) : undefined;
+  const mask = e.gradMask ? value(e.gradMask.y) : undefined;
+  const accumulated = e.accumulate !== undefined ? value(e.accumulate) : undefined;
+  for (let i = 0; i < out.data.length; i++) {
+    let s = out.data[i]!;
+    if (bias) s += bias.data[i % cols]!;
+    if (e.activation) s = activate(e.activation, s);
+    if (mask && e.gradMask) s *= activationDerivativeFromOutput(e.gradMask.activation, mask.data[i]!);
+    if (accumulated) s += accumulated.data[i]!;
+    out.data[i] = s;
+  }
+  return out;
+}
+
+const reader = (t: Tensor64): At => (r, c) => t.data[r * t.cols + c]!;
+
+function windowed(node: NodeOf<'conv2d' | 'conv2dInputGrad' | 'conv2dFilterGrad' | 'pool2d' | 'pool2dGrad'>, value: (id: ValueId) => Tensor64): Tensor64 {
+  const [rows, cols] = matrixOf(node.shape);
+  switch (node.op) {
+    case 'conv2d': {
+      const x = value(node.x);
+      const g = imageGeometry(node.op, node.window, x.shape);
+      return withEpilogue64(convForward64(g, x.cols, cols, reader(x), reader(value(node.filter))), rows, cols, node.epilogue, value);
+    }
+    case 'conv2dInputGrad': {
+      const g = imageGeometry(node.op, node.window, node.inputShape);
+      const dy = value(node.dy);
+      return withEpilogue64(convInputGrad64(g, cols, dy.cols, reader(dy), reader(value(node.filter))), rows, cols, node.epilogue, value);
+    }
+    case 'conv2dFilterGrad': {
+      const x = value(node.x);
+      const g = imageGeometry(node.op, node.window, x.shape);
+      const product = convFilterGrad64(g, x.cols, cols, reader(x), reader(value(node.dy)), !!node.epilogue?.aOnesRow);
+      return withEpilogue64(product, rows, cols, node.epilogue, value);
+    }
+    case 'pool2d': {
+      const x = value(node.x);
+      return tensor64(rows, cols, pool64(imageGeometry(node.op, node.window, x.shape), colsOf(x.shape), node.mode, reader(x)));
+    }
+    case 'pool2dGrad': {
+      const x = value(node.x);
+      const g = imageGeometry(node.op, node.window, x.shape);
+      return tensor64(rows, cols, poolGrad64(g, colsOf(x.shape), node.mode, reader(x), reader(value(node.dy))));
+    }
+    default:
+      return node satisfies never;
+  }
+}
+
 function map2(a: Tensor64, f: (v: number, i: number) => number): Tensor64 {
   const out = tensor64(a.rows, a.cols);
   for (let i = 0; i < a.data.length; i++) out.data[i] = f(a.data[i]!, i);
@@ -247,6 +303,12 @@ function evaluateNode(node: IrNode, value: (id: ValueId) => Tensor64, env: Inter
       return map2(value(node.x), (v) => v * node.factor);
     case 'toyScaledIdentity':
       return map2(value(node.x), (v) => v * node.factor);
+    case 'conv2d':
+    case 'conv2dInputGrad':
+    case 'conv2dFilterGrad':
+    case 'pool2d':
+    case 'pool2dGrad':
+      return windowed(node, value);
     case 'dropout': {
       const seed = env.seed ?? 0;
       return map2(value(node.x), (v, i) => v * dropoutFactor(seed, node.salt, i, node.rate));

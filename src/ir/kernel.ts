@@ -3,6 +3,9 @@
 // into one of them. Offsets, strides and sizes are compile-time constants (a plan is compiled per
 // batch size), so the generated WGSL bakes them in; only per-step values come from the Step uniform.
 
+import type { WindowGeometry } from './ops/window.js';
+
+export type { WindowGeometry };
 export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
 /** Activations that act element by element (softmax works on whole rows). */
 export type ElementwiseActivation = Exclude<ActivationName, 'softmax'>;
@@ -78,6 +81,51 @@ export interface MatmulKernel {
   bias?: View;
   activation?: ElementwiseActivation;
   gradMask?: { activation: ElementwiseActivation; y: View };
+  accumulate?: boolean;
+  out: View;
+}
+
+/**
+ * A convolution as an implicit GEMM (no im2col buffer), channels last, over `geometry`:
+ * - forward: out[(b,oy,ox), co] = epilogue(Σ_{ky,kx,ci} a[(b,iy,ix), ci] · b[(ky,kx,ci), co]),
+ *   iy = oy·strideH + ky − padTop, ix likewise, taps outside the input skipped; a = x, b = filter.
+ * - inputGrad: out[(b,iy,ix), ci] = epilogue(Σ over the taps reaching (iy, ix) of a[(b,oy,ox), co] · b[(ky,kx,ci), co]); a = dy, b = filter.
+ * - filterGrad: out[(ky,kx,ci), co] = epilogue(Σ_{b,oy,ox} a[(b,iy,ix), ci] · b[(b,oy,ox), co]); a = x, b = dy;
+ *   with aOnesRow one more row out[kh·kw·inC, co] = Σ b[·, co] (the bias gradient riding along).
+ * Rows of image views are (b, y, x) pixels, columns channels. The epilogue is matmul's: + bias[0, n],
+ * activation, × activation'(gradMask.y[m, n]), then store or add into out.
+ */
+export interface Conv2dKernel {
+  kind: 'conv2d';
+  name: string;
+  pass: 'forward' | 'inputGrad' | 'filterGrad';
+  geometry: WindowGeometry;
+  inC: number;
+  outC: number;
+  a: View;
+  b: View;
+  aOnesRow?: boolean;
+  bias?: View;
+  activation?: ElementwiseActivation;
+  gradMask?: { activation: ElementwiseActivation; y: View };
+  accumulate?: boolean;
+  out: View;
+}
+
+/**
+ * Pooling over `geometry`, channel by channel, views as for conv2d:
+ * - forward (no dy): out[(b,oy,ox), c] = max, or mean over the taps inside the input, of the window.
+ * - gradient (dy given): out[(b,iy,ix), c] = Σ over the windows containing (iy, ix) of dy[(b,oy,ox), c]
+ *   / taps (avg), or of dy where (iy, ix) is the window's first maximum in row-major scan order (max).
+ */
+export interface Pool2dKernel {
+  kind: 'pool2d';
+  name: string;
+  mode: 'max' | 'avg';
+  geometry: WindowGeometry;
+  channels: number;
+  x: View;
+  dy?: View;
   accumulate?: boolean;
   out: View;
 }
@@ -246,7 +294,9 @@ export type KernelDesc =
   | SoftmaxRowsKernel
   | ColumnSumKernel
   | LossHeadKernel
-  | OptimizerKernel;
+  | OptimizerKernel
+  | Conv2dKernel
+  | Pool2dKernel;
 
 /** What a kernel reads from the Step uniform, so the runtime knows whether to bind it. */
 export function kernelUsesStep(kernel: KernelDesc): boolean {
@@ -261,6 +311,8 @@ export function kernelUsesStep(kernel: KernelDesc): boolean {
     case 'matmul':
     case 'softmaxRows':
     case 'columnSum':
+    case 'conv2d':
+    case 'pool2d':
       return viewsOf(kernel).some((v) => v.rowBaseFromStep);
     default:
       return kernel satisfies never;
@@ -318,6 +370,10 @@ export function viewsOf(kernel: KernelDesc): View[] {
       ];
     case 'optimizer':
       return [];
+    case 'conv2d':
+      return [kernel.a, kernel.b, kernel.out, ...(kernel.bias ? [kernel.bias] : []), ...(kernel.gradMask ? [kernel.gradMask.y] : [])];
+    case 'pool2d':
+      return [kernel.x, kernel.out, ...(kernel.dy ? [kernel.dy] : [])];
     default:
       return kernel satisfies never;
   }

@@ -8,6 +8,8 @@
 // - dispatches stay within 65535 workgroups per dimension (spilling into y).
 import type { BufferDecl, KernelDesc } from '../ir/kernel.js';
 import { generateColumnSum } from './columnSum.js';
+import { generateConv2d } from './conv2d.js';
+import { generatePool2d } from './pool2d.js';
 import { generateElementwise } from './elementwise.js';
 import { generateGather } from './gather.js';
 import { generateLossHead } from './lossHead.js';
@@ -21,6 +23,7 @@ export { KernelCodegenError, MAX_WORKGROUPS_PER_DIMENSION, STEP_STRUCT_BYTES } f
 export type { MatmulVariant, RegisterBlock } from './matmul.js';
 export { chooseRegisterBlock } from './matmul.js';
 export { dispatchTraits, generateGroup } from './group.js';
+export { generateConv2d, generatePool2d };
 export { generateColumnSum, generateElementwise, generateGather, generateLossHead, generateMatmul, generateOptimizer, generateSoftmaxRows };
 
 /** Generates the WGSL module of one kernel. */
@@ -40,6 +43,10 @@ export function generateKernel(desc: KernelDesc, buffers: Record<string, BufferD
       return generateLossHead(desc, buffers);
     case 'optimizer':
       return generateOptimizer(desc, buffers);
+    case 'conv2d':
+      return generateConv2d(desc, buffers);
+    case 'pool2d':
+      return generatePool2d(desc, buffers);
     default:
       return desc satisfies never;
   }

@@ -135,7 +135,7 @@ test('TensorFlow.js → weft: a TensorFlow.js model (handler, and model.json + s
   await writeFile(join(dir, 'bad-length.json'), JSON.stringify({ ...modelJson, weightsManifest: [{ ...modelJson.weightsManifest[0], paths: ['group1-shard1of2.bin'] }] }));
   await writeFile(join(dir, 'missing.json'), JSON.stringify({ ...modelJson, weightsManifest: [{ ...modelJson.weightsManifest[0], paths: ['nope.bin'] }] }));
   await writeFile(join(dir, 'elsewhere.json'), JSON.stringify({ ...modelJson, weightsManifest: [{ ...modelJson.weightsManifest[0], paths: ['https://example.invalid/w.bin'] }] }));
-  await writeFile(join(dir, 'conv.json'), JSON.stringify({ ...modelJson, modelTopology: JSON.parse(JSON.stringify(modelJson.modelTopology).replace('"class_name":"Dense"', '"class_name":"Conv2D"')) }));
+  await writeFile(join(dir, 'conv.json'), JSON.stringify({ ...modelJson, modelTopology: JSON.parse(JSON.stringify(modelJson.modelTopology).replace('"class_name":"Dense"', '"class_name":"Conv3D"')) }));
 
   const r = await inPage(page, async (url: string) => {
     const weft = window.weft;
@@ -191,7 +191,7 @@ test('TensorFlow.js → weft: a TensorFlow.js model (handler, and model.json + s
   expect(r.errors.badLength).toMatch(/the weights manifest describes \d+ bytes \(\d+ weights\) but the weight data holds \d+ bytes/);
   expect(r.errors.missing).toMatch(/fetching weight file .*\/nope.bin answered 404/);
   expect(r.errors.elsewhere).toMatch(/weight file 'https:\/\/example.invalid\/w.bin' must be a path relative to model.json/);
-  expect(r.errors.conv).toMatch(/layer 'tf_hidden1' has class 'Conv2D', which weft does not support/);
+  expect(r.errors.conv).toMatch(/layer 'tf_hidden1' has class 'Conv3D', which weft does not support/);
   expect(r.errors.noModel).toMatch(/fetching model.json .*none.json answered 404/);
   expect(r.errors.scheme).toMatch(/there is no model 'x' in IndexedDB/);
 });

@@ -154,7 +154,7 @@ describe('random graphs agree with TensorFlow.js', () => {
     expect(specs.some((s) => s.nodes.some((n) => n.kind === 'concatenate' && n.inputs.length > 2)), 'a concat of 3+').toBe(true);
     const losses = new Set(specs.flatMap((s) => s.outputs.map((o) => o.loss)));
     expect(losses.size).toBe(4);
-    const activations = new Set(specs.flatMap((s) => s.nodes.flatMap((n) => (n.kind === 'concatenate' ? [] : [n.activation]))));
+    const activations = new Set(specs.flatMap((s) => s.nodes.flatMap((n) => (n.kind === 'dense' || n.kind === 'activation' ? [n.activation] : []))));
     expect(activations.size).toBe(5);
   });
 });

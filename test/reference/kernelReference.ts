@@ -1,6 +1,7 @@
 // A float64 CPU executor of KernelDesc semantics, exactly as documented in src/ir/kernel.ts.
 // The oracle of the GPU kernel tests. Buffers are plain JS arrays keyed by name, one entry per
 // logical element (u8 buffers: one entry per byte, unpacked); they are updated in place.
+import { conv2dReference, pool2dReference } from './windowReference.js';
 import { dropoutFactor } from '../../src/ir/dropoutMask.js';
 import { elementLoss, elementLossGrad, sigmoid } from '../../src/ir/elementLosses.js';
 import type {
@@ -139,6 +140,10 @@ export function runKernelReference(desc: KernelDesc, buffers: RefBuffers, step: 
       return lossHead(desc, buffers, step);
     case 'optimizer':
       return optimizer(desc, buffers, step);
+    case 'conv2d':
+      return conv2dReference(desc, buffers, step);
+    case 'pool2d':
+      return pool2dReference(desc, buffers, step);
     default:
       return desc satisfies never;
   }

@@ -13,7 +13,10 @@ export type LossName = 'sparseCategoricalCrossentropy' | 'categoricalCrossentrop
 export type NodeSpec =
   | { kind: 'dense'; layer: string; units: number; activation: Activation; useBias?: boolean; inputs: [string]; out: string }
   | { kind: 'concatenate'; layer: string; inputs: string[]; out: string }
-  | { kind: 'activation'; layer: string; activation: Activation; inputs: [string]; out: string };
+  | { kind: 'activation'; layer: string; activation: Activation; inputs: [string]; out: string }
+  | { kind: 'conv2d'; layer: string; filters: number; kernelSize: number; strides: number; padding: 'valid' | 'same'; activation: Activation; inputs: [string]; out: string }
+  | { kind: 'maxPooling2d' | 'averagePooling2d'; layer: string; poolSize: number; strides: number; padding: 'valid' | 'same'; inputs: [string]; out: string }
+  | { kind: 'globalAveragePooling2d' | 'globalMaxPooling2d' | 'flatten'; layer: string; inputs: [string]; out: string };
 
 export interface OutputSpec {
   /** The tensor (an `out` of a node) that is the output; its layer's name is the output's name. */
@@ -24,7 +27,8 @@ export interface OutputSpec {
 }
 
 export interface GraphSpec {
-  inputs: { name: string; units: number }[];
+  /** `units` values per sample; `shape` (an image [h, w, c], units = h·w·c) when not a flat row. */
+  inputs: { name: string; units: number; shape?: number[] }[];
   nodes: NodeSpec[];
   outputs: OutputSpec[];
 }
@@ -33,7 +37,7 @@ export interface GraphSpec {
 export function buildModel<M>(api: any, spec: GraphSpec, seed: number | undefined, name: string): M {
   const tensors = new Map<string, any>();
   const inputs = spec.inputs.map((i) => {
-    const t = api.input({ shape: [i.units], name: i.name });
+    const t = api.input({ shape: i.shape ?? [i.units], name: i.name });
     tensors.set(i.name, t);
     return t;
   });
@@ -46,7 +50,12 @@ export function buildModel<M>(api: any, spec: GraphSpec, seed: number | undefine
       if (node.kind === 'dense')
         layer = api.layers.dense({ units: node.units, activation: node.activation, useBias: node.useBias ?? true, name: node.layer, ...s });
       else if (node.kind === 'concatenate') layer = api.layers.concatenate({ name: node.layer });
-      else layer = api.layers.activation({ activation: node.activation, name: node.layer });
+      else if (node.kind === 'activation') layer = api.layers.activation({ activation: node.activation, name: node.layer });
+      else if (node.kind === 'conv2d')
+        layer = api.layers.conv2d({ filters: node.filters, kernelSize: node.kernelSize, strides: node.strides, padding: node.padding, activation: node.activation, name: node.layer, ...s });
+      else if (node.kind === 'maxPooling2d' || node.kind === 'averagePooling2d')
+        layer = api.layers[node.kind]({ poolSize: node.poolSize, strides: node.strides, padding: node.padding, name: node.layer });
+      else layer = api.layers[node.kind]({ name: node.layer });
       layers.set(node.layer, layer);
     }
     const args = node.inputs.map((r) => {
@@ -74,7 +83,8 @@ export function outputUnits(spec: GraphSpec): number[] {
   const layerUnits = new Map<string, number>();
   for (const node of spec.nodes) {
     if (node.kind === 'dense') layerUnits.set(node.layer, node.units);
-    const u = node.kind === 'dense' ? node.units : node.kind === 'concatenate' ? node.inputs.reduce((s, r) => s + units.get(r)!, 0) : units.get(node.inputs[0])!;
+    // Only dense outputs are ever model outputs: image-valued nodes carry a placeholder.
+    const u = node.kind === 'dense' ? node.units : node.kind === 'concatenate' ? node.inputs.reduce((s, r) => s + units.get(r)!, 0) : node.kind === 'activation' ? units.get(node.inputs[0])! : 0;
     units.set(node.out, u);
   }
   return spec.outputs.map((o) => units.get(o.tensor)!);

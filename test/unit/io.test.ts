@@ -60,6 +60,8 @@ function clone<T>(x: T): T {
   return JSON.parse(JSON.stringify(x)) as T;
 }
 
+const CONV_CLASSES = ['Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D'];
+
 describe('what weft writes', () => {
   test('TensorFlow.js layers-model JSON: layers in Keras order, inbound nodes, inputs, outputs, weight specs', async () => {
     const m = multiOutput();
@@ -168,6 +170,37 @@ describe('weft ↔ TensorFlow.js (node, CPU backend)', () => {
     expect(await weightsOf(m)).toEqual(s.getWeights().map((w) => Array.from(w.dataSync())));
   });
 
+  test('conv models (conv2d, pooling, channel concat) go to TensorFlow.js and back', async () => {
+    const x = weft.input({ shape: [9, 7, 2], name: 'cnn_x' });
+    const c = weft.layers.conv2d({ filters: 3, kernelSize: [3, 2], strides: 2, padding: 'same', activation: 'relu', name: 'cnn_conv' }).apply(x);
+    const mp = weft.layers.maxPooling2d({ poolSize: 2, strides: 1, name: 'cnn_max' }).apply(c);
+    const ap = weft.layers.averagePooling2d({ poolSize: [2, 1], padding: 'same', name: 'cnn_avg' }).apply(c);
+    const cat = weft.layers.concatenate({ name: 'cnn_cat' }).apply([mp, weft.layers.conv2d({ filters: 2, kernelSize: 1, name: 'cnn_1x1' }).apply(mp)]);
+    const g = weft.layers.concatenate({ name: 'cnn_g' }).apply([
+      weft.layers.globalMaxPooling2d({ name: 'cnn_gmax' }).apply(cat),
+      weft.layers.globalAveragePooling2d({ name: 'cnn_gavg' }).apply(ap),
+    ]);
+    const m = weft.model({ inputs: x, outputs: g, name: 'cnn' });
+    expect(CONV_CLASSES.every((k) => m.layers.some((l) => l.className === k))).toBe(true);
+    const artifacts = await artifactsOf(m);
+    const t = await tfl.loadLayersModel({ load: async () => artifacts } as never);
+    expect(t.layers.map((l) => l.getClassName())).toEqual(m.layers.map((l) => l.className));
+    expect(t.weights.map((w) => [w.originalName, w.shape])).toEqual(m.weights.map((w) => [w.name, w.shape]));
+    const back = modelFromArtifacts(artifacts);
+    expect(back.layers.map((l) => [l.className, l.getConfig()])).toEqual(m.layers.map((l) => [l.className, l.getConfig()]));
+    expect(await weightsOf(back)).toEqual(await weightsOf(m));
+    // And a model TensorFlow.js made and saved, read by weft.
+    const tx = tfl.input({ shape: [8, 8, 1] });
+    const ty = tfl.layers.globalAveragePooling2d({}).apply(
+      tfl.layers.maxPooling2d({ poolSize: 2 }).apply(tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(tx) as never) as never,
+    ) as never;
+    let saved: any;
+    await tfl.model({ inputs: tx, outputs: ty }).save({ save: async (a: unknown) => ((saved = a), { modelArtifactsInfo: {} }) } as never);
+    const fromTf = modelFromArtifacts(saved);
+    expect(fromTf.layers.map((l) => l.className)).toEqual(['InputLayer', 'Conv2D', 'MaxPooling2D', 'GlobalAveragePooling2D']);
+    expect(fromTf.weights.map((w) => w.shape)).toEqual([[3, 3, 1, 4], [4]]);
+  });
+
   test('every layer class weft reads is one TensorFlow.js reads back (flatten, reshape, add, dropout, batchNormalization too)', async () => {
     const x = weft.input({ shape: [2, 3], name: 'all_x' });
     const f = weft.layers.flatten({ name: 'all_flat' }).apply(x);
@@ -179,7 +212,7 @@ describe('weft ↔ TensorFlow.js (node, CPU backend)', () => {
     const act = weft.layers.activation({ activation: 'relu', name: 'all_act' }).apply(drop);
     const out = weft.layers.concatenate({ name: 'all_concat' }).apply([act, f]);
     const m = weft.model({ inputs: x, outputs: out, name: 'all' });
-    const classes = new Set(m.layers.map((l) => l.className));
+    const classes = new Set([...m.layers.map((l) => l.className), ...CONV_CLASSES]);
     expect([...LAYER_CLASSES.keys()].filter((c) => !classes.has(c))).toEqual([]);
     const artifacts = await artifactsOf(m);
     const t = await tfl.loadLayersModel({ load: async () => artifacts } as never);
@@ -245,10 +278,10 @@ describe('model files weft refuses', () => {
 
   test('an unsupported layer class, naming the class and the layer', () => {
     const a = topologyWith((top) => {
-      top.config.layers[2].class_name = 'Conv2D';
+      top.config.layers[2].class_name = 'Conv3D';
     });
     const name = (good.modelTopology as any).config.layers[2].name;
-    expect(() => modelFromArtifacts(a)).toThrow(new RegExp(`layer '${name}' has class 'Conv2D', which weft does not support; supported layer classes are InputLayer, Dense`));
+    expect(() => modelFromArtifacts(a)).toThrow(new RegExp(`layer '${name}' has class 'Conv3D', which weft does not support; supported layer classes are InputLayer, Dense`));
   });
 
   test.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'Object', 'eval'])('class_name %j is just an unsupported class', (className) => {

@@ -17,6 +17,7 @@ import { Dropout } from '../layers/dropout.js';
 import { InputLayer } from '../layers/input.js';
 import type { Layer, LayerArgs } from '../layers/layer.js';
 import { Flatten, Reshape } from '../layers/reshape.js';
+import { WINDOW_LAYER_CLASSES } from './serializeWindowLayers.js';
 import { describeJson, isObject, own, type Json, type JsonObject } from './safeJson.js';
 
 /** The largest size a model file may give any dimension (2^24); larger ones are refused before allocating. */
@@ -252,6 +253,7 @@ export const LAYER_CLASSES: ReadonlyMap<string, LayerClassEntry> = new Map<strin
       },
     },
   ],
+  ...WINDOW_LAYER_CLASSES,
 ]);
 
 /** The supported class names, for error messages. */

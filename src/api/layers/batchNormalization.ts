@@ -56,12 +56,13 @@ export class BatchNormalization extends Layer {
   }
 
   computeOutputShape([shape]: Shape[]): Shape {
-    if (shape!.length !== 2) fail(`batchNormalization '${this.name}': expects input [batch, features], got ${shapeToString(shape!)}; flatten first`);
+    if (shape!.length !== 2 && shape!.length !== 4)
+      fail(`batchNormalization '${this.name}': expects input [batch, features] or images [batch, height, width, channels], got ${shapeToString(shape!)}`);
     return shape!;
   }
 
   protected override build([shape]: Shape[]): void {
-    const features = shape![1] as number;
+    const features = shape![shape!.length - 1] as number;
     if (this.scale) this.gamma = this.addWeight('gamma', [features], initialize(this.initializers.gamma, [features]));
     if (this.center) this.beta = this.addWeight('beta', [features], initialize(this.initializers.beta, [features]));
     this.movingMean = this.addWeight('moving_mean', [features], initialize(this.initializers.movingMean, [features]), false);

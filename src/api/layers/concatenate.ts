@@ -21,8 +21,8 @@ export class Concatenate extends Layer {
   computeOutputShape(shapes: Shape[]): Shape {
     const rank = shapes[0]!.length;
     const axis = this.axis < 0 ? rank + this.axis : this.axis;
-    if (rank !== 2 || axis !== 1)
-      fail(`concatenate '${this.name}': only inputs of shape [batch, features] joined along the last axis are supported (got axis ${this.axis} for ${shapes.map(shapeToString).join(' and ')}); flatten the inputs first`);
+    if ((rank !== 2 && rank !== 4) || axis !== rank - 1)
+      fail(`concatenate '${this.name}': only inputs of shape [batch, features] or images [batch, height, width, channels] joined along the last axis are supported (got axis ${this.axis} for ${shapes.map(shapeToString).join(' and ')}); flatten the inputs first`);
     let total = 0;
     for (const s of shapes) {
       if (s.length !== rank) fail(`concatenate '${this.name}': inputs have different ranks: ${shapes.map(shapeToString).join(' and ')}`);

@@ -6,6 +6,7 @@
 import type { IrOp, OpName, OpOf, ValueId } from '../graph.js';
 import { IrShapeError, colsOf, formatShape, rowsOf, sameShape, sizeOf, withCols, type Shape } from '../shape.js';
 import { idsAt, mapIdsAt, type OperandPath } from './operandPaths.js';
+import { WINDOW_OPS } from './windowOps.js';
 
 export type ShapeOf = (id: ValueId) => Shape;
 
@@ -203,6 +204,7 @@ export const OPS: { [K in OpName]: OpSpec<K> } = {
     describe: (op, v) => `toyScaledIdentity ${v(op.x)} × ${op.factor}`,
     writesWhereAsked: always,
   },
+  ...WINDOW_OPS,
   dropout: {
     operands: ['x'],
     gradient: ['x'],

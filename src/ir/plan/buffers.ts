@@ -61,6 +61,8 @@ function buffersOf(kernel: KernelDesc): string[] {
     case 'elementwise':
     case 'softmaxRows':
     case 'columnSum':
+    case 'conv2d':
+    case 'pool2d':
       return viewsOf(kernel).map((v) => v.buffer);
     default:
       return kernel satisfies never;

@@ -66,6 +66,16 @@ export function kernelAccess(kernel: KernelDesc): { reads: Region[]; writes: Reg
         writes: [...slots, ...(kernel.gradOut ? [viewRegion(kernel.gradOut)] : []), ...(kernel.predictionOut ? [viewRegion(kernel.predictionOut)] : [])],
       };
     }
+    case 'conv2d': {
+      const reads = [kernel.a, kernel.b, ...(kernel.bias ? [kernel.bias] : []), ...(kernel.gradMask ? [kernel.gradMask.y] : [])].map(viewRegion);
+      if (kernel.accumulate) reads.push(viewRegion(kernel.out));
+      return { reads, writes: [viewRegion(kernel.out)] };
+    }
+    case 'pool2d': {
+      const reads = [kernel.x, ...(kernel.dy ? [kernel.dy] : [])].map(viewRegion);
+      if (kernel.accumulate) reads.push(viewRegion(kernel.out));
+      return { reads, writes: [viewRegion(kernel.out)] };
+    }
     case 'optimizer': {
       const touched = [whole(kernel.params), whole(kernel.grads), ...(kernel.state ? [whole(kernel.state)] : [])];
       return { reads: touched, writes: [whole(kernel.params), ...(kernel.state ? [whole(kernel.state)] : [])] };

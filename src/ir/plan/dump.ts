@@ -31,6 +31,12 @@ export function dumpPlan(plan: Plan): string {
       case 'optimizer':
         detail = `${k.count} params`;
         break;
+      case 'conv2d':
+        detail = `${k.pass} ${v(k.a)}${k.aOnesRow ? '+1' : ''} ⊛ ${v(k.b)}${k.bias ? ` + ${v(k.bias)}` : ''}${k.activation ? ` → ${k.activation}` : ''}${k.gradMask ? ` × ${k.gradMask.activation}'(${v(k.gradMask.y)})` : ''} ${k.accumulate ? '+=' : '→'} ${v(k.out)}`;
+        break;
+      case 'pool2d':
+        detail = `${k.mode}${k.dy ? ' grad' : ''} ${v(k.x)}${k.dy ? ` dy ${v(k.dy)}` : ''} ${k.accumulate ? '+=' : '→'} ${v(k.out)}`;
+        break;
       default:
         k satisfies never;
     }

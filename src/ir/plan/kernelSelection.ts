@@ -5,6 +5,7 @@
 import type { IrGraph, IrNode, ValueId } from '../graph.js';
 import { optimizerStateArrays, type ElementwiseExpr, type GatherSource, type KernelDesc, type View } from '../kernel.js';
 import { matrixOf } from '../shape.js';
+import { windowKernelFor } from './windowKernels.js';
 import type { Home, Placement } from './placement.js';
 import type { PlanOptions } from './types.js';
 
@@ -113,6 +114,12 @@ export function kernelFor(node: IrNode, view: (id: ValueId) => View, graph: IrGr
         out: view(node.id),
       };
     }
+    case 'conv2d':
+    case 'conv2dInputGrad':
+    case 'conv2dFilterGrad':
+    case 'pool2d':
+    case 'pool2dGrad':
+      return windowKernelFor(node, name, view, graph);
     case 'biasAdd':
       return elementwise({ op: 'add', a: read(node.x), b: { op: 'read', view: view(node.bias), broadcastRows: true } });
     case 'activation':

@@ -141,11 +141,9 @@ export function placeValues(graph: IrGraph, mode: PlanMode, paramOffsets: number
       // into a dense block first, both sides seen as [batch, features].
       if (source.rowStride === colsOf(from)) homes[node.id] = { ...source, rowStride: colsOf(node.shape) };
       else {
-        const rows = from[0]!;
-        const features = sizeOf(from) / rows;
-        if (from.length !== 2) throw new Error(`internal: reshape %${node.id} of a strided value of rank ${from.length} is not supported`);
+        const [rows, cols] = matrixOf(from);
         const block = newBlock(sizeOf(from));
-        copies.push({ source: node.x, to: { kind: 'block', block, offset: 0, rowStride: features }, matrix: [rows, features] });
+        copies.push({ source: node.x, to: { kind: 'block', block, offset: 0, rowStride: cols }, matrix: [rows, cols] });
         homes[node.id] = { kind: 'block', block, offset: 0, rowStride: colsOf(node.shape) };
       }
     }

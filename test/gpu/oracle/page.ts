@@ -70,7 +70,7 @@ function weftTensors(spec: GraphSpec, data: CaseData) {
   const weft = weftApi();
   const units = outputUnits(spec);
   return {
-    xs: data.xs.map((x, i) => weft.tensor(x, [data.rows, spec.inputs[i]!.units])),
+    xs: data.xs.map((x, i) => weft.tensor(x, [data.rows, ...(spec.inputs[i]!.shape ?? [spec.inputs[i]!.units])])),
     ys: data.ys.map((y, k) => weft.tensor(y.weft, y.weft instanceof Int32Array ? [data.rows] : [data.rows, units[k]!])),
   };
 }
@@ -79,7 +79,7 @@ function tfTensors(spec: GraphSpec, data: CaseData) {
   const tf = tfjs();
   const units = outputUnits(spec);
   return {
-    xs: data.xs.map((x, i) => tf.tensor2d(x, [data.rows, spec.inputs[i]!.units])),
+    xs: data.xs.map((x, i) => tf.tensor(x, [data.rows, ...(spec.inputs[i]!.shape ?? [spec.inputs[i]!.units])])),
     ys: data.ys.map((y, k) => tf.tensor2d(y.dense, [data.rows, units[k]!])),
   };
 }
