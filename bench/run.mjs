@@ -9,6 +9,7 @@
 //   --json FILE      write options, environment, machine load, every result and the summary
 //   --repeats N      repeats of every case (default 3, quick 1); ratios are paired within a repeat
 //   --samples N      samples per timed fit call (default 8192, quick 2048)
+//   --no-native      leave out the native PyTorch column (bench/native.mjs; installs python3-torch when missing)
 //   --models a,b     subset of mlp, wideDeep, multiInput, multiOutput
 //   --cases a,b      subset of compile, fit, step, predict, peak, matmul, profile
 //   --libs a,b       subset of weft, tfjs-webgpu, tfjs-wasm
@@ -23,12 +24,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adapterLine, describeAdapter, launchBrowser, startServer } from '../scripts/browser.mjs';
 import { nodeBenchSession } from './node-session.mjs';
+import { formatNative, nativeComparison } from './native.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PAGE = '/repo/bench/index.html';
 
 function parseArgs(argv) {
-  const o = { quick: false, profile: false, json: null, serve: false, node: false, overrides: {} };
+  const o = { quick: false, profile: false, json: null, serve: false, node: false, native: true, overrides: {} };
   const list = (v) => v.split(',').map((s) => s.trim()).filter(Boolean);
   const int = (name, v) => {
     const n = Number(v);
@@ -43,6 +45,7 @@ function parseArgs(argv) {
     };
     switch (a) {
       case '--quick': o.quick = true; break;
+      case '--no-native': o.native = false; break;
       case '--profile': o.profile = true; break;
       case '--serve': o.serve = true; break;
       case '--node': o.node = true; break;
@@ -67,7 +70,7 @@ function parseArgs(argv) {
 }
 
 function readUsage() {
-  return 'usage: npm run bench -- [--quick] [--profile] [--json FILE] [--repeats N] [--samples N] [--models a,b] [--cases a,b] [--libs a,b] [--batches a,b] [--matmul-shapes a,b] [--node] [--serve]';
+  return 'usage: npm run bench -- [--quick] [--profile] [--json FILE] [--repeats N] [--samples N] [--models a,b] [--cases a,b] [--libs a,b] [--batches a,b] [--matmul-shapes a,b] [--node] [--no-native] [--serve]';
 }
 
 let args;
@@ -184,8 +187,10 @@ try {
     extra,
   );
   console.log(text);
+  const native = args.native ? nativeComparison({ results, options }) : null;
+  if (native) console.log(formatNative(native));
   if (args.json) {
-    const report = { generatedAt: new Date().toISOString(), argv: process.argv.slice(2), options, env, browser: runtime, adapter, load, summary, results };
+    const report = { generatedAt: new Date().toISOString(), argv: process.argv.slice(2), options, env, browser: runtime, adapter, load, summary, results, native };
     writeFileSync(args.json, JSON.stringify(report, null, 1) + '\n');
     console.error(`bench: wrote ${args.json}`);
   }
