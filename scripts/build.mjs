@@ -45,6 +45,8 @@ const results = await Promise.allSettled(
       sourcemap: true,
       logLevel: 'silent', // errors are printed once below (both bundles share most files)
       legalComments: 'none',
+      // Class names appear in error messages ("a Tensor from another copy of weft"); keep them.
+      keepNames: true,
     }),
   ),
 );

@@ -39,7 +39,7 @@ test('binary classifier: logs carry acc / val_acc beside accuracy / val_accuracy
       callbacks: { onEpochEnd: (_: number, logs: any) => void seen.push(logs.acc, logs.val_acc) },
     });
     const evaluation = await model.evaluate(vx, vy, { batchSize: 32 });
-    return { history: history.history, seen, names: model.metricsNames, evaluation: (evaluation as number[]).map(Number) };
+    return { history: history.history, seen, names: model.metricsNames, evaluation: [evaluation].flat().map((t) => t.dataSync()[0]!) };
   }, undefined);
   expect(r.names).toEqual(['loss', 'accuracy']);
   expect(r.evaluation).toHaveLength(2);
