@@ -13,6 +13,7 @@ export { nextFrame } from './api/ops/util.js';
 export { memory, type MemoryInfo } from './api/memory.js';
 export { train, Optimizer } from './api/compileConfig.js';
 export { losses, metrics } from './api/lossFunctions.js';
+export { regularizers, Regularizer } from './api/regularizers.js';
 export { callbacks, Callback, History, EarlyStopping } from './api/callbacks.js';
 export { WeftError } from './api/errors.js';
 export { SymbolicTensor } from './api/symbolic.js';

@@ -222,6 +222,15 @@ export class Tensor {
   notEqual(b: TensorLike): Tensor {
     return ops.notEqual(this, b);
   }
+  logicalAnd(b: TensorLike): Tensor {
+    return ops.logicalAnd(this, b);
+  }
+  logicalOr(b: TensorLike): Tensor {
+    return ops.logicalOr(this, b);
+  }
+  logicalNot(): Tensor {
+    return ops.logicalNot(this);
+  }
   square(): Tensor {
     return ops.square(this);
   }

@@ -50,8 +50,12 @@ export async function fitLoop(context: FitContext, plan: FitPlan): Promise<Histo
       const order = plan.shuffle ? shuffledIndices(rows, random) : identity(rows);
       const trainSteps = stepValues(state.optimizer, session.optimizerStep, steps, random);
       const started = performance.now();
+      let lastBatchDelivered = -1;
       const onProgress = callbacks.wantsBatchEnd
-        ? (stepsDone: number, sums: Float32Array) => void callbacks.batchEnd(stepsDone - 1, logsFromSums(state.outputs, sums, Math.min(stepsDone * batchSize, rows)))
+        ? (stepsDone: number, sums: Float32Array) => {
+            lastBatchDelivered = stepsDone - 1;
+            void callbacks.batchEnd(stepsDone - 1, logsFromSums(state.outputs, sums, Math.min(stepsDone * batchSize, rows)));
+          }
         : undefined;
       const progressEvery = plan.progressUpdates > 0 ? Math.max(1, Math.ceil(steps / plan.progressUpdates)) : 0;
       const sums = await session.train(data, { batchSize, order, steps: trainSteps, progressEvery, ...(onProgress ? { onProgress } : {}) });
@@ -77,6 +81,9 @@ export async function fitLoop(context: FitContext, plan: FitPlan): Promise<Histo
       }
       owner.pullHost(params);
       lastCompleted = epoch;
+      // Progress readbacks come at submit boundaries only: an epoch shorter than one submit has none.
+      // Its last batch is always delivered (with the epoch's logs), as TensorFlow.js's last onBatchEnd.
+      if (callbacks.wantsBatchEnd && lastBatchDelivered < steps - 1) await callbacks.batchEnd(steps - 1, { ...logs });
       if (validation) {
         const valLogs = logsFromSums(state.outputs, await session.evaluate(validation, batchSize), validation.rows);
         for (const [k, value] of Object.entries(valLogs)) logs[`val_${k}`] = value;

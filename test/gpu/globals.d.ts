@@ -13,6 +13,8 @@ declare global {
     weftLoadError?: string;
     /** Helpers some tests install in the page for themselves. */
     weftOracle: any;
+    /** The ported TensorFlow.js programs (test/gpu/programs/page.ts), loaded by test/gpu/tfjs.ts. */
+    tfjsPrograms: typeof import('./programs/page.js');
     rel: any;
     hostile: any;
     fuzzRun: any;

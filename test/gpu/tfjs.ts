@@ -5,6 +5,7 @@
 //   await inPage(page, async () => { const tf = window.tf; ... }, undefined);
 //
 //   await loadOracle(page);                     // and window.weftOracle (test/gpu/oracle/page.ts)
+//   await loadPrograms(page);                   // and window.tfjsPrograms (test/gpu/programs/page.ts)
 //
 // The bundles (test/gpu/setup/tfjs-entry.ts → dist/tfjs-oracle.js, test/gpu/oracle/page.ts →
 // dist/weft-oracle.js) are built here with esbuild on first use, and again when their sources or
@@ -21,6 +22,7 @@ const TF_PACKAGES = ['tfjs-core', 'tfjs-layers', 'tfjs-backend-cpu'].map((p) => 
 const BUNDLES = {
   tf: { entry: 'test/gpu/setup/tfjs-entry.ts', out: 'dist/tfjs-oracle.js', inputs: ['test/gpu/setup/tfjs-entry.ts'] },
   weftOracle: { entry: 'test/gpu/oracle/page.ts', out: 'dist/weft-oracle.js', inputs: ['test/gpu/oracle', 'test/reference/randomGraphs.ts'] },
+  tfjsPrograms: { entry: 'test/gpu/programs/page.ts', out: 'dist/tfjs-programs.js', inputs: ['test/gpu/programs'] },
 } as const;
 type BundleName = keyof typeof BUNDLES;
 /** The TensorFlow.js version the oracle tests were written against (its faults are worked around). */
@@ -90,4 +92,10 @@ export async function loadTfjs(page: Page): Promise<string> {
 export async function loadOracle(page: Page): Promise<void> {
   await loadTfjs(page);
   await addBundle(page, 'weftOracle');
+}
+
+/** loadTfjs, then the ported TensorFlow.js programs of test/gpu/programs/ as `window.tfjsPrograms`. */
+export async function loadPrograms(page: Page): Promise<void> {
+  await loadTfjs(page);
+  await addBundle(page, 'tfjsPrograms');
 }

@@ -67,6 +67,13 @@ const cases: [string, (tf: Lib) => AnyTensor][] = [
   }],
   ['bool tensor', (tf) => tf.tensor1d([1, 0, 1], 'bool')],
   ['clone', (tf) => tf.tensor1d([1, 2]).clone()],
+  ['logicalAnd/Or/Not', (tf) => tf.logicalAnd(tf.tensor1d([1, 2, 3]).greater(1), tf.tensor1d([1, 0, 1], 'bool')).logicalOr(tf.tensor1d([true, false, false])).logicalNot()],
+  ['logicalXor', (tf) => tf.logicalXor(tf.tensor1d([true, true, false]), tf.tensor1d([true, false, false]))],
+  ['where (binarize, as website-phishing)', (tf) => {
+    const y = tf.tensor2d([[0.2], [0.7], [0.5]]);
+    return tf.where(y.greater(tf.scalar(0.5)), tf.onesLike(y), tf.zerosLike(y));
+  }],
+  ['where broadcasts', (tf) => tf.where(tf.tensor1d([true, false, true]), tf.tensor2d([[1, 2, 3], [4, 5, 6]]), tf.scalar(-1))],
   ['functions', (tf) => tf.mul(tf.add(tf.tensor1d([1, 2]), 1), tf.sub(3, tf.tensor1d([1, 1])))],
 ];
 

@@ -18,7 +18,7 @@ export function broadcastShape(a: readonly number[], b: readonly number[], op: s
 }
 
 /** For each element of `shape`, the index into an operand of shape `from` that broadcasts to it. */
-function broadcastIndex(from: readonly number[], shape: readonly number[]): (i: number) => number {
+export function broadcastIndex(from: readonly number[], shape: readonly number[]): (i: number) => number {
   if (sizeOf(from) === sizeOf(shape)) return (i) => i;
   const outStrides = stridesOf(shape);
   const fromStrides = stridesOf(from);
@@ -91,3 +91,41 @@ export const ceil = unary('ceil', 'same', Math.ceil);
 export const sigmoid = unary('sigmoid', 'float32', (x) => 1 / (1 + Math.exp(-x)));
 export const relu = unary('relu', 'same', (x) => Math.max(0, x));
 export const tanh = unary('tanh', 'float32', Math.tanh);
+
+// ── logical ops and where (TensorFlow.js takes only bool tensors for these) ──
+
+function requireBool(r: Raw, argument: string, op: string): void {
+  if (r.dtype !== 'bool') throw new WeftError(`${op}: argument '${argument}' must be a bool tensor (e.g. from greater or equal), got ${r.dtype}; cast it with .cast('bool')`);
+}
+
+function logical(op: string, f: (x: boolean, y: boolean) => boolean) {
+  const compute = binary(op, 'bool', (x, y) => (f(x !== 0, y !== 0) ? 1 : 0));
+  return (a: TensorLike, b: TensorLike): Tensor => {
+    requireBool(rawOf(a, 'a', op), 'a', op);
+    requireBool(rawOf(b, 'b', op), 'b', op);
+    return compute(a, b);
+  };
+}
+
+export const logicalAnd = logical('logicalAnd', (x, y) => x && y);
+export const logicalOr = logical('logicalOr', (x, y) => x || y);
+export const logicalXor = logical('logicalXor', (x, y) => x !== y);
+export function logicalNot(x: TensorLike): Tensor {
+  requireBool(rawOf(x, 'x', 'logicalNot'), 'x', 'logicalNot');
+  return unary('logicalNot', 'bool', (v) => (v ? 0 : 1))(x);
+}
+
+/** Elements of `a` where `condition` is true, else of `b` (all three broadcast together, as TensorFlow.js 4). */
+export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+  const op = 'where';
+  const rc = rawOf(condition, 'condition', op);
+  requireBool(rc, 'condition', op);
+  const ra = rawOf(a, 'a', op);
+  const rb = rawOf(b, 'b', op);
+  if (ra.dtype !== rb.dtype) throw new WeftError(`where: a and b must have the same dtype, got ${ra.dtype} and ${rb.dtype}`);
+  const shape = broadcastShape(broadcastShape(rc.shape, ra.shape, op), rb.shape, op);
+  const [ic, ia, ib] = [rc, ra, rb].map((r) => broadcastIndex(r.shape, shape)) as [(i: number) => number, (i: number) => number, (i: number) => number];
+  const out = new Array<number>(sizeOf(shape));
+  for (let i = 0; i < out.length; i++) out[i] = rc.values[ic(i)] ? ra.values[ia(i)]! : rb.values[ib(i)]!;
+  return make(out, shape, ra.dtype);
+}

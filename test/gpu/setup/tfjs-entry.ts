@@ -5,3 +5,5 @@ import '@tensorflow/tfjs-backend-cpu';
 
 export * from '@tensorflow/tfjs-core';
 export * from '@tensorflow/tfjs-layers';
+// The tensor methods (t.argMax(), t.mean(0), …): their registration is a side effect esbuild drops.
+import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
