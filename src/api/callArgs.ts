@@ -160,7 +160,12 @@ export function checkBatchSize(batchSize: number, call: string): void {
   if (!Number.isInteger(batchSize) || batchSize <= 0) fail(`${call}: batchSize must be a positive integer, got ${typeof batchSize === 'string' ? JSON.stringify(batchSize) : batchSize}`);
 }
 
-const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchEnd'] as const;
+const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchEnd', 'onYield'] as const;
+/** Hooks weft cannot deliver, and why: refused rather than never called. */
+const UNDELIVERABLE: Record<string, string> = {
+  onBatchBegin:
+    "weft records an epoch's batches on the GPU ahead of time and does not return to JavaScript before each one; use onEpochBegin, or onBatchEnd (delivered a few times per epoch and after the last batch)",
+};
 
 /** fit's callbacks: one object or an array of them, each hook a function. */
 function checkCallbacks(spec: unknown): (CallbackHooks | Callback)[] {
@@ -168,6 +173,8 @@ function checkCallbacks(spec: unknown): (CallbackHooks | Callback)[] {
   list.forEach((c, i) => {
     const where = Array.isArray(spec) ? `callbacks[${i}]` : 'callbacks';
     if (c === null || typeof c !== 'object') fail(`fit: ${where} must be an object of hooks such as { onEpochEnd: (epoch, logs) => {} } or a weft.callbacks.* callback, got ${c === null ? 'null' : typeof c}`);
+    for (const [hook, why] of Object.entries(UNDELIVERABLE))
+      if ((c as Record<string, unknown>)[hook] !== undefined) fail(`fit: ${where}.${hook} is not supported: ${why}`);
     for (const hook of HOOKS) {
       const f = (c as Record<string, unknown>)[hook];
       if (f !== undefined && typeof f !== 'function') fail(`fit: ${where}.${hook} must be a function, got ${typeof f}`);

@@ -16,8 +16,10 @@ export class CallbackList {
     this.hooks = list as CallbackHooks[];
   }
 
+  private epoch = 0;
+
   get wantsBatchEnd(): boolean {
-    return this.hooks.some((h) => h.onBatchEnd);
+    return this.hooks.some((h) => h.onBatchEnd || h.onYield);
   }
 
   trainBegin(): Promise<void> {
@@ -27,6 +29,7 @@ export class CallbackList {
   }
 
   epochBegin(epoch: number): Promise<void> {
+    this.epoch = epoch;
     return this.atSafePoint(async () => {
       for (const h of this.hooks) await h.onEpochBegin?.(epoch);
     });
@@ -49,6 +52,6 @@ export class CallbackList {
    * not awaited (a throwing hook fails the pass, as before).
    */
   batchEnd(batch: number, logs: Logs): Promise<unknown> {
-    return Promise.all(this.hooks.map((h) => h.onBatchEnd?.(batch, logs)));
+    return Promise.all(this.hooks.flatMap((h) => [h.onBatchEnd?.(batch, logs), h.onYield?.(this.epoch, batch, logs)]));
   }
 }

@@ -12,6 +12,8 @@ export interface CallbackHooks {
   onEpochEnd?: (epoch: number, logs?: Logs) => void | Promise<void>;
   /** Delivered from asynchronous progress readbacks: `batch` is the last step the readback covers. */
   onBatchEnd?: (batch: number, logs?: Logs) => void | Promise<void>;
+  /** TensorFlow.js's hook for giving the page a turn: called with each onBatchEnd delivery. */
+  onYield?: (epoch: number, batch: number, logs?: Logs) => void | Promise<void>;
 }
 
 /** What a callback may do to the model it is given: stop training, read and replace its weights. */
