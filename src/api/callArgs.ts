@@ -34,6 +34,8 @@ export interface PreparedData {
   rows: number;
   arrays: DatasetArray[];
   storage: InputStorage;
+  /** The tensors the arrays came from (their GPU copies are kept until they are disposed). */
+  tensors: Tensor[];
 }
 
 /** fit's arguments, checked, with defaults. */
@@ -118,14 +120,14 @@ export function prepareData(model: CallTarget, state: CompiledState, xs: Tensor[
   const rows = sampleCount([...xs, ...ys], [...model.inputNames, ...model.outputNames], call);
   const inputs = xs.map((t, i) => inputArray(t, model.inputs[i]!, i, call));
   const targets = ys.map((t, i) => targetArray(t, i, state.outputs[i]!.name, state.outputs[i]!.units, state.outputs[i]!.loss, call));
-  return { rows, arrays: [...inputs.map((i) => i.array), ...targets], storage: inputs.map((i) => i.storage) };
+  return { rows, arrays: [...inputs.map((i) => i.array), ...targets], storage: inputs.map((i) => i.storage), tensors: [...xs, ...ys] };
 }
 
 /** predict's inputs checked against the model. */
 export function prepareInputs(model: CallTarget, xs: Tensor[]): PreparedData {
   const rows = sampleCount(xs, model.inputNames, 'predict');
   const inputs = xs.map((t, i) => inputArray(t, model.inputs[i]!, i, 'predict'));
-  return { rows, arrays: inputs.map((i) => i.array), storage: inputs.map((i) => i.storage) };
+  return { rows, arrays: inputs.map((i) => i.array), storage: inputs.map((i) => i.storage), tensors: xs };
 }
 
 /** The options argument of fit/evaluate/predict must be an object (or left out). */

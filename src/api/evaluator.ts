@@ -1,4 +1,4 @@
-// evaluate's and predict's loops: upload the samples, one pass over them in order, release them.
+// evaluate's and predict's loops: the samples on the GPU (uploaded once per tensor), one pass over them in order.
 
 import type { PredictionSpec } from '../runtime/session.js';
 import type { PreparedData } from './callArgs.js';
@@ -10,7 +10,7 @@ import { Tensor } from './tensor.js';
 /** Keras's evaluate numbers, in `metricsNames` order (one number alone when there is one). */
 export async function evaluateLoop(owner: SessionOwner, state: CompiledState, data: PreparedData, batchSize: number): Promise<number | number[]> {
   const session = await owner.session();
-  const handle = session.uploadDataset(data.rows, data.arrays, data.storage, Math.ceil(data.rows / batchSize));
+  const handle = await owner.dataset(session, data, Math.ceil(data.rows / batchSize));
   try {
     const logs = logsFromSums(state.outputs, await session.evaluate(handle, batchSize), data.rows);
     const values = state.metricsNames.map((n) => logs[n]!);
@@ -24,7 +24,7 @@ export async function evaluateLoop(owner: SessionOwner, state: CompiledState, da
 export async function predictLoop(owner: SessionOwner, outputs: { name: string; shape: number[] }[], data: PreparedData, batchSize: number): Promise<Tensor | Tensor[]> {
   const session = await owner.session();
   const rows = data.rows;
-  const handle = session.uploadDataset(rows, data.arrays, data.storage, Math.ceil(rows / batchSize));
+  const handle = await owner.dataset(session, data, Math.ceil(rows / batchSize));
   try {
     const specs: PredictionSpec[] = outputs.map((o) => ({
       units: o.shape.reduce((a, b) => a * b, 1),

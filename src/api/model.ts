@@ -3,7 +3,7 @@
 // side in the runtime's session (through sessionOwner.ts).
 
 import { explainPlans, type ExplainResult } from '../ir/explainText.js';
-import type { InputStorage } from '../runtime/session.js';
+import type { InputStorage, OptimizerState } from '../runtime/session.js';
 import { CallbackList } from './callbackList.js';
 import type { History } from './callbacks.js';
 import { checkBatchSize, checkOptions, parseFitArgs, prepareData, prepareInputs, type EvaluateArgs, type FitArgs } from './callArgs.js';
@@ -12,7 +12,7 @@ import type { Optimizer } from './compileConfig.js';
 import { normalizeTensors } from './data.js';
 import { fail, WeftError } from './errors.js';
 import { evaluateLoop, predictLoop } from './evaluator.js';
-import { saveModel } from './io/save.js';
+import { saveModel, type SaveConfig } from './io/save.js';
 import type { IOHandler, SaveResult } from './io/types.js';
 import type { Layer, LayerWeight } from './layers/layer.js';
 import { planSource } from './planSource.js';
@@ -187,11 +187,25 @@ export class LayersModel {
 
   /**
    * Saves the topology and weights in TensorFlow.js's layers-model format (src/api/io/save.ts):
-   * to 'downloads://name', an http(s) URL (POST), or an IOHandler { save(artifacts) }.
+   * to 'downloads://name', an http(s) URL (POST), or an IOHandler { save(artifacts) }. With
+   * `{ includeOptimizer: true }`, also the optimizer's state and the training config (TF.js's format).
    */
-  async save(handlerOrUrl: IOHandler | string): Promise<SaveResult> {
+  async save(handlerOrUrl: IOHandler | string, config?: SaveConfig): Promise<SaveResult> {
     this.assertUsable('save');
-    return saveModel(this, handlerOrUrl);
+    return saveModel(this, handlerOrUrl, config);
+  }
+
+  /** The compile configuration and the optimizer's state now (for save with includeOptimizer). */
+  async trainingState(): Promise<{ state: CompiledState; optimizer: OptimizerState | null } | null> {
+    if (!this.compiledState) return null;
+    return { state: this.compiledState, optimizer: await this.owner.optimizerState() };
+  }
+
+  /** Optimizer state to continue training from (a loaded model's); the next fit starts from it. */
+  resumeOptimizer(state: OptimizerState): void {
+    this.requireCompiled('resumeOptimizer');
+    if (this.busy) fail(`resumeOptimizer: the model is busy with ${this.busy}; await it first`);
+    this.owner.setOptimizerState(state);
   }
 
   /** The compiled plans (training and predict, at `batchSize`): IR dumps, kernels, WGSL. */

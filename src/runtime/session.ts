@@ -9,7 +9,8 @@ import type { DatasetArray } from './deviceDataset.js';
 import { DeviceModel } from './deviceModel.js';
 import { ReadbackRing, runEpoch, type EpochPart } from './epochRunner.js';
 import { WeftError } from './errors.js';
-import { createBuffer, readBuffer } from './resources.js';
+import { DatasetCache } from './datasetCache.js';
+import { readBuffer } from './resources.js';
 import { ResidentDataset } from './residentDataset.js';
 import { SessionPlans, type InputStorage, type PlanSource } from './sessionPlans.js';
 import type { StepRecord } from './stepProgram.js';
@@ -63,6 +64,8 @@ let nextHandleId = 1;
 export class ModelSession {
   private readonly plans: SessionPlans;
   private readonly datasets = new Map<number, ResidentDataset>();
+  private readonly handles = new Map<ResidentDataset, DatasetHandle>();
+  private readonly cache = new DatasetCache((resident) => this.freeDataset(resident));
   private readonly ring: ReadbackRing;
   private steps = 0;
   private disposed = false;
@@ -120,6 +123,13 @@ export class ModelSession {
     return this.steps;
   }
 
+  /** The parameters and the optimizer state, in one readback (staging buffer made once). */
+  async readTrainingState(): Promise<{ params: Float32Array; optimizer: OptimizerState }> {
+    const step = this.steps;
+    const { params, state } = await this.model.readParamsAndState();
+    return { params, optimizer: { step, arrays: state } };
+  }
+
   async readOptimizerState(): Promise<OptimizerState> {
     const step = this.steps;
     return { step, arrays: await this.model.readOptimizerArrays() };
@@ -142,15 +152,72 @@ export class ModelSession {
   /** Uploads a dataset once; passes over it take up to `maxBatches` batches. */
   uploadDataset(rows: number, arrays: DatasetArray[], storage: InputStorage, maxBatches: number): DatasetHandle {
     const resident = new ResidentDataset(this.gpu, rows, arrays, storage, maxBatches);
-    const handle = { id: nextHandleId++, rows };
-    this.datasets.set(handle.id, resident);
-    return handle;
+    return this.register(resident);
   }
 
+  /**
+   * A dataset for a pass: when every array carries a cache key, the copy uploaded by an earlier call
+   * (with its bind groups), else a fresh upload. When GPU memory runs short, the least recently used
+   * idle cached datasets are freed and the upload tried again. Release it with releaseDataset.
+   */
+  async acquireDataset(rows: number, arrays: DatasetArray[], storage: InputStorage, maxBatches: number): Promise<DatasetHandle> {
+    const key = arrays.every((a) => a.cache) ? `${rows}|${storage.map((s) => `${s.elementType}${s.scale}`).join(',')}|${arrays.map((a) => `${a.name}=${a.cache!.key}`).join('|')}` : null;
+    const hit = key ? this.cache.acquire(key) : null;
+    if (hit) {
+      if (hit.resident.ensureBatches(maxBatches)) this.plans.forgetDataset(hit.resident.dataset);
+      return this.handles.get(hit.resident)!;
+    }
+    for (;;) {
+      this.gpu.device.pushErrorScope('out-of-memory');
+      let resident: ResidentDataset | null = null;
+      let failure: unknown = null;
+      try {
+        resident = new ResidentDataset(this.gpu, rows, arrays, storage, maxBatches);
+      } catch (e) {
+        failure = e;
+      }
+      const outOfMemory = await this.gpu.device.popErrorScope();
+      if (failure) throw failure;
+      if (!outOfMemory) {
+        const handle = this.register(resident!);
+        if (key) this.cache.add(key, resident!, [...new Set(arrays.map((a) => a.cache!.tag))]);
+        return handle;
+      }
+      resident!.dispose();
+      if (!this.cache.evictOldest())
+        throw new WeftError(`the GPU ran out of memory uploading a dataset of ${rows} samples (${arrays.reduce((n, a) => n + a.data.byteLength, 0)} bytes): ${outOfMemory.message}; pass fewer samples per call, or dispose tensors and models no longer needed`);
+    }
+  }
+
+  /** A pass is done with a dataset: freed now, or kept for later calls when it is cached. */
   releaseDataset(handle: DatasetHandle): void {
     const resident = this.datasets.get(handle.id);
     if (!resident) return;
-    this.datasets.delete(handle.id);
+    if (this.cache.release(resident)) return;
+    this.freeDataset(resident);
+  }
+
+  /** Frees the cached datasets made from data tagged `tag` (a disposed tensor). */
+  forgetCached(tag: string): void {
+    this.cache.forget(tag);
+  }
+
+  /** Cached datasets kept now (tests, memory reports). */
+  get cachedDatasets(): number {
+    return this.cache.size;
+  }
+
+  private register(resident: ResidentDataset): DatasetHandle {
+    const handle = { id: nextHandleId++, rows: resident.rows };
+    this.datasets.set(handle.id, resident);
+    this.handles.set(resident, handle);
+    return handle;
+  }
+
+  private freeDataset(resident: ResidentDataset): void {
+    const handle = this.handles.get(resident);
+    if (handle) this.datasets.delete(handle.id);
+    this.handles.delete(resident);
     this.plans.forgetDataset(resident.dataset);
     resident.dispose();
   }
@@ -181,20 +248,16 @@ export class ModelSession {
     const data = this.resident(handle);
     const rows = data.rows;
     const limit = storageBindingLimit(this.gpu);
-    const buffers: GPUBuffer[] = [];
-    try {
-      for (const o of outputs) {
-        const bytes = rows * o.units * 4;
-        if (bytes > limit)
-          throw new WeftError(`predict: ${o.description} take ${bytes} bytes, more than this GPU's maxStorageBufferBindingSize (${limit} bytes); predict fewer samples per call`);
-        buffers.push(createBuffer(this.gpu, { size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, label: 'weft predictions' }));
-      }
-      data.writeInOrder(batchSize);
-      await this.run('predict', data, batchSize, 0, undefined, buffers);
-      return await Promise.all(buffers.map(async (b, i) => new Float32Array(await readBuffer(this.gpu, b, 0, rows * outputs[i]!.units * 4))));
-    } finally {
-      for (const b of buffers) b.destroy();
+    for (const o of outputs) {
+      const bytes = rows * o.units * 4;
+      if (bytes > limit)
+        throw new WeftError(`predict: ${o.description} take ${bytes} bytes, more than this GPU's maxStorageBufferBindingSize (${limit} bytes); predict fewer samples per call`);
     }
+    // Kept with the dataset: predicting again on it makes no buffer and no bind group.
+    const buffers = data.predictionBuffers(outputs.map((o) => rows * o.units * 4));
+    data.writeInOrder(batchSize);
+    await this.run('predict', data, batchSize, 0, undefined, buffers);
+    return await Promise.all(buffers.map(async (b, i) => new Float32Array(await readBuffer(this.gpu, b, 0, rows * outputs[i]!.units * 4))));
   }
 
   /**
@@ -280,6 +343,8 @@ export class ModelSession {
     this.plans.dispose();
     for (const data of this.datasets.values()) data.dispose();
     this.datasets.clear();
+    this.handles.clear();
+    this.cache.clear();
     this.ring.dispose();
     this.model.dispose();
   }
