@@ -143,14 +143,14 @@ export function checkBatchSize(batchSize: number, call: string): void {
 const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchEnd'] as const;
 
 /** fit's callbacks: one object or an array of them, each hook a function. */
-function checkCallbacks(spec: unknown): (CallbackHooks | Callback)[] {
+export function checkCallbacks(spec: unknown, call = 'fit'): (CallbackHooks | Callback)[] {
   const list = spec === undefined || spec === null ? [] : Array.isArray(spec) ? spec : [spec];
   list.forEach((c, i) => {
     const where = Array.isArray(spec) ? `callbacks[${i}]` : 'callbacks';
-    if (c === null || typeof c !== 'object') fail(`fit: ${where} must be an object of hooks such as { onEpochEnd: (epoch, logs) => {} } or a weft.callbacks.* callback, got ${c === null ? 'null' : typeof c}`);
+    if (c === null || typeof c !== 'object') fail(`${call}: ${where} must be an object of hooks such as { onEpochEnd: (epoch, logs) => {} } or a weft.callbacks.* callback, got ${c === null ? 'null' : typeof c}`);
     for (const hook of HOOKS) {
       const f = (c as Record<string, unknown>)[hook];
-      if (f !== undefined && typeof f !== 'function') fail(`fit: ${where}.${hook} must be a function, got ${typeof f}`);
+      if (f !== undefined && typeof f !== 'function') fail(`${call}: ${where}.${hook} must be a function, got ${typeof f}`);
     }
   });
   return list as (CallbackHooks | Callback)[];

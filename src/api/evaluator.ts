@@ -2,6 +2,7 @@
 
 import type { PredictionSpec } from '../runtime/session.js';
 import type { PreparedData } from './callArgs.js';
+import type { Logs } from './callbacks.js';
 import type { CompiledState } from './compileArgs.js';
 import { logsFromSums } from './metricLogs.js';
 import type { SessionOwner } from './sessionOwner.js';
@@ -9,12 +10,17 @@ import { Tensor } from './tensor.js';
 
 /** Keras's evaluate numbers, in `metricsNames` order (one number alone when there is one). */
 export async function evaluateLoop(owner: SessionOwner, state: CompiledState, data: PreparedData, batchSize: number): Promise<number | number[]> {
+  const logs = await evaluateLogs(owner, state, data, batchSize);
+  const values = state.metricsNames.map((n) => logs[n]!);
+  return values.length === 1 ? values[0]! : values;
+}
+
+/** Loss and metrics over every sample, by name. */
+export async function evaluateLogs(owner: SessionOwner, state: CompiledState, data: PreparedData, batchSize: number): Promise<Logs> {
   const session = await owner.session();
   const handle = await owner.dataset(session, data, Math.ceil(data.rows / batchSize));
   try {
-    const logs = logsFromSums(state.outputs, await session.evaluate(handle, batchSize), data.rows);
-    const values = state.metricsNames.map((n) => logs[n]!);
-    return values.length === 1 ? values[0]! : values;
+    return logsFromSums(state.outputs, await session.evaluate(handle, batchSize), data.rows);
   } finally {
     session.releaseDataset(handle);
   }

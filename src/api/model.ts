@@ -5,13 +5,16 @@
 import { explainPlans, type ExplainResult } from '../ir/explainText.js';
 import type { InputStorage, OptimizerState } from '../runtime/session.js';
 import { CallbackList } from './callbackList.js';
-import type { History } from './callbacks.js';
+import type { History, Logs } from './callbacks.js';
 import { checkBatchSize, checkOptions, parseFitArgs, prepareData, prepareInputs, type EvaluateArgs, type FitArgs } from './callArgs.js';
 import { resolveCompileArgs, type CompileArgs, type CompiledState } from './compileArgs.js';
 import type { Optimizer } from './compileConfig.js';
 import { normalizeTensors } from './data.js';
 import { fail, WeftError } from './errors.js';
-import { evaluateLoop, predictLoop } from './evaluator.js';
+import { evaluateLogs, evaluateLoop, predictLoop } from './evaluator.js';
+import { checkDataset, parseFitDatasetArgs, type FitDatasetArgs } from './datasetArgs.js';
+import { evaluateDatasetLoop, fitDatasetLoop } from './datasetTrainer.js';
+import { Dataset } from './dataset/dataset.js';
 import { saveModel, type SaveConfig } from './io/save.js';
 import type { IOHandler, SaveResult } from './io/types.js';
 import type { Layer, LayerWeight } from './layers/layer.js';
@@ -25,6 +28,7 @@ import { fitLoop } from './trainer.js';
 
 export type { CompileArgs } from './compileArgs.js';
 export type { EvaluateArgs, FitArgs } from './callArgs.js';
+export type { FitDatasetArgs } from './datasetArgs.js';
 export type { ExplainResult } from '../ir/explainText.js';
 
 export interface ModelArgs {
@@ -127,6 +131,42 @@ export class LayersModel {
       const callbacks = new CallbackList(plan.callbacks, this, (body) => this.runAtSafePoint(body));
       return fitLoop({ model: this, owner: this.owner, state, callbacks }, plan);
     });
+  }
+
+  /**
+   * Trains on batches from a weft.data dataset (tf.data's fitDataset): each element { xs, ys } is one
+   * batch; batches are streamed to the GPU while earlier ones train.
+   */
+  async fitDataset(dataset: Dataset, args: FitDatasetArgs = {}): Promise<History> {
+    const state = this.requireCompiled('fitDataset');
+    const { plan, callbacks: list } = parseFitDatasetArgs(dataset, args, (epochData, batches) => this.validationFor(state, epochData, batches));
+    return this.exclusive('fit', () => {
+      const callbacks = new CallbackList(list, this, (body) => this.runAtSafePoint(body));
+      return fitDatasetLoop({ model: this, owner: this.owner, state, callbacks }, dataset, plan);
+    });
+  }
+
+  /** Keras's evaluate numbers over every batch of a weft.data dataset (as Scalars' values), in metricsNames order. */
+  async evaluateDataset(dataset: Dataset, args: { batches?: number; verbose?: 0 | 1 } = {}): Promise<number | number[]> {
+    const state = this.requireCompiled('evaluateDataset');
+    checkOptions(args, 'evaluateDataset');
+    checkDataset(dataset, 'evaluateDataset');
+    const logs = await this.exclusive('evaluate', () => evaluateDatasetLoop(this.owner, this, state, dataset, args.batches));
+    const values = state.metricsNames.map((n) => logs[n]!);
+    return values.length === 1 ? values[0]! : values;
+  }
+
+  /** fitDataset's validation: a dataset (streamed) or tensors [x, y] (uploaded once). */
+  private validationFor(state: CompiledState, data: Dataset | [unknown, unknown], batches: number | undefined): () => Promise<Logs> {
+    if (data instanceof Dataset) return () => evaluateDatasetLoop(this.owner, this, state, data, batches);
+    const prepared = prepareData(
+      this,
+      state,
+      normalizeTensors(data[0], this.inputNames, 'inputs', 'fitDataset (validationData)'),
+      normalizeTensors(data[1], this.outputNames, 'targets', 'fitDataset (validationData)'),
+      'fitDataset (validationData)',
+    );
+    return () => evaluateLogs(this.owner, state, prepared, 32);
   }
 
   async evaluate(x: unknown, y: unknown, args: EvaluateArgs = {}): Promise<number | number[]> {

@@ -49,6 +49,10 @@ export class ReadbackRing {
   take(): GPUBuffer | null {
     return this.free.pop() ?? null;
   }
+  /** A free staging buffer, or an extra one (destroyed after its read) when all are in use. */
+  takeOrMake(): GPUBuffer {
+    return this.take() ?? createBuffer(this.gpu, { size: this.bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'weft readback (extra)' });
+  }
   /** Maps a staging buffer filled by a submitted copy; the buffer returns to the ring after. */
   async read(buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
     counters.readbacks++;
@@ -125,7 +129,7 @@ export async function runEpoch(gpu: Gpu, parts: EpochPart[], ring: ReadbackRing,
   // Final sums: one staging buffer per part with metrics.
   const finals: (GPUBuffer | null)[] = parts.map((part) => {
     if (!part.metrics) return null;
-    const staging = ring.take() ?? createBuffer(gpu, { size: ring.bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'weft readback (extra)' });
+    const staging = ring.takeOrMake();
     encoder.copyBufferToBuffer(part.metrics, 0, staging, 0, part.metricsCount * 4);
     return staging;
   });

@@ -67,6 +67,12 @@ export class ResidentDataset {
     this.inOrderFor = -1;
   }
 
+  /** Sets only the step records (the sample order stays: streamed chunks). */
+  writeRecords(records: readonly StepRecord[]): void {
+    writeBuffer(this.gpu, this.stepUniform, 0, encodeStepRecords(records));
+    this.inOrderFor = -1;
+  }
+
   /** Every sample once, in order, in batches of `batchSize` (written once per batch size). */
   writeInOrder(batchSize: number): void {
     if (this.inOrderFor === batchSize) return;

@@ -13,10 +13,35 @@ import { DatasetCache } from './datasetCache.js';
 import { readBuffer } from './resources.js';
 import { ResidentDataset } from './residentDataset.js';
 import { SessionPlans, type InputStorage, type PlanSource } from './sessionPlans.js';
+import type { PlanRunner } from './planRunner.js';
+import { submit } from './resources.js';
+import { StreamRing, type StreamArraySpec } from './streamRing.js';
 import type { StepRecord } from './stepProgram.js';
 
 export type { InputStorage, PlanSource } from './sessionPlans.js';
 export type { DatasetArray } from './deviceDataset.js';
+export type { StreamArraySpec } from './streamRing.js';
+
+/** A streamed pass begun on a session (fitDataset's epoch, evaluateDataset). */
+export interface StreamHandle {
+  readonly id: number;
+}
+
+/** Batches packed one after another: each array holds sum(batchRows) samples, in the stream's spec order. */
+export interface StreamChunk {
+  /** Samples in each batch (a smaller batch runs the plan made for its size). */
+  batchRows: readonly number[];
+  arrays: readonly (Float32Array | Uint8Array | Int32Array)[];
+  /** Training passes: one per batch. */
+  steps?: readonly TrainStep[];
+}
+
+interface Stream {
+  mode: 'train' | 'evaluate';
+  ring: StreamRing;
+  /** Plans whose metric sums this pass has cleared and adds to. */
+  runners: Set<PlanRunner>;
+}
 
 /** A dataset uploaded to a session; pass it back to run passes over it, release it when done. */
 export interface DatasetHandle {
@@ -67,6 +92,7 @@ export class ModelSession {
   private readonly handles = new Map<ResidentDataset, DatasetHandle>();
   private readonly cache = new DatasetCache((resident) => this.freeDataset(resident));
   private readonly ring: ReadbackRing;
+  private readonly streams = new Map<number, Stream>();
   private steps = 0;
   private disposed = false;
 
@@ -294,6 +320,89 @@ export class ModelSession {
     return total;
   }
 
+  // ── streamed passes ──
+
+  /**
+   * Starts a streamed pass: a ring of `slots` upload slots, each holding `chunkBatches` batches of up
+   * to `batchSize` samples. Metric sums start at zero and add up until finishStream.
+   */
+  beginStream(mode: 'train' | 'evaluate', specs: readonly StreamArraySpec[], storage: InputStorage, batchSize: number, chunkBatches: number, slots = 3): StreamHandle {
+    const ring = new StreamRing(this.gpu, specs, storage, batchSize * chunkBatches, chunkBatches, slots);
+    const handle = { id: nextHandleId++ };
+    this.streams.set(handle.id, { mode, ring, runners: new Set() });
+    return handle;
+  }
+
+  /**
+   * Writes a chunk into the next free slot and submits its steps in one command buffer; resolves once
+   * they are submitted (not run), after waiting for the slot only if the GPU is still on its last chunk.
+   */
+  async streamChunk(handle: StreamHandle, chunk: StreamChunk): Promise<void> {
+    const stream = this.stream(handle);
+    const slot = await stream.ring.take();
+    stream.ring.fill(slot, chunk.arrays);
+    const zero = { t: 0, learningRate: 0, beta1Power: 0, beta2Power: 0, seed: 0 };
+    let rowBase = 0;
+    const records = chunk.batchRows.map((rows, i) => {
+      const record = { ...(chunk.steps?.[i] ?? zero), rowBase };
+      rowBase += rows;
+      return record;
+    });
+    slot.resident.writeRecords(records);
+    const programs = [];
+    const fresh: PlanRunner[] = [];
+    for (const rows of chunk.batchRows) {
+      const { runner } = await this.plans.runnerFor(stream.mode, rows, stream.ring.storage);
+      if (!stream.runners.has(runner)) {
+        stream.runners.add(runner);
+        fresh.push(runner);
+      }
+      programs.push(await runner.program({ model: this.model, dataset: slot.resident.dataset, indices: slot.resident.indices, stepUniform: slot.resident.stepUniform }));
+    }
+    const encoder = this.gpu.device.createCommandEncoder({ label: 'weft streamed steps' });
+    for (const runner of fresh) if (runner.metrics) encoder.clearBuffer(runner.metrics);
+    const pass = encoder.beginComputePass({ label: 'weft streamed steps' });
+    programs.forEach((program, i) => program.encode(pass, i));
+    pass.end();
+    submit(this.gpu, [encoder.finish()]);
+    stream.ring.submitted(slot);
+    if (stream.mode === 'train') this.steps += chunk.batchRows.length;
+  }
+
+  /** The metric sums of every batch streamed since beginStream (or the last finishStream), then zero again. */
+  async finishStream(handle: StreamHandle): Promise<Float32Array> {
+    const stream = this.stream(handle);
+    const runners = [...stream.runners].filter((r) => r.metrics);
+    stream.runners.clear();
+    if (runners.length === 0) return new Float32Array(0);
+    const encoder = this.gpu.device.createCommandEncoder({ label: 'weft streamed sums' });
+    const staging = runners.map((r) => {
+      const buffer = this.ring.takeOrMake();
+      encoder.copyBufferToBuffer(r.metrics!, 0, buffer, 0, r.plan.metricSlotCount * 4);
+      return buffer;
+    });
+    submit(this.gpu, [encoder.finish()]);
+    const sums = await Promise.all(staging.map((b, i) => this.ring.read(b, runners[i]!.plan.metricSlotCount * 4).then((bytes) => new Float32Array(bytes))));
+    const total = new Float32Array(Math.max(...sums.map((s) => s.length)));
+    for (const s of sums) for (let i = 0; i < s.length; i++) total[i] = total[i]! + s[i]!;
+    return total;
+  }
+
+  /** Frees a stream's upload slots (after the GPU is done with them). */
+  endStream(handle: StreamHandle): void {
+    const stream = this.streams.get(handle.id);
+    if (!stream) return;
+    this.streams.delete(handle.id);
+    for (const slot of stream.ring.slots) this.plans.forgetDataset(slot.resident.dataset);
+    stream.ring.dispose();
+  }
+
+  private stream(handle: StreamHandle): Stream {
+    const stream = this.streams.get(handle.id);
+    if (!stream) throw new WeftError('internal: this stream has ended, or belongs to another model session');
+    return stream;
+  }
+
   private resident(handle: DatasetHandle): ResidentDataset {
     const data = this.datasets.get(handle.id);
     if (!data) throw new WeftError('internal: this dataset was released, or belongs to another model session');
@@ -333,7 +442,13 @@ export class ModelSession {
   /** GPU buffers this session holds now, and their bytes. */
   memory(): { buffers: number; bytes: number } {
     if (this.disposed) return { buffers: 0, bytes: 0 };
-    const parts = [this.plans.memory, this.ring.memory, { buffers: this.model.bufferCount, bytes: this.model.bytes }, ...[...this.datasets.values()].map((d) => d.memory)];
+    const parts = [
+      this.plans.memory,
+      this.ring.memory,
+      { buffers: this.model.bufferCount, bytes: this.model.bytes },
+      ...[...this.datasets.values()].map((d) => d.memory),
+      ...[...this.streams.values()].map((s) => s.ring.memory),
+    ];
     return parts.reduce((a, b) => ({ buffers: a.buffers + b.buffers, bytes: a.bytes + b.bytes }), { buffers: 0, bytes: 0 });
   }
 
@@ -345,6 +460,8 @@ export class ModelSession {
     this.datasets.clear();
     this.handles.clear();
     this.cache.clear();
+    for (const stream of this.streams.values()) stream.ring.dispose();
+    this.streams.clear();
     this.ring.dispose();
     this.model.dispose();
   }
