@@ -29,8 +29,9 @@ export async function fitLoop(context: FitContext, plan: FitPlan): Promise<Histo
   // The host copies are fit's safe point (after divergence or device loss): bring them up to date.
   await owner.syncHost();
   const rows = plan.train.rows;
-  const steps = Math.ceil(rows / batchSize);
-  const data = await owner.dataset(session, plan.train, steps);
+  const data = await owner.dataset(session, plan.train, Math.ceil(rows / batchSize));
+  // One step per batch; a dataset split over several bindings may add a ragged batch per part.
+  const steps = session.stepsFor(data, batchSize);
   let validation: DatasetHandle | null = null;
   let epoch = plan.initialEpoch;
   let lastCompleted = -1;

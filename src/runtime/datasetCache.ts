@@ -3,11 +3,11 @@
 // the same tensors, with its bind groups. Entries go when a tensor they hold is disposed, when the
 // session is, or, oldest first, when GPU memory runs short (or the cache's byte budget is reached).
 
-import type { ResidentDataset } from './residentDataset.js';
+import type { PlacedDataset } from './placedDataset.js';
 
 export interface CachedDataset {
   readonly key: string;
-  readonly resident: ResidentDataset;
+  readonly placed: PlacedDataset;
   /** What frees it (one tag per source tensor). */
   readonly tags: readonly string[];
   /** Passes using it now: it is not evicted or freed under them. */
@@ -28,7 +28,7 @@ export class DatasetCache {
   /** Insertion order is use order: the first entry is the least recently used. */
   private readonly entries = new Map<string, CachedDataset>();
 
-  constructor(private readonly free: (resident: ResidentDataset) => void) {}
+  constructor(private readonly free: (placed: PlacedDataset) => void) {}
 
   /** The entry for `key`, marked in use and most recently used; null when absent. */
   acquire(key: string): CachedDataset | null {
@@ -41,17 +41,17 @@ export class DatasetCache {
   }
 
   /** Adds a freshly uploaded dataset, in use by its caller; evicts the oldest idle ones over budget. */
-  add(key: string, resident: ResidentDataset, tags: readonly string[]): CachedDataset {
-    const entry: CachedDataset = { key, resident, tags, users: 1, doomed: false };
+  add(key: string, placed: PlacedDataset, tags: readonly string[]): CachedDataset {
+    const entry: CachedDataset = { key, placed, tags, users: 1, doomed: false };
     this.entries.set(key, entry);
     while (this.bytes > budgetBytes && this.evictOldest()) {}
     return entry;
   }
 
-  /** A pass is done with `resident`; true when it belongs to the cache (then the cache frees it, not the caller). */
-  release(resident: ResidentDataset): boolean {
+  /** A pass is done with `placed`; true when it belongs to the cache (then the cache frees it, not the caller). */
+  release(placed: PlacedDataset): boolean {
     for (const entry of this.entries.values()) {
-      if (entry.resident !== resident) continue;
+      if (entry.placed !== placed) continue;
       entry.users = Math.max(0, entry.users - 1);
       if (entry.doomed && entry.users === 0) this.drop(entry);
       return true;
@@ -80,7 +80,7 @@ export class DatasetCache {
 
   get bytes(): number {
     let n = 0;
-    for (const entry of this.entries.values()) n += entry.resident.memory.bytes;
+    for (const entry of this.entries.values()) n += entry.placed.memory.bytes;
     return n;
   }
 
@@ -90,7 +90,7 @@ export class DatasetCache {
 
   private drop(entry: CachedDataset): void {
     this.entries.delete(entry.key);
-    this.free(entry.resident);
+    this.free(entry.placed);
   }
 
   clear(): void {
