@@ -1,10 +1,10 @@
 // fitDataset's arguments (tf.LayersModel.fitDataset's), checked before anything runs.
 
+import { checkCallbacks, checkOptions } from './callArgs.js';
 import type { Callback, CallbackHooks, Logs } from './callbacks.js';
 import { Dataset } from './dataset/dataset.js';
 import type { DatasetFitPlan } from './datasetTrainer.js';
 import { fail } from './errors.js';
-import { checkCallbacks, checkOptions } from './callArgs.js';
 
 export interface FitDatasetArgs {
   epochs?: number;
@@ -22,7 +22,8 @@ export interface FitDatasetArgs {
 }
 
 export function checkDataset(dataset: unknown, call: string): void {
-  if (!(dataset instanceof Dataset)) fail(`${call}: expected a weft.data dataset (weft.data.generator(…), weft.data.array(…).batch(n), …), got ${dataset === null ? 'null' : typeof dataset}`);
+  if (!(dataset instanceof Dataset))
+    fail(`${call}: expected a weft.data dataset (weft.data.generator(…), weft.data.array(…).batch(n), …), got ${dataset === null ? 'null' : typeof dataset}`);
 }
 
 export function parseFitDatasetArgs(
@@ -36,11 +37,13 @@ export function parseFitDatasetArgs(
   const epochs = args.epochs ?? 1;
   const initialEpoch = args.initialEpoch ?? 0;
   if (!Number.isInteger(epochs) || epochs < 0) fail(`${call}: epochs must be a non-negative integer, got ${epochs}`);
-  if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > epochs) fail(`${call}: initialEpoch must be an integer in [0, epochs], got ${initialEpoch}`);
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > epochs)
+    fail(`${call}: initialEpoch must be an integer in [0, epochs], got ${initialEpoch}`);
   const perEpoch = args.batchesPerEpoch;
   if (perEpoch !== undefined && (!Number.isInteger(perEpoch) || perEpoch <= 0)) fail(`${call}: batchesPerEpoch must be a positive integer, got ${perEpoch}`);
   const v = args.validationData;
-  if (v !== undefined && !(v instanceof Dataset) && !(Array.isArray(v) && v.length === 2)) fail(`${call}: validationData must be a weft.data dataset or [x, y] tensors`);
+  if (v !== undefined && !(v instanceof Dataset) && !(Array.isArray(v) && v.length === 2))
+    fail(`${call}: validationData must be a weft.data dataset or [x, y] tensors`);
   if (args.seed !== undefined && !Number.isFinite(args.seed)) fail(`${call}: seed must be a number, got ${args.seed}`);
   const validate = v === undefined ? null : validation(v, args.validationBatches);
   return {

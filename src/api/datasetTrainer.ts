@@ -4,7 +4,7 @@
 // generator, a dataset that ends early) is a WeftError naming the batch; the model then keeps the
 // weights and optimizer state of the last completed epoch, and the upload slots are freed.
 
-import type { ModelSession, StreamHandle, TrainStep } from '../runtime/session.js';
+import type { StreamHandle, TrainStep } from '../runtime/session.js';
 import type { CallTarget } from './callArgs.js';
 import type { CallbackList } from './callbackList.js';
 import { History, type Logs } from './callbacks.js';
@@ -43,7 +43,14 @@ export async function fitDatasetLoop(context: DatasetFitContext, dataset: Datase
   const reader = new BatchReader(model, state, 'fitDataset');
   const random = createRandom(plan.seed ?? nextSeed());
   const history = new History();
-  history.params = { epochs: plan.epochs, initialEpoch: plan.initialEpoch, steps: plan.batchesPerEpoch ?? null, verbose: plan.verbose, doValidation: !!plan.validate, metrics: model.metricsNames };
+  history.params = {
+    epochs: plan.epochs,
+    initialEpoch: plan.initialEpoch,
+    steps: plan.batchesPerEpoch ?? null,
+    verbose: plan.verbose,
+    doValidation: !!plan.validate,
+    metrics: model.metricsNames,
+  };
   let stream: StreamHandle | null = null;
   let lastCompleted = -1;
   // With batchesPerEpoch, one iterator runs across epochs (as TF.js); without, each epoch starts a new one.
@@ -103,7 +110,11 @@ export async function fitDatasetLoop(context: DatasetFitContext, dataset: Datase
       if (plan.validate) for (const [k, v] of Object.entries(await plan.validate(epoch))) logs[`val_${k}`] = v;
       history.record(epoch, logs);
       if (plan.verbose !== 0 && typeof console !== 'undefined')
-        console.log(`[weft] Epoch ${epoch + 1}/${plan.epochs} - ${batches} batches - ${((performance.now() - started) / 1000).toFixed(1)}s - ${Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(' - ')}`);
+        console.log(
+          `[weft] Epoch ${epoch + 1}/${plan.epochs} - ${batches} batches - ${((performance.now() - started) / 1000).toFixed(1)}s - ${Object.entries(logs)
+            .map(([k, v]) => `${k}: ${v.toFixed(4)}`)
+            .join(' - ')}`,
+        );
       await callbacks.epochEnd(epoch, logs);
     }
     await callbacks.trainEnd();
@@ -112,7 +123,10 @@ export async function fitDatasetLoop(context: DatasetFitContext, dataset: Datase
     const loss = await session.deviceLoss(50);
     if (loss) {
       owner.drop(session);
-      throw new WeftError(`fitDataset: the GPU device was lost (${loss.reason}); the model keeps ${kept(lastCompleted)}. Call weft.resetGpu() and fitDataset again to continue from there.`, { cause: e });
+      throw new WeftError(
+        `fitDataset: the GPU device was lost (${loss.reason}); the model keeps ${kept(lastCompleted)}. Call weft.resetGpu() and fitDataset again to continue from there.`,
+        { cause: e },
+      );
     }
     // Back to the last completed epoch: its weights (the host copy) and optimizer state.
     owner.pushHost();

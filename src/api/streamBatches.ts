@@ -38,7 +38,9 @@ export class BatchReader {
   read(element: unknown, where: string): CheckedBatch {
     const call = `${this.call}: ${where}`;
     if (element === null || typeof element !== 'object' || !('xs' in element) || (this.withTargets && !('ys' in element)))
-      fail(`${call} is ${element === null ? 'null' : Array.isArray(element) ? 'an array' : typeof element}; a dataset for ${this.call} yields { xs, ys } (inputs and targets), e.g. weft.data.array(items).batch(32)`);
+      fail(
+        `${call} is ${element === null ? 'null' : Array.isArray(element) ? 'an array' : typeof element}; a dataset for ${this.call} yields { xs, ys } (inputs and targets), e.g. weft.data.array(items).batch(32)`,
+      );
     const { xs: xArg, ys: yArg } = element as { xs: unknown; ys?: unknown };
     const xs = normalizeTensors(xArg, this.model.inputNames, 'inputs', call);
     const ys = this.withTargets ? normalizeTensors(yArg, this.model.outputNames, 'targets', call) : [];
@@ -78,7 +80,9 @@ export class BatchReader {
     const features = expected.reduce((a, b) => a * b, 1);
     for (let i = 0; i < data.length; i++)
       if (!Number.isFinite(data[i]!))
-        fail(`${call}: input '${input.name}' holds ${data[i]} at sample ${Math.floor(i / features)}, feature ${i % features}; clean the data (NaN and Infinity cannot be trained on)`);
+        fail(
+          `${call}: input '${input.name}' holds ${data[i]} at sample ${Math.floor(i / features)}, feature ${i % features}; clean the data (NaN and Infinity cannot be trained on)`,
+        );
     return data instanceof Float32Array ? data : Float32Array.from(data);
   }
 }

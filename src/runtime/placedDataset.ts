@@ -4,8 +4,8 @@
 // within each part, and the parts' batches are interleaved evenly, so every part's program runs
 // with its own bindings (no kernel reads across a binding) and an epoch still sees every sample once.
 
+import { type Gpu, storageBindingLimit } from './device.js';
 import type { DatasetArray } from './deviceDataset.js';
-import { storageBindingLimit, type Gpu } from './device.js';
 import { ResidentDataset } from './residentDataset.js';
 import type { InputStorage } from './sessionPlans.js';
 

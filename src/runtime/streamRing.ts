@@ -5,8 +5,8 @@
 // when it would overwrite a slot whose chunk the GPU has not finished, so JavaScript runs at most
 // `slots` chunks ahead and the GPU waits on JavaScript for at most the chunk being packed.
 
-import type { DatasetArray } from './deviceDataset.js';
 import type { Gpu } from './device.js';
+import type { DatasetArray } from './deviceDataset.js';
 import { ResidentDataset } from './residentDataset.js';
 import { writeBuffer } from './resources.js';
 import type { InputStorage } from './sessionPlans.js';
@@ -43,7 +43,12 @@ export class StreamRing {
         const resident = new ResidentDataset(gpu, chunkRows, arrays, storage, chunkBatches);
         this.slots.push({ resident, idle: Promise.resolve() });
         // The sample order inside a slot is fixed: batches are laid out one after another.
-        writeBuffer(gpu, resident.indices, 0, Uint32Array.from({ length: chunkRows }, (_, r) => r));
+        writeBuffer(
+          gpu,
+          resident.indices,
+          0,
+          Uint32Array.from({ length: chunkRows }, (_, r) => r),
+        );
       }
     } catch (e) {
       this.dispose();

@@ -9,7 +9,8 @@ export function generator<T>(make: () => Iterator<T> | AsyncIterator<T> | Promis
   if (typeof make !== 'function') fail('weft.data.generator: pass a generator function, e.g. function* () { yield { xs, ys }; }');
   return new Dataset<T>(async () => {
     const it = await make();
-    if (!it || typeof (it as Iterator<T>).next !== 'function') fail('weft.data.generator: the function must return an iterator (use function* or async function*)');
+    if (!it || typeof (it as Iterator<T>).next !== 'function')
+      fail('weft.data.generator: the function must return an iterator (use function* or async function*)');
     return {
       next: async () => (it as AsyncIterator<T>).next(),
       return: async (value?: unknown) => ((it as AsyncIterator<T>).return ? (it as AsyncIterator<T>).return!(value) : { done: true, value }),

@@ -8,9 +8,23 @@ import { Tensor, type TensorData } from '../tensor.js';
 export function stackElements(elements: unknown[], where: string): unknown {
   const first = elements[0];
   if (isLeaf(first)) return stackLeaves(elements, where);
-  if (Array.isArray(first)) return first.map((_, i) => stackElements(elements.map((e) => (e as unknown[])[i]), `${where}[${i}]`));
+  if (Array.isArray(first))
+    return first.map((_, i) =>
+      stackElements(
+        elements.map((e) => (e as unknown[])[i]),
+        `${where}[${i}]`,
+      ),
+    );
   if (first !== null && typeof first === 'object')
-    return Object.fromEntries(Object.keys(first).map((k) => [k, stackElements(elements.map((e) => (e as Record<string, unknown>)[k]), `${where}.${k}`)]));
+    return Object.fromEntries(
+      Object.keys(first).map((k) => [
+        k,
+        stackElements(
+          elements.map((e) => (e as Record<string, unknown>)[k]),
+          `${where}.${k}`,
+        ),
+      ]),
+    );
   return fail(`batch: ${where} is ${first === null ? 'null' : typeof first}; elements must hold tensors, numbers or arrays of numbers`);
 }
 
@@ -27,11 +41,18 @@ function stackLeaves(leaves: unknown[], where: string): Tensor {
   const shape = parts[0]!.shape;
   parts.forEach((p, i) => {
     if (p.shape.length !== shape.length || p.shape.some((d, j) => d !== shape[j]))
-      fail(`batch: ${where} of element ${i} has shape [${p.shape.join(', ')}], but element 0's has [${shape.join(', ')}]; every element of a batch needs the same shape`);
+      fail(
+        `batch: ${where} of element ${i} has shape [${p.shape.join(', ')}], but element 0's has [${shape.join(', ')}]; every element of a batch needs the same shape`,
+      );
   });
   const size = shape.reduce((a, b) => a * b, 1);
   const kind = parts[0]!.data;
-  const out: TensorData = kind instanceof Uint8Array ? new Uint8Array(parts.length * size) : kind instanceof Int32Array ? new Int32Array(parts.length * size) : new Float32Array(parts.length * size);
+  const out: TensorData =
+    kind instanceof Uint8Array
+      ? new Uint8Array(parts.length * size)
+      : kind instanceof Int32Array
+        ? new Int32Array(parts.length * size)
+        : new Float32Array(parts.length * size);
   parts.forEach((p, i) => out.set(p.data, i * size));
   const dtype = out instanceof Uint8Array ? 'uint8' : out instanceof Int32Array ? 'int32' : 'float32';
   return new Tensor(out, [parts.length, ...shape], dtype);
@@ -44,7 +65,8 @@ function asData(leaf: unknown, where: string): { data: TensorData; shape: number
   }
   if (typeof leaf === 'number') return { data: Float32Array.of(leaf), shape: [] };
   if (leaf instanceof Float32Array || leaf instanceof Int32Array || leaf instanceof Uint8Array) return { data: leaf, shape: [leaf.length] };
-  if (ArrayBuffer.isView(leaf)) return { data: Float32Array.from(leaf as unknown as ArrayLike<number>), shape: [(leaf as unknown as ArrayLike<number>).length] };
+  if (ArrayBuffer.isView(leaf))
+    return { data: Float32Array.from(leaf as unknown as ArrayLike<number>), shape: [(leaf as unknown as ArrayLike<number>).length] };
   if (Array.isArray(leaf) && isNumeric(leaf)) {
     const shape: number[] = [];
     for (let v: unknown = leaf; Array.isArray(v); v = v[0]) shape.push(v.length);

@@ -84,7 +84,10 @@ export function stateFromEntries(
       if (!w.trainable) continue;
       const name = `${w.name}/${suffix}`;
       const entry = byName.get(name) ?? entries.find((e) => e.name.endsWith(`/${name}`));
-      if (!entry) fail(`${what}: the file's optimizer weights have no '${name}'; they were saved by another model or optimizer (found: ${entries.map((e) => e.name).join(', ')})`);
+      if (!entry)
+        fail(
+          `${what}: the file's optimizer weights have no '${name}'; they were saved by another model or optimizer (found: ${entries.map((e) => e.name).join(', ')})`,
+        );
       const size = w.shape.reduce((a, b) => a * b, 1);
       if (entry.values.length !== size) fail(`${what}: optimizer weight '${name}' holds ${entry.values.length} values, but '${w.name}' has ${size}`);
       for (let i = 0; i < size; i++) {

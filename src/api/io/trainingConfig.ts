@@ -5,7 +5,7 @@
 import type { CompileArgs, CompiledState } from '../compileArgs.js';
 import { Optimizer, train } from '../compileConfig.js';
 import { fail } from '../errors.js';
-import { describeJson, isObject, own, type Json, type JsonObject } from './safeJson.js';
+import { describeJson, isObject, type Json, type JsonObject, own } from './safeJson.js';
 
 const toSnake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
@@ -14,7 +14,9 @@ export function trainingConfigOf(state: CompiledState): Record<string, unknown> 
   const outputs = state.outputs;
   const single = outputs.length === 1;
   const loss = single ? toSnake(outputs[0]!.loss.name) : Object.fromEntries(outputs.map((o) => [o.name, toSnake(o.loss.name)]));
-  const metrics = single ? outputs[0]!.metrics.map((m) => m.displayName) : Object.fromEntries(outputs.map((o) => [o.name, o.metrics.map((m) => m.displayName)]));
+  const metrics = single
+    ? outputs[0]!.metrics.map((m) => m.displayName)
+    : Object.fromEntries(outputs.map((o) => [o.name, o.metrics.map((m) => m.displayName)]));
   const weighted = outputs.some((o) => o.weight !== 1);
   return {
     loss,
@@ -48,7 +50,13 @@ function optimizerConfigOf(optimizer: Optimizer): { class_name: string; config: 
 export function compileArgsFromTrainingConfig(config: JsonObject, what: string): CompileArgs {
   const where = `${what}: trainingConfig`;
   const loss = own(config, 'loss');
-  if (!(typeof loss === 'string' || (Array.isArray(loss) && loss.every((l) => typeof l === 'string')) || (isObject(loss) && Object.values(loss).every((l) => typeof l === 'string'))))
+  if (
+    !(
+      typeof loss === 'string' ||
+      (Array.isArray(loss) && loss.every((l) => typeof l === 'string')) ||
+      (isObject(loss) && Object.values(loss).every((l) => typeof l === 'string'))
+    )
+  )
     fail(`${where}.loss must be a loss name, a list or an object of them, got ${describeJson(loss)}`);
   const metrics = own(config, 'metrics');
   const lossWeights = own(config, 'loss_weights');
@@ -88,6 +96,8 @@ function optimizerFromConfig(spec: JsonObject, where: string): Optimizer {
     case 'adagrad':
       return train.adagrad(lr(0.01), num(['initialAccumulatorValue', 'initial_accumulator_value'], 0.1));
     default:
-      return fail(`${where}.optimizer_config.class_name ${describeJson(className ?? null)} is not an optimizer weft has (SGD, Momentum, Adam, RMSProp, Adagrad)`);
+      return fail(
+        `${where}.optimizer_config.class_name ${describeJson(className ?? null)} is not an optimizer weft has (SGD, Momentum, Adam, RMSProp, Adagrad)`,
+      );
   }
 }
