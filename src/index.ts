@@ -1,10 +1,11 @@
 // Public API of weft (see DESIGN.md, "Public API"). Names follow TensorFlow.js Layers.
 
 export * as datasets from './api/datasets/index.js';
+export * as data from './api/dataset/index.js';
 export { input } from './api/layers/input.js';
 export { model, LayersModel } from './api/model.js';
 export { sequential, Sequential, type SequentialArgs } from './api/sequential.js';
-export type { ModelArgs, CompileArgs, FitArgs, EvaluateArgs, ExplainResult } from './api/model.js';
+export type { ModelArgs, CompileArgs, FitArgs, FitDatasetArgs, EvaluateArgs, ExplainResult } from './api/model.js';
 export { tensor, Tensor, type DataType, type TensorLike } from './api/tensor.js';
 export * from './api/ops/index.js';
 export { TensorBuffer } from './api/ops/creation.js';

@@ -35,6 +35,8 @@ export interface PreparedData {
   rows: number;
   arrays: DatasetArray[];
   storage: InputStorage;
+  /** The tensors the arrays came from (their GPU copies are kept until they are disposed). */
+  tensors: Tensor[];
 }
 
 /** fit's arguments, checked, with defaults. */
@@ -119,14 +121,14 @@ export function prepareData(model: CallTarget, state: CompiledState, xs: Tensor[
   const rows = sampleCount([...xs, ...ys], [...model.inputNames, ...model.outputNames], call);
   const inputs = xs.map((t, i) => inputArray(t, model.inputs[i]!, i, call));
   const targets = ys.map((t, i) => targetArray(t, i, state.outputs[i]!.name, state.outputs[i]!.units, state.outputs[i]!.loss, call));
-  return { rows, arrays: [...inputs.map((i) => i.array), ...targets], storage: inputs.map((i) => i.storage) };
+  return { rows, arrays: [...inputs.map((i) => i.array), ...targets], storage: inputs.map((i) => i.storage), tensors: [...xs, ...ys] };
 }
 
 /** predict's inputs checked against the model. */
 export function prepareInputs(model: CallTarget, xs: Tensor[]): PreparedData {
   const rows = sampleCount(xs, model.inputNames, 'predict');
   const inputs = xs.map((t, i) => inputArray(t, model.inputs[i]!, i, 'predict'));
-  return { rows, arrays: inputs.map((i) => i.array), storage: inputs.map((i) => i.storage) };
+  return { rows, arrays: inputs.map((i) => i.array), storage: inputs.map((i) => i.storage), tensors: xs };
 }
 
 /** The options argument of fit/evaluate/predict must be an object (or left out) of options the call knows. */
@@ -168,16 +170,16 @@ const UNDELIVERABLE: Record<string, string> = {
 };
 
 /** fit's callbacks: one object or an array of them, each hook a function. */
-function checkCallbacks(spec: unknown): (CallbackHooks | Callback)[] {
+export function checkCallbacks(spec: unknown, call = 'fit'): (CallbackHooks | Callback)[] {
   const list = spec === undefined || spec === null ? [] : Array.isArray(spec) ? spec : [spec];
   list.forEach((c, i) => {
     const where = Array.isArray(spec) ? `callbacks[${i}]` : 'callbacks';
-    if (c === null || typeof c !== 'object') fail(`fit: ${where} must be an object of hooks such as { onEpochEnd: (epoch, logs) => {} } or a weft.callbacks.* callback, got ${c === null ? 'null' : typeof c}`);
+    if (c === null || typeof c !== 'object') fail(`${call}: ${where} must be an object of hooks such as { onEpochEnd: (epoch, logs) => {} } or a weft.callbacks.* callback, got ${c === null ? 'null' : typeof c}`);
     for (const [hook, why] of Object.entries(UNDELIVERABLE))
-      if ((c as Record<string, unknown>)[hook] !== undefined) fail(`fit: ${where}.${hook} is not supported: ${why}`);
+      if ((c as Record<string, unknown>)[hook] !== undefined) fail(`${call}: ${where}.${hook} is not supported: ${why}`);
     for (const hook of HOOKS) {
       const f = (c as Record<string, unknown>)[hook];
-      if (f !== undefined && typeof f !== 'function') fail(`fit: ${where}.${hook} must be a function, got ${typeof f}`);
+      if (f !== undefined && typeof f !== 'function') fail(`${call}: ${where}.${hook} must be a function, got ${typeof f}`);
     }
   });
   return list as (CallbackHooks | Callback)[];

@@ -86,7 +86,7 @@ export function inputArray(t: Tensor, input: SymbolicTensor, index: number, call
   const data = t.dataSync();
   const name = `input${index}`;
   const description = `${call}: the data of input '${input.name}'`;
-  if (data instanceof Uint8Array) return { array: { name, data, description }, storage: { elementType: 'u8', scale: 1 } };
+  if (data instanceof Uint8Array) return { array: { name, data, description, cache: cacheOf(t, 'u8') }, storage: { elementType: 'u8', scale: 1 } };
   // Checking and packing a large array costs tens of ms: done once per tensor (tensors are immutable).
   let prepared = preparedInputs.get(t);
   if (!prepared) {
@@ -100,7 +100,17 @@ export function inputArray(t: Tensor, input: SymbolicTensor, index: number, call
     }
     preparedInputs.set(t, prepared);
   }
-  return { array: { name, data: prepared.data, description }, storage: prepared.storage };
+  return { array: { name, data: prepared.data, description, cache: cacheOf(t, `${prepared.storage.elementType}${prepared.storage.scale}`) }, storage: prepared.storage };
+}
+
+/** The GPU copy of a tensor's data, packed as `form`, may be kept for later calls (tensors are immutable). */
+function cacheOf(t: Tensor, form: string): { key: string; tag: string } {
+  return { key: `t${t.id}:${form}`, tag: `t${t.id}` };
+}
+
+/** The tag that frees the GPU copies of a tensor's data. */
+export function cacheTag(t: Tensor): string {
+  return `t${t.id}`;
 }
 
 /** Checked (finite) and packed input data, per tensor. */
@@ -140,7 +150,7 @@ export function targetArray(t: Tensor, index: number, outputName: string, units:
         fail(`${call}: label ${v} at sample ${i} for output '${outputName}' is not a class id in [0, ${units}); labels must be integers below the output's ${units} units`);
       labels[i] = v;
     }
-    return { name: `labels${index}`, data: labels, description: `${call}: the labels of output '${outputName}'` };
+    return { name: `labels${index}`, data: labels, description: `${call}: the labels of output '${outputName}'`, cache: cacheOf(t, 'labels') };
   }
   // A one-unit output takes targets [n] as [n, 1] (TensorFlow.js programs pass tf.tensor1d labels).
   const oneUnitVector = units === 1 && t.shape.length === 1;
@@ -155,7 +165,7 @@ export function targetArray(t: Tensor, index: number, outputName: string, units:
       for (let j = 0; j < units; j++) s += values[r * units + j]!;
       if (Math.abs(s - 1) > 1e-3) fail(`${call}: one-hot targets for output '${outputName}' must sum to 1 per row; row ${r} sums to ${s}`);
     }
-  return { name: `target${index}`, data: values, description: `${call}: the targets of output '${outputName}'` };
+  return { name: `target${index}`, data: values, description: `${call}: the targets of output '${outputName}'`, cache: cacheOf(t, 'target') };
 }
 
 /** Rows [start, end) of a tensor (for validationSplit). */

@@ -1,18 +1,24 @@
-// evaluate's and predict's loops: upload the samples, one pass over them in order, release them.
+// evaluate's and predict's loops: the samples on the GPU (uploaded once per tensor), one pass over them in order.
 
 import type { PredictionSpec } from '../runtime/session.js';
 import type { PreparedData } from './callArgs.js';
+import type { Logs } from './callbacks.js';
 import type { CompiledState } from './compileArgs.js';
 import { logsFromSums } from './metricLogs.js';
 import type { SessionOwner } from './sessionOwner.js';
 
 /** Keras's evaluate numbers, in `metricsNames` order. */
 export async function evaluateLoop(owner: SessionOwner, state: CompiledState, data: PreparedData, batchSize: number): Promise<number[]> {
+  const logs = await evaluateLogs(owner, state, data, batchSize);
+  return state.metricsNames.map((n) => logs[n]!);
+}
+
+/** Loss and metrics over every sample, by name. */
+export async function evaluateLogs(owner: SessionOwner, state: CompiledState, data: PreparedData, batchSize: number): Promise<Logs> {
   const session = await owner.session();
-  const handle = session.uploadDataset(data.rows, data.arrays, data.storage, Math.ceil(data.rows / batchSize));
+  const handle = await owner.dataset(session, data, Math.ceil(data.rows / batchSize));
   try {
-    const logs = logsFromSums(state.outputs, await session.evaluate(handle, batchSize), data.rows);
-    return state.metricsNames.map((n) => logs[n]!);
+    return logsFromSums(state.outputs, await session.evaluate(handle, batchSize), data.rows);
   } finally {
     session.releaseDataset(handle);
   }
@@ -22,7 +28,7 @@ export async function evaluateLoop(owner: SessionOwner, state: CompiledState, da
 export async function predictLoop(owner: SessionOwner, outputs: { name: string; shape: number[] }[], data: PreparedData, batchSize: number): Promise<Float32Array[]> {
   const session = await owner.session();
   const rows = data.rows;
-  const handle = session.uploadDataset(rows, data.arrays, data.storage, Math.ceil(rows / batchSize));
+  const handle = await owner.dataset(session, data, Math.ceil(rows / batchSize));
   try {
     const specs: PredictionSpec[] = outputs.map((o) => ({
       units: o.shape.reduce((a, b) => a * b, 1),

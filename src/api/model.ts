@@ -3,18 +3,21 @@
 // side in the runtime's session (through sessionOwner.ts).
 
 import { explainPlans, type ExplainResult } from '../ir/explainText.js';
-import type { InputStorage } from '../runtime/session.js';
+import type { InputStorage, OptimizerState } from '../runtime/session.js';
 import { CallbackList } from './callbackList.js';
-import type { History } from './callbacks.js';
+import type { History, Logs } from './callbacks.js';
 import { checkBatchSize, checkOptions, parseFitArgs, prepareData, prepareInputs, type EvaluateArgs, type FitArgs } from './callArgs.js';
 import { resolveCompileArgs, type CompileArgs, type CompiledState } from './compileArgs.js';
 import type { Optimizer } from './compileConfig.js';
 import { normalizeTensors } from './data.js';
 import { fail, WeftError } from './errors.js';
-import { evaluateLoop, predictLoop } from './evaluator.js';
+import { evaluateLogs, evaluateLoop, predictLoop } from './evaluator.js';
 import { hostEvaluate, hostPredict } from './hostForward.js';
 import { oneOrList, pendingTensors, weightTensors } from './lazyResults.js';
-import { saveModel } from './io/save.js';
+import { checkDataset, parseFitDatasetArgs, type FitDatasetArgs } from './datasetArgs.js';
+import { evaluateDatasetLoop, fitDatasetLoop } from './datasetTrainer.js';
+import { Dataset } from './dataset/dataset.js';
+import { saveModel, type SaveConfig } from './io/save.js';
 import type { IOHandler, SaveResult } from './io/types.js';
 import type { Layer, LayerWeight } from './layers/layer.js';
 import { planSource } from './planSource.js';
@@ -27,6 +30,7 @@ import { fitLoop } from './trainer.js';
 
 export type { CompileArgs } from './compileArgs.js';
 export type { EvaluateArgs, FitArgs } from './callArgs.js';
+export type { FitDatasetArgs } from './datasetArgs.js';
 export type { ExplainResult } from '../ir/explainText.js';
 
 export interface ModelArgs {
@@ -165,6 +169,42 @@ export class LayersModel {
   }
 
   /**
+   * Trains on batches from a weft.data dataset (tf.data's fitDataset): each element { xs, ys } is one
+   * batch; batches are streamed to the GPU while earlier ones train.
+   */
+  async fitDataset(dataset: Dataset, args: FitDatasetArgs = {}): Promise<History> {
+    const state = this.requireCompiled('fitDataset');
+    const { plan, callbacks: list } = parseFitDatasetArgs(dataset, args, (epochData, batches) => this.validationFor(state, epochData, batches));
+    return this.exclusive('fit', () => {
+      const callbacks = new CallbackList(list, this, (body) => this.runAtSafePoint(body));
+      return fitDatasetLoop({ model: this, owner: this.owner, state, callbacks }, dataset, plan);
+    });
+  }
+
+  /** Keras's numbers over every batch of a weft.data dataset, as Scalar tensors in metricsNames order (tf.evaluateDataset). */
+  async evaluateDataset(dataset: Dataset, args: { batches?: number; verbose?: 0 | 1 } = {}): Promise<Tensor | Tensor[]> {
+    const state = this.requireCompiled('evaluateDataset');
+    checkOptions(args, 'evaluateDataset');
+    checkDataset(dataset, 'evaluateDataset');
+    const logs = await this.exclusive('evaluate', () => evaluateDatasetLoop(this.owner, this, state, dataset, args.batches));
+    return oneOrList(state.metricsNames.map((n) => new Tensor(Float32Array.of(logs[n]!), [], 'float32')));
+  }
+
+  /** fitDataset's validation: a dataset (streamed) or tensors [x, y] (uploaded once). */
+  private validationFor(state: CompiledState, data: Dataset | [unknown, unknown], batches: number | undefined): () => Promise<Logs> {
+    if (data instanceof Dataset) return () => evaluateDatasetLoop(this.owner, this, state, data, batches);
+    const prepared = prepareData(
+      this,
+      state,
+      normalizeTensors(data[0], this.inputNames, 'inputs', 'fitDataset (validationData)'),
+      normalizeTensors(data[1], this.outputNames, 'targets', 'fitDataset (validationData)'),
+      'fitDataset (validationData)',
+    );
+    return () => evaluateLogs(this.owner, state, prepared, 32);
+  }
+
+
+  /**
    * Keras's numbers (total loss, each output's loss, each output's metrics; `metricsNames` names them)
    * as Scalar tensors, returned at once as TensorFlow.js does: read them with `await t.data()` (or
    * `dataSync()`), or await the call. Inside fit's callbacks they are computed on the CPU.
@@ -247,11 +287,25 @@ export class LayersModel {
 
   /**
    * Saves the topology and weights in TensorFlow.js's layers-model format (src/api/io/save.ts):
-   * to 'downloads://name', an http(s) URL (POST), or an IOHandler { save(artifacts) }.
+   * to 'downloads://name', an http(s) URL (POST), or an IOHandler { save(artifacts) }. With
+   * `{ includeOptimizer: true }`, also the optimizer's state and the training config (TF.js's format).
    */
-  async save(handlerOrUrl: IOHandler | string): Promise<SaveResult> {
+  async save(handlerOrUrl: IOHandler | string, config?: SaveConfig): Promise<SaveResult> {
     this.assertUsable('save');
-    return saveModel(this, handlerOrUrl);
+    return saveModel(this, handlerOrUrl, config);
+  }
+
+  /** The compile configuration and the optimizer's state now (for save with includeOptimizer). */
+  async trainingState(): Promise<{ state: CompiledState; optimizer: OptimizerState | null } | null> {
+    if (!this.compiledState) return null;
+    return { state: this.compiledState, optimizer: await this.owner.optimizerState() };
+  }
+
+  /** Optimizer state to continue training from (a loaded model's); the next fit starts from it. */
+  resumeOptimizer(state: OptimizerState): void {
+    this.requireCompiled('resumeOptimizer');
+    if (this.busy) fail(`resumeOptimizer: the model is busy with ${this.busy}; await it first`);
+    this.owner.setOptimizerState(state);
   }
 
   /** The compiled plans (training and predict, at `batchSize`): IR dumps, kernels, WGSL. */

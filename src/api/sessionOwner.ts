@@ -1,8 +1,11 @@
 // A model's link to its runtime session: made on first use from the layers' host weights, made
 // again after the device is lost, and the host copies of the weights kept in step with the GPU.
 
-import { ModelSession, type PlanSource } from '../runtime/session.js';
+import { ModelSession, type DatasetHandle, type OptimizerState, type PlanSource } from '../runtime/session.js';
+import type { PreparedData } from './callArgs.js';
+import { cacheTag } from './data.js';
 import type { LayerWeight } from './layers/layer.js';
+import { whenDisposed, type Tensor } from './tensor.js';
 
 export class SessionOwner {
   private pending: Promise<ModelSession> | null = null;
@@ -10,6 +13,13 @@ export class SessionOwner {
   private current: ModelSession | null = null;
   /** True when the GPU holds newer weights than the layers' host copies. */
   hostStale = false;
+  /**
+   * The host copy of the optimizer state (kept at each epoch end, or loaded from a file): a session
+   * made after device loss, or for a loaded model, resumes from it. Null: fresh state.
+   */
+  optimizerHost: OptimizerState | null = null;
+  /** Tensors whose dispose() already frees their GPU copies in this model's sessions. */
+  private readonly hooked = new WeakSet<Tensor>();
 
   constructor(
     private readonly weights: () => LayerWeight[],
@@ -31,7 +41,10 @@ export class SessionOwner {
         weights.reduce((n, w) => n + w.values.length, 0),
         flatten(weights),
         this.source,
-      );
+      ).then((s) => {
+        if (this.optimizerHost) s.writeOptimizerState(this.optimizerHost);
+        return s;
+      });
       this.pending = pending;
       pending.then(
         (s) => {
@@ -45,10 +58,47 @@ export class SessionOwner {
     return this.pending;
   }
 
+  /**
+   * The GPU copy of `data` for a pass over it: the one an earlier call uploaded from the same tensors,
+   * or a new upload, kept until a tensor is disposed (or the model is, or GPU memory runs short).
+   * Tensors made only for this call (already disposed: validationSplit's slices) are not kept.
+   */
+  async dataset(session: ModelSession, data: PreparedData, maxBatches: number): Promise<DatasetHandle> {
+    const keep = data.tensors.every((t) => !t.isDisposed);
+    const arrays = keep ? data.arrays : data.arrays.map(({ cache: _, ...a }) => a);
+    const handle = await session.acquireDataset(data.rows, arrays, data.storage, maxBatches);
+    if (keep)
+      for (const t of data.tensors) {
+        if (this.hooked.has(t)) continue;
+        this.hooked.add(t);
+        const tag = cacheTag(t);
+        whenDisposed(t, () => this.current?.forgetCached(tag));
+      }
+    return handle;
+  }
+
   /** A new compile(): the session (now or when made) compiles plans from `source`. */
   recompiled(source: PlanSource): void {
     this.source = source;
+    this.optimizerHost = null;
     if (this.pending) void this.pending.then((s) => s.recompiled(source)).catch(() => {});
+  }
+
+  /** Optimizer state to resume from (a loaded model's): written to the session now or when made. */
+  setOptimizerState(state: OptimizerState): void {
+    this.optimizerHost = state;
+    if (this.current && !this.current.lost) return this.current.writeOptimizerState(state);
+    if (this.pending) void this.pending.then((s) => s.writeOptimizerState(state)).catch(() => {});
+  }
+
+  /** The optimizer state now: the GPU's when a session is live, else the host copy. */
+  async optimizerState(): Promise<OptimizerState | null> {
+    const session = this.current;
+    if (session && !session.lost) {
+      const state = await session.readOptimizerState();
+      return state.arrays.length > 0 || state.step > 0 ? state : this.optimizerHost;
+    }
+    return this.optimizerHost;
   }
 
   /** Brings the layers' host copies of the weights up to date with the GPU. */

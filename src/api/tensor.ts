@@ -25,6 +25,18 @@ export interface PendingValues {
   now: () => TensorData;
 }
 
+/**
+ * Called once when a tensor is disposed: the runtime frees the GPU copy of its data it kept for
+ * later fit/evaluate/predict calls (a hook, so that this module needs no GPU code).
+ */
+const disposeHooks = new WeakMap<Tensor, (() => void)[]>();
+
+export function whenDisposed(tensor: Tensor, hook: () => void): void {
+  const hooks = disposeHooks.get(tensor);
+  if (hooks) hooks.push(hook);
+  else disposeHooks.set(tensor, [hook]);
+}
+
 export class Tensor {
   private disposed = false;
   readonly id = nextId++;
@@ -106,6 +118,9 @@ export class Tensor {
     if (this.disposed) return;
     this.disposed = true;
     untrack(this);
+    const hooks = disposeHooks.get(this);
+    disposeHooks.delete(this);
+    for (const hook of hooks ?? []) hook();
   }
   /** TensorFlow.js's text: `Tensor` then the values (verbose adds dtype, rank and shape). */
   toString(verbose = false): string {

@@ -1,6 +1,6 @@
 // fit's loop, beside the model (as Keras keeps its Trainer): epochs of pre-encoded steps on the
 // runtime session, logs from the GPU's metric sums, callbacks at epoch boundaries, the host copy of
-// the weights refreshed at each epoch end — fit's safe point when training diverges or the device
+// the weights and the optimizer state refreshed at each epoch end — fit's safe point when training diverges or the device
 // is lost.
 
 import type { DatasetHandle, ModelSession, TrainStep } from '../runtime/session.js';
@@ -29,15 +29,16 @@ export async function fitLoop(context: FitContext, plan: FitPlan): Promise<Histo
   // The host copies are fit's safe point (after divergence or device loss): bring them up to date.
   await owner.syncHost();
   const rows = plan.train.rows;
-  const steps = Math.ceil(rows / batchSize);
-  const data = session.uploadDataset(rows, plan.train.arrays, plan.train.storage, steps);
+  const data = await owner.dataset(session, plan.train, Math.ceil(rows / batchSize));
+  // One step per batch; a dataset split over several bindings may add a ragged batch per part.
+  const steps = session.stepsFor(data, batchSize);
   let validation: DatasetHandle | null = null;
   let epoch = plan.initialEpoch;
   let lastCompleted = -1;
   let lost = false;
   try {
     const v = plan.validation;
-    validation = v ? session.uploadDataset(v.rows, v.arrays, v.storage, Math.ceil(v.rows / batchSize)) : null;
+    validation = v ? await owner.dataset(session, v, Math.ceil(v.rows / batchSize)) : null;
     const history = new History();
     history.params = { epochs, initialEpoch: plan.initialEpoch, samples: rows, steps, batchSize, verbose: plan.verbose, doValidation: !!validation, metrics: model.metricsNames };
     const random = createRandom(plan.seed ?? nextSeed());
@@ -63,11 +64,13 @@ export async function fitLoop(context: FitContext, plan: FitPlan): Promise<Histo
       const logs = logsFromSums(state.outputs, sums, rows);
       // One readback per epoch (through a staging buffer made once): the parameters become the
       // host copy, which is what fit falls back to when training diverges or the device is lost.
-      const params = Object.values(logs).every(Number.isFinite) ? await session.readParams() : null;
+      const read = Object.values(logs).every(Number.isFinite) ? await session.readTrainingState() : null;
+      const params = read?.params ?? null;
       if (!params || !params.every(Number.isFinite)) {
         // Diverged: back to the last finite weights (the host copy), with fresh optimizer state.
         owner.pushHost();
         session.resetOptimizerState();
+        owner.optimizerHost = null;
         const kept = lastCompleted >= 0 ? `the weights of epoch ${lastCompleted + 1}` : 'the weights from before this fit';
         const what = params ? `the weights became non-finite (NaN or Infinity) in epoch ${epoch + 1}` : `the loss became ${logs.loss} in epoch ${epoch + 1}`;
         if (params) logs.loss = NaN;
@@ -80,6 +83,7 @@ export async function fitLoop(context: FitContext, plan: FitPlan): Promise<Histo
         break;
       }
       owner.pullHost(params);
+      owner.optimizerHost = read!.optimizer;
       lastCompleted = epoch;
       // Progress readbacks come at submit boundaries only: an epoch shorter than one submit has none.
       // Its last batch is always delivered (with the epoch's logs), as TensorFlow.js's last onBatchEnd.

@@ -11,6 +11,11 @@ export interface DatasetArray {
   data: Float32Array | Uint8Array | Int32Array;
   /** What it holds, for error messages ("input 'wide_input'"); default: the name. */
   description?: string;
+  /**
+   * Where the data comes from (a tensor and how it was packed), when it may be kept on the GPU for
+   * later calls; `tag` frees it (the tensor's identity).
+   */
+  cache?: { key: string; tag: string };
 }
 
 let nextDatasetId = 1;

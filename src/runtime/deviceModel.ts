@@ -39,22 +39,44 @@ export class DeviceModel {
    * The parameters, read back through one staging buffer made on the first call and reused: one
    * copy and one map per call, no buffer creation after the first (fit calls this at each epoch end).
    */
-  readParams(): Promise<Float32Array> {
+  async readParams(): Promise<Float32Array> {
+    return (await this.readState(false)).params;
+  }
+
+  /**
+   * The parameters and the optimizer's state arrays in one copy and one map (fit keeps both at each
+   * epoch end, so that training resumes exactly after the device is lost).
+   */
+  readParamsAndState(): Promise<{ params: Float32Array; state: Float32Array }> {
+    return this.readState(true);
+  }
+
+  private readState(withState: boolean): Promise<{ params: Float32Array; state: Float32Array }> {
     const read = this.reading.then(
-      () => this.readOnce(),
-      () => this.readOnce(),
+      () => this.readOnce(withState),
+      () => this.readOnce(withState),
     );
     this.reading = read.catch(() => {});
     return read;
   }
 
-  private async readOnce(): Promise<Float32Array> {
+  private async readOnce(withState: boolean): Promise<{ params: Float32Array; state: Float32Array }> {
     assertAlive(this.gpu);
-    const bytes = Math.max(1, this.paramCount) * 4;
+    const paramBytes = Math.max(1, this.paramCount) * 4;
+    const state = withState ? this.optimizerState : null;
+    const stateBytes = state ? this.stateArrays * this.paramCount * 4 : 0;
+    const bytes = paramBytes + stateBytes;
+    // One staging buffer, grown (once) when the optimizer state joins the parameters.
+    if (this.staging && this.staging.size < bytes) {
+      this.staging.destroy();
+      this.owned.splice(this.owned.indexOf(this.staging), 1);
+      this.staging = null;
+    }
     if (!this.staging) this.staging = this.own(createBuffer(this.gpu, { size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'weft params readback' }));
     const staging = this.staging;
     const encoder = this.gpu.device.createCommandEncoder({ label: 'weft params readback' });
-    encoder.copyBufferToBuffer(this.params, 0, staging, 0, bytes);
+    encoder.copyBufferToBuffer(this.params, 0, staging, 0, paramBytes);
+    if (state && stateBytes > 0) encoder.copyBufferToBuffer(state, 0, staging, paramBytes, stateBytes);
     submit(this.gpu, [encoder.finish()]);
     counters.readbacks++;
     try {
@@ -63,9 +85,11 @@ export class DeviceModel {
       assertAlive(this.gpu);
       throw new WeftError(`reading back the parameters failed: ${(e as Error)?.message ?? e}`, { cause: e });
     }
-    const out = new Float32Array(staging.getMappedRange(0, bytes).slice(0, this.paramCount * 4));
+    const mapped = staging.getMappedRange(0, bytes);
+    const params = new Float32Array(mapped.slice(0, this.paramCount * 4));
+    const stateValues = new Float32Array(mapped.slice(paramBytes, paramBytes + stateBytes));
     staging.unmap();
-    return out;
+    return { params, state: withState && !state ? (this.pendingState?.slice() ?? stateValues) : stateValues };
   }
 
   /**

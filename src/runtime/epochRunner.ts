@@ -49,6 +49,10 @@ export class ReadbackRing {
   take(): GPUBuffer | null {
     return this.free.pop() ?? null;
   }
+  /** A free staging buffer, or an extra one (destroyed after its read) when all are in use. */
+  takeOrMake(): GPUBuffer {
+    return this.take() ?? createBuffer(this.gpu, { size: this.bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'weft readback (extra)' });
+  }
   /** Maps a staging buffer filled by a submitted copy; the buffer returns to the ring after. */
   async read(buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
     counters.readbacks++;
@@ -74,8 +78,8 @@ export class ReadbackRing {
 }
 
 /**
- * Encodes every part's steps in order (parts share one step uniform), then reads back each part's
- * metric sums. Returns the sums per part.
+ * Encodes every part's steps in order, then reads back the metric sums. Returns the sums per
+ * metric buffer (parts running the same plan share one).
  */
 export async function runEpoch(gpu: Gpu, parts: EpochPart[], ring: ReadbackRing, options: EpochOptions = {}): Promise<Float32Array[]> {
   assertAlive(gpu);
@@ -86,9 +90,12 @@ export async function runEpoch(gpu: Gpu, parts: EpochPart[], ring: ReadbackRing,
   let stepsDone = 0;
   let nextProgress = progressEvery > 0 ? progressEvery : Infinity;
   const first = parts.find((p) => p.metrics);
+  // Parts may share a plan (a dataset split over several bindings): each metric buffer is cleared and read once.
+  const metricBuffers = new Map<GPUBuffer, number>();
+  for (const part of parts) if (part.metrics) metricBuffers.set(part.metrics, part.metricsCount);
 
   let encoder = device.createCommandEncoder({ label: 'weft steps' });
-  for (const part of parts) if (part.metrics) encoder.clearBuffer(part.metrics);
+  for (const metrics of metricBuffers.keys()) encoder.clearBuffer(metrics);
   let pass = encoder.beginComputePass({ label: 'weft steps' });
   let inThisSubmit = 0;
   const flush = (final: boolean): GPUBuffer | null => {
@@ -122,15 +129,14 @@ export async function runEpoch(gpu: Gpu, parts: EpochPart[], ring: ReadbackRing,
   pass.end();
   // A failed progress readback (device lost) is reported by the final await below, not as unhandled.
   for (const p of pending) p.catch(() => {});
-  // Final sums: one staging buffer per part with metrics.
-  const finals: (GPUBuffer | null)[] = parts.map((part) => {
-    if (!part.metrics) return null;
-    const staging = ring.take() ?? createBuffer(gpu, { size: ring.bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'weft readback (extra)' });
-    encoder.copyBufferToBuffer(part.metrics, 0, staging, 0, part.metricsCount * 4);
-    return staging;
+  // Final sums: one staging buffer per metric buffer.
+  const finals = [...metricBuffers].map(([metrics, count]) => {
+    const staging = ring.takeOrMake();
+    encoder.copyBufferToBuffer(metrics, 0, staging, 0, count * 4);
+    return { staging, count };
   });
   submit(gpu, [encoder.finish()]);
-  const sums = await Promise.all(finals.map((staging, i) => (staging ? ring.read(staging, parts[i]!.metricsCount * 4).then((b) => new Float32Array(b)) : Promise.resolve(new Float32Array(0)))));
+  const sums = await Promise.all(finals.map(({ staging, count }) => ring.read(staging, count * 4).then((b) => new Float32Array(b))));
   await Promise.all(pending);
   return sums;
 }

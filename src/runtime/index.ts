@@ -6,3 +6,4 @@ export { createBuffer, writeBuffer, submit, readBuffer, type BufferOptions } fro
 export { getPipeline, stepBindGroupLayout, formatMessages, STEP_BINDING_BYTES, type CompiledKernel } from './pipelineCache.js';
 export { StepProgram, encodeStepRecords, type StepRecord } from './stepProgram.js';
 export { ModelSession, type DatasetHandle, type TrainPass, type TrainStep, type PredictionSpec, type OptimizerState, type DeviceLoss, type InputStorage, type PlanSource } from './session.js';
+export { setDatasetCacheBudget } from './datasetCache.js';

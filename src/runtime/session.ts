@@ -9,13 +9,39 @@ import type { DatasetArray } from './deviceDataset.js';
 import { DeviceModel } from './deviceModel.js';
 import { ReadbackRing, runEpoch, type EpochPart } from './epochRunner.js';
 import { WeftError } from './errors.js';
-import { createBuffer, readBuffer } from './resources.js';
-import { ResidentDataset } from './residentDataset.js';
+import { DatasetCache } from './datasetCache.js';
+import { readBuffer } from './resources.js';
+import { PlacedDataset, type ScheduledBatch } from './placedDataset.js';
 import { SessionPlans, type InputStorage, type PlanSource } from './sessionPlans.js';
+import type { PlanRunner } from './planRunner.js';
+import { submit } from './resources.js';
+import { StreamRing, type StreamArraySpec } from './streamRing.js';
 import type { StepRecord } from './stepProgram.js';
 
 export type { InputStorage, PlanSource } from './sessionPlans.js';
 export type { DatasetArray } from './deviceDataset.js';
+export type { StreamArraySpec } from './streamRing.js';
+
+/** A streamed pass begun on a session (fitDataset's epoch, evaluateDataset). */
+export interface StreamHandle {
+  readonly id: number;
+}
+
+/** Batches packed one after another: each array holds sum(batchRows) samples, in the stream's spec order. */
+export interface StreamChunk {
+  /** Samples in each batch (a smaller batch runs the plan made for its size). */
+  batchRows: readonly number[];
+  arrays: readonly (Float32Array | Uint8Array | Int32Array)[];
+  /** Training passes: one per batch. */
+  steps?: readonly TrainStep[];
+}
+
+interface Stream {
+  mode: 'train' | 'evaluate';
+  ring: StreamRing;
+  /** Plans whose metric sums this pass has cleared and adds to. */
+  runners: Set<PlanRunner>;
+}
 
 /** A dataset uploaded to a session; pass it back to run passes over it, release it when done. */
 export interface DatasetHandle {
@@ -62,8 +88,11 @@ let nextHandleId = 1;
 
 export class ModelSession {
   private readonly plans: SessionPlans;
-  private readonly datasets = new Map<number, ResidentDataset>();
+  private readonly datasets = new Map<number, PlacedDataset>();
+  private readonly handles = new Map<PlacedDataset, DatasetHandle>();
+  private readonly cache = new DatasetCache((resident) => this.freeDataset(resident));
   private readonly ring: ReadbackRing;
+  private readonly streams = new Map<number, Stream>();
   private steps = 0;
   private disposed = false;
 
@@ -120,6 +149,13 @@ export class ModelSession {
     return this.steps;
   }
 
+  /** The parameters and the optimizer state, in one readback (staging buffer made once). */
+  async readTrainingState(): Promise<{ params: Float32Array; optimizer: OptimizerState }> {
+    const step = this.steps;
+    const { params, state } = await this.model.readParamsAndState();
+    return { params, optimizer: { step, arrays: state } };
+  }
+
   async readOptimizerState(): Promise<OptimizerState> {
     const step = this.steps;
     return { step, arrays: await this.model.readOptimizerArrays() };
@@ -141,97 +177,263 @@ export class ModelSession {
 
   /** Uploads a dataset once; passes over it take up to `maxBatches` batches. */
   uploadDataset(rows: number, arrays: DatasetArray[], storage: InputStorage, maxBatches: number): DatasetHandle {
-    const resident = new ResidentDataset(this.gpu, rows, arrays, storage, maxBatches);
-    const handle = { id: nextHandleId++, rows };
-    this.datasets.set(handle.id, resident);
+    return this.register(new PlacedDataset(this.gpu, rows, arrays, storage, maxBatches));
+  }
+
+  /**
+   * A dataset for a pass: when every array carries a cache key, the copy uploaded by an earlier call
+   * (with its bind groups), else a fresh upload (split over several bindings when an array is larger
+   * than one). When GPU memory runs short, the least recently used idle cached datasets are freed
+   * and the upload tried again. Release it with releaseDataset.
+   */
+  async acquireDataset(rows: number, arrays: DatasetArray[], storage: InputStorage, maxBatches: number): Promise<DatasetHandle> {
+    const key = arrays.every((a) => a.cache) ? `${rows}|${storage.map((s) => `${s.elementType}${s.scale}`).join(',')}|${arrays.map((a) => `${a.name}=${a.cache!.key}`).join('|')}` : null;
+    const hit = key ? this.cache.acquire(key) : null;
+    if (hit) return this.handles.get(hit.placed)!;
+    for (;;) {
+      this.gpu.device.pushErrorScope('out-of-memory');
+      let placed: PlacedDataset | null = null;
+      let failure: unknown = null;
+      try {
+        placed = new PlacedDataset(this.gpu, rows, arrays, storage, maxBatches);
+      } catch (e) {
+        failure = e;
+      }
+      const outOfMemory = await this.gpu.device.popErrorScope();
+      if (failure) throw failure;
+      if (!outOfMemory) {
+        const handle = this.register(placed!);
+        if (key) this.cache.add(key, placed!, [...new Set(arrays.map((a) => a.cache!.tag))]);
+        return handle;
+      }
+      placed!.dispose();
+      if (!this.cache.evictOldest())
+        throw new WeftError(`the GPU ran out of memory uploading a dataset of ${rows} samples (${arrays.reduce((n, a) => n + a.data.byteLength, 0)} bytes): ${outOfMemory.message}; pass fewer samples per call, or dispose tensors and models no longer needed`);
+    }
+  }
+
+  /** A pass is done with a dataset: freed now, or kept for later calls when it is cached. */
+  releaseDataset(handle: DatasetHandle): void {
+    const placed = this.datasets.get(handle.id);
+    if (!placed) return;
+    if (this.cache.release(placed)) return;
+    this.freeDataset(placed);
+  }
+
+  /** Frees the cached datasets made from data tagged `tag` (a disposed tensor). */
+  forgetCached(tag: string): void {
+    this.cache.forget(tag);
+  }
+
+  /** Cached datasets kept now (tests, memory reports). */
+  get cachedDatasets(): number {
+    return this.cache.size;
+  }
+
+  /** Steps of a training pass over the dataset at `batchSize` (one more per extra binding it is split over, at most). */
+  stepsFor(handle: DatasetHandle, batchSize: number): number {
+    return this.placed(handle).schedule(batchSize).length;
+  }
+
+  /** How many bindings the dataset is split over (1 unless an array is larger than one). */
+  partsOf(handle: DatasetHandle): number {
+    return this.placed(handle).parts.length;
+  }
+
+  private register(placed: PlacedDataset): DatasetHandle {
+    const handle = { id: nextHandleId++, rows: placed.rows };
+    this.datasets.set(handle.id, placed);
+    this.handles.set(placed, handle);
     return handle;
   }
 
-  releaseDataset(handle: DatasetHandle): void {
-    const resident = this.datasets.get(handle.id);
-    if (!resident) return;
-    this.datasets.delete(handle.id);
-    this.plans.forgetDataset(resident.dataset);
-    resident.dispose();
+  private freeDataset(placed: PlacedDataset): void {
+    const handle = this.handles.get(placed);
+    if (handle) this.datasets.delete(handle.id);
+    this.handles.delete(placed);
+    for (const p of placed.parts) this.plans.forgetDataset(p.resident.dataset);
+    placed.dispose();
   }
 
   // ── passes ──
 
-  /** One epoch of training steps; returns the metric sums over every sample. */
+  /** One epoch of training steps (pass.steps: stepsFor(handle, batchSize) of them); returns the metric sums over every sample. */
   async train(handle: DatasetHandle, pass: TrainPass): Promise<Float32Array> {
-    const data = this.resident(handle);
-    data.write(
-      pass.order,
-      pass.steps.map((s, i) => ({ ...s, rowBase: i * pass.batchSize })),
-    );
-    const sums = await this.run('train', data, pass.batchSize, pass.progressEvery ?? 0, pass.onProgress);
+    const placed = this.placed(handle);
+    const schedule = placed.schedule(pass.batchSize);
+    if (pass.steps.length !== schedule.length) throw new WeftError(`internal: a training pass over this dataset takes ${schedule.length} steps, got ${pass.steps.length}`);
+    this.ensureRecords(placed, pass.batchSize);
+    const orders = placed.localOrders(pass.order);
+    const records: StepRecord[][] = placed.parts.map(() => []);
+    schedule.forEach((b, k) => (records[b.part]![b.batch] = { ...pass.steps[k]!, rowBase: b.batch * pass.batchSize }));
+    placed.parts.forEach((p, i) => p.resident.write(orders[i]!, records[i]!));
+    const sums = await this.run('train', placed, schedule, pass.progressEvery ?? 0, pass.onProgress);
     this.steps += pass.steps.length;
     return sums;
   }
 
   /** Loss and metric sums over every sample, in order. */
   async evaluate(handle: DatasetHandle, batchSize: number): Promise<Float32Array> {
-    const data = this.resident(handle);
-    data.writeInOrder(batchSize);
-    return this.run('evaluate', data, batchSize, 0);
+    const placed = this.placed(handle);
+    this.ensureRecords(placed, batchSize);
+    for (const p of placed.parts) p.resident.writeInOrder(batchSize);
+    return this.run('evaluate', placed, placed.schedule(batchSize), 0);
   }
 
   /** Every output's predictions for every sample, row-major. */
   async predict(handle: DatasetHandle, batchSize: number, outputs: readonly PredictionSpec[]): Promise<Float32Array[]> {
-    const data = this.resident(handle);
-    const rows = data.rows;
+    const placed = this.placed(handle);
     const limit = storageBindingLimit(this.gpu);
-    const buffers: GPUBuffer[] = [];
-    try {
-      for (const o of outputs) {
-        const bytes = rows * o.units * 4;
-        if (bytes > limit)
-          throw new WeftError(`predict: ${o.description} take ${bytes} bytes, more than this GPU's maxStorageBufferBindingSize (${limit} bytes); predict fewer samples per call`);
-        buffers.push(createBuffer(this.gpu, { size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, label: 'weft predictions' }));
-      }
-      data.writeInOrder(batchSize);
-      await this.run('predict', data, batchSize, 0, undefined, buffers);
-      return await Promise.all(buffers.map(async (b, i) => new Float32Array(await readBuffer(this.gpu, b, 0, rows * outputs[i]!.units * 4))));
-    } finally {
-      for (const b of buffers) b.destroy();
+    for (const o of outputs) {
+      const bytes = placed.parts[0]!.resident.rows * o.units * 4;
+      if (bytes > limit)
+        throw new WeftError(`predict: ${o.description} take ${bytes} bytes, more than this GPU's maxStorageBufferBindingSize (${limit} bytes); predict fewer samples per call`);
     }
+    this.ensureRecords(placed, batchSize);
+    // Kept with the dataset: predicting again on it makes no buffer and no bind group.
+    const buffers = placed.parts.map((p) => p.resident.predictionBuffers(outputs.map((o) => p.resident.rows * o.units * 4)));
+    for (const p of placed.parts) p.resident.writeInOrder(batchSize);
+    await this.run('predict', placed, placed.schedule(batchSize), 0, undefined, buffers);
+    const results = outputs.map((o) => new Float32Array(placed.rows * o.units));
+    for (const [i, p] of placed.parts.entries())
+      for (const [j, o] of outputs.entries()) results[j]!.set(new Float32Array(await readBuffer(this.gpu, buffers[i]![j]!, 0, p.resident.rows * o.units * 4)), p.firstRow * o.units);
+    return results;
+  }
+
+  /** Room for the step records of a pass at `batchSize` (a smaller batch size than before needs more). */
+  private ensureRecords(placed: PlacedDataset, batchSize: number): void {
+    for (const p of placed.parts) if (p.resident.ensureBatches(Math.ceil(p.resident.rows / batchSize))) this.plans.forgetDataset(p.resident.dataset);
   }
 
   /**
-   * One pass over `data` in batches (the last may be partial: it runs the plan made for its size).
-   * Returns the metric sums, the full batches' and the last batch's added.
+   * One pass over `placed` in the order of `schedule` (a smaller batch runs the plan made for its size;
+   * consecutive batches of one part and size are one run of steps). Returns the metric sums.
    */
   private async run(
     mode: PlanMode,
-    data: ResidentDataset,
-    batchSize: number,
+    placed: PlacedDataset,
+    schedule: readonly ScheduledBatch[],
     progressEvery: number,
     onProgress?: (stepsDone: number, sums: Float32Array) => void,
-    predictions?: GPUBuffer[],
+    predictions?: GPUBuffer[][],
   ): Promise<Float32Array> {
-    const fullSteps = Math.floor(data.rows / batchSize);
-    const tail = data.rows - fullSteps * batchSize;
     const parts: EpochPart[] = [];
-    const bind = async (size: number, firstRecord: number, steps: number): Promise<void> => {
-      const { runner } = await this.plans.runnerFor(mode, size, data.storage);
-      const program = await runner.program({
-        model: this.model,
-        dataset: data.dataset,
-        indices: data.indices,
-        stepUniform: data.stepUniform,
-        ...(predictions ? { outputs: predictions } : {}),
-      });
-      parts.push({ program, metrics: runner.metrics, metricsCount: runner.plan.metricSlotCount, firstRecord, steps });
+    const bound = new Map<string, EpochPart>();
+    const bind = async (part: number, size: number): Promise<EpochPart> => {
+      const key = `${part}/${size}`;
+      let template = bound.get(key);
+      if (!template) {
+        const { runner } = await this.plans.runnerFor(mode, size, placed.storage);
+        const data = placed.parts[part]!.resident;
+        const program = await runner.program({
+          model: this.model,
+          dataset: data.dataset,
+          indices: data.indices,
+          stepUniform: data.stepUniform,
+          ...(predictions ? { outputs: predictions[part]! } : {}),
+        });
+        template = { program, metrics: runner.metrics, metricsCount: runner.plan.metricSlotCount, firstRecord: 0, steps: 0 };
+        bound.set(key, template);
+      }
+      return template;
     };
-    if (fullSteps > 0) await bind(batchSize, 0, fullSteps);
-    if (tail > 0) await bind(tail, fullSteps, 1);
+    let last: { part: number; rows: number; batch: number } | null = null;
+    for (const b of schedule) {
+      const current = parts[parts.length - 1];
+      if (current && last && last.part === b.part && last.rows === b.rows && last.batch + 1 === b.batch) current.steps++;
+      else parts.push({ ...(await bind(b.part, b.rows)), firstRecord: b.batch, steps: 1 });
+      last = b;
+    }
     const sums = await runEpoch(this.gpu, parts, this.ring, { stepsPerSubmit: STEPS_PER_SUBMIT, progressEvery, ...(onProgress ? { onProgress } : {}) });
     const total = new Float32Array(Math.max(0, ...sums.map((s) => s.length)));
     for (const s of sums) for (let i = 0; i < s.length; i++) total[i] = total[i]! + s[i]!;
     return total;
   }
 
-  private resident(handle: DatasetHandle): ResidentDataset {
+  // ── streamed passes ──
+
+  /**
+   * Starts a streamed pass: a ring of `slots` upload slots, each holding `chunkBatches` batches of up
+   * to `batchSize` samples. Metric sums start at zero and add up until finishStream.
+   */
+  beginStream(mode: 'train' | 'evaluate', specs: readonly StreamArraySpec[], storage: InputStorage, batchSize: number, chunkBatches: number, slots = 3): StreamHandle {
+    const ring = new StreamRing(this.gpu, specs, storage, batchSize * chunkBatches, chunkBatches, slots);
+    const handle = { id: nextHandleId++ };
+    this.streams.set(handle.id, { mode, ring, runners: new Set() });
+    return handle;
+  }
+
+  /**
+   * Writes a chunk into the next free slot and submits its steps in one command buffer; resolves once
+   * they are submitted (not run), after waiting for the slot only if the GPU is still on its last chunk.
+   */
+  async streamChunk(handle: StreamHandle, chunk: StreamChunk): Promise<void> {
+    const stream = this.stream(handle);
+    const slot = await stream.ring.take();
+    stream.ring.fill(slot, chunk.arrays);
+    const zero = { t: 0, learningRate: 0, beta1Power: 0, beta2Power: 0, seed: 0 };
+    let rowBase = 0;
+    const records = chunk.batchRows.map((rows, i) => {
+      const record = { ...(chunk.steps?.[i] ?? zero), rowBase };
+      rowBase += rows;
+      return record;
+    });
+    slot.resident.writeRecords(records);
+    const programs = [];
+    const fresh: PlanRunner[] = [];
+    for (const rows of chunk.batchRows) {
+      const { runner } = await this.plans.runnerFor(stream.mode, rows, stream.ring.storage);
+      if (!stream.runners.has(runner)) {
+        stream.runners.add(runner);
+        fresh.push(runner);
+      }
+      programs.push(await runner.program({ model: this.model, dataset: slot.resident.dataset, indices: slot.resident.indices, stepUniform: slot.resident.stepUniform }));
+    }
+    const encoder = this.gpu.device.createCommandEncoder({ label: 'weft streamed steps' });
+    for (const runner of fresh) if (runner.metrics) encoder.clearBuffer(runner.metrics);
+    const pass = encoder.beginComputePass({ label: 'weft streamed steps' });
+    programs.forEach((program, i) => program.encode(pass, i));
+    pass.end();
+    submit(this.gpu, [encoder.finish()]);
+    stream.ring.submitted(slot);
+    if (stream.mode === 'train') this.steps += chunk.batchRows.length;
+  }
+
+  /** The metric sums of every batch streamed since beginStream (or the last finishStream), then zero again. */
+  async finishStream(handle: StreamHandle): Promise<Float32Array> {
+    const stream = this.stream(handle);
+    const runners = [...stream.runners].filter((r) => r.metrics);
+    stream.runners.clear();
+    if (runners.length === 0) return new Float32Array(0);
+    const encoder = this.gpu.device.createCommandEncoder({ label: 'weft streamed sums' });
+    const staging = runners.map((r) => {
+      const buffer = this.ring.takeOrMake();
+      encoder.copyBufferToBuffer(r.metrics!, 0, buffer, 0, r.plan.metricSlotCount * 4);
+      return buffer;
+    });
+    submit(this.gpu, [encoder.finish()]);
+    const sums = await Promise.all(staging.map((b, i) => this.ring.read(b, runners[i]!.plan.metricSlotCount * 4).then((bytes) => new Float32Array(bytes))));
+    const total = new Float32Array(Math.max(...sums.map((s) => s.length)));
+    for (const s of sums) for (let i = 0; i < s.length; i++) total[i] = total[i]! + s[i]!;
+    return total;
+  }
+
+  /** Frees a stream's upload slots (after the GPU is done with them). */
+  endStream(handle: StreamHandle): void {
+    const stream = this.streams.get(handle.id);
+    if (!stream) return;
+    this.streams.delete(handle.id);
+    for (const slot of stream.ring.slots) this.plans.forgetDataset(slot.resident.dataset);
+    stream.ring.dispose();
+  }
+
+  private stream(handle: StreamHandle): Stream {
+    const stream = this.streams.get(handle.id);
+    if (!stream) throw new WeftError('internal: this stream has ended, or belongs to another model session');
+    return stream;
+  }
+
+  private placed(handle: DatasetHandle): PlacedDataset {
     const data = this.datasets.get(handle.id);
     if (!data) throw new WeftError('internal: this dataset was released, or belongs to another model session');
     return data;
@@ -270,7 +472,13 @@ export class ModelSession {
   /** GPU buffers this session holds now, and their bytes. */
   memory(): { buffers: number; bytes: number } {
     if (this.disposed) return { buffers: 0, bytes: 0 };
-    const parts = [this.plans.memory, this.ring.memory, { buffers: this.model.bufferCount, bytes: this.model.bytes }, ...[...this.datasets.values()].map((d) => d.memory)];
+    const parts = [
+      this.plans.memory,
+      this.ring.memory,
+      { buffers: this.model.bufferCount, bytes: this.model.bytes },
+      ...[...this.datasets.values()].map((d) => d.memory),
+      ...[...this.streams.values()].map((s) => s.ring.memory),
+    ];
     return parts.reduce((a, b) => ({ buffers: a.buffers + b.buffers, bytes: a.bytes + b.bytes }), { buffers: 0, bytes: 0 });
   }
 
@@ -280,6 +488,10 @@ export class ModelSession {
     this.plans.dispose();
     for (const data of this.datasets.values()) data.dispose();
     this.datasets.clear();
+    this.handles.clear();
+    this.cache.clear();
+    for (const stream of this.streams.values()) stream.ring.dispose();
+    this.streams.clear();
     this.ring.dispose();
     this.model.dispose();
   }

@@ -16,6 +16,9 @@ import { Tensor } from '../tensor.js';
 import { concatBuffers, decodeWeights, isArrayBuffer, LAYERS_MODEL_FORMAT, matchWeights, readModelJson, topologyFromJson } from './modelJson.js';
 import { describeJson, parseJson, toJson } from './safeJson.js';
 import { storageHandler } from './modelStore.js';
+import { stateFromEntries, type OptimizerEntry } from './optimizerWeights.js';
+import { isObject } from './safeJson.js';
+import { compileArgsFromTrainingConfig } from './trainingConfig.js';
 import type { IOHandler, LoadOptions, ModelArtifacts } from './types.js';
 import { Sequential } from '../sequential.js';
 
@@ -48,7 +51,8 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, options: LoadOptio
     if (concatBuffers(artifacts.weightData).byteLength > 0) fail(`${what}: there is weight data but no weight specs to say what it holds`);
     return result; // topology only: the layers keep their initial weights (as TensorFlow.js)
   }
-  const fileWeights = decodeWeights(toJson(artifacts.weightSpecs, `${what}: weightSpecs`), concatBuffers(artifacts.weightData), what);
+  const optimizerWeights: OptimizerEntry[] = [];
+  const fileWeights = decodeWeights(toJson(artifacts.weightSpecs, `${what}: weightSpecs`), concatBuffers(artifacts.weightData), what, optimizerWeights);
   const values = matchWeights(result.weights, fileWeights, options.strict ?? true, what);
   const weights = result.weights;
   values.forEach((v, i) => {
@@ -57,7 +61,28 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, options: LoadOptio
       if (!Number.isFinite(v[j]!)) fail(`${what}: weight '${weights[i]!.name}' holds ${v[j]} at index ${j}; weights must be finite`);
   });
   result.setWeights(weights.map((w, i) => new Tensor(values[i] ?? w.values.slice(), [...w.shape], 'float32')));
+  resumeTraining(result, artifacts, optimizerWeights, what);
   return result;
+}
+
+/**
+ * A file with a trainingConfig (saved with includeOptimizer) gives a compiled model, as TF.js's
+ * loader does, that continues from the saved optimizer state (Adam's moments and step).
+ */
+function resumeTraining(result: LayersModel, artifacts: ModelArtifacts, optimizerWeights: OptimizerEntry[], what: string): void {
+  if (artifacts.trainingConfig === undefined || artifacts.trainingConfig === null) return;
+  const config = toJson(artifacts.trainingConfig, `${what}: trainingConfig`);
+  if (!isObject(config)) fail(`${what}: trainingConfig must be an object`);
+  result.compile(compileArgsFromTrainingConfig(config, what));
+  if (optimizerWeights.length === 0) return;
+  const optimizer = result.optimizer!;
+  let offset = 0;
+  const flat = result.weights.map((w) => {
+    const entry = { name: w.name, shape: w.shape, trainable: w.trainable, offset };
+    offset += w.values.length;
+    return entry;
+  });
+  result.resumeOptimizer(stateFromEntries(optimizer.algorithm, optimizer.initialStateValue, flat, offset, optimizerWeights, what));
 }
 
 const UNSUPPORTED_SCHEMES = new Map([

@@ -8,6 +8,7 @@
 // Reading accepts TensorFlow.js's and Keras's functional ('Model', 'Functional') and 'Sequential'
 // topologies, Keras's `model_config` wrapper, and Keras 3 inbound nodes ({ args: [keras tensors] }).
 
+import type { OptimizerEntry } from './optimizerWeights.js';
 import { fail } from '../errors.js';
 import { InputLayer } from '../layers/input.js';
 import type { Layer, LayerWeight } from '../layers/layer.js';
@@ -275,9 +276,9 @@ export function concatBuffers(data: ArrayBuffer | ArrayBuffer[] | undefined): Ar
 
 /**
  * Manifest entries + their bytes → the model weights in them (float32; entries of the 'optimizer'
- * group are skipped). The byte length must be exactly what the entries describe.
+ * group go to `optimizerOut` when given, else are skipped). The byte length must be exactly what the entries describe.
  */
-export function decodeWeights(specs: Json | undefined, data: ArrayBuffer, what: string): NamedWeight[] {
+export function decodeWeights(specs: Json | undefined, data: ArrayBuffer, what: string, optimizerOut?: OptimizerEntry[]): NamedWeight[] {
   if (!Array.isArray(specs)) fail(`${what}: the weights manifest must be a list of weight entries, got ${describeJson(specs)}`);
   const entries = specs.map((s, i) => {
     const where = `${what}: weight entry ${i}`;
@@ -309,7 +310,17 @@ export function decodeWeights(specs: Json | undefined, data: ArrayBuffer, what: 
   for (const e of entries) {
     const start = offset;
     offset += e.bytes;
-    if (e.group === 'optimizer') continue;
+    if (e.group === 'optimizer') {
+      // The optimizer's state (save with includeOptimizer): float32 arrays and the int32 step count.
+      if (optimizerOut && !e.quantized && (e.dtype === 'float32' || e.dtype === 'int32'))
+        optimizerOut.push({
+          name: e.name,
+          shape: e.shape,
+          dtype: e.dtype,
+          values: e.dtype === 'int32' ? Int32Array.from({ length: e.count }, (_, i) => view.getInt32(start + i * 4, true)) : Float32Array.from({ length: e.count }, (_, i) => view.getFloat32(start + i * 4, true)),
+        });
+      continue;
+    }
     if (seen.has(e.name)) fail(`${what}: weight '${e.name}' appears twice in the manifest`);
     seen.add(e.name);
     if (e.quantized) fail(`${what}: weight '${e.name}' is quantized; weft loads float32 weights only (save the model without quantization)`);

@@ -9,24 +9,36 @@
 import { fileSchemeHandler } from './fileScheme.js';
 import { fail } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { artifactsInfo, encodeWeights, LAYERS_MODEL_FORMAT, modelJsonFor, modelTopologyToJson, WEFT_VERSION, type SerializableModel } from './modelJson.js';
+import { artifactsInfo, concatBuffers, encodeWeights, LAYERS_MODEL_FORMAT, modelJsonFor, modelTopologyToJson, WEFT_VERSION, type SerializableModel } from './modelJson.js';
 import { storageHandler } from './modelStore.js';
+import { encodeOptimizerEntries, optimizerEntries, type FlatWeight } from './optimizerWeights.js';
+import { trainingConfigOf } from './trainingConfig.js';
 import type { IOHandler, ModelArtifacts, SaveResult } from './types.js';
+import type { CompiledState } from '../compileArgs.js';
+import type { OptimizerState } from '../../runtime/session.js';
 
 /** What save needs of a LayersModel. */
 export interface SavableModel extends SerializableModel {
-  readonly weights: { name: string; shape: number[] }[];
+  readonly weights: { name: string; shape: number[]; trainable: boolean }[];
   getWeights(): Tensor[];
+  /** The compile configuration and the optimizer's state now (null before compile). */
+  trainingState(): Promise<{ state: CompiledState; optimizer: OptimizerState | null } | null>;
+}
+
+/** TensorFlow.js's ModelSaveConfig. */
+export interface SaveConfig {
+  /** Also save the optimizer's state (group 'optimizer' in the weights manifest) and the training config. */
+  includeOptimizer?: boolean;
 }
 
 /** The model as TensorFlow.js ModelArtifacts (topology JSON, weight specs, one weight buffer). */
-export async function modelArtifacts(model: SavableModel): Promise<ModelArtifacts> {
+export async function modelArtifacts(model: SavableModel, config: SaveConfig = {}): Promise<ModelArtifacts> {
   const tensors = model.getWeights();
   // data() waits for the GPU's values when the host copies are behind (a save during fit).
   const values = await Promise.all(tensors.map((t) => t.data()));
   const names = model.weights.map((w) => w.name);
   const { specs, data } = encodeWeights(tensors.map((t, i) => ({ name: names[i]!, shape: t.shape, values: values[i] as Float32Array })));
-  return {
+  const artifacts: ModelArtifacts = {
     modelTopology: modelTopologyToJson(model),
     format: LAYERS_MODEL_FORMAT,
     generatedBy: `weft ${WEFT_VERSION}`,
@@ -34,13 +46,29 @@ export async function modelArtifacts(model: SavableModel): Promise<ModelArtifact
     weightSpecs: specs,
     weightData: data,
   };
+  const training = config.includeOptimizer ? await model.trainingState() : null;
+  if (training) {
+    // As TF.js's LayersModel.save: the training config in model.json, the optimizer's weights after the model's.
+    artifacts.trainingConfig = trainingConfigOf(training.state);
+    let offset = 0;
+    const flat: FlatWeight[] = model.weights.map((w) => {
+      const entry = { name: w.name, shape: w.shape, trainable: w.trainable, offset };
+      offset += w.shape.reduce((a, b) => a * b, 1);
+      return entry;
+    });
+    const optimizer = encodeOptimizerEntries(optimizerEntries(training.state.optimizer.algorithm, flat, offset, training.optimizer ?? { step: 0, arrays: new Float32Array(0) }));
+    artifacts.weightSpecs = [...specs, ...optimizer.specs];
+    artifacts.weightData = concatBuffers([data, optimizer.data]);
+  }
+  return artifacts;
 }
 
-export async function saveModel(model: SavableModel, handlerOrUrl: IOHandler | string): Promise<SaveResult> {
+export async function saveModel(model: SavableModel, handlerOrUrl: IOHandler | string, config: SaveConfig = {}): Promise<SaveResult> {
   const handler = typeof handlerOrUrl === 'string' ? handlerForUrl(handlerOrUrl) : handlerOrUrl;
   if (!handler || typeof handler !== 'object' || typeof handler.save !== 'function')
     fail(`save: expected a URL such as 'downloads://my-model' or an IOHandler with a save(artifacts) method, got ${describe(handlerOrUrl)}`);
-  return handler.save(await modelArtifacts(model));
+  if (config !== undefined && (config === null || typeof config !== 'object')) fail(`save: the second argument must be { includeOptimizer?: boolean }, got ${config === null ? 'null' : typeof config}`);
+  return handler.save(await modelArtifacts(model, config));
 }
 
 function describe(v: unknown): string {
