@@ -46,8 +46,8 @@ test('fitDataset on Fashion-MNIST batches trains as fit on the same data', async
       const before = weft.snapshotCounters();
       const streamHistory = await streamModel.fitDataset(batches, { epochs: 2, verbose: 0, validationData: [tx, ty] });
       const counters = Object.fromEntries(Object.entries(weft.snapshotCounters()).map(([k, v]) => [k, (v as number) - (before as any)[k]]));
-      const fitEval = await fitModel.evaluate(tx, ty);
-      const streamEval = await streamModel.evaluate(tx, ty);
+      const fitEval = [await fitModel.evaluate(tx, ty)].flat().map((t: any) => t.dataSync()[0]);
+      const streamEval = [await streamModel.evaluate(tx, ty)].flat().map((t: any) => t.dataSync()[0]);
       // weft.data's own pipeline: array → shuffle → batch, and evaluateDataset.
       const items = Array.from({ length: 2000 }, (_, i) => ({ xs: Array.from(pixels.subarray(i * 784, (i + 1) * 784)), ys: labels[i] }));
       const pipeline = weft.data.array(items).shuffle(500, 7).batch(64);
@@ -59,8 +59,8 @@ test('fitDataset on Fashion-MNIST batches trains as fit on the same data', async
           ys: weft.data.array(Array.from(ty.dataSync())),
         })
         .batch(100);
-      const pipelineEval = await pipelineModel.evaluateDataset(testSet);
-      const pipelineEvalTensors = await pipelineModel.evaluate(tx, ty);
+      const pipelineEval = [await pipelineModel.evaluateDataset(testSet)].flat().map((t: any) => t.dataSync()[0]);
+      const pipelineEvalTensors = [await pipelineModel.evaluate(tx, ty)].flat().map((t: any) => t.dataSync()[0]);
       const take = await weft.data
         .array([1, 2, 3, 4, 5])
         .repeat(2)
