@@ -3,7 +3,7 @@
 import type * as Weft from '../src/index.js';
 import type { MatmulKernel } from '../src/ir/kernel.js';
 import { apiCounts, captureDispatches, installApiCounters, measurePeak, median, timeDispatches, type ApiCounts, type KernelTiming } from './gpu.js';
-import { BenchData, MODEL_IDS, MODELS, one, tfModel, weftModel, type ModelId, type Tf } from './models.js';
+import { BenchData, MODEL_IDS, one, tfModel, weftModel, type ModelId, type Tf } from './models.js';
 
 export type Lib = 'weft' | 'tfjs-webgpu' | 'tfjs-wasm';
 export type MatmulLib = 'weft-registerTiled' | 'weft-registerTiled8x8' | 'weft-workgroupTiled' | 'tfjs-webgpu' | 'tfjs-wasm';

@@ -59,8 +59,10 @@ if (packages.length > 0) {
     if (!onPath('sudo')) fail(`not root and sudo not found; as root run: apt-get update && apt-get install -y ${packages.join(' ')}`);
     prefix = ['sudo', '--preserve-env=DEBIAN_FRONTEND'];
   }
-  const apt = (args) => (prefix.length ? run(prefix[0], [...prefix.slice(1), 'apt-get', ...args], { DEBIAN_FRONTEND: 'noninteractive' })
-    : run('apt-get', args, { DEBIAN_FRONTEND: 'noninteractive' }));
+  const apt = (args) =>
+    prefix.length
+      ? run(prefix[0], [...prefix.slice(1), 'apt-get', ...args], { DEBIAN_FRONTEND: 'noninteractive' })
+      : run('apt-get', args, { DEBIAN_FRONTEND: 'noninteractive' });
   apt(['update']);
   apt(['install', '-y', ...packages]);
   if (!existsSync(browser)) fail(`installed chromium but ${browser} is still missing`);

@@ -134,7 +134,9 @@ export function prepareInputs(model: CallTarget, xs: Tensor[]): PreparedData {
 /** The options argument of fit/evaluate/predict must be an object (or left out) of options the call knows. */
 export function checkOptions(args: unknown, call: string): void {
   if (args === null || typeof args !== 'object' || Array.isArray(args))
-    fail(`${call}: options must be an object such as { batchSize: 32${call === 'fit' ? ', epochs: 10' : ''} }, got ${args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args}`);
+    fail(
+      `${call}: options must be an object such as { batchSize: 32${call === 'fit' ? ', epochs: 10' : ''} }, got ${args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args}`,
+    );
   const options = CALL_OPTIONS[call];
   if (options) checkKnownOptions(args, options.known, call, options.refused);
 }
@@ -146,7 +148,20 @@ const CALL_OPTIONS: Record<string, { known: readonly string[]; refused: RefusedO
   fit: {
     // yieldEvery and validationBatchSize only change when TensorFlow.js yields and how it batches
     // validation; weft's fit never blocks the page and its validation numbers are sample means.
-    known: ['epochs', 'batchSize', 'shuffle', 'validationData', 'validationSplit', 'initialEpoch', 'verbose', 'callbacks', 'seed', 'progressUpdates', 'yieldEvery', 'validationBatchSize'],
+    known: [
+      'epochs',
+      'batchSize',
+      'shuffle',
+      'validationData',
+      'validationSplit',
+      'initialEpoch',
+      'verbose',
+      'callbacks',
+      'seed',
+      'progressUpdates',
+      'yieldEvery',
+      'validationBatchSize',
+    ],
     refused: {
       classWeight: 'class weights are not supported yet; weigh the classes by repeating samples, or leave it out',
       sampleWeight: SAMPLE_WEIGHT,
@@ -159,7 +174,8 @@ const CALL_OPTIONS: Record<string, { known: readonly string[]; refused: RefusedO
 };
 
 export function checkBatchSize(batchSize: number, call: string): void {
-  if (!Number.isInteger(batchSize) || batchSize <= 0) fail(`${call}: batchSize must be a positive integer, got ${typeof batchSize === 'string' ? JSON.stringify(batchSize) : batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize <= 0)
+    fail(`${call}: batchSize must be a positive integer, got ${typeof batchSize === 'string' ? JSON.stringify(batchSize) : batchSize}`);
 }
 
 const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchEnd', 'onYield'] as const;
@@ -174,7 +190,10 @@ export function checkCallbacks(spec: unknown, call = 'fit'): (CallbackHooks | Ca
   const list = spec === undefined || spec === null ? [] : Array.isArray(spec) ? spec : [spec];
   list.forEach((c, i) => {
     const where = Array.isArray(spec) ? `callbacks[${i}]` : 'callbacks';
-    if (c === null || typeof c !== 'object') fail(`${call}: ${where} must be an object of hooks such as { onEpochEnd: (epoch, logs) => {} } or a weft.callbacks.* callback, got ${c === null ? 'null' : typeof c}`);
+    if (c === null || typeof c !== 'object')
+      fail(
+        `${call}: ${where} must be an object of hooks such as { onEpochEnd: (epoch, logs) => {} } or a weft.callbacks.* callback, got ${c === null ? 'null' : typeof c}`,
+      );
     for (const [hook, why] of Object.entries(UNDELIVERABLE))
       if ((c as Record<string, unknown>)[hook] !== undefined) fail(`${call}: ${where}.${hook} is not supported: ${why}`);
     for (const hook of HOOKS) {

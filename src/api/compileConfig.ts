@@ -5,12 +5,7 @@ import type { LossKind, MetricKind, OptimizerAlgorithm } from '../ir/kernel.js';
 import { fail } from './errors.js';
 import { compileNameOf } from './lossFunctions.js';
 
-export type LossName =
-  | 'sparseCategoricalCrossentropy'
-  | 'categoricalCrossentropy'
-  | 'binaryCrossentropy'
-  | 'meanSquaredError'
-  | 'meanAbsoluteError';
+export type LossName = 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError' | 'meanAbsoluteError';
 
 export interface ResolvedLoss {
   /** What the user asked for. */
@@ -42,9 +37,13 @@ const LOSS_ALIASES: Record<string, LossName> = {
 
 export function resolveLoss(spec: unknown, outputName: string): ResolvedLoss {
   const name = typeof spec === 'function' ? compileNameOf(spec, 'loss', outputName, [...new Set(Object.values(LOSS_ALIASES))].join(', ')) : spec;
-  if (typeof name !== 'string') fail(`compile: the loss for output '${outputName}' must be a loss name such as 'sparseCategoricalCrossentropy', got ${typeof name}`);
+  if (typeof name !== 'string')
+    fail(`compile: the loss for output '${outputName}' must be a loss name such as 'sparseCategoricalCrossentropy', got ${typeof name}`);
   const resolved = LOSS_ALIASES[name];
-  if (!resolved) fail(`compile: unknown loss '${name}' for output '${outputName}'; use one of ${[...new Set(Object.values(LOSS_ALIASES))].join(', ')} (Keras snake_case names work too)`);
+  if (!resolved)
+    fail(
+      `compile: unknown loss '${name}' for output '${outputName}'; use one of ${[...new Set(Object.values(LOSS_ALIASES))].join(', ')} (Keras snake_case names work too)`,
+    );
   switch (resolved) {
     case 'sparseCategoricalCrossentropy':
       return { name: resolved, sparse: true, kind: 'crossEntropy' };
@@ -171,7 +170,9 @@ export function resolveOptimizer(spec: unknown): Optimizer {
     case 'adagrad':
       return train.adagrad();
     default:
-      return fail(`compile: unknown optimizer ${JSON.stringify(spec)}; use 'sgd', 'adam', 'rmsprop', 'adagrad' or weft.train.sgd(...)/adam(...)/rmsprop(...)/adagrad(...)`);
+      return fail(
+        `compile: unknown optimizer ${JSON.stringify(spec)}; use 'sgd', 'adam', 'rmsprop', 'adagrad' or weft.train.sgd(...)/adam(...)/rmsprop(...)/adagrad(...)`,
+      );
   }
 }
 

@@ -16,12 +16,17 @@ export function normalizeTensors(arg: unknown, names: string[], what: 'inputs' |
   const slot = what === 'inputs' ? 'input' : 'output';
   if (isForeignTensor(arg)) fail(`${call}: ${foreign(arg, `the ${what} argument`)}`);
   if (arg instanceof Tensor) {
-    if (names.length !== 1) fail(`${call}: the model has ${names.length} ${plural} (${names.join(', ')}) but one tensor was given; pass an array of ${names.length} tensors or an object keyed by name`);
+    if (names.length !== 1)
+      fail(
+        `${call}: the model has ${names.length} ${plural} (${names.join(', ')}) but one tensor was given; pass an array of ${names.length} tensors or an object keyed by name`,
+      );
     return [arg];
   }
   if (Array.isArray(arg)) {
     if (arg.length !== names.length)
-      fail(`${call}: the model has ${names.length} ${plural} (${names.join(', ')}) but ${arg.length} ${what === 'inputs' ? 'input' : 'target'} arrays were given`);
+      fail(
+        `${call}: the model has ${names.length} ${plural} (${names.join(', ')}) but ${arg.length} ${what === 'inputs' ? 'input' : 'target'} arrays were given`,
+      );
     arg.forEach((t, i) => {
       if (isForeignTensor(t)) fail(`${call}: ${foreign(t, `${what} entry ${i} (${slot} '${names[i]}')`)}`);
       if (!(t instanceof Tensor)) fail(`${call}: ${what} entry ${i} ('${names[i]}') is not a weft tensor; make one with weft.tensor(data, shape)`);
@@ -35,11 +40,14 @@ export function normalizeTensors(arg: unknown, names: string[], what: 'inputs' |
     return names.map((name) => {
       const t = Object.prototype.hasOwnProperty.call(record, name) ? record[name] : undefined;
       if (isForeignTensor(t)) fail(`${call}: ${foreign(t, `the tensor for ${slot} '${name}'`)}`);
-      if (!(t instanceof Tensor)) fail(`${call}: no weft tensor given for ${slot} '${name}'${t === undefined ? '' : ` (got ${describe(t)})`}; make one with weft.tensor(data, shape)`);
+      if (!(t instanceof Tensor))
+        fail(`${call}: no weft tensor given for ${slot} '${name}'${t === undefined ? '' : ` (got ${describe(t)})`}; make one with weft.tensor(data, shape)`);
       return t;
     });
   }
-  return fail(`${call}: expected a tensor, an array of tensors or an object of tensors keyed by name for the ${plural}, got ${arg === undefined ? 'nothing' : typeof arg}`);
+  return fail(
+    `${call}: expected a tensor, an array of tensors or an object of tensors keyed by name for the ${plural}, got ${arg === undefined ? 'nothing' : typeof arg}`,
+  );
 }
 
 /**
@@ -70,14 +78,22 @@ export function sampleCount(tensors: Tensor[], names: string[], call: string): n
     if (t.isDisposed) fail(`${call}: the tensor for '${names[i]}' was disposed`);
     const n = t.shape[0] ?? 1;
     if (count < 0) count = n;
-    else if (n !== count) fail(`${call}: arrays have different sample counts ('${names[0]}' has ${count}, '${names[i]}' has ${n}); every input and target needs one row per sample`);
+    else if (n !== count)
+      fail(
+        `${call}: arrays have different sample counts ('${names[0]}' has ${count}, '${names[i]}' has ${n}); every input and target needs one row per sample`,
+      );
   });
   if (count === 0) fail(`${call}: there are no samples (the arrays have 0 rows)`);
   return count;
 }
 
 /** Checks an input tensor against the model input and picks its GPU storage. */
-export function inputArray(t: Tensor, input: SymbolicTensor, index: number, call: string): { array: DatasetArray; storage: { elementType: 'f32' | 'u8'; scale: number } } {
+export function inputArray(
+  t: Tensor,
+  input: SymbolicTensor,
+  index: number,
+  call: string,
+): { array: DatasetArray; storage: { elementType: 'f32' | 'u8'; scale: number } } {
   const expected = input.shape.slice(1) as number[];
   const got = t.shape.slice(1);
   const features = expected.reduce((a, b) => a * b, 1);
@@ -95,12 +111,17 @@ export function inputArray(t: Tensor, input: SymbolicTensor, index: number, call
     else {
       for (let i = 0; i < data.length; i++)
         if (!Number.isFinite(data[i]!))
-          fail(`${call}: input '${input.name}' holds ${data[i]} at sample ${Math.floor(i / features)}, feature ${i % features}; clean the data (NaN and Infinity cannot be trained on)`);
+          fail(
+            `${call}: input '${input.name}' holds ${data[i]} at sample ${Math.floor(i / features)}, feature ${i % features}; clean the data (NaN and Infinity cannot be trained on)`,
+          );
       prepared = { data: data instanceof Float32Array ? data : Float32Array.from(data), storage: { elementType: 'f32', scale: 1 } };
     }
     preparedInputs.set(t, prepared);
   }
-  return { array: { name, data: prepared.data, description, cache: cacheOf(t, `${prepared.storage.elementType}${prepared.storage.scale}`) }, storage: prepared.storage };
+  return {
+    array: { name, data: prepared.data, description, cache: cacheOf(t, `${prepared.storage.elementType}${prepared.storage.scale}`) },
+    storage: prepared.storage,
+  };
 }
 
 /** The GPU copy of a tensor's data, packed as `form`, may be kept for later calls (tensors are immutable). */
@@ -142,12 +163,16 @@ export function targetArray(t: Tensor, index: number, outputName: string, units:
   const n = t.shape[0]!;
   if (loss.sparse) {
     if (!(t.shape.length === 1 || (t.shape.length === 2 && t.shape[1] === 1)))
-      fail(`${call}: ${loss.name} on output '${outputName}' takes class ids of shape [n] or [n, 1], got [${t.shape.join(', ')}]; for one-hot targets use categoricalCrossentropy`);
+      fail(
+        `${call}: ${loss.name} on output '${outputName}' takes class ids of shape [n] or [n, 1], got [${t.shape.join(', ')}]; for one-hot targets use categoricalCrossentropy`,
+      );
     const labels = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const v = data[i]!;
       if (!Number.isInteger(v) || v < 0 || v >= units)
-        fail(`${call}: label ${v} at sample ${i} for output '${outputName}' is not a class id in [0, ${units}); labels must be integers below the output's ${units} units`);
+        fail(
+          `${call}: label ${v} at sample ${i} for output '${outputName}' is not a class id in [0, ${units}); labels must be integers below the output's ${units} units`,
+        );
       labels[i] = v;
     }
     return { name: `labels${index}`, data: labels, description: `${call}: the labels of output '${outputName}'`, cache: cacheOf(t, 'labels') };

@@ -25,7 +25,12 @@ export async function evaluateLogs(owner: SessionOwner, state: CompiledState, da
 }
 
 /** Every output's predictions, `[rows, ...outputShape]` row-major, one array per output. */
-export async function predictLoop(owner: SessionOwner, outputs: { name: string; shape: number[] }[], data: PreparedData, batchSize: number): Promise<Float32Array[]> {
+export async function predictLoop(
+  owner: SessionOwner,
+  outputs: { name: string; shape: number[] }[],
+  data: PreparedData,
+  batchSize: number,
+): Promise<Float32Array[]> {
   const session = await owner.session();
   const rows = data.rows;
   const handle = await owner.dataset(session, data, Math.ceil(rows / batchSize));

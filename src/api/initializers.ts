@@ -72,12 +72,18 @@ const SNAKE: Record<string, InitializerName> = {
   truncated_normal: 'truncatedNormal',
 };
 
-export function resolveInitializer(spec: InitializerName | string | InitializerConfig | undefined, fallback: InitializerName, seed: number | undefined, where: string): InitializerConfig {
+export function resolveInitializer(
+  spec: InitializerName | string | InitializerConfig | undefined,
+  fallback: InitializerName,
+  seed: number | undefined,
+  where: string,
+): InitializerConfig {
   if (spec === undefined) return { name: fallback, ...(seed !== undefined ? { seed } : {}) };
   const config = typeof spec === 'string' ? { name: spec as InitializerName } : { ...spec };
   config.name = (SNAKE[config.name] ?? config.name) as InitializerName;
   if (!INITIALIZER_NAMES.includes(config.name)) fail(`${where}: unknown initializer '${config.name}'; use one of ${INITIALIZER_NAMES.join(', ')}`);
-  if (config.mode !== undefined) config.mode = (({ fan_in: 'fanIn', fan_out: 'fanOut', fan_avg: 'fanAvg' }) as Record<string, FanMode>)[config.mode] ?? config.mode;
+  if (config.mode !== undefined)
+    config.mode = ({ fan_in: 'fanIn', fan_out: 'fanOut', fan_avg: 'fanAvg' } as Record<string, FanMode>)[config.mode] ?? config.mode;
   if (config.distribution !== undefined && config.distribution === ('truncated_normal' as string)) config.distribution = 'truncatedNormal';
   if (config.seed === undefined && seed !== undefined) config.seed = seed;
   return config;
@@ -219,8 +225,7 @@ function orthogonal(out: Float32Array, shape: number[], gain: number, random: ()
     for (let i = 0; i < long; i++) v[i] = v[i]! / norm;
     vectors.push(v);
   }
-  for (let r = 0; r < rows; r++)
-    for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (rows <= cols ? vectors[r]![c]! : vectors[c]![r]!);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (rows <= cols ? vectors[r]![c]! : vectors[c]![r]!);
 }
 
 const CLASS_NAMES: Record<InitializerName, string> = {

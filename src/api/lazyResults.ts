@@ -38,5 +38,11 @@ export function awaitableList(tensors: Tensor[]): Tensor[] {
 export function weightTensors(weights: { values: Float32Array; shape: number[] }[], current: boolean, sync: () => Promise<void>): Tensor[] {
   const snapshot = (): Float32Array[] => weights.map((w) => w.values.slice());
   if (current) return weights.map((w) => new Tensor(w.values.slice(), [...w.shape], 'float32'));
-  return awaitableList(pendingTensors(weights.map((w) => [...w.shape]), sync().then(snapshot), snapshot));
+  return awaitableList(
+    pendingTensors(
+      weights.map((w) => [...w.shape]),
+      sync().then(snapshot),
+      snapshot,
+    ),
+  );
 }

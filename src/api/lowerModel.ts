@@ -59,7 +59,14 @@ export function lowerModel(model: LowerableModel, batchSize: number, mode: PlanM
   for (const node of model.topology.nodes) {
     if (values.has(node.output)) continue; // an input
     const inputs = node.inputs.map((t) => values.get(t)!);
-    values.set(node.output, node.layer.lower(context, inputs, node.inputs.map((t) => t.shape)));
+    values.set(
+      node.output,
+      node.layer.lower(
+        context,
+        inputs,
+        node.inputs.map((t) => t.shape),
+      ),
+    );
   }
   const outputValues = model.outputs.map((t) => values.get(t)!);
 
@@ -78,7 +85,10 @@ export function lowerModel(model: LowerableModel, batchSize: number, mode: PlanM
   const slots = slotLayout(outputSpecs);
   outputSpecs.forEach((spec, i) => {
     const prediction = outputValues[i]!;
-    const target = builder.leaf({ op: 'target', index: i, sparse: spec.loss.sparse, name: `${spec.name} target` }, [batchSize, spec.loss.sparse ? 1 : spec.units]);
+    const target = builder.leaf({ op: 'target', index: i, sparse: spec.loss.sparse, name: `${spec.name} target` }, [
+      batchSize,
+      spec.loss.sparse ? 1 : spec.units,
+    ]);
     graph.targets.push({ name: spec.name, cols: spec.loss.sparse ? 1 : spec.units, sparse: spec.loss.sparse });
     // Cross-entropies are lowered on probabilities; prepareForward moves them onto the logits of a
     // softmax or sigmoid output.

@@ -203,7 +203,6 @@ export class LayersModel {
     return () => evaluateLogs(this.owner, state, prepared, 32);
   }
 
-
   /**
    * Keras's numbers (total loss, each output's loss, each output's metrics; `metricsNames` names them)
    * as Scalar tensors, returned at once as TensorFlow.js does: read them with `await t.data()` (or
@@ -261,11 +260,15 @@ export class LayersModel {
     this.assertUsable('setWeights');
     const weights = this.weights;
     if (!Array.isArray(tensors) || tensors.length !== weights.length)
-      fail(`setWeights: the model has ${weights.length} weight tensors (${weights.map((w) => w.name).join(', ')}), got ${Array.isArray(tensors) ? tensors.length : 'no array'}`);
+      fail(
+        `setWeights: the model has ${weights.length} weight tensors (${weights.map((w) => w.name).join(', ')}), got ${Array.isArray(tensors) ? tensors.length : 'no array'}`,
+      );
     tensors.forEach((t, i) => {
       const w = weights[i]!;
       if (!(t instanceof Tensor) || t.shape.length !== w.shape.length || t.shape.some((d, j) => d !== w.shape[j]))
-        fail(`setWeights: weight ${i} ('${w.name}') must have shape [${w.shape.join(', ')}], got ${t instanceof Tensor ? `[${t.shape.join(', ')}]` : 'a non-tensor'}`);
+        fail(
+          `setWeights: weight ${i} ('${w.name}') must have shape [${w.shape.join(', ')}], got ${t instanceof Tensor ? `[${t.shape.join(', ')}]` : 'a non-tensor'}`,
+        );
       if (t.isDisposed) fail(`setWeights: the tensor for weight ${i} ('${w.name}') was disposed`);
       const data = t.dataSync();
       for (let j = 0; j < data.length; j++) if (!Number.isFinite(data[j]!)) fail(`setWeights: weight '${w.name}' holds ${data[j]}; weights must be finite`);
@@ -359,7 +362,10 @@ export class LayersModel {
       const loss = what !== 'fit' && session ? await session.deviceLoss(50) : null;
       if (session && loss) {
         this.owner.drop(session);
-        throw new WeftError(`${what}: the GPU device was lost (${loss.reason ?? 'unknown'}); call weft.resetGpu() and ${what} again (the model keeps its weights)`, { cause: e });
+        throw new WeftError(
+          `${what}: the GPU device was lost (${loss.reason ?? 'unknown'}); call weft.resetGpu() and ${what} again (the model keeps its weights)`,
+          { cause: e },
+        );
       }
       throw e;
     } finally {

@@ -54,7 +54,9 @@ export class Sequential extends LayersModel {
     if (this.outputs.length === 0) {
       const shape = layer.batchInputShape;
       if (!shape)
-        fail(`${this.name}.add: the first layer in a Sequential model ('${layer.name}') must get an inputShape or batchInputShape argument, e.g. weft.layers.dense({ units: 10, inputShape: [784] })`);
+        fail(
+          `${this.name}.add: the first layer in a Sequential model ('${layer.name}') must get an inputShape or batchInputShape argument, e.g. weft.layers.dense({ units: 10, inputShape: [784] })`,
+        );
       x = input({ batchShape: shape, name: `${layer.name}_input` });
     } else x = this.outputs[0]!;
     const y = layer.apply(x);

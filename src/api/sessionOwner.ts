@@ -151,13 +151,22 @@ export class SessionOwner {
     this.current?.dispose();
     this.current = null;
     this.pending = null;
-    if (pending) void pending.then((s) => s.dispose(), () => {});
+    if (pending)
+      void pending.then(
+        (s) => s.dispose(),
+        () => {},
+      );
   }
 }
 
 /** Every weight in the flat parameter layout (one zero for a model without weights: buffers are never empty). */
 function flatten(weights: LayerWeight[]): Float32Array {
-  const flat = new Float32Array(Math.max(1, weights.reduce((n, w) => n + w.values.length, 0)));
+  const flat = new Float32Array(
+    Math.max(
+      1,
+      weights.reduce((n, w) => n + w.values.length, 0),
+    ),
+  );
   let offset = 0;
   for (const w of weights) {
     flat.set(w.values, offset);

@@ -45,8 +45,7 @@ export class Tensor {
   private pending: PendingValues | null = null;
   constructor(values: TensorData, shape: number[], dtype: DataType) {
     this.size = shape.reduce((a, b) => a * b, 1);
-    if (this.size !== values.length)
-      throw new WeftError(`tensor: shape [${shape.join(', ')}] holds ${this.size} values but ${values.length} were given`);
+    if (this.size !== values.length) throw new WeftError(`tensor: shape [${shape.join(', ')}] holds ${this.size} values but ${values.length} were given`);
     this.values = values;
     this.shape = shape;
     this.dtype = dtype;

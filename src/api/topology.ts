@@ -16,7 +16,8 @@ export interface Topology {
 export function buildTopology(inputs: SymbolicTensor[], outputs: SymbolicTensor[]): Topology {
   const inputSet = new Set(inputs);
   for (const t of inputs)
-    if (!(t.sourceLayer instanceof InputLayer)) fail(`weft.model: every input must come from weft.input(); '${t.name}' is the output of layer '${t.sourceLayer.name}'`);
+    if (!(t.sourceLayer instanceof InputLayer))
+      fail(`weft.model: every input must come from weft.input(); '${t.name}' is the output of layer '${t.sourceLayer.name}'`);
   const ordered: LayerNode[] = [];
   const state = new Map<LayerNode, 'visiting' | 'done'>();
   const layerIndex = new Map<Layer, number>();
@@ -28,7 +29,9 @@ export function buildTopology(inputs: SymbolicTensor[], outputs: SymbolicTensor[
     if (s === 'visiting') fail(`weft.model: the graph has a cycle through layer '${node.layer.name}'`);
     if (node.layer instanceof InputLayer) {
       if (!inputSet.has(tensor))
-        fail(`weft.model: output depends on input '${tensor.name}', which is not in the model's inputs (path: ${[...path, tensor.name].join(' ← ')}); add it to inputs`);
+        fail(
+          `weft.model: output depends on input '${tensor.name}', which is not in the model's inputs (path: ${[...path, tensor.name].join(' ← ')}); add it to inputs`,
+        );
     }
     state.set(node, 'visiting');
     for (const t of node.inputs) visit(t, [...path, node.layer.name]);

@@ -3,7 +3,7 @@
 // the weights and the optimizer state refreshed at each epoch end — fit's safe point when training diverges or the device
 // is lost.
 
-import type { DatasetHandle, ModelSession, TrainStep } from '../runtime/session.js';
+import type { DatasetHandle, TrainStep } from '../runtime/session.js';
 import type { CallbackList } from './callbackList.js';
 import { History } from './callbacks.js';
 import type { FitPlan } from './callArgs.js';
@@ -40,7 +40,16 @@ export async function fitLoop(context: FitContext, plan: FitPlan): Promise<Histo
     const v = plan.validation;
     validation = v ? await owner.dataset(session, v, Math.ceil(v.rows / batchSize)) : null;
     const history = new History();
-    history.params = { epochs, initialEpoch: plan.initialEpoch, samples: rows, steps, batchSize, verbose: plan.verbose, doValidation: !!validation, metrics: model.metricsNames };
+    history.params = {
+      epochs,
+      initialEpoch: plan.initialEpoch,
+      samples: rows,
+      steps,
+      batchSize,
+      verbose: plan.verbose,
+      doValidation: !!validation,
+      metrics: model.metricsNames,
+    };
     const random = createRandom(plan.seed ?? nextSeed());
     // The progress line shows Keras's names only (the logs carry TensorFlow.js's too).
     const tfjsOnly = tfjsOnlyLogNames(state.outputs);
@@ -77,7 +86,8 @@ export async function fitLoop(context: FitContext, plan: FitPlan): Promise<Histo
         // The last batch's logs, as Keras delivers them: a callback (terminateOnNaN) may stop here.
         await callbacks.batchEnd(steps - 1, logs);
         if (!model.stopTraining) throw new WeftError(`fit: ${what}; training diverged (lower the learning rate, or check the data). The model keeps ${kept}.`);
-        if (plan.verbose !== 0 && typeof console !== 'undefined') console.log(`[weft] ${what}; a callback stopped training (terminateOnNaN), the model keeps ${kept}`);
+        if (plan.verbose !== 0 && typeof console !== 'undefined')
+          console.log(`[weft] ${what}; a callback stopped training (terminateOnNaN), the model keeps ${kept}`);
         history.record(epoch, logs);
         await callbacks.epochEnd(epoch, logs);
         break;
@@ -95,7 +105,9 @@ export async function fitLoop(context: FitContext, plan: FitPlan): Promise<Histo
       history.record(epoch, logs);
       if (plan.verbose !== 0 && typeof console !== 'undefined') {
         const shown = Object.entries(logs).filter(([k]) => !tfjsOnly.has(k));
-        console.log(`[weft] Epoch ${epoch + 1}/${epochs} - ${((performance.now() - started) / 1000).toFixed(1)}s - ${shown.map(([k, value]) => `${k}: ${value.toFixed(4)}`).join(' - ')}`);
+        console.log(
+          `[weft] Epoch ${epoch + 1}/${epochs} - ${((performance.now() - started) / 1000).toFixed(1)}s - ${shown.map(([k, value]) => `${k}: ${value.toFixed(4)}`).join(' - ')}`,
+        );
       }
       await callbacks.epochEnd(epoch, logs);
     }

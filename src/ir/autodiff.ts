@@ -60,25 +60,25 @@ export function autodiff(graph: IrGraph): IrGraph {
     if (!needsGrad[id]) continue;
     const dy = total(id);
     if (dy === undefined) continue;
-    vjp(node, dy, builder, (operand, grad) => {
-      if (needsGrad[operand]) contribute(operand, grad);
-    }, needsGrad);
+    vjp(
+      node,
+      dy,
+      builder,
+      (operand, grad) => {
+        if (needsGrad[operand]) contribute(operand, grad);
+      },
+      needsGrad,
+    );
   }
 
   const paramGrads = graph.params.map((_, index) => {
     const node = graph.nodes.find((n) => n.op === 'param' && n.index === index);
-    return node ? total(node.id) ?? null : null;
+    return node ? (total(node.id) ?? null) : null;
   });
   return { ...graph, nodes: builder.nodes, paramGrads };
 }
 
-function vjp(
-  node: IrNode,
-  dy: ValueId,
-  b: GraphBuilder,
-  give: (operand: ValueId, grad: ValueId) => void,
-  needsGrad: boolean[],
-): void {
+function vjp(node: IrNode, dy: ValueId, b: GraphBuilder, give: (operand: ValueId, grad: ValueId) => void, needsGrad: boolean[]): void {
   switch (node.op) {
     case 'input':
     case 'target':
@@ -87,8 +87,7 @@ function vjp(
     case 'metric':
       return;
     case 'matmul': {
-      if (node.epilogue)
-        throw new NotDifferentiableError('autodiff runs before epilogue fusion: a fused matmul cannot be differentiated');
+      if (node.epilogue) throw new NotDifferentiableError('autodiff runs before epilogue fusion: a fused matmul cannot be differentiated');
       const { a, b: bb, transA, transB } = node;
       const name = node.label ?? `matmul %${node.id}`;
       if (needsGrad[a])
@@ -128,8 +127,7 @@ function vjp(
       const source = b.shapeOf(node.x);
       const parts: ValueId[] = [];
       const extent = node.axis === 0 ? rowsOf(source) : colsOf(source);
-      const zeros = (size: number): ValueId =>
-        b.leaf({ op: 'constant', value: 0 }, node.axis === 0 ? [size, colsOf(source)] : withCols(source, size));
+      const zeros = (size: number): ValueId => b.leaf({ op: 'constant', value: 0 }, node.axis === 0 ? [size, colsOf(source)] : withCols(source, size));
       if (node.axis === 0) throw new NotDifferentiableError('the gradient of a row slice is not supported');
       if (node.start > 0) parts.push(zeros(node.start));
       parts.push(dy);
@@ -158,12 +156,18 @@ function vjp(
       if (node.epilogue) throw new NotDifferentiableError('autodiff runs before epilogue fusion: a fused conv2d cannot be differentiated');
       const name = node.label ?? `conv2d %${node.id}`;
       if (needsGrad[node.x])
-        give(node.x, b.add({ op: 'conv2dInputGrad', dy, filter: node.filter, window: node.window, inputShape: [...b.shapeOf(node.x)] }, `${name} input gradient`));
+        give(
+          node.x,
+          b.add({ op: 'conv2dInputGrad', dy, filter: node.filter, window: node.window, inputShape: [...b.shapeOf(node.x)] }, `${name} input gradient`),
+        );
       if (needsGrad[node.filter]) give(node.filter, b.add({ op: 'conv2dFilterGrad', x: node.x, dy, window: node.window }, `${name} filter gradient`));
       return;
     }
     case 'pool2d':
-      give(node.x, b.add({ op: 'pool2dGrad', x: node.x, dy, mode: node.mode, window: node.window }, `${node.label ?? `${node.mode}Pool2d %${node.id}`} gradient`));
+      give(
+        node.x,
+        b.add({ op: 'pool2dGrad', x: node.x, dy, mode: node.mode, window: node.window }, `${node.label ?? `${node.mode}Pool2d %${node.id}`} gradient`),
+      );
       return;
     case 'dropout':
       give(node.x, b.add({ op: 'dropout', x: dy, rate: node.rate, salt: node.salt }));

@@ -40,8 +40,7 @@ export class GraphBuilder {
  */
 export function rebuild(
   graph: IrGraph,
-  rewrite: (node: IrNode, builder: GraphBuilder, oldId: ValueId, mapId: (old: ValueId) => ValueId) => ValueId = (node, builder) =>
-    copyNode(node, builder),
+  rewrite: (node: IrNode, builder: GraphBuilder, oldId: ValueId, mapId: (old: ValueId) => ValueId) => ValueId = (node, builder) => copyNode(node, builder),
 ): IrGraph {
   const live = liveNodes(graph);
   const builder = new GraphBuilder(graph.batchSize);

@@ -13,7 +13,6 @@ export function dumpGraph(graph: IrGraph, title = 'graph'): string {
   if (graph.outputs.length) lines.push(`  outputs: ${graph.outputs.map((o) => `%${o}`).join(', ')}`);
   for (const l of graph.losses) lines.push(`  loss of output ${l.output}: %${l.value} × ${l.weight}`);
   for (const a of graph.accumulators) lines.push(`  slot ${a.slot} "${a.name}" += Σ %${a.value}`);
-  if (graph.paramGrads)
-    graph.paramGrads.forEach((g, i) => lines.push(`  grad ${graph.params[i]!.name}: ${g === null ? 'none' : `%${g}`}`));
+  if (graph.paramGrads) graph.paramGrads.forEach((g, i) => lines.push(`  grad ${graph.params[i]!.name}: ${g === null ? 'none' : `%${g}`}`));
   return lines.join('\n');
 }

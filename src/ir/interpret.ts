@@ -103,7 +103,7 @@ export function metricRow(metric: MetricKind, p: Float64Array, r: number, cols: 
       return argmax(p, o, cols) === (sparse ? target.data[r] : argmax(target.data, o, cols)) ? 1 : 0;
     case 'binaryAccuracy': {
       let s = 0;
-      for (let j = 0; j < cols; j++) s += (p[o + j]! > 0.5) === (targetValue(target, sparse, r, j, cols) > 0.5) ? 1 : 0;
+      for (let j = 0; j < cols; j++) s += p[o + j]! > 0.5 === targetValue(target, sparse, r, j, cols) > 0.5 ? 1 : 0;
       return s / cols;
     }
     case 'meanSquaredError': {
@@ -168,7 +168,10 @@ function withEpilogue64(product: Float64Array, rows: number, cols: number, e: Ma
   return out;
 }
 
-const reader = (t: Tensor64): At => (r, c) => t.data[r * t.cols + c]!;
+const reader =
+  (t: Tensor64): At =>
+  (r, c) =>
+    t.data[r * t.cols + c]!;
 
 function windowed(node: NodeOf<'conv2d' | 'conv2dInputGrad' | 'conv2dFilterGrad' | 'pool2d' | 'pool2dGrad'>, value: (id: ValueId) => Tensor64): Tensor64 {
   const [rows, cols] = matrixOf(node.shape);
@@ -285,8 +288,7 @@ function evaluateNode(node: IrNode, value: (id: ValueId) => Tensor64, env: Inter
       const x = value(node.x);
       const out = tensor64(rows, cols);
       for (let r = 0; r < rows; r++)
-        for (let j = 0; j < cols; j++)
-          out.data[r * cols + j] = node.axis === 0 ? x.data[(node.start + r) * x.cols + j]! : x.data[r * x.cols + node.start + j]!;
+        for (let j = 0; j < cols; j++) out.data[r * cols + j] = node.axis === 0 ? x.data[(node.start + r) * x.cols + j]! : x.data[r * x.cols + node.start + j]!;
       return out;
     }
     case 'reshape':
@@ -424,7 +426,8 @@ function evaluateNode(node: IrNode, value: (id: ValueId) => Tensor64, env: Inter
           }
         } else {
           lossSum += rowMeanLoss(node.loss, x.data, r, c, t, node.sparse);
-          for (let j = 0; j < c; j++) grad.data[r * c + j] = (elementLossGrad(node.loss, x.data[r * c + j]!, targetValue(t, node.sparse, r, j, c)) / c) * node.gradScale;
+          for (let j = 0; j < c; j++)
+            grad.data[r * c + j] = (elementLossGrad(node.loss, x.data[r * c + j]!, targetValue(t, node.sparse, r, j, c)) / c) * node.gradScale;
         }
         for (const m of node.metrics) addToSlot(m.slot, metricRow(m.metric, p, r, c, t, node.sparse));
       }

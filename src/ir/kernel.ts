@@ -179,12 +179,7 @@ export interface ColumnSumKernel {
 /** Losses that are a mean over the last axis of an element-wise function of prediction and target. */
 export type PointwiseLossKind = 'meanSquaredError' | 'meanAbsoluteError' | 'binaryCrossEntropy';
 export type LossKind = 'softmaxCrossEntropy' | 'sigmoidCrossEntropy' | PointwiseLossKind;
-export type MetricKind =
-  | 'sparseCategoricalAccuracy'
-  | 'categoricalAccuracy'
-  | 'binaryAccuracy'
-  | 'meanSquaredError'
-  | 'meanAbsoluteError';
+export type MetricKind = 'sparseCategoricalAccuracy' | 'categoricalAccuracy' | 'binaryAccuracy' | 'meanSquaredError' | 'meanAbsoluteError';
 
 /**
  * One output head in one single-workgroup dispatch: per-row loss, its gradient, and metrics.

@@ -23,6 +23,11 @@ export function planGraph(graph: IrGraph, options: PlanOptions): Plan {
   const { offsets, arenaSize } = allocateBlocks(placement.blockSizes, blockLifetimes(graph, placement));
   const kernels = selectKernels(graph, placement, valueViews(graph, placement, offsets), options, paramCount);
   const metricSlotCount = metricSlotCountOf(graph);
-  const { buffers, plannedBytes } = declareBuffers(graph, kernels, options, { arenaSize, batchBufferSize: placement.batchBufferSize, paramCount, metricSlotCount });
+  const { buffers, plannedBytes } = declareBuffers(graph, kernels, options, {
+    arenaSize,
+    batchBufferSize: placement.batchBufferSize,
+    paramCount,
+    metricSlotCount,
+  });
   return { mode: options.mode, batchSize: graph.batchSize, graph, buffers, kernels, paramOffsets, paramCount, metricSlotCount, arenaSize, plannedBytes };
 }

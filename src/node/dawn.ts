@@ -6,8 +6,8 @@ import { chooseDriver, ensureVulkanLoader, findSwiftShader, useDriverFiles, type
 type WebGpuModule = { create(options: string[]): GPU; globals: Record<string, unknown> };
 
 const INSTALL_DRIVER =
-  'install a Vulkan driver: on a machine without a GPU, Debian\'s chromium (its SwiftShader, /usr/lib/chromium/vk_swiftshader_icd.json) ' +
-  'or mesa-vulkan-drivers; with a GPU, its vendor\'s driver; or name a driver manifest with WEFT_VK_ICD=/path/to/icd.json';
+  "install a Vulkan driver: on a machine without a GPU, Debian's chromium (its SwiftShader, /usr/lib/chromium/vk_swiftshader_icd.json) " +
+  "or mesa-vulkan-drivers; with a GPU, its vendor's driver; or name a driver manifest with WEFT_VK_ICD=/path/to/icd.json";
 
 // One per process, shared by every weft bundle loaded in it (dist/weft.node.js, the testing bundle).
 const MADE = Symbol.for('weft.dawnGpu');
@@ -27,7 +27,10 @@ async function loadWebGpu(): Promise<WebGpuModule> {
   try {
     return (await import('webgpu')) as unknown as WebGpuModule;
   } catch (e) {
-    throw new WeftError(`WebGPU in Node needs the \`webgpu\` package (Dawn), which could not be loaded: ${(e as Error)?.message ?? e}; run \`npm install webgpu\``, { cause: e });
+    throw new WeftError(
+      `WebGPU in Node needs the \`webgpu\` package (Dawn), which could not be loaded: ${(e as Error)?.message ?? e}; run \`npm install webgpu\``,
+      { cause: e },
+    );
   }
 }
 
@@ -66,7 +69,9 @@ async function makeDawnGpu(): Promise<GPU> {
     if (driver.kind === 'swiftshader') useDriverFiles(driver.icd);
     if (driver.kind === 'none') throw new WeftError(`no WebGPU adapter for Node: no Vulkan driver found; ${INSTALL_DRIVER}`);
     if (!ensureVulkanLoader()) {
-      throw new WeftError("no WebGPU adapter for Node: the Vulkan loader libvulkan.so.1 is missing; install it (Debian/Ubuntu: apt-get install libvulkan1) or Debian's chromium, which ships one");
+      throw new WeftError(
+        "no WebGPU adapter for Node: the Vulkan loader libvulkan.so.1 is missing; install it (Debian/Ubuntu: apt-get install libvulkan1) or Debian's chromium, which ships one",
+      );
     }
   }
   const webgpu = await loadWebGpu();
@@ -84,6 +89,8 @@ async function makeDawnGpu(): Promise<GPU> {
   }
   const info = adapter.info;
   const name = [info.description, info.vendor && info.architecture ? `(${info.vendor}, ${info.architecture})` : info.vendor].filter(Boolean).join(' ');
-  console.log(`[weft] WebGPU adapter: ${name || 'unnamed adapter'}${info.isFallbackAdapter ? ' [software]' : ''} | Node ${process.version}, Dawn (webgpu package) | ${describeDriver(driver)}`);
+  console.log(
+    `[weft] WebGPU adapter: ${name || 'unnamed adapter'}${info.isFallbackAdapter ? ' [software]' : ''} | Node ${process.version}, Dawn (webgpu package) | ${describeDriver(driver)}`,
+  );
   return gpu;
 }

@@ -31,7 +31,9 @@ type Env = Record<string, string | undefined>;
 
 function manifestsIn(dir: string): string[] {
   try {
-    return readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => join(dir, f));
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => join(dir, f));
   } catch {
     return [];
   }
@@ -43,7 +45,11 @@ export function findSwiftShader(exists: (p: string) => boolean = existsSync): st
 }
 
 /** Which Vulkan driver the loader should use (nothing is changed here). */
-export function chooseDriver(env: Env = process.env, listDir: (d: string) => string[] = manifestsIn, exists: (p: string) => boolean = existsSync): DriverChoice {
+export function chooseDriver(
+  env: Env = process.env,
+  listDir: (d: string) => string[] = manifestsIn,
+  exists: (p: string) => boolean = existsSync,
+): DriverChoice {
   if (env.WEFT_VK_ICD) return { kind: 'named', variable: 'WEFT_VK_ICD', files: env.WEFT_VK_ICD };
   for (const variable of ['VK_DRIVER_FILES', 'VK_ICD_FILENAMES']) {
     const files = env[variable];

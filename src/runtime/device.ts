@@ -107,7 +107,9 @@ async function createGpu(): Promise<Gpu> {
     throw new WeftError(`WebGPU adapter request failed: ${(e as Error)?.message ?? e}`, { cause: e });
   }
   if (!adapter) {
-    throw new WeftError('WebGPU is present but no GPU adapter is available (navigator.gpu.requestAdapter() returned null): the GPU may be blocklisted or disabled');
+    throw new WeftError(
+      'WebGPU is present but no GPU adapter is available (navigator.gpu.requestAdapter() returned null): the GPU may be blocklisted or disabled',
+    );
   }
   const limits: Record<string, number> = {};
   for (const key in adapter.limits) {
@@ -150,16 +152,20 @@ async function createGpu(): Promise<Gpu> {
     description: info?.description ?? '',
   };
   const fallback = !!(info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined)?.isFallbackAdapter;
-  const cpuAdapter = fallback || /swiftshader|llvmpipe|lavapipe|warp|software|cpu/i.test(`${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`);
+  const cpuAdapter =
+    fallback || /swiftshader|llvmpipe|lavapipe|warp|software|cpu/i.test(`${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`);
   const gpu: Gpu = { device, adapterInfo, limits: deviceLimits, timestampQuery, cpuAdapter, uncapturedErrors: [], lost: null };
   device.lost.then((l) => {
     if (gpu.lost) return; // destroyed on purpose by resetGpu()
     gpu.lost = { reason: l.reason ?? 'unknown', message: l.message ?? '' };
     console.error(`[weft] GPU device was lost: ${gpu.lost.reason} ${gpu.lost.message}`);
     if (current) {
-      current.then((g) => {
-        if (g === gpu) lostGpu = gpu;
-      }, () => {});
+      current.then(
+        (g) => {
+          if (g === gpu) lostGpu = gpu;
+        },
+        () => {},
+      );
     }
   });
   device.addEventListener('uncapturederror', (event) => {

@@ -41,7 +41,11 @@ export class DeviceDataset {
     }
     try {
       for (const array of arrays) {
-        const buffer = createBuffer(gpu, { size: array.data.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label: `weft dataset ${array.name}` });
+        const buffer = createBuffer(gpu, {
+          size: array.data.byteLength,
+          usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+          label: `weft dataset ${array.name}`,
+        });
         this.buffers.set(array.name, buffer);
         writeBuffer(gpu, buffer, 0, array.data);
       }

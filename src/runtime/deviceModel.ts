@@ -72,7 +72,8 @@ export class DeviceModel {
       this.owned.splice(this.owned.indexOf(this.staging), 1);
       this.staging = null;
     }
-    if (!this.staging) this.staging = this.own(createBuffer(this.gpu, { size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'weft params readback' }));
+    if (!this.staging)
+      this.staging = this.own(createBuffer(this.gpu, { size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'weft params readback' }));
     const staging = this.staging;
     const encoder = this.gpu.device.createCommandEncoder({ label: 'weft params readback' });
     encoder.copyBufferToBuffer(this.params, 0, staging, 0, paramBytes);
@@ -134,7 +135,9 @@ export class DeviceModel {
     }
     const expected = this.stateArrays * this.paramCount;
     if (values.length !== expected)
-      throw new WeftError(`the optimizer state has ${expected} values (${this.stateArrays} per parameter × ${this.paramCount} parameters), got ${values.length}; it must come from the same model and optimizer`);
+      throw new WeftError(
+        `the optimizer state has ${expected} values (${this.stateArrays} per parameter × ${this.paramCount} parameters), got ${values.length}; it must come from the same model and optimizer`,
+      );
     writeBuffer(this.gpu, this.optimizerState, 0, values);
   }
 
@@ -177,5 +180,6 @@ export class DeviceModel {
 /** Buffers bound whole to a kernel must fit maxStorageBufferBindingSize. */
 function checkBinding(gpu: Gpu, bytes: number, what: string): void {
   const limit = storageBindingLimit(gpu);
-  if (bytes > limit) throw new WeftError(`${what} take ${bytes} bytes, more than this GPU's maxStorageBufferBindingSize (${limit} bytes); make the model smaller`);
+  if (bytes > limit)
+    throw new WeftError(`${what} take ${bytes} bytes, more than this GPU's maxStorageBufferBindingSize (${limit} bytes); make the model smaller`);
 }

@@ -51,7 +51,9 @@ export class ReadbackRing {
   }
   /** A free staging buffer, or an extra one (destroyed after its read) when all are in use. */
   takeOrMake(): GPUBuffer {
-    return this.take() ?? createBuffer(this.gpu, { size: this.bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'weft readback (extra)' });
+    return (
+      this.take() ?? createBuffer(this.gpu, { size: this.bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'weft readback (extra)' })
+    );
   }
   /** Maps a staging buffer filled by a submitted copy; the buffer returns to the ring after. */
   async read(buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {

@@ -5,5 +5,15 @@ export { getGpu, resetGpu, assertAlive, preferredMatmulVariant, NO_WEBGPU_MESSAG
 export { createBuffer, writeBuffer, submit, readBuffer, type BufferOptions } from './resources.js';
 export { getPipeline, stepBindGroupLayout, formatMessages, STEP_BINDING_BYTES, type CompiledKernel } from './pipelineCache.js';
 export { StepProgram, encodeStepRecords, type StepRecord } from './stepProgram.js';
-export { ModelSession, type DatasetHandle, type TrainPass, type TrainStep, type PredictionSpec, type OptimizerState, type DeviceLoss, type InputStorage, type PlanSource } from './session.js';
+export {
+  ModelSession,
+  type DatasetHandle,
+  type TrainPass,
+  type TrainStep,
+  type PredictionSpec,
+  type OptimizerState,
+  type DeviceLoss,
+  type InputStorage,
+  type PlanSource,
+} from './session.js';
 export { setDatasetCacheBudget } from './datasetCache.js';

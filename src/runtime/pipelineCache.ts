@@ -86,7 +86,10 @@ async function compile(gpu: Gpu, kernel: GeneratedKernel): Promise<CompiledKerne
   try {
     pipeline = await device.createComputePipelineAsync({ label: kernel.name, layout, compute: { module, entryPoint: kernel.entryPoint } });
   } catch (e) {
-    const warnings = formatMessages(kernel.wgsl, info.messages.filter((m) => m.type !== 'info'));
+    const warnings = formatMessages(
+      kernel.wgsl,
+      info.messages.filter((m) => m.type !== 'info'),
+    );
     throw new WeftError(`kernel "${kernel.name}": pipeline creation failed: ${(e as Error)?.message ?? e}${warnings ? `\n${warnings}` : ''}`, {
       kernel: kernel.name,
       cause: e,

@@ -44,7 +44,10 @@ export class PlanRunner {
         return generateKernel(k, declarations, { variant: preferredMatmulVariant(gpu) });
       } catch (e) {
         if (e instanceof WeftError) throw e;
-        throw new WeftError(`generating WGSL for the ${plan.mode} plan (batch size ${plan.batchSize}) failed: ${(e as Error)?.message ?? e}`, { kernel: k.name, cause: e });
+        throw new WeftError(`generating WGSL for the ${plan.mode} plan (batch size ${plan.batchSize}) failed: ${(e as Error)?.message ?? e}`, {
+          kernel: k.name,
+          cause: e,
+        });
       }
     });
     checkLimits(gpu, plan, this.kernels);
@@ -53,13 +56,26 @@ export class PlanRunner {
     this.groups = groupDispatches(plan.kernels, generated.map(dispatchTraits), gpu.limits.maxStorageBuffersPerShaderStage ?? 8);
     this.kernels = this.groups.map((group) => generateGroup(group.map((i) => generated[i]!)));
     checkLimits(gpu, plan, this.kernels);
-    this.arena = this.own(createBuffer(gpu, { size: plan.arenaSize * 4, usage: GPUBufferUsage.STORAGE, label: `weft arena (${plan.mode} b${plan.batchSize})` }));
+    this.arena = this.own(
+      createBuffer(gpu, { size: plan.arenaSize * 4, usage: GPUBufferUsage.STORAGE, label: `weft arena (${plan.mode} b${plan.batchSize})` }),
+    );
     for (const declared of plan.buffers)
       if (declared.role === 'arena' && declared.name !== 'arena')
-        this.scratch.set(declared.name, this.own(createBuffer(gpu, { size: declared.size * 4, usage: GPUBufferUsage.STORAGE, label: `weft ${declared.name} (${plan.mode} b${plan.batchSize})` })));
+        this.scratch.set(
+          declared.name,
+          this.own(
+            createBuffer(gpu, { size: declared.size * 4, usage: GPUBufferUsage.STORAGE, label: `weft ${declared.name} (${plan.mode} b${plan.batchSize})` }),
+          ),
+        );
     this.metrics =
       plan.metricSlotCount > 0
-        ? this.own(createBuffer(gpu, { size: plan.metricSlotCount * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: 'weft metrics' }))
+        ? this.own(
+            createBuffer(gpu, {
+              size: plan.metricSlotCount * 4,
+              usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+              label: 'weft metrics',
+            }),
+          )
         : null;
   }
 
@@ -164,13 +180,25 @@ export function checkLimits(gpu: Gpu, plan: Plan, kernels: GeneratedKernel[]): v
   const invocations = limit('maxComputeInvocationsPerWorkgroup', 256);
   for (const k of kernels) {
     if (k.workgroups.some((n) => n > perDimension))
-      throw kernelError(k, `kernel "${k.name}" (${what}) dispatches ${k.workgroups.join(' × ')} workgroups, more than this GPU's maxComputeWorkgroupsPerDimension (${perDimension}); use a smaller batchSize`);
+      throw kernelError(
+        k,
+        `kernel "${k.name}" (${what}) dispatches ${k.workgroups.join(' × ')} workgroups, more than this GPU's maxComputeWorkgroupsPerDimension (${perDimension}); use a smaller batchSize`,
+      );
     if (k.bindings.length > storageBuffers)
-      throw kernelError(k, `kernel "${k.name}" (${what}) binds ${k.bindings.length} storage buffers, more than this GPU's maxStorageBuffersPerShaderStage (${storageBuffers})`);
-    const size = /@workgroup_size\(([^)]*)\)/.exec(k.wgsl)?.[1]?.split(',').map((d) => Number(d.trim().replace(/u$/, '')));
+      throw kernelError(
+        k,
+        `kernel "${k.name}" (${what}) binds ${k.bindings.length} storage buffers, more than this GPU's maxStorageBuffersPerShaderStage (${storageBuffers})`,
+      );
+    const size = /@workgroup_size\(([^)]*)\)/
+      .exec(k.wgsl)?.[1]
+      ?.split(',')
+      .map((d) => Number(d.trim().replace(/u$/, '')));
     const count = size && size.every(Number.isFinite) ? size.reduce((a, b) => a * b, 1) : 0;
     if (count > invocations)
-      throw kernelError(k, `kernel "${k.name}" (${what}) runs ${count} invocations per workgroup, more than this GPU's maxComputeInvocationsPerWorkgroup (${invocations})`);
+      throw kernelError(
+        k,
+        `kernel "${k.name}" (${what}) runs ${count} invocations per workgroup, more than this GPU's maxComputeInvocationsPerWorkgroup (${invocations})`,
+      );
   }
 }
 
@@ -178,4 +206,3 @@ export function checkLimits(gpu: Gpu, plan: Plan, kernels: GeneratedKernel[]): v
 function kernelError(kernel: GeneratedKernel, message: string): WeftError & { wgsl: string } {
   return Object.assign(new WeftError(message, { kernel: kernel.name }), { wgsl: kernel.wgsl });
 }
-

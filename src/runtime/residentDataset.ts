@@ -29,7 +29,13 @@ export class ResidentDataset {
     const made: GPUBuffer[] = [];
     try {
       made.push(createBuffer(gpu, { size: rows * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label: 'weft indices' }));
-      made.push(createBuffer(gpu, { size: Math.max(1, maxBatches) * STEP_RECORD_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'weft step records' }));
+      made.push(
+        createBuffer(gpu, {
+          size: Math.max(1, maxBatches) * STEP_RECORD_BYTES,
+          usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+          label: 'weft step records',
+        }),
+      );
     } catch (e) {
       this.dataset.dispose();
       for (const b of made) b.destroy();
@@ -53,7 +59,11 @@ export class ResidentDataset {
    */
   ensureBatches(maxBatches: number): boolean {
     if (maxBatches <= this.batchCapacity) return false;
-    const grown = createBuffer(this.gpu, { size: maxBatches * STEP_RECORD_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'weft step records' });
+    const grown = createBuffer(this.gpu, {
+      size: maxBatches * STEP_RECORD_BYTES,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      label: 'weft step records',
+    });
     this.stepUniform.destroy();
     this.stepUniform = grown;
     this.inOrderFor = -1;
@@ -79,7 +89,14 @@ export class ResidentDataset {
     const rows = this.rows;
     const order = new Uint32Array(rows);
     for (let i = 0; i < rows; i++) order[i] = i;
-    const records = Array.from({ length: Math.ceil(rows / batchSize) }, (_, s) => ({ rowBase: s * batchSize, t: 0, learningRate: 0, beta1Power: 0, beta2Power: 0, seed: 0 }));
+    const records = Array.from({ length: Math.ceil(rows / batchSize) }, (_, s) => ({
+      rowBase: s * batchSize,
+      t: 0,
+      learningRate: 0,
+      beta1Power: 0,
+      beta2Power: 0,
+      seed: 0,
+    }));
     this.write(order, records);
     this.inOrderFor = batchSize;
   }
@@ -90,7 +107,8 @@ export class ResidentDataset {
     if (same) return this.predictions;
     for (const b of this.predictions) b.destroy();
     this.predictions = [];
-    for (const size of bytes) this.predictions.push(createBuffer(this.gpu, { size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, label: 'weft predictions' }));
+    for (const size of bytes)
+      this.predictions.push(createBuffer(this.gpu, { size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, label: 'weft predictions' }));
     return this.predictions;
   }
 

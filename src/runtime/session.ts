@@ -187,7 +187,9 @@ export class ModelSession {
    * and the upload tried again. Release it with releaseDataset.
    */
   async acquireDataset(rows: number, arrays: DatasetArray[], storage: InputStorage, maxBatches: number): Promise<DatasetHandle> {
-    const key = arrays.every((a) => a.cache) ? `${rows}|${storage.map((s) => `${s.elementType}${s.scale}`).join(',')}|${arrays.map((a) => `${a.name}=${a.cache!.key}`).join('|')}` : null;
+    const key = arrays.every((a) => a.cache)
+      ? `${rows}|${storage.map((s) => `${s.elementType}${s.scale}`).join(',')}|${arrays.map((a) => `${a.name}=${a.cache!.key}`).join('|')}`
+      : null;
     const hit = key ? this.cache.acquire(key) : null;
     if (hit) return this.handles.get(hit.placed)!;
     for (;;) {
@@ -208,7 +210,9 @@ export class ModelSession {
       }
       placed!.dispose();
       if (!this.cache.evictOldest())
-        throw new WeftError(`the GPU ran out of memory uploading a dataset of ${rows} samples (${arrays.reduce((n, a) => n + a.data.byteLength, 0)} bytes): ${outOfMemory.message}; pass fewer samples per call, or dispose tensors and models no longer needed`);
+        throw new WeftError(
+          `the GPU ran out of memory uploading a dataset of ${rows} samples (${arrays.reduce((n, a) => n + a.data.byteLength, 0)} bytes): ${outOfMemory.message}; pass fewer samples per call, or dispose tensors and models no longer needed`,
+        );
     }
   }
 
@@ -261,7 +265,8 @@ export class ModelSession {
   async train(handle: DatasetHandle, pass: TrainPass): Promise<Float32Array> {
     const placed = this.placed(handle);
     const schedule = placed.schedule(pass.batchSize);
-    if (pass.steps.length !== schedule.length) throw new WeftError(`internal: a training pass over this dataset takes ${schedule.length} steps, got ${pass.steps.length}`);
+    if (pass.steps.length !== schedule.length)
+      throw new WeftError(`internal: a training pass over this dataset takes ${schedule.length} steps, got ${pass.steps.length}`);
     this.ensureRecords(placed, pass.batchSize);
     const orders = placed.localOrders(pass.order);
     const records: StepRecord[][] = placed.parts.map(() => []);
@@ -287,7 +292,9 @@ export class ModelSession {
     for (const o of outputs) {
       const bytes = placed.parts[0]!.resident.rows * o.units * 4;
       if (bytes > limit)
-        throw new WeftError(`predict: ${o.description} take ${bytes} bytes, more than this GPU's maxStorageBufferBindingSize (${limit} bytes); predict fewer samples per call`);
+        throw new WeftError(
+          `predict: ${o.description} take ${bytes} bytes, more than this GPU's maxStorageBufferBindingSize (${limit} bytes); predict fewer samples per call`,
+        );
     }
     this.ensureRecords(placed, batchSize);
     // Kept with the dataset: predicting again on it makes no buffer and no bind group.
@@ -296,7 +303,8 @@ export class ModelSession {
     await this.run('predict', placed, placed.schedule(batchSize), 0, undefined, buffers);
     const results = outputs.map((o) => new Float32Array(placed.rows * o.units));
     for (const [i, p] of placed.parts.entries())
-      for (const [j, o] of outputs.entries()) results[j]!.set(new Float32Array(await readBuffer(this.gpu, buffers[i]![j]!, 0, p.resident.rows * o.units * 4)), p.firstRow * o.units);
+      for (const [j, o] of outputs.entries())
+        results[j]!.set(new Float32Array(await readBuffer(this.gpu, buffers[i]![j]!, 0, p.resident.rows * o.units * 4)), p.firstRow * o.units);
     return results;
   }
 
@@ -356,7 +364,14 @@ export class ModelSession {
    * Starts a streamed pass: a ring of `slots` upload slots, each holding `chunkBatches` batches of up
    * to `batchSize` samples. Metric sums start at zero and add up until finishStream.
    */
-  beginStream(mode: 'train' | 'evaluate', specs: readonly StreamArraySpec[], storage: InputStorage, batchSize: number, chunkBatches: number, slots = 3): StreamHandle {
+  beginStream(
+    mode: 'train' | 'evaluate',
+    specs: readonly StreamArraySpec[],
+    storage: InputStorage,
+    batchSize: number,
+    chunkBatches: number,
+    slots = 3,
+  ): StreamHandle {
     const ring = new StreamRing(this.gpu, specs, storage, batchSize * chunkBatches, chunkBatches, slots);
     const handle = { id: nextHandleId++ };
     this.streams.set(handle.id, { mode, ring, runners: new Set() });
@@ -387,7 +402,9 @@ export class ModelSession {
         stream.runners.add(runner);
         fresh.push(runner);
       }
-      programs.push(await runner.program({ model: this.model, dataset: slot.resident.dataset, indices: slot.resident.indices, stepUniform: slot.resident.stepUniform }));
+      programs.push(
+        await runner.program({ model: this.model, dataset: slot.resident.dataset, indices: slot.resident.indices, stepUniform: slot.resident.stepUniform }),
+      );
     }
     const encoder = this.gpu.device.createCommandEncoder({ label: 'weft streamed steps' });
     for (const runner of fresh) if (runner.metrics) encoder.clearBuffer(runner.metrics);
@@ -451,7 +468,12 @@ export class ModelSession {
     return {
       stages: compiled.stages,
       planDump: dumpPlan(compiled.plan),
-      dispatches: runner.kernels.map((k, i) => ({ name: k.name, wgsl: k.wgsl, workgroups: k.workgroups, parts: runner.groups[i]!.map((j) => compiled.plan.kernels[j]!) })),
+      dispatches: runner.kernels.map((k, i) => ({
+        name: k.name,
+        wgsl: k.wgsl,
+        workgroups: k.workgroups,
+        parts: runner.groups[i]!.map((j) => compiled.plan.kernels[j]!),
+      })),
       plannedBytes: compiled.plan.plannedBytes,
     };
   }

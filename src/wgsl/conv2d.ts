@@ -80,14 +80,20 @@ function forwardLoop(desc: Conv2dKernel, A: BufferVar, B: BufferVar): string[] {
   const L: string[] = [];
   for (const i of BLOCK) {
     L.push(`  let r${i} = min(m0 + ${u32(i)}, ${u32(g.batch * g.outH * g.outW - 1)});`);
-    L.push(`  let ox${i} = r${i} % ${u32(g.outW)}; let t${i} = r${i} / ${u32(g.outW)}; let oy${i} = t${i} % ${u32(g.outH)}; let b${i} = t${i} / ${u32(g.outH)};`);
+    L.push(
+      `  let ox${i} = r${i} % ${u32(g.outW)}; let t${i} = r${i} / ${u32(g.outW)}; let oy${i} = t${i} % ${u32(g.outH)}; let b${i} = t${i} / ${u32(g.outH)};`,
+    );
   }
   L.push(`  for (var ky = 0u; ky < ${u32(g.kernelH)}; ky = ky + 1u) {`);
   L.push(`    for (var kx = 0u; kx < ${u32(g.kernelW)}; kx = kx + 1u) {`);
   for (const i of BLOCK) {
-    L.push(`      let iy${i} = i32(oy${i} * ${u32(g.strideH)} + ky) - ${i32(g.padTop)}; let ix${i} = i32(ox${i} * ${u32(g.strideW)} + kx) - ${i32(g.padLeft)};`);
+    L.push(
+      `      let iy${i} = i32(oy${i} * ${u32(g.strideH)} + ky) - ${i32(g.padTop)}; let ix${i} = i32(ox${i} * ${u32(g.strideW)} + kx) - ${i32(g.padLeft)};`,
+    );
     L.push(`      let ok${i} = iy${i} >= 0i && iy${i} < ${i32(g.inH)} && ix${i} >= 0i && ix${i} < ${i32(g.inW)};`);
-    L.push(`      let a${i} = select(0u, ((b${i} * ${u32(g.inH)} + u32(max(iy${i}, 0i))) * ${u32(g.inW)} + u32(max(ix${i}, 0i))) * ${u32(desc.a.rowStride)}, ok${i});`);
+    L.push(
+      `      let a${i} = select(0u, ((b${i} * ${u32(g.inH)} + u32(max(iy${i}, 0i))) * ${u32(g.inW)} + u32(max(ix${i}, 0i))) * ${u32(desc.a.rowStride)}, ok${i});`,
+    );
   }
   L.push(`      let kb = (ky * ${u32(g.kernelW)} + kx) * ${u32(desc.inC)};`);
   L.push(`      for (var ci = 0u; ci < ${u32(desc.inC)}; ci = ci + 1u) {`);
@@ -103,7 +109,9 @@ function inputGradLoop(desc: Conv2dKernel, A: BufferVar, B: BufferVar): string[]
   const L: string[] = [];
   for (const i of BLOCK) {
     L.push(`  let r${i} = min(m0 + ${u32(i)}, ${u32(g.batch * g.inH * g.inW - 1)});`);
-    L.push(`  let ix${i} = i32(r${i} % ${u32(g.inW)}); let t${i} = r${i} / ${u32(g.inW)}; let iy${i} = i32(t${i} % ${u32(g.inH)}); let b${i} = t${i} / ${u32(g.inH)};`);
+    L.push(
+      `  let ix${i} = i32(r${i} % ${u32(g.inW)}); let t${i} = r${i} / ${u32(g.inW)}; let iy${i} = i32(t${i} % ${u32(g.inH)}); let b${i} = t${i} / ${u32(g.inH)};`,
+    );
   }
   L.push(`  for (var ky = 0u; ky < ${u32(g.kernelH)}; ky = ky + 1u) {`);
   L.push(`    for (var kx = 0u; kx < ${u32(g.kernelW)}; kx = kx + 1u) {`);
@@ -111,8 +119,12 @@ function inputGradLoop(desc: Conv2dKernel, A: BufferVar, B: BufferVar): string[]
     // The output pixel whose tap (ky, kx) lands on this input pixel, if the strides allow one.
     L.push(`      let ty${i} = iy${i} + ${i32(g.padTop)} - i32(ky); let tx${i} = ix${i} + ${i32(g.padLeft)} - i32(kx);`);
     L.push(`      let oy${i} = ty${i} / ${i32(g.strideH)}; let ox${i} = tx${i} / ${i32(g.strideW)};`);
-    L.push(`      let ok${i} = ty${i} >= 0i && tx${i} >= 0i && oy${i} * ${i32(g.strideH)} == ty${i} && ox${i} * ${i32(g.strideW)} == tx${i} && oy${i} < ${i32(g.outH)} && ox${i} < ${i32(g.outW)};`);
-    L.push(`      let a${i} = select(0u, ((b${i} * ${u32(g.outH)} + u32(max(oy${i}, 0i))) * ${u32(g.outW)} + u32(max(ox${i}, 0i))) * ${u32(desc.a.rowStride)}, ok${i});`);
+    L.push(
+      `      let ok${i} = ty${i} >= 0i && tx${i} >= 0i && oy${i} * ${i32(g.strideH)} == ty${i} && ox${i} * ${i32(g.strideW)} == tx${i} && oy${i} < ${i32(g.outH)} && ox${i} < ${i32(g.outW)};`,
+    );
+    L.push(
+      `      let a${i} = select(0u, ((b${i} * ${u32(g.outH)} + u32(max(oy${i}, 0i))) * ${u32(g.outW)} + u32(max(ox${i}, 0i))) * ${u32(desc.a.rowStride)}, ok${i});`,
+    );
   }
   L.push(`      let kb = (ky * ${u32(g.kernelW)} + kx) * ${u32(desc.inC)};`);
   for (const j of BLOCK) L.push(`      let bi${j} = (kb + nc${j}) * ${u32(desc.b.rowStride)};`);
@@ -129,7 +141,9 @@ function filterGradLoop(desc: Conv2dKernel, A: BufferVar, B: BufferVar): string[
   const L: string[] = [];
   for (const i of BLOCK) {
     L.push(`  let r${i} = min(m0 + ${u32(i)}, ${u32(taps - 1)});`);
-    L.push(`  let ci${i} = r${i} % ${u32(desc.inC)}; let t${i} = r${i} / ${u32(desc.inC)}; let kx${i} = t${i} % ${u32(g.kernelW)}; let ky${i} = t${i} / ${u32(g.kernelW)};`);
+    L.push(
+      `  let ci${i} = r${i} % ${u32(desc.inC)}; let t${i} = r${i} / ${u32(desc.inC)}; let kx${i} = t${i} % ${u32(g.kernelW)}; let ky${i} = t${i} / ${u32(g.kernelW)};`,
+    );
     if (desc.aOnesRow) L.push(`  let ones${i} = m0 + ${u32(i)} == ${u32(taps)};`);
   }
   L.push(`  for (var b = 0u; b < ${u32(g.batch)}; b = b + 1u) {`);
@@ -190,9 +204,16 @@ export function generateConv2d(desc: Conv2dKernel, decls: Record<string, BufferD
       return desc.pass satisfies never;
   }
   for (const i of BLOCK)
-    for (const j of BLOCK) L.push(`  if (m0 + ${u32(i)} < ${u32(M)} && n0 + ${u32(j)} < ${u32(N)}) { epilogue(m0 + ${u32(i)}, n0 + ${u32(j)}, acc${i}.${XYZW[j]}); }`);
+    for (const j of BLOCK)
+      L.push(`  if (m0 + ${u32(i)} < ${u32(M)} && n0 + ${u32(j)} < ${u32(N)}) { epilogue(m0 + ${u32(i)}, n0 + ${u32(j)}, acc${i}.${XYZW[j]}); }`);
   const usesActivationFns = [desc.activation, desc.gradMask?.activation].some((a) => a === 'sigmoid' || a === 'tanh');
-  const ep = [desc.aOnesRow ? 'ones row' : '', desc.bias ? 'bias' : '', desc.activation ?? '', desc.gradMask ? `× ${desc.gradMask.activation}'(y)` : '', desc.accumulate ? 'accumulate' : ''].filter(Boolean);
+  const ep = [
+    desc.aOnesRow ? 'ones row' : '',
+    desc.bias ? 'bias' : '',
+    desc.activation ?? '',
+    desc.gradMask ? `× ${desc.gradMask.activation}'(y)` : '',
+    desc.accumulate ? 'accumulate' : '',
+  ].filter(Boolean);
   return assemble({
     desc,
     summary: `conv2d ${desc.pass} ${g.batch}×${g.inH}×${g.inW}×${desc.inC} → ${g.outH}×${g.outW}×${desc.outC}, window ${g.kernelH}×${g.kernelW} stride ${g.strideH}×${g.strideW} pad ${g.padTop},${g.padLeft}; product ${M}×${N}${ep.length ? `; ${ep.join(', ')}` : ''}`,

@@ -3,7 +3,17 @@
 // on its own range of workgroups: workgroups [0, n0) run part 0, [n0, n0 + n1) part 1, and so on.
 
 import type { DispatchTraits } from '../ir/kernel.js';
-import { ENTRY_PARAMS, commentSafe, linearGroups, linearWorkgroupIndex, stepDeclaration, u32, type Binding, type BufferVar, type GeneratedKernel } from './views.js';
+import {
+  ENTRY_PARAMS,
+  commentSafe,
+  linearGroups,
+  linearWorkgroupIndex,
+  stepDeclaration,
+  u32,
+  type Binding,
+  type BufferVar,
+  type GeneratedKernel,
+} from './views.js';
 
 /** The facts about a generated kernel that decide whether it can share a dispatch (decided in src/ir/plan/dispatchGroups.ts). */
 export function dispatchTraits(kernel: GeneratedKernel): DispatchTraits {

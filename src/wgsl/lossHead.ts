@@ -84,7 +84,10 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
       const hi = f32(1 - BCE_EPSILON);
       row.push(`      let q = clamp(p, ${lo}, ${hi});`);
       row.push(`      lsum = lsum - (t * log(q) + (1.0 - t) * log(1.0 - q));`);
-      if (grad) row.push(`      ${storeF32(grad, 'gr + c', `select(0.0, (q - t) / (q * (1.0 - q)), p >= ${lo} && p <= ${hi}) * ${f32(desc.gradScale / cols)}`, false)}`);
+      if (grad)
+        row.push(
+          `      ${storeF32(grad, 'gr + c', `select(0.0, (q - t) / (q * (1.0 - q)), p >= ${lo} && p <= ${hi}) * ${f32(desc.gradScale / cols)}`, false)}`,
+        );
       break;
     }
     case 'meanSquaredError':

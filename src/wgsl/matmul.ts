@@ -46,7 +46,11 @@ interface Ctx {
 
 function prepare(desc: MatmulKernel, decls: Record<string, BufferDecl>): Ctx {
   const { m: M, n: N, k: K } = desc;
-  for (const [what, x] of [['m', M], ['n', N], ['k', K]] as const) {
+  for (const [what, x] of [
+    ['m', M],
+    ['n', N],
+    ['k', K],
+  ] as const) {
     if (!Number.isInteger(x) || x < 0) throw new KernelCodegenError(desc.name, `${what} = ${x} is not a size`);
   }
   const mReal = desc.aOnesRow ? M - 1 : M;

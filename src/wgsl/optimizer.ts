@@ -22,7 +22,8 @@ export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, B
   if (stateArrays > 0) {
     if (!desc.state) throw new KernelCodegenError(desc.name, `${algorithm.kind} needs an optimizer state buffer`);
     const s = buffers.use(desc.state, true);
-    if (s.decl.size < stateArrays * count) throw new KernelCodegenError(desc.name, `optimizer state buffer "${s.name}" holds ${s.decl.size} < ${stateArrays} × ${count}`);
+    if (s.decl.size < stateArrays * count)
+      throw new KernelCodegenError(desc.name, `optimizer state buffer "${s.name}" holds ${s.decl.size} < ${stateArrays} × ${count}`);
     slots = s.ident;
   }
   const P = params.ident;

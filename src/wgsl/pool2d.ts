@@ -55,11 +55,19 @@ export function generatePool2d(desc: Pool2dKernel, decls: Record<string, BufferD
   L.push('  for (var oy = oylo; oy <= oyhi; oy = oy + 1i) {', '    for (var ox = oxlo; ox <= oxhi; ox = ox + 1i) {');
   const dy = loadF32(DY!, viewIndex(desc.dy, `(b * ${u32(g.outH)} + u32(oy)) * ${u32(g.outW)} + u32(ox)`, 'c'));
   if (desc.mode === 'avg') {
-    L.push(...windowLines('oy', 'ox', []).slice(0, 2).map((l) => `      ${l}`));
+    L.push(
+      ...windowLines('oy', 'ox', [])
+        .slice(0, 2)
+        .map((l) => `      ${l}`),
+    );
     L.push(`      grad = grad + ${dy} / f32((yhi - ylo) * (xhi - xlo));`);
   } else {
     L.push('      var best = -3.4028234e38;', '      var by = -1i;', '      var bx = -1i;');
-    L.push(...windowLines('oy', 'ox', [`let v = ${x('b', 'u32(wy)', 'u32(wx)')};`, 'if (by < 0i || v > best) { best = v; by = wy; bx = wx; }']).map((l) => `      ${l}`));
+    L.push(
+      ...windowLines('oy', 'ox', [`let v = ${x('b', 'u32(wy)', 'u32(wx)')};`, 'if (by < 0i || v > best) { best = v; by = wy; bx = wx; }']).map(
+        (l) => `      ${l}`,
+      ),
+    );
     L.push(`      if (by == iy && bx == ix) { grad = grad + ${dy}; }`);
   }
   L.push('    }', '  }');

@@ -87,12 +87,6 @@ export interface BufferVar {
   vec4: boolean;
 }
 
-const WGSL_RESERVED = new Set([
-  'alias', 'break', 'case', 'const', 'const_assert', 'continue', 'continuing', 'default', 'diagnostic', 'discard',
-  'else', 'enable', 'false', 'fn', 'for', 'if', 'let', 'loop', 'override', 'requires', 'return', 'struct', 'switch',
-  'true', 'var', 'while', 'main', 'step',
-]);
-
 /**
  * Collects the distinct buffers a kernel touches; each gets exactly one binding in group 0
  * (read_write if any view of it is written), in order of first use.
@@ -338,11 +332,9 @@ export const ENTRY_PARAMS = '@builtin(workgroup_id) wid: vec3<u32>, @builtin(loc
  */
 export function perItemPrologue(total: number, workgroupSize: number): { dispatch: LinearDispatch; code: string } {
   const dispatch = linearGroups(Math.ceil(total / workgroupSize));
-  const code = [
-    `  ${linearWorkgroupIndex(dispatch)}`,
-    `  let gidx = wg * ${u32(workgroupSize)} + lidx;`,
-    `  if (gidx >= ${u32(total)}) { return; }`,
-  ].join('\n');
+  const code = [`  ${linearWorkgroupIndex(dispatch)}`, `  let gidx = wg * ${u32(workgroupSize)} + lidx;`, `  if (gidx >= ${u32(total)}) { return; }`].join(
+    '\n',
+  );
   return { dispatch, code };
 }
 

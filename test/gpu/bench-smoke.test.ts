@@ -20,7 +20,11 @@ function ensureBenchBuilt(): void {
   } catch {
     built = 0;
   }
-  const newest = Math.max(...readdirSync(join(root, 'bench')).filter((f) => f.endsWith('.ts')).map((f) => statSync(join(root, 'bench', f)).mtimeMs));
+  const newest = Math.max(
+    ...readdirSync(join(root, 'bench'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => statSync(join(root, 'bench', f)).mtimeMs),
+  );
   if (built >= newest) return;
   const r = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('build failed; the bench smoke test needs dist/weft-bench.js');
@@ -39,7 +43,12 @@ test('the bench page loads weft, its bench module and TensorFlow.js', async () =
     page,
     () => {
       const w = window as any;
-      return { error: w.weftBenchError ?? null, tf: !!w.weftBench?.env.tf, tfVersion: w.tf?.version?.tfjs ?? null, backends: w.tf ? Object.keys(w.tf.engine().registryFactory) : [] };
+      return {
+        error: w.weftBenchError ?? null,
+        tf: !!w.weftBench?.env.tf,
+        tfVersion: w.tf?.version?.tfjs ?? null,
+        backends: w.tf ? Object.keys(w.tf.engine().registryFactory) : [],
+      };
     },
     undefined,
   );

@@ -32,19 +32,47 @@ function randomCnn(seed: number): GraphSpec {
     const kernelSize = Math.min(pick([1, 3]), h, w);
     const strides = pick([1, 2]);
     const padding = pick(['valid', 'same'] as const);
-    nodes.push({ kind: 'conv2d', layer: `conv${i}`, filters: 2 + Math.floor(r() * 3), kernelSize, strides, padding, activation: pick(['relu', 'tanh', 'linear', 'sigmoid'] as Activation[]), inputs: [current], out: `c${i}` });
+    nodes.push({
+      kind: 'conv2d',
+      layer: `conv${i}`,
+      filters: 2 + Math.floor(r() * 3),
+      kernelSize,
+      strides,
+      padding,
+      activation: pick(['relu', 'tanh', 'linear', 'sigmoid'] as Activation[]),
+      inputs: [current],
+      out: `c${i}`,
+    });
     current = `c${i}`;
     [h, w] = [out(padding, kernelSize, strides, h), out(padding, kernelSize, strides, w)];
     if (!concatDone && r() < 0.6) {
       concatDone = true;
-      nodes.push({ kind: 'conv2d', layer: `branch${i}`, filters: 2, kernelSize: 1, strides: 1, padding: 'valid', activation: 'relu', inputs: [current], out: `b${i}` });
+      nodes.push({
+        kind: 'conv2d',
+        layer: `branch${i}`,
+        filters: 2,
+        kernelSize: 1,
+        strides: 1,
+        padding: 'valid',
+        activation: 'relu',
+        inputs: [current],
+        out: `b${i}`,
+      });
       nodes.push({ kind: 'concatenate', layer: `cat${i}`, inputs: [current, `b${i}`], out: `cat${i}` });
       current = `cat${i}`;
     }
     if (r() < 0.5 && h >= 2 && w >= 2) {
       const padding = pick(['valid', 'same'] as const);
       const strides = pick([1, 2]);
-      nodes.push({ kind: pick(['maxPooling2d', 'averagePooling2d'] as const), layer: `pool${i}`, poolSize: 2, strides, padding, inputs: [current], out: `p${i}` });
+      nodes.push({
+        kind: pick(['maxPooling2d', 'averagePooling2d'] as const),
+        layer: `pool${i}`,
+        poolSize: 2,
+        strides,
+        padding,
+        inputs: [current],
+        out: `p${i}`,
+      });
       current = `p${i}`;
       [h, w] = [out(padding, 2, strides, h), out(padding, 2, strides, w)];
     }
@@ -71,7 +99,9 @@ describe('random CNNs agree with TensorFlow.js', () => {
       const spec = randomCnn(seed);
       const r: CaseReport = await inPage(page, ([s, o]) => (window as any).weftOracle.runCase(s, o), [spec, { ...TRAIN, seed }] as [GraphSpec, CaseOptions]);
       const context = JSON.stringify(spec.nodes.map((n) => ({ ...n, inputs: undefined })));
-      console.log(`[weft] cnn oracle ${seed}: predict ${r.predict.maxScaled.toExponential(1)} · sgd ${r.sgd.maxAbs.toExponential(1)} · adam ${r.adam.maxAbs.toExponential(1)} (moved ${r.moved.adam.toFixed(3)}) · ${Math.round(r.ms)} ms`);
+      console.log(
+        `[weft] cnn oracle ${seed}: predict ${r.predict.maxScaled.toExponential(1)} · sgd ${r.sgd.maxAbs.toExponential(1)} · adam ${r.adam.maxAbs.toExponential(1)} (moved ${r.moved.adam.toFixed(3)}) · ${Math.round(r.ms)} ms`,
+      );
       expect(r.weightNames.weft, context).toEqual(r.weightNames.tf);
       expect(r.predict.maxScaled, `predict: ${r.predict.worst}; ${context}`).toBeLessThanOrEqual(1e-5);
       expect(r.sgd.maxAbs, `SGD: ${r.sgd.worst}; ${context}`).toBeLessThanOrEqual(1e-4);

@@ -45,7 +45,14 @@ function convCases(c: Config): KernelCase[] {
     const bias = params.view(1, c.cout, { pad: 0 });
     const out = arena.view(n * g.outH * g.outW, c.cout, { pad: 2 });
     const kernel: KernelDesc = { kind: 'conv2d', name: 'fwd', pass: 'forward', ...base, a: x, b: filter, bias, activation: 'relu', out };
-    cases.push({ label: `forward ${label}`, decls: { arena: arena.decl(), params: params.decl('params') }, init: {}, kernels: [kernel], steps: [STEP0], outputs: ['arena'] });
+    cases.push({
+      label: `forward ${label}`,
+      decls: { arena: arena.decl(), params: params.decl('params') },
+      init: {},
+      kernels: [kernel],
+      steps: [STEP0],
+      outputs: ['arena'],
+    });
   }
   for (const accumulate of [false, true]) {
     const arena = new Arena('arena');
@@ -54,8 +61,24 @@ function convCases(c: Config): KernelCase[] {
     const filter = params.view(taps, c.cout, { pad: 0 });
     const y = arena.view(n * h * w, cin, { pad: 0 });
     const out = arena.view(n * h * w, cin, { pad: 2 });
-    const kernel: KernelDesc = { kind: 'conv2d', name: 'dx', pass: 'inputGrad', ...base, a: dy, b: filter, ...(accumulate ? { accumulate } : { gradMask: { activation: 'relu', y } }), out };
-    cases.push({ label: `inputGrad ${label}${accumulate ? ' acc' : ' relu mask'}`, decls: { arena: arena.decl(), params: params.decl('params') }, init: {}, kernels: [kernel], steps: [STEP0], outputs: ['arena'] });
+    const kernel: KernelDesc = {
+      kind: 'conv2d',
+      name: 'dx',
+      pass: 'inputGrad',
+      ...base,
+      a: dy,
+      b: filter,
+      ...(accumulate ? { accumulate } : { gradMask: { activation: 'relu', y } }),
+      out,
+    };
+    cases.push({
+      label: `inputGrad ${label}${accumulate ? ' acc' : ' relu mask'}`,
+      decls: { arena: arena.decl(), params: params.decl('params') },
+      init: {},
+      kernels: [kernel],
+      steps: [STEP0],
+      outputs: ['arena'],
+    });
   }
   for (const onesRow of [false, true]) {
     const arena = new Arena('arena');
@@ -63,8 +86,24 @@ function convCases(c: Config): KernelCase[] {
     const x = arena.view(n * h * w, cin, { pad: 2 });
     const dy = arena.view(n * g.outH * g.outW, c.cout, { pad: 3 });
     const out = grads.view(taps + (onesRow ? 1 : 0), c.cout, { pad: 0 });
-    const kernel: KernelDesc = { kind: 'conv2d', name: 'dw', pass: 'filterGrad', ...base, a: x, b: dy, ...(onesRow ? { aOnesRow: true } : { accumulate: true }), out };
-    cases.push({ label: `filterGrad ${label}${onesRow ? ' +ones row' : ' acc'}`, decls: { arena: arena.decl(), grads: grads.decl('grads') }, init: {}, kernels: [kernel], steps: [STEP0], outputs: ['grads'] });
+    const kernel: KernelDesc = {
+      kind: 'conv2d',
+      name: 'dw',
+      pass: 'filterGrad',
+      ...base,
+      a: x,
+      b: dy,
+      ...(onesRow ? { aOnesRow: true } : { accumulate: true }),
+      out,
+    };
+    cases.push({
+      label: `filterGrad ${label}${onesRow ? ' +ones row' : ' acc'}`,
+      decls: { arena: arena.decl(), grads: grads.decl('grads') },
+      init: {},
+      kernels: [kernel],
+      steps: [STEP0],
+      outputs: ['grads'],
+    });
   }
   return cases;
 }
@@ -81,7 +120,14 @@ function poolCases(c: Config): KernelCase[] {
       const dy = arena.view(n * g.outH * g.outW, ch, { pad: 1 });
       const out = grad ? arena.view(n * h * w, ch, { pad: 3 }) : arena.view(n * g.outH * g.outW, ch, { pad: 3 });
       const kernel: KernelDesc = { kind: 'pool2d', name: 'pool', mode, geometry: g, channels: ch, x, ...(grad ? { dy } : {}), out };
-      cases.push({ label: `${mode}Pool ${grad ? 'grad ' : ''}${c.image.join('×')} ${size.join('×')} s${c.stride} ${c.padding}`, decls: { arena: arena.decl() }, init: {}, kernels: [kernel], steps: [STEP0], outputs: ['arena'] });
+      cases.push({
+        label: `${mode}Pool ${grad ? 'grad ' : ''}${c.image.join('×')} ${size.join('×')} s${c.stride} ${c.padding}`,
+        decls: { arena: arena.decl() },
+        init: {},
+        kernels: [kernel],
+        steps: [STEP0],
+        outputs: ['arena'],
+      });
     }
   return cases;
 }

@@ -34,49 +34,63 @@ const b64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLe
 
 /** In the weft page: build (spec or the all-layers model), train a little, export, predict. */
 function exportInWeft(what: { spec?: GraphSpec; allLayers?: true }, seed: number, options: ExportModuleOptions = {}): Promise<Exported> {
-  return inPage(weftPage, async ([what, seed, rowCounts, options]) => {
-    const weft = window.weft;
-    const O = window.weftOracle;
-    let model: any;
-    let widths: number[];
-    if (what.spec) {
-      model = O.buildWeft(what.spec, seed);
-      widths = what.spec.inputs.map((i: any) => i.units);
-    } else {
-      // every layer weft has: dense, batchNormalization, dropout, reshape, flatten, add, activation, concatenate
-      const x = weft.input({ shape: [12], name: 'all_in' });
-      const h = weft.layers.dense({ units: 16, activation: 'relu', name: 'all_dense', seed }).apply(x);
-      const bn = weft.layers.batchNormalization({ name: 'all_bn' }).apply(h);
-      const dropped = weft.layers.dropout({ rate: 0.3, name: 'all_dropout', seed }).apply(bn);
-      const flat = weft.layers.flatten({ name: 'all_flatten' }).apply(weft.layers.reshape({ targetShape: [4, 4], name: 'all_reshape' }).apply(dropped));
-      const side = weft.layers.dense({ units: 16, activation: 'tanh', name: 'all_side', seed: seed + 1 }).apply(x);
-      const sum = weft.layers.add({ name: 'all_add' }).apply([flat, side]);
-      const act = weft.layers.activation({ activation: 'sigmoid', name: 'all_act' }).apply(sum);
-      const cat = weft.layers.concatenate({ name: 'all_concat' }).apply([act, x]);
-      const main = weft.layers.dense({ units: 5, activation: 'softmax', name: 'all_main', seed: seed + 2 }).apply(cat);
-      const aux = weft.layers.dense({ units: 3, name: 'all_aux', seed: seed + 3 }).apply(sum);
-      model = weft.model({ inputs: x, outputs: [main, aux], name: 'all_layers' });
-      widths = [12];
-    }
-    // a little training, so that the weights (and batch-norm statistics) are not the initial ones
-    const train = O.random(seed);
-    const rows = 48;
-    const xs = widths.map((w) => weft.tensor(Float32Array.from({ length: rows * w }, () => train() * 2 - 1), [rows, w]));
-    const units = model.outputs.map((o: any) => o.shape[o.shape.length - 1]);
-    const ys = units.map((u: number) => weft.tensor(Float32Array.from({ length: rows * u }, () => train()), [rows, u]));
-    model.compile({ optimizer: weft.train.adam(0.01), loss: 'meanSquaredError' });
-    await model.fit(xs, ys, { epochs: 2, batchSize: 16, verbose: 0 });
+  return inPage(
+    weftPage,
+    async ([what, seed, rowCounts, options]) => {
+      const weft = window.weft;
+      const O = window.weftOracle;
+      let model: any;
+      let widths: number[];
+      if (what.spec) {
+        model = O.buildWeft(what.spec, seed);
+        widths = what.spec.inputs.map((i: any) => i.units);
+      } else {
+        // every layer weft has: dense, batchNormalization, dropout, reshape, flatten, add, activation, concatenate
+        const x = weft.input({ shape: [12], name: 'all_in' });
+        const h = weft.layers.dense({ units: 16, activation: 'relu', name: 'all_dense', seed }).apply(x);
+        const bn = weft.layers.batchNormalization({ name: 'all_bn' }).apply(h);
+        const dropped = weft.layers.dropout({ rate: 0.3, name: 'all_dropout', seed }).apply(bn);
+        const flat = weft.layers.flatten({ name: 'all_flatten' }).apply(weft.layers.reshape({ targetShape: [4, 4], name: 'all_reshape' }).apply(dropped));
+        const side = weft.layers.dense({ units: 16, activation: 'tanh', name: 'all_side', seed: seed + 1 }).apply(x);
+        const sum = weft.layers.add({ name: 'all_add' }).apply([flat, side]);
+        const act = weft.layers.activation({ activation: 'sigmoid', name: 'all_act' }).apply(sum);
+        const cat = weft.layers.concatenate({ name: 'all_concat' }).apply([act, x]);
+        const main = weft.layers.dense({ units: 5, activation: 'softmax', name: 'all_main', seed: seed + 2 }).apply(cat);
+        const aux = weft.layers.dense({ units: 3, name: 'all_aux', seed: seed + 3 }).apply(sum);
+        model = weft.model({ inputs: x, outputs: [main, aux], name: 'all_layers' });
+        widths = [12];
+      }
+      // a little training, so that the weights (and batch-norm statistics) are not the initial ones
+      const train = O.random(seed);
+      const rows = 48;
+      const xs = widths.map((w) =>
+        weft.tensor(
+          Float32Array.from({ length: rows * w }, () => train() * 2 - 1),
+          [rows, w],
+        ),
+      );
+      const units = model.outputs.map((o: any) => o.shape[o.shape.length - 1]);
+      const ys = units.map((u: number) =>
+        weft.tensor(
+          Float32Array.from({ length: rows * u }, () => train()),
+          [rows, u],
+        ),
+      );
+      model.compile({ optimizer: weft.train.adam(0.01), loss: 'meanSquaredError' });
+      await model.fit(xs, ys, { epochs: 2, batchSize: 16, verbose: 0 });
 
-    const { code, weights } = await weft.exportModule(model, options);
-    const random = O.random(seed + 1000);
-    const cases = [];
-    for (const n of rowCounts) {
-      const inputs = widths.map((w) => Float32Array.from({ length: n * w }, () => random() * 2 - 1));
-      const out = await model.predict(inputs.map((x, i) => weft.tensor(x, [n, widths[i]!])));
-      cases.push({ rows: n, xs: inputs, want: (Array.isArray(out) ? out : [out]).map((t: any) => t.dataSync()) });
-    }
-    return { code, weights: new Uint8Array(weights), cases };
-  }, [what, seed, ROW_COUNTS, options] as [typeof what, number, number[], typeof options]);
+      const { code, weights } = await weft.exportModule(model, options);
+      const random = O.random(seed + 1000);
+      const cases = [];
+      for (const n of rowCounts) {
+        const inputs = widths.map((w) => Float32Array.from({ length: n * w }, () => random() * 2 - 1));
+        const out = await model.predict(inputs.map((x, i) => weft.tensor(x, [n, widths[i]!])));
+        cases.push({ rows: n, xs: inputs, want: (Array.isArray(out) ? out : [out]).map((t: any) => t.dataSync()) });
+      }
+      return { code, weights: new Uint8Array(weights), cases };
+    },
+    [what, seed, ROW_COUNTS, options] as [typeof what, number, number[], typeof options],
+  );
 }
 
 interface BareResult {
@@ -89,26 +103,30 @@ interface BareResult {
 /** In the page without weft: import the module from a Blob URL, load the weights, predict each case. */
 function predictInBarePage(e: Exported): Promise<BareResult> {
   const payload = { code: e.code, weights: b64(e.weights), cases: e.cases.map((c) => ({ rows: c.rows, xs: c.xs.map(b64) })) };
-  return inPage(barePage, async (p) => {
-    const bytes = (s: string) => Uint8Array.from(atob(s), (ch) => ch.charCodeAt(0));
-    const floats = (s: string) => new Float32Array(bytes(s).buffer);
-    const url = URL.createObjectURL(new Blob([p.code], { type: 'text/javascript' }));
-    const mod = await new Function('u', 'return import(u)')(url); // not import(): vitest would rewrite it
-    URL.revokeObjectURL(url);
-    const t0 = performance.now();
-    const m = await mod.load(bytes(p.weights).buffer);
-    const loadMs = performance.now() - t0;
-    const got = [];
-    let loadToFirstMs = 0;
-    for (const c of p.cases) {
-      const xs = c.xs.map(floats);
-      const out = await m.predict(xs.length === 1 ? xs[0] : xs, c.rows);
-      if (!loadToFirstMs) loadToFirstMs = performance.now() - t0;
-      got.push(out instanceof Float32Array ? [out] : out);
-    }
-    m.dispose();
-    return { hasWeft: 'weft' in window, got, loadMs, loadToFirstMs };
-  }, payload);
+  return inPage(
+    barePage,
+    async (p) => {
+      const bytes = (s: string) => Uint8Array.from(atob(s), (ch) => ch.charCodeAt(0));
+      const floats = (s: string) => new Float32Array(bytes(s).buffer);
+      const url = URL.createObjectURL(new Blob([p.code], { type: 'text/javascript' }));
+      const mod = await new Function('u', 'return import(u)')(url); // not import(): vitest would rewrite it
+      URL.revokeObjectURL(url);
+      const t0 = performance.now();
+      const m = await mod.load(bytes(p.weights).buffer);
+      const loadMs = performance.now() - t0;
+      const got = [];
+      let loadToFirstMs = 0;
+      for (const c of p.cases) {
+        const xs = c.xs.map(floats);
+        const out = await m.predict(xs.length === 1 ? xs[0] : xs, c.rows);
+        if (!loadToFirstMs) loadToFirstMs = performance.now() - t0;
+        got.push(out instanceof Float32Array ? [out] : out);
+      }
+      m.dispose();
+      return { hasWeft: 'weft' in window, got, loadMs, loadToFirstMs };
+    },
+    payload,
+  );
 }
 
 /** max |a − b| / |b| (|b| ≥ 1e-6; below it the absolute difference, scaled by 1e6). */
@@ -125,7 +143,13 @@ function worstRelative(got: Float32Array[], want: Float32Array[]): { rel: number
   return { rel, where };
 }
 
-async function check(label: string, what: { spec?: GraphSpec; allLayers?: true }, seed: number, sizeLimit?: number, options: ExportModuleOptions = {}): Promise<void> {
+async function check(
+  label: string,
+  what: { spec?: GraphSpec; allLayers?: true },
+  seed: number,
+  sizeLimit?: number,
+  options: ExportModuleOptions = {},
+): Promise<void> {
   const exported = await exportInWeft(what, seed, options);
   const gz = gzipSync(exported.code, { level: 9 }).length;
   const result = await predictInBarePage(exported);
@@ -153,42 +177,53 @@ describe('an exported module predicts what model.predict does, in a page without
 
 test('clear errors: wrong inputs, wrong weights, no WebGPU, a lost device, after dispose; weights from a URL; zero rows', async () => {
   const exported = await exportInWeft({ spec: ARTICLE_MODELS.wide_deep_two_inputs }, 3);
-  const errors = await inPage(barePage, async (p) => {
-    const bytes = Uint8Array.from(atob(p.weights), (ch) => ch.charCodeAt(0));
-    const url = URL.createObjectURL(new Blob([p.code], { type: 'text/javascript' }));
-    const mod = await new Function('u', 'return import(u)')(url); // not import(): vitest would rewrite it
-    const message = (f: () => Promise<unknown>) => f().then(() => 'no error', (e: Error) => e.message);
-    const weightsUrl = URL.createObjectURL(new Blob([bytes]));
-    const m = await mod.load(weightsUrl); // from a URL
-    const x = new Float32Array(2 * 392);
-    const out: Record<string, unknown> = {
-      info: [mod.inputs, mod.outputs],
-      zeroRows: (await m.predict([new Float32Array(0), new Float32Array(0)], 0)).length,
-      oneInput: await message(() => m.predict(x, 2)),
-      wrongLength: await message(() => m.predict([x, new Float32Array(5)], 2)),
-      wrongType: await message(() => m.predict([x, new Float64Array(2 * 392)], 2)),
-      badRows: await message(() => m.predict([x, x], 1.5)),
-      wrongWeights: await message(() => mod.load(new ArrayBuffer(12))),
-      missingWeights: await message(() => mod.load(`${location.origin}/repo/no-such.weights.bin`)),
-    };
-    m.dispose();
-    out.afterDispose = await message(() => m.predict([x, x], 2));
-    // no WebGPU: navigator.gpu shadowed for this call
-    Object.defineProperty(navigator, 'gpu', { value: undefined, configurable: true });
-    out.noWebGpu = await message(() => mod.load(bytes.buffer));
-    delete (navigator as any).gpu;
-    // a lost device (the caller's own, destroyed)
-    const adapter = await (navigator as any).gpu.requestAdapter();
-    const device = await adapter.requestDevice();
-    const onDevice = await mod.load(bytes.buffer, { device });
-    out.onGivenDevice = (await onDevice.predict([x, x], 2)).length;
-    device.destroy();
-    await device.lost;
-    out.lost = await message(() => onDevice.predict([x, x], 2));
-    return out;
-  }, { code: exported.code, weights: b64(exported.weights) });
+  const errors = await inPage(
+    barePage,
+    async (p) => {
+      const bytes = Uint8Array.from(atob(p.weights), (ch) => ch.charCodeAt(0));
+      const url = URL.createObjectURL(new Blob([p.code], { type: 'text/javascript' }));
+      const mod = await new Function('u', 'return import(u)')(url); // not import(): vitest would rewrite it
+      const message = (f: () => Promise<unknown>) =>
+        f().then(
+          () => 'no error',
+          (e: Error) => e.message,
+        );
+      const weightsUrl = URL.createObjectURL(new Blob([bytes]));
+      const m = await mod.load(weightsUrl); // from a URL
+      const x = new Float32Array(2 * 392);
+      const out: Record<string, unknown> = {
+        info: [mod.inputs, mod.outputs],
+        zeroRows: (await m.predict([new Float32Array(0), new Float32Array(0)], 0)).length,
+        oneInput: await message(() => m.predict(x, 2)),
+        wrongLength: await message(() => m.predict([x, new Float32Array(5)], 2)),
+        wrongType: await message(() => m.predict([x, new Float64Array(2 * 392)], 2)),
+        badRows: await message(() => m.predict([x, x], 1.5)),
+        wrongWeights: await message(() => mod.load(new ArrayBuffer(12))),
+        missingWeights: await message(() => mod.load(`${location.origin}/repo/no-such.weights.bin`)),
+      };
+      m.dispose();
+      out.afterDispose = await message(() => m.predict([x, x], 2));
+      // no WebGPU: navigator.gpu shadowed for this call
+      Object.defineProperty(navigator, 'gpu', { value: undefined, configurable: true });
+      out.noWebGpu = await message(() => mod.load(bytes.buffer));
+      delete (navigator as any).gpu;
+      // a lost device (the caller's own, destroyed)
+      const adapter = await (navigator as any).gpu.requestAdapter();
+      const device = await adapter.requestDevice();
+      const onDevice = await mod.load(bytes.buffer, { device });
+      out.onGivenDevice = (await onDevice.predict([x, x], 2)).length;
+      device.destroy();
+      await device.lost;
+      out.lost = await message(() => onDevice.predict([x, x], 2));
+      return out;
+    },
+    { code: exported.code, weights: b64(exported.weights) },
+  );
   expect(errors.info).toEqual([
-    [{ name: 'wide_input', cols: 392 }, { name: 'deep_input', cols: 392 }],
+    [
+      { name: 'wide_input', cols: 392 },
+      { name: 'deep_input', cols: 392 },
+    ],
     [{ name: 'output', cols: 10 }],
   ]);
   expect(errors.zeroRows).toBe(0);
@@ -206,32 +241,50 @@ test('clear errors: wrong inputs, wrong weights, no WebGPU, a lost device, after
 
 test("calls larger than the device's buffer limits run in chunks (a device that reports small limits)", async () => {
   const exported = await exportInWeft({ spec: ARTICLE_MODELS.wide_deep_aux }, 4);
-  const r = await inPage(barePage, async (p) => {
-    const bytes = Uint8Array.from(atob(p.weights), (ch) => ch.charCodeAt(0));
-    const url = URL.createObjectURL(new Blob([p.code], { type: 'text/javascript' }));
-    const mod = await new Function('u', 'return import(u)')(url); // not import(): vitest would rewrite it
-    const adapter = await (navigator as any).gpu.requestAdapter();
-    const device = await adapter.requestDevice();
-    // The same device, reporting room for 2 batches of 64 rows of 392 floats per buffer.
-    const limits = { maxStorageBufferBindingSize: 2 * 64 * 392 * 4 + 100, maxBufferSize: 2 ** 30 };
-    const small = new Proxy(device, {
-      get: (target, key) => (key === 'limits' ? limits : typeof target[key] === 'function' ? target[key].bind(target) : target[key]),
-    });
-    const rows = 300; // 3 chunks: 128 + 128 + 44
-    let seed = 1;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
-    const xs = [Float32Array.from({ length: rows * 392 }, random), Float32Array.from({ length: rows * 392 }, random)];
-    const whole = await mod.load(bytes.buffer, { device });
-    const chunked = await mod.load(bytes.buffer, { device: small });
-    const a = await whole.predict(xs, rows);
-    const b = await chunked.predict(xs, rows);
-    const tooSmall = new Proxy(device, { get: (target, key) => (key === 'limits' ? { maxStorageBufferBindingSize: 1000, maxBufferSize: 1000 } : typeof target[key] === 'function' ? target[key].bind(target) : target[key]) });
-    const refused = await mod.load(bytes.buffer, { device: tooSmall }).then(() => 'no error', (e: Error) => e.message);
-    whole.dispose();
-    chunked.dispose();
-    device.destroy();
-    return { same: a.every((x: Float32Array, k: number) => x.length === b[k].length && x.every((v, i) => v === b[k][i])), lengths: a.map((x: Float32Array) => x.length), refused };
-  }, { code: exported.code, weights: b64(exported.weights) });
+  const r = await inPage(
+    barePage,
+    async (p) => {
+      const bytes = Uint8Array.from(atob(p.weights), (ch) => ch.charCodeAt(0));
+      const url = URL.createObjectURL(new Blob([p.code], { type: 'text/javascript' }));
+      const mod = await new Function('u', 'return import(u)')(url); // not import(): vitest would rewrite it
+      const adapter = await (navigator as any).gpu.requestAdapter();
+      const device = await adapter.requestDevice();
+      // The same device, reporting room for 2 batches of 64 rows of 392 floats per buffer.
+      const limits = { maxStorageBufferBindingSize: 2 * 64 * 392 * 4 + 100, maxBufferSize: 2 ** 30 };
+      const small = new Proxy(device, {
+        get: (target, key) => (key === 'limits' ? limits : typeof target[key] === 'function' ? target[key].bind(target) : target[key]),
+      });
+      const rows = 300; // 3 chunks: 128 + 128 + 44
+      let seed = 1;
+      const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+      const xs = [Float32Array.from({ length: rows * 392 }, random), Float32Array.from({ length: rows * 392 }, random)];
+      const whole = await mod.load(bytes.buffer, { device });
+      const chunked = await mod.load(bytes.buffer, { device: small });
+      const a = await whole.predict(xs, rows);
+      const b = await chunked.predict(xs, rows);
+      const tooSmall = new Proxy(device, {
+        get: (target, key) =>
+          key === 'limits'
+            ? { maxStorageBufferBindingSize: 1000, maxBufferSize: 1000 }
+            : typeof target[key] === 'function'
+              ? target[key].bind(target)
+              : target[key],
+      });
+      const refused = await mod.load(bytes.buffer, { device: tooSmall }).then(
+        () => 'no error',
+        (e: Error) => e.message,
+      );
+      whole.dispose();
+      chunked.dispose();
+      device.destroy();
+      return {
+        same: a.every((x: Float32Array, k: number) => x.length === b[k].length && x.every((v, i) => v === b[k][i])),
+        lengths: a.map((x: Float32Array) => x.length),
+        refused,
+      };
+    },
+    { code: exported.code, weights: b64(exported.weights) },
+  );
   expect(r.lengths).toEqual([3000, 3000]);
   expect(r.same).toBe(true);
   expect(r.refused).toMatch(/one batch of 64 rows needs more than this GPU's storage buffer limit \(1000 bytes\)/);

@@ -41,7 +41,7 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
       const T = window.weftTesting;
       const weft = T.weft;
       let seed = 12345;
-      const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+      const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
       const rows = c.batch * 2 + 3; // two full batches and a partial one
       const half = Math.floor(c.features / 2);
       // Build the model.
@@ -69,11 +69,15 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
       if (c.kind === 'multiOutput') outputs.push(weft.layers.dense({ units: c.classes, activation: head, seed: 4, name: 'aux_output' }).apply(h2));
       const model = weft.model({ inputs, outputs });
       const optimizer =
-        c.optimizer === 'sgd' ? weft.train.sgd(0.1)
-        : c.optimizer === 'adam' ? weft.train.adam(0.01)
-        : c.optimizer === 'momentum' ? weft.train.sgd(0.05, { momentum: 0.9, nesterov: true })
-        : c.optimizer === 'rmsprop' ? weft.train.rmsprop(0.01)
-        : weft.train.adagrad(0.1);
+        c.optimizer === 'sgd'
+          ? weft.train.sgd(0.1)
+          : c.optimizer === 'adam'
+            ? weft.train.adam(0.01)
+            : c.optimizer === 'momentum'
+              ? weft.train.sgd(0.05, { momentum: 0.9, nesterov: true })
+              : c.optimizer === 'rmsprop'
+                ? weft.train.rmsprop(0.01)
+                : weft.train.adagrad(0.1);
       const lossWeights = outputs.length === 2 ? [0.7, 0.3] : [1];
       model.compile({ optimizer, loss: lossName, metrics: ['accuracy'], lossWeights });
       // Data: random features (never zeros), labels.
@@ -92,12 +96,21 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
       // Reference: the unfused float64 graph, step by step over the same batches.
       const specs = outputs.map((o: any, i: number) => {
         const loss = T.resolveLoss(lossName, o.sourceLayer.name);
-        return { name: o.sourceLayer.name, units: c.classes, loss, weight: lossWeights[i]!, metrics: [T.resolveMetric('accuracy', loss, c.classes, o.sourceLayer.name)] };
+        return {
+          name: o.sourceLayer.name,
+          units: c.classes,
+          loss,
+          weight: lossWeights[i]!,
+          metrics: [T.resolveMetric('accuracy', loss, c.classes, o.sourceLayer.name)],
+        };
       });
       const lowerable = { inputs, outputs, topology: model.topology, weights: model.weights };
       const params = initial.map((w: Float64Array) => Float64Array.from(w));
-      const slots = params.map((p: Float64Array): [Float64Array, Float64Array] => [new Float64Array(p.length).fill(c.optimizer === 'adagrad' ? 0.1 : 0), new Float64Array(p.length)]);
-      let lossSums = new Map<number, number>();
+      const slots = params.map((p: Float64Array): [Float64Array, Float64Array] => [
+        new Float64Array(p.length).fill(c.optimizer === 'adagrad' ? 0.1 : 0),
+        new Float64Array(p.length),
+      ]);
+      const lossSums = new Map<number, number>();
       const sizes = [c.batch, c.batch, rows - 2 * c.batch];
       let start = 0;
       sizes.forEach((b, step) => {
@@ -118,14 +131,28 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
           for (let i = 0; i < w.length; i++) {
             const gi = grad[i]!;
             switch (c.optimizer) {
-              case 'sgd': w[i]! -= 0.1 * gi; break;
-              case 'momentum': s0[i] = 0.9 * s0[i]! + gi; w[i]! -= 0.05 * (gi + 0.9 * s0[i]!); break;
+              case 'sgd':
+                w[i]! -= 0.1 * gi;
+                break;
+              case 'momentum':
+                s0[i] = 0.9 * s0[i]! + gi;
+                w[i]! -= 0.05 * (gi + 0.9 * s0[i]!);
+                break;
               case 'adam': {
-                s0[i] = 0.9 * s0[i]! + 0.1 * gi; s1[i] = 0.999 * s1[i]! + 0.001 * gi * gi;
-                w[i]! -= (0.01 * (s0[i]! / (1 - 0.9 ** t))) / (Math.sqrt(s1[i]! / (1 - 0.999 ** t)) + 1e-7); break;
+                s0[i] = 0.9 * s0[i]! + 0.1 * gi;
+                s1[i] = 0.999 * s1[i]! + 0.001 * gi * gi;
+                w[i]! -= (0.01 * (s0[i]! / (1 - 0.9 ** t))) / (Math.sqrt(s1[i]! / (1 - 0.999 ** t)) + 1e-7);
+                break;
               }
-              case 'rmsprop': s0[i] = 0.9 * s0[i]! + 0.1 * gi * gi; s1[i] = 0 * s1[i]! + (0.01 * gi) / Math.sqrt(s0[i]! + 1e-7); w[i]! -= s1[i]!; break;
-              case 'adagrad': s0[i]! += gi * gi; w[i]! -= (0.1 * gi) / Math.sqrt(s0[i]! + 1e-7); break;
+              case 'rmsprop':
+                s0[i] = 0.9 * s0[i]! + 0.1 * gi * gi;
+                s1[i] = 0 * s1[i]! + (0.01 * gi) / Math.sqrt(s0[i]! + 1e-7);
+                w[i]! -= s1[i]!;
+                break;
+              case 'adagrad':
+                s0[i]! += gi * gi;
+                w[i]! -= (0.1 * gi) / Math.sqrt(s0[i]! + 1e-7);
+                break;
             }
           }
         });
@@ -135,12 +162,19 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
       // GPU: evaluate and predict before training, then one epoch (3 steps, no shuffle).
       const before = T.lowerModel(lowerable, rows, 'evaluate', specs);
       const refEval = T.ir.interpret(T.ir.unfusedGraph(before, 'evaluate'), { inputs: xs32, targets: outputs.map(() => Array.from(labels)), params: initial });
-      const gpuEval = await model.evaluate(xTensors.length === 1 ? xTensors[0] : xTensors, yTensors.length === 1 ? yTensors[0] : yTensors, { batchSize: c.batch });
+      const gpuEval = await model.evaluate(xTensors.length === 1 ? xTensors[0] : xTensors, yTensors.length === 1 ? yTensors[0] : yTensors, {
+        batchSize: c.batch,
+      });
       const predictGraph = T.lowerModel(lowerable, rows, 'predict', specs);
       const refPredict = T.ir.interpret(predictGraph, { inputs: xs32, targets: [], params: initial });
       const gpuPredict = await model.predict(xTensors.length === 1 ? xTensors[0] : xTensors, { batchSize: c.batch });
       const predictions = (Array.isArray(gpuPredict) ? gpuPredict : [gpuPredict]).map((t: any) => Array.from(t.dataSync() as Float32Array));
-      const history = await model.fit(xTensors.length === 1 ? xTensors[0] : xTensors, yTensors.length === 1 ? yTensors[0] : yTensors, { epochs: 1, batchSize: c.batch, shuffle: false, verbose: 0 });
+      const history = await model.fit(xTensors.length === 1 ? xTensors[0] : xTensors, yTensors.length === 1 ? yTensors[0] : yTensors, {
+        epochs: 1,
+        batchSize: c.batch,
+        shuffle: false,
+        verbose: 0,
+      });
       const after = (await model.getWeights()).map((w: any) => Array.from(w.dataSync() as Float32Array));
       const explain = await model.explain(c.batch);
       return {
@@ -175,7 +209,10 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
   expect(r.gpuEval[0]).toBeCloseTo(refTotal, 4);
   if (outs > 1) refLosses.forEach((l, i) => expect(r.gpuEval[1 + i]).toBeCloseTo(l, 4));
   for (let i = 0; i < outs; i++) expect(r.gpuEval[r.gpuEval.length - outs + i]).toBeCloseTo(r.refEvalSlots[outs + i]! / r.rows, 6);
-  expect(r.trainLoss).toBeCloseTo(r.lossWeights.reduce((s, w, i) => s + (w * r.refTrainSlots[i]!) / r.rows, 0), 4);
+  expect(r.trainLoss).toBeCloseTo(
+    r.lossWeights.reduce((s, w, i) => s + (w * r.refTrainSlots[i]!) / r.rows, 0),
+    4,
+  );
   r.after.forEach((w: number[], i: number) => expect(relErr(w, r.expected[i]!), `weight ${i}`).toBeLessThan(1e-4));
   console.log(`dispatches per train step: ${r.dispatches}`);
 });

@@ -67,10 +67,13 @@ export async function openPage(): Promise<Page> {
     console.log(`[page error] ${e.stack ?? e.message ?? String(err)}`);
   });
   await page.goto(`${baseUrl()}/`, { waitUntil: 'load' });
-  await page.waitForFunction(() => {
-    const w = window as any;
-    return (w.weft && w.weftTesting) || w.weftLoadError;
-  }, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => {
+      const w = window as any;
+      return (w.weft && w.weftTesting) || w.weftLoadError;
+    },
+    { timeout: 60_000 },
+  );
   const loadError = await page.evaluate(() => window.weftLoadError as string | undefined);
   if (loadError) throw new Error(`the test page could not load the weft bundles:\n${loadError}`);
   return page;

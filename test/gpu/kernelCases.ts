@@ -127,7 +127,16 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
   const pageCases: PageCase[] = cases.map((c) => {
     const init: Record<string, InitSpec> = {};
     for (const name of Object.keys(c.decls)) init[name] = c.init[name] ?? { seed: seedOf(`${c.label}/${name}`) };
-    return { label: c.label, decls: c.decls, init, kernels: c.kernels, steps: c.steps, variant: c.variant ?? 'registerTiled', registerBlock: c.registerBlock ?? null, outputs: c.outputs };
+    return {
+      label: c.label,
+      decls: c.decls,
+      init,
+      kernels: c.kernels,
+      steps: c.steps,
+      variant: c.variant ?? 'registerTiled',
+      registerBlock: c.registerBlock ?? null,
+      outputs: c.outputs,
+    };
   });
   const got = await inPage(
     page,
@@ -142,9 +151,11 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
       await Promise.all(
         arg.cases.flatMap((c) =>
           c.kernels.map((k) =>
-            runtime.getPipeline(gpu, wgsl.generateKernel(k, c.decls, { variant: c.variant, ...(c.registerBlock ? { registerBlock: c.registerBlock } : {}) })).catch((e: Error) => {
-              throw new Error(`case "${c.label}": ${e.message}`);
-            }),
+            runtime
+              .getPipeline(gpu, wgsl.generateKernel(k, c.decls, { variant: c.variant, ...(c.registerBlock ? { registerBlock: c.registerBlock } : {}) }))
+              .catch((e: Error) => {
+                throw new Error(`case "${c.label}": ${e.message}`);
+              }),
           ),
         ),
       );
@@ -166,7 +177,9 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
             runtime.writeBuffer(gpu, b, 0, bytes);
             buffers.set(name, b);
           }
-          const kernels = c.kernels.map((k) => wgsl.generateKernel(k, c.decls, { variant: c.variant, ...(c.registerBlock ? { registerBlock: c.registerBlock } : {}) }));
+          const kernels = c.kernels.map((k) =>
+            wgsl.generateKernel(k, c.decls, { variant: c.variant, ...(c.registerBlock ? { registerBlock: c.registerBlock } : {}) }),
+          );
           const stepBuffer = runtime.createBuffer(gpu, {
             size: c.steps.length * 256,
             usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,

@@ -57,9 +57,7 @@ function matmulCase(o: MatmulOptions): KernelCase {
   const acts = new Arena('acts');
   const al = !!o.aligned;
   const aHome = o.aligned ? acts : arena;
-  const a = o.transA
-    ? aHome.view(o.k, mReal, { pad: 3, align4: al })
-    : aHome.view(mReal, o.k, { pad: 1, rowBaseFromStep: rb, extraRows: shift, align4: al });
+  const a = o.transA ? aHome.view(o.k, mReal, { pad: 3, align4: al }) : aHome.view(mReal, o.k, { pad: 1, rowBaseFromStep: rb, extraRows: shift, align4: al });
   const bHome = o.aligned === 'shared' || o.aligned === 'sharedMixed' ? acts : o.bInArena ? arena : params;
   const alB = al && o.aligned !== 'sharedMixed';
   const b = o.transB ? bHome.view(o.n, o.k, { pad: 2, gap: 1, align4: alB }) : bHome.view(o.k, o.n, { pad: 5, gap: 0, align4: alB });
@@ -195,7 +193,11 @@ describe('matmul register blocks', () => {
   test('registerTiled with 8×4, 4×8 and 8×8 blocks', async () => {
     const cases: KernelCase[] = [];
     const variant = 'registerTiled';
-    for (const block of [[8, 4], [4, 8], [8, 8]] as const) {
+    for (const block of [
+      [8, 4],
+      [4, 8],
+      [8, 8],
+    ] as const) {
       for (const [transA, transB] of TRANSPOSES) {
         for (const [m, n, k] of [
           [37, 61, 13],
@@ -203,7 +205,9 @@ describe('matmul register blocks', () => {
         ] as const) {
           cases.push(matmulCase({ m, n, k, transA, transB, variant, block: [...block] }));
         }
-        cases.push(matmulCase({ m: 31, n: 30, k: 33, transA, transB, variant, block: [...block], aOnesRow: true, accumulate: true, bias: true, activation: 'sigmoid' }));
+        cases.push(
+          matmulCase({ m: 31, n: 30, k: 33, transA, transB, variant, block: [...block], aOnesRow: true, accumulate: true, bias: true, activation: 'sigmoid' }),
+        );
         cases.push(matmulCase({ m: 13, n: 11, k: 6, transA, transB, variant, block: [...block], rowBases: [0, 3], gradMask: 'tanh' }));
         cases.push(matmulCase({ m: 33, n: 30, k: 35, transA, transB, variant, block: [...block], aligned: 'sharedMixed', aOnesRow: true }));
         cases.push(matmulCase({ m: 24, n: 20, k: 19, transA, transB, variant, block: [...block], aligned: 'separate', bias: true }));
@@ -249,7 +253,11 @@ describe('gather', () => {
         },
         init: { idx: perm },
         kernels: [desc],
-        steps: [{ ...STEP0, rowBase: 0 }, { ...STEP0, rowBase: 18 }, { ...STEP0, rowBase: 41 }],
+        steps: [
+          { ...STEP0, rowBase: 0 },
+          { ...STEP0, rowBase: 18 },
+          { ...STEP0, rowBase: 41 },
+        ],
         outputs: ['arena'],
       });
     }
@@ -306,8 +314,20 @@ describe('elementwise', () => {
         label: 'elementwise rowBase + i32 read',
         decls: { arena: arena.decl(), ints: ints.decl('labels') },
         init: { ints: { seed: 5, lo: -50, hi: 50 } },
-        kernels: [{ kind: 'elementwise', name: 'ew rb', rows: 4, cols: 6, expr: { op: 'add', a: { op: 'read', view: x }, b: { op: 'mul', a: { op: 'read', view: iv }, b: { op: 'const', value: 3 } } }, out }],
-        steps: [{ ...STEP0, rowBase: 0 }, { ...STEP0, rowBase: 5 }],
+        kernels: [
+          {
+            kind: 'elementwise',
+            name: 'ew rb',
+            rows: 4,
+            cols: 6,
+            expr: { op: 'add', a: { op: 'read', view: x }, b: { op: 'mul', a: { op: 'read', view: iv }, b: { op: 'const', value: 3 } } },
+            out,
+          },
+        ],
+        steps: [
+          { ...STEP0, rowBase: 0 },
+          { ...STEP0, rowBase: 5 },
+        ],
         outputs: ['arena'],
       });
     }
@@ -320,8 +340,21 @@ describe('elementwise', () => {
         label: 'elementwise dropout',
         decls: { arena: arena.decl() },
         init: {},
-        kernels: [{ kind: 'elementwise', name: 'ew dropout', rows: 37, cols: 61, expr: { op: 'dropout', x: { op: 'read', view: x }, rate: 0.3, salt: 12345 }, out, accumulate: true }],
-        steps: [{ ...STEP0, seed: 7 }, { ...STEP0, seed: 0xfffffff0 }],
+        kernels: [
+          {
+            kind: 'elementwise',
+            name: 'ew dropout',
+            rows: 37,
+            cols: 61,
+            expr: { op: 'dropout', x: { op: 'read', view: x }, rate: 0.3, salt: 12345 },
+            out,
+            accumulate: true,
+          },
+        ],
+        steps: [
+          { ...STEP0, seed: 7 },
+          { ...STEP0, seed: 0xfffffff0 },
+        ],
         outputs: ['arena'],
       });
     }
@@ -388,7 +421,18 @@ describe('softmaxRows and columnSum', () => {
 describe('lossHead', () => {
   const ALL_METRICS: MetricKind[] = ['sparseCategoricalAccuracy', 'categoricalAccuracy', 'binaryAccuracy', 'meanSquaredError', 'meanAbsoluteError'];
 
-  function lossCase(o: { loss: LossKind; sparse: boolean; rows: number; cols: number; scale?: number; probabilities?: boolean; labelType?: 'u8' | 'i32' | 'u32'; rowBase?: number; grad?: boolean; predict?: boolean }): KernelCase {
+  function lossCase(o: {
+    loss: LossKind;
+    sparse: boolean;
+    rows: number;
+    cols: number;
+    scale?: number;
+    probabilities?: boolean;
+    labelType?: 'u8' | 'i32' | 'u32';
+    rowBase?: number;
+    grad?: boolean;
+    predict?: boolean;
+  }): KernelCase {
     const arena = new Arena('arena');
     const rowBase = o.rowBase ?? 0;
     const input = arena.view(o.rows, o.cols, { pad: 3 });
@@ -520,7 +564,9 @@ describe('optimizer', () => {
             ...(nSlots ? { slots: { name: 'slots', elementType: 'f32', size: nSlots * count, role: 'optimizerState' } } : {}),
           },
           init: nSlots ? { slots: slotInit } : {},
-          kernels: [{ kind: 'optimizer', name: `opt ${algorithm.kind}`, algorithm, count, params: 'params', grads: 'grads', ...(nSlots ? { state: 'slots' } : {}) }],
+          kernels: [
+            { kind: 'optimizer', name: `opt ${algorithm.kind}`, algorithm, count, params: 'params', grads: 'grads', ...(nSlots ? { state: 'slots' } : {}) },
+          ],
           steps,
           outputs: nSlots ? ['params', 'slots'] : ['params'],
         });

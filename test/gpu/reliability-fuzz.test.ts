@@ -10,7 +10,6 @@ import { inPage, openPage } from './harness.js';
 
 let page: Page;
 
-
 type LayerSpec =
   | { kind: 'dense'; from: number; units: number; activation: string }
   | { kind: 'concatenate'; from: number; other: number }
@@ -22,15 +21,44 @@ type LayerSpec =
 /** At most one deliberate fault per scenario (shape mismatches also arise on their own). */
 const FAULTS = [
   // graph
-  'inputDim0', 'inputDimFraction', 'units0', 'unitsNegative', 'unknownActivation', 'dropoutRate',
+  'inputDim0',
+  'inputDimFraction',
+  'units0',
+  'unitsNegative',
+  'unknownActivation',
+  'dropoutRate',
   // compile
-  'unknownOptimizer', 'unknownLoss', 'crossEntropyOnLinear', 'unknownMetric', 'lossCount', 'negativeLossWeight', 'learningRate0',
+  'unknownOptimizer',
+  'unknownLoss',
+  'crossEntropyOnLinear',
+  'unknownMetric',
+  'lossCount',
+  'negativeLossWeight',
+  'learningRate0',
   // data
-  'features', 'rank', 'nan', 'infinity', 'labelRange', 'labelFraction', 'oneHotSum', 'targetShape', 'targetNaN',
-  'noRows', 'rowMismatch', 'disposedTensor', 'foreignTensor', 'missingTarget',
+  'features',
+  'rank',
+  'nan',
+  'infinity',
+  'labelRange',
+  'labelFraction',
+  'oneHotSum',
+  'targetShape',
+  'targetNaN',
+  'noRows',
+  'rowMismatch',
+  'disposedTensor',
+  'foreignTensor',
+  'missingTarget',
   // options
-  'batchSize0', 'batchSizeNegative', 'batchSizeFraction', 'epochsNegative', 'initialEpochPastEpochs', 'validationSplit',
-  'badHook', 'optionsNull',
+  'batchSize0',
+  'batchSizeNegative',
+  'batchSizeFraction',
+  'epochsNegative',
+  'initialEpochPastEpochs',
+  'validationSplit',
+  'badHook',
+  'optionsNull',
 ] as const;
 
 interface Scenario {
@@ -60,7 +88,10 @@ const layer: fc.Arbitrary<LayerSpec> = fc.oneof(
 );
 
 const scenario: fc.Arbitrary<Scenario> = fc.record({
-  inputs: fc.array(fc.oneof({ weight: 6, arbitrary: few([2], [3]) }, { weight: 1, arbitrary: fc.constant([2, 2] as number[]) }), { minLength: 1, maxLength: 2 }),
+  inputs: fc.array(fc.oneof({ weight: 6, arbitrary: few([2], [3]) }, { weight: 1, arbitrary: fc.constant([2, 2] as number[]) }), {
+    minLength: 1,
+    maxLength: 2,
+  }),
   layers: fc.array(layer, { minLength: 1, maxLength: 4 }),
   extraOutput: fc.option(fc.nat(9), { freq: 3 }),
   optimizer: few('sgd', 'adam', 'rmsprop', 'adagrad', 'momentum'),
@@ -82,334 +113,379 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
 
 beforeAll(async () => {
   page = await openPage();
-  await inPage(page, () => {
-    const weft = window.weft;
-    const TIMEOUT_MS = 60_000;
+  await inPage(
+    page,
+    () => {
+      const weft = window.weft;
+      const TIMEOUT_MS = 60_000;
 
-    // ── float64 reference of the forward pass and the losses ──
-    type Mat = { rows: number; cols: number; v: Float64Array };
-    const act = (m: Mat, a: string): Mat => {
-      const v = new Float64Array(m.v.length);
-      for (let i = 0; i < v.length; i++) {
-        const x = m.v[i]!;
-        v[i] = a === 'relu' ? Math.max(0, x) : a === 'sigmoid' ? 1 / (1 + Math.exp(-x)) : a === 'tanh' ? Math.tanh(x) : x;
-      }
-      if (a === 'softmax')
-        for (let r = 0; r < m.rows; r++) {
-          let max = -Infinity;
-          for (let c = 0; c < m.cols; c++) max = Math.max(max, m.v[r * m.cols + c]!);
-          let sum = 0;
-          for (let c = 0; c < m.cols; c++) sum += v[r * m.cols + c] = Math.exp(m.v[r * m.cols + c]! - max);
-          for (let c = 0; c < m.cols; c++) v[r * m.cols + c]! /= sum;
+      // ── float64 reference of the forward pass and the losses ──
+      type Mat = { rows: number; cols: number; v: Float64Array };
+      const act = (m: Mat, a: string): Mat => {
+        const v = new Float64Array(m.v.length);
+        for (let i = 0; i < v.length; i++) {
+          const x = m.v[i]!;
+          v[i] = a === 'relu' ? Math.max(0, x) : a === 'sigmoid' ? 1 / (1 + Math.exp(-x)) : a === 'tanh' ? Math.tanh(x) : x;
         }
-      return { rows: m.rows, cols: m.cols, v };
-    };
-    const lossOf = (kind: string, p: Mat, target: Float32Array | Int32Array): number => {
-      let total = 0;
-      for (let r = 0; r < p.rows; r++) {
-        let s = 0;
-        for (let c = 0; c < p.cols; c++) {
-          const q = p.v[r * p.cols + c]!;
-          if (kind === 'sparse') s += c === target[r] ? -Math.log(q) : 0;
-          else if (kind === 'categorical') s += -target[r * p.cols + c]! * Math.log(q);
-          else if (kind === 'mse') s += (q - target[r * p.cols + c]!) ** 2 / p.cols;
-          else s += Math.abs(q - target[r * p.cols + c]!) / p.cols;
-        }
-        total += s;
-      }
-      return total / p.rows;
-    };
-    const close = (a: number, b: number, tol = 2e-3) => Math.abs(a - b) <= tol * (1 + Math.abs(b));
-    const bits = async (model: any) => {
-      const ws = await model.getWeights();
-      return ws.map((w: any) => Array.from(new Uint32Array(Float32Array.from(w.dataSync()).buffer)).join(',')).join(';');
-    };
-    const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
-
-    window.fuzzRun = async (sc: any) => {
-      const gpu = await weft.getGpu();
-      const uncapturedBefore = gpu.uncapturedErrors.length;
-      await settle();
-      const memoryStart = weft.memory();
-      const log: string[] = [];
-      const problems: string[] = [];
-      let s = sc.seed + 1;
-      const random = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
-      // A step that may throw: a WeftError is an outcome, anything else a problem.
-      const attempt = async <T>(what: string, f: () => T | Promise<T>): Promise<{ ok: true; value: T } | { ok: false; message: string }> => {
-        let timer: any;
-        try {
-          const value = await Promise.race([
-            Promise.resolve().then(f),
-            new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`HANG: ${what} took over ${TIMEOUT_MS} ms`)), TIMEOUT_MS))),
-          ]);
-          log.push(`${what}: ok`);
-          return { ok: true, value };
-        } catch (e: any) {
-          const message = `${e?.name}: ${e?.message}`;
-          log.push(`${what}: ${message}`);
-          if (!(e instanceof weft.WeftError)) problems.push(`${what} threw a non-WeftError: ${message}`);
-          return { ok: false, message };
-        } finally {
-          clearTimeout(timer);
-        }
-      };
-
-      // ── the graph, recorded for the reference as it is built ──
-      const fault: string | null = sc.fault;
-      // uses: the model inputs a tensor depends on; softmax: whether it is a softmax's output.
-      type Node = { tensor: any; ref: (env: Mat[], weights: Map<any, Float32Array[]>) => Mat; layer?: any; uses: number[]; softmax?: boolean };
-      const nodes: Node[] = [];
-      const inputs: any[] = [];
-      for (const [i, declared] of sc.inputs.entries()) {
-        const shape = i === 0 && fault === 'inputDim0' ? [0] : i === 0 && fault === 'inputDimFraction' ? [1.5] : declared;
-        const r = await attempt(`input ${JSON.stringify(shape)}`, () => weft.input({ shape, name: `in${i}` }));
-        if (!r.ok) return { log, problems };
-        inputs.push(r.value);
-        nodes.push({ tensor: r.value, ref: (env) => env[i]!, uses: [i] });
-      }
-      for (const [index, spec] of sc.layers.entries()) {
-        const a = nodes[spec.from % nodes.length]!;
-        const b = nodes[((spec.other ?? 0) + 1) % nodes.length]!;
-        const last = index === sc.layers.length - 1;
-        const r = await attempt(`${spec.kind} ${JSON.stringify(spec)}`, () => {
-          switch (spec.kind) {
-            case 'dense': {
-              const units = last && fault === 'units0' ? 0 : last && fault === 'unitsNegative' ? -2 : spec.units;
-              const activation = last && fault === 'unknownActivation' ? 'swish' : spec.activation;
-              const l = weft.layers.dense({ units, activation, seed: Math.floor(random() * 1e6) });
-              const t = l.apply(a.tensor);
-              return {
-                tensor: t,
-                layer: l,
-                uses: a.uses,
-                softmax: activation === 'softmax',
-                ref: (env: Mat[], w: Map<any, Float32Array[]>) => {
-                  const x = a.ref(env, w);
-                  const [k, bias] = w.get(l)!;
-                  const v = new Float64Array(x.rows * units);
-                  for (let r = 0; r < x.rows; r++)
-                    for (let c = 0; c < units; c++) {
-                      let sum = bias![c]!;
-                      for (let j = 0; j < x.cols; j++) sum += x.v[r * x.cols + j]! * k![j * units + c]!;
-                      v[r * units + c] = sum;
-                    }
-                  return act({ rows: x.rows, cols: units, v }, activation);
-                },
-              };
-            }
-            case 'concatenate': {
-              const t = weft.layers.concatenate().apply([a.tensor, b.tensor]);
-              return {
-                tensor: t,
-                uses: [...a.uses, ...b.uses],
-                ref: (env: Mat[], w: Map<any, Float32Array[]>) => {
-                  const x = a.ref(env, w);
-                  const y = b.ref(env, w);
-                  const cols = x.cols + y.cols;
-                  const v = new Float64Array(x.rows * cols);
-                  for (let r = 0; r < x.rows; r++) {
-                    v.set(x.v.subarray(r * x.cols, (r + 1) * x.cols), r * cols);
-                    v.set(y.v.subarray(r * y.cols, (r + 1) * y.cols), r * cols + x.cols);
-                  }
-                  return { rows: x.rows, cols, v };
-                },
-              };
-            }
-            case 'add': {
-              const t = weft.layers.add().apply([a.tensor, b.tensor]);
-              return {
-                tensor: t,
-                uses: [...a.uses, ...b.uses],
-                ref: (env: Mat[], w: Map<any, Float32Array[]>) => {
-                  const x = a.ref(env, w);
-                  const y = b.ref(env, w);
-                  return { rows: x.rows, cols: x.cols, v: x.v.map((q, i) => q + y.v[i]!) };
-                },
-              };
-            }
-            case 'activation': {
-              const t = weft.layers.activation({ activation: spec.activation }).apply(a.tensor);
-              return { tensor: t, uses: a.uses, softmax: spec.activation === 'softmax' || (spec.activation === 'linear' && a.softmax), ref: (env: Mat[], w: Map<any, Float32Array[]>) => act(a.ref(env, w), spec.activation) };
-            }
-            case 'dropout': {
-              const rate = last && fault === 'dropoutRate' ? 1 : spec.rate;
-              return { tensor: weft.layers.dropout({ rate, seed: 5 }).apply(a.tensor), uses: a.uses, ref: a.ref };
-            }
-            case 'flatten':
-              return { tensor: weft.layers.flatten().apply(a.tensor), uses: a.uses, softmax: a.softmax, ref: a.ref };
+        if (a === 'softmax')
+          for (let r = 0; r < m.rows; r++) {
+            let max = -Infinity;
+            for (let c = 0; c < m.cols; c++) max = Math.max(max, m.v[r * m.cols + c]!);
+            let sum = 0;
+            for (let c = 0; c < m.cols; c++) sum += v[r * m.cols + c] = Math.exp(m.v[r * m.cols + c]! - max);
+            for (let c = 0; c < m.cols; c++) v[r * m.cols + c]! /= sum;
           }
-          throw new Error(`unknown layer spec ${spec.kind}`);
-        });
-        if (!r.ok) return { log, problems };
-        nodes.push(r.value as Node);
-      }
-      const outputs = [nodes[nodes.length - 1]!];
-      if (sc.extraOutput !== null && nodes[sc.extraOutput % nodes.length] !== outputs[0]) outputs.push(nodes[sc.extraOutput % nodes.length]!);
-      // Inputs no output uses are joined in by a last dense layer (an unused input is a fault of its own).
-      const unused = inputs.map((_, i) => i).filter((i) => !outputs.some((o) => o.uses.includes(i)));
-      if (unused.length) {
-        const r = await attempt('join unused inputs', () => {
-          const parts = [outputs[0]!, ...unused.map((i) => nodes[i]!)];
-          const flat = parts.map((p) => (p.tensor.shape.length > 2 ? { ...p, tensor: weft.layers.flatten().apply(p.tensor) } : p));
-          const joined = weft.layers.concatenate().apply(flat.map((p) => p.tensor));
-          const l = weft.layers.dense({ units: 3, activation: 'softmax', seed: 99 });
-          const t = l.apply(joined);
-          const node: Node = {
-            tensor: t,
-            layer: l,
-            uses: inputs.map((_, i) => i),
-            softmax: true,
-            ref: (env, w) => {
-              const xs = flat.map((p) => p.ref(env, w));
-              const cols = xs.reduce((c, x) => c + x.cols, 0);
-              const [k, bias] = w.get(l)!;
-              const v = new Float64Array(xs[0]!.rows * 3);
-              for (let r = 0; r < xs[0]!.rows; r++) {
-                const row: number[] = [];
-                for (const x of xs) for (let j = 0; j < x.cols; j++) row.push(x.v[r * x.cols + j]!);
-                for (let c = 0; c < 3; c++) {
-                  let sum = bias![c]!;
-                  for (let j = 0; j < cols; j++) sum += row[j]! * k![j * 3 + c]!;
-                  v[r * 3 + c] = sum;
-                }
+        return { rows: m.rows, cols: m.cols, v };
+      };
+      const lossOf = (kind: string, p: Mat, target: Float32Array | Int32Array): number => {
+        let total = 0;
+        for (let r = 0; r < p.rows; r++) {
+          let s = 0;
+          for (let c = 0; c < p.cols; c++) {
+            const q = p.v[r * p.cols + c]!;
+            if (kind === 'sparse') s += c === target[r] ? -Math.log(q) : 0;
+            else if (kind === 'categorical') s += -target[r * p.cols + c]! * Math.log(q);
+            else if (kind === 'mse') s += (q - target[r * p.cols + c]!) ** 2 / p.cols;
+            else s += Math.abs(q - target[r * p.cols + c]!) / p.cols;
+          }
+          total += s;
+        }
+        return total / p.rows;
+      };
+      const close = (a: number, b: number, tol = 2e-3) => Math.abs(a - b) <= tol * (1 + Math.abs(b));
+      const bits = async (model: any) => {
+        const ws = await model.getWeights();
+        return ws.map((w: any) => Array.from(new Uint32Array(Float32Array.from(w.dataSync()).buffer)).join(',')).join(';');
+      };
+      const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+      window.fuzzRun = async (sc: any) => {
+        const gpu = await weft.getGpu();
+        const uncapturedBefore = gpu.uncapturedErrors.length;
+        await settle();
+        const memoryStart = weft.memory();
+        const log: string[] = [];
+        const problems: string[] = [];
+        let s = sc.seed + 1;
+        const random = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+        // A step that may throw: a WeftError is an outcome, anything else a problem.
+        const attempt = async <T>(what: string, f: () => T | Promise<T>): Promise<{ ok: true; value: T } | { ok: false; message: string }> => {
+          let timer: any;
+          try {
+            const value = await Promise.race([
+              Promise.resolve().then(f),
+              new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`HANG: ${what} took over ${TIMEOUT_MS} ms`)), TIMEOUT_MS))),
+            ]);
+            log.push(`${what}: ok`);
+            return { ok: true, value };
+          } catch (e: any) {
+            const message = `${e?.name}: ${e?.message}`;
+            log.push(`${what}: ${message}`);
+            if (!(e instanceof weft.WeftError)) problems.push(`${what} threw a non-WeftError: ${message}`);
+            return { ok: false, message };
+          } finally {
+            clearTimeout(timer);
+          }
+        };
+
+        // ── the graph, recorded for the reference as it is built ──
+        const fault: string | null = sc.fault;
+        // uses: the model inputs a tensor depends on; softmax: whether it is a softmax's output.
+        type Node = { tensor: any; ref: (env: Mat[], weights: Map<any, Float32Array[]>) => Mat; layer?: any; uses: number[]; softmax?: boolean };
+        const nodes: Node[] = [];
+        const inputs: any[] = [];
+        for (const [i, declared] of sc.inputs.entries()) {
+          const shape = i === 0 && fault === 'inputDim0' ? [0] : i === 0 && fault === 'inputDimFraction' ? [1.5] : declared;
+          const r = await attempt(`input ${JSON.stringify(shape)}`, () => weft.input({ shape, name: `in${i}` }));
+          if (!r.ok) return { log, problems };
+          inputs.push(r.value);
+          nodes.push({ tensor: r.value, ref: (env) => env[i]!, uses: [i] });
+        }
+        for (const [index, spec] of sc.layers.entries()) {
+          const a = nodes[spec.from % nodes.length]!;
+          const b = nodes[((spec.other ?? 0) + 1) % nodes.length]!;
+          const last = index === sc.layers.length - 1;
+          const r = await attempt(`${spec.kind} ${JSON.stringify(spec)}`, () => {
+            switch (spec.kind) {
+              case 'dense': {
+                const units = last && fault === 'units0' ? 0 : last && fault === 'unitsNegative' ? -2 : spec.units;
+                const activation = last && fault === 'unknownActivation' ? 'swish' : spec.activation;
+                const l = weft.layers.dense({ units, activation, seed: Math.floor(random() * 1e6) });
+                const t = l.apply(a.tensor);
+                return {
+                  tensor: t,
+                  layer: l,
+                  uses: a.uses,
+                  softmax: activation === 'softmax',
+                  ref: (env: Mat[], w: Map<any, Float32Array[]>) => {
+                    const x = a.ref(env, w);
+                    const [k, bias] = w.get(l)!;
+                    const v = new Float64Array(x.rows * units);
+                    for (let r = 0; r < x.rows; r++)
+                      for (let c = 0; c < units; c++) {
+                        let sum = bias![c]!;
+                        for (let j = 0; j < x.cols; j++) sum += x.v[r * x.cols + j]! * k![j * units + c]!;
+                        v[r * units + c] = sum;
+                      }
+                    return act({ rows: x.rows, cols: units, v }, activation);
+                  },
+                };
               }
-              return act({ rows: xs[0]!.rows, cols: 3, v }, 'softmax');
-            },
-          };
-          return node;
-        });
-        if (!r.ok) return { log, problems };
-        nodes.push(r.value);
-        outputs[0] = r.value;
-      }
-      const built = await attempt('model', () => weft.model({ inputs, outputs: outputs.map((o) => o.tensor) }));
-      if (!built.ok) return { log, problems };
-      const model = built.value as any;
-      // Cross-entropy needs a softmax output: other outputs get a pointwise loss (but for the fault).
-      const lossNames = outputs.map((o, i) =>
-        o.softmax || (i === 0 && fault === 'crossEntropyOnLinear') ? sc.losses[i] : sc.losses[i] === 'categoricalCrossentropy' ? 'meanSquaredError' : sc.losses[i] === 'sparseCategoricalCrossentropy' ? 'mae' : sc.losses[i],
-      );
-      if (fault === 'crossEntropyOnLinear' && !outputs[0]!.softmax) lossNames[0] = 'categoricalCrossentropy';
-      const optimizer =
-        fault === 'unknownOptimizer' ? 'adamw' : fault === 'learningRate0' ? () => weft.train.sgd(0) : sc.optimizer === 'momentum' ? weft.train.sgd(0.01, { momentum: 0.9 }) : sc.optimizer;
-      const compileArgs = {
-        optimizer,
-        loss: fault === 'unknownLoss' ? ['hinge', ...lossNames.slice(1)] : fault === 'lossCount' ? [...lossNames, 'mse'] : lossNames,
-        metrics: fault === 'unknownMetric' ? ['f1'] : sc.metrics,
-        ...(fault === 'negativeLossWeight' ? { lossWeights: lossNames.map(() => -1) } : {}),
-      };
-      await attempt('compile', () => model.compile({ ...compileArgs, optimizer: typeof optimizer === 'function' ? optimizer() : optimizer }));
-
-      // ── data: valid arrays, then the scenario's fault ──
-      const n = fault === 'noRows' ? 0 : sc.rows;
-      const xs: any[] = inputs.map((t: any, i: number) => {
-        const shape = [n, ...t.shape.slice(1)];
-        const size = shape.reduce((p: number, q: number) => p * q, 1);
-        const storage = sc.storage[i];
-        if (storage === 'u8') return weft.tensor(Uint8Array.from({ length: size }, () => Math.floor(random() * 4)), shape);
-        if (storage === 'int32') return weft.tensor(Int32Array.from({ length: size }, () => Math.floor(random() * 5) - 2), shape);
-        const v = Float32Array.from({ length: size }, () => random() * 2 - 1);
-        if (i === 0 && fault === 'nan' && size > 0) v[size - 1] = NaN;
-        if (i === 0 && fault === 'infinity' && size > 0) v[0] = -Infinity;
-        if (i === 0 && fault === 'features') return weft.tensor(new Float32Array(n * 7), [n, 7]);
-        if (i === 0 && fault === 'rank') return weft.tensor(v, [...shape, 1]);
-        return weft.tensor(v, shape);
-      });
-      if (fault === 'disposedTensor') xs[0].dispose();
-      if (fault === 'foreignTensor') xs[0] = window.weftTesting.weft.tensor(xs[0].dataSync(), xs[0].shape);
-      const units = outputs.map((o) => o.tensor.shape.slice(1).reduce((p: number, q: number) => p * q, 1));
-      const ys: any[] = outputs.map((_, i) => {
-        const u = units[i]!;
-        const loss = lossNames[i];
-        const rows = i === 0 && fault === 'rowMismatch' ? n + 1 : n;
-        const first = i === 0;
-        if (loss === 'sparseCategoricalCrossentropy') {
-          const labels = Float32Array.from({ length: rows }, () => Math.floor(random() * u));
-          if (first && fault === 'labelRange' && rows > 0) labels[0] = u;
-          if (first && fault === 'labelFraction' && rows > 0) labels[0] = 0.5;
-          if (first && fault === 'targetNaN' && rows > 0) labels[0] = NaN;
-          return weft.tensor(labels, first && fault === 'targetShape' ? [rows, 1, 1] : [rows]);
-        }
-        const v = new Float32Array(rows * u);
-        if (loss === 'categoricalCrossentropy') for (let r = 0; r < rows; r++) v[r * u + Math.floor(random() * u)] = 1;
-        else for (let j = 0; j < v.length; j++) v[j] = random() * 2 - 1;
-        if (first && fault === 'oneHotSum' && rows > 0) v[0] = v[0]! + 0.5;
-        if (first && fault === 'targetNaN' && rows > 0) v[0] = NaN;
-        if (first && fault === 'targetShape') return weft.tensor(new Float32Array(rows * (u + 1)), [rows, u + 1]);
-        return weft.tensor(v, [rows, u]);
-      });
-      const callbacks = fault === 'badHook' ? { onEpochEnd: 'later' } : sc.options.terminateOnNaN ? [weft.callbacks.terminateOnNaN()] : undefined;
-      const batchSize = fault === 'batchSize0' ? 0 : fault === 'batchSizeNegative' ? -3 : fault === 'batchSizeFraction' ? 2.5 : sc.options.batchSize;
-      const fitOptions =
-        fault === 'optionsNull'
-          ? null
-          : {
-              batchSize,
-              epochs: fault === 'epochsNegative' ? -1 : fault === 'initialEpochPastEpochs' ? 1 : sc.options.epochs,
-              ...(fault === 'initialEpochPastEpochs' ? { initialEpoch: 2 } : {}),
-              ...(fault === 'validationSplit' ? { validationSplit: 1.5 } : sc.options.validationSplit ? { validationSplit: sc.options.validationSplit } : {}),
-              shuffle: sc.options.shuffle,
-              callbacks,
-              verbose: 0,
-              seed: sc.seed,
-            };
-      const targets = fault === 'missingTarget' ? undefined : ys;
-
-      // ── the calls, each checked ──
-      const reference = async (): Promise<Mat[]> => {
-        const weights = new Map<any, Float32Array[]>();
-        for (const node of nodes)
-          if (node.layer) weights.set(node.layer, (await node.layer.getWeights()).map((t: any) => Float32Array.from(t.dataSync())));
-        const env = xs.map((x: any) => ({ rows: n, cols: x.size / Math.max(1, n), v: Float64Array.from(x.dataSync()) }));
-        return outputs.map((o) => o.ref(env, weights));
-      };
-      const lossKind = (name: string) =>
-        name === 'sparseCategoricalCrossentropy' ? 'sparse' : name === 'categoricalCrossentropy' ? 'categorical' : name === 'meanSquaredError' ? 'mse' : 'mae';
-      for (const call of sc.calls) {
-        const before = await bits(model);
-        const r = await attempt(call, () =>
-          call === 'fit' ? model.fit(xs, targets, fitOptions) : call === 'evaluate' ? model.evaluate(xs, targets, { batchSize }) : model.predict(xs, { batchSize }),
-        );
-        const after = await bits(model);
-        if (!r.ok) {
-          if (before !== after && !/diverged|terminateOnNaN/.test(r.message)) problems.push(`${call} failed but changed the weights`);
-          continue;
-        }
-        if (call === 'predict') {
-          const got = (Array.isArray(r.value) ? r.value : [r.value]) as any[];
-          const want = await reference();
-          want.forEach((w, i) => {
-            const g = got[i].dataSync();
-            if (got[i].shape[0] !== n || g.length !== w.v.length) problems.push(`predict output ${i}: shape [${got[i].shape}] for ${n} rows × ${w.cols}`);
-            else for (let j = 0; j < g.length; j++) if (!close(g[j], w.v[j]!)) {
-              problems.push(`predict output ${i}[${j}] = ${g[j]}, the reference says ${w.v[j]}`);
-              break;
+              case 'concatenate': {
+                const t = weft.layers.concatenate().apply([a.tensor, b.tensor]);
+                return {
+                  tensor: t,
+                  uses: [...a.uses, ...b.uses],
+                  ref: (env: Mat[], w: Map<any, Float32Array[]>) => {
+                    const x = a.ref(env, w);
+                    const y = b.ref(env, w);
+                    const cols = x.cols + y.cols;
+                    const v = new Float64Array(x.rows * cols);
+                    for (let r = 0; r < x.rows; r++) {
+                      v.set(x.v.subarray(r * x.cols, (r + 1) * x.cols), r * cols);
+                      v.set(y.v.subarray(r * y.cols, (r + 1) * y.cols), r * cols + x.cols);
+                    }
+                    return { rows: x.rows, cols, v };
+                  },
+                };
+              }
+              case 'add': {
+                const t = weft.layers.add().apply([a.tensor, b.tensor]);
+                return {
+                  tensor: t,
+                  uses: [...a.uses, ...b.uses],
+                  ref: (env: Mat[], w: Map<any, Float32Array[]>) => {
+                    const x = a.ref(env, w);
+                    const y = b.ref(env, w);
+                    return { rows: x.rows, cols: x.cols, v: x.v.map((q, i) => q + y.v[i]!) };
+                  },
+                };
+              }
+              case 'activation': {
+                const t = weft.layers.activation({ activation: spec.activation }).apply(a.tensor);
+                return {
+                  tensor: t,
+                  uses: a.uses,
+                  softmax: spec.activation === 'softmax' || (spec.activation === 'linear' && a.softmax),
+                  ref: (env: Mat[], w: Map<any, Float32Array[]>) => act(a.ref(env, w), spec.activation),
+                };
+              }
+              case 'dropout': {
+                const rate = last && fault === 'dropoutRate' ? 1 : spec.rate;
+                return { tensor: weft.layers.dropout({ rate, seed: 5 }).apply(a.tensor), uses: a.uses, ref: a.ref };
+              }
+              case 'flatten':
+                return { tensor: weft.layers.flatten().apply(a.tensor), uses: a.uses, softmax: a.softmax, ref: a.ref };
             }
+            throw new Error(`unknown layer spec ${spec.kind}`);
           });
-        } else if (call === 'evaluate') {
-          const values = [r.value as any].flat().map((t: any) => t.dataSync()[0]);
-          const want = await reference();
-          const total = want.reduce((sum, p, i) => sum + lossOf(lossKind(lossNames[i]), p, ys[i].dataSync()), 0);
-          if (!close(values[0], total)) problems.push(`evaluate loss ${values[0]}, the reference says ${total}`);
-        } else {
-          const history = r.value as any;
-          const weightsFinite = (await model.getWeights()).every((t: any) => Array.from(t.dataSync() as Float32Array).every(Number.isFinite));
-          if (!weightsFinite) problems.push('fit resolved with non-finite weights');
-          const losses: number[] = history.history.loss ?? [];
-          if (losses.some((l) => !Number.isFinite(l)) && !sc.options.terminateOnNaN) problems.push(`fit resolved with losses ${losses}`);
+          if (!r.ok) return { log, problems };
+          nodes.push(r.value as Node);
         }
-      }
-      model.dispose();
-      await settle();
-      const memoryEnd = weft.memory();
-      if (memoryEnd.numBuffers !== memoryStart.numBuffers || memoryEnd.numBytes !== memoryStart.numBytes)
-        problems.push(`GPU memory after dispose: ${JSON.stringify(memoryEnd)}, before: ${JSON.stringify(memoryStart)}`);
-      const uncaptured = gpu.uncapturedErrors.slice(uncapturedBefore);
-      if (uncaptured.length) problems.push(`WebGPU errors: ${uncaptured.join(' | ')}`);
-      return { log, problems };
-    };
-  }, undefined);
+        const outputs = [nodes[nodes.length - 1]!];
+        if (sc.extraOutput !== null && nodes[sc.extraOutput % nodes.length] !== outputs[0]) outputs.push(nodes[sc.extraOutput % nodes.length]!);
+        // Inputs no output uses are joined in by a last dense layer (an unused input is a fault of its own).
+        const unused = inputs.map((_, i) => i).filter((i) => !outputs.some((o) => o.uses.includes(i)));
+        if (unused.length) {
+          const r = await attempt('join unused inputs', () => {
+            const parts = [outputs[0]!, ...unused.map((i) => nodes[i]!)];
+            const flat = parts.map((p) => (p.tensor.shape.length > 2 ? { ...p, tensor: weft.layers.flatten().apply(p.tensor) } : p));
+            const joined = weft.layers.concatenate().apply(flat.map((p) => p.tensor));
+            const l = weft.layers.dense({ units: 3, activation: 'softmax', seed: 99 });
+            const t = l.apply(joined);
+            const node: Node = {
+              tensor: t,
+              layer: l,
+              uses: inputs.map((_, i) => i),
+              softmax: true,
+              ref: (env, w) => {
+                const xs = flat.map((p) => p.ref(env, w));
+                const cols = xs.reduce((c, x) => c + x.cols, 0);
+                const [k, bias] = w.get(l)!;
+                const v = new Float64Array(xs[0]!.rows * 3);
+                for (let r = 0; r < xs[0]!.rows; r++) {
+                  const row: number[] = [];
+                  for (const x of xs) for (let j = 0; j < x.cols; j++) row.push(x.v[r * x.cols + j]!);
+                  for (let c = 0; c < 3; c++) {
+                    let sum = bias![c]!;
+                    for (let j = 0; j < cols; j++) sum += row[j]! * k![j * 3 + c]!;
+                    v[r * 3 + c] = sum;
+                  }
+                }
+                return act({ rows: xs[0]!.rows, cols: 3, v }, 'softmax');
+              },
+            };
+            return node;
+          });
+          if (!r.ok) return { log, problems };
+          nodes.push(r.value);
+          outputs[0] = r.value;
+        }
+        const built = await attempt('model', () => weft.model({ inputs, outputs: outputs.map((o) => o.tensor) }));
+        if (!built.ok) return { log, problems };
+        const model = built.value as any;
+        // Cross-entropy needs a softmax output: other outputs get a pointwise loss (but for the fault).
+        const lossNames = outputs.map((o, i) =>
+          o.softmax || (i === 0 && fault === 'crossEntropyOnLinear')
+            ? sc.losses[i]
+            : sc.losses[i] === 'categoricalCrossentropy'
+              ? 'meanSquaredError'
+              : sc.losses[i] === 'sparseCategoricalCrossentropy'
+                ? 'mae'
+                : sc.losses[i],
+        );
+        if (fault === 'crossEntropyOnLinear' && !outputs[0]!.softmax) lossNames[0] = 'categoricalCrossentropy';
+        const optimizer =
+          fault === 'unknownOptimizer'
+            ? 'adamw'
+            : fault === 'learningRate0'
+              ? () => weft.train.sgd(0)
+              : sc.optimizer === 'momentum'
+                ? weft.train.sgd(0.01, { momentum: 0.9 })
+                : sc.optimizer;
+        const compileArgs = {
+          optimizer,
+          loss: fault === 'unknownLoss' ? ['hinge', ...lossNames.slice(1)] : fault === 'lossCount' ? [...lossNames, 'mse'] : lossNames,
+          metrics: fault === 'unknownMetric' ? ['f1'] : sc.metrics,
+          ...(fault === 'negativeLossWeight' ? { lossWeights: lossNames.map(() => -1) } : {}),
+        };
+        await attempt('compile', () => model.compile({ ...compileArgs, optimizer: typeof optimizer === 'function' ? optimizer() : optimizer }));
+
+        // ── data: valid arrays, then the scenario's fault ──
+        const n = fault === 'noRows' ? 0 : sc.rows;
+        const xs: any[] = inputs.map((t: any, i: number) => {
+          const shape = [n, ...t.shape.slice(1)];
+          const size = shape.reduce((p: number, q: number) => p * q, 1);
+          const storage = sc.storage[i];
+          if (storage === 'u8')
+            return weft.tensor(
+              Uint8Array.from({ length: size }, () => Math.floor(random() * 4)),
+              shape,
+            );
+          if (storage === 'int32')
+            return weft.tensor(
+              Int32Array.from({ length: size }, () => Math.floor(random() * 5) - 2),
+              shape,
+            );
+          const v = Float32Array.from({ length: size }, () => random() * 2 - 1);
+          if (i === 0 && fault === 'nan' && size > 0) v[size - 1] = NaN;
+          if (i === 0 && fault === 'infinity' && size > 0) v[0] = -Infinity;
+          if (i === 0 && fault === 'features') return weft.tensor(new Float32Array(n * 7), [n, 7]);
+          if (i === 0 && fault === 'rank') return weft.tensor(v, [...shape, 1]);
+          return weft.tensor(v, shape);
+        });
+        if (fault === 'disposedTensor') xs[0].dispose();
+        if (fault === 'foreignTensor') xs[0] = window.weftTesting.weft.tensor(xs[0].dataSync(), xs[0].shape);
+        const units = outputs.map((o) => o.tensor.shape.slice(1).reduce((p: number, q: number) => p * q, 1));
+        const ys: any[] = outputs.map((_, i) => {
+          const u = units[i]!;
+          const loss = lossNames[i];
+          const rows = i === 0 && fault === 'rowMismatch' ? n + 1 : n;
+          const first = i === 0;
+          if (loss === 'sparseCategoricalCrossentropy') {
+            const labels = Float32Array.from({ length: rows }, () => Math.floor(random() * u));
+            if (first && fault === 'labelRange' && rows > 0) labels[0] = u;
+            if (first && fault === 'labelFraction' && rows > 0) labels[0] = 0.5;
+            if (first && fault === 'targetNaN' && rows > 0) labels[0] = NaN;
+            return weft.tensor(labels, first && fault === 'targetShape' ? [rows, 1, 1] : [rows]);
+          }
+          const v = new Float32Array(rows * u);
+          if (loss === 'categoricalCrossentropy') for (let r = 0; r < rows; r++) v[r * u + Math.floor(random() * u)] = 1;
+          else for (let j = 0; j < v.length; j++) v[j] = random() * 2 - 1;
+          if (first && fault === 'oneHotSum' && rows > 0) v[0] = v[0]! + 0.5;
+          if (first && fault === 'targetNaN' && rows > 0) v[0] = NaN;
+          if (first && fault === 'targetShape') return weft.tensor(new Float32Array(rows * (u + 1)), [rows, u + 1]);
+          return weft.tensor(v, [rows, u]);
+        });
+        const callbacks = fault === 'badHook' ? { onEpochEnd: 'later' } : sc.options.terminateOnNaN ? [weft.callbacks.terminateOnNaN()] : undefined;
+        const batchSize = fault === 'batchSize0' ? 0 : fault === 'batchSizeNegative' ? -3 : fault === 'batchSizeFraction' ? 2.5 : sc.options.batchSize;
+        const fitOptions =
+          fault === 'optionsNull'
+            ? null
+            : {
+                batchSize,
+                epochs: fault === 'epochsNegative' ? -1 : fault === 'initialEpochPastEpochs' ? 1 : sc.options.epochs,
+                ...(fault === 'initialEpochPastEpochs' ? { initialEpoch: 2 } : {}),
+                ...(fault === 'validationSplit' ? { validationSplit: 1.5 } : sc.options.validationSplit ? { validationSplit: sc.options.validationSplit } : {}),
+                shuffle: sc.options.shuffle,
+                callbacks,
+                verbose: 0,
+                seed: sc.seed,
+              };
+        const targets = fault === 'missingTarget' ? undefined : ys;
+
+        // ── the calls, each checked ──
+        const reference = async (): Promise<Mat[]> => {
+          const weights = new Map<any, Float32Array[]>();
+          for (const node of nodes)
+            if (node.layer)
+              weights.set(
+                node.layer,
+                (await node.layer.getWeights()).map((t: any) => Float32Array.from(t.dataSync())),
+              );
+          const env = xs.map((x: any) => ({ rows: n, cols: x.size / Math.max(1, n), v: Float64Array.from(x.dataSync()) }));
+          return outputs.map((o) => o.ref(env, weights));
+        };
+        const lossKind = (name: string) =>
+          name === 'sparseCategoricalCrossentropy'
+            ? 'sparse'
+            : name === 'categoricalCrossentropy'
+              ? 'categorical'
+              : name === 'meanSquaredError'
+                ? 'mse'
+                : 'mae';
+        for (const call of sc.calls) {
+          const before = await bits(model);
+          const r = await attempt(call, () =>
+            call === 'fit'
+              ? model.fit(xs, targets, fitOptions)
+              : call === 'evaluate'
+                ? model.evaluate(xs, targets, { batchSize })
+                : model.predict(xs, { batchSize }),
+          );
+          const after = await bits(model);
+          if (!r.ok) {
+            if (before !== after && !/diverged|terminateOnNaN/.test(r.message)) problems.push(`${call} failed but changed the weights`);
+            continue;
+          }
+          if (call === 'predict') {
+            const got = (Array.isArray(r.value) ? r.value : [r.value]) as any[];
+            const want = await reference();
+            want.forEach((w, i) => {
+              const g = got[i].dataSync();
+              if (got[i].shape[0] !== n || g.length !== w.v.length) problems.push(`predict output ${i}: shape [${got[i].shape}] for ${n} rows × ${w.cols}`);
+              else
+                for (let j = 0; j < g.length; j++)
+                  if (!close(g[j], w.v[j]!)) {
+                    problems.push(`predict output ${i}[${j}] = ${g[j]}, the reference says ${w.v[j]}`);
+                    break;
+                  }
+            });
+          } else if (call === 'evaluate') {
+            const values = [r.value as any].flat().map((t: any) => t.dataSync()[0]);
+            const want = await reference();
+            const total = want.reduce((sum, p, i) => sum + lossOf(lossKind(lossNames[i]), p, ys[i].dataSync()), 0);
+            if (!close(values[0], total)) problems.push(`evaluate loss ${values[0]}, the reference says ${total}`);
+          } else {
+            const history = r.value as any;
+            const weightsFinite = (await model.getWeights()).every((t: any) => Array.from(t.dataSync() as Float32Array).every(Number.isFinite));
+            if (!weightsFinite) problems.push('fit resolved with non-finite weights');
+            const losses: number[] = history.history.loss ?? [];
+            if (losses.some((l) => !Number.isFinite(l)) && !sc.options.terminateOnNaN) problems.push(`fit resolved with losses ${losses}`);
+          }
+        }
+        model.dispose();
+        await settle();
+        const memoryEnd = weft.memory();
+        if (memoryEnd.numBuffers !== memoryStart.numBuffers || memoryEnd.numBytes !== memoryStart.numBytes)
+          problems.push(`GPU memory after dispose: ${JSON.stringify(memoryEnd)}, before: ${JSON.stringify(memoryStart)}`);
+        const uncaptured = gpu.uncapturedErrors.slice(uncapturedBefore);
+        if (uncaptured.length) problems.push(`WebGPU errors: ${uncaptured.join(' | ')}`);
+        return { log, problems };
+      };
+    },
+    undefined,
+  );
 });
 
 test('random, partly invalid graphs and calls: each works (and is right) or throws a WeftError', async () => {

@@ -23,7 +23,8 @@ const EXPECTED: Record<string, RegExp> = {
   'labels: NaN': /^fit: label NaN at sample 0 for output 'classes' is not a class id/,
   'labels: too large': /^fit: label 3 at sample 7 for output 'classes' is not a class id in \[0, 3\)/,
   'labels: negative': /^fit: label -1 at sample 0 for output 'classes'/,
-  'labels: one-hot given to a sparse loss': /^fit: sparseCategoricalCrossentropy on output 'classes' takes class ids of shape \[n\] or \[n, 1\], got \[8, 3\]; for one-hot targets use categoricalCrossentropy/,
+  'labels: one-hot given to a sparse loss':
+    /^fit: sparseCategoricalCrossentropy on output 'classes' takes class ids of shape \[n\] or \[n, 1\], got \[8, 3\]; for one-hot targets use categoricalCrossentropy/,
   'one-hot: rows not summing to 1': /^fit: one-hot targets for output 'classes' must sum to 1 per row; row 1 sums to 2/,
   'one-hot: wrong width': /^fit: targets for output 'classes' must have shape \[n, 3\], got \[8, 4\]/,
   'mse targets: Infinity': /^fit: targets for output 'value' hold Infinity at sample 4; clean the data/,
@@ -54,7 +55,8 @@ const EXPECTED: Record<string, RegExp> = {
   'compile on a disposed model': /^compile: this model was disposed/,
   'disposed x tensor': /^fit: the tensor for 'features' was disposed/,
   'disposed validation tensor': /^fit \(validationData\): the tensor for 'classes' was disposed/,
-  'tensor from another copy of weft': /^fit: the inputs argument is a Tensor from another library, device or copy of weft, not a weft tensor; copy it into one with weft\.tensor\(await t\.data\(\), t\.shape\)/,
+  'tensor from another copy of weft':
+    /^fit: the inputs argument is a Tensor from another library, device or copy of weft, not a weft tensor; copy it into one with weft\.tensor\(await t\.data\(\), t\.shape\)/,
   'TF.js-like tensor in an array': /^fit: inputs entry 0 \(input 'features'\) is a FakeTfTensor from another library, device or copy of weft/,
   'TF.js-like tensor in a record': /^predict: the tensor for input 'features' is a FakeTfTensor from another library/,
   'nested JS arrays instead of a tensor': /^fit: inputs entry 0 \('features'\) is not a weft tensor; make one with weft\.tensor\(data, shape\)/,
@@ -67,7 +69,8 @@ const EXPECTED: Record<string, RegExp> = {
   'compile: unknown metric': /^compile: unknown metric 'f1' for output 'classes'/,
   'compile: negative lossWeights': /^compile: lossWeights for output 'classes' must be a non-negative number, got -1/,
   'compile: losses for 2 outputs on a 1-output model': /^compile: loss has 2 entries but the model has 1 outputs \(classes\)/,
-  'compile: cross-entropy on a linear output': /^compile: categoricalCrossentropy on output 'value' needs a softmax activation on that output layer .* its activation is 'linear'/,
+  'compile: cross-entropy on a linear output':
+    /^compile: categoricalCrossentropy on output 'value' needs a softmax activation on that output layer .* its activation is 'linear'/,
   'compile: learning rate 0': /^SGD: the learning rate must be a positive number, got 0/,
   'setWeights: wrong shape': /^setWeights: weight 0 \('hidden\/kernel'\) must have shape \[3, 4\], got \[4, 3\]/,
   'setWeights: NaN': /^setWeights: weight 'hidden\/bias' holds NaN; weights must be finite/,
@@ -80,159 +83,177 @@ const EXPECTED: Record<string, RegExp> = {
 };
 
 test('bad input: a WeftError naming what is wrong, before the GPU runs, weights untouched', async () => {
-  const results = await inPage(page, async () => {
-    const weft = window.weft;
-    const other = window.weftTesting.weft; // another copy of weft (its own Tensor class)
-    const build = (lossOutput: 'softmax' | 'linear' = 'softmax') => {
-      const input = weft.input({ shape: [3], name: 'features' });
-      const h = weft.layers.dense({ units: 4, activation: 'relu', seed: 1, name: 'hidden' }).apply(input);
-      const out = weft.layers.dense({ units: 3, activation: lossOutput, seed: 2, name: lossOutput === 'softmax' ? 'classes' : 'value' }).apply(h);
-      return weft.model({ inputs: input, outputs: out });
-    };
-    const model = build();
-    model.compile({ optimizer: weft.train.sgd(0.1), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-    const oneHot = build();
-    oneHot.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
-    const regression = build('linear');
-    regression.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
-    const n = 8;
-    const xs = Float32Array.from({ length: n * 3 }, (_, i) => ((i * 7) % 11) / 11);
-    const x = weft.tensor(xs, [n, 3]);
-    const y = weft.tensor(Int32Array.from({ length: n }, (_, i) => i % 3), [n]);
-    const withValue = (data: Float32Array, at: number, v: number) => {
-      const d = data.slice();
-      d[at] = v;
-      return d;
-    };
-    const labels = (values: number[]) => weft.tensor(Float32Array.from(values), [values.length]);
-    const oneHotRows = Float32Array.from({ length: n * 3 }, (_, i) => (i % 3 === Math.floor(i / 3) % 3 ? 1 : 0));
-    class FakeTfTensor {
-      shape = [n, 3];
-      dtype = 'float32';
-      dataSync() {
-        return xs;
-      }
-      async data() {
-        return xs;
-      }
-    }
-    const disposedModel = build();
-    disposedModel.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
-    await disposedModel.fit(x, y, { epochs: 1, verbose: 0 });
-    disposedModel.dispose();
-    const uncompiled = build();
-
-    const cases: Record<string, () => unknown> = {
-      'x: wrong feature size': () => model.fit(weft.tensor(new Float32Array(n * 5), [n, 5]), y),
-      'x: wrong rank': () => model.fit(weft.tensor(new Float32Array(n * 3), [n, 3, 1]), y),
-      'x: NaN': () => model.fit(weft.tensor(withValue(xs, 7, NaN), [n, 3]), y),
-      'x: +Infinity': () => model.fit(weft.tensor(withValue(xs, 0, Infinity), [n, 3]), y),
-      'x: -Infinity': () => model.fit(weft.tensor(withValue(xs, 5, -Infinity), [n, 3]), y),
-      'validation x: NaN': () => model.fit(x, y, { validationData: [weft.tensor(withValue(xs, 1, NaN), [n, 3]), y] }),
-      'predict x: NaN': () => model.predict(weft.tensor(withValue(xs, 1, NaN), [n, 3])),
-      'evaluate x: wrong feature size': () => model.evaluate(weft.tensor(new Float32Array(n * 2), [n, 2]), y),
-      'labels: not integers': () => model.fit(x, labels([0, 1, 2, 1.5, 0, 1, 2, 0])),
-      'labels: NaN': () => model.fit(x, labels([NaN, 1, 2, 1, 0, 1, 2, 0])),
-      'labels: too large': () => model.fit(x, labels([0, 1, 2, 1, 0, 1, 2, 3])),
-      'labels: negative': () => model.fit(x, labels([-1, 1, 2, 1, 0, 1, 2, 0])),
-      'labels: one-hot given to a sparse loss': () => model.fit(x, weft.tensor(oneHotRows, [n, 3])),
-      'one-hot: rows not summing to 1': () => oneHot.fit(x, weft.tensor(withValue(oneHotRows, 3, 1), [n, 3])),
-      'one-hot: wrong width': () => oneHot.fit(x, weft.tensor(new Float32Array(n * 4), [n, 4])),
-      'mse targets: Infinity': () => regression.fit(x, weft.tensor(withValue(new Float32Array(n * 3), 12, Infinity), [n, 3])),
-      'empty data': () => model.fit(weft.tensor(new Float32Array(0), [0, 3]), weft.tensor(new Int32Array(0), [0])),
-      'sample counts differ': () => model.fit(x, weft.tensor(new Int32Array(7), [7])),
-      'batchSize 0': () => model.fit(x, y, { batchSize: 0 }),
-      'batchSize -4': () => model.fit(x, y, { batchSize: -4 }),
-      'batchSize 2.5': () => model.fit(x, y, { batchSize: 2.5 }),
-      'batchSize NaN': () => model.fit(x, y, { batchSize: NaN }),
-      "batchSize '8'": () => model.fit(x, y, { batchSize: '8' as never }),
-      'evaluate batchSize 0': () => model.evaluate(x, y, { batchSize: 0 }),
-      'predict batchSize -1': () => model.predict(x, { batchSize: -1 }),
-      'epochs < initialEpoch': () => model.fit(x, y, { epochs: 2, initialEpoch: 3 }),
-      'epochs -1': () => model.fit(x, y, { epochs: -1 }),
-      'epochs 1.5': () => model.fit(x, y, { epochs: 1.5 }),
-      'validationSplit 1.5': () => model.fit(x, y, { validationSplit: 1.5 }),
-      'validationData [x]': () => model.fit(x, y, { validationData: [x] as never }),
-      'options null': () => model.fit(x, y, null as never),
-      'callbacks [null]': () => model.fit(x, y, { callbacks: [null as never] }),
-      'callbacks onEpochEnd: 5': () => model.fit(x, y, { callbacks: { onEpochEnd: 5 as never } }),
-      'callbacks onBatchBegin': () => model.fit(x, y, { callbacks: { onBatchBegin: () => {} } as never }),
-      'seed NaN': () => model.fit(x, y, { seed: NaN }),
-      'fit before compile': () => uncompiled.fit(x, y),
-      'evaluate before compile': () => uncompiled.evaluate(x, y),
-      'fit on a disposed model': () => disposedModel.fit(x, y),
-      'predict on a disposed model': () => disposedModel.predict(x),
-      'getWeights on a disposed model': () => disposedModel.getWeights(),
-      'compile on a disposed model': () => disposedModel.compile({ optimizer: 'sgd', loss: 'mse' }),
-      'disposed x tensor': () => {
-        const t = weft.tensor(xs.slice(), [n, 3]);
-        t.dispose();
-        return model.fit(t, y);
-      },
-      'disposed validation tensor': () => {
-        const t = weft.tensor(Int32Array.from(y.dataSync()), [n]);
-        t.dispose();
-        return model.fit(x, y, { validationData: [x, t] });
-      },
-      'tensor from another copy of weft': () => model.fit(other.tensor(xs, [n, 3]), y),
-      'TF.js-like tensor in an array': () => model.fit([new FakeTfTensor()], y),
-      'TF.js-like tensor in a record': () => model.predict({ features: new FakeTfTensor() }),
-      'nested JS arrays instead of a tensor': () => model.fit([[[0, 1, 2]]], y),
-      'two inputs for a one-input model': () => model.fit([x, x], y),
-      'unknown input name': () => model.fit({ nope: x }, y),
-      // @ts-expect-error the target is deliberately left out
-      'missing target': () => model.fit(x),
-      'fit while fit': async () => {
-        const busy = build();
-        busy.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
-        const first = busy.fit(x, y, { epochs: 1, verbose: 0 });
-        try {
-          await busy.fit(x, y, { epochs: 1, verbose: 0 });
-        } finally {
-          await first;
+  const results = await inPage(
+    page,
+    async () => {
+      const weft = window.weft;
+      const other = window.weftTesting.weft; // another copy of weft (its own Tensor class)
+      const build = (lossOutput: 'softmax' | 'linear' = 'softmax') => {
+        const input = weft.input({ shape: [3], name: 'features' });
+        const h = weft.layers.dense({ units: 4, activation: 'relu', seed: 1, name: 'hidden' }).apply(input);
+        const out = weft.layers.dense({ units: 3, activation: lossOutput, seed: 2, name: lossOutput === 'softmax' ? 'classes' : 'value' }).apply(h);
+        return weft.model({ inputs: input, outputs: out });
+      };
+      const model = build();
+      model.compile({ optimizer: weft.train.sgd(0.1), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      const oneHot = build();
+      oneHot.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+      const regression = build('linear');
+      regression.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      const n = 8;
+      const xs = Float32Array.from({ length: n * 3 }, (_, i) => ((i * 7) % 11) / 11);
+      const x = weft.tensor(xs, [n, 3]);
+      const y = weft.tensor(
+        Int32Array.from({ length: n }, (_, i) => i % 3),
+        [n],
+      );
+      const withValue = (data: Float32Array, at: number, v: number) => {
+        const d = data.slice();
+        d[at] = v;
+        return d;
+      };
+      const labels = (values: number[]) => weft.tensor(Float32Array.from(values), [values.length]);
+      const oneHotRows = Float32Array.from({ length: n * 3 }, (_, i) => (i % 3 === Math.floor(i / 3) % 3 ? 1 : 0));
+      class FakeTfTensor {
+        shape = [n, 3];
+        dtype = 'float32';
+        dataSync() {
+          return xs;
         }
-      },
-      'compile: unknown loss': () => build().compile({ optimizer: 'sgd', loss: 'crossEntropyish' }),
-      'compile: unknown optimizer': () => build().compile({ optimizer: 'adamw', loss: 'mse' }),
-      'compile: unknown metric': () => build().compile({ optimizer: 'sgd', loss: 'mse', metrics: ['f1'] }),
-      'compile: negative lossWeights': () => build().compile({ optimizer: 'sgd', loss: 'mse', lossWeights: [-1] }),
-      'compile: losses for 2 outputs on a 1-output model': () => build().compile({ optimizer: 'sgd', loss: ['mse', 'mse'] }),
-      'compile: cross-entropy on a linear output': () => build('linear').compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' }),
-      'compile: learning rate 0': () => build().compile({ optimizer: weft.train.sgd(0), loss: 'mse' }),
-      'setWeights: wrong shape': () => model.setWeights([weft.tensor(new Float32Array(12), [4, 3]), ...[1, 2, 3].map(() => weft.tensor(new Float32Array(1), [1]))]),
-      'setWeights: NaN': () => model.setWeights([weft.tensor(new Float32Array(12), [3, 4]), weft.tensor(new Float32Array([0, NaN, 0, 0]), [4]), weft.tensor(new Float32Array(12), [4, 3]), weft.tensor(new Float32Array(3), [3])]),
-      'setWeights: too few': () => model.setWeights([weft.tensor(new Float32Array(12), [3, 4])]),
-      'dense units 0': () => weft.layers.dense({ units: 0 }),
-      'input shape [0]': () => weft.input({ shape: [0] }),
-      'dense on a rank-3 input': () => weft.layers.dense({ units: 2 }).apply(weft.input({ shape: [2, 3] })),
-      'model with an unused input': () => {
-        const a = weft.input({ shape: [2] });
-        const b = weft.input({ shape: [2] });
-        return weft.model({ inputs: [a, b], outputs: weft.layers.dense({ units: 1 }).apply(a) });
-      },
-      'unknown activation': () => weft.layers.dense({ units: 2, activation: 'swish' }),
-    };
-
-    const bits = async (m: any) => {
-      const ws = await m.getWeights();
-      const parts = ws.map((w: any) => new Uint32Array(Float32Array.from(w.dataSync()).buffer));
-      return parts.flatMap((p: Uint32Array) => Array.from(p)).join(',');
-    };
-    await model.fit(x, y, { epochs: 1, verbose: 0, seed: 1 }); // the engine exists; weights are on the GPU
-    const before = { model: await bits(model), oneHot: await bits(oneHot), regression: await bits(regression) };
-    const out: { name: string; error: string; message: string; weft: boolean }[] = [];
-    for (const [name, call] of Object.entries(cases)) {
-      try {
-        await call();
-        out.push({ name, error: 'none', message: '', weft: false });
-      } catch (e: any) {
-        out.push({ name, error: String(e?.name), message: String(e?.message), weft: e instanceof weft.WeftError });
+        async data() {
+          return xs;
+        }
       }
-    }
-    const after = { model: await bits(model), oneHot: await bits(oneHot), regression: await bits(regression) };
-    const gpu = await weft.getGpu();
-    return { out, untouched: before.model === after.model && before.oneHot === after.oneHot && before.regression === after.regression, uncaptured: gpu.uncapturedErrors };
-  }, undefined);
+      const disposedModel = build();
+      disposedModel.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+      await disposedModel.fit(x, y, { epochs: 1, verbose: 0 });
+      disposedModel.dispose();
+      const uncompiled = build();
+
+      const cases: Record<string, () => unknown> = {
+        'x: wrong feature size': () => model.fit(weft.tensor(new Float32Array(n * 5), [n, 5]), y),
+        'x: wrong rank': () => model.fit(weft.tensor(new Float32Array(n * 3), [n, 3, 1]), y),
+        'x: NaN': () => model.fit(weft.tensor(withValue(xs, 7, NaN), [n, 3]), y),
+        'x: +Infinity': () => model.fit(weft.tensor(withValue(xs, 0, Infinity), [n, 3]), y),
+        'x: -Infinity': () => model.fit(weft.tensor(withValue(xs, 5, -Infinity), [n, 3]), y),
+        'validation x: NaN': () => model.fit(x, y, { validationData: [weft.tensor(withValue(xs, 1, NaN), [n, 3]), y] }),
+        'predict x: NaN': () => model.predict(weft.tensor(withValue(xs, 1, NaN), [n, 3])),
+        'evaluate x: wrong feature size': () => model.evaluate(weft.tensor(new Float32Array(n * 2), [n, 2]), y),
+        'labels: not integers': () => model.fit(x, labels([0, 1, 2, 1.5, 0, 1, 2, 0])),
+        'labels: NaN': () => model.fit(x, labels([NaN, 1, 2, 1, 0, 1, 2, 0])),
+        'labels: too large': () => model.fit(x, labels([0, 1, 2, 1, 0, 1, 2, 3])),
+        'labels: negative': () => model.fit(x, labels([-1, 1, 2, 1, 0, 1, 2, 0])),
+        'labels: one-hot given to a sparse loss': () => model.fit(x, weft.tensor(oneHotRows, [n, 3])),
+        'one-hot: rows not summing to 1': () => oneHot.fit(x, weft.tensor(withValue(oneHotRows, 3, 1), [n, 3])),
+        'one-hot: wrong width': () => oneHot.fit(x, weft.tensor(new Float32Array(n * 4), [n, 4])),
+        'mse targets: Infinity': () => regression.fit(x, weft.tensor(withValue(new Float32Array(n * 3), 12, Infinity), [n, 3])),
+        'empty data': () => model.fit(weft.tensor(new Float32Array(0), [0, 3]), weft.tensor(new Int32Array(0), [0])),
+        'sample counts differ': () => model.fit(x, weft.tensor(new Int32Array(7), [7])),
+        'batchSize 0': () => model.fit(x, y, { batchSize: 0 }),
+        'batchSize -4': () => model.fit(x, y, { batchSize: -4 }),
+        'batchSize 2.5': () => model.fit(x, y, { batchSize: 2.5 }),
+        'batchSize NaN': () => model.fit(x, y, { batchSize: NaN }),
+        "batchSize '8'": () => model.fit(x, y, { batchSize: '8' as never }),
+        'evaluate batchSize 0': () => model.evaluate(x, y, { batchSize: 0 }),
+        'predict batchSize -1': () => model.predict(x, { batchSize: -1 }),
+        'epochs < initialEpoch': () => model.fit(x, y, { epochs: 2, initialEpoch: 3 }),
+        'epochs -1': () => model.fit(x, y, { epochs: -1 }),
+        'epochs 1.5': () => model.fit(x, y, { epochs: 1.5 }),
+        'validationSplit 1.5': () => model.fit(x, y, { validationSplit: 1.5 }),
+        'validationData [x]': () => model.fit(x, y, { validationData: [x] as never }),
+        'options null': () => model.fit(x, y, null as never),
+        'callbacks [null]': () => model.fit(x, y, { callbacks: [null as never] }),
+        'callbacks onEpochEnd: 5': () => model.fit(x, y, { callbacks: { onEpochEnd: 5 as never } }),
+        'callbacks onBatchBegin': () => model.fit(x, y, { callbacks: { onBatchBegin: () => {} } as never }),
+        'seed NaN': () => model.fit(x, y, { seed: NaN }),
+        'fit before compile': () => uncompiled.fit(x, y),
+        'evaluate before compile': () => uncompiled.evaluate(x, y),
+        'fit on a disposed model': () => disposedModel.fit(x, y),
+        'predict on a disposed model': () => disposedModel.predict(x),
+        'getWeights on a disposed model': () => disposedModel.getWeights(),
+        'compile on a disposed model': () => disposedModel.compile({ optimizer: 'sgd', loss: 'mse' }),
+        'disposed x tensor': () => {
+          const t = weft.tensor(xs.slice(), [n, 3]);
+          t.dispose();
+          return model.fit(t, y);
+        },
+        'disposed validation tensor': () => {
+          const t = weft.tensor(Int32Array.from(y.dataSync()), [n]);
+          t.dispose();
+          return model.fit(x, y, { validationData: [x, t] });
+        },
+        'tensor from another copy of weft': () => model.fit(other.tensor(xs, [n, 3]), y),
+        'TF.js-like tensor in an array': () => model.fit([new FakeTfTensor()], y),
+        'TF.js-like tensor in a record': () => model.predict({ features: new FakeTfTensor() }),
+        'nested JS arrays instead of a tensor': () => model.fit([[[0, 1, 2]]], y),
+        'two inputs for a one-input model': () => model.fit([x, x], y),
+        'unknown input name': () => model.fit({ nope: x }, y),
+        // @ts-expect-error the target is deliberately left out
+        'missing target': () => model.fit(x),
+        'fit while fit': async () => {
+          const busy = build();
+          busy.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+          const first = busy.fit(x, y, { epochs: 1, verbose: 0 });
+          try {
+            await busy.fit(x, y, { epochs: 1, verbose: 0 });
+          } finally {
+            await first;
+          }
+        },
+        'compile: unknown loss': () => build().compile({ optimizer: 'sgd', loss: 'crossEntropyish' }),
+        'compile: unknown optimizer': () => build().compile({ optimizer: 'adamw', loss: 'mse' }),
+        'compile: unknown metric': () => build().compile({ optimizer: 'sgd', loss: 'mse', metrics: ['f1'] }),
+        'compile: negative lossWeights': () => build().compile({ optimizer: 'sgd', loss: 'mse', lossWeights: [-1] }),
+        'compile: losses for 2 outputs on a 1-output model': () => build().compile({ optimizer: 'sgd', loss: ['mse', 'mse'] }),
+        'compile: cross-entropy on a linear output': () => build('linear').compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' }),
+        'compile: learning rate 0': () => build().compile({ optimizer: weft.train.sgd(0), loss: 'mse' }),
+        'setWeights: wrong shape': () =>
+          model.setWeights([weft.tensor(new Float32Array(12), [4, 3]), ...[1, 2, 3].map(() => weft.tensor(new Float32Array(1), [1]))]),
+        'setWeights: NaN': () =>
+          model.setWeights([
+            weft.tensor(new Float32Array(12), [3, 4]),
+            weft.tensor(new Float32Array([0, NaN, 0, 0]), [4]),
+            weft.tensor(new Float32Array(12), [4, 3]),
+            weft.tensor(new Float32Array(3), [3]),
+          ]),
+        'setWeights: too few': () => model.setWeights([weft.tensor(new Float32Array(12), [3, 4])]),
+        'dense units 0': () => weft.layers.dense({ units: 0 }),
+        'input shape [0]': () => weft.input({ shape: [0] }),
+        'dense on a rank-3 input': () => weft.layers.dense({ units: 2 }).apply(weft.input({ shape: [2, 3] })),
+        'model with an unused input': () => {
+          const a = weft.input({ shape: [2] });
+          const b = weft.input({ shape: [2] });
+          return weft.model({ inputs: [a, b], outputs: weft.layers.dense({ units: 1 }).apply(a) });
+        },
+        'unknown activation': () => weft.layers.dense({ units: 2, activation: 'swish' }),
+      };
+
+      const bits = async (m: any) => {
+        const ws = await m.getWeights();
+        const parts = ws.map((w: any) => new Uint32Array(Float32Array.from(w.dataSync()).buffer));
+        return parts.flatMap((p: Uint32Array) => Array.from(p)).join(',');
+      };
+      await model.fit(x, y, { epochs: 1, verbose: 0, seed: 1 }); // the engine exists; weights are on the GPU
+      const before = { model: await bits(model), oneHot: await bits(oneHot), regression: await bits(regression) };
+      const out: { name: string; error: string; message: string; weft: boolean }[] = [];
+      for (const [name, call] of Object.entries(cases)) {
+        try {
+          await call();
+          out.push({ name, error: 'none', message: '', weft: false });
+        } catch (e: any) {
+          out.push({ name, error: String(e?.name), message: String(e?.message), weft: e instanceof weft.WeftError });
+        }
+      }
+      const after = { model: await bits(model), oneHot: await bits(oneHot), regression: await bits(regression) };
+      const gpu = await weft.getGpu();
+      return {
+        out,
+        untouched: before.model === after.model && before.oneHot === after.oneHot && before.regression === after.regression,
+        uncaptured: gpu.uncapturedErrors,
+      };
+    },
+    undefined,
+  );
   for (const r of results.out) console.log(`${r.name}\n    → ${r.error}: ${r.message}`);
   expect(results.out.map((r) => r.name).sort()).toEqual(Object.keys(EXPECTED).sort());
   for (const r of results.out) {

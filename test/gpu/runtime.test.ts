@@ -12,54 +12,64 @@ beforeAll(async () => {
 });
 
 test('device, counters, buffers, readback, pipeline cache, step program', async () => {
-  const r = await inPage(page, async () => {
-    const { runtime, wgsl } = window.weftTesting;
-    const gpu = await runtime.getGpu();
-    const same = (await runtime.getGpu()) === gpu;
-    runtime.resetCounters();
-    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    const buf = runtime.createBuffer(gpu, { size: 37, usage, label: 'odd' });
-    const bytes = new Uint8Array(37).map((_, i) => i * 3 + 1);
-    runtime.writeBuffer(gpu, buf, 0, bytes);
-    const slice = new Uint8Array(await runtime.readBuffer(gpu, buf, 6, 10));
-    const decls: Record<string, BufferDecl> = { x: { name: 'x', elementType: 'f32', size: 8, role: 'arena' } };
-    const desc = (name: string): KernelDesc => ({
-      kind: 'elementwise',
-      name,
-      rows: 2,
-      cols: 4,
-      expr: { op: 'mul', a: { op: 'read', view: { buffer: 'x', offset: 0, rowStride: 4, rows: 2, cols: 4 } }, b: { op: 'const', value: 2 } },
-      out: { buffer: 'x', offset: 0, rowStride: 4, rows: 2, cols: 4 },
-    });
-    const x = runtime.createBuffer(gpu, { size: 32, usage });
-    runtime.writeBuffer(gpu, x, 0, new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]));
-    const steps = runtime.createBuffer(gpu, { size: 256, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    const kernels = [wgsl.generateKernel(desc('double'), decls), wgsl.generateKernel(desc('double again'), decls)];
-    const program = await runtime.StepProgram.create(gpu, kernels, new Map([['x', x]]), steps);
-    const encoder = gpu.device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    program.encode(pass, 0);
-    pass.end();
-    runtime.submit(gpu, [encoder.finish()]);
-    const doubled = Array.from(new Float32Array(await runtime.readBuffer(gpu, x, 0, 32)));
-    return {
-      same,
-      adapter: gpu.adapterInfo,
-      cpuAdapter: gpu.cpuAdapter,
-      variant: runtime.preferredMatmulVariant(gpu),
-      limits: gpu.limits,
-      slice,
-      expectedSlice: bytes.slice(6, 16),
-      doubled,
-      counts: runtime.snapshotCounters(),
-      dispatchesPerStep: program.dispatchesPerStep,
-    };
-  }, null);
+  const r = await inPage(
+    page,
+    async () => {
+      const { runtime, wgsl } = window.weftTesting;
+      const gpu = await runtime.getGpu();
+      const same = (await runtime.getGpu()) === gpu;
+      runtime.resetCounters();
+      const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+      const buf = runtime.createBuffer(gpu, { size: 37, usage, label: 'odd' });
+      const bytes = new Uint8Array(37).map((_, i) => i * 3 + 1);
+      runtime.writeBuffer(gpu, buf, 0, bytes);
+      const slice = new Uint8Array(await runtime.readBuffer(gpu, buf, 6, 10));
+      const decls: Record<string, BufferDecl> = { x: { name: 'x', elementType: 'f32', size: 8, role: 'arena' } };
+      const desc = (name: string): KernelDesc => ({
+        kind: 'elementwise',
+        name,
+        rows: 2,
+        cols: 4,
+        expr: { op: 'mul', a: { op: 'read', view: { buffer: 'x', offset: 0, rowStride: 4, rows: 2, cols: 4 } }, b: { op: 'const', value: 2 } },
+        out: { buffer: 'x', offset: 0, rowStride: 4, rows: 2, cols: 4 },
+      });
+      const x = runtime.createBuffer(gpu, { size: 32, usage });
+      runtime.writeBuffer(gpu, x, 0, new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]));
+      const steps = runtime.createBuffer(gpu, { size: 256, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+      const kernels = [wgsl.generateKernel(desc('double'), decls), wgsl.generateKernel(desc('double again'), decls)];
+      const program = await runtime.StepProgram.create(gpu, kernels, new Map([['x', x]]), steps);
+      const encoder = gpu.device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      program.encode(pass, 0);
+      pass.end();
+      runtime.submit(gpu, [encoder.finish()]);
+      const doubled = Array.from(new Float32Array(await runtime.readBuffer(gpu, x, 0, 32)));
+      return {
+        same,
+        adapter: gpu.adapterInfo,
+        cpuAdapter: gpu.cpuAdapter,
+        variant: runtime.preferredMatmulVariant(gpu),
+        limits: gpu.limits,
+        slice,
+        expectedSlice: bytes.slice(6, 16),
+        doubled,
+        counts: runtime.snapshotCounters(),
+        dispatchesPerStep: program.dispatchesPerStep,
+      };
+    },
+    null,
+  );
   expect(r.same).toBe(true);
   expect(typeof r.adapter.vendor).toBe('string');
   // Headless test runs use SwiftShader unless WEFT_GPU=real.
   if (/swiftshader/i.test(r.adapter.architecture)) expect([r.cpuAdapter, r.variant]).toEqual([true, 'registerTiled']);
-  for (const k of ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxStorageBuffersPerShaderStage', 'maxComputeWorkgroupStorageSize', 'maxComputeWorkgroupsPerDimension']) {
+  for (const k of [
+    'maxStorageBufferBindingSize',
+    'maxBufferSize',
+    'maxStorageBuffersPerShaderStage',
+    'maxComputeWorkgroupStorageSize',
+    'maxComputeWorkgroupsPerDimension',
+  ]) {
     expect(r.limits[k], k).toBeGreaterThan(0);
   }
   expect(Array.from(r.slice)).toEqual(Array.from(r.expectedSlice));
@@ -72,53 +82,61 @@ test('device, counters, buffers, readback, pipeline cache, step program', async 
 });
 
 test('a WGSL compile error names the kernel, the line:col and the offending line', async () => {
-  const message = await inPage(page, async () => {
-    const { runtime } = window.weftTesting;
-    const gpu = await runtime.getGpu();
-    const kernel: GeneratedKernel = {
-      name: 'broken kernel',
-      wgsl: '// weft kernel: broken kernel\n@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = undefined_thing + 1.0;\n}\n',
-      entryPoint: 'main',
-      bindings: [],
-      usesStep: false,
-      workgroups: [1, 1, 1],
-    };
-    try {
-      await runtime.getPipeline(gpu, kernel);
-      return 'no error';
-    } catch (e) {
-      return `${(e as Error).name}: ${(e as Error).message}`;
-    }
-  }, null);
+  const message = await inPage(
+    page,
+    async () => {
+      const { runtime } = window.weftTesting;
+      const gpu = await runtime.getGpu();
+      const kernel: GeneratedKernel = {
+        name: 'broken kernel',
+        wgsl: '// weft kernel: broken kernel\n@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = undefined_thing + 1.0;\n}\n',
+        entryPoint: 'main',
+        bindings: [],
+        usesStep: false,
+        workgroups: [1, 1, 1],
+      };
+      try {
+        await runtime.getPipeline(gpu, kernel);
+        return 'no error';
+      } catch (e) {
+        return `${(e as Error).name}: ${(e as Error).message}`;
+      }
+    },
+    null,
+  );
   expect(message).toMatch(/^WeftError: kernel "broken kernel": WGSL does not compile/);
   expect(message).toMatch(/4:\d+: error: .*undefined_thing/);
   expect(message).toContain('4 |   let x: f32 = undefined_thing + 1.0;');
 });
 
 test('device loss is remembered until resetGpu()', async () => {
-  const r = await inPage(page, async () => {
-    const { runtime } = window.weftTesting;
-    const gpu = await runtime.getGpu();
-    gpu.device.destroy();
-    await gpu.device.lost;
-    await new Promise((res) => setTimeout(res, 0));
-    const lostMessage = await runtime.getGpu().then(
-      () => 'no error',
-      (e: Error) => `${e.name}: ${e.message}`,
-    );
-    let createMessage = 'no error';
-    try {
-      runtime.createBuffer(gpu, { size: 16, usage: GPUBufferUsage.STORAGE });
-    } catch (e) {
-      createMessage = (e as Error).message;
-    }
-    runtime.resetGpu();
-    const fresh = await runtime.getGpu();
-    const x = runtime.createBuffer(fresh, { size: 16, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-    runtime.writeBuffer(fresh, x, 0, new Uint32Array([1, 2, 3, 4]));
-    const back = Array.from(new Uint32Array(await runtime.readBuffer(fresh, x, 0, 16)));
-    return { lostMessage, createMessage, freshIsNew: fresh !== gpu, back };
-  }, null);
+  const r = await inPage(
+    page,
+    async () => {
+      const { runtime } = window.weftTesting;
+      const gpu = await runtime.getGpu();
+      gpu.device.destroy();
+      await gpu.device.lost;
+      await new Promise((res) => setTimeout(res, 0));
+      const lostMessage = await runtime.getGpu().then(
+        () => 'no error',
+        (e: Error) => `${e.name}: ${e.message}`,
+      );
+      let createMessage = 'no error';
+      try {
+        runtime.createBuffer(gpu, { size: 16, usage: GPUBufferUsage.STORAGE });
+      } catch (e) {
+        createMessage = (e as Error).message;
+      }
+      runtime.resetGpu();
+      const fresh = await runtime.getGpu();
+      const x = runtime.createBuffer(fresh, { size: 16, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+      runtime.writeBuffer(fresh, x, 0, new Uint32Array([1, 2, 3, 4]));
+      const back = Array.from(new Uint32Array(await runtime.readBuffer(fresh, x, 0, 16)));
+      return { lostMessage, createMessage, freshIsNew: fresh !== gpu, back };
+    },
+    null,
+  );
   expect(r.lostMessage).toMatch(/^WeftError: GPU device was lost: destroyed/);
   expect(r.createMessage).toMatch(/GPU device was lost/);
   expect(r.freshIsNew).toBe(true);

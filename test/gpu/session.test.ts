@@ -10,73 +10,80 @@ beforeAll(async () => {
 });
 
 test('a session trains, evaluates and predicts; its optimizer state resumes training bit for bit', async () => {
-  const r = await inPage(page, async () => {
-    const { runtime, weft, planSource, resolveCompileArgs } = window.weftTesting;
-    const memoryStart = weft.memory();
-    const input = weft.input({ shape: [3] });
-    const hidden = weft.layers.dense({ units: 5, activation: 'tanh', seed: 1 }).apply(input);
-    const out = weft.layers.dense({ units: 1, seed: 2 }).apply(hidden);
-    const model = weft.model({ inputs: input, outputs: out });
-    const state = resolveCompileArgs({ optimizer: weft.train.adam(0.05), loss: 'meanSquaredError' }, model.outputs);
-    const source = planSource(model, state);
-    const flat = new Float32Array(model.weights.flatMap((w: any) => Array.from(w.values)));
-    const rows = 40;
-    const batchSize = 8;
-    const x = Float32Array.from({ length: rows * 3 }, (_, i) => Math.sin(i * 0.7));
-    const y = Float32Array.from({ length: rows }, (_, i) => x[i * 3]! - x[i * 3 + 1]!);
-    const storage = [{ elementType: 'f32' as const, scale: 1 }];
-    const arrays = [{ name: 'input0', data: x }, { name: 'target0', data: y }];
-    const order = Uint32Array.from({ length: rows }, (_, i) => (i * 7) % rows);
-    const steps = (from: number) =>
-      Array.from({ length: rows / batchSize }, (_, s) => ({ t: from + s + 1, ...state.optimizer.stepValues(from + s + 1), seed: s }));
+  const r = await inPage(
+    page,
+    async () => {
+      const { runtime, weft, planSource, resolveCompileArgs } = window.weftTesting;
+      const memoryStart = weft.memory();
+      const input = weft.input({ shape: [3] });
+      const hidden = weft.layers.dense({ units: 5, activation: 'tanh', seed: 1 }).apply(input);
+      const out = weft.layers.dense({ units: 1, seed: 2 }).apply(hidden);
+      const model = weft.model({ inputs: input, outputs: out });
+      const state = resolveCompileArgs({ optimizer: weft.train.adam(0.05), loss: 'meanSquaredError' }, model.outputs);
+      const source = planSource(model, state);
+      const flat = new Float32Array(model.weights.flatMap((w: any) => Array.from(w.values)));
+      const rows = 40;
+      const batchSize = 8;
+      const x = Float32Array.from({ length: rows * 3 }, (_, i) => Math.sin(i * 0.7));
+      const y = Float32Array.from({ length: rows }, (_, i) => x[i * 3]! - x[i * 3 + 1]!);
+      const storage = [{ elementType: 'f32' as const, scale: 1 }];
+      const arrays = [
+        { name: 'input0', data: x },
+        { name: 'target0', data: y },
+      ];
+      const order = Uint32Array.from({ length: rows }, (_, i) => (i * 7) % rows);
+      const steps = (from: number) =>
+        Array.from({ length: rows / batchSize }, (_, s) => ({ t: from + s + 1, ...state.optimizer.stepValues(from + s + 1), seed: s }));
 
-    const a = await runtime.ModelSession.create(flat.length, flat, source);
-    const dataA = a.uploadDataset(rows, arrays, storage, rows / batchSize);
-    const firstLoss = (await a.evaluate(dataA, batchSize))[0]! / rows;
-    await a.train(dataA, { batchSize, order, steps: steps(0) });
-    const saved = await a.readOptimizerState();
-    const params = await a.readParams();
-    const memory = a.memory();
+      const a = await runtime.ModelSession.create(flat.length, flat, source);
+      const dataA = a.uploadDataset(rows, arrays, storage, rows / batchSize);
+      const firstLoss = (await a.evaluate(dataA, batchSize))[0]! / rows;
+      await a.train(dataA, { batchSize, order, steps: steps(0) });
+      const saved = await a.readOptimizerState();
+      const params = await a.readParams();
+      const memory = a.memory();
 
-    // A second session from the saved parameters and optimizer state...
-    const b = await runtime.ModelSession.create(flat.length, params, source);
-    b.writeOptimizerState(saved);
-    const dataB = b.uploadDataset(rows, arrays, storage, rows / batchSize);
-    // ...takes the same next epoch as the first.
-    await a.train(dataA, { batchSize, order, steps: steps(a.optimizerStep) });
-    await b.train(dataB, { batchSize, order, steps: steps(b.optimizerStep) });
-    const pa = await a.readParams();
-    const pb = await b.readParams();
-    const same = pa.every((v: number, i: number) => Object.is(v, pb[i]));
-    const lastLoss = (await a.evaluate(dataA, batchSize))[0]! / rows;
-    const [predictions] = await a.predict(dataA, batchSize, [{ units: 1, description: 'the predictions' }]);
-    const released = await (async () => {
-      a.releaseDataset(dataA);
-      try {
-        await a.evaluate(dataA, batchSize);
-        return 'no error';
-      } catch (e: any) {
-        return e.message;
-      }
-    })();
-    a.dispose();
-    b.dispose();
-    model.dispose();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    return {
-      step: saved.step,
-      slots: saved.arrays.length,
-      params: flat.length,
-      same,
-      firstLoss,
-      lastLoss,
-      predictions: predictions!.length,
-      memory,
-      released,
-      memoryStart,
-      memoryEnd: weft.memory(),
-    };
-  }, undefined);
+      // A second session from the saved parameters and optimizer state...
+      const b = await runtime.ModelSession.create(flat.length, params, source);
+      b.writeOptimizerState(saved);
+      const dataB = b.uploadDataset(rows, arrays, storage, rows / batchSize);
+      // ...takes the same next epoch as the first.
+      await a.train(dataA, { batchSize, order, steps: steps(a.optimizerStep) });
+      await b.train(dataB, { batchSize, order, steps: steps(b.optimizerStep) });
+      const pa = await a.readParams();
+      const pb = await b.readParams();
+      const same = pa.every((v: number, i: number) => Object.is(v, pb[i]));
+      const lastLoss = (await a.evaluate(dataA, batchSize))[0]! / rows;
+      const [predictions] = await a.predict(dataA, batchSize, [{ units: 1, description: 'the predictions' }]);
+      const released = await (async () => {
+        a.releaseDataset(dataA);
+        try {
+          await a.evaluate(dataA, batchSize);
+          return 'no error';
+        } catch (e: any) {
+          return e.message;
+        }
+      })();
+      a.dispose();
+      b.dispose();
+      model.dispose();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return {
+        step: saved.step,
+        slots: saved.arrays.length,
+        params: flat.length,
+        same,
+        firstLoss,
+        lastLoss,
+        predictions: predictions!.length,
+        memory,
+        released,
+        memoryStart,
+        memoryEnd: weft.memory(),
+      };
+    },
+    undefined,
+  );
   expect(r.step).toBe(5);
   expect(r.slots).toBe(2 * r.params); // Adam: m and v per parameter
   expect(r.same).toBe(true);

@@ -10,53 +10,63 @@ beforeAll(async () => {
 });
 
 test('article MLP and wide & deep: dispatches per step, and a steady-state epoch', async () => {
-  const r = await inPage(page, async () => {
-    const weft = window.weft;
-    const rows = 32 * 70 + 5;
-    let s = 3;
-    const random = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
-    const x = weft.tensor(Float32Array.from({ length: rows * 784 }, () => random()), [rows, 784]);
-    const y = weft.tensor(Int32Array.from({ length: rows }, () => Math.floor(random() * 10)), [rows]);
-    const build = (wide: boolean) => {
-      const input = weft.input({ shape: [784] });
-      const h1 = weft.layers.dense({ units: 30, activation: 'relu', seed: 1 }).apply(input);
-      const h2 = weft.layers.dense({ units: 30, activation: 'relu', seed: 2 }).apply(h1);
-      const top = wide ? weft.layers.concatenate().apply([input, h2]) : h2;
-      const out = weft.layers.dense({ units: 10, activation: 'softmax', seed: 3 }).apply(top);
-      const model = weft.model({ inputs: input, outputs: out });
-      model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-      return model;
-    };
-    const results: any = {};
-    for (const wide of [false, true]) {
-      const model = build(wide);
-      const snapshots: any[] = [];
-      let batchEnds = 0;
-      await model.fit(x, y, {
-        epochs: 3,
-        batchSize: 32,
-        verbose: 0,
-        validationData: [x, y],
-        callbacks: {
-          onEpochBegin: () => void snapshots.push(weft.snapshotCounters()),
-          onEpochEnd: () => void snapshots.push(weft.snapshotCounters()),
-          onBatchEnd: () => void batchEnds++,
-        },
-      });
-      const delta = (a: any, b: any) => Object.fromEntries(Object.keys(a).map((k) => [k, b[k] - a[k]]));
-      const explain = await model.explain();
-      results[wide ? 'wideDeep' : 'mlp'] = {
-        epoch3: delta(snapshots[4], snapshots[5]),
-        dispatchesPerTrainStep: explain.dispatchesPerTrainStep,
-        dispatchesPerPredictBatch: explain.dispatchesPerPredictBatch,
-        batchEnds,
-        kernels: explain.kernels.map((k: any) => `${k.name}: ${k.fusedOps}`),
-        stages: explain.stages.map((st: any) => st.name),
-        wgslLines: explain.kernels.reduce((n: number, k: any) => n + k.wgsl.split('\n').length, 0),
+  const r = await inPage(
+    page,
+    async () => {
+      const weft = window.weft;
+      const rows = 32 * 70 + 5;
+      let s = 3;
+      const random = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+      const x = weft.tensor(
+        Float32Array.from({ length: rows * 784 }, () => random()),
+        [rows, 784],
+      );
+      const y = weft.tensor(
+        Int32Array.from({ length: rows }, () => Math.floor(random() * 10)),
+        [rows],
+      );
+      const build = (wide: boolean) => {
+        const input = weft.input({ shape: [784] });
+        const h1 = weft.layers.dense({ units: 30, activation: 'relu', seed: 1 }).apply(input);
+        const h2 = weft.layers.dense({ units: 30, activation: 'relu', seed: 2 }).apply(h1);
+        const top = wide ? weft.layers.concatenate().apply([input, h2]) : h2;
+        const out = weft.layers.dense({ units: 10, activation: 'softmax', seed: 3 }).apply(top);
+        const model = weft.model({ inputs: input, outputs: out });
+        model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+        return model;
       };
-    }
-    return results;
-  }, undefined);
+      const results: any = {};
+      for (const wide of [false, true]) {
+        const model = build(wide);
+        const snapshots: any[] = [];
+        let batchEnds = 0;
+        await model.fit(x, y, {
+          epochs: 3,
+          batchSize: 32,
+          verbose: 0,
+          validationData: [x, y],
+          callbacks: {
+            onEpochBegin: () => void snapshots.push(weft.snapshotCounters()),
+            onEpochEnd: () => void snapshots.push(weft.snapshotCounters()),
+            onBatchEnd: () => void batchEnds++,
+          },
+        });
+        const delta = (a: any, b: any) => Object.fromEntries(Object.keys(a).map((k) => [k, b[k] - a[k]]));
+        const explain = await model.explain();
+        results[wide ? 'wideDeep' : 'mlp'] = {
+          epoch3: delta(snapshots[4], snapshots[5]),
+          dispatchesPerTrainStep: explain.dispatchesPerTrainStep,
+          dispatchesPerPredictBatch: explain.dispatchesPerPredictBatch,
+          batchEnds,
+          kernels: explain.kernels.map((k: any) => `${k.name}: ${k.fusedOps}`),
+          stages: explain.stages.map((st: any) => st.name),
+          wgslLines: explain.kernels.reduce((n: number, k: any) => n + k.wgsl.split('\n').length, 0),
+        };
+      }
+      return results;
+    },
+    undefined,
+  );
   console.log(JSON.stringify(r, null, 1));
   const steps = 71; // 70 full batches + a partial one
   for (const m of [r.mlp, r.wideDeep]) {

@@ -12,35 +12,39 @@ beforeAll(async () => {
 });
 
 test('binary classifier: logs carry acc / val_acc beside accuracy / val_accuracy', async () => {
-  const r = await inPage(page, async () => {
-    const weft = (window as any).weft;
-    let seed = 5;
-    const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
-    const rows = 96;
-    const xs = Float32Array.from({ length: rows * 4 }, () => random() * 2 - 1);
-    // A learnable rule: the class is whether the first two features sum above zero.
-    const ys = Float32Array.from({ length: rows }, (_, i) => (xs[i * 4]! + xs[i * 4 + 1]! > 0 ? 1 : 0));
-    const input = weft.input({ shape: [4] });
-    const hidden = weft.layers.dense({ units: 8, activation: 'relu', seed: 1 }).apply(input);
-    const output = weft.layers.dense({ units: 1, activation: 'sigmoid', seed: 2 }).apply(hidden);
-    const model = weft.model({ inputs: input, outputs: output });
-    model.compile({ optimizer: weft.train.adam(0.05), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
-    const x = weft.tensor(xs.slice(0, 64 * 4), [64, 4]);
-    const y = weft.tensor(ys.slice(0, 64), [64]);
-    const vx = weft.tensor(xs.slice(64 * 4), [32, 4]);
-    const vy = weft.tensor(ys.slice(64), [32]);
-    const seen: number[] = [];
-    const history = await model.fit(x, y, {
-      epochs: 8,
-      batchSize: 16,
-      seed: 3,
-      verbose: 0,
-      validationData: [vx, vy],
-      callbacks: { onEpochEnd: (_: number, logs: any) => void seen.push(logs.acc, logs.val_acc) },
-    });
-    const evaluation = await model.evaluate(vx, vy, { batchSize: 32 });
-    return { history: history.history, seen, names: model.metricsNames, evaluation: [evaluation].flat().map((t) => t.dataSync()[0]!) };
-  }, undefined);
+  const r = await inPage(
+    page,
+    async () => {
+      const weft = (window as any).weft;
+      let seed = 5;
+      const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
+      const rows = 96;
+      const xs = Float32Array.from({ length: rows * 4 }, () => random() * 2 - 1);
+      // A learnable rule: the class is whether the first two features sum above zero.
+      const ys = Float32Array.from({ length: rows }, (_, i) => (xs[i * 4]! + xs[i * 4 + 1]! > 0 ? 1 : 0));
+      const input = weft.input({ shape: [4] });
+      const hidden = weft.layers.dense({ units: 8, activation: 'relu', seed: 1 }).apply(input);
+      const output = weft.layers.dense({ units: 1, activation: 'sigmoid', seed: 2 }).apply(hidden);
+      const model = weft.model({ inputs: input, outputs: output });
+      model.compile({ optimizer: weft.train.adam(0.05), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+      const x = weft.tensor(xs.slice(0, 64 * 4), [64, 4]);
+      const y = weft.tensor(ys.slice(0, 64), [64]);
+      const vx = weft.tensor(xs.slice(64 * 4), [32, 4]);
+      const vy = weft.tensor(ys.slice(64), [32]);
+      const seen: number[] = [];
+      const history = await model.fit(x, y, {
+        epochs: 8,
+        batchSize: 16,
+        seed: 3,
+        verbose: 0,
+        validationData: [vx, vy],
+        callbacks: { onEpochEnd: (_: number, logs: any) => void seen.push(logs.acc, logs.val_acc) },
+      });
+      const evaluation = await model.evaluate(vx, vy, { batchSize: 32 });
+      return { history: history.history, seen, names: model.metricsNames, evaluation: [evaluation].flat().map((t) => t.dataSync()[0]!) };
+    },
+    undefined,
+  );
   expect(r.names).toEqual(['loss', 'accuracy']);
   expect(r.evaluation).toHaveLength(2);
   expect(r.history.acc).toEqual(r.history.accuracy);

@@ -58,7 +58,9 @@ function check(spec: GraphSpec, r: CaseReport, label: string): void {
   expect(r.evaluate.weft.length, `evaluate length; ${context}`).toBe(r.evaluate.oracle.length);
   r.evaluate.weft.forEach((v, i) => {
     const want = r.evaluate.oracle[i]!;
-    expect(Math.abs(v - want) / Math.max(1, Math.abs(want)), `evaluate ${r.metricsNames[i]}: weft ${v} vs ${want}; ${context}`).toBeLessThanOrEqual(EVALUATE_TOLERANCE);
+    expect(Math.abs(v - want) / Math.max(1, Math.abs(want)), `evaluate ${r.metricsNames[i]}: weft ${v} vs ${want}; ${context}`).toBeLessThanOrEqual(
+      EVALUATE_TOLERANCE,
+    );
   });
   expect(r.sgd.maxAbs, `SGD weights: ${r.sgd.worst}; ${context}`).toBeLessThanOrEqual(WEIGHT_TOLERANCE);
   expect(r.adam.maxAbs, `Adam weights: ${r.adam.worst}; ${context}`).toBeLessThanOrEqual(WEIGHT_TOLERANCE);
@@ -71,7 +73,14 @@ const TRAIN: Omit<CaseOptions, 'seed'> = { batchSize: 8, steps: 5, sgd: 0.1, ada
 
 // ── the article's four models ──
 
-const dense = (layer: string, units: number, activation: Activation, input: string, out = layer): NodeSpec => ({ kind: 'dense', layer, units, activation, inputs: [input], out });
+const dense = (layer: string, units: number, activation: Activation, input: string, out = layer): NodeSpec => ({
+  kind: 'dense',
+  layer,
+  units,
+  activation,
+  inputs: [input],
+  out,
+});
 const sparseCE = (tensor: string, weight = 1): OutputSpec => ({ tensor, loss: 'sparseCategoricalCrossentropy', weight, metrics: ['accuracy'] });
 
 const ARTICLE: Record<string, GraphSpec> = {
@@ -148,10 +157,22 @@ describe('random graphs agree with TensorFlow.js', () => {
     const specs = SEEDS.map(randomGraph);
     const kinds = new Set(specs.flatMap((s) => s.nodes.map((n) => n.kind)));
     expect([...kinds].sort()).toEqual(['activation', 'concatenate', 'dense']);
-    expect(specs.some((s) => s.nodes.length > new Set(s.nodes.map((n) => n.layer)).size), 'a shared layer').toBe(true);
-    expect(specs.some((s) => s.inputs.length > 1), 'several inputs').toBe(true);
-    expect(specs.some((s) => s.outputs.length > 1), 'several outputs').toBe(true);
-    expect(specs.some((s) => s.nodes.some((n) => n.kind === 'concatenate' && n.inputs.length > 2)), 'a concat of 3+').toBe(true);
+    expect(
+      specs.some((s) => s.nodes.length > new Set(s.nodes.map((n) => n.layer)).size),
+      'a shared layer',
+    ).toBe(true);
+    expect(
+      specs.some((s) => s.inputs.length > 1),
+      'several inputs',
+    ).toBe(true);
+    expect(
+      specs.some((s) => s.outputs.length > 1),
+      'several outputs',
+    ).toBe(true);
+    expect(
+      specs.some((s) => s.nodes.some((n) => n.kind === 'concatenate' && n.inputs.length > 2)),
+      'a concat of 3+',
+    ).toBe(true);
     const losses = new Set(specs.flatMap((s) => s.outputs.map((o) => o.loss)));
     expect(losses.size).toBe(4);
     const activations = new Set(specs.flatMap((s) => s.nodes.flatMap((n) => (n.kind === 'dense' || n.kind === 'activation' ? [n.activation] : []))));
@@ -214,8 +235,17 @@ describe('evaluate with dense targets', () => {
         const t = O.buildTf(s);
         const weights = await m.getWeights();
         t.setWeights(weights.map((w: any) => tf.tensor(w.dataSync(), w.shape)));
-        const oracle = O.evaluateFromPredictions(s, t.predict(tf.tensor2d(data.xs[0], [rows, 6])).map((p: any) => p.dataSync()), data);
-        m.compile({ optimizer: 'sgd', loss: s.outputs.map((o) => o.loss), lossWeights: s.outputs.map((o) => o.weight), metrics: { mse_out: ['mae'], ce_out: ['accuracy'] } });
+        const oracle = O.evaluateFromPredictions(
+          s,
+          t.predict(tf.tensor2d(data.xs[0], [rows, 6])).map((p: any) => p.dataSync()),
+          data,
+        );
+        m.compile({
+          optimizer: 'sgd',
+          loss: s.outputs.map((o) => o.loss),
+          lossWeights: s.outputs.map((o) => o.weight),
+          metrics: { mse_out: ['mae'], ce_out: ['accuracy'] },
+        });
         const x = weft.tensor(data.xs[0], [rows, 6]);
         const ys = [weft.tensor(data.ys[0].weft, [rows, 3]), weft.tensor(data.ys[1].weft, [rows, 4])];
         const byBatch: Record<string, number[]> = {};
@@ -228,7 +258,8 @@ describe('evaluate with dense targets', () => {
     const wrong: string[] = [];
     for (const [b, values] of Object.entries(r.byBatch))
       values.forEach((v, i) => {
-        if (!(Math.abs(v - r.oracle[i]!) <= EVALUATE_TOLERANCE * Math.max(1, Math.abs(r.oracle[i]!)))) wrong.push(`batch ${b}, ${r.names[i]}: weft ${v} vs ${r.oracle[i]}`);
+        if (!(Math.abs(v - r.oracle[i]!) <= EVALUATE_TOLERANCE * Math.max(1, Math.abs(r.oracle[i]!))))
+          wrong.push(`batch ${b}, ${r.names[i]}: weft ${v} vs ${r.oracle[i]}`);
       });
     expect(wrong).toEqual([]);
   });

@@ -29,7 +29,9 @@ describe('TensorFlow.js programs print the same on weft', () => {
       const tf = await runProgram(program.name, 'tf');
       expect(tf.error, `TensorFlow.js failed on ${program.name}`).toBeNull();
       const weft = await runProgram(program.name, 'weft');
-      console.log(`[weft] program ${program.name}: tf ${Math.round(tf.ms)} ms, weft ${Math.round(weft.ms)} ms${weft.error ? ` (${weft.error.name}: ${weft.error.message})` : ''}`);
+      console.log(
+        `[weft] program ${program.name}: tf ${Math.round(tf.ms)} ms, weft ${Math.round(weft.ms)} ms${weft.error ? ` (${weft.error.name}: ${weft.error.message})` : ''}`,
+      );
       if (program.weftRefuses) {
         expect(weft.error, `weft ran ${program.name}, which it is listed as refusing; move it to the programs that match`).not.toBeNull();
         expect(weft.error!.isWeftError, `weft failed with ${weft.error!.name}: ${weft.error!.message}`).toBe(true);
@@ -38,7 +40,10 @@ describe('TensorFlow.js programs print the same on weft', () => {
       }
       expect(weft.error, `weft failed on ${program.name}`).toBeNull();
       const problems = compareLogs(tf.lines, weft.lines, program.tolerance);
-      expect(problems, `${program.name}: TensorFlow.js printed\n${tf.lines.join('\n')}\n\nweft printed\n${weft.lines.join('\n')}\n\n${problems.join('\n')}`).toEqual([]);
+      expect(
+        problems,
+        `${program.name}: TensorFlow.js printed\n${tf.lines.join('\n')}\n\nweft printed\n${weft.lines.join('\n')}\n\n${problems.join('\n')}`,
+      ).toEqual([]);
       expect(tf.lines.length).toBeGreaterThan(0);
     });
   }

@@ -4,15 +4,7 @@
 import { conv2dReference, pool2dReference } from './windowReference.js';
 import { dropoutFactor } from '../../src/ir/dropoutMask.js';
 import { elementLoss, elementLossGrad, sigmoid } from '../../src/ir/elementLosses.js';
-import type {
-  ElementwiseActivation,
-  ElementwiseExpr,
-  KernelDesc,
-  LossHeadKernel,
-  MatmulKernel,
-  OptimizerKernel,
-  View,
-} from '../../src/ir/kernel.js';
+import type { ElementwiseActivation, ElementwiseExpr, KernelDesc, LossHeadKernel, MatmulKernel, OptimizerKernel, View } from '../../src/ir/kernel.js';
 
 export type RefArray = Float64Array | Float32Array | Int32Array | Uint32Array | Uint8Array;
 export type RefBuffers = Record<string, RefArray>;
@@ -274,7 +266,7 @@ function lossHead(d: LossHeadKernel, buffers: RefBuffers, step: RefStep): void {
           value = argmax(p) === (d.target.sparse ? label : argmax(t)) ? 1 : 0;
           break;
         case 'binaryAccuracy':
-          value = p.reduce((a, v, c) => a + ((v > 0.5) === (t[c]! > 0.5) ? 1 : 0), 0) / cols;
+          value = p.reduce((a, v, c) => a + (v > 0.5 === t[c]! > 0.5 ? 1 : 0), 0) / cols;
           break;
         case 'meanSquaredError':
           value = p.reduce((a, v, c) => a + (v - t[c]!) ** 2, 0) / cols;

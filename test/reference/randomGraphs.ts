@@ -4,7 +4,6 @@
 // generator of such descriptions. Pure TypeScript: used in node and bundled into the GPU test page
 // (test/gpu/oracle/page.ts).
 
-
 export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
 // binaryCrossentropy is never picked by randomGraph (its graphs stay as they were); hand-written specs use it.
 export type LossName = 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError' | 'meanAbsoluteError';
@@ -14,7 +13,17 @@ export type NodeSpec =
   | { kind: 'dense'; layer: string; units: number; activation: Activation; useBias?: boolean; inputs: [string]; out: string }
   | { kind: 'concatenate'; layer: string; inputs: string[]; out: string }
   | { kind: 'activation'; layer: string; activation: Activation; inputs: [string]; out: string }
-  | { kind: 'conv2d'; layer: string; filters: number; kernelSize: number; strides: number; padding: 'valid' | 'same'; activation: Activation; inputs: [string]; out: string }
+  | {
+      kind: 'conv2d';
+      layer: string;
+      filters: number;
+      kernelSize: number;
+      strides: number;
+      padding: 'valid' | 'same';
+      activation: Activation;
+      inputs: [string];
+      out: string;
+    }
   | { kind: 'maxPooling2d' | 'averagePooling2d'; layer: string; poolSize: number; strides: number; padding: 'valid' | 'same'; inputs: [string]; out: string }
   | { kind: 'globalAveragePooling2d' | 'globalMaxPooling2d' | 'flatten'; layer: string; inputs: [string]; out: string };
 
@@ -52,7 +61,15 @@ export function buildModel<M>(api: any, spec: GraphSpec, seed: number | undefine
       else if (node.kind === 'concatenate') layer = api.layers.concatenate({ name: node.layer });
       else if (node.kind === 'activation') layer = api.layers.activation({ activation: node.activation, name: node.layer });
       else if (node.kind === 'conv2d')
-        layer = api.layers.conv2d({ filters: node.filters, kernelSize: node.kernelSize, strides: node.strides, padding: node.padding, activation: node.activation, name: node.layer, ...s });
+        layer = api.layers.conv2d({
+          filters: node.filters,
+          kernelSize: node.kernelSize,
+          strides: node.strides,
+          padding: node.padding,
+          activation: node.activation,
+          name: node.layer,
+          ...s,
+        });
       else if (node.kind === 'maxPooling2d' || node.kind === 'averagePooling2d')
         layer = api.layers[node.kind]({ poolSize: node.poolSize, strides: node.strides, padding: node.padding, name: node.layer });
       else layer = api.layers[node.kind]({ name: node.layer });
@@ -84,7 +101,14 @@ export function outputUnits(spec: GraphSpec): number[] {
   for (const node of spec.nodes) {
     if (node.kind === 'dense') layerUnits.set(node.layer, node.units);
     // Only dense outputs are ever model outputs: image-valued nodes carry a placeholder.
-    const u = node.kind === 'dense' ? node.units : node.kind === 'concatenate' ? node.inputs.reduce((s, r) => s + units.get(r)!, 0) : node.kind === 'activation' ? units.get(node.inputs[0])! : 0;
+    const u =
+      node.kind === 'dense'
+        ? node.units
+        : node.kind === 'concatenate'
+          ? node.inputs.reduce((s, r) => s + units.get(r)!, 0)
+          : node.kind === 'activation'
+            ? units.get(node.inputs[0])!
+            : 0;
     units.set(node.out, u);
   }
   return spec.outputs.map((o) => units.get(o.tensor)!);
@@ -100,7 +124,6 @@ export function random(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-
 
 const ACTIVATIONS: Activation[] = ['relu', 'sigmoid', 'tanh', 'linear', 'softmax'];
 
@@ -132,7 +155,11 @@ export function randomGraph(seed: number): GraphSpec {
   const concat = (refs: Ref[]): Ref =>
     refs.length === 1
       ? refs[0]!
-      : add({ kind: 'concatenate', layer: fresh('concat'), inputs: refs.map((x) => x.ref), out: fresh('t') }, refs.reduce((s, x) => s + x.units, 0), union(refs));
+      : add(
+          { kind: 'concatenate', layer: fresh('concat'), inputs: refs.map((x) => x.ref), out: fresh('t') },
+          refs.reduce((s, x) => s + x.units, 0),
+          union(refs),
+        );
   const applyDense = (src: Ref, units: number, activation: Activation, useBias: boolean): Ref => {
     const layer = fresh('dense');
     denseLayers.push({ layer, inUnits: src.units, units, activation, useBias, applied: new Set([src.ref]) });
@@ -157,7 +184,11 @@ export function randomGraph(seed: number): GraphSpec {
       }
       const [l, src] = pick(candidates);
       l.applied.add(src.ref);
-      add({ kind: 'dense', layer: l.layer, units: l.units, activation: l.activation, useBias: l.useBias, inputs: [src.ref], out: fresh('t') }, l.units, src.deps);
+      add(
+        { kind: 'dense', layer: l.layer, units: l.units, activation: l.activation, useBias: l.useBias, inputs: [src.ref], out: fresh('t') },
+        l.units,
+        src.deps,
+      );
     } else {
       const src = pick(pool);
       add({ kind: 'activation', layer: fresh('act'), activation: pick(ACTIVATIONS), inputs: [src.ref], out: fresh('t') }, src.units, src.deps);
@@ -178,7 +209,9 @@ export function randomGraph(seed: number): GraphSpec {
     if (loss === 'sparseCategoricalCrossentropy' || loss === 'categoricalCrossentropy') {
       const separate = r() < 0.3;
       const head = applyDense(src, units, separate ? 'linear' : 'softmax', true);
-      const out = separate ? add({ kind: 'activation', layer: fresh('softmax'), activation: 'softmax', inputs: [head.ref], out: fresh('t') }, units, head.deps) : head;
+      const out = separate
+        ? add({ kind: 'activation', layer: fresh('softmax'), activation: 'softmax', inputs: [head.ref], out: fresh('t') }, units, head.deps)
+        : head;
       return { tensor: out.ref, loss, weight, metrics: ['accuracy'] };
     }
     const out = applyDense(src, units, pick(ACTIVATIONS), true);

@@ -8,7 +8,8 @@ function reader(buffers: RefBuffers, view: View, step: RefStep): At {
   const b = buffers[view.buffer];
   if (!b) throw new Error(`reference: no buffer "${view.buffer}"`);
   return (r, c) => {
-    if (r < 0 || r >= view.rows || c < 0 || c >= view.cols) throw new Error(`reference: (${r}, ${c}) outside a ${view.rows}×${view.cols} view of "${view.buffer}"`);
+    if (r < 0 || r >= view.rows || c < 0 || c >= view.cols)
+      throw new Error(`reference: (${r}, ${c}) outside a ${view.rows}×${view.cols} view of "${view.buffer}"`);
     const i = viewIndex(view, r, c, step);
     if (i < 0 || i >= b.length) throw new Error(`reference: read of "${view.buffer}"[${i}] out of bounds (${b.length})`);
     return b[i]!;
@@ -51,13 +52,21 @@ export function conv2dReference(desc: Conv2dKernel, buffers: RefBuffers, step: R
   }
   const bias = desc.bias ? reader(buffers, desc.bias, step) : undefined;
   const mask = desc.gradMask ? reader(buffers, desc.gradMask.y, step) : undefined;
-  store(buffers, desc.out, rows, cols, step, (r, c) => {
-    let v = product[r * cols + c]!;
-    if (bias) v += bias(0, c);
-    if (desc.activation) v = activation(desc.activation, v);
-    if (mask && desc.gradMask) v = activationGrad(desc.gradMask.activation, mask(r, c), v);
-    return v;
-  }, !!desc.accumulate);
+  store(
+    buffers,
+    desc.out,
+    rows,
+    cols,
+    step,
+    (r, c) => {
+      let v = product[r * cols + c]!;
+      if (bias) v += bias(0, c);
+      if (desc.activation) v = activation(desc.activation, v);
+      if (mask && desc.gradMask) v = activationGrad(desc.gradMask.activation, mask(r, c), v);
+      return v;
+    },
+    !!desc.accumulate,
+  );
 }
 
 export function pool2dReference(desc: Pool2dKernel, buffers: RefBuffers, step: RefStep): void {

@@ -85,33 +85,57 @@ describe('vector-Jacobian rules match finite differences', () => {
   ] as const)
     test(`matmul transA=${transA} transB=${transB}`, () => {
       const [m, k, n] = [7, 5, 3];
-      checkGradients(
-        build(m, [transA ? [k, m] : [m, k], transB ? [n, k] : [k, n]], (b, [a, bb]) => b.add({ op: 'matmul', a: a!, b: bb!, transA, transB })),
-      );
+      checkGradients(build(m, [transA ? [k, m] : [m, k], transB ? [n, k] : [k, n]], (b, [a, bb]) => b.add({ op: 'matmul', a: a!, b: bb!, transA, transB })));
     });
   test('matmul of an input by a param', () => {
     checkGradients(build(6, [[5, 4]], (b, [w], x) => b.add({ op: 'matmul', a: x, b: w!, transA: false, transB: false })));
   });
   test('biasAdd', () => {
-    checkGradients(build(6, [[6, 4], [1, 4]], (b, [x, bias]) => b.add({ op: 'biasAdd', x: x!, bias: bias! })));
+    checkGradients(
+      build(
+        6,
+        [
+          [6, 4],
+          [1, 4],
+        ],
+        (b, [x, bias]) => b.add({ op: 'biasAdd', x: x!, bias: bias! }),
+      ),
+    );
   });
   for (const activation of ['relu', 'sigmoid', 'tanh', 'linear', 'softmax'] as const)
     test(`activation ${activation}`, () => {
       checkGradients(build(5, [[5, 7]], (b, [x]) => b.add({ op: 'activation', x: x!, activation })));
     });
   test('concat', () => {
-    checkGradients(build(4, [[4, 3], [4, 2], [4, 5]], (b, p) => b.add({ op: 'concat', xs: p })));
+    checkGradients(
+      build(
+        4,
+        [
+          [4, 3],
+          [4, 2],
+          [4, 5],
+        ],
+        (b, p) => b.add({ op: 'concat', xs: p }),
+      ),
+    );
   });
   test('column slice', () => {
     checkGradients(build(4, [[4, 9]], (b, [x]) => b.add({ op: 'slice', x: x!, axis: 1, start: 2, size: 4 })));
   });
   test('add, mul, scale', () => {
     checkGradients(
-      build(3, [[3, 4], [3, 4]], (b, [x, y]) => {
-        const s = b.add({ op: 'add', a: x!, b: y! });
-        const m = b.add({ op: 'mul', a: s, b: y! });
-        return b.add({ op: 'scale', x: m, factor: -1.7 });
-      }),
+      build(
+        3,
+        [
+          [3, 4],
+          [3, 4],
+        ],
+        (b, [x, y]) => {
+          const s = b.add({ op: 'add', a: x!, b: y! });
+          const m = b.add({ op: 'mul', a: s, b: y! });
+          return b.add({ op: 'scale', x: m, factor: -1.7 });
+        },
+      ),
     );
   });
   test('softmaxCrossEntropy (dense targets)', () => {
@@ -125,7 +149,16 @@ describe('vector-Jacobian rules match finite differences', () => {
       return row.map((v) => v / s);
     }).flat();
     checkGradients({
-      graph: { batchSize: 5, nodes: b.nodes, params: [{ name: 'z', shape: [5, 4], trainable: true }], inputs: [], targets: [{ name: 't', cols: 4, sparse: false }], outputs: [], accumulators: [], losses: [{ output: 0, value: loss, weight: 0.7 }] },
+      graph: {
+        batchSize: 5,
+        nodes: b.nodes,
+        params: [{ name: 'z', shape: [5, 4], trainable: true }],
+        inputs: [],
+        targets: [{ name: 't', cols: 4, sparse: false }],
+        outputs: [],
+        accumulators: [],
+        losses: [{ output: 0, value: loss, weight: 0.7 }],
+      },
       params: [randomArray(20, 3)],
       inputs: [],
       targets: [targets],
@@ -138,7 +171,16 @@ describe('vector-Jacobian rules match finite differences', () => {
     const t = b.leaf({ op: 'target', index: 0, sparse: true, name: 't' }, [6, 1]);
     const loss = b.add({ op: 'crossEntropy', probs: p, target: t, sparse: true });
     checkGradients({
-      graph: { batchSize: 6, nodes: b.nodes, params: [{ name: 'z', shape: [6, 3], trainable: true }], inputs: [], targets: [{ name: 't', cols: 1, sparse: true }], outputs: [], accumulators: [], losses: [{ output: 0, value: loss, weight: 1 }] },
+      graph: {
+        batchSize: 6,
+        nodes: b.nodes,
+        params: [{ name: 'z', shape: [6, 3], trainable: true }],
+        inputs: [],
+        targets: [{ name: 't', cols: 1, sparse: true }],
+        outputs: [],
+        accumulators: [],
+        losses: [{ output: 0, value: loss, weight: 1 }],
+      },
       params: [randomArray(18)],
       inputs: [],
       targets: [[0, 2, 1, 1, 0, 2]],
@@ -150,7 +192,16 @@ describe('vector-Jacobian rules match finite differences', () => {
     const t = b.leaf({ op: 'target', index: 0, sparse: false, name: 't' }, [5, 3]);
     const loss = b.add({ op: 'sigmoidCrossEntropy', logits: z, target: t });
     checkGradients({
-      graph: { batchSize: 5, nodes: b.nodes, params: [{ name: 'z', shape: [5, 3], trainable: true }], inputs: [], targets: [{ name: 't', cols: 3, sparse: false }], outputs: [], accumulators: [], losses: [{ output: 0, value: loss, weight: 0.6 }] },
+      graph: {
+        batchSize: 5,
+        nodes: b.nodes,
+        params: [{ name: 'z', shape: [5, 3], trainable: true }],
+        inputs: [],
+        targets: [{ name: 't', cols: 3, sparse: false }],
+        outputs: [],
+        accumulators: [],
+        losses: [{ output: 0, value: loss, weight: 0.6 }],
+      },
       params: [randomArray(15, 8)],
       inputs: [],
       targets: [randomArray(15).map((v) => Math.abs(v))],
@@ -163,7 +214,16 @@ describe('vector-Jacobian rules match finite differences', () => {
     const t = b.leaf({ op: 'target', index: 0, sparse: false, name: 't' }, [6, 2]);
     const loss = b.add({ op: 'pointwiseLoss', loss: 'binaryCrossEntropy', pred: p, target: t });
     checkGradients({
-      graph: { batchSize: 6, nodes: b.nodes, params: [{ name: 'z', shape: [6, 2], trainable: true }], inputs: [], targets: [{ name: 't', cols: 2, sparse: false }], outputs: [], accumulators: [], losses: [{ output: 0, value: loss, weight: 1 }] },
+      graph: {
+        batchSize: 6,
+        nodes: b.nodes,
+        params: [{ name: 'z', shape: [6, 2], trainable: true }],
+        inputs: [],
+        targets: [{ name: 't', cols: 2, sparse: false }],
+        outputs: [],
+        accumulators: [],
+        losses: [{ output: 0, value: loss, weight: 1 }],
+      },
       params: [randomArray(12, 3)],
       inputs: [],
       targets: [[0, 1, 1, 0, 1, 1, 0, 0, 0.3, 0.8, 1, 0]],
@@ -175,7 +235,16 @@ describe('vector-Jacobian rules match finite differences', () => {
     const t = b.leaf({ op: 'target', index: 0, sparse: false, name: 't' }, [4, 3]);
     const loss = b.add({ op: 'pointwiseLoss', loss: 'meanAbsoluteError', pred: z, target: t });
     checkGradients({
-      graph: { batchSize: 4, nodes: b.nodes, params: [{ name: 'z', shape: [4, 3], trainable: true }], inputs: [], targets: [{ name: 't', cols: 3, sparse: false }], outputs: [], accumulators: [], losses: [{ output: 0, value: loss, weight: 1 }] },
+      graph: {
+        batchSize: 4,
+        nodes: b.nodes,
+        params: [{ name: 'z', shape: [4, 3], trainable: true }],
+        inputs: [],
+        targets: [{ name: 't', cols: 3, sparse: false }],
+        outputs: [],
+        accumulators: [],
+        losses: [{ output: 0, value: loss, weight: 1 }],
+      },
       params: [randomArray(12)],
       inputs: [],
       targets: [randomArray(12)],
@@ -183,22 +252,36 @@ describe('vector-Jacobian rules match finite differences', () => {
   });
   test('columnSum, broadcastRows, mulRow, rsqrt (batch-norm pieces)', () => {
     checkGradients(
-      build(5, [[5, 4], [1, 4]], (b, [x, g]) => {
-        const mean = b.add({ op: 'scale', x: b.add({ op: 'columnSum', x: x! }), factor: 0.2 });
-        const centered = b.add({ op: 'add', a: x!, b: b.add({ op: 'scale', x: b.add({ op: 'broadcastRows', x: mean, rows: 5 }), factor: -1 }) });
-        const variance = b.add({ op: 'scale', x: b.add({ op: 'columnSum', x: b.add({ op: 'mul', a: centered, b: centered }) }), factor: 0.2 });
-        const normalized = b.add({ op: 'mulRow', x: centered, row: b.add({ op: 'rsqrt', x: variance, epsilon: 1e-3 }) });
-        return b.add({ op: 'mulRow', x: normalized, row: g! });
-      }),
+      build(
+        5,
+        [
+          [5, 4],
+          [1, 4],
+        ],
+        (b, [x, g]) => {
+          const mean = b.add({ op: 'scale', x: b.add({ op: 'columnSum', x: x! }), factor: 0.2 });
+          const centered = b.add({ op: 'add', a: x!, b: b.add({ op: 'scale', x: b.add({ op: 'broadcastRows', x: mean, rows: 5 }), factor: -1 }) });
+          const variance = b.add({ op: 'scale', x: b.add({ op: 'columnSum', x: b.add({ op: 'mul', a: centered, b: centered }) }), factor: 0.2 });
+          const normalized = b.add({ op: 'mulRow', x: centered, row: b.add({ op: 'rsqrt', x: variance, epsilon: 1e-3 }) });
+          return b.add({ op: 'mulRow', x: normalized, row: g! });
+        },
+      ),
     );
   });
   test('a value used twice accumulates both gradients', () => {
     checkGradients(
-      build(4, [[4, 3], [3, 3]], (b, [x, w]) => {
-        const h = b.add({ op: 'matmul', a: x!, b: w!, transA: false, transB: false });
-        const h2 = b.add({ op: 'matmul', a: h, b: w!, transA: false, transB: false });
-        return b.add({ op: 'add', a: h2, b: h });
-      }),
+      build(
+        4,
+        [
+          [4, 3],
+          [3, 3],
+        ],
+        (b, [x, w]) => {
+          const h = b.add({ op: 'matmul', a: x!, b: w!, transA: false, transB: false });
+          const h2 = b.add({ op: 'matmul', a: h, b: w!, transA: false, transB: false });
+          return b.add({ op: 'add', a: h2, b: h });
+        },
+      ),
     );
   });
 });

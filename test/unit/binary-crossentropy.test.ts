@@ -31,7 +31,14 @@ function compiled(model: LayersModel, batch: number, metrics: string[]) {
   const loss = resolveLoss('binaryCrossentropy', name);
   const outputs: OutputSpec[] = [{ name, units, loss, weight: 0.8, metrics: metrics.map((m) => resolveMetric(m, loss, units, name)) }];
   const lowerable = { inputs: model.inputs, outputs: model.outputs, topology: model.topology, weights: model.weights };
-  return { outputs, graph: compileGraph(lowerModel(lowerable, batch, 'train', outputs), { mode: 'train', optimizer: { kind: 'sgd' }, inputStorage: [{ elementType: 'f32', scale: 1 }] }) };
+  return {
+    outputs,
+    graph: compileGraph(lowerModel(lowerable, batch, 'train', outputs), {
+      mode: 'train',
+      optimizer: { kind: 'sgd' },
+      inputStorage: [{ elementType: 'f32', scale: 1 }],
+    }),
+  };
 }
 
 /** The planned kernels, run on the float64 reference, against the unfused graph in the interpreter. */
@@ -55,8 +62,11 @@ function checkPlanAgainstInterpreter(model: LayersModel, batch: number, metrics:
     input0: inputs[0]!,
     target0: targets[0]!,
   };
-  for (const declared of plan.buffers) if (declared.role === 'arena' && !buffers[declared.name]) buffers[declared.name] = Float64Array.from({ length: declared.size }, () => 1e6 * (random() - 0.5));
-  for (const kernel of plan.kernels) runKernelReference(kernel, buffers, { rowBase: 0, t: 1, learningRate: LEARNING_RATE, beta1Power: 0, beta2Power: 0, seed: 0 });
+  for (const declared of plan.buffers)
+    if (declared.role === 'arena' && !buffers[declared.name])
+      buffers[declared.name] = Float64Array.from({ length: declared.size }, () => 1e6 * (random() - 0.5));
+  for (const kernel of plan.kernels)
+    runKernelReference(kernel, buffers, { rowBase: 0, t: 1, learningRate: LEARNING_RATE, beta1Power: 0, beta2Power: 0, seed: 0 });
   expect(expected.slots.size).toBe(1 + metrics.length);
   for (const [slot, value] of expected.slots) expect(buffers.metrics![slot], `slot ${slot}`).toBeCloseTo(value, 9);
   graph.unfused.paramGrads!.forEach((g, p) => {
@@ -104,6 +114,8 @@ describe('binary cross-entropy', () => {
     const target = { inputs: model.inputs, inputNames: model.inputNames, outputNames: model.outputNames };
     const prepared = prepareData(target, state, [x], [weft.tensor([0, 1, 1, 0], [4])], 'fit');
     expect(Array.from(prepared.arrays[1]!.data)).toEqual([0, 1, 1, 0]);
-    expect(() => prepareData(target, state, [x], [weft.tensor([0, 1, 1, 0, 1, 0, 0, 1], [4, 2])], 'fit')).toThrow(/must have shape \[n, 1\] or \[n\], got \[4, 2\]/);
+    expect(() => prepareData(target, state, [x], [weft.tensor([0, 1, 1, 0, 1, 0, 0, 1], [4, 2])], 'fit')).toThrow(
+      /must have shape \[n, 1\] or \[n\], got \[4, 2\]/,
+    );
   });
 });

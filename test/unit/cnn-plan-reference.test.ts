@@ -51,7 +51,7 @@ function check(name: string, batch: number, seed: number): void {
   const loss = resolveLoss('sparseCategoricalCrossentropy', `out_${seed}`);
   const outputs: OutputSpec[] = [{ name: `out_${seed}`, units: CLASSES, loss, weight: 1, metrics: [resolveMetric('accuracy', loss, CLASSES, `out_${seed}`)] }];
   let s = seed;
-  const r = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const r = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
   const features = image[0] * image[1] * image[2];
   const inputs = [Float64Array.from({ length: batch * features }, () => r() * 2 - 1)];
   const targets = [Float64Array.from({ length: batch }, () => Math.floor(r() * CLASSES))];
@@ -70,18 +70,23 @@ function check(name: string, batch: number, seed: number): void {
     input0: inputs[0]!,
     labels0: Int32Array.from(targets[0]!),
   };
-  for (const declared of plan.buffers) if (declared.role === 'arena' && !buffers[declared.name]) buffers[declared.name] = Float64Array.from({ length: declared.size }, () => 1e6 * (r() - 0.5));
+  for (const declared of plan.buffers)
+    if (declared.role === 'arena' && !buffers[declared.name]) buffers[declared.name] = Float64Array.from({ length: declared.size }, () => 1e6 * (r() - 0.5));
   for (let step = 0; step < 3; step++) {
     const expected = interpret(compiled.unfused, { inputs, targets, params });
     buffers.metrics!.fill(0);
-    for (const kernel of plan.kernels) runKernelReference(kernel, buffers, { rowBase: 0, t: step + 1, learningRate: LEARNING_RATE, beta1Power: 0, beta2Power: 0, seed: 0 });
+    for (const kernel of plan.kernels)
+      runKernelReference(kernel, buffers, { rowBase: 0, t: step + 1, learningRate: LEARNING_RATE, beta1Power: 0, beta2Power: 0, seed: 0 });
     for (const [slot, value] of expected.slots) expect(buffers.metrics![slot], `step ${step} slot ${slot}`).toBeCloseTo(value, 6);
     params = params.map((before, p) => {
       const g = compiled.unfused.paramGrads![p];
       const info = compiled.unfused.params[p]!;
       // Non-trainable state (batch-norm moving statistics) is updated by the step itself.
-      const next = !info.trainable ? Float64Array.from(buffers.params!.subarray(plan.paramOffsets[p]!, plan.paramOffsets[p]! + before.length)) : before.map((v, i) => v - LEARNING_RATE * (g === null || g === undefined ? 0 : expected.values[g]!.data[i]!));
-      for (let i = 0; i < before.length; i++) expect(buffers.params![plan.paramOffsets[p]! + i], `step ${step} ${model.weights[p]!.name}[${i}]`).toBeCloseTo(next[i]!, 8);
+      const next = !info.trainable
+        ? Float64Array.from(buffers.params!.subarray(plan.paramOffsets[p]!, plan.paramOffsets[p]! + before.length))
+        : before.map((v, i) => v - LEARNING_RATE * (g === null || g === undefined ? 0 : expected.values[g]!.data[i]!));
+      for (let i = 0; i < before.length; i++)
+        expect(buffers.params![plan.paramOffsets[p]! + i], `step ${step} ${model.weights[p]!.name}[${i}]`).toBeCloseTo(next[i]!, 8);
       return next;
     });
   }
@@ -89,8 +94,7 @@ function check(name: string, batch: number, seed: number): void {
 }
 
 describe('CNN plans on the float64 reference equal the unfused interpreter', () => {
-  for (const name of Object.keys(MODELS))
-    for (const batch of [1, 3]) test(`${name}, batch ${batch}`, () => check(name, batch, 11 + batch));
+  for (const name of Object.keys(MODELS)) for (const batch of [1, 3]) test(`${name}, batch ${batch}`, () => check(name, batch, 11 + batch));
   test('the conv epilogues are fused: no separate bias, activation or relu-gradient kernels', () => {
     const x = weft.input({ shape: [9, 7, 1] });
     const c = weft.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' }).apply(x);
@@ -98,8 +102,23 @@ describe('CNN plans on the float64 reference equal the unfused interpreter', () 
     const y = weft.layers.dense({ units: 3, activation: 'softmax' }).apply(weft.layers.flatten().apply(c2));
     const model = weft.model({ inputs: x, outputs: y }) as LayersModel;
     const loss = resolveLoss('sparseCategoricalCrossentropy', 'o');
-    const forward = lowerModel({ inputs: model.inputs, outputs: model.outputs, topology: model.topology, weights: model.weights }, 4, 'train', [{ name: 'o', units: 3, loss, weight: 1, metrics: [] }]);
+    const forward = lowerModel({ inputs: model.inputs, outputs: model.outputs, topology: model.topology, weights: model.weights }, 4, 'train', [
+      { name: 'o', units: 3, loss, weight: 1, metrics: [] },
+    ]);
     const plan = compileGraph(forward, { mode: 'train', optimizer: { kind: 'sgd' }, inputStorage: [{ elementType: 'f32', scale: 1 }] }).plan;
-    expect(plan.kernels.map((k) => k.kind)).toEqual(['gather', 'conv2d', 'conv2d', 'matmul', 'lossHead', 'matmul', 'matmul', 'elementwise', 'conv2d', 'conv2d', 'conv2d', 'optimizer']);
+    expect(plan.kernels.map((k) => k.kind)).toEqual([
+      'gather',
+      'conv2d',
+      'conv2d',
+      'matmul',
+      'lossHead',
+      'matmul',
+      'matmul',
+      'elementwise',
+      'conv2d',
+      'conv2d',
+      'conv2d',
+      'optimizer',
+    ]);
   });
 });

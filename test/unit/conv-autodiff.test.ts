@@ -94,12 +94,20 @@ describe('conv2d and pool2d gradients match finite differences', () => {
   test('conv2d → maxPool2d → conv2d, with bias and relu between', () => {
     const image: [number, number, number, number] = [2, 7, 5, 2];
     checkGradients(
-      build(image, [[9 * 2, 3], [1, 3], [4 * 3, 2]], (b, x, [f1, bias, f2]) => {
-        const c1 = b.add({ op: 'conv2d', x, filter: f1!, window: { size: [3, 3], strides: [1, 1], padding: 'same' } });
-        const r = b.add({ op: 'activation', x: b.add({ op: 'biasAdd', x: c1, bias: bias! }), activation: 'tanh' });
-        const p = b.add({ op: 'pool2d', x: r, mode: 'max', window: { size: [2, 2], strides: [2, 2], padding: 'same' } });
-        return b.add({ op: 'conv2d', x: p, filter: f2!, window: { size: [2, 2], strides: [1, 1], padding: 'valid' } });
-      }),
+      build(
+        image,
+        [
+          [9 * 2, 3],
+          [1, 3],
+          [4 * 3, 2],
+        ],
+        (b, x, [f1, bias, f2]) => {
+          const c1 = b.add({ op: 'conv2d', x, filter: f1!, window: { size: [3, 3], strides: [1, 1], padding: 'same' } });
+          const r = b.add({ op: 'activation', x: b.add({ op: 'biasAdd', x: c1, bias: bias! }), activation: 'tanh' });
+          const p = b.add({ op: 'pool2d', x: r, mode: 'max', window: { size: [2, 2], strides: [2, 2], padding: 'same' } });
+          return b.add({ op: 'conv2d', x: p, filter: f2!, window: { size: [2, 2], strides: [1, 1], padding: 'valid' } });
+        },
+      ),
     );
   });
 });

@@ -43,9 +43,15 @@ describe('conv and pooling layers', () => {
       [() => weft.layers.conv2d({ filters: 2, kernelSize: 3, dataFormat: 'channelsFirst', name: 'cf' }), /conv2d 'cf'.*channelsLast/],
       [() => weft.layers.conv2d({ filters: 2, kernelSize: 3, strides: 0, name: 's0' }), /conv2d 's0'.*strides must be a positive integer/],
       [() => weft.layers.conv2d({ filters: 2, kernelSize: 3, strides: 1.5, name: 's15' }), /conv2d 's15'.*strides/],
-      [() => weft.layers.conv2d({ filters: 2, kernelSize: 7, name: 'big' }).apply(img), /conv2d 'big'.*7×7 kernelSize with padding 'valid' does not fit its 5×5 input; use padding: 'same'/],
+      [
+        () => weft.layers.conv2d({ filters: 2, kernelSize: 7, name: 'big' }).apply(img),
+        /conv2d 'big'.*7×7 kernelSize with padding 'valid' does not fit its 5×5 input; use padding: 'same'/,
+      ],
       [() => weft.layers.maxPooling2d({ poolSize: 6, name: 'mp6' }).apply(img), /maxPooling2d 'mp6'.*does not fit.*5×5/],
-      [() => weft.layers.conv2d({ filters: 2, kernelSize: 3, name: 'rank' }).apply(weft.input({ shape: [25] })), /conv2d 'rank'.*expects images \[batch, height, width, channels\]/],
+      [
+        () => weft.layers.conv2d({ filters: 2, kernelSize: 3, name: 'rank' }).apply(weft.input({ shape: [25] })),
+        /conv2d 'rank'.*expects images \[batch, height, width, channels\]/,
+      ],
       [() => weft.layers.globalMaxPooling2d({ name: 'gr' }).apply(weft.input({ shape: [4, 4] })), /globalMaxPooling2d 'gr'.*expects images/],
     ];
     for (const [make, message] of cases) {

@@ -38,8 +38,14 @@ describe('parseIdx', () => {
 
 describe('splitFashionMnist', () => {
   const tiny = (n: number, label = (i: number) => i % 10) => ({
-    images: encodeIdx([n, 28, 28], Uint8Array.from({ length: n * 784 }, (_, i) => Math.floor(i / 784) % 256)),
-    labels: encodeIdx([n], Uint8Array.from({ length: n }, (_, i) => label(i))),
+    images: encodeIdx(
+      [n, 28, 28],
+      Uint8Array.from({ length: n * 784 }, (_, i) => Math.floor(i / 784) % 256),
+    ),
+    labels: encodeIdx(
+      [n],
+      Uint8Array.from({ length: n }, (_, i) => label(i)),
+    ),
   });
 
   test('holds out the last 5000 training images, truncates train with trainLimit', () => {

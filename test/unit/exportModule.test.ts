@@ -33,7 +33,12 @@ describe('exportModule', () => {
     expect(program.batchSize).toBe(16);
     expect(program.paramCount).toBe(model.countParams());
     expect(program.buffers.map((b) => b.holds.kind).sort()).toEqual(['indices', 'input', 'input', 'output', 'output', 'params', 'scratch', 'scratch']);
-    expect(program.buffers.filter((b) => b.perRow > 0).map((b) => b.perRow).sort((a, b) => a - b)).toEqual([1, 10, 10, 392, 392]);
+    expect(
+      program.buffers
+        .filter((b) => b.perRow > 0)
+        .map((b) => b.perRow)
+        .sort((a, b) => a - b),
+    ).toEqual([1, 10, 10, 392, 392]);
     for (const d of program.dispatches) {
       expect(program.shaders[d.shader]).toBeDefined();
       for (const [, buffer] of d.bindings) expect(program.buffers[buffer]).toBeDefined();

@@ -15,8 +15,6 @@ import { LAYER_CLASSES } from '../../src/api/io/serialize.js';
 import type { IOHandler, ModelArtifacts } from '../../src/api/io/types.js';
 import * as weft from '../../src/index.js';
 
-const tf = { ...tfc, ...tfl, io: tfc.io, layers: tfl.layers, train: tfc.train };
-
 beforeAll(async () => {
   await tfc.setBackend('cpu');
 });
@@ -76,14 +74,30 @@ describe('what weft writes', () => {
     expect(top.config.layers.map((l: any) => l.name)).toEqual(m.layers.map((l) => l.name));
     const byName = Object.fromEntries(top.config.layers.map((l: any) => [l.name, l]));
     expect(byName.wide_input).toMatchObject({ class_name: 'InputLayer', inbound_nodes: [], config: { batch_input_shape: [null, 5], dtype: 'float32' } });
-    expect(byName.hidden1).toMatchObject({ class_name: 'Dense', config: { units: 4, activation: 'relu', use_bias: true }, inbound_nodes: [[['deep_input', 0, 0, {}]]] });
+    expect(byName.hidden1).toMatchObject({
+      class_name: 'Dense',
+      config: { units: 4, activation: 'relu', use_bias: true },
+      inbound_nodes: [[['deep_input', 0, 0, {}]]],
+    });
     expect(byName.shared.inbound_nodes).toEqual([[['hidden1', 0, 0, {}]], [['shared', 0, 0, {}]]]);
     expect(byName.concat).toMatchObject({ class_name: 'Concatenate', config: { axis: -1 } });
-    expect(byName.concat.inbound_nodes).toEqual([[['wide_input', 0, 0, {}], ['act', 0, 0, {}], ['hidden1', 0, 0, {}]]]);
+    expect(byName.concat.inbound_nodes).toEqual([
+      [
+        ['wide_input', 0, 0, {}],
+        ['act', 0, 0, {}],
+        ['hidden1', 0, 0, {}],
+      ],
+    ]);
     expect(byName.act.inbound_nodes).toEqual([[['shared', 1, 0, {}]]]);
     expect(byName.aux_output.inbound_nodes).toEqual([[['shared', 1, 0, {}]]]);
-    expect(top.config.input_layers).toEqual([['wide_input', 0, 0], ['deep_input', 0, 0]]);
-    expect(top.config.output_layers).toEqual([['main_output', 0, 0], ['aux_output', 0, 0]]);
+    expect(top.config.input_layers).toEqual([
+      ['wide_input', 0, 0],
+      ['deep_input', 0, 0],
+    ]);
+    expect(top.config.output_layers).toEqual([
+      ['main_output', 0, 0],
+      ['aux_output', 0, 0],
+    ]);
     expect(a.weightSpecs).toEqual(m.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: 'float32' })));
     const data = a.weightData as ArrayBuffer;
     expect(data.byteLength).toBe(4 * m.countParams());
@@ -122,7 +136,10 @@ describe('weft ↔ TensorFlow.js (node, CPU backend)', () => {
     expect(t.weights.map((w) => w.originalName)).toEqual(m.weights.map((w) => w.name));
     expect(t.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(await weightsOf(m));
     expect(t.getLayer('to_tf_shared').inboundNodes.length).toBe(2);
-    expect(t.outputs.map((o) => o.shape)).toEqual([[null, 3], [null, 2]]);
+    expect(t.outputs.map((o) => o.shape)).toEqual([
+      [null, 3],
+      [null, 2],
+    ]);
   });
 
   test("weft loads TensorFlow.js's model (functional, shared layer, two outputs): same layers and weights", async () => {
@@ -137,7 +154,9 @@ describe('weft ↔ TensorFlow.js (node, CPU backend)', () => {
     const o2 = tfl.layers.dense({ units: 1, activation: 'sigmoid', name: 'tf_aux' }).apply(h2);
     const t = tfl.model({ inputs: [a, b], outputs: [o1, o2] as never, name: 'from_tf' });
     let saved: ModelArtifacts | undefined;
-    await t.save(tfc.io.withSaveHandler(async (art) => ((saved = art as ModelArtifacts), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+    await t.save(
+      tfc.io.withSaveHandler(async (art) => ((saved = art as ModelArtifacts), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })),
+    );
     const m = modelFromArtifacts(saved!);
     expect(m.name).toBe('from_tf');
     expect(m.layers.map((l) => l.name)).toEqual(t.layers.map((l) => l.name));
@@ -160,7 +179,10 @@ describe('weft ↔ TensorFlow.js (node, CPU backend)', () => {
     s.compile({ optimizer: tfc.train.adam(), loss: 'categoricalCrossentropy' });
     await s.fit(tfc.ones([4, 3]), tfc.oneHot(tfc.tensor1d([0, 1, 0, 1], 'int32'), 2), { epochs: 1, verbose: 0 });
     let saved: ModelArtifacts | undefined;
-    await s.save(tfc.io.withSaveHandler(async (art) => ((saved = art as ModelArtifacts), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })), { includeOptimizer: true });
+    await s.save(
+      tfc.io.withSaveHandler(async (art) => ((saved = art as ModelArtifacts), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })),
+      { includeOptimizer: true },
+    );
     expect(saved!.weightSpecs!.some((w) => w.group === 'optimizer')).toBe(true);
     const m = modelFromArtifacts(saved!);
     // It loads as a Sequential model, whose layers (as TF.js's) leave out the input layer made for the first one.
@@ -176,10 +198,9 @@ describe('weft ↔ TensorFlow.js (node, CPU backend)', () => {
     const mp = weft.layers.maxPooling2d({ poolSize: 2, strides: 1, name: 'cnn_max' }).apply(c);
     const ap = weft.layers.averagePooling2d({ poolSize: [2, 1], padding: 'same', name: 'cnn_avg' }).apply(c);
     const cat = weft.layers.concatenate({ name: 'cnn_cat' }).apply([mp, weft.layers.conv2d({ filters: 2, kernelSize: 1, name: 'cnn_1x1' }).apply(mp)]);
-    const g = weft.layers.concatenate({ name: 'cnn_g' }).apply([
-      weft.layers.globalMaxPooling2d({ name: 'cnn_gmax' }).apply(cat),
-      weft.layers.globalAveragePooling2d({ name: 'cnn_gavg' }).apply(ap),
-    ]);
+    const g = weft.layers
+      .concatenate({ name: 'cnn_g' })
+      .apply([weft.layers.globalMaxPooling2d({ name: 'cnn_gmax' }).apply(cat), weft.layers.globalAveragePooling2d({ name: 'cnn_gavg' }).apply(ap)]);
     const m = weft.model({ inputs: x, outputs: g, name: 'cnn' });
     expect(CONV_CLASSES.every((k) => m.layers.some((l) => l.className === k))).toBe(true);
     const artifacts = await artifactsOf(m);
@@ -191,9 +212,13 @@ describe('weft ↔ TensorFlow.js (node, CPU backend)', () => {
     expect(await weightsOf(back)).toEqual(await weightsOf(m));
     // And a model TensorFlow.js made and saved, read by weft.
     const tx = tfl.input({ shape: [8, 8, 1] });
-    const ty = tfl.layers.globalAveragePooling2d({}).apply(
-      tfl.layers.maxPooling2d({ poolSize: 2 }).apply(tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(tx) as never) as never,
-    ) as never;
+    const ty = tfl.layers
+      .globalAveragePooling2d({})
+      .apply(
+        tfl.layers
+          .maxPooling2d({ poolSize: 2 })
+          .apply(tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(tx) as never) as never,
+      ) as never;
     let saved: any;
     await tfl.model({ inputs: tx, outputs: ty }).save({ save: async (a: unknown) => ((saved = a), { modelArtifactsInfo: {} }) } as never);
     const fromTf = modelFromArtifacts(saved);
@@ -245,7 +270,9 @@ describe('files in a directory (node helper)', () => {
       expect(await weightsOf(back)).toEqual(await weightsOf(m));
     }
     const bytes = await readFile(join(dir, 'm', 'weights.bin'));
-    const t = await tfl.loadLayersModel(tfc.io.fromMemory(json.modelTopology, json.weightsManifest[0].weights, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
+    const t = await tfl.loadLayersModel(
+      tfc.io.fromMemory(json.modelTopology, json.weightsManifest[0].weights, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+    );
     expect(t.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(await weightsOf(m));
   });
 
@@ -281,7 +308,9 @@ describe('model files weft refuses', () => {
       top.config.layers[2].class_name = 'Conv3D';
     });
     const name = (good.modelTopology as any).config.layers[2].name;
-    expect(() => modelFromArtifacts(a)).toThrow(new RegExp(`layer '${name}' has class 'Conv3D', which weft does not support; supported layer classes are InputLayer, Dense`));
+    expect(() => modelFromArtifacts(a)).toThrow(
+      new RegExp(`layer '${name}' has class 'Conv3D', which weft does not support; supported layer classes are InputLayer, Dense`),
+    );
   });
 
   test.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'Object', 'eval'])('class_name %j is just an unsupported class', (className) => {
@@ -305,13 +334,15 @@ describe('model files weft refuses', () => {
     const specs = clone(good.weightSpecs!);
     const kernel = specs.findIndex((s) => s.name === 'bad_hidden1/kernel');
     const swapped = specs.map((s, i) => (i === kernel ? { ...s, shape: [...s.shape].reverse() } : s));
-    expect(() => modelFromArtifacts({ ...good, weightSpecs: swapped })).toThrow("weight 'bad_hidden1/kernel' has shape [4, 6] in the file, but the model's 'bad_hidden1/kernel' has shape [6, 4]");
+    expect(() => modelFromArtifacts({ ...good, weightSpecs: swapped })).toThrow(
+      "weight 'bad_hidden1/kernel' has shape [4, 6] in the file, but the model's 'bad_hidden1/kernel' has shape [6, 4]",
+    );
     const renamed = specs.map((s, i) => (i === kernel ? { ...s, name: 'elsewhere/kernel' } : s));
     expect(() => modelFromArtifacts({ ...good, weightSpecs: renamed })).toThrow("the file has weight 'elsewhere/kernel', which no layer of the model has");
     const lastBytes = (good.weightData as ArrayBuffer).byteLength - 4 * specs[specs.length - 1]!.shape.reduce((a, b) => a * b, 1);
     const fewer = specs.slice(0, -1);
     expect(() => modelFromArtifacts({ ...good, weightSpecs: fewer, weightData: (good.weightData as ArrayBuffer).slice(0, lastBytes) })).toThrow(
-      "1 of 7 weights are not in the file: bad_aux_output/kernel",
+      '1 of 7 weights are not in the file: bad_aux_output/kernel',
     );
     const nonStrict = modelFromArtifacts({ ...good, weightSpecs: fewer, weightData: (good.weightData as ArrayBuffer).slice(0, lastBytes) }, { strict: false });
     expect(nonStrict.weights.length).toBe(7);
@@ -329,7 +360,9 @@ describe('model files weft refuses', () => {
       /layer 'bad_hidden1' \(Dense\): config.kernel_regularizer = .* is not supported by weft/,
     );
     expect(() => modelFromArtifacts(topologyWith((top) => (dense(top).config.dtype = 'float16')))).toThrow(/config.dtype = "float16" is not supported/);
-    expect(() => modelFromArtifacts(topologyWith((top) => (dense(top).config.activation = 'elu')))).toThrow(/layer 'bad_hidden1' \(Dense\).*unknown activation 'elu'/);
+    expect(() => modelFromArtifacts(topologyWith((top) => (dense(top).config.activation = 'elu')))).toThrow(
+      /layer 'bad_hidden1' \(Dense\).*unknown activation 'elu'/,
+    );
     expect(() => modelFromArtifacts(topologyWith((top) => (dense(top).config.units = '4')))).toThrow(/config.units must be an integer ≥ 1, got "4"/);
   });
 
@@ -358,7 +391,11 @@ describe('model files weft refuses', () => {
       .replace(/^\{/, '{"__proto__":{"polluted":"yes"},"prototype":{"polluted":"yes"},');
     const hostile = JSON.parse(text);
     expect(Object.prototype.hasOwnProperty.call(hostile, '__proto__')).toBe(true); // JSON.parse makes it an own key
-    const m = modelFromArtifacts({ ...good, modelTopology: hostile, weightSpecs: JSON.parse(JSON.stringify(good.weightSpecs).replace('{"name"', '{"__proto__":{"polluted":"yes"},"name"')) });
+    const m = modelFromArtifacts({
+      ...good,
+      modelTopology: hostile,
+      weightSpecs: JSON.parse(JSON.stringify(good.weightSpecs).replace('{"name"', '{"__proto__":{"polluted":"yes"},"name"')),
+    });
     expect(m.layers.length).toBe(multiOutput('bad2_').layers.length);
     expect(({} as any).polluted).toBeUndefined();
     expect((Object.prototype as any).polluted).toBeUndefined();
@@ -403,7 +440,10 @@ describe('model files weft refuses', () => {
 
 describe('Keras formats', () => {
   test('Keras 3 functional JSON (Functional, batch_shape, DTypePolicy, inbound nodes with keras_history)', () => {
-    const tensor = (layer: string, node = 0) => ({ class_name: '__keras_tensor__', config: { shape: [null, 4], dtype: 'float32', keras_history: [layer, node, 0] } });
+    const tensor = (layer: string, node = 0) => ({
+      class_name: '__keras_tensor__',
+      config: { shape: [null, 4], dtype: 'float32', keras_history: [layer, node, 0] },
+    });
     const policy = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
     const topology = {
       model_config: {
@@ -415,10 +455,25 @@ describe('Keras formats', () => {
             {
               class_name: 'Dense',
               name: 'k3_dense',
-              config: { name: 'k3_dense', trainable: true, dtype: policy, units: 4, activation: 'relu', use_bias: true, kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } }, bias_initializer: { class_name: 'Zeros', config: {} }, kernel_regularizer: null },
+              config: {
+                name: 'k3_dense',
+                trainable: true,
+                dtype: policy,
+                units: 4,
+                activation: 'relu',
+                use_bias: true,
+                kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } },
+                bias_initializer: { class_name: 'Zeros', config: {} },
+                kernel_regularizer: null,
+              },
               inbound_nodes: [{ args: [tensor('k3_in')], kwargs: {} }],
             },
-            { class_name: 'Concatenate', name: 'k3_cat', config: { name: 'k3_cat', axis: -1, dtype: policy }, inbound_nodes: [{ args: [[tensor('k3_in'), tensor('k3_dense')]], kwargs: {} }] },
+            {
+              class_name: 'Concatenate',
+              name: 'k3_cat',
+              config: { name: 'k3_cat', axis: -1, dtype: policy },
+              inbound_nodes: [{ args: [[tensor('k3_in'), tensor('k3_dense')]], kwargs: {} }],
+            },
           ],
           input_layers: [['k3_in', 0, 0]],
           output_layers: [['k3_cat', 0, 0]],

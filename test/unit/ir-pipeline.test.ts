@@ -48,7 +48,15 @@ describe('IR pipeline on the article models', () => {
     // Weight and input gradients of a layer read the same dZ and write disjoint memory: one dispatch.
     const groups = groupDispatches(compiled.plan.kernels);
     expect(groups.map((g) => g.map((i) => compiled.plan.kernels[i]!.kind).join('+'))).toEqual([
-      'gather', 'matmul', 'matmul', 'matmul', 'lossHead', 'matmul+matmul', 'matmul+matmul', 'matmul', 'optimizer',
+      'gather',
+      'matmul',
+      'matmul',
+      'matmul',
+      'lossHead',
+      'matmul+matmul',
+      'matmul+matmul',
+      'matmul',
+      'optimizer',
     ]);
   });
 
@@ -60,7 +68,11 @@ describe('IR pipeline on the article models', () => {
     const out = dense({ units: 4, activation: 'softmax', seed: 3, name: 'out' }).apply(c);
     const model = modelOf([x], [out]);
     const graph = lowerModel(model, 6, 'train', [spec('out', 4)]);
-    const compiled = compileGraph(graph, { mode: 'train', optimizer: { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, inputStorage: [{ elementType: 'f32', scale: 1 }] });
+    const compiled = compileGraph(graph, {
+      mode: 'train',
+      optimizer: { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+      inputStorage: [{ elementType: 'f32', scale: 1 }],
+    });
 
     expect(compiled.plan.kernels.length).toBeLessThanOrEqual(11);
   });

@@ -23,7 +23,14 @@ describe('layer and weight order equal TensorFlow.js', () => {
   test('a shared layer applied at two depths (its shallower application is lifted to its deeper one)', () => {
     // outputs [f, e]: S is applied to G's output (depth 1) and to A's output (depth 2); Keras puts G
     // at depth 3 (below S at 2), so the order is x, G, A, S, D, F, E.
-    const dense = (layer: string, input: string, out = layer) => ({ kind: 'dense' as const, layer, units: 4, activation: 'linear' as const, inputs: [input] as [string], out });
+    const dense = (layer: string, input: string, out = layer) => ({
+      kind: 'dense' as const,
+      layer,
+      units: 4,
+      activation: 'linear' as const,
+      inputs: [input] as [string],
+      out,
+    });
     const spec: GraphSpec = {
       inputs: [{ name: 'x', units: 4 }],
       nodes: [dense('A', 'x'), dense('G', 'x'), dense('S', 'A', 's1'), dense('S', 'G', 's2'), dense('D', 's1'), dense('E', 'D'), dense('F', 's2')],

@@ -8,7 +8,11 @@ const swiftshader = (p: string) => p === SWIFTSHADER_ICDS[0];
 
 test('WEFT_VK_ICD wins over the loader variables and the system', () => {
   const env = { WEFT_VK_ICD: '/a.json', VK_ICD_FILENAMES: '/b.json' };
-  expect(chooseDriver(env, () => ['/usr/share/vulkan/icd.d/nvidia_icd.json'], swiftshader)).toEqual({ kind: 'named', variable: 'WEFT_VK_ICD', files: '/a.json' });
+  expect(chooseDriver(env, () => ['/usr/share/vulkan/icd.d/nvidia_icd.json'], swiftshader)).toEqual({
+    kind: 'named',
+    variable: 'WEFT_VK_ICD',
+    files: '/a.json',
+  });
 });
 
 test('VK_DRIVER_FILES / VK_ICD_FILENAMES are kept as given', () => {

@@ -31,7 +31,16 @@ describe('layer options', () => {
   });
   test("TensorFlow.js's harmless options are taken", () => {
     expect(() =>
-      weft.layers.dense({ units: 3, kernelRegularizer: null, biasRegularizer: undefined, dtype: 'float32', inputDim: 4, batchSize: 8, inputShape: [4], trainable: true } as never),
+      weft.layers.dense({
+        units: 3,
+        kernelRegularizer: null,
+        biasRegularizer: undefined,
+        dtype: 'float32',
+        inputDim: 4,
+        batchSize: 8,
+        inputShape: [4],
+        trainable: true,
+      } as never),
     ).not.toThrow();
     expect(() => weft.input({ shape: [3], dtype: 'float32', sparse: false } as never)).not.toThrow();
   });
@@ -41,7 +50,9 @@ describe('compile, fit, evaluate and predict options', () => {
   test('compile refuses an unknown option', () => {
     const x = weft.input({ shape: [2] });
     const model = weft.model({ inputs: x, outputs: weft.layers.dense({ units: 1 }).apply(x) });
-    expect(() => model.compile({ optimizer: 'sgd', loss: 'mse', weightedMetrics: ['mae'] } as never)).toThrow(/compile: unknown option 'weightedMetrics'; the options are loss, lossWeights, metrics, optimizer/);
+    expect(() => model.compile({ optimizer: 'sgd', loss: 'mse', weightedMetrics: ['mae'] } as never)).toThrow(
+      /compile: unknown option 'weightedMetrics'; the options are loss, lossWeights, metrics, optimizer/,
+    );
   });
   test('fit: unknown options, sampleWeight (as TensorFlow.js), classWeight (not yet)', () => {
     expect(() => checkOptions({ epochs: 2, epoch: 3 }, 'fit')).toThrow(/fit: unknown option 'epoch'; the options are .*epochs/);

@@ -34,7 +34,11 @@ function check(seed: number, batch: number): void {
   });
   const lowerable = { inputs: model.inputs, outputs: model.outputs, topology: model.topology, weights: model.weights };
   const forward = lowerModel(lowerable, batch, 'train', outputs);
-  const compiled = compileGraph(forward, { mode: 'train', optimizer: { kind: 'sgd' }, inputStorage: spec.inputs.map(() => ({ elementType: 'f32', scale: 1 })) });
+  const compiled = compileGraph(forward, {
+    mode: 'train',
+    optimizer: { kind: 'sgd' },
+    inputStorage: spec.inputs.map(() => ({ elementType: 'f32', scale: 1 })),
+  });
   const params = model.weights.map((w) => Float64Array.from(w.values));
   const expected = interpret(compiled.unfused, { inputs, targets, params });
 
@@ -49,13 +53,15 @@ function check(seed: number, batch: number): void {
     metrics: new Float64Array(Math.max(1, plan.metricSlotCount)),
     indices: Uint32Array.from({ length: batch }, (_, i) => i),
   };
-  for (const declared of plan.buffers) if (declared.role === 'arena' && !buffers[declared.name]) buffers[declared.name] = Float64Array.from({ length: declared.size }, () => 1e6 * (r() - 0.5));
+  for (const declared of plan.buffers)
+    if (declared.role === 'arena' && !buffers[declared.name]) buffers[declared.name] = Float64Array.from({ length: declared.size }, () => 1e6 * (r() - 0.5));
   inputs.forEach((x, i) => (buffers[`input${i}`] = x));
   outputs.forEach((o, i) => {
     if (o.loss.sparse) buffers[`labels${i}`] = Int32Array.from(targets[i]!);
     else buffers[`target${i}`] = targets[i]!;
   });
-  for (const kernel of plan.kernels) runKernelReference(kernel, buffers, { rowBase: 0, t: 1, learningRate: LEARNING_RATE, beta1Power: 0, beta2Power: 0, seed: 0 });
+  for (const kernel of plan.kernels)
+    runKernelReference(kernel, buffers, { rowBase: 0, t: 1, learningRate: LEARNING_RATE, beta1Power: 0, beta2Power: 0, seed: 0 });
 
   for (const [slot, value] of expected.slots) expect(buffers.metrics![slot], `seed ${seed} slot ${slot}`).toBeCloseTo(value, 6);
   compiled.unfused.paramGrads!.forEach((g, p) => {

@@ -11,7 +11,17 @@ import { paramLayout, placeValues } from '../../src/ir/plan/placement.js';
 import { graphProblems, verifyGraph, IrVerifyError } from '../../src/ir/verify.js';
 
 function graphOf(b: GraphBuilder, extra: Partial<IrGraph> = {}): IrGraph {
-  return { batchSize: b.batchSize, nodes: b.nodes, params: [], inputs: [{ name: 'x', cols: 4 }], targets: [], outputs: [], accumulators: [], losses: [], ...extra };
+  return {
+    batchSize: b.batchSize,
+    nodes: b.nodes,
+    params: [],
+    inputs: [{ name: 'x', cols: 4 }],
+    targets: [],
+    outputs: [],
+    accumulators: [],
+    losses: [],
+    ...extra,
+  };
 }
 
 describe('op table', () => {
@@ -19,7 +29,14 @@ describe('op table', () => {
     for (const [name, spec] of Object.entries(OPS)) {
       if (spec.gradient !== 'secondOrder') for (const p of spec.gradient) expect(spec.operands, name).toContain(p);
     }
-    const m = { op: 'matmul' as const, a: 1, b: 2, transA: true, transB: false, epilogue: { bias: 3, gradMask: { activation: 'relu' as const, y: 4 }, accumulate: 5 } };
+    const m = {
+      op: 'matmul' as const,
+      a: 1,
+      b: 2,
+      transA: true,
+      transB: false,
+      epilogue: { bias: 3, gradMask: { activation: 'relu' as const, y: 4 }, accumulate: 5 },
+    };
     expect(operandsOf(m)).toEqual([1, 2, 3, 4, 5]);
     expect(operandsOf(mapOperands(m, (id) => id * 10))).toEqual([10, 20, 30, 40, 50]);
     expect(m.epilogue.gradMask.y).toBe(4); // mapping copies, never mutates
@@ -118,10 +135,22 @@ describe('plan stages', () => {
 
   test('dispatch groups: independent kernels share a dispatch only when their code can', () => {
     const v = (offset: number) => ({ buffer: 'arena', offset, rowStride: 4, rows: 1, cols: 4 });
-    const copy = (from: number, to: number): KernelDesc => ({ kind: 'elementwise', name: `${from}→${to}`, rows: 1, cols: 4, expr: { op: 'read', view: v(from) }, out: v(to) });
+    const copy = (from: number, to: number): KernelDesc => ({
+      kind: 'elementwise',
+      name: `${from}→${to}`,
+      rows: 1,
+      cols: 4,
+      expr: { op: 'read', view: v(from) },
+      out: v(to),
+    });
     const kernels = [copy(0, 4), copy(8, 12), copy(4, 16)];
     expect(groupDispatches(kernels)).toEqual([[0, 1], [2]]);
-    const traits = (size: number, barrier = false): DispatchTraits => ({ workgroupSize: size, usesBarrier: barrier, workgroups: [1, 1, 1], buffers: [{ name: 'arena', ident: 'buf_arena', vec4: false, readWrite: true }] });
+    const traits = (size: number, barrier = false): DispatchTraits => ({
+      workgroupSize: size,
+      usesBarrier: barrier,
+      workgroups: [1, 1, 1],
+      buffers: [{ name: 'arena', ident: 'buf_arena', vec4: false, readWrite: true }],
+    });
     expect(groupDispatches(kernels, [traits(64), traits(256, true), traits(64)])).toEqual([[0, 1], [2]]);
     expect(codeConflict(traits(64, true), traits(256))).toMatch(/synchronises/);
     expect(groupDispatches(kernels, [traits(64, true), traits(256), traits(64)])).toEqual([[0], [1, 2]]);
@@ -158,7 +187,11 @@ describe('verifyGraph', () => {
     const g = b.add({ op: 'activationGrad', y: w, dy: w, activation: 'relu' });
     const t = b.leaf({ op: 'target', index: 0, sparse: false, name: 't' }, [2, 3]);
     const loss = b.add({ op: 'pointwiseLoss', loss: 'meanSquaredError', pred: g, target: t });
-    const graph = graphOf(b, { params: [{ name: 'w', shape: [2, 3], trainable: true }], targets: [{ name: 't', cols: 3, sparse: false }], losses: [{ output: 0, value: loss, weight: 1 }] });
+    const graph = graphOf(b, {
+      params: [{ name: 'w', shape: [2, 3], trainable: true }],
+      targets: [{ name: 't', cols: 3, sparse: false }],
+      losses: [{ output: 0, value: loss, weight: 1 }],
+    });
     expect(graphProblems(graph)).toEqual([`%1 (activationGrad) depends on a trainable weight but has no gradient rule`]);
   });
 });

@@ -73,10 +73,20 @@ const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width 
 
 /** Does segment p→q pass through the interior of box b (shrunk by 1 px)? Liang–Barsky clipping. */
 function segmentHitsBox(p: { x: number; y: number }, q: { x: number; y: number }, b: Box): boolean {
-  const x0 = b.x + 1, x1 = b.x + b.width - 1, y0 = b.y + 1, y1 = b.y + b.height - 1;
-  let t0 = 0, t1 = 1;
-  const dx = q.x - p.x, dy = q.y - p.y;
-  for (const [pp, qq] of [[-dx, p.x - x0], [dx, x1 - p.x], [-dy, p.y - y0], [dy, y1 - p.y]] as [number, number][]) {
+  const x0 = b.x + 1,
+    x1 = b.x + b.width - 1,
+    y0 = b.y + 1,
+    y1 = b.y + b.height - 1;
+  let t0 = 0,
+    t1 = 1;
+  const dx = q.x - p.x,
+    dy = q.y - p.y;
+  for (const [pp, qq] of [
+    [-dx, p.x - x0],
+    [dx, x1 - p.x],
+    [-dy, p.y - y0],
+    [dy, y1 - p.y],
+  ] as [number, number][]) {
     if (pp === 0) {
       if (qq < 0) return false;
     } else {
@@ -107,7 +117,8 @@ function checkLayout(model: weft.LayersModel, layout: ModelLayout): void {
     expect(b.y + b.height).toBeLessThanOrEqual(layout.height + 0.5);
   }
   for (let i = 0; i < layout.boxes.length; i++)
-    for (let j = i + 1; j < layout.boxes.length; j++) expect(overlaps(layout.boxes[i]!, layout.boxes[j]!), `${layout.boxes[i]!.layer} overlaps ${layout.boxes[j]!.layer}`).toBe(false);
+    for (let j = i + 1; j < layout.boxes.length; j++)
+      expect(overlaps(layout.boxes[i]!, layout.boxes[j]!), `${layout.boxes[i]!.layer} overlaps ${layout.boxes[j]!.layer}`).toBe(false);
   const expected = model.layers.flatMap((l) => l.nodes.flatMap((n) => n.inputs.map((t) => `${t.sourceLayer.name}->${l.name}`)));
   expect(layout.edges.map((e) => `${e.from}->${e.to}`).sort()).toEqual(expected.sort());
   const box = (name: string) => layout.boxes.find((b) => b.layer === name)!;

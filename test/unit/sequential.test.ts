@@ -13,7 +13,9 @@ beforeAll(async () => {
 
 async function artifactsOf(model: weft.LayersModel): Promise<ModelArtifacts> {
   let artifacts: ModelArtifacts | undefined;
-  await model.save({ save: async (a: ModelArtifacts) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' as const } }) });
+  await model.save({
+    save: async (a: ModelArtifacts) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' as const } }),
+  });
   return artifacts!;
 }
 
@@ -75,9 +77,13 @@ describe('weft.sequential', () => {
   });
 
   test('a TensorFlow.js Sequential loads as a weft Sequential', async () => {
-    const tfModel = tfl.sequential({ layers: [tfl.layers.dense({ units: 4, inputShape: [6], activation: 'relu' }), tfl.layers.dense({ units: 3, activation: 'softmax' })] });
+    const tfModel = tfl.sequential({
+      layers: [tfl.layers.dense({ units: 4, inputShape: [6], activation: 'relu' }), tfl.layers.dense({ units: 3, activation: 'softmax' })],
+    });
     let artifacts: ModelArtifacts | undefined;
-    await tfModel.save({ save: async (a) => ((artifacts = a as ModelArtifacts), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' as const } }) });
+    await tfModel.save({
+      save: async (a) => ((artifacts = a as ModelArtifacts), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' as const } }),
+    });
     const model = await weft.loadLayersModel({ load: async () => artifacts! });
     expect(model.getClassName()).toBe('Sequential');
     expect(model.layers.length).toBe(2);

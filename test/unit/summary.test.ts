@@ -79,7 +79,10 @@ describe('summary', () => {
 
   test('two inputs: Keras order (by depth from the outputs), the concat lists both connections', () => {
     const text = summarize(twoInputs(false));
-    const rows = text.split('\n').filter((l) => /^\w+ \(\w+\)\s/.test(l) && !l.startsWith('Layer (type)')).map((r) => r.split(/\s{2,}/));
+    const rows = text
+      .split('\n')
+      .filter((l) => /^\w+ \(\w+\)\s/.test(l) && !l.startsWith('Layer (type)'))
+      .map((r) => r.split(/\s{2,}/));
     expect(rows).toEqual([
       ['deep_input (InputLayer)', '[(None, 392)]', '0'],
       ['dense (Dense)', '(None, 30)', '11790', 'deep_input[0][0]'],
@@ -94,7 +97,10 @@ describe('summary', () => {
 
   test('multi-output: the aux output sits with the main one, both after their inputs', () => {
     const model = twoInputs(true);
-    const rows = summarize(model).split('\n').filter((l) => /^\w+ \(\w+\)\s/.test(l) && !l.startsWith('Layer (type)')).map((r) => r.split(/\s{2,}/)[0]);
+    const rows = summarize(model)
+      .split('\n')
+      .filter((l) => /^\w+ \(\w+\)\s/.test(l) && !l.startsWith('Layer (type)'))
+      .map((r) => r.split(/\s{2,}/)[0]);
     expect(rows).toEqual(model.layers.map((l) => `${l.name} (${l.className})`));
     expect(rows.indexOf('aux_output (Dense)')).toBeGreaterThan(rows.indexOf('dense_1 (Dense)'));
     expect(summarize(model)).toContain('aux_output (Dense)              (None, 10)           310         dense_1[0][0]');

@@ -21,16 +21,55 @@ type Lib = any;
 
 /** Each case is a program written once against a TF.js-shaped namespace. */
 const cases: [string, (tf: Lib) => AnyTensor][] = [
-  ['tensor2d print', (tf) => tf.tensor2d([[1, 2.5, -3], [40, 5, 6.125]])],
+  [
+    'tensor2d print',
+    (tf) =>
+      tf.tensor2d([
+        [1, 2.5, -3],
+        [40, 5, 6.125],
+      ]),
+  ],
   ['scalar', (tf) => tf.scalar(0.1)],
   ['tensor1d int32', (tf) => tf.tensor1d([1, 2, 3], 'int32')],
   ['tensor3d', (tf) => tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2])],
   ['long vector elides', (tf) => tf.range(0, 30)],
   ['long matrix elides', (tf) => tf.range(0, 25 * 2).reshape([25, 2])],
-  ['tensor4d', (tf) => tf.tensor4d(Array.from({ length: 24 }, (_, i) => i / 7), [1, 2, 3, 4])],
-  ['zeros/ones/fill', (tf) => tf.zeros([2, 3]).add(tf.ones([2, 3])).add(tf.fill([2, 3], 2.5))],
-  ['broadcast add', (tf) => tf.tensor2d([[1, 2, 3], [4, 5, 6]]).add(tf.tensor1d([10, 20, 30]))],
-  ['broadcast column', (tf) => tf.tensor2d([[1, 2, 3], [4, 5, 6]]).mul(tf.tensor2d([[2], [3]]))],
+  [
+    'tensor4d',
+    (tf) =>
+      tf.tensor4d(
+        Array.from({ length: 24 }, (_, i) => i / 7),
+        [1, 2, 3, 4],
+      ),
+  ],
+  [
+    'zeros/ones/fill',
+    (tf) =>
+      tf
+        .zeros([2, 3])
+        .add(tf.ones([2, 3]))
+        .add(tf.fill([2, 3], 2.5)),
+  ],
+  [
+    'broadcast add',
+    (tf) =>
+      tf
+        .tensor2d([
+          [1, 2, 3],
+          [4, 5, 6],
+        ])
+        .add(tf.tensor1d([10, 20, 30])),
+  ],
+  [
+    'broadcast column',
+    (tf) =>
+      tf
+        .tensor2d([
+          [1, 2, 3],
+          [4, 5, 6],
+        ])
+        .mul(tf.tensor2d([[2], [3]])),
+  ],
   ['number operand', (tf) => tf.tensor1d([1, 2, 3], 'int32').add(1)],
   ['int div floors', (tf) => tf.tensor1d([7, -7, 9], 'int32').div(tf.tensor1d([2, 2, 4], 'int32'))],
   ['float div', (tf) => tf.tensor1d([7, -7, 9]).div(2)],
@@ -39,41 +78,178 @@ const cases: [string, (tf: Lib) => AnyTensor][] = [
   ['comparisons', (tf) => tf.tensor1d([1, 2, 3]).greater(tf.tensor1d([3, 2, 1]))],
   ['less', (tf) => tf.tensor1d([1, 2, 3]).less(2)],
   ['equal', (tf) => tf.tensor1d([1, 2, 3]).equal(tf.tensor1d([1, 0, 3]))],
-  ['argMax default axis', (tf) => tf.tensor2d([[1, 9, 3], [7, 5, 8]]).argMax()],
-  ['argMax axis 1', (tf) => tf.tensor2d([[1, 9, 3], [7, 5, 8]]).argMax(1)],
-  ['argMax ties → first', (tf) => tf.tensor2d([[2, 2, 1], [0, 3, 3]]).argMax(-1)],
-  ['argMin', (tf) => tf.tensor2d([[1, 9, 3], [7, 5, 8]]).argMin(1)],
-  ['sum all', (tf) => tf.tensor2d([[1, 2], [3, 4]]).sum()],
-  ['sum axis keepDims', (tf) => tf.tensor2d([[1, 2], [3, 4]]).sum(0, true)],
-  ['sum int', (tf) => tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32').sum(1)],
-  ['mean axis', (tf) => tf.tensor3d(Array.from({ length: 12 }, (_, i) => i), [2, 3, 2]).mean([0, 2])],
-  ['max/min', (tf) => tf.tensor2d([[1, 9, 3], [7, 5, 8]]).max(1).add(tf.tensor2d([[1, 9, 3], [7, 5, 8]]).min(0).sum())],
+  [
+    'argMax default axis',
+    (tf) =>
+      tf
+        .tensor2d([
+          [1, 9, 3],
+          [7, 5, 8],
+        ])
+        .argMax(),
+  ],
+  [
+    'argMax axis 1',
+    (tf) =>
+      tf
+        .tensor2d([
+          [1, 9, 3],
+          [7, 5, 8],
+        ])
+        .argMax(1),
+  ],
+  [
+    'argMax ties → first',
+    (tf) =>
+      tf
+        .tensor2d([
+          [2, 2, 1],
+          [0, 3, 3],
+        ])
+        .argMax(-1),
+  ],
+  [
+    'argMin',
+    (tf) =>
+      tf
+        .tensor2d([
+          [1, 9, 3],
+          [7, 5, 8],
+        ])
+        .argMin(1),
+  ],
+  [
+    'sum all',
+    (tf) =>
+      tf
+        .tensor2d([
+          [1, 2],
+          [3, 4],
+        ])
+        .sum(),
+  ],
+  [
+    'sum axis keepDims',
+    (tf) =>
+      tf
+        .tensor2d([
+          [1, 2],
+          [3, 4],
+        ])
+        .sum(0, true),
+  ],
+  [
+    'sum int',
+    (tf) =>
+      tf
+        .tensor2d(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          [2, 2],
+          'int32',
+        )
+        .sum(1),
+  ],
+  [
+    'mean axis',
+    (tf) =>
+      tf
+        .tensor3d(
+          Array.from({ length: 12 }, (_, i) => i),
+          [2, 3, 2],
+        )
+        .mean([0, 2]),
+  ],
+  [
+    'max/min',
+    (tf) =>
+      tf
+        .tensor2d([
+          [1, 9, 3],
+          [7, 5, 8],
+        ])
+        .max(1)
+        .add(
+          tf
+            .tensor2d([
+              [1, 9, 3],
+              [7, 5, 8],
+            ])
+            .min(0)
+            .sum(),
+        ),
+  ],
   ['reshape -1', (tf) => tf.range(0, 12).reshape([3, -1])],
   ['slice', (tf) => tf.range(0, 24).reshape([2, 3, 4]).slice([0, 1, 1], [2, -1, 2])],
   ['slice 1d', (tf) => tf.range(0, 10).slice(2, 3)],
-  ['concat axis 0', (tf) => tf.concat([tf.tensor2d([[1, 2]]), tf.tensor2d([[3, 4], [5, 6]])])],
-  ['concat axis 1', (tf) => tf.tensor2d([[1, 2], [3, 4]]).concat(tf.tensor2d([[5], [6]]), 1)],
+  [
+    'concat axis 0',
+    (tf) =>
+      tf.concat([
+        tf.tensor2d([[1, 2]]),
+        tf.tensor2d([
+          [3, 4],
+          [5, 6],
+        ]),
+      ]),
+  ],
+  [
+    'concat axis 1',
+    (tf) =>
+      tf
+        .tensor2d([
+          [1, 2],
+          [3, 4],
+        ])
+        .concat(tf.tensor2d([[5], [6]]), 1),
+  ],
   ['stack', (tf) => tf.stack([tf.tensor1d([1, 2]), tf.tensor1d([3, 4])], 1)],
   ['squeeze/expandDims', (tf) => tf.tensor3d([1, 2, 3], [1, 3, 1]).squeeze().expandDims(1)],
   ['transpose', (tf) => tf.range(0, 6).reshape([2, 3]).transpose()],
   ['cast', (tf) => tf.tensor1d([1.7, -1.7, 2.2]).cast('int32')],
   ['oneHot', (tf) => tf.oneHot(tf.tensor1d([0, 2, 1], 'int32'), 3)],
   ['range step', (tf) => tf.range(1, 2, 0.25)],
-  ['buffer', (tf) => {
-    const b = tf.buffer([2, 2]);
-    b.set(3, 0, 1);
-    b.set(5, 1, 0);
-    return b.toTensor();
-  }],
+  [
+    'buffer',
+    (tf) => {
+      const b = tf.buffer([2, 2]);
+      b.set(3, 0, 1);
+      b.set(5, 1, 0);
+      return b.toTensor();
+    },
+  ],
   ['bool tensor', (tf) => tf.tensor1d([1, 0, 1], 'bool')],
   ['clone', (tf) => tf.tensor1d([1, 2]).clone()],
-  ['logicalAnd/Or/Not', (tf) => tf.logicalAnd(tf.tensor1d([1, 2, 3]).greater(1), tf.tensor1d([1, 0, 1], 'bool')).logicalOr(tf.tensor1d([true, false, false])).logicalNot()],
+  [
+    'logicalAnd/Or/Not',
+    (tf) =>
+      tf
+        .logicalAnd(tf.tensor1d([1, 2, 3]).greater(1), tf.tensor1d([1, 0, 1], 'bool'))
+        .logicalOr(tf.tensor1d([true, false, false]))
+        .logicalNot(),
+  ],
   ['logicalXor', (tf) => tf.logicalXor(tf.tensor1d([true, true, false]), tf.tensor1d([true, false, false]))],
-  ['where (binarize, as website-phishing)', (tf) => {
-    const y = tf.tensor2d([[0.2], [0.7], [0.5]]);
-    return tf.where(y.greater(tf.scalar(0.5)), tf.onesLike(y), tf.zerosLike(y));
-  }],
-  ['where broadcasts', (tf) => tf.where(tf.tensor1d([true, false, true]), tf.tensor2d([[1, 2, 3], [4, 5, 6]]), tf.scalar(-1))],
+  [
+    'where (binarize, as website-phishing)',
+    (tf) => {
+      const y = tf.tensor2d([[0.2], [0.7], [0.5]]);
+      return tf.where(y.greater(tf.scalar(0.5)), tf.onesLike(y), tf.zerosLike(y));
+    },
+  ],
+  [
+    'where broadcasts',
+    (tf) =>
+      tf.where(
+        tf.tensor1d([true, false, true]),
+        tf.tensor2d([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+        tf.scalar(-1),
+      ),
+  ],
   ['functions', (tf) => tf.mul(tf.add(tf.tensor1d([1, 2]), 1), tf.sub(3, tf.tensor1d([1, 1])))],
 ];
 
@@ -124,7 +300,14 @@ describe('tidy, keep, dispose and memory', () => {
     weft.util.shuffle(a);
     expect([...a].sort()).toEqual([1, 2, 3, 4, 5]);
     expect(() => weft.util.assert(false, () => 'nope')).toThrow('nope');
-    expect(() => weft.tensor2d([[1, 2], [3, 4]]).add(weft.tensor1d([1, 2, 3]))).toThrow(/cannot be broadcast/);
+    expect(() =>
+      weft
+        .tensor2d([
+          [1, 2],
+          [3, 4],
+        ])
+        .add(weft.tensor1d([1, 2, 3])),
+    ).toThrow(/cannot be broadcast/);
     expect(() => weft.range(0, 6).reshape([4, -1])).toThrow(/cannot reshape/);
     expect(() => weft.tensor1d([[1]] as never)).toThrow(/rank-1/);
   });
@@ -140,8 +323,18 @@ describe('tidy, keep, dispose and memory', () => {
 });
 
 describe('weft.losses and weft.metrics agree with TensorFlow.js', () => {
-  const yTrue = [[0, 1, 0], [1, 0, 0], [0, 0, 1], [0, 1, 0]];
-  const yPred = [[0.1, 0.7, 0.2], [0.3, 0.4, 0.3], [0.05, 0.05, 0.9], [0.6, 0.3, 0.1]];
+  const yTrue = [
+    [0, 1, 0],
+    [1, 0, 0],
+    [0, 0, 1],
+    [0, 1, 0],
+  ];
+  const yPred = [
+    [0.1, 0.7, 0.2],
+    [0.3, 0.4, 0.3],
+    [0.05, 0.05, 0.9],
+    [0.6, 0.3, 0.1],
+  ];
   const bTrue = [[1], [0], [1], [0]];
   const bPred = [[0.8], [0.6], [0.3], [0.1]];
   const close = (a: weft.Tensor, b: { shape: number[]; dataSync(): ArrayLike<number> }) => {
@@ -155,7 +348,14 @@ describe('weft.losses and weft.metrics agree with TensorFlow.js', () => {
   test('metrics', () => {
     const [wt, tt] = t(yTrue);
     const [wp, tp] = t(yPred);
-    for (const name of ['categoricalAccuracy', 'meanSquaredError', 'meanAbsoluteError', 'categoricalCrossentropy', 'cosineProximity', 'meanAbsolutePercentageError'] as const)
+    for (const name of [
+      'categoricalAccuracy',
+      'meanSquaredError',
+      'meanAbsoluteError',
+      'categoricalCrossentropy',
+      'cosineProximity',
+      'meanAbsolutePercentageError',
+    ] as const)
       close((weft.metrics as any)[name](wt, wp), tfLayersMetrics[name](tt, tp));
     const [bt, btt] = t(bTrue);
     const [bp, bpt] = t(bPred);
@@ -163,7 +363,10 @@ describe('weft.losses and weft.metrics agree with TensorFlow.js', () => {
     // TF.js 4.22's precision/recall give 0 here (1 true positive of 2 predicted, of 2 actual): compared by hand.
     expect(weft.metrics.precision(bt, bp).dataSync()[0]).toBeCloseTo(0.5, 6);
     expect(weft.metrics.recall(bt, bp).dataSync()[0]).toBeCloseTo(0.5, 6);
-    close(weft.metrics.sparseCategoricalAccuracy(weft.tensor2d([[1], [0], [2], [0]]), wp), tfLayersMetrics.sparseCategoricalAccuracy(tfc.tensor2d([[1], [0], [2], [0]]), tp));
+    close(
+      weft.metrics.sparseCategoricalAccuracy(weft.tensor2d([[1], [0], [2], [0]]), wp),
+      tfLayersMetrics.sparseCategoricalAccuracy(tfc.tensor2d([[1], [0], [2], [0]]), tp),
+    );
   });
   test('losses', () => {
     const [wt, tt] = t(yTrue);
@@ -177,7 +380,9 @@ describe('weft.losses and weft.metrics agree with TensorFlow.js', () => {
     const m = weft.model({ inputs: x, outputs: y });
     m.compile({ optimizer: 'sgd', loss: weft.losses.meanSquaredError as never, metrics: [weft.metrics.meanAbsoluteError as never] });
     expect(m.metricsNames).toEqual(['loss', 'meanAbsoluteError']);
-    expect(() => m.compile({ optimizer: 'sgd', loss: weft.losses.huberLoss as never })).toThrow(/'huberLoss', a JavaScript function weft cannot compile.*meanSquaredError/);
+    expect(() => m.compile({ optimizer: 'sgd', loss: weft.losses.huberLoss as never })).toThrow(
+      /'huberLoss', a JavaScript function weft cannot compile.*meanSquaredError/,
+    );
     expect(() => m.compile({ optimizer: 'sgd', loss: ((a: unknown, b: unknown) => [a, b]) as never })).toThrow(/cannot compile/);
   });
 });

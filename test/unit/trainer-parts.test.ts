@@ -5,7 +5,7 @@ import { describeFused, explainPlans, type PlanDescription } from '../../src/ir/
 import type { KernelDesc } from '../../src/ir/kernel.js';
 
 describe('Optimizer.stepValues', () => {
-  test("Adam: the learning rate and β₁ᵗ, β₂ᵗ (bias correction)", () => {
+  test('Adam: the learning rate and β₁ᵗ, β₂ᵗ (bias correction)', () => {
     const adam = train.adam(0.01, 0.8, 0.9);
     expect(adam.stepValues(1)).toEqual({ learningRate: 0.01, beta1Power: 0.8, beta2Power: 0.9 });
     const v = adam.stepValues(3);
@@ -45,7 +45,8 @@ describe('explainPlans', () => {
     expect(r.stages.map((s) => s.name)).toEqual(['lowered', 'predict plan']);
     expect(r.plannedBytes).toEqual({ train: 1024, predict: 1024 });
     const text = r.toString();
-    for (const part of ['LOWERED', 'PLAN', 'dispatches per training step: 2; per predict batch: 1', '// ── k1 [matmul + biasAdd + relu | columnSum] ──\nWGSL1']) expect(text).toContain(part);
+    for (const part of ['LOWERED', 'PLAN', 'dispatches per training step: 2; per predict batch: 1', '// ── k1 [matmul + biasAdd + relu | columnSum] ──\nWGSL1'])
+      expect(text).toContain(part);
     expect(describeFused(columnSum)).toBe('columnSum');
   });
 });

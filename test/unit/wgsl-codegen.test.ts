@@ -55,7 +55,15 @@ describe('bindings', () => {
 
   test('optimizer: params and slots written, grads read', () => {
     const k = generateKernel(
-      { kind: 'optimizer', name: 'adam', algorithm: { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, count: 100, params: 'params', grads: 'grads', state: 'slots' },
+      {
+        kind: 'optimizer',
+        name: 'adam',
+        algorithm: { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+        count: 100,
+        params: 'params',
+        grads: 'grads',
+        state: 'slots',
+      },
       decls,
     );
     expect(k.bindings).toEqual([
@@ -103,7 +111,13 @@ describe('Step uniform', () => {
       mm({ out: view('arena', 40000, 32, 30, 30, true) }),
       { kind: 'columnSum', name: 'cs', x: view('arena', 0, 32, 30), out: view('grads', 0, 1, 30) },
       { kind: 'optimizer', name: 'sgd', algorithm: { kind: 'sgd' }, count: 10, params: 'params', grads: 'grads' },
-      { kind: 'gather', name: 'g', indices: 'idx', rows: 32, sources: [{ dataset: 'pixels', elementType: 'u8', scale: 1 / 255, out: view('arena', 0, 32, 784) }] },
+      {
+        kind: 'gather',
+        name: 'g',
+        indices: 'idx',
+        rows: 32,
+        sources: [{ dataset: 'pixels', elementType: 'u8', scale: 1 / 255, out: view('arena', 0, 32, 784) }],
+      },
     ];
     for (const desc of cases) {
       const k = generateKernel(desc, decls);
@@ -111,7 +125,12 @@ describe('Step uniform', () => {
       expect(k.wgsl.includes('@group(1) @binding(0) var<uniform> step: Step;')).toBe(k.usesStep);
       if (k.usesStep) {
         const struct = /struct Step \{([^}]*)\}/.exec(k.wgsl)![1]!;
-        expect(struct.split(',').map((f) => f.trim().split(':')[0]).filter(Boolean)).toEqual([...STEP_UNIFORM_FIELDS]);
+        expect(
+          struct
+            .split(',')
+            .map((f) => f.trim().split(':')[0])
+            .filter(Boolean),
+        ).toEqual([...STEP_UNIFORM_FIELDS]);
       }
     }
     expect(generateKernel(cases[0]!, decls).usesStep).toBe(false);
@@ -201,7 +220,13 @@ describe('constants and code paths', () => {
 
   test('u8 buffers are array<u32> with byte unpacking; f32 scale baked in', () => {
     const k = generateKernel(
-      { kind: 'gather', name: 'g', indices: 'idx', rows: 32, sources: [{ dataset: 'pixels', elementType: 'u8', scale: 1 / 255, out: view('arena', 7, 32, 784) }] },
+      {
+        kind: 'gather',
+        name: 'g',
+        indices: 'idx',
+        rows: 32,
+        sources: [{ dataset: 'pixels', elementType: 'u8', scale: 1 / 255, out: view('arena', 7, 32, 784) }],
+      },
       decls,
     );
     expect(k.wgsl).toContain('var<storage, read> buf_pixels: array<u32>;');
@@ -212,7 +237,13 @@ describe('constants and code paths', () => {
     expect(k.workgroups).toEqual([98, 1, 1]);
     // An odd column count falls back to one element per invocation, unpacking bytes one by one.
     const odd = generateKernel(
-      { kind: 'gather', name: 'g', indices: 'idx', rows: 32, sources: [{ dataset: 'pixels', elementType: 'u8', scale: 1 / 255, out: view('arena', 7, 32, 783) }] },
+      {
+        kind: 'gather',
+        name: 'g',
+        indices: 'idx',
+        rows: 32,
+        sources: [{ dataset: 'pixels', elementType: 'u8', scale: 1 / 255, out: view('arena', 7, 32, 783) }],
+      },
       decls,
     );
     expect(odd.wgsl).toContain('& 0xffu');
@@ -241,8 +272,8 @@ describe('errors', () => {
     expect(() =>
       generateKernel({ kind: 'elementwise', name: 'e', rows: 1, cols: 1, expr: { op: 'const', value: 1 }, out: view('labels', 0, 1, 1) }, decls),
     ).toThrow(/only f32 buffers are written/);
-    expect(() => generateKernel({ kind: 'optimizer', name: 'o', algorithm: { kind: 'adagrad', epsilon: 1e-7 }, count: 10, params: 'params', grads: 'grads' }, decls)).toThrow(
-      /needs an optimizer state buffer/,
-    );
+    expect(() =>
+      generateKernel({ kind: 'optimizer', name: 'o', algorithm: { kind: 'adagrad', epsilon: 1e-7 }, count: 10, params: 'params', grads: 'grads' }, decls),
+    ).toThrow(/needs an optimizer state buffer/);
   });
 });

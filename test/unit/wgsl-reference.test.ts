@@ -20,19 +20,57 @@ describe('reference', () => {
       b: Float64Array.from([5, 7, 6, 8]),
       o: new Float64Array(9).fill(100),
     };
-    runKernelReference({ kind: 'matmul', name: 'm', m: 2, n: 2, k: 2, a: v('a', 0, 2, 2, 3), b: v('b', 0, 2, 2), transA: true, transB: true, out: v('o', 1, 2, 2, 3) }, b);
+    runKernelReference(
+      { kind: 'matmul', name: 'm', m: 2, n: 2, k: 2, a: v('a', 0, 2, 2, 3), b: v('b', 0, 2, 2), transA: true, transB: true, out: v('o', 1, 2, 2, 3) },
+      b,
+    );
     expect(Array.from(b.o!)).toEqual([100, 19, 22, 100, 43, 50, 100, 100, 100]);
     // aOnesRow: the last row is the column sum of B; bias and relu; accumulate.
-    const c: RefBuffers = { a: Float64Array.from([1, 2]), b: Float64Array.from([1, -2, 3, -4]), bias: Float64Array.from([0.5, 0.5]), o: Float64Array.from([1, 1, 1, 1]) };
+    const c: RefBuffers = {
+      a: Float64Array.from([1, 2]),
+      b: Float64Array.from([1, -2, 3, -4]),
+      bias: Float64Array.from([0.5, 0.5]),
+      o: Float64Array.from([1, 1, 1, 1]),
+    };
     runKernelReference(
-      { kind: 'matmul', name: 'm', m: 2, n: 2, k: 2, a: v('a', 0, 1, 2), b: v('b', 0, 2, 2), transA: false, transB: false, aOnesRow: true, bias: v('bias', 0, 1, 2), activation: 'relu', accumulate: true, out: v('o', 0, 2, 2) },
+      {
+        kind: 'matmul',
+        name: 'm',
+        m: 2,
+        n: 2,
+        k: 2,
+        a: v('a', 0, 1, 2),
+        b: v('b', 0, 2, 2),
+        transA: false,
+        transB: false,
+        aOnesRow: true,
+        bias: v('bias', 0, 1, 2),
+        activation: 'relu',
+        accumulate: true,
+        out: v('o', 0, 2, 2),
+      },
       c,
     );
     // row 0: [1·1 + 2·3, 1·−2 + 2·−4] + 0.5 = [7.5, −9.5] → relu [7.5, 0]; ones row: [4, −6] + 0.5 → [4.5, 0]
     expect(Array.from(c.o!)).toEqual([8.5, 1, 5.5, 1]);
     // gradMask: dy × (1 − y²) for tanh
     const d: RefBuffers = { a: Float64Array.from([2]), b: Float64Array.from([3]), y: Float64Array.from([0.5]), o: new Float64Array(1) };
-    runKernelReference({ kind: 'matmul', name: 'm', m: 1, n: 1, k: 1, a: v('a', 0, 1, 1), b: v('b', 0, 1, 1), transA: false, transB: false, gradMask: { activation: 'tanh', y: v('y', 0, 1, 1) }, out: v('o', 0, 1, 1) }, d);
+    runKernelReference(
+      {
+        kind: 'matmul',
+        name: 'm',
+        m: 1,
+        n: 1,
+        k: 1,
+        a: v('a', 0, 1, 1),
+        b: v('b', 0, 1, 1),
+        transA: false,
+        transB: false,
+        gradMask: { activation: 'tanh', y: v('y', 0, 1, 1) },
+        out: v('o', 0, 1, 1),
+      },
+      d,
+    );
     expect(d.o![0]).toBeCloseTo(6 * 0.75, 12);
   });
 
@@ -73,11 +111,22 @@ describe('reference', () => {
       idx: Int32Array.from([2, 0, 1]),
       out: new Float64Array(4),
     };
-    runKernelReference({ kind: 'gather', name: 'g', indices: 'idx', rows: 2, sources: [{ dataset: 'ds', elementType: 'u8', scale: 0.5, out: v('out', 0, 2, 2) }] }, b, { ...ZERO_STEP, rowBase: 1 });
+    runKernelReference(
+      { kind: 'gather', name: 'g', indices: 'idx', rows: 2, sources: [{ dataset: 'ds', elementType: 'u8', scale: 0.5, out: v('out', 0, 2, 2) }] },
+      b,
+      { ...ZERO_STEP, rowBase: 1 },
+    );
     expect(Array.from(b.out!)).toEqual([5, 10, 15, 20]);
     const e: RefBuffers = { x: Float64Array.from([1, 2, 3, 4]), bias: Float64Array.from([10, 20]), o: new Float64Array(4) };
     runKernelReference(
-      { kind: 'elementwise', name: 'e', rows: 2, cols: 2, expr: { op: 'add', a: { op: 'read', view: v('x', 0, 2, 2) }, b: { op: 'read', view: v('bias', 0, 1, 2), broadcastRows: true } }, out: v('o', 0, 2, 2) },
+      {
+        kind: 'elementwise',
+        name: 'e',
+        rows: 2,
+        cols: 2,
+        expr: { op: 'add', a: { op: 'read', view: v('x', 0, 2, 2) }, b: { op: 'read', view: v('bias', 0, 1, 2), broadcastRows: true } },
+        out: v('o', 0, 2, 2),
+      },
       e,
     );
     expect(Array.from(e.o!)).toEqual([11, 22, 13, 24]);

@@ -28,10 +28,7 @@ async function readIdx(path: string): Promise<Uint8Array> {
 }
 
 /** Loads Fashion-MNIST from a directory of the four IDX .gz files (default: Debian's location). */
-export async function loadFashionMnistFromDir(
-  dir: string = FASHION_MNIST_DEFAULT_DIR,
-  options: LoadFashionMnistOptions = {},
-): Promise<FashionMnist> {
+export async function loadFashionMnistFromDir(dir: string = FASHION_MNIST_DEFAULT_DIR, options: LoadFashionMnistOptions = {}): Promise<FashionMnist> {
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all([
     readIdx(join(dir, FASHION_MNIST_FILES.trainImages)),
     readIdx(join(dir, FASHION_MNIST_FILES.trainLabels)),

@@ -31,7 +31,8 @@ export function emitModule(variants: { gpu: PredictProgram; cpu: PredictProgram 
   const { gpu, cpu } = variants;
   const json = (v: unknown) => JSON.stringify(v);
   const buffers = (p: PredictProgram) => json(p.buffers.map((b) => [b.elements, b.perRow, ...kindCode(b.holds)]));
-  if (buffers(gpu) !== buffers(cpu) || gpu.batchSize !== cpu.batchSize) throw new WeftError('exportModule: internal: the two matmul variants plan different buffers');
+  if (buffers(gpu) !== buffers(cpu) || gpu.batchSize !== cpu.batchSize)
+    throw new WeftError('exportModule: internal: the two matmul variants plan different buffers');
   const shaders: string[] = [];
   const dispatches = (p: PredictProgram) =>
     json(

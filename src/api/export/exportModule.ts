@@ -34,11 +34,17 @@ export interface ExportedModule {
 }
 
 export async function exportModule(model: LayersModel, options: ExportModuleOptions = {}): Promise<ExportedModule> {
-  if (!model || typeof model !== 'object' || !Array.isArray((model as { inputs?: unknown }).inputs) || typeof (model as { getWeights?: unknown }).getWeights !== 'function')
+  if (
+    !model ||
+    typeof model !== 'object' ||
+    !Array.isArray((model as { inputs?: unknown }).inputs) ||
+    typeof (model as { getWeights?: unknown }).getWeights !== 'function'
+  )
     throw new WeftError('exportModule: expected a model made by weft.model, weft.sequential or weft.loadLayersModel');
   if (!options || typeof options !== 'object') throw new WeftError('exportModule: options must be an object such as { batchSize: 64 }');
   const batchSize = options.batchSize ?? 64;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 65536) throw new WeftError(`exportModule: batchSize must be a whole number from 1 to 65536, got ${String(batchSize)}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 65536)
+    throw new WeftError(`exportModule: batchSize must be a whole number from 1 to 65536, got ${String(batchSize)}`);
   const matmul = options.matmul ?? 'auto';
   if (matmul !== 'auto' && matmul !== 'workgroupTiled' && matmul !== 'registerTiled')
     throw new WeftError(`exportModule: matmul must be 'auto', 'workgroupTiled' or 'registerTiled', got ${String(matmul)}`);

@@ -68,7 +68,9 @@ export function predictProgram(model: LowerableModel, options: PredictProgramOpt
   const declarations = Object.fromEntries(plan.buffers.map((b) => [b.name, b]));
   const generated = plan.kernels.map((k) => generateKernel(k, declarations, { variant: options.matmul }));
   // The same dispatch groups as the runtime makes (src/runtime/planRunner.ts).
-  const kernels: GeneratedKernel[] = groupDispatches(plan.kernels, generated.map(dispatchTraits), options.maxStorageBuffers).map((group) => generateGroup(group.map((i) => generated[i]!)));
+  const kernels: GeneratedKernel[] = groupDispatches(plan.kernels, generated.map(dispatchTraits), options.maxStorageBuffers).map((group) =>
+    generateGroup(group.map((i) => generated[i]!)),
+  );
 
   const buffers = plan.buffers.map((b) => programBuffer(b, plan.paramCount, model));
   const bufferIndex = new Map(buffers.map((b, i) => [b.name, i]));
@@ -108,7 +110,8 @@ function programBuffer(b: BufferDecl, paramCount: number, model: LowerableModel)
   const perRow = (holds: ProgramBufferKind, cols: number): ProgramBuffer => ({ name: b.name, elements: 0, perRow: cols, holds });
   const numbered = (prefix: string): number => {
     const index = Number(b.name.slice(prefix.length));
-    if (!b.name.startsWith(prefix) || !Number.isInteger(index)) throw new WeftError(`exportModule: internal: buffer '${b.name}' (${b.role}) is not named ${prefix}<n>`);
+    if (!b.name.startsWith(prefix) || !Number.isInteger(index))
+      throw new WeftError(`exportModule: internal: buffer '${b.name}' (${b.role}) is not named ${prefix}<n>`);
     return index;
   };
   switch (b.role) {

@@ -17,7 +17,10 @@ const INFO_STORE = 'model_info_store';
 
 function factory(what: string): IDBFactory {
   const idb = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-  if (!idb) return fail(`${what}: there is no IndexedDB here (indexeddb:// needs a browser page or worker); in node, use saveModelToDirectory / loadLayersModelFromDirectory`);
+  if (!idb)
+    return fail(
+      `${what}: there is no IndexedDB here (indexeddb:// needs a browser page or worker); in node, use saveModelToDirectory / loadLayersModelFromDirectory`,
+    );
   return idb;
 }
 
@@ -31,7 +34,7 @@ function done<T>(request: IDBRequest<T>, what: string): Promise<T> {
 
 function wrap(error: unknown, what: string): Error {
   const e = error as { name?: string; message?: string } | null;
-  const quota = e?.name === 'QuotaExceededError' ? ' (the browser\'s storage quota for this origin is exceeded; remove models with weft.io.removeModel)' : '';
+  const quota = e?.name === 'QuotaExceededError' ? " (the browser's storage quota for this origin is exceeded; remove models with weft.io.removeModel)" : '';
   return new WeftError(`${what}: IndexedDB refused: ${e?.name ?? 'error'}: ${e?.message ?? String(error)}${quota}`);
 }
 

@@ -31,16 +31,21 @@ export async function loadLayersModel(pathOrHandler: string | IOHandler, options
   if (stored) artifacts = await stored.load!();
   else if (typeof pathOrHandler === 'string') artifacts = await fetchArtifacts(pathOrHandler, options, what);
   else if (pathOrHandler && typeof pathOrHandler === 'object' && typeof pathOrHandler.load === 'function') artifacts = await pathOrHandler.load();
-  else return fail(`loadLayersModel: expected the URL of a model.json or an IOHandler with a load() method, got ${pathOrHandler === null ? 'null' : typeof pathOrHandler}`);
+  else
+    return fail(
+      `loadLayersModel: expected the URL of a model.json or an IOHandler with a load() method, got ${pathOrHandler === null ? 'null' : typeof pathOrHandler}`,
+    );
   return modelFromArtifacts(artifacts, options, what);
 }
 
 /** ModelArtifacts → a weft model with the artifacts' weights. */
 export function modelFromArtifacts(artifacts: ModelArtifacts, options: LoadOptions = {}, what = 'loadLayersModel'): LayersModel {
-  if (!artifacts || typeof artifacts !== 'object') fail(`${what}: the handler's load() returned ${describeJson(artifacts === null ? null : typeof artifacts)} instead of model artifacts`);
+  if (!artifacts || typeof artifacts !== 'object')
+    fail(`${what}: the handler's load() returned ${describeJson(artifacts === null ? null : typeof artifacts)} instead of model artifacts`);
   if (isArrayBuffer(artifacts.modelTopology)) fail(`${what}: the topology is a binary GraphDef (a TensorFlow.js graph model); weft loads layers models`);
   const format = artifacts.format;
-  if (format !== undefined && format !== null && format !== LAYERS_MODEL_FORMAT) fail(`${what}: format is '${String(format)}'; weft loads '${LAYERS_MODEL_FORMAT}' models`);
+  if (format !== undefined && format !== null && format !== LAYERS_MODEL_FORMAT)
+    fail(`${what}: format is '${String(format)}'; weft loads '${LAYERS_MODEL_FORMAT}' models`);
   const topology = toJson(artifacts.modelTopology, `${what}: modelTopology`);
   const parsed = topologyFromJson(topology, what);
   const result = parsed.sequential

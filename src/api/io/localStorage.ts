@@ -19,7 +19,13 @@ const INFO = 'info';
 
 function keysOf(path: string) {
   const key = (suffix: string) => `${PREFIX}${path}/${suffix}`;
-  return { info: key(INFO), topology: key('model_topology'), weightSpecs: key('weight_specs'), weightData: key('weight_data'), metadata: key('model_metadata') };
+  return {
+    info: key(INFO),
+    topology: key('model_topology'),
+    weightSpecs: key('weight_specs'),
+    weightData: key('weight_data'),
+    metadata: key('model_metadata'),
+  };
 }
 
 function storage(what: string): Storage {
@@ -29,7 +35,10 @@ function storage(what: string): Storage {
   } catch {
     ls = undefined; // a sandboxed page throws on access
   }
-  if (!ls) return fail(`${what}: there is no localStorage here (localstorage:// needs a browser page); in node, use saveModelToDirectory / loadLayersModelFromDirectory`);
+  if (!ls)
+    return fail(
+      `${what}: there is no localStorage here (localstorage:// needs a browser page); in node, use saveModelToDirectory / loadLayersModelFromDirectory`,
+    );
   return ls;
 }
 
@@ -86,7 +95,8 @@ export function browserLocalStorage(path: string): IOHandler {
         ls.setItem(keys.metadata, JSON.stringify(metadata));
       } catch (e) {
         for (const key of Object.values(keys)) ls.removeItem(key);
-        const quota = (e as { name?: string })?.name === 'QuotaExceededError' ? 'exceeds localStorage\'s quota' : `could not be stored (${(e as Error)?.message ?? e})`;
+        const quota =
+          (e as { name?: string })?.name === 'QuotaExceededError' ? "exceeds localStorage's quota" : `could not be stored (${(e as Error)?.message ?? e})`;
         fail(
           `${what}: the model (${mb(modelArtifactsInfo.weightDataBytes ?? 0)} MB of weights, ${mb(weights.length)} MB as base64 text) ${quota}; ` +
             `browsers give localStorage about 5 MB per origin: save it to 'indexeddb://${path}' instead`,
@@ -118,7 +128,8 @@ export function browserLocalStorage(path: string): IOHandler {
           if (typeof m.format === 'string') artifacts.format = m.format;
           if (typeof m.generatedBy === 'string') artifacts.generatedBy = m.generatedBy;
           if (typeof m.convertedBy === 'string' || m.convertedBy === null) artifacts.convertedBy = m.convertedBy as string | null;
-          if (m.userDefinedMetadata && typeof m.userDefinedMetadata === 'object') artifacts.userDefinedMetadata = m.userDefinedMetadata as Record<string, object>;
+          if (m.userDefinedMetadata && typeof m.userDefinedMetadata === 'object')
+            artifacts.userDefinedMetadata = m.userDefinedMetadata as Record<string, object>;
           if (m.trainingConfig && typeof m.trainingConfig === 'object') artifacts.trainingConfig = m.trainingConfig as object;
         }
       }

@@ -177,7 +177,8 @@ function inboundRefs(node: Json, where: string): Ref[] {
     return tensors.map((t) => {
       const c = isObject(t) ? own(t, 'config') : undefined;
       const history = isObject(c) ? own(c, 'keras_history') : undefined;
-      if (!isObject(t) || own(t, 'class_name') !== '__keras_tensor__' || history === undefined) fail(`${where}: expected a Keras tensor with keras_history, got ${describeJson(t)}`);
+      if (!isObject(t) || own(t, 'class_name') !== '__keras_tensor__' || history === undefined)
+        fail(`${where}: expected a Keras tensor with keras_history, got ${describeJson(t)}`);
       return refOf(history, where);
     });
   }
@@ -208,7 +209,12 @@ function sequentialFromJson(config: Json | undefined, what: string): ParsedTopol
     if (!current) {
       const shape = isObject(c) ? (own(c, 'batch_input_shape') ?? own(c, 'batch_shape')) : undefined;
       if (!Array.isArray(shape)) fail(`${what}: the first layer of the Sequential model ('${layerName}') has no batch_input_shape`);
-      const inputLayer = layerFromJson('InputLayer', Object.freeze(Object.assign(Object.create(null), { batch_input_shape: shape })) as JsonObject, `${layerName}_input`, what);
+      const inputLayer = layerFromJson(
+        'InputLayer',
+        Object.freeze(Object.assign(Object.create(null), { batch_input_shape: shape })) as JsonObject,
+        `${layerName}_input`,
+        what,
+      );
       input = current = (inputLayer as InputLayer).output;
     }
     current = layer.apply(current);
@@ -289,8 +295,10 @@ export function decodeWeights(specs: Json | undefined, data: ArrayBuffer, what: 
     const group = own(s, 'group');
     const quantization = own(s, 'quantization');
     if (typeof name !== 'string' || name === '') fail(`${where} has no name`);
-    if (!Array.isArray(shape) || !shape.every(isIndex)) fail(`${what}: weight '${name}': shape must be a list of non-negative integers, got ${describeJson(shape)}`);
-    if (typeof dtype !== 'string' || !DTYPE_BYTES.has(dtype)) fail(`${what}: weight '${name}': dtype ${describeJson(dtype)} is not supported (float32, int32, bool or complex64)`);
+    if (!Array.isArray(shape) || !shape.every(isIndex))
+      fail(`${what}: weight '${name}': shape must be a list of non-negative integers, got ${describeJson(shape)}`);
+    if (typeof dtype !== 'string' || !DTYPE_BYTES.has(dtype))
+      fail(`${what}: weight '${name}': dtype ${describeJson(dtype)} is not supported (float32, int32, bool or complex64)`);
     let bytes = DTYPE_BYTES.get(dtype)!;
     if (quantization !== undefined && quantization !== null) {
       const q = isObject(quantization) ? own(quantization, 'dtype') : undefined;
@@ -302,7 +310,9 @@ export function decodeWeights(specs: Json | undefined, data: ArrayBuffer, what: 
   });
   const expected = entries.reduce((n, e) => n + e.bytes, 0);
   if (expected !== data.byteLength)
-    fail(`${what}: the weights manifest describes ${expected} bytes (${entries.length} weights) but the weight data holds ${data.byteLength} bytes; the weight files do not belong to this model.json, or are truncated`);
+    fail(
+      `${what}: the weights manifest describes ${expected} bytes (${entries.length} weights) but the weight data holds ${data.byteLength} bytes; the weight files do not belong to this model.json, or are truncated`,
+    );
   const view = new DataView(data);
   const out: NamedWeight[] = [];
   const seen = new Set<string>();
@@ -317,7 +327,10 @@ export function decodeWeights(specs: Json | undefined, data: ArrayBuffer, what: 
           name: e.name,
           shape: e.shape,
           dtype: e.dtype,
-          values: e.dtype === 'int32' ? Int32Array.from({ length: e.count }, (_, i) => view.getInt32(start + i * 4, true)) : Float32Array.from({ length: e.count }, (_, i) => view.getFloat32(start + i * 4, true)),
+          values:
+            e.dtype === 'int32'
+              ? Int32Array.from({ length: e.count }, (_, i) => view.getInt32(start + i * 4, true))
+              : Float32Array.from({ length: e.count }, (_, i) => view.getFloat32(start + i * 4, true)),
         });
       continue;
     }
@@ -325,7 +338,9 @@ export function decodeWeights(specs: Json | undefined, data: ArrayBuffer, what: 
     seen.add(e.name);
     if (e.quantized) fail(`${what}: weight '${e.name}' is quantized; weft loads float32 weights only (save the model without quantization)`);
     if (e.dtype !== 'float32') fail(`${what}: weight '${e.name}' has dtype ${e.dtype}; weft's layers hold float32 weights`);
-    const values = littleEndian ? new Float32Array(data.slice(start, start + e.bytes)) : Float32Array.from({ length: e.count }, (_, i) => view.getFloat32(start + i * 4, true));
+    const values = littleEndian
+      ? new Float32Array(data.slice(start, start + e.bytes))
+      : Float32Array.from({ length: e.count }, (_, i) => view.getFloat32(start + i * 4, true));
     out.push({ name: e.name, shape: e.shape, values });
   }
   return out;
@@ -346,13 +361,16 @@ export function matchWeights(modelWeights: LayerWeight[], fileWeights: NamedWeig
       if (tokens.length > 2) i = index.get([...tokens.slice(0, -2), tokens[tokens.length - 1]].join('/')) ?? index.get(tokens.slice(-2).join('/'));
     }
     if (i === undefined) {
-      if (strict) fail(`${what}: the file has weight '${w.name}', which no layer of the model has (the model's weights: ${modelWeights.map((x) => x.name).join(', ')})`);
+      if (strict)
+        fail(`${what}: the file has weight '${w.name}', which no layer of the model has (the model's weights: ${modelWeights.map((x) => x.name).join(', ')})`);
       continue;
     }
     const target = modelWeights[i]!;
     if (values[i]) fail(`${what}: weight '${target.name}' is given twice in the file`);
     if (w.shape.length !== target.shape.length || w.shape.some((d, k) => d !== target.shape[k]))
-      fail(`${what}: weight '${w.name}' has shape [${w.shape.join(', ')}] in the file, but the model's '${target.name}' has shape [${target.shape.join(', ')}]`);
+      fail(
+        `${what}: weight '${w.name}' has shape [${w.shape.join(', ')}] in the file, but the model's '${target.name}' has shape [${target.shape.join(', ')}]`,
+      );
     values[i] = w.values;
   }
   if (strict) {
@@ -390,20 +408,26 @@ export function modelJsonFor(artifacts: ModelArtifacts, paths: string[]): ModelJ
 }
 
 /** Checks a parsed model.json and returns its topology and manifest groups. */
-export function readModelJson(json: Json, what: string): { topology: JsonObject; groups: { paths: string[]; weights: Json[] }[]; trainingConfig: JsonObject | undefined } {
+export function readModelJson(
+  json: Json,
+  what: string,
+): { topology: JsonObject; groups: { paths: string[]; weights: Json[] }[]; trainingConfig: JsonObject | undefined } {
   if (!isObject(json)) fail(`${what}: model.json must hold a JSON object, got ${describeJson(json)}`);
   const topology = own(json, 'modelTopology');
   if (!isObject(topology)) fail(`${what}: model.json has no modelTopology object`);
   const format = own(json, 'format');
   if (format !== undefined && format !== null && format !== LAYERS_MODEL_FORMAT)
-    fail(`${what}: model.json's format is ${describeJson(format)}; weft loads '${LAYERS_MODEL_FORMAT}' models (a 'graph-model' is a converted TensorFlow graph, not a layers model)`);
+    fail(
+      `${what}: model.json's format is ${describeJson(format)}; weft loads '${LAYERS_MODEL_FORMAT}' models (a 'graph-model' is a converted TensorFlow graph, not a layers model)`,
+    );
   const manifest = own(json, 'weightsManifest') ?? [];
   if (!Array.isArray(manifest)) fail(`${what}: model.json's weightsManifest must be a list, got ${describeJson(manifest)}`);
   const groups = manifest.map((g, i) => {
     if (!isObject(g)) fail(`${what}: weightsManifest[${i}] must be an object`);
     const paths = own(g, 'paths');
     const weights = own(g, 'weights');
-    if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string' && p !== '')) fail(`${what}: weightsManifest[${i}].paths must be a list of file names`);
+    if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string' && p !== ''))
+      fail(`${what}: weightsManifest[${i}].paths must be a list of file names`);
     if (!Array.isArray(weights)) fail(`${what}: weightsManifest[${i}].weights must be a list`);
     return { paths: paths as string[], weights };
   });

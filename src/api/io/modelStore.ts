@@ -44,7 +44,8 @@ export async function listModels(): Promise<Record<string, ModelArtifactsInfo>> 
 /** Removes a stored model by URL; returns its info. */
 export async function removeModel(url: string): Promise<ModelArtifactsInfo> {
   const at = typeof url === 'string' ? storeOf(url) : undefined;
-  if (!at) return fail(`removeModel: expected a URL such as 'indexeddb://name' or 'localstorage://name', got ${typeof url === 'string' ? `'${url}'` : typeof url}`);
+  if (!at)
+    return fail(`removeModel: expected a URL such as 'indexeddb://name' or 'localstorage://name', got ${typeof url === 'string' ? `'${url}'` : typeof url}`);
   switch (at.store) {
     case 'indexeddb':
       return removeIndexedDbModel(at.path);

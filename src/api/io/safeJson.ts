@@ -44,7 +44,8 @@ export function toJson(value: unknown, what: string): Json {
     try {
       if (Array.isArray(v)) return v.map((x, i) => copy(x, `${path}[${i}]`, depth + 1));
       const proto = Object.getPrototypeOf(v);
-      if (proto !== Object.prototype && proto !== null) fail(`${what}: ${path} is a ${(v as object).constructor?.name ?? 'non-plain object'}; only JSON data is allowed`);
+      if (proto !== Object.prototype && proto !== null)
+        fail(`${what}: ${path} is a ${(v as object).constructor?.name ?? 'non-plain object'}; only JSON data is allowed`);
       const out = Object.create(null) as Record<string, Json>;
       for (const key of Object.keys(v)) {
         const d = Object.getOwnPropertyDescriptor(v, key)!;

@@ -9,7 +9,16 @@
 import { fileSchemeHandler } from './fileScheme.js';
 import { fail } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { artifactsInfo, concatBuffers, encodeWeights, LAYERS_MODEL_FORMAT, modelJsonFor, modelTopologyToJson, WEFT_VERSION, type SerializableModel } from './modelJson.js';
+import {
+  artifactsInfo,
+  concatBuffers,
+  encodeWeights,
+  LAYERS_MODEL_FORMAT,
+  modelJsonFor,
+  modelTopologyToJson,
+  WEFT_VERSION,
+  type SerializableModel,
+} from './modelJson.js';
 import { storageHandler } from './modelStore.js';
 import { encodeOptimizerEntries, optimizerEntries, type FlatWeight } from './optimizerWeights.js';
 import { trainingConfigOf } from './trainingConfig.js';
@@ -56,7 +65,9 @@ export async function modelArtifacts(model: SavableModel, config: SaveConfig = {
       offset += w.shape.reduce((a, b) => a * b, 1);
       return entry;
     });
-    const optimizer = encodeOptimizerEntries(optimizerEntries(training.state.optimizer.algorithm, flat, offset, training.optimizer ?? { step: 0, arrays: new Float32Array(0) }));
+    const optimizer = encodeOptimizerEntries(
+      optimizerEntries(training.state.optimizer.algorithm, flat, offset, training.optimizer ?? { step: 0, arrays: new Float32Array(0) }),
+    );
     artifacts.weightSpecs = [...specs, ...optimizer.specs];
     artifacts.weightData = concatBuffers([data, optimizer.data]);
   }
@@ -67,7 +78,8 @@ export async function saveModel(model: SavableModel, handlerOrUrl: IOHandler | s
   const handler = typeof handlerOrUrl === 'string' ? handlerForUrl(handlerOrUrl) : handlerOrUrl;
   if (!handler || typeof handler !== 'object' || typeof handler.save !== 'function')
     fail(`save: expected a URL such as 'downloads://my-model' or an IOHandler with a save(artifacts) method, got ${describe(handlerOrUrl)}`);
-  if (config !== undefined && (config === null || typeof config !== 'object')) fail(`save: the second argument must be { includeOptimizer?: boolean }, got ${config === null ? 'null' : typeof config}`);
+  if (config !== undefined && (config === null || typeof config !== 'object'))
+    fail(`save: the second argument must be { includeOptimizer?: boolean }, got ${config === null ? 'null' : typeof config}`);
   return handler.save(await modelArtifacts(model, config));
 }
 
@@ -87,12 +99,17 @@ export function handlerForUrl(url: string): IOHandler {
     case 'https':
       return httpSave(url);
     case 'file':
-      return fileSchemeHandler(url) ?? fail(`save: '${url}': a browser cannot write files; in Node, import weft's Node entry (import * as weft from 'weft'), which saves to file:// paths`);
+      return (
+        fileSchemeHandler(url) ??
+        fail(`save: '${url}': a browser cannot write files; in Node, import weft's Node entry (import * as weft from 'weft'), which saves to file:// paths`)
+      );
     case 'localstorage':
     case 'indexeddb':
       return storageHandler(url)!;
     default:
-      return fail(`save: '${url}' names no place weft can save to; use 'downloads://name', 'indexeddb://name', 'localstorage://name', an http(s) URL, or a handler { save(artifacts) }`);
+      return fail(
+        `save: '${url}' names no place weft can save to; use 'downloads://name', 'indexeddb://name', 'localstorage://name', an http(s) URL, or a handler { save(artifacts) }`,
+      );
   }
 }
 

@@ -138,7 +138,12 @@ export class ConfigReader {
       if (scale === 1 && mode === 'fan_avg') name = normal ? 'glorotNormal' : distribution === 'uniform' ? 'glorotUniform' : undefined;
       else if (scale === 2 && mode === 'fan_in') name = normal ? 'heNormal' : distribution === 'uniform' ? 'heUniform' : undefined;
       const modes: Record<string, FanMode> = { fan_in: 'fanIn', fan_out: 'fanOut', fan_avg: 'fanAvg', fanIn: 'fanIn', fanOut: 'fanOut', fanAvg: 'fanAvg' };
-      const distributions: Record<string, ScalingDistribution> = { normal: 'normal', uniform: 'uniform', truncated_normal: 'truncatedNormal', untruncated_normal: 'untruncatedNormal' };
+      const distributions: Record<string, ScalingDistribution> = {
+        normal: 'normal',
+        uniform: 'uniform',
+        truncated_normal: 'truncatedNormal',
+        untruncated_normal: 'untruncatedNormal',
+      };
       if (!name && typeof mode === 'string' && modes[mode] && typeof distribution === 'string' && distributions[distribution])
         return { name: 'varianceScaling', scale, mode: modes[mode]!, distribution: distributions[distribution]!, ...(seed !== undefined ? { seed } : {}) };
     }
@@ -230,11 +235,15 @@ export const LAYER_CLASSES: ReadonlyMap<string, LayerClassEntry> = new Map<strin
     {
       fromConfig(c, base) {
         c.float32();
-        c.unsupported(['beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint', 'renorm', 'synchronized'], { renorm: [false], synchronized: [false] });
+        c.unsupported(['beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint', 'renorm', 'synchronized'], {
+          renorm: [false],
+          synchronized: [false],
+        });
         const axis = c.get('axis');
         // Keras writes the axis as a number, or a one-element list.
         const axisValue = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis;
-        if (axisValue !== undefined && axisValue !== null && typeof axisValue !== 'number') fail(`${c.where}: config.axis must be an integer, got ${describeJson(axis)}`);
+        if (axisValue !== undefined && axisValue !== null && typeof axisValue !== 'number')
+          fail(`${c.where}: config.axis must be an integer, got ${describeJson(axis)}`);
         const initializers = {
           betaInitializer: c.initializer('beta_initializer'),
           gammaInitializer: c.initializer('gamma_initializer'),

@@ -13,7 +13,8 @@ export class Add extends Layer {
   }
   computeOutputShape(shapes: Shape[]): Shape {
     const first = shapeToString(shapes[0]!);
-    for (const s of shapes) if (shapeToString(s) !== first) fail(`add '${this.name}': all inputs must have the same shape, got ${shapes.map(shapeToString).join(' and ')}`);
+    for (const s of shapes)
+      if (shapeToString(s) !== first) fail(`add '${this.name}': all inputs must have the same shape, got ${shapes.map(shapeToString).join(' and ')}`);
     return shapes[0]!;
   }
   lower(context: LowerContext, inputs: ValueId[]): ValueId {

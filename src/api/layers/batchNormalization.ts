@@ -23,7 +23,12 @@ export interface BatchNormalizationArgs extends LayerArgs {
 
 const BATCH_NORMALIZATION_OPTIONS = {
   own: ['axis', 'momentum', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer'],
-  refused: { betaRegularizer: 'regularizers are not supported yet; leave it out (or null)', gammaRegularizer: 'regularizers are not supported yet; leave it out (or null)', betaConstraint: 'constraints are not supported yet; leave it out (or null)', gammaConstraint: 'constraints are not supported yet; leave it out (or null)' },
+  refused: {
+    betaRegularizer: 'regularizers are not supported yet; leave it out (or null)',
+    gammaRegularizer: 'regularizers are not supported yet; leave it out (or null)',
+    betaConstraint: 'constraints are not supported yet; leave it out (or null)',
+    gammaConstraint: 'constraints are not supported yet; leave it out (or null)',
+  },
 };
 
 export class BatchNormalization extends Layer {
@@ -39,7 +44,8 @@ export class BatchNormalization extends Layer {
 
   constructor(args: BatchNormalizationArgs = {}) {
     super('BatchNormalization', args, BATCH_NORMALIZATION_OPTIONS);
-    if (args.axis !== undefined && args.axis !== -1 && args.axis !== 1) fail(`batchNormalization '${this.name}': only the last axis (-1) is supported, got ${args.axis}`);
+    if (args.axis !== undefined && args.axis !== -1 && args.axis !== 1)
+      fail(`batchNormalization '${this.name}': only the last axis (-1) is supported, got ${args.axis}`);
     this.momentum = args.momentum ?? 0.99;
     this.epsilon = args.epsilon ?? 1e-3;
     if (!(this.momentum >= 0 && this.momentum <= 1)) fail(`batchNormalization '${this.name}': momentum must be in [0, 1], got ${this.momentum}`);
@@ -77,7 +83,10 @@ export class BatchNormalization extends Layer {
     if (context.training) {
       const mean = b.add({ op: 'scale', x: b.add({ op: 'columnSum', x: x! }, label), factor: 1 / rows }, label);
       const centered = b.add({ op: 'biasAdd', x: x!, bias: b.add({ op: 'scale', x: mean, factor: -1 }, label) }, label);
-      const variance = b.add({ op: 'scale', x: b.add({ op: 'columnSum', x: b.add({ op: 'mul', a: centered, b: centered }, label) }, label), factor: 1 / rows }, label);
+      const variance = b.add(
+        { op: 'scale', x: b.add({ op: 'columnSum', x: b.add({ op: 'mul', a: centered, b: centered }, label) }, label), factor: 1 / rows },
+        label,
+      );
       normalized = b.add({ op: 'mulRow', x: centered, row: b.add({ op: 'rsqrt', x: variance, epsilon: this.epsilon }, label) }, label);
       b.add({ op: 'assignParam', param: context.param(this.movingMean!), value: mean, momentum: this.momentum }, `${label} moving mean`);
       const debiased = rows > 1 ? b.add({ op: 'scale', x: variance, factor: rows / (rows - (1 + this.epsilon)) }, label) : variance;
@@ -85,7 +94,10 @@ export class BatchNormalization extends Layer {
     } else {
       const negativeMean = b.add({ op: 'scale', x: context.param(this.movingMean!), factor: -1 }, label);
       const centered = b.add({ op: 'biasAdd', x: x!, bias: negativeMean }, label);
-      normalized = b.add({ op: 'mulRow', x: centered, row: b.add({ op: 'rsqrt', x: context.param(this.movingVariance!), epsilon: this.epsilon }, label) }, label);
+      normalized = b.add(
+        { op: 'mulRow', x: centered, row: b.add({ op: 'rsqrt', x: context.param(this.movingVariance!), epsilon: this.epsilon }, label) },
+        label,
+      );
     }
     let y = normalized;
     if (this.gamma) y = b.add({ op: 'mulRow', x: y, row: context.param(this.gamma) }, label);

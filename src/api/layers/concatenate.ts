@@ -22,12 +22,15 @@ export class Concatenate extends Layer {
     const rank = shapes[0]!.length;
     const axis = this.axis < 0 ? rank + this.axis : this.axis;
     if ((rank !== 2 && rank !== 4) || axis !== rank - 1)
-      fail(`concatenate '${this.name}': only inputs of shape [batch, features] or images [batch, height, width, channels] joined along the last axis are supported (got axis ${this.axis} for ${shapes.map(shapeToString).join(' and ')}); flatten the inputs first`);
+      fail(
+        `concatenate '${this.name}': only inputs of shape [batch, features] or images [batch, height, width, channels] joined along the last axis are supported (got axis ${this.axis} for ${shapes.map(shapeToString).join(' and ')}); flatten the inputs first`,
+      );
     let total = 0;
     for (const s of shapes) {
       if (s.length !== rank) fail(`concatenate '${this.name}': inputs have different ranks: ${shapes.map(shapeToString).join(' and ')}`);
       for (let d = 1; d < rank - 1; d++)
-        if (s[d] !== shapes[0]![d]) fail(`concatenate '${this.name}': inputs must match in every dimension but the last: ${shapes.map(shapeToString).join(' and ')}`);
+        if (s[d] !== shapes[0]![d])
+          fail(`concatenate '${this.name}': inputs must match in every dimension but the last: ${shapes.map(shapeToString).join(' and ')}`);
       total += s[rank - 1] as number;
     }
     return [...shapes[0]!.slice(0, rank - 1), total];

@@ -45,7 +45,8 @@ export class Conv2D extends Layer {
     this.padding = paddingOf(args.padding, where);
     checkChannelsLast(args.dataFormat, where);
     const dilation = pairOf(args.dilationRate, [1, 1], 'dilationRate', where);
-    if (dilation[0] !== 1 || dilation[1] !== 1) fail(`${where}: dilationRate ${JSON.stringify(args.dilationRate)} is not supported (only 1); use a larger kernelSize or pooling instead`);
+    if (dilation[0] !== 1 || dilation[1] !== 1)
+      fail(`${where}: dilationRate ${JSON.stringify(args.dilationRate)} is not supported (only 1); use a larger kernelSize or pooling instead`);
     this.activation = resolveActivation(args.activation, where);
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = resolveInitializer(args.kernelInitializer, 'glorotUniform', this.seed, where);

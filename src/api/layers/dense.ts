@@ -47,8 +47,7 @@ export class Dense extends Layer {
   }
 
   computeOutputShape([shape]: Shape[]): Shape {
-    if (shape!.length !== 2)
-      fail(`dense '${this.name}': expects input of shape [batch, features], got ${shapeToString(shape!)}; add a flatten layer first`);
+    if (shape!.length !== 2) fail(`dense '${this.name}': expects input of shape [batch, features], got ${shapeToString(shape!)}; add a flatten layer first`);
     if (this.kernel && this.kernel.shape[0] !== shape![1])
       fail(`dense '${this.name}': was built for ${this.kernel.shape[0]} input features, but is applied to ${shapeToString(shape!)}`);
     return [null, this.units];

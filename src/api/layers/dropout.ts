@@ -16,7 +16,8 @@ export class Dropout extends Layer {
   readonly salt: number;
   constructor(args: DropoutArgs) {
     super('Dropout', args, { own: ['rate'], refused: { noiseShape: 'a dropout mask shared across axes is not supported yet; leave it out' } });
-    if (!args || typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) fail(`dropout '${this.name}': rate must be a number in [0, 1), got ${args?.rate}`);
+    if (!args || typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1))
+      fail(`dropout '${this.name}': rate must be a number in [0, 1), got ${args?.rate}`);
     this.rate = args.rate;
     this.salt = (this.seed ?? nextSeed()) >>> 0;
   }

@@ -20,11 +20,13 @@ export class InputLayer extends Layer {
     super('InputLayer', args.name === undefined ? {} : { name: args.name });
     checkKnownOptions(args, ['shape', 'batchShape', 'name', 'dtype', 'sparse'], 'weft.input');
     if ((args as { sparse?: unknown }).sparse === true) fail('weft.input: sparse inputs are not supported; pass dense tensors');
-    if (args.dtype !== undefined && args.dtype !== null && args.dtype !== 'float32') fail(`weft.input: dtype '${String(args.dtype)}' is not supported; weft computes in float32 only`);
+    if (args.dtype !== undefined && args.dtype !== null && args.dtype !== 'float32')
+      fail(`weft.input: dtype '${String(args.dtype)}' is not supported; weft computes in float32 only`);
     const shape: Shape | undefined = args.batchShape ?? (args.shape ? [null, ...args.shape] : undefined);
     if (!shape) fail('weft.input: give a shape, e.g. weft.input({ shape: [784] })');
     for (const d of shape.slice(1))
-      if (d === null || !Number.isInteger(d) || d <= 0) fail(`weft.input '${this.name}': every dimension after the batch must be a positive integer, got ${JSON.stringify(args.shape ?? args.batchShape)}`);
+      if (d === null || !Number.isInteger(d) || d <= 0)
+        fail(`weft.input '${this.name}': every dimension after the batch must be a positive integer, got ${JSON.stringify(args.shape ?? args.batchShape)}`);
     this.batchInputShape = [null, ...(shape.slice(1) as number[])];
     this.built = true;
     this.output = new SymbolicTensor(this.batchInputShape, this, 0, this.name);

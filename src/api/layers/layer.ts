@@ -94,7 +94,8 @@ export abstract class Layer {
     this.trainable = args.trainable ?? true;
     this.seed = args.seed;
     const batch = args.batchSize ?? null;
-    this.batchInputShape = args.batchInputShape ?? (args.inputShape ? [batch, ...args.inputShape] : args.inputDim !== undefined ? [batch, args.inputDim] : undefined);
+    this.batchInputShape =
+      args.batchInputShape ?? (args.inputShape ? [batch, ...args.inputShape] : args.inputDim !== undefined ? [batch, args.inputDim] : undefined);
     if (args.dtype !== undefined && args.dtype !== 'float32') fail(`layer '${this.name}': dtype '${args.dtype}' is not supported; weft computes in float32`);
   }
 
@@ -139,21 +140,30 @@ export abstract class Layer {
   /** This layer's weights as tensors (TensorFlow.js order and layout), returned at once (awaiting works too). */
   getWeights(): Tensor[] {
     const owners = [...this.owners];
-    return weightTensors(this.weights, owners.every((o) => o.isHostCurrent), async () => {
-      for (const owner of owners) await owner.syncHost();
-    });
+    return weightTensors(
+      this.weights,
+      owners.every((o) => o.isHostCurrent),
+      async () => {
+        for (const owner of owners) await owner.syncHost();
+      },
+    );
   }
 
   /** Replaces this layer's weights (shapes as getWeights returns them). */
   setWeights(tensors: Tensor[]): void {
     if (!Array.isArray(tensors) || tensors.length !== this.weights.length)
-      fail(`layer '${this.name}'.setWeights: expected ${this.weights.length} tensors (${this.weights.map((w) => w.name).join(', ')}), got ${Array.isArray(tensors) ? tensors.length : 'no array'}`);
+      fail(
+        `layer '${this.name}'.setWeights: expected ${this.weights.length} tensors (${this.weights.map((w) => w.name).join(', ')}), got ${Array.isArray(tensors) ? tensors.length : 'no array'}`,
+      );
     tensors.forEach((t, i) => {
       const w = this.weights[i]!;
       if (!(t instanceof Tensor) || t.shape.length !== w.shape.length || t.shape.some((d, j) => d !== w.shape[j]))
-        fail(`layer '${this.name}'.setWeights: weight '${w.name}' must have shape [${w.shape.join(', ')}], got ${t instanceof Tensor ? `[${t.shape.join(', ')}]` : 'a non-tensor'}`);
+        fail(
+          `layer '${this.name}'.setWeights: weight '${w.name}' must have shape [${w.shape.join(', ')}], got ${t instanceof Tensor ? `[${t.shape.join(', ')}]` : 'a non-tensor'}`,
+        );
       const data = t.dataSync();
-      for (let j = 0; j < data.length; j++) if (!Number.isFinite(data[j]!)) fail(`layer '${this.name}'.setWeights: weight '${w.name}' holds ${data[j]}; weights must be finite`);
+      for (let j = 0; j < data.length; j++)
+        if (!Number.isFinite(data[j]!)) fail(`layer '${this.name}'.setWeights: weight '${w.name}' holds ${data[j]}; weights must be finite`);
     });
     tensors.forEach((t, i) => (this.weights[i]!.values = Float32Array.from(t.dataSync())));
     for (const owner of this.owners) owner.pushHostWeights(this.weights);
@@ -174,7 +184,9 @@ export abstract class Layer {
   protected checkWeightSize(suffix: string, shape: number[]): void {
     const size = shape.reduce((a, b) => a * b, 1);
     if (!(size <= MAX_WEIGHT_VALUES))
-      fail(`layer '${this.name}': its ${suffix} of shape [${shape.join(', ')}] would hold ${size} values, more than weft supports (${MAX_WEIGHT_VALUES}); make the layer smaller`);
+      fail(
+        `layer '${this.name}': its ${suffix} of shape [${shape.join(', ')}] would hold ${size} values, more than weft supports (${MAX_WEIGHT_VALUES}); make the layer smaller`,
+      );
   }
 
   protected addWeight(suffix: string, shape: number[], values: Float32Array, trainable = true): LayerWeight {

@@ -42,11 +42,21 @@ abstract class Pooling2D extends Layer {
   }
 
   lower(context: LowerContext, [x]: ValueId[]): ValueId {
-    return context.builder.add({ op: 'pool2d', x: x!, mode: this.mode, window: { size: this.poolSize, strides: this.strides, padding: this.padding } }, this.name);
+    return context.builder.add(
+      { op: 'pool2d', x: x!, mode: this.mode, window: { size: this.poolSize, strides: this.strides, padding: this.padding } },
+      this.name,
+    );
   }
 
   getConfig(): Record<string, unknown> {
-    return { name: this.name, trainable: this.trainable, pool_size: [...this.poolSize], padding: this.padding, strides: [...this.strides], data_format: 'channels_last' };
+    return {
+      name: this.name,
+      trainable: this.trainable,
+      pool_size: [...this.poolSize],
+      padding: this.padding,
+      strides: [...this.strides],
+      data_format: 'channels_last',
+    };
   }
 }
 

@@ -24,18 +24,29 @@ export function paddingOf(value: string | undefined, where: string): Padding {
 
 export function checkChannelsLast(dataFormat: string | undefined, where: string): void {
   if (dataFormat !== undefined && dataFormat !== 'channelsLast' && dataFormat !== 'channels_last')
-    fail(`${where}: only dataFormat 'channelsLast' ([batch, height, width, channels]) is supported, got ${JSON.stringify(dataFormat)}; transpose the images to channels last`);
+    fail(
+      `${where}: only dataFormat 'channelsLast' ([batch, height, width, channels]) is supported, got ${JSON.stringify(dataFormat)}; transpose the images to channels last`,
+    );
 }
 
 /** The input must be images [batch, h, w, c]. */
 export function checkImage(shape: Shape, where: string): [number, number, number] {
   if (shape.length !== 4)
-    fail(`${where}: expects images [batch, height, width, channels], got ${shapeToString(shape)}; give weft.input a shape [height, width, channels] (a reshape layer turns flat rows into images)`);
+    fail(
+      `${where}: expects images [batch, height, width, channels], got ${shapeToString(shape)}; give weft.input a shape [height, width, channels] (a reshape layer turns flat rows into images)`,
+    );
   return shape.slice(1) as [number, number, number];
 }
 
 /** The output [h, w] of a window over an image; an error naming the layer when it does not fit. */
-export function windowOutput(size: [number, number], strides: [number, number], padding: Padding, image: [number, number, number], where: string, what: string): [number, number] {
+export function windowOutput(
+  size: [number, number],
+  strides: [number, number],
+  padding: Padding,
+  image: [number, number, number],
+  where: string,
+  what: string,
+): [number, number] {
   const g = windowGeometry({ size, strides, padding }, [1, ...image]);
   if (!g)
     fail(`${where}: a ${size.join('×')} ${what} with padding 'valid' does not fit its ${image[0]}×${image[1]} input; use padding: 'same' or a smaller ${what}`);

@@ -95,7 +95,8 @@ export const tanh = unary('tanh', 'float32', Math.tanh);
 // ── logical ops and where (TensorFlow.js takes only bool tensors for these) ──
 
 function requireBool(r: Raw, argument: string, op: string): void {
-  if (r.dtype !== 'bool') throw new WeftError(`${op}: argument '${argument}' must be a bool tensor (e.g. from greater or equal), got ${r.dtype}; cast it with .cast('bool')`);
+  if (r.dtype !== 'bool')
+    throw new WeftError(`${op}: argument '${argument}' must be a bool tensor (e.g. from greater or equal), got ${r.dtype}; cast it with .cast('bool')`);
 }
 
 function logical(op: string, f: (x: boolean, y: boolean) => boolean) {

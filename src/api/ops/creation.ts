@@ -32,7 +32,8 @@ export function scalar(value: number | boolean, dtype?: DataType): Tensor {
 }
 
 function checkShape(shape: number[], op: string): void {
-  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) throw new WeftError(`${op}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0))
+    throw new WeftError(`${op}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
 }
 
 export function fill(shape: number[], value: number, dtype: DataType = 'float32'): Tensor {
@@ -62,13 +63,21 @@ export function onesLike(x: Tensor): Tensor {
 export function range(start: number, stop: number, step = 1, dtype: DataType = 'float32'): Tensor {
   if (step === 0) throw new WeftError('range: step cannot be 0');
   const n = Math.max(0, Math.ceil((stop - start) / step));
-  return make(Array.from({ length: n }, (_, i) => start + i * step), [n], dtype);
+  return make(
+    Array.from({ length: n }, (_, i) => start + i * step),
+    [n],
+    dtype,
+  );
 }
 
 export function linspace(start: number, stop: number, num: number): Tensor {
   if (!Number.isInteger(num) || num <= 0) throw new WeftError(`linspace: num must be a positive integer, got ${num}`);
   const step = num === 1 ? 0 : (stop - start) / (num - 1);
-  return make(Array.from({ length: num }, (_, i) => start + i * step), [num], 'float32');
+  return make(
+    Array.from({ length: num }, (_, i) => start + i * step),
+    [num],
+    'float32',
+  );
 }
 
 /** One-hot rows for integer indices: shape [...indices.shape, depth], int32 as in TensorFlow.js. */
@@ -110,7 +119,8 @@ export class TensorBuffer {
     checkShape(shape, 'buffer');
     this.size = sizeOf(shape);
     this.values = values ?? valuesOf(dtype, this.size);
-    if (this.values.length !== this.size) throw new WeftError(`buffer: shape [${shape.join(', ')}] holds ${this.size} values but ${this.values.length} were given`);
+    if (this.values.length !== this.size)
+      throw new WeftError(`buffer: shape [${shape.join(', ')}] holds ${this.size} values but ${this.values.length} were given`);
     this.strides = stridesOf(shape);
   }
   get rank(): number {

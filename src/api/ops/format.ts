@@ -47,13 +47,18 @@ function lines(values: Values, shape: readonly number[], dtype: string, strides:
       const last = slice(values, size - FIRST_LAST, size).map((v, i) => text(v, size - FIRST_LAST + i));
       return [`[${first.join(', ')}, ..., ${last.join(', ')}]`];
     }
-    return [`[${slice(values, 0, size).map((v, i) => text(v, i)).join(', ')}]`];
+    return [
+      `[${slice(values, 0, size)
+        .map((v, i) => text(v, i))
+        .join(', ')}]`,
+    ];
   }
   const inner = shape.slice(1);
   const innerStrides = strides.slice(1);
   const stride = strides[0]!;
   const out: string[] = [];
-  const part = (i: number, last: boolean): void => void out.push(...lines(slice(values, i * stride, (i + 1) * stride), inner, dtype, innerStrides, widths, last));
+  const part = (i: number, last: boolean): void =>
+    void out.push(...lines(slice(values, i * stride, (i + 1) * stride), inner, dtype, innerStrides, widths, last));
   if (size > LIMIT) {
     for (let i = 0; i < FIRST_LAST; i++) part(i, false);
     out.push('...');

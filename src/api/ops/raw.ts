@@ -50,5 +50,13 @@ export function upcast(a: DataType, b: DataType): DataType {
 }
 
 export function make(values: ArrayLike<number>, shape: number[], dtype: DataType): Tensor {
-  return tensor(dtype === 'float32' ? Float32Array.from(values) : dtype === 'int32' ? Int32Array.from(values) : Uint8Array.from(values, (v) => (dtype === 'bool' ? (v ? 1 : 0) : v)), shape, dtype);
+  return tensor(
+    dtype === 'float32'
+      ? Float32Array.from(values)
+      : dtype === 'int32'
+        ? Int32Array.from(values)
+        : Uint8Array.from(values, (v) => (dtype === 'bool' ? (v ? 1 : 0) : v)),
+    shape,
+    dtype,
+  );
 }

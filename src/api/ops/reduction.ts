@@ -37,7 +37,13 @@ function keepDimsShape(shape: number[], axes: number[], reduced: number[], keepD
   return keepDims ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : reduced;
 }
 
-function reduction(op: string, init: number, combine: (acc: number, v: number) => number, finish: (acc: number, count: number) => number, dtypeOf: (d: DataType) => DataType) {
+function reduction(
+  op: string,
+  init: number,
+  combine: (acc: number, v: number) => number,
+  finish: (acc: number, count: number) => number,
+  dtypeOf: (d: DataType) => DataType,
+) {
   return (input: TensorLike, axis?: number | number[], keepDims = false): Tensor => {
     const x = rawOf(input, 'x', op);
     const size = sizeOf(x.shape);
@@ -47,16 +53,50 @@ function reduction(op: string, init: number, combine: (acc: number, v: number) =
     reduce(x, axes, (out, v) => void (acc[out] = combine(acc[out]!, v)));
     const count = size / Math.max(1, acc.length);
     if (size === 0 && (op === 'max' || op === 'min')) throw new WeftError(`${op}: the tensor is empty`);
-    return make(acc.map((a) => finish(a, count)), keepDimsShape(x.shape, axes, outShape, keepDims), dtypeOf(x.dtype));
+    return make(
+      acc.map((a) => finish(a, count)),
+      keepDimsShape(x.shape, axes, outShape, keepDims),
+      dtypeOf(x.dtype),
+    );
   };
 }
 
 const intOrFloat = (d: DataType): DataType => (d === 'float32' ? 'float32' : 'int32');
-export const sum = reduction('sum', 0, (a, v) => a + v, (a) => a, intOrFloat);
-export const mean = reduction('mean', 0, (a, v) => a + v, (a, n) => a / n, () => 'float32');
-export const max = reduction('max', -Infinity, Math.max, (a) => a, (d) => (d === 'bool' ? 'bool' : d));
-export const min = reduction('min', Infinity, Math.min, (a) => a, (d) => (d === 'bool' ? 'bool' : d));
-export const prod = reduction('prod', 1, (a, v) => a * v, (a) => a, intOrFloat);
+export const sum = reduction(
+  'sum',
+  0,
+  (a, v) => a + v,
+  (a) => a,
+  intOrFloat,
+);
+export const mean = reduction(
+  'mean',
+  0,
+  (a, v) => a + v,
+  (a, n) => a / n,
+  () => 'float32',
+);
+export const max = reduction(
+  'max',
+  -Infinity,
+  Math.max,
+  (a) => a,
+  (d) => (d === 'bool' ? 'bool' : d),
+);
+export const min = reduction(
+  'min',
+  Infinity,
+  Math.min,
+  (a) => a,
+  (d) => (d === 'bool' ? 'bool' : d),
+);
+export const prod = reduction(
+  'prod',
+  1,
+  (a, v) => a * v,
+  (a) => a,
+  intOrFloat,
+);
 
 function argReduction(op: string, better: (v: number, best: number) => boolean) {
   return (input: TensorLike, axis = 0): Tensor => {

@@ -22,7 +22,8 @@ export function reshape(x: TensorLike, shape: number[]): Tensor {
   const r = rawOf(x, 'x', 'reshape');
   const size = sizeOf(r.shape);
   const unknown = shape.filter((d) => d === -1).length;
-  if (unknown > 1 || shape.some((d) => !Number.isInteger(d) || d < -1)) throw new WeftError(`reshape: shape [${shape.join(', ')}] is not valid; use non-negative sizes and at most one -1`);
+  if (unknown > 1 || shape.some((d) => !Number.isInteger(d) || d < -1))
+    throw new WeftError(`reshape: shape [${shape.join(', ')}] is not valid; use non-negative sizes and at most one -1`);
   const known = sizeOf(shape.filter((d) => d !== -1));
   const resolved = shape.map((d) => (d === -1 ? size / known : d));
   if (sizeOf(resolved) !== size || resolved.some((d) => !Number.isInteger(d)))
@@ -48,7 +49,7 @@ export function slice(x: TensorLike, begin: number | number[], size?: number | n
   const out = new Array<number>(sizeOf(extents));
   for (let i = 0; i < out.length; i++) {
     let source = 0;
-    for (let d = 0; d < rank; d++) source += (Math.floor(i / outStrides[d]!) % extents[d]! + starts[d]!) * strides[d]!;
+    for (let d = 0; d < rank; d++) source += ((Math.floor(i / outStrides[d]!) % extents[d]!) + starts[d]!) * strides[d]!;
     out[i] = r.values[source]!;
   }
   return make(out, extents, r.dtype);
@@ -112,7 +113,8 @@ export function transpose(x: TensorLike, perm?: number[]): Tensor {
   const r = rawOf(x, 'x', 'transpose');
   const rank = r.shape.length;
   const p = perm ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
-  if (p.length !== rank || [...p].sort((a, b) => a - b).some((v, i) => v !== i)) throw new WeftError(`transpose: perm [${p.join(', ')}] is not a permutation of the ${rank} axes`);
+  if (p.length !== rank || [...p].sort((a, b) => a - b).some((v, i) => v !== i))
+    throw new WeftError(`transpose: perm [${p.join(', ')}] is not a permutation of the ${rank} axes`);
   const shape = p.map((i) => r.shape[i]!);
   const strides = stridesOf(r.shape);
   const outStrides = stridesOf(shape);

@@ -107,7 +107,8 @@ export function plotHistory(history: HistoryLike, options: PlotHistoryOptions = 
     `<title>${esc(options.title ?? 'learning curves')}</title>`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
   );
-  if (options.title) out.push(`<text x="${num((left + right) / 2)}" y="21" text-anchor="middle" font-size="14" font-weight="bold" fill="#111">${esc(options.title)}</text>`);
+  if (options.title)
+    out.push(`<text x="${num((left + right) / 2)}" y="21" text-anchor="middle" font-size="14" font-weight="bold" fill="#111">${esc(options.title)}</text>`);
   // Grid and ticks.
   out.push('<g class="grid" stroke="#e3e3e3" stroke-width="1">');
   for (const t of yTicks) out.push(`<line x1="${num(left)}" x2="${num(right)}" y1="${num(py(t))}" y2="${num(py(t))}"/>`);
@@ -127,7 +128,9 @@ export function plotHistory(history: HistoryLike, options: PlotHistoryOptions = 
   out.push('</g>');
   // Curves, clipped to the plot area.
   const clip = `weft-clip-${Math.round(left)}-${Math.round(top)}-${Math.round(right)}-${Math.round(bottom)}`;
-  out.push(`<defs><clipPath id="${clip}"><rect x="${num(left - 4)}" y="${num(top - 4)}" width="${num(right - left + 8)}" height="${num(bottom - top + 8)}"/></clipPath></defs>`);
+  out.push(
+    `<defs><clipPath id="${clip}"><rect x="${num(left - 4)}" y="${num(top - 4)}" width="${num(right - left + 8)}" height="${num(bottom - top + 8)}"/></clipPath></defs>`,
+  );
   out.push(`<g class="series" fill="none" stroke-width="2" stroke-linejoin="round" stroke-linecap="round" clip-path="url(#${clip})">`);
   const markers = n <= 40;
   for (const [name, v] of series) {

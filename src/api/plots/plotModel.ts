@@ -61,7 +61,11 @@ const MARGIN = 12;
 function inputShapeText(layer: Layer, nodes: LayerNode[]): string {
   if (nodes.length === 0) return '?';
   const texts = nodes.map((n) =>
-    layer.className === 'InputLayer' ? `[${formatShape(n.output.shape)}]` : n.inputs.length === 1 ? formatShape(n.inputs[0]!.shape) : `[${n.inputs.map((t) => formatShape(t.shape)).join(', ')}]`,
+    layer.className === 'InputLayer'
+      ? `[${formatShape(n.output.shape)}]`
+      : n.inputs.length === 1
+        ? formatShape(n.inputs[0]!.shape)
+        : `[${n.inputs.map((t) => formatShape(t.shape)).join(', ')}]`,
   );
   return new Set(texts).size === 1 ? texts[0]! : 'multiple';
 }
@@ -162,7 +166,9 @@ function orthogonalRoutes(routes: { from: string; to: string; dagre: Point[] }[]
   const cross = (p: Point) => (rankdir === 'TB' ? p.x : p.y);
   const point = (m: number, c: number): Point => (rankdir === 'TB' ? { x: c, y: m } : { x: m, y: c });
   const span = (b: LaidOutBox) =>
-    rankdir === 'TB' ? { mainLo: b.y, mainHi: b.y + b.height, crossLo: b.x, crossHi: b.x + b.width } : { mainLo: b.x, mainHi: b.x + b.width, crossLo: b.y, crossHi: b.y + b.height };
+    rankdir === 'TB'
+      ? { mainLo: b.y, mainHi: b.y + b.height, crossLo: b.x, crossHi: b.x + b.width }
+      : { mainLo: b.x, mainHi: b.x + b.width, crossLo: b.y, crossHi: b.y + b.height };
   const clampInto = (v: number, lo: number, hi: number) => {
     const pad = Math.min(14, (hi - lo) / 2);
     return Math.min(hi - pad, Math.max(lo + pad, v));
@@ -192,7 +198,11 @@ function orthogonalRoutes(routes: { from: string; to: string; dagre: Point[] }[]
     return { r, ok, lanes, gaps, exit, entry, s, d };
   });
   // Several edges leaving (or entering) one box at nearly the same place are spread apart.
-  const spread = (key: 'exit' | 'entry', boxName: (p: (typeof plans)[number]) => string, range: (p: (typeof plans)[number]) => { crossLo: number; crossHi: number }) => {
+  const spread = (
+    key: 'exit' | 'entry',
+    boxName: (p: (typeof plans)[number]) => string,
+    range: (p: (typeof plans)[number]) => { crossLo: number; crossHi: number },
+  ) => {
     const groups = new Map<string, (typeof plans)[number][]>();
     for (const p of plans) if (p.ok) groups.set(boxName(p), [...(groups.get(boxName(p)) ?? []), p]);
     for (const group of groups.values()) {
@@ -204,9 +214,17 @@ function orthogonalRoutes(routes: { from: string; to: string; dagre: Point[] }[]
       }
     }
   };
-  spread('exit', (p) => p.r.from, (p) => p.s);
+  spread(
+    'exit',
+    (p) => p.r.from,
+    (p) => p.s,
+  );
   for (const p of plans) if (p.ok && p.lanes.length === 0) p.entry = clampInto(p.exit, p.d.crossLo, p.d.crossHi);
-  spread('entry', (p) => p.r.to, (p) => p.d);
+  spread(
+    'entry',
+    (p) => p.r.to,
+    (p) => p.d,
+  );
   return plans.map(({ r, ok, lanes, gaps, exit, entry, s, d }) => {
     if (!ok) return { from: r.from, to: r.to, points: r.dagre };
     const crosses = [exit, ...lanes, entry];
@@ -284,10 +302,16 @@ export function plotModel(model: PlottableModel, options: PlotModelOptions = {})
     out.push(`<rect x="${num(b.x)}" y="${num(b.y)}" width="${num(b.width)}" height="${num(b.height)}" fill="#fff"/>`);
     const [name, ...rest] = b.cells;
     out.push(`<rect x="${num(name!.x)}" y="${num(name!.y)}" width="${num(name!.width)}" height="${num(name!.height)}" fill="${tint(b.className)}"/>`);
-    for (const c of rest) out.push(`<rect x="${num(c.x)}" y="${num(c.y)}" width="${num(c.width)}" height="${num(c.height)}" fill="none" stroke="#666" stroke-width="0.8"/>`);
+    for (const c of rest)
+      out.push(`<rect x="${num(c.x)}" y="${num(c.y)}" width="${num(c.width)}" height="${num(c.height)}" fill="none" stroke="#666" stroke-width="0.8"/>`);
     out.push(`<rect x="${num(b.x)}" y="${num(b.y)}" width="${num(b.width)}" height="${num(b.height)}" fill="none" stroke="#333" stroke-width="1.2"/>`);
-    out.push(`<text x="${num(name!.x + name!.width / 2)}" y="${num(name!.y + name!.height / 2)}" text-anchor="middle" dominant-baseline="central" font-weight="bold" fill="#111">${esc(name!.text)}</text>`);
-    for (const c of rest) out.push(`<text x="${num(c.x + c.width / 2)}" y="${num(c.y + c.height / 2)}" text-anchor="middle" dominant-baseline="central" fill="#222">${esc(c.text)}</text>`);
+    out.push(
+      `<text x="${num(name!.x + name!.width / 2)}" y="${num(name!.y + name!.height / 2)}" text-anchor="middle" dominant-baseline="central" font-weight="bold" fill="#111">${esc(name!.text)}</text>`,
+    );
+    for (const c of rest)
+      out.push(
+        `<text x="${num(c.x + c.width / 2)}" y="${num(c.y + c.height / 2)}" text-anchor="middle" dominant-baseline="central" fill="#222">${esc(c.text)}</text>`,
+      );
     out.push('</g>');
   }
   out.push('</g>', '</svg>');

@@ -33,12 +33,13 @@ function fail(message: string): never {
   throw new IrShapeError(message);
 }
 
-const same = (...paths: OperandPath[]) => (op: IrOp, shapeOf: ShapeOf): Shape => {
-  const shapes = paths.flatMap((p) => idsAt(op, p)).map(shapeOf);
-  for (const s of shapes.slice(1))
-    if (!sameShape(s, shapes[0]!)) fail(`${op.op}: shapes differ (${formatShape(shapes[0]!)} vs ${formatShape(s)})`);
-  return shapes[0]!;
-};
+const same =
+  (...paths: OperandPath[]) =>
+  (op: IrOp, shapeOf: ShapeOf): Shape => {
+    const shapes = paths.flatMap((p) => idsAt(op, p)).map(shapeOf);
+    for (const s of shapes.slice(1)) if (!sameShape(s, shapes[0]!)) fail(`${op.op}: shapes differ (${formatShape(shapes[0]!)} vs ${formatShape(s)})`);
+    return shapes[0]!;
+  };
 
 /** A [1, n] row (a bias, a per-column statistic) that goes with a value of n columns. */
 function checkRow(op: string, what: string, row: Shape, n: number): void {
@@ -94,7 +95,8 @@ export const OPS: { [K in OpName]: OpSpec<K> } = {
       // op(a) keeps a's leading dimensions (a dense layer on the last axis); a transposed a is a matrix.
       const shape: Shape = op.transA ? [colsOf(a) + (e.aOnesRow ? 1 : 0), n] : withCols(a, n);
       if (e.aOnesRow && !op.transA) fail('matmul: a row of ones is only appended to a transposed a');
-      if (e.gradMask && !sameShape(shapeOf(e.gradMask.y), shape)) fail(`matmul: mask ${formatShape(shapeOf(e.gradMask.y))} does not match the product ${formatShape(shape)}`);
+      if (e.gradMask && !sameShape(shapeOf(e.gradMask.y), shape))
+        fail(`matmul: mask ${formatShape(shapeOf(e.gradMask.y))} does not match the product ${formatShape(shape)}`);
       if (e.accumulate !== undefined && !sameShape(shapeOf(e.accumulate), shape))
         fail(`matmul: accumulated value ${formatShape(shapeOf(e.accumulate))} does not match the product ${formatShape(shape)}`);
       return shape;
@@ -159,7 +161,8 @@ export const OPS: { [K in OpName]: OpSpec<K> } = {
       const x = shapeOf(op.x);
       if (op.axis === 0 && x.length !== 2) fail(`slice: row slices are of matrices, got ${formatShape(x)}`);
       const extent = op.axis === 0 ? rowsOf(x) : colsOf(x);
-      if (op.start < 0 || op.size <= 0 || op.start + op.size > extent) fail(`slice [${op.start}, ${op.start + op.size}) outside axis ${op.axis} of size ${extent}`);
+      if (op.start < 0 || op.size <= 0 || op.start + op.size > extent)
+        fail(`slice [${op.start}, ${op.start + op.size}) outside axis ${op.axis} of size ${extent}`);
       return op.axis === 0 ? [op.size, colsOf(x)] : withCols(x, op.size);
     },
     describe: (op, v) => `slice ${v(op.x)} axis ${op.axis} [${op.start}, ${op.start + op.size})`,

@@ -8,7 +8,7 @@ import type { WindowGeometry } from './window.js';
 export type At = (row: number, col: number) => number;
 export type PoolMode = 'max' | 'avg';
 
-const pixel = (g: WindowGeometry, b: number, y: number, x: number, h: number, w: number): number => (b * h + y) * w + x;
+const pixel = (b: number, y: number, x: number, h: number, w: number): number => (b * h + y) * w + x;
 
 /** Calls visit(b, oy, ox, ky, kx, iy, ix) for every window position that lands inside the input. */
 function eachTap(g: WindowGeometry, visit: (b: number, oy: number, ox: number, ky: number, kx: number, iy: number, ix: number) => void): void {
@@ -27,8 +27,8 @@ function eachTap(g: WindowGeometry, visit: (b: number, oy: number, ox: number, k
 export function convForward64(g: WindowGeometry, cin: number, cout: number, x: At, w: At): Float64Array {
   const out = new Float64Array(g.batch * g.outH * g.outW * cout);
   eachTap(g, (b, oy, ox, ky, kx, iy, ix) => {
-    const o = pixel(g, b, oy, ox, g.outH, g.outW) * cout;
-    const i = pixel(g, b, iy, ix, g.inH, g.inW);
+    const o = pixel(b, oy, ox, g.outH, g.outW) * cout;
+    const i = pixel(b, iy, ix, g.inH, g.inW);
     for (let ci = 0; ci < cin; ci++) {
       const xv = x(i, ci);
       const k = (ky * g.kernelW + kx) * cin + ci;
@@ -42,8 +42,8 @@ export function convForward64(g: WindowGeometry, cin: number, cout: number, x: A
 export function convInputGrad64(g: WindowGeometry, cin: number, cout: number, dy: At, w: At): Float64Array {
   const out = new Float64Array(g.batch * g.inH * g.inW * cin);
   eachTap(g, (b, oy, ox, ky, kx, iy, ix) => {
-    const o = pixel(g, b, oy, ox, g.outH, g.outW);
-    const i = pixel(g, b, iy, ix, g.inH, g.inW) * cin;
+    const o = pixel(b, oy, ox, g.outH, g.outW);
+    const i = pixel(b, iy, ix, g.inH, g.inW) * cin;
     for (let ci = 0; ci < cin; ci++) {
       const k = (ky * g.kernelW + kx) * cin + ci;
       let s = 0;
@@ -59,16 +59,15 @@ export function convFilterGrad64(g: WindowGeometry, cin: number, cout: number, x
   const rows = g.kernelH * g.kernelW * cin;
   const out = new Float64Array((rows + (onesRow ? 1 : 0)) * cout);
   eachTap(g, (b, oy, ox, ky, kx, iy, ix) => {
-    const o = pixel(g, b, oy, ox, g.outH, g.outW);
-    const i = pixel(g, b, iy, ix, g.inH, g.inW);
+    const o = pixel(b, oy, ox, g.outH, g.outW);
+    const i = pixel(b, iy, ix, g.inH, g.inW);
     for (let ci = 0; ci < cin; ci++) {
       const k = ((ky * g.kernelW + kx) * cin + ci) * cout;
       const xv = x(i, ci);
       for (let co = 0; co < cout; co++) out[k + co] = out[k + co]! + xv * dy(o, co);
     }
   });
-  if (onesRow)
-    for (let o = 0; o < g.batch * g.outH * g.outW; o++) for (let co = 0; co < cout; co++) out[rows * cout + co] = out[rows * cout + co]! + dy(o, co);
+  if (onesRow) for (let o = 0; o < g.batch * g.outH * g.outW; o++) for (let co = 0; co < cout; co++) out[rows * cout + co] = out[rows * cout + co]! + dy(o, co);
   return out;
 }
 
@@ -79,8 +78,8 @@ export function convFilterGrad64(g: WindowGeometry, cin: number, cout: number, x
 function maxPositions(g: WindowGeometry, c: number, x: At): Int32Array {
   const best = new Int32Array(g.batch * g.outH * g.outW * c).fill(-1);
   eachTap(g, (b, oy, ox, _ky, _kx, iy, ix) => {
-    const o = pixel(g, b, oy, ox, g.outH, g.outW) * c;
-    const i = pixel(g, b, iy, ix, g.inH, g.inW);
+    const o = pixel(b, oy, ox, g.outH, g.outW) * c;
+    const i = pixel(b, iy, ix, g.inH, g.inW);
     for (let ch = 0; ch < c; ch++) if (best[o + ch]! < 0 || x(i, ch) > x(best[o + ch]!, ch)) best[o + ch] = i;
   });
   return best;
@@ -90,7 +89,7 @@ function maxPositions(g: WindowGeometry, c: number, x: At): Int32Array {
 function windowCounts(g: WindowGeometry): Int32Array {
   const counts = new Int32Array(g.batch * g.outH * g.outW);
   eachTap(g, (b, oy, ox) => {
-    const o = pixel(g, b, oy, ox, g.outH, g.outW);
+    const o = pixel(b, oy, ox, g.outH, g.outW);
     counts[o] = counts[o]! + 1;
   });
   return counts;
@@ -105,8 +104,8 @@ export function pool64(g: WindowGeometry, c: number, mode: PoolMode, x: At): Flo
   }
   const counts = windowCounts(g);
   eachTap(g, (b, oy, ox, _ky, _kx, iy, ix) => {
-    const o = pixel(g, b, oy, ox, g.outH, g.outW);
-    const i = pixel(g, b, iy, ix, g.inH, g.inW);
+    const o = pixel(b, oy, ox, g.outH, g.outW);
+    const i = pixel(b, iy, ix, g.inH, g.inW);
     for (let ch = 0; ch < c; ch++) out[o * c + ch] = out[o * c + ch]! + x(i, ch) / counts[o]!;
   });
   return out;
@@ -121,8 +120,8 @@ export function poolGrad64(g: WindowGeometry, c: number, mode: PoolMode, x: At, 
   }
   const counts = windowCounts(g);
   eachTap(g, (b, oy, ox, _ky, _kx, iy, ix) => {
-    const o = pixel(g, b, oy, ox, g.outH, g.outW);
-    const i = pixel(g, b, iy, ix, g.inH, g.inW);
+    const o = pixel(b, oy, ox, g.outH, g.outW);
+    const i = pixel(b, iy, ix, g.inH, g.inW);
     for (let ch = 0; ch < c; ch++) out[i * c + ch] = out[i * c + ch]! + dy(o, ch) / counts[o]!;
   });
   return out;

@@ -32,9 +32,12 @@ function filterInputChannels(op: string, window: Window2d, filter: Shape): numbe
 function checkEpilogue(op: string, e: MatmulEpilogue | undefined, allowed: (keyof MatmulEpilogue)[], product: Shape, shapeOf: ShapeOf): void {
   if (!e) return;
   for (const key of Object.keys(e) as (keyof MatmulEpilogue)[]) if (!allowed.includes(key)) fail(`${op}: its epilogue cannot have ${key}`);
-  if (e.bias !== undefined && !sameShape(shapeOf(e.bias), [1, colsOf(product)])) fail(`${op}: bias must be [1, ${colsOf(product)}], got ${formatShape(shapeOf(e.bias))}`);
-  if (e.gradMask && !sameShape(shapeOf(e.gradMask.y), product)) fail(`${op}: mask ${formatShape(shapeOf(e.gradMask.y))} does not match ${formatShape(product)}`);
-  if (e.accumulate !== undefined && !sameShape(shapeOf(e.accumulate), product)) fail(`${op}: accumulated value ${formatShape(shapeOf(e.accumulate))} does not match ${formatShape(product)}`);
+  if (e.bias !== undefined && !sameShape(shapeOf(e.bias), [1, colsOf(product)]))
+    fail(`${op}: bias must be [1, ${colsOf(product)}], got ${formatShape(shapeOf(e.bias))}`);
+  if (e.gradMask && !sameShape(shapeOf(e.gradMask.y), product))
+    fail(`${op}: mask ${formatShape(shapeOf(e.gradMask.y))} does not match ${formatShape(product)}`);
+  if (e.accumulate !== undefined && !sameShape(shapeOf(e.accumulate), product))
+    fail(`${op}: accumulated value ${formatShape(shapeOf(e.accumulate))} does not match ${formatShape(product)}`);
 }
 
 function describeEpilogue(e: MatmulEpilogue | undefined, v: (id: ValueId) => string): string {
@@ -92,7 +95,8 @@ export const WINDOW_OPS: { [K in WindowOpName]: OpSpec<K> } = {
       const x = shapeOf(op.x);
       const g = imageGeometry('conv2dFilterGrad', op.window, x);
       const dy = shapeOf(op.dy);
-      if (dy.length !== 4 || !sameShape(dy.slice(0, 3), [g.batch, g.outH, g.outW])) fail(`conv2dFilterGrad: dy ${formatShape(dy)} does not fit an input ${formatShape(x)}`);
+      if (dy.length !== 4 || !sameShape(dy.slice(0, 3), [g.batch, g.outH, g.outW]))
+        fail(`conv2dFilterGrad: dy ${formatShape(dy)} does not fit an input ${formatShape(x)}`);
       const shape = [op.window.size[0] * op.window.size[1] * x[3]! + (op.epilogue?.aOnesRow ? 1 : 0), colsOf(dy)];
       checkEpilogue('conv2dFilterGrad', op.epilogue, ['aOnesRow', 'accumulate'], shape, shapeOf);
       return shape;
@@ -117,7 +121,8 @@ export const WINDOW_OPS: { [K in WindowOpName]: OpSpec<K> } = {
     shape: (op: OpOf<'pool2dGrad'>, shapeOf: ShapeOf) => {
       const x = shapeOf(op.x);
       const g = imageGeometry(`${op.mode}Pool2dGrad`, op.window, x);
-      if (!sameShape(shapeOf(op.dy), [g.batch, g.outH, g.outW, x[3]!])) fail(`${op.mode}Pool2dGrad: dy ${formatShape(shapeOf(op.dy))} does not fit an input ${formatShape(x)}`);
+      if (!sameShape(shapeOf(op.dy), [g.batch, g.outH, g.outW, x[3]!]))
+        fail(`${op.mode}Pool2dGrad: dy ${formatShape(shapeOf(op.dy))} does not fit an input ${formatShape(x)}`);
       return x;
     },
     describe: (op, v) => `${op.mode}Pool2dGrad x=${v(op.x)}, dy=${v(op.dy)} ${describeWindow(op.window)}`,

@@ -50,7 +50,10 @@ export function fuseDenseEpilogue(graph: IrGraph): IrGraph {
         const link = builder.nodes[mapId(oldLink)] as MatmulNode;
         // The link's own accumulation is replaced by the chain rebuilt inside out.
         previous = builder.add(
-          withEpilogue(withEpilogue(link, { accumulate: undefined }), { gradMask: { activation: node.activation, y: node.y }, ...(previous !== undefined ? { accumulate: previous } : {}) }),
+          withEpilogue(withEpilogue(link, { accumulate: undefined }), {
+            gradMask: { activation: node.activation, y: node.y },
+            ...(previous !== undefined ? { accumulate: previous } : {}),
+          }),
           link.label ?? node.label,
         );
       }

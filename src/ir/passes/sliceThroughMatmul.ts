@@ -10,11 +10,7 @@ export function sliceThroughMatmul(graph: IrGraph): IrGraph {
   const consumers = consumersOf(graph);
   const roots = new Set(rootsOf(graph));
   const onlySliced = graph.nodes.map(
-    (node) =>
-      isPlainMatmul(node) &&
-      !roots.has(node.id) &&
-      consumers[node.id]!.length > 0 &&
-      consumers[node.id]!.every((c) => graph.nodes[c]!.op === 'slice'),
+    (node) => isPlainMatmul(node) && !roots.has(node.id) && consumers[node.id]!.length > 0 && consumers[node.id]!.every((c) => graph.nodes[c]!.op === 'slice'),
   );
   return rebuild(graph, (node, builder, oldId) => {
     if (node.op === 'slice') {

@@ -38,7 +38,10 @@ export function blockLifetimes(graph: IrGraph, placement: Placement): Lifetimes 
 
 /** First-fit allocation of blocks by lifetime: each block's offset in the arena, and the arena size. */
 export function allocateBlocks(sizes: number[], { start, end }: Lifetimes): { offsets: number[]; arenaSize: number } {
-  const order = sizes.map((_, i) => i).filter((i) => Number.isFinite(start[i]!)).sort((a, b) => start[a]! - start[b]! || sizes[b]! - sizes[a]!);
+  const order = sizes
+    .map((_, i) => i)
+    .filter((i) => Number.isFinite(start[i]!))
+    .sort((a, b) => start[a]! - start[b]! || sizes[b]! - sizes[a]!);
   const offsets = sizes.map(() => 0);
   const placed: { offset: number; size: number; end: number }[] = [];
   for (const s of order) {

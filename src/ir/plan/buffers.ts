@@ -12,7 +12,12 @@ export interface BufferSizes {
 }
 
 /** The buffers the kernels use (params always), and the bytes they take (datasets excluded). */
-export function declareBuffers(graph: IrGraph, kernels: KernelDesc[], options: PlanOptions, sizes: BufferSizes): { buffers: BufferDecl[]; plannedBytes: number } {
+export function declareBuffers(
+  graph: IrGraph,
+  kernels: KernelDesc[],
+  options: PlanOptions,
+  sizes: BufferSizes,
+): { buffers: BufferDecl[]; plannedBytes: number } {
   const { arenaSize, batchBufferSize, paramCount, metricSlotCount } = sizes;
   const buffers: BufferDecl[] = [
     { name: 'arena', elementType: 'f32', size: arenaSize, role: 'arena' },
@@ -28,7 +33,9 @@ export function declareBuffers(graph: IrGraph, kernels: KernelDesc[], options: P
   buffers.push({ name: 'indices', elementType: 'u32', size: 0, role: 'indices' });
   graph.inputs.forEach((_, i) => buffers.push({ name: `input${i}`, elementType: options.inputStorage[i]?.elementType ?? 'f32', size: 0, role: 'dataset' }));
   graph.targets.forEach((t, i) =>
-    buffers.push(t.sparse ? { name: `labels${i}`, elementType: 'i32', size: 0, role: 'labels' } : { name: `target${i}`, elementType: 'f32', size: 0, role: 'dataset' }),
+    buffers.push(
+      t.sparse ? { name: `labels${i}`, elementType: 'i32', size: 0, role: 'labels' } : { name: `target${i}`, elementType: 'f32', size: 0, role: 'dataset' },
+    ),
   );
   if (options.mode === 'predict') graph.outputs.forEach((_, i) => buffers.push({ name: `output${i}`, elementType: 'f32', size: 0, role: 'output' }));
   const used = new Set(kernels.flatMap(buffersOf));

@@ -5,7 +5,9 @@ import type { Plan } from './types.js';
 
 export function dumpPlan(plan: Plan): string {
   const v = (view: View): string => `${view.buffer}[${view.offset}${view.rowBaseFromStep ? '+step' : ''}; ${view.rows}×${view.cols}/${view.rowStride}]`;
-  const lines = [`plan ${plan.mode} (batch ${plan.batchSize}): ${plan.kernels.length} kernels, ${plan.plannedBytes} bytes planned, arena ${plan.arenaSize * 4} bytes`];
+  const lines = [
+    `plan ${plan.mode} (batch ${plan.batchSize}): ${plan.kernels.length} kernels, ${plan.plannedBytes} bytes planned, arena ${plan.arenaSize * 4} bytes`,
+  ];
   for (const b of plan.buffers) lines.push(`  buffer ${b.name}: ${b.elementType} × ${b.size || 'data'} (${b.role})`);
   plan.kernels.forEach((k, i) => {
     let detail = '';

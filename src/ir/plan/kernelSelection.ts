@@ -50,7 +50,15 @@ export function selectKernels(graph: IrGraph, placement: Placement, views: Value
   if (options.mode === 'train') {
     const optimizer = options.optimizer ?? { kind: 'sgd' };
     const stateArrays = optimizerStateArrays(optimizer);
-    kernels.push({ kind: 'optimizer', name: `${optimizer.kind} update`, algorithm: optimizer, count: paramCount, params: 'params', grads: 'grads', ...(stateArrays > 0 ? { state: 'optimizerState' } : {}) });
+    kernels.push({
+      kind: 'optimizer',
+      name: `${optimizer.kind} update`,
+      algorithm: optimizer,
+      count: paramCount,
+      params: 'params',
+      grads: 'grads',
+      ...(stateArrays > 0 ? { state: 'optimizerState' } : {}),
+    });
   }
   return kernels;
 }

@@ -152,8 +152,14 @@ export function placeValues(graph: IrGraph, mode: PlanMode, paramOffsets: number
 }
 
 function sameHome(a: Home, b: Home): boolean {
-  return a.kind === b.kind && a.offset === b.offset && a.rowStride === b.rowStride &&
-    (a.kind === 'fixed' ? b.kind === 'fixed' && a.buffer === b.buffer && !!a.rowBaseFromStep === !!b.rowBaseFromStep : b.kind === 'block' && a.block === b.block);
+  return (
+    a.kind === b.kind &&
+    a.offset === b.offset &&
+    a.rowStride === b.rowStride &&
+    (a.kind === 'fixed'
+      ? b.kind === 'fixed' && a.buffer === b.buffer && !!a.rowBaseFromStep === !!b.rowBaseFromStep
+      : b.kind === 'block' && a.block === b.block)
+  );
 }
 
 export function shiftHome(home: Home, rows: number, cols: number): Home {

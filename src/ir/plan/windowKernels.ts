@@ -25,24 +25,74 @@ export function windowKernelFor(node: WindowNode, name: string, view: (id: Value
     case 'conv2d': {
       const x = shapeOf(node.x);
       const geometry = imageGeometry(node.op, node.window, x);
-      return { kind: 'conv2d', name, pass: 'forward', geometry, inC: colsOf(x), outC: colsOf(node.shape), a: view(node.x), b: view(node.filter), ...epilogueFields(node.epilogue, view), out: view(node.id) };
+      return {
+        kind: 'conv2d',
+        name,
+        pass: 'forward',
+        geometry,
+        inC: colsOf(x),
+        outC: colsOf(node.shape),
+        a: view(node.x),
+        b: view(node.filter),
+        ...epilogueFields(node.epilogue, view),
+        out: view(node.id),
+      };
     }
     case 'conv2dInputGrad': {
       const geometry = imageGeometry(node.op, node.window, node.inputShape);
-      return { kind: 'conv2d', name, pass: 'inputGrad', geometry, inC: colsOf(node.inputShape), outC: colsOf(shapeOf(node.dy)), a: view(node.dy), b: view(node.filter), ...epilogueFields(node.epilogue, view), out: view(node.id) };
+      return {
+        kind: 'conv2d',
+        name,
+        pass: 'inputGrad',
+        geometry,
+        inC: colsOf(node.inputShape),
+        outC: colsOf(shapeOf(node.dy)),
+        a: view(node.dy),
+        b: view(node.filter),
+        ...epilogueFields(node.epilogue, view),
+        out: view(node.id),
+      };
     }
     case 'conv2dFilterGrad': {
       const x = shapeOf(node.x);
       const geometry = imageGeometry(node.op, node.window, x);
-      return { kind: 'conv2d', name, pass: 'filterGrad', geometry, inC: colsOf(x), outC: colsOf(node.shape), a: view(node.x), b: view(node.dy), ...epilogueFields(node.epilogue, view), out: view(node.id) };
+      return {
+        kind: 'conv2d',
+        name,
+        pass: 'filterGrad',
+        geometry,
+        inC: colsOf(x),
+        outC: colsOf(node.shape),
+        a: view(node.x),
+        b: view(node.dy),
+        ...epilogueFields(node.epilogue, view),
+        out: view(node.id),
+      };
     }
     case 'pool2d': {
       const x = shapeOf(node.x);
-      return { kind: 'pool2d', name, mode: node.mode, geometry: imageGeometry(node.op, node.window, x), channels: colsOf(x), x: view(node.x), out: view(node.id) };
+      return {
+        kind: 'pool2d',
+        name,
+        mode: node.mode,
+        geometry: imageGeometry(node.op, node.window, x),
+        channels: colsOf(x),
+        x: view(node.x),
+        out: view(node.id),
+      };
     }
     case 'pool2dGrad': {
       const x = shapeOf(node.x);
-      return { kind: 'pool2d', name, mode: node.mode, geometry: imageGeometry(node.op, node.window, x), channels: colsOf(x), x: view(node.x), dy: view(node.dy), out: view(node.id) };
+      return {
+        kind: 'pool2d',
+        name,
+        mode: node.mode,
+        geometry: imageGeometry(node.op, node.window, x),
+        channels: colsOf(x),
+        x: view(node.x),
+        dy: view(node.dy),
+        out: view(node.id),
+      };
     }
     default:
       return node satisfies never;

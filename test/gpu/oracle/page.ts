@@ -164,7 +164,13 @@ function lossOf(loss: LossName, p: Float32Array, y: Float32Array, rows: number, 
 
 function metricOf(metric: string, loss: LossName, p: Float32Array, y: Float32Array, rows: number, u: number): number {
   let kind = metric;
-  if (metric === 'accuracy' || metric === 'acc') kind = u === 1 || loss === 'binaryCrossentropy' ? 'binaryAccuracy' : loss === 'sparseCategoricalCrossentropy' ? 'sparseCategoricalAccuracy' : 'categoricalAccuracy';
+  if (metric === 'accuracy' || metric === 'acc')
+    kind =
+      u === 1 || loss === 'binaryCrossentropy'
+        ? 'binaryAccuracy'
+        : loss === 'sparseCategoricalCrossentropy'
+          ? 'sparseCategoricalAccuracy'
+          : 'categoricalAccuracy';
   switch (kind) {
     case 'sparseCategoricalAccuracy':
     case 'categoricalAccuracy': {
@@ -253,7 +259,11 @@ async function compareWeights(weftModel: WeftModel, tfModel: TfModel): Promise<D
   const byName = await weftWeightsByName(weftModel);
   const names = tfModel.weights.map((v) => v.originalName);
   const tfValues = tfModel.getWeights().map((t) => t.dataSync() as Float32Array);
-  return difference(names, names.map((n) => byName.get(n)!.values), tfValues);
+  return difference(
+    names,
+    names.map((n) => byName.get(n)!.values),
+    tfValues,
+  );
 }
 
 function tfPredict(model: TfModel, xs: TfTensor[], batchSize: number): Float32Array[] {
@@ -341,8 +351,18 @@ export async function runCase(spec: GraphSpec, options: CaseOptions): Promise<Ca
       const tm = buildTf(spec);
       await copyWeights(wm, tm);
       compileTf(tm, spec, optimizer);
-      await wm.fit(w.xs.length === 1 ? w.xs[0]! : w.xs, w.ys.length === 1 ? w.ys[0]! : w.ys, { epochs: 1, batchSize: options.batchSize, shuffle: false, verbose: 0 });
-      await tm.fit(t.xs.length === 1 ? t.xs[0]! : t.xs, t.ys.length === 1 ? t.ys[0]! : t.ys, { epochs: 1, batchSize: options.batchSize, shuffle: false, verbose: 0 });
+      await wm.fit(w.xs.length === 1 ? w.xs[0]! : w.xs, w.ys.length === 1 ? w.ys[0]! : w.ys, {
+        epochs: 1,
+        batchSize: options.batchSize,
+        shuffle: false,
+        verbose: 0,
+      });
+      await tm.fit(t.xs.length === 1 ? t.xs[0]! : t.xs, t.ys.length === 1 ? t.ys[0]! : t.ys, {
+        epochs: 1,
+        batchSize: options.batchSize,
+        shuffle: false,
+        verbose: 0,
+      });
       const diff = await compareWeights(wm, tm);
       const moved = maxMove(initial, await weftWeightsByName(wm));
       wm.dispose();

@@ -67,9 +67,21 @@ export async function earlyStoppingDoc(tf: Tf, log: Log): Promise<void> {
     }),
   );
   const xs = tf.tensor2d([1, 2, 3, 4], [2, 2]);
-  const ys = tf.tensor2d([[1, 0, 0], [0, 1, 0]], [2, 3]);
+  const ys = tf.tensor2d(
+    [
+      [1, 0, 0],
+      [0, 1, 0],
+    ],
+    [2, 3],
+  );
   const xsVal = tf.tensor2d([4, 3, 2, 1], [2, 2]);
-  const ysVal = tf.tensor2d([[0, 0, 1], [0, 1, 0]], [2, 3]);
+  const ysVal = tf.tensor2d(
+    [
+      [0, 0, 1],
+      [0, 1, 0],
+    ],
+    [2, 3],
+  );
   model.compile({ loss: 'categoricalCrossentropy', optimizer: 'sgd', metrics: ['acc'] });
 
   // Without the EarlyStopping callback, the val_acc value would be:

@@ -37,7 +37,8 @@ export function compareLogs(expected: string[], actual: string[], tolerance: Tol
     if (want.text !== got.text || want.numbers.length !== got.numbers.length) problems.push(`${where}\n  (text differs)`);
     else {
       const off = want.numbers.findIndex((v, j) => !close(v, got.numbers[j]!, tolerance));
-      if (off >= 0) problems.push(`${where}\n  (number ${off + 1}: ${want.numbers[off]} vs ${got.numbers[off]}, beyond ${tolerance.abs} + ${tolerance.rel}·|x|)`);
+      if (off >= 0)
+        problems.push(`${where}\n  (number ${off + 1}: ${want.numbers[off]} vs ${got.numbers[off]}, beyond ${tolerance.abs} + ${tolerance.rel}·|x|)`);
     }
   }
   return problems;

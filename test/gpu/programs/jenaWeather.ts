@@ -12,7 +12,9 @@ const DELAY = 3;
 function windows(tf: Tf, count: number, seed: number): { xs: Tf; ys: Tf } {
   const random = seededRandom(seed);
   const length = count + LOOK_BACK + DELAY;
-  const series = Array.from({ length }, (_, t) => Array.from({ length: NUM_FEATURES }, (_, f) => Math.sin((2 * Math.PI * t) / 24 + f) + 0.1 * gaussian(random)));
+  const series = Array.from({ length }, (_, t) =>
+    Array.from({ length: NUM_FEATURES }, (_, f) => Math.sin((2 * Math.PI * t) / 24 + f) + 0.1 * gaussian(random)),
+  );
   const xs: number[] = [];
   const ys: number[] = [];
   for (let i = 0; i < count; i++) {

@@ -25,7 +25,9 @@ export async function train(tf: Tf, log: Log, model: Tf, trainData: Digits, test
       },
       onEpochEnd: async (epoch: number, logs: Record<string, number>) => {
         valAcc = logs.val_acc!;
-        log(`Epoch ${epoch + 1}: loss ${logs.loss!.toFixed(4)} acc ${logs.acc!.toFixed(4)} val_loss ${logs.val_loss!.toFixed(4)} val_acc ${logs.val_acc!.toFixed(4)}; last onBatchEnd: batch ${lastBatch}`);
+        log(
+          `Epoch ${epoch + 1}: loss ${logs.loss!.toFixed(4)} acc ${logs.acc!.toFixed(4)} val_loss ${logs.val_loss!.toFixed(4)} val_acc ${logs.val_acc!.toFixed(4)}; last onBatchEnd: batch ${lastBatch}`,
+        );
         await tf.nextFrame();
       },
     },

@@ -34,7 +34,10 @@ export function setSeededWeights(tf: Tf, model: Tf, seed: number): void {
     if (shape.length < 2) return tf.zeros(shape);
     const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
     const limit = Math.sqrt(6 / (receptive * (shape[shape.length - 2]! + shape[shape.length - 1]!)));
-    return tf.tensor(Float32Array.from({ length: size }, () => (random() * 2 - 1) * limit), shape);
+    return tf.tensor(
+      Float32Array.from({ length: size }, () => (random() * 2 - 1) * limit),
+      shape,
+    );
   });
   model.setWeights(weights);
 }

@@ -89,7 +89,9 @@ export async function websitePhishing(tf: Tf, log: Log): Promise<void> {
     callbacks: {
       onEpochEnd: async (epoch: number, logs: Record<string, number>) => {
         trainLogs.push(logs);
-        log(`Epoch ${epoch + 1}: loss ${logs.loss!.toFixed(4)} acc ${logs.acc!.toFixed(4)} val_loss ${logs.val_loss!.toFixed(4)} val_acc ${logs.val_acc!.toFixed(4)}`);
+        log(
+          `Epoch ${epoch + 1}: loss ${logs.loss!.toFixed(4)} acc ${logs.acc!.toFixed(4)} val_loss ${logs.val_loss!.toFixed(4)} val_acc ${logs.val_acc!.toFixed(4)}`,
+        );
         if (epoch === epochs - 1) {
           const probs = tf.tidy(() => model.predict(testData.data).as1D());
           auc = areaUnderRoc(tf, testData.target.as1D(), probs);
@@ -105,5 +107,10 @@ export async function websitePhishing(tf: Tf, log: Log): Promise<void> {
   log(`AUC: ${auc.toFixed(3)}`);
   const probs = model.predict(testData.data);
   const predictions = binarize(tf, probs).as1D();
-  log('first predictions', Array.from(predictions.dataSync() as Float32Array).slice(0, 12).join(' '));
+  log(
+    'first predictions',
+    Array.from(predictions.dataSync() as Float32Array)
+      .slice(0, 12)
+      .join(' '),
+  );
 }

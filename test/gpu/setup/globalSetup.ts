@@ -69,14 +69,20 @@ export default async function setup(project: TestProject) {
   try {
     browser.on('targetcreated', (target: Target) => {
       if (target.type() !== 'page') return;
-      target.page().then((p) => p && forwardConsoleErrors(p), () => {});
+      target.page().then(
+        (p) => p && forwardConsoleErrors(p),
+        () => {},
+      );
     });
     const page = await browser.newPage();
     await page.goto(`${server.baseUrl}/`, { waitUntil: 'load' });
-    await page.waitForFunction(() => {
-      const w = window as any;
-      return (w.weft && w.weftTesting) || w.weftLoadError;
-    }, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => {
+        const w = window as any;
+        return (w.weft && w.weftTesting) || w.weftLoadError;
+      },
+      { timeout: 60_000 },
+    );
     const loadError = await page.evaluate(() => window.weftLoadError as string | undefined);
     if (loadError) throw new Error(`the test page could not load dist/weft.js or dist/weft-testing.js:\n${loadError}`);
     const info = await describeAdapter(page);

@@ -27,7 +27,9 @@ export default async function setup(project: TestProject) {
     // Prints "[weft] WebGPU adapter: …" itself (src/node/dawn.ts), once per process.
     const weft = await import(pathToFileURL(join(root, 'dist/weft.node.js')).href);
     const gpu = await weft.getGpu();
-    console.log(`[weft] gpu-node: Node ${process.version}, ${gpu.cpuAdapter ? 'software' : 'hardware'} adapter, ready in ${Math.round(performance.now() - t0)} ms | ${server.baseUrl}`);
+    console.log(
+      `[weft] gpu-node: Node ${process.version}, ${gpu.cpuAdapter ? 'software' : 'hardware'} adapter, ready in ${Math.round(performance.now() - t0)} ms | ${server.baseUrl}`,
+    );
     weft.resetGpu();
   } catch (e) {
     await server.close();
