@@ -89,7 +89,7 @@ export function planTasks(o: BenchOptions): Task[] {
     if (kinds.has('fit'))
       for (const model of o.models)
         for (const batch of o.batches)
-          for (const lib of o.libs) tasks.push({ kind: 'fit', lib, model, batch, samples: samplesFor(model, o.fitSamples, batch), rep });
+          for (const lib of o.libs) if (!(lib === 'tfjs-wasm' && MODELS[model].tfjsWasmCannotFit)) tasks.push({ kind: 'fit', lib, model, batch, samples: samplesFor(model, o.fitSamples, batch), rep });
     if (kinds.has('step')) for (const model of o.models) for (const lib of gpuLibs) tasks.push({ kind: 'step', lib, model, batch: 32, count: o.stepCount, rep });
     if (kinds.has('predict'))
       for (const model of o.models) for (const lib of gpuLibs) tasks.push({ kind: 'predict', lib, model, batch: o.predictBatch, samples: samplesFor(model, o.predictSamples, o.predictBatch), rep });

@@ -143,6 +143,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
         ...models
           .filter((m) => MODELS[m].sampleFraction !== 1)
           .map((m) => `${MODELS[m].label}: ${samplesFor(m, options.fitSamples, Math.max(...options.batches)).toLocaleString('en-US')} samples per call at batch ${Math.max(...options.batches)} (${MODELS[m].sampleFraction} of the count, at least two batches), images as [n, ${MODELS[m].image?.join(', ')}].`),
+        ...models.filter((m) => MODELS[m].tfjsWasmCannotFit).map((m) => `${MODELS[m].label}: no TF.js WASM column (${MODELS[m].tfjsWasmCannotFit}).`),
         `Each value: ${spread}; ratios are paired within a repeat (weft and TF.js run back to back). ms/step = fit time / steps.`,
         'TF.js Layers ignores lossWeights, so its two-output model uses weighted categorical cross-entropy losses on one-hot targets (same arithmetic as weft\'s weighted sparse loss).',
       ],
