@@ -15,7 +15,7 @@ export type OptimizerName = 'adam' | 'sgd' | 'momentum' | 'rmsprop';
 export interface DemoOptions {
   /** Epochs of the article's four models (and of the CNN, up to CNN_DEFAULT_EPOCHS, unless cnnEpochs is given). */
   epochs: number;
-  /** Epochs of the CNN; null: the smaller of `epochs` and CNN_DEFAULT_EPOCHS (it is ~20× slower per epoch than the MLPs on SwiftShader). */
+  /** Epochs of the CNN; null: the smaller of `epochs` and CNN_DEFAULT_EPOCHS (on SwiftShader it trains ~35× fewer samples/s than the MLP). */
   cnnEpochs: number | null;
   batchSize: number;
   /** Train on the first N of the 55,000 training images (null: all). */
