@@ -3,7 +3,7 @@
 import type * as Weft from '../src/index.js';
 import type { MatmulKernel } from '../src/ir/kernel.js';
 import { apiCounts, captureDispatches, installApiCounters, measurePeak, median, timeDispatches, type ApiCounts, type KernelTiming } from './gpu.js';
-import { BenchData, MODEL_IDS, one, tfModel, weftModel, type ModelId, type Tf } from './models.js';
+import { ALL_MODEL_IDS, BenchData, MODEL_IDS, MODELS, one, samplesFor, tfModel, weftModel, type ModelId, type Tf } from './models.js';
 
 export type Lib = 'weft' | 'tfjs-webgpu' | 'tfjs-wasm';
 export type MatmulLib = 'weft-registerTiled' | 'weft-registerTiled8x8' | 'weft-workgroupTiled' | 'tfjs-webgpu' | 'tfjs-wasm';
@@ -79,6 +79,7 @@ export function defaultOptions(overrides: Partial<BenchOptions> = {}): BenchOpti
 /** Every task, in run order: within a repeat, each case runs weft, then TF.js WebGPU (then WASM). */
 export function planTasks(o: BenchOptions): Task[] {
   const tasks: Task[] = [];
+  for (const m of o.models) if (!ALL_MODEL_IDS.includes(m)) throw new Error(`bench: unknown model '${m}'; choose from ${ALL_MODEL_IDS.join(', ')}`);
   const kinds = new Set(o.kinds);
   const libs = new Set(o.libs);
   const gpuLibs = (['weft', 'tfjs-webgpu'] as const).filter((l) => libs.has(l));
@@ -88,10 +89,10 @@ export function planTasks(o: BenchOptions): Task[] {
     if (kinds.has('fit'))
       for (const model of o.models)
         for (const batch of o.batches)
-          for (const lib of o.libs) tasks.push({ kind: 'fit', lib, model, batch, samples: o.fitSamples, rep });
+          for (const lib of o.libs) if (!(lib === 'tfjs-wasm' && MODELS[model].tfjsWasmCannotFit)) tasks.push({ kind: 'fit', lib, model, batch, samples: samplesFor(model, o.fitSamples, batch), rep });
     if (kinds.has('step')) for (const model of o.models) for (const lib of gpuLibs) tasks.push({ kind: 'step', lib, model, batch: 32, count: o.stepCount, rep });
     if (kinds.has('predict'))
-      for (const model of o.models) for (const lib of gpuLibs) tasks.push({ kind: 'predict', lib, model, batch: o.predictBatch, samples: o.predictSamples, rep });
+      for (const model of o.models) for (const lib of gpuLibs) tasks.push({ kind: 'predict', lib, model, batch: o.predictBatch, samples: samplesFor(model, o.predictSamples, o.predictBatch), rep });
     if (kinds.has('peak') && libs.has('weft')) tasks.push({ kind: 'peak', seconds: o.matmulSeconds, rep });
     if (kinds.has('matmul'))
       for (const shape of MATMUL_SHAPES.filter((s) => o.matmulShapes.includes(s.id))) {

@@ -1,9 +1,12 @@
-// The article's four Fashion-MNIST models, built the same way in weft and in TensorFlow.js (their
-// Layers APIs share names), and the data each one takes.
+// The article's four Fashion-MNIST models and the demo's CNN, built the same way in weft and in
+// TensorFlow.js (their Layers APIs share names), and the data each one takes.
 import type * as Weft from '../src/index.js';
 
-export type ModelId = 'mlp' | 'wideDeep' | 'multiInput' | 'multiOutput';
+export type ModelId = 'mlp' | 'wideDeep' | 'multiInput' | 'multiOutput' | 'cnn';
+/** The models a run takes by default; the CNN is opt-in (`--models cnn`): per sample it costs ~50× the MLP. */
 export const MODEL_IDS: ModelId[] = ['mlp', 'wideDeep', 'multiInput', 'multiOutput'];
+/** Every model `--models` accepts. */
+export const ALL_MODEL_IDS: ModelId[] = [...MODEL_IDS, 'cnn'];
 
 export interface ModelSpec {
   id: ModelId;
@@ -12,14 +15,26 @@ export interface ModelSpec {
   inputs: [number, number][];
   outputs: number;
   lossWeights?: number[];
+  /** The single input's image shape [h, w, channels] when the model takes images (its 784 pixels reshaped). */
+  image?: [number, number, number];
+  /** Its fit and predict calls take this fraction of the options' sample counts (a slow model's calls stay short). */
+  sampleFraction: number;
+  /** Why TF.js's WASM backend cannot train it (its fit case is left out), when it cannot. */
+  tfjsWasmCannotFit?: string;
 }
 
 export const MODELS: Record<ModelId, ModelSpec> = {
-  mlp: { id: 'mlp', label: 'MLP 784→30→30→10', inputs: [[0, 784]], outputs: 1 },
-  wideDeep: { id: 'wideDeep', label: 'wide & deep', inputs: [[0, 784]], outputs: 1 },
-  multiInput: { id: 'multiInput', label: 'two inputs 392+392', inputs: [[0, 392], [392, 784]], outputs: 1 },
-  multiOutput: { id: 'multiOutput', label: 'two outputs (aux 0.3)', inputs: [[0, 392], [392, 784]], outputs: 2, lossWeights: [0.7, 0.3] },
+  mlp: { id: 'mlp', label: 'MLP 784→30→30→10', inputs: [[0, 784]], outputs: 1, sampleFraction: 1 },
+  wideDeep: { id: 'wideDeep', label: 'wide & deep', inputs: [[0, 784]], outputs: 1, sampleFraction: 1 },
+  multiInput: { id: 'multiInput', label: 'two inputs 392+392', inputs: [[0, 392], [392, 784]], outputs: 1, sampleFraction: 1 },
+  multiOutput: { id: 'multiOutput', label: 'two outputs (aux 0.3)', inputs: [[0, 392], [392, 784]], outputs: 2, lossWeights: [0.7, 0.3], sampleFraction: 1 },
+  cnn: { id: 'cnn', label: 'CNN conv16-pool-conv32-pool-64', inputs: [[0, 784]], outputs: 1, image: [28, 28, 1], sampleFraction: 1 / 4, tfjsWasmCannotFit: "TF.js 4.22's WASM backend has no Conv2DBackpropFilter kernel" },
 };
+
+/** Samples per fit or predict call of `id` when the options ask for `samples` (at least two batches). */
+export function samplesFor(id: ModelId, samples: number, batch: number): number {
+  return Math.max(2 * batch, Math.round(samples * MODELS[id].sampleFraction));
+}
 
 /** What both libraries offer under the same names (tf.input / weft.input, tf.layers.dense, ...). */
 interface LayersApi {
@@ -27,6 +42,10 @@ interface LayersApi {
   layers: {
     dense(args: { units: number; activation?: string; name?: string }): { apply(x: unknown): unknown };
     concatenate(args?: { name?: string }): { apply(x: unknown[]): unknown };
+    conv2d(args: { filters: number; kernelSize: number; activation?: string }): { apply(x: unknown): unknown };
+    maxPooling2d(args: { poolSize: number }): { apply(x: unknown): unknown };
+    flatten(): { apply(x: unknown): unknown };
+    dropout(args: { rate: number }): { apply(x: unknown): unknown };
   };
   model(args: { inputs: unknown; outputs: unknown }): unknown;
 }
@@ -60,6 +79,16 @@ export function buildGraph<M>(api: LayersApi, id: ModelId): M {
       if (id === 'multiInput') return model({ inputs: [wide, deep], outputs: main }) as M;
       const aux = dense(10, 'softmax', 'aux_output').apply(h2);
       return model({ inputs: [wide, deep], outputs: [main, aux] }) as M;
+    }
+    case 'cnn': {
+      // The demo's CNN (demo/app.ts): the same layers, without its names and seeds.
+      const x = input({ shape: MODELS.cnn.image! });
+      const c1 = layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu' }).apply(x);
+      const p1 = layers.maxPooling2d({ poolSize: 2 }).apply(c1);
+      const c2 = layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' }).apply(p1);
+      const p2 = layers.maxPooling2d({ poolSize: 2 }).apply(c2);
+      const h = dense(64, 'relu').apply(layers.flatten().apply(p2));
+      return model({ inputs: x, outputs: dense(10, 'softmax').apply(layers.dropout({ rate: 0.3 }).apply(h)) }) as M;
     }
     default:
       return id satisfies never;
@@ -135,7 +164,7 @@ export class BenchData {
   /** Inputs and targets for weft's fit/predict. */
   weft(weft: WeftModule, id: ModelId, split: 'train' | 'test', n: number): { x: Weft.Tensor[]; y: Weft.Tensor[] } {
     const spec = MODELS[id];
-    const x = spec.inputs.map((range) => weft.tensor(this.pixels(split, n, range), [n, range[1] - range[0]]));
+    const x = spec.inputs.map((range) => weft.tensor(this.pixels(split, n, range), shapeOf(spec, n, range)));
     const labels = this.labels(split, n);
     const y = Array.from({ length: spec.outputs }, () => weft.tensor(labels, [n]));
     return { x, y };
@@ -144,7 +173,7 @@ export class BenchData {
   /** Inputs and targets as TF.js tensors on the current backend (the caller disposes them). */
   tf(tf: Tf, id: ModelId, split: 'train' | 'test', n: number): { x: Tf[]; y: Tf[]; dispose(): void } {
     const spec = MODELS[id];
-    const x = spec.inputs.map((range) => tf.tensor2d(this.pixels(split, n, range), [n, range[1] - range[0]]));
+    const x = spec.inputs.map((range) => tf.tensor(this.pixels(split, n, range), shapeOf(spec, n, range)));
     const labels = this.labels(split, n);
     let y1: Tf;
     if (tfOneHotTargets(id)) {
@@ -162,6 +191,11 @@ export class BenchData {
       },
     };
   }
+}
+
+/** [n, cols] for a model of rows, [n, h, w, channels] for a model of images. */
+function shapeOf(spec: ModelSpec, n: number, [c0, c1]: [number, number]): number[] {
+  return spec.image ? [n, ...spec.image] : [n, c1 - c0];
 }
 
 /** Whether the TF.js version of a model takes one-hot targets (it does when its losses are weighted). */

@@ -2,7 +2,7 @@
 // spread, the issue's targets (reported, not asserted), and the per-kernel profile.
 import { MATMUL_SHAPES, type BenchOptions, type Task, type TaskResult } from './cases.js';
 import { median } from './gpu.js';
-import { MODELS, type ModelId } from './models.js';
+import { MODELS, samplesFor, type ModelId } from './models.js';
 
 export interface Section {
   title: string;
@@ -140,6 +140,10 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
       title: 'fit: samples/s',
       notes: [
         `model.fit(x, y, { epochs: 1, batchSize }) on ${options.fitSamples.toLocaleString('en-US')} Fashion-MNIST training samples per call — a fixed sample count, not the full 55,000-sample epoch — after a 2-batch warm-up fit; Adam 1e-3, sparse categorical cross-entropy, accuracy.`,
+        ...models
+          .filter((m) => MODELS[m].sampleFraction !== 1)
+          .map((m) => `${MODELS[m].label}: ${samplesFor(m, options.fitSamples, Math.max(...options.batches)).toLocaleString('en-US')} samples per call at batch ${Math.max(...options.batches)} (${MODELS[m].sampleFraction} of the count, at least two batches), images as [n, ${MODELS[m].image?.join(', ')}].`),
+        ...models.filter((m) => MODELS[m].tfjsWasmCannotFit).map((m) => `${MODELS[m].label}: no TF.js WASM column (${MODELS[m].tfjsWasmCannotFit}).`),
         `Each value: ${spread}; ratios are paired within a repeat (weft and TF.js run back to back). ms/step = fit time / steps.`,
         'TF.js Layers ignores lossWeights, so its two-output model uses weighted categorical cross-entropy losses on one-hot targets (same arithmetic as weft\'s weighted sparse loss).',
       ],

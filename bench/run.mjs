@@ -10,7 +10,7 @@
 //   --repeats N      repeats of every case (default 3, quick 1); ratios are paired within a repeat
 //   --samples N      samples per timed fit call (default 8192, quick 2048)
 //   --no-native      leave out the native PyTorch column (bench/native.mjs; installs python3-torch when missing)
-//   --models a,b     subset of mlp, wideDeep, multiInput, multiOutput
+//   --models a,b     subset of mlp, wideDeep, multiInput, multiOutput, cnn (default: all but the cnn)
 //   --cases a,b      subset of compile, fit, step, predict, peak, matmul, profile
 //   --libs a,b       subset of weft, tfjs-webgpu, tfjs-wasm
 //   --batches a,b    fit batch sizes (default 32,256)

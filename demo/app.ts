@@ -1,5 +1,5 @@
-// The demo page (bundled into dist/demo.js): trains the article's four models on Fashion-MNIST with
-// weft on WebGPU, shows progress, learning curves and diagrams as it goes, and renders the report.
+// The demo page (bundled into dist/demo.js): trains the article's four models and a CNN on
+// Fashion-MNIST with weft on WebGPU, shows progress, learning curves and diagrams as it goes, and renders the report.
 //
 // Driven two ways:
 //   - headless by `npm start` (demo/run.mjs): it calls window.weftDemo.start(options) and receives
@@ -13,7 +13,10 @@ import { formatDuration, MODEL_INFO, MODEL_KEYS, progressLine, resultRows, thous
 export type OptimizerName = 'adam' | 'sgd' | 'momentum' | 'rmsprop';
 
 export interface DemoOptions {
+  /** Epochs of the article's four models (and of the CNN, up to CNN_DEFAULT_EPOCHS, unless cnnEpochs is given). */
   epochs: number;
+  /** Epochs of the CNN; null: the smaller of `epochs` and CNN_DEFAULT_EPOCHS (on SwiftShader it trains ~35× fewer samples/s than the MLP). */
+  cnnEpochs: number | null;
   batchSize: number;
   /** Train on the first N of the 55,000 training images (null: all). */
   trainLimit: number | null;
@@ -31,9 +34,13 @@ export interface DemoOptions {
   progressUpdates: number;
 }
 
+/** The CNN's epochs unless cnnEpochs says otherwise (README, "The demo": what they reach, how long they take). */
+export const CNN_DEFAULT_EPOCHS = 5;
+
 /** The defaults `npm start` uses (see README, "The demo", for how they were chosen). */
 export const DEFAULT_OPTIONS: DemoOptions = {
   epochs: 20,
+  cnnEpochs: null,
   batchSize: 32,
   trainLimit: null,
   models: [...MODEL_KEYS],
@@ -77,7 +84,7 @@ export interface ModelResult {
 
 export interface DemoResults {
   models: ModelResult[];
-  options: DemoOptions & { learningRate: number };
+  options: DemoOptions & { learningRate: number; cnnEpochs: number };
   adapter: AdapterSummary;
   userAgent: string;
   dataset: { train: number; validation: number; test: number };
@@ -119,6 +126,7 @@ export function normalizeOptions(partial: DemoOptionsInput = {}): DemoResults['o
     if (!Number.isInteger(v) || (v as number) <= 0) throw new Error(`demo: ${what} must be a positive integer, got ${v}`);
   };
   positiveInt(o.epochs, 'epochs');
+  if (o.cnnEpochs !== null) positiveInt(o.cnnEpochs, 'CNN epochs');
   positiveInt(o.batchSize, 'batch size');
   if (o.trainLimit !== null) positiveInt(o.trainLimit, 'train limit');
   if (!Array.isArray(o.models) || o.models.length === 0) throw new Error('demo: choose at least one model');
@@ -129,7 +137,12 @@ export function normalizeOptions(partial: DemoOptionsInput = {}): DemoResults['o
   if (!(learningRate > 0)) throw new Error(`demo: the learning rate must be positive, got ${learningRate}`);
   if (!(o.lrDecay > 0 && o.lrDecay <= 1)) throw new Error(`demo: the learning-rate decay must be in (0, 1], got ${o.lrDecay}`);
   if (!Number.isInteger(o.seed)) throw new Error(`demo: seed must be an integer, got ${o.seed}`);
-  return { ...o, learningRate };
+  return { ...o, learningRate, cnnEpochs: o.cnnEpochs ?? Math.min(o.epochs, CNN_DEFAULT_EPOCHS) };
+}
+
+/** The epochs `key` trains for. */
+function epochsOf(key: ModelKey, options: DemoResults['options']): number {
+  return key === 'cnn' ? options.cnnEpochs : options.epochs;
 }
 
 function makeOptimizer(name: OptimizerName, learningRate: number): weft.Optimizer {
@@ -149,7 +162,10 @@ function makeOptimizer(name: OptimizerName, learningRate: number): weft.Optimize
 
 interface Split {
   count: number;
+  /** [count, 784]: the pixels as rows. */
   full: weft.Tensor;
+  /** [count, 28, 28, 1]: the same pixels as images (channels last), for the CNN. */
+  images: () => weft.Tensor;
   /** [pixels 0–391, pixels 392–783], made on first use. */
   halves: () => [weft.Tensor, weft.Tensor];
   labels: weft.Tensor;
@@ -158,9 +174,11 @@ interface Split {
 function split(images: Uint8Array, labels: Uint8Array, count: number): Split {
   const pixels = weft.datasets.toFloat01(images);
   let halves: [weft.Tensor, weft.Tensor] | null = null;
+  const full = weft.tensor(pixels, [count, 784]);
   return {
     count,
-    full: weft.tensor(pixels, [count, 784]),
+    full,
+    images: () => full.reshape([count, 28, 28, 1]),
     labels: weft.tensor(Int32Array.from(labels), [count]),
     halves: () => {
       if (!halves) {
@@ -177,10 +195,23 @@ function split(images: Uint8Array, labels: Uint8Array, count: number): Split {
   };
 }
 
-/** The article's models, with the article's layer names and one seed per layer. */
+/** The article's models, with the article's layer names, and the CNN; one seed per layer. */
 function buildModel(key: ModelKey, seed: number): weft.LayersModel {
   let s = seed * 100;
   const dense = (units: number, activation: string, name: string) => weft.layers.dense({ units, activation, name, seed: s++ });
+  if (key === 'cnn') {
+    const conv = (filters: number, name: string) => weft.layers.conv2d({ filters, kernelSize: 3, activation: 'relu', name, seed: s++ });
+    const image = weft.input({ shape: [28, 28, 1], name: 'image' });
+    const conv1 = conv(16, 'conv1').apply(image);
+    const pool1 = weft.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }).apply(conv1);
+    const conv2 = conv(32, 'conv2').apply(pool1);
+    const pool2 = weft.layers.maxPooling2d({ poolSize: 2, name: 'pool2' }).apply(conv2);
+    const flat = weft.layers.flatten({ name: 'flatten' }).apply(pool2);
+    const hidden = dense(64, 'relu', 'hidden').apply(flat);
+    const dropped = weft.layers.dropout({ rate: 0.3, name: 'dropout', seed: s++ }).apply(hidden);
+    const output = dense(10, 'softmax', 'output').apply(dropped);
+    return weft.model({ inputs: image, outputs: output, name: key });
+  }
   if (key === 'mlp') {
     const input = weft.input({ shape: [784], name: 'input' });
     const hidden1 = dense(30, 'relu', 'hidden1').apply(input);
@@ -208,7 +239,18 @@ function buildModel(key: ModelKey, seed: number): weft.LayersModel {
 }
 
 function inputsFor(key: ModelKey, s: Split): weft.Tensor | weft.Tensor[] {
-  return key === 'mlp' || key === 'wide_deep' ? s.full : s.halves();
+  switch (key) {
+    case 'mlp':
+    case 'wide_deep':
+      return s.full;
+    case 'multi_input':
+    case 'multi_output':
+      return s.halves();
+    case 'cnn':
+      return s.images();
+    default:
+      return key satisfies never;
+  }
 }
 
 function targetsFor(key: ModelKey, s: Split): weft.Tensor | weft.Tensor[] {
@@ -279,7 +321,8 @@ export async function runDemo(partial: DemoOptionsInput, emit: (e: DemoEvent) =>
     const model = buildModel(key, options.seed + index);
     const summary = model.summary(undefined, undefined, () => {});
     const steps = Math.ceil(train.count / options.batchSize);
-    emit({ type: 'model', key, title: MODEL_INFO[key].title, index, count: options.models.length, summary, epochs: options.epochs, steps, samples: train.count });
+    const epochs = epochsOf(key, options);
+    emit({ type: 'model', key, title: MODEL_INFO[key].title, index, count: options.models.length, summary, epochs, steps, samples: train.count });
     const multi = key === 'multi_output';
     const optimizer = makeOptimizer(options.optimizer, options.learningRate);
     model.compile({
@@ -292,7 +335,7 @@ export async function runDemo(partial: DemoOptionsInput, emit: (e: DemoEvent) =>
     let epochStarted = 0;
     const fitStarted = performance.now();
     const history = await model.fit(inputsFor(key, train), targetsFor(key, train), {
-      epochs: options.epochs,
+      epochs,
       batchSize: options.batchSize,
       validationData: [inputsFor(key, validation), targetsFor(key, validation)],
       shuffle: true,
@@ -305,13 +348,13 @@ export async function runDemo(partial: DemoOptionsInput, emit: (e: DemoEvent) =>
           optimizer.learningRate = options.learningRate * options.lrDecay ** epoch;
           epochNow = epoch;
           epochStarted = performance.now();
-          emit({ type: 'epochBegin', key, epoch, epochs: options.epochs, steps });
+          emit({ type: 'epochBegin', key, epoch, epochs, steps });
         },
         onBatchEnd: (batch, logs) => {
-          emit({ type: 'batch', key, epoch: epochNow, epochs: options.epochs, step: Math.min(steps, batch + 1), steps, logs: { ...(logs ?? {}) }, elapsedMs: performance.now() - epochStarted });
+          emit({ type: 'batch', key, epoch: epochNow, epochs, step: Math.min(steps, batch + 1), steps, logs: { ...(logs ?? {}) }, elapsedMs: performance.now() - epochStarted });
         },
         onEpochEnd: (epoch, logs) => {
-          emit({ type: 'epochEnd', key, epoch, epochs: options.epochs, steps, logs: { ...(logs ?? {}) }, elapsedMs: performance.now() - epochStarted });
+          emit({ type: 'epochEnd', key, epoch, epochs, steps, logs: { ...(logs ?? {}) }, elapsedMs: performance.now() - epochStarted });
         },
       },
     });
@@ -326,10 +369,10 @@ export async function runDemo(partial: DemoOptionsInput, emit: (e: DemoEvent) =>
       metricsNames: model.metricsNames,
       evaluate: [evaluation].flat().map((t) => t.dataSync()[0]!),
       history: Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, [...v]])),
-      epochs: options.epochs,
+      epochs,
       params: model.countParams(),
       trainSeconds,
-      samplesPerSecond: (train.count * options.epochs) / trainSeconds,
+      samplesPerSecond: (train.count * epochs) / trainSeconds,
       dispatchesPerStep: explained.dispatchesPerTrainStep,
       kernels: explained.kernels.length,
       summary,
@@ -457,7 +500,7 @@ function adapterText(a: AdapterSummary): string {
 }
 
 function optionsText(o: DemoResults['options']): string {
-  return `${o.epochs} epochs, batch ${o.batchSize}, ${o.optimizer} (learning rate ${o.learningRate}${o.lrDecay !== 1 ? ` × ${o.lrDecay}^epoch` : ''}), seed ${o.seed}${o.trainLimit ? `, first ${thousands(o.trainLimit)} training images` : ''}`;
+  return `${o.epochs} epochs${o.models.includes('cnn') ? ` (CNN ${o.cnnEpochs})` : ''}, batch ${o.batchSize}, ${o.optimizer} (learning rate ${o.learningRate}${o.lrDecay !== 1 ? ` × ${o.lrDecay}^epoch` : ''}), seed ${o.seed}${o.trainLimit ? `, first ${thousands(o.trainLimit)} training images` : ''}`;
 }
 
 function modelStatsHtml(m: ModelResult): string {
@@ -497,7 +540,7 @@ export function renderReport(r: DemoResults): string {
 <body>
 <main>
 <header>
-<h1>weft · the article's four models on Fashion-MNIST</h1>
+<h1>weft · the article's four models and a CNN on Fashion-MNIST</h1>
 <div class="sub">Keras-style functional models compiled to fused WebGPU kernels, trained in the browser.</div>
 <dl class="meta">
 <dt>Date</dt><dd>${esc(new Date(r.date).toUTCString())}</dd>
@@ -553,11 +596,12 @@ class LivePage {
     const v = (name: string, fallback: string) => esc(p.get(name) ?? fallback);
     const chosen = (p.get('models') ?? d.models.join(',')).split(',');
     this.root.innerHTML = `<main>
-<header><h1>weft · the article's four models on Fashion-MNIST</h1>
+<header><h1>weft · the article's four models and a CNN on Fashion-MNIST</h1>
 <div class="sub">Keras-style functional models compiled to fused WebGPU kernels, trained here, in this tab, on your GPU.</div></header>
 <section class="card">
 <form class="controls">
 <label>Epochs<input name="epochs" type="number" min="1" value="${v('epochs', String(d.epochs))}"></label>
+<label>CNN epochs<input name="cnnEpochs" type="number" min="1" placeholder="${CNN_DEFAULT_EPOCHS} at most" value="${v('cnnEpochs', '')}"></label>
 <label>Batch size<input name="batchSize" type="number" min="1" value="${v('batchSize', String(d.batchSize))}"></label>
 <label>Train limit<input name="trainLimit" type="number" min="1" placeholder="all 55,000" value="${v('trainLimit', '')}"></label>
 <label>Optimizer<select name="optimizer">${(['adam', 'sgd', 'momentum', 'rmsprop'] as const).map((o) => `<option${(p.get('optimizer') ?? d.optimizer) === o ? ' selected' : ''}>${o}</option>`).join('')}</select></label>
@@ -591,6 +635,7 @@ class LivePage {
     const num = (k: string) => (String(f.get(k) ?? '').trim() === '' ? undefined : Number(f.get(k)));
     return {
       epochs: num('epochs'),
+      cnnEpochs: num('cnnEpochs') ?? null,
       batchSize: num('batchSize'),
       trainLimit: num('trainLimit') ?? null,
       optimizer: String(f.get('optimizer')) as OptimizerName,
@@ -730,6 +775,7 @@ if (root) {
     const n = (k: string) => (p.get(k) ? Number(p.get(k)) : undefined);
     live.start({
       epochs: n('epochs'),
+      cnnEpochs: n('cnnEpochs') ?? null,
       batchSize: n('batchSize'),
       trainLimit: n('trainLimit') ?? null,
       optimizer: (p.get('optimizer') ?? undefined) as OptimizerName | undefined,

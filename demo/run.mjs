@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start`: trains the article's four models on Fashion-MNIST in headless Chromium on WebGPU
+// `npm start`: trains the article's four models and a CNN on Fashion-MNIST in headless Chromium on WebGPU
 // (or, with --node, in this Node process on Dawn: the same demo/app.ts code, bundled for Node),
 // prints each model's summary and Keras-style progress, then a results table, and writes
 // out/report.html (self-contained), out/results.json, and each model's standalone predict module
@@ -18,10 +18,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const HELP = `Usage: node demo/run.mjs [options]   (npm start -- [options])
 
-Trains the article's four models on Fashion-MNIST with weft on WebGPU in headless Chromium,
+Trains the article's four models and a CNN on Fashion-MNIST with weft on WebGPU in headless Chromium,
 prints summaries, Keras-style progress and a results table, and writes a report.
 
   --epochs N            epochs per model (default 20)
+  --cnn-epochs N        epochs of the cnn (default: --epochs, at most 5)
   --batch-size N        batch size (default 32)
   --train-limit N       train on the first N of the 55,000 training images (a quick run)
   --models LIST         comma-separated subset of ${MODEL_KEYS.join(',')} (default: all)
@@ -50,6 +51,7 @@ function parseOptions(argv) {
       args: argv,
       options: {
         epochs: { type: 'string' },
+        'cnn-epochs': { type: 'string' },
         'batch-size': { type: 'string' },
         'train-limit': { type: 'string' },
         models: { type: 'string' },
@@ -84,6 +86,7 @@ function parseOptions(argv) {
   };
   const page = {};
   if (v.epochs !== undefined) page.epochs = int('epochs');
+  if (v['cnn-epochs'] !== undefined) page.cnnEpochs = int('cnn-epochs');
   if (v['batch-size'] !== undefined) page.batchSize = int('batch-size');
   if (v['train-limit'] !== undefined) page.trainLimit = int('train-limit');
   if (v.seed !== undefined) page.seed = int('seed', -(2 ** 31));
@@ -152,7 +155,7 @@ function demoEventHandler(out, settle, modules) {
   return (e) => {
     switch (e.type) {
       case 'start':
-        out.line(`Options: ${e.options.epochs} epochs, batch size ${e.options.batchSize}, ${e.options.optimizer} (learning rate ${e.options.learningRate}${e.options.lrDecay !== 1 ? ` × ${e.options.lrDecay}^epoch` : ''}), seed ${e.options.seed}${e.options.trainLimit ? `, train limit ${thousands(e.options.trainLimit)}` : ''}`);
+        out.line(`Options: ${e.options.epochs} epochs${e.options.models.includes('cnn') ? ` (cnn ${e.options.cnnEpochs})` : ''}, batch size ${e.options.batchSize}, ${e.options.optimizer} (learning rate ${e.options.learningRate}${e.options.lrDecay !== 1 ? ` × ${e.options.lrDecay}^epoch` : ''}), seed ${e.options.seed}${e.options.trainLimit ? `, train limit ${thousands(e.options.trainLimit)}` : ''}`);
         break;
       case 'data':
         out.line(`Fashion-MNIST: ${thousands(e.train)} training, ${thousands(e.validation)} validation, ${thousands(e.test)} test images, pixels scaled to [0, 1] (loaded in ${e.seconds.toFixed(1)}s)`);

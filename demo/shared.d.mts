@@ -1,5 +1,5 @@
 // Types for demo/shared.mjs.
-export type ModelKey = 'mlp' | 'wide_deep' | 'multi_input' | 'multi_output';
+export type ModelKey = 'mlp' | 'wide_deep' | 'multi_input' | 'multi_output' | 'cnn';
 export type Logs = Record<string, number>;
 
 export declare const MODEL_KEYS: ModelKey[];

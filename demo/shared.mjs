@@ -2,8 +2,8 @@
 // (demo/run.mjs): the article's figures, Keras-style progress lines, and the results table rows.
 // Plain JavaScript so node runs it as is; types in shared.d.mts.
 
-/** The four experiments, in the article's order. */
-export const MODEL_KEYS = ['mlp', 'wide_deep', 'multi_input', 'multi_output'];
+/** The article's four experiments, in its order, then a convolutional network beyond the article. */
+export const MODEL_KEYS = ['mlp', 'wide_deep', 'multi_input', 'multi_output', 'cnn'];
 
 export const MODEL_INFO = {
   mlp: {
@@ -25,6 +25,11 @@ export const MODEL_INFO = {
     title: 'Wide & deep, two inputs, auxiliary output',
     description: 'the same with an auxiliary Dense 10 softmax on hidden2; loss weights 0.7 (main) / 0.3 (aux)',
     article: { loss: 0.4938, main_output_loss: 0.4289, aux_output_loss: 0.6451, main_output_accuracy: 0.8497, aux_output_accuracy: 0.7645 },
+  },
+  cnn: {
+    title: 'CNN',
+    description: '28×28×1 → Conv 16 3×3 relu → MaxPool 2 → Conv 32 3×3 relu → MaxPool 2 → Flatten → Dense 64 relu → Dropout 0.3 → Dense 10 softmax (beyond the article)',
+    article: {},
   },
 };
 

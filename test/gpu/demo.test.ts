@@ -25,6 +25,7 @@ interface ResultsJson {
 }
 
 let stdout = '';
+const MODELS = ['mlp', 'wide_deep', 'multi_input', 'multi_output', 'cnn'];
 
 describe('npm start', () => {
   beforeAll(() => {
@@ -35,10 +36,11 @@ describe('npm start', () => {
     mkdirSync(outDir, { recursive: true });
   });
 
-  test('--train-limit 5000 --epochs 1 --json FILE: four models trained, JSON and report written', async () => {
+  // The CNN's epoch on SwiftShader takes minutes when the machine is busy: hence the longer limits.
+  test('--train-limit 5000 --epochs 1 --json FILE: five models trained, JSON and report written', { timeout: 900_000 }, async () => {
     const args = ['demo/run.mjs', '--train-limit', '5000', '--epochs', '1', '--out', outDir, '--json', jsonPath];
     const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((ok) => {
-      execFile(process.execPath, args, { cwd: root, maxBuffer: 64 << 20, timeout: 540_000 }, (error, out, err) => {
+      execFile(process.execPath, args, { cwd: root, maxBuffer: 64 << 20, timeout: 840_000 }, (error, out, err) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         ok({ code, stdout: out, stderr: err });
       });
@@ -48,10 +50,12 @@ describe('npm start', () => {
 
     // Terminal output: sizes, summaries, one finished Keras progress line per epoch (stdout is a pipe), the table.
     expect(stdout).toContain('Fashion-MNIST: 5,000 training, 5,000 validation, 10,000 test images');
-    for (const name of ['mlp', 'wide_deep', 'multi_input', 'multi_output']) expect(stdout).toContain(`Model: "${name}"`);
+    for (const name of MODELS) expect(stdout).toContain(`Model: "${name}"`);
+    expect(stdout).toContain('conv1 (Conv2D)                  (None, 26, 26, 16)   160');
+    expect(stdout).toMatch(/Options: 1 epochs \(cnn 1\), batch size 32/);
     expect(stdout).toContain('Layer (type)                    Output Shape         Param #     Connected to');
     const progress = stdout.split('\n').filter((l) => l.startsWith('157/157 ['));
-    expect(progress).toHaveLength(4);
+    expect(progress).toHaveLength(5);
     for (const l of progress) expect(l).toMatch(/^157\/157 \[={30}\] - \d+s \d+m?s\/step - loss: \d\.\d{4} - .*val_loss: \d\.\d{4}/);
     expect(progress[3]).toContain('- main_output_loss: ');
     expect(progress[3]).toContain('- val_aux_output_accuracy: ');
@@ -61,7 +65,7 @@ describe('npm start', () => {
 
     // The JSON.
     const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as ResultsJson;
-    expect(json.models.map((m) => m.name)).toEqual(['mlp', 'wide_deep', 'multi_input', 'multi_output']);
+    expect(json.models.map((m) => m.name)).toEqual(MODELS);
     expect(json.options).toMatchObject({ epochs: 1, trainLimit: 5000, batchSize: 32 });
     expect(json.dataset).toEqual({ train: 5000, validation: 5000, test: 10000 });
     expect(json.adapter.vendor).toBeTruthy();
@@ -74,7 +78,7 @@ describe('npm start', () => {
       for (const k of ['loss', 'val_loss']) expect(m.history[k]).toHaveLength(1);
     }
     const byName = Object.fromEntries(json.models.map((m) => [m.name, m]));
-    for (const name of ['mlp', 'wide_deep', 'multi_input']) {
+    for (const name of ['mlp', 'wide_deep', 'multi_input', 'cnn']) {
       expect(byName[name]!.metricsNames).toEqual(['loss', 'accuracy']);
       expect(byName[name]!.evaluate[1]).toBeGreaterThan(0.7);
     }
@@ -86,10 +90,10 @@ describe('npm start', () => {
     expect(multi.evaluate[4]).toBeGreaterThan(0.5);
     expect(multi.evaluate[0]).toBeCloseTo(0.7 * multi.evaluate[1]! + 0.3 * multi.evaluate[2]!, 3);
 
-    // The report: self-contained, four diagrams, four charts, the sample grid, the table.
+    // The report: self-contained, five diagrams, five charts, the sample grid, the table.
     const html = readFileSync(reportPath, 'utf8');
-    expect(html.match(/<svg [^>]*class="weft-model-plot"/g)).toHaveLength(4);
-    expect(html.match(/<svg [^>]*class="weft-history-plot"/g)).toHaveLength(4);
+    expect(html.match(/<svg [^>]*class="weft-model-plot"/g)).toHaveLength(5);
+    expect(html.match(/<svg [^>]*class="weft-history-plot"/g)).toHaveLength(5);
     expect(html.match(/<img src="data:image\/png;base64,/g)).toHaveLength(40);
     expect(html).toContain('<table class="results">');
     expect(html).not.toMatch(/<script|<link [^>]*stylesheet|src="http/);
@@ -138,6 +142,25 @@ describe('npm start', () => {
     }
   });
 
+  test("cnn's predict module takes each 28 × 28 × 1 image as a row of 784 values and predicts in a page without weft", async () => {
+    const rows = 3;
+    const pixels = Float32Array.from({ length: rows * 784 }, (_, i) => ((i * 7919) % 256) / 255);
+    const page = await openBarePage();
+    const got = await inPage(page, async ([x, n]) => {
+      const mod = await new Function('u', 'return import(u)')('/repo/out/test/cnn.module.js');
+      const m = await mod.load('/repo/out/test/cnn.weights.bin');
+      const out = await m.predict(Float32Array.from(x), n);
+      m.dispose();
+      return { inputs: mod.inputs, out };
+    }, [Array.from(pixels), rows] as [number[], number]);
+    expect(got.inputs).toEqual([{ name: 'image', cols: 784 }]);
+    const w = new Float32Array(new Uint8Array(readFileSync(join(outDir, 'cnn.weights.bin'))).buffer);
+    for (let r = 0; r < rows; r++) {
+      const want = cnnForward(w, pixels.subarray(r * 784, (r + 1) * 784));
+      want.forEach((p, j) => expect(Math.abs(got.out[r * 10 + j]! - p), `row ${r} class ${j}`).toBeLessThanOrEqual(1e-5));
+    }
+  });
+
   describe('the report in Chromium', () => {
     test('renders: images decoded, text inside every diagram box, nothing wider than the window; screenshot saved', async () => {
       if (!existsSync(reportPath)) throw new Error(`${reportPath} is missing: the demo run above failed`);
@@ -182,16 +205,16 @@ describe('npm start', () => {
           tableRows: document.querySelectorAll('table.results tbody tr').length,
         };
       });
-      expect(facts.diagrams).toHaveLength(4);
+      expect(facts.diagrams).toHaveLength(5);
       for (const w of facts.diagrams) expect(w).toBeGreaterThan(150);
-      expect(facts.charts).toHaveLength(4);
+      expect(facts.charts).toHaveLength(5);
       for (const w of facts.charts) expect(w).toBeGreaterThan(300);
       expect(facts.overflows).toEqual([]);
       expect(facts.legendOverflows).toEqual([]);
       expect(facts.images).toBe(40);
       expect(facts.decoded).toBe(40);
       expect(facts.scrollWidth).toBeLessThanOrEqual(facts.innerWidth);
-      expect(facts.tableRows).toBe(2 + 2 + 2 + 5);
+      expect(facts.tableRows).toBe(2 + 2 + 2 + 5 + 2);
       await page.screenshot({ path: screenshotPath, fullPage: true });
       expect(readFileSync(screenshotPath).subarray(1, 4).toString()).toBe('PNG');
       console.log(`[weft] report screenshot: ${screenshotPath}`);
@@ -228,3 +251,46 @@ test('plotModel and plotHistory output parses as SVG in the browser (DOMParser)'
   }, undefined);
   expect(errors).toEqual([]);
 });
+
+/** The demo's CNN in float64 from its weights file (TF.js order: conv kernels [kh, kw, in, out], channels last). */
+function cnnForward(w: Float32Array, image: Float32Array): number[] {
+  let at = 0;
+  const take = (n: number) => w.subarray(at, (at += n));
+  type Map3 = { h: number; w: number; c: number; v: Float64Array };
+  const conv = (x: Map3, filters: number): Map3 => {
+    const kernel = take(9 * x.c * filters);
+    const bias = take(filters);
+    const y: Map3 = { h: x.h - 2, w: x.w - 2, c: filters, v: new Float64Array((x.h - 2) * (x.w - 2) * filters) };
+    for (let i = 0; i < y.h; i++)
+      for (let j = 0; j < y.w; j++)
+        for (let f = 0; f < filters; f++) {
+          let z = bias[f]!;
+          for (let di = 0; di < 3; di++) for (let dj = 0; dj < 3; dj++) for (let c = 0; c < x.c; c++) z += x.v[((i + di) * x.w + j + dj) * x.c + c]! * kernel[((di * 3 + dj) * x.c + c) * filters + f]!;
+          y.v[(i * y.w + j) * filters + f] = Math.max(0, z);
+        }
+    return y;
+  };
+  const pool = (x: Map3): Map3 => {
+    const y: Map3 = { h: Math.floor(x.h / 2), w: Math.floor(x.w / 2), c: x.c, v: new Float64Array(Math.floor(x.h / 2) * Math.floor(x.w / 2) * x.c) };
+    for (let i = 0; i < y.h; i++)
+      for (let j = 0; j < y.w; j++)
+        for (let c = 0; c < x.c; c++) y.v[(i * y.w + j) * x.c + c] = Math.max(...[0, 1].flatMap((a) => [0, 1].map((b) => x.v[((2 * i + a) * x.w + 2 * j + b) * x.c + c]!)));
+    return y;
+  };
+  const dense = (x: ArrayLike<number>, units: number): number[] => {
+    const kernel = take(x.length * units);
+    const bias = take(units);
+    return Array.from({ length: units }, (_, u) => {
+      let z = bias[u]!;
+      for (let i = 0; i < x.length; i++) z += x[i]! * kernel[i * units + u]!;
+      return z;
+    });
+  };
+  const features = pool(conv(pool(conv({ h: 28, w: 28, c: 1, v: Float64Array.from(image) }, 16)), 32)).v;
+  const hidden = dense(features, 64).map((v) => Math.max(0, v));
+  const z = dense(hidden, 10);
+  const top = Math.max(...z);
+  const e = z.map((v) => Math.exp(v - top));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
+}
