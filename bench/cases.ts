@@ -89,10 +89,15 @@ export function planTasks(o: BenchOptions): Task[] {
     if (kinds.has('fit'))
       for (const model of o.models)
         for (const batch of o.batches)
-          for (const lib of o.libs) if (!(lib === 'tfjs-wasm' && MODELS[model].tfjsWasmCannotFit)) tasks.push({ kind: 'fit', lib, model, batch, samples: samplesFor(model, o.fitSamples, batch), rep });
-    if (kinds.has('step')) for (const model of o.models) for (const lib of gpuLibs) tasks.push({ kind: 'step', lib, model, batch: 32, count: o.stepCount, rep });
+          for (const lib of o.libs)
+            if (!(lib === 'tfjs-wasm' && MODELS[model].tfjsWasmCannotFit))
+              tasks.push({ kind: 'fit', lib, model, batch, samples: samplesFor(model, o.fitSamples, batch), rep });
+    if (kinds.has('step'))
+      for (const model of o.models) for (const lib of gpuLibs) tasks.push({ kind: 'step', lib, model, batch: 32, count: o.stepCount, rep });
     if (kinds.has('predict'))
-      for (const model of o.models) for (const lib of gpuLibs) tasks.push({ kind: 'predict', lib, model, batch: o.predictBatch, samples: samplesFor(model, o.predictSamples, o.predictBatch), rep });
+      for (const model of o.models)
+        for (const lib of gpuLibs)
+          tasks.push({ kind: 'predict', lib, model, batch: o.predictBatch, samples: samplesFor(model, o.predictSamples, o.predictBatch), rep });
     if (kinds.has('peak') && libs.has('weft')) tasks.push({ kind: 'peak', seconds: o.matmulSeconds, rep });
     if (kinds.has('matmul'))
       for (const shape of MATMUL_SHAPES.filter((s) => o.matmulShapes.includes(s.id))) {
@@ -315,7 +320,13 @@ async function stepWeft(env: BenchEnv, task: Extract<Task, { kind: 'step' }>): P
     return {
       value: median(times),
       unit: 'ms',
-      details: { times, min: Math.min(...times), perCall: perStep(c0, weftCounters(weft), task.count), apiPerCall: perStep(a0, api(), task.count), how: 'model.fit on one batch, awaited' },
+      details: {
+        times,
+        min: Math.min(...times),
+        perCall: perStep(c0, weftCounters(weft), task.count),
+        apiPerCall: perStep(a0, api(), task.count),
+        how: 'model.fit on one batch, awaited',
+      },
     };
   } finally {
     model.dispose();
@@ -417,7 +428,13 @@ async function compileWeft(env: BenchEnv, task: Extract<Task, { kind: 'compile' 
     return {
       value: t2 - t0,
       unit: 'ms',
-      details: { buildAndCompileMs: t1 - t0, firstFitMs: t2 - t1, pipelines: c.pipelineCreations, pipelineMs: a.pipelineMs, how: 'weft.model + compile + fit(32 samples, batch 32)' },
+      details: {
+        buildAndCompileMs: t1 - t0,
+        firstFitMs: t2 - t1,
+        pipelines: c.pipelineCreations,
+        pipelineMs: a.pipelineMs,
+        how: 'weft.model + compile + fit(32 samples, batch 32)',
+      },
     };
   } finally {
     model.dispose();
@@ -439,7 +456,13 @@ async function compileTf(env: BenchEnv, task: Extract<Task, { kind: 'compile' }>
     return {
       value: t2 - t0,
       unit: 'ms',
-      details: { buildAndCompileMs: t1 - t0, firstFitMs: t2 - t1, pipelines: a.pipelines, pipelineMs: a.pipelineMs, how: 'tf.model + compile + fit(32 samples, batch 32)' },
+      details: {
+        buildAndCompileMs: t1 - t0,
+        firstFitMs: t2 - t1,
+        pipelines: a.pipelines,
+        pipelineMs: a.pipelineMs,
+        how: 'tf.model + compile + fit(32 samples, batch 32)',
+      },
     };
   } finally {
     d.dispose();
@@ -500,7 +523,11 @@ async function matmulWeft(env: BenchEnv, task: Extract<Task, { kind: 'matmul' }>
   const buffers = new Map<string, GPUBuffer>();
   for (const [name, size] of Object.entries(sizes)) {
     decls[name] = { name, elementType: 'f32', size, role: 'arena' };
-    const buffer = runtime.createBuffer(gpu, { size: size * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, label: `bench ${name}` });
+    const buffer = runtime.createBuffer(gpu, {
+      size: size * 4,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+      label: `bench ${name}`,
+    });
     runtime.writeBuffer(gpu, buffer, 0, random(size));
     buffers.set(name, buffer);
   }
@@ -520,7 +547,11 @@ async function matmulWeft(env: BenchEnv, task: Extract<Task, { kind: 'matmul' }>
     };
     const t = await timeReps(run, task.seconds);
     const flop = 2 * shape.m * shape.n * shape.k;
-    return { value: flop / (t.msEach * 1e6), unit: 'GFLOP/s', details: { ...t, variant, registerBlock: registerBlock ?? null, workgroups: kernel.workgroups, flop } };
+    return {
+      value: flop / (t.msEach * 1e6),
+      unit: 'GFLOP/s',
+      details: { ...t, variant, registerBlock: registerBlock ?? null, workgroups: kernel.workgroups, flop },
+    };
   } finally {
     for (const b of buffers.values()) b.destroy();
     steps.destroy();

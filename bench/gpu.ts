@@ -69,128 +69,170 @@ export function installApiCounters(): void {
     const original = proto[key];
     if (typeof original === 'function') proto[key] = make(original);
   };
-  wrap(GPUComputePassEncoder.prototype, 'dispatchWorkgroups', (original) =>
-    function (this: GPUComputePassEncoder, x: number, y?: number, z?: number) {
-      counts.dispatches++;
-      if (capture) record(this, [x, y ?? 1, z ?? 1]);
-      return original.call(this, x, y, z);
-    },
+  wrap(
+    GPUComputePassEncoder.prototype,
+    'dispatchWorkgroups',
+    (original) =>
+      function (this: GPUComputePassEncoder, x: number, y?: number, z?: number) {
+        counts.dispatches++;
+        if (capture) record(this, [x, y ?? 1, z ?? 1]);
+        return original.call(this, x, y, z);
+      },
   );
-  wrap(GPUComputePassEncoder.prototype, 'setPipeline', (original) =>
-    function (this: GPUComputePassEncoder, pipeline: GPUComputePipeline) {
-      if (capture) stateOf(this).pipeline = pipeline;
-      return original.call(this, pipeline);
-    },
+  wrap(
+    GPUComputePassEncoder.prototype,
+    'setPipeline',
+    (original) =>
+      function (this: GPUComputePassEncoder, pipeline: GPUComputePipeline) {
+        if (capture) stateOf(this).pipeline = pipeline;
+        return original.call(this, pipeline);
+      },
   );
-  wrap(GPUComputePassEncoder.prototype, 'setBindGroup', (original) =>
-    function (this: GPUComputePassEncoder, index: number, group: GPUBindGroup | null, ...rest: unknown[]) {
-      if (capture && group) {
-        let offsets: number[] = [];
-        if (rest[0] instanceof Uint32Array) {
-          const data = rest[0];
-          const start = (rest[1] as number | undefined) ?? 0;
-          const length = (rest[2] as number | undefined) ?? data.length - start;
-          offsets = Array.from(data.subarray(start, start + length));
-        } else if (rest[0]) offsets = Array.from(rest[0] as Iterable<number>);
-        stateOf(this).groups.set(index, { index, group, offsets });
-      }
-      return (original as (...a: unknown[]) => undefined).call(this, index, group, ...rest);
-    } as GPUComputePassEncoder['setBindGroup'],
-  );
-  wrap(GPUCommandEncoder.prototype, 'beginComputePass', (original) =>
-    function (this: GPUCommandEncoder, descriptor?: GPUComputePassDescriptor) {
-      const pass = original.call(this, descriptor);
-      if (capture) passState.set(pass, { device: encoderDevice.get(this), pipeline: null, groups: new Map() });
-      return pass;
-    },
-  );
-  wrap(GPUDevice.prototype, 'createCommandEncoder', (original) =>
-    function (this: GPUDevice, descriptor?: GPUCommandEncoderDescriptor) {
-      const encoder = original.call(this, descriptor);
-      if (capture) encoderDevice.set(encoder, this);
-      return encoder;
-    },
-  );
-  wrap(GPUDevice.prototype, 'createBindGroup', (original) =>
-    function (this: GPUDevice, descriptor: GPUBindGroupDescriptor) {
-      counts.bindGroups++;
-      const group = original.call(this, descriptor);
-      if (capture) {
-        const buffers: GPUBuffer[] = [];
-        for (const e of descriptor.entries) {
-          const r = e.resource as { buffer?: GPUBuffer } | GPUBuffer;
-          if (typeof GPUBuffer !== 'undefined' && r instanceof GPUBuffer) buffers.push(r);
-          else if (r && (r as { buffer?: GPUBuffer }).buffer) buffers.push((r as { buffer: GPUBuffer }).buffer);
+  wrap(
+    GPUComputePassEncoder.prototype,
+    'setBindGroup',
+    (original) =>
+      function (this: GPUComputePassEncoder, index: number, group: GPUBindGroup | null, ...rest: unknown[]) {
+        if (capture && group) {
+          let offsets: number[] = [];
+          if (rest[0] instanceof Uint32Array) {
+            const data = rest[0];
+            const start = (rest[1] as number | undefined) ?? 0;
+            const length = (rest[2] as number | undefined) ?? data.length - start;
+            offsets = Array.from(data.subarray(start, start + length));
+          } else if (rest[0]) offsets = Array.from(rest[0] as Iterable<number>);
+          stateOf(this).groups.set(index, { index, group, offsets });
         }
-        groupBuffers.set(group, buffers);
-      }
-      return group;
-    },
+        return (original as (...a: unknown[]) => undefined).call(this, index, group, ...rest);
+      } as GPUComputePassEncoder['setBindGroup'],
   );
-  wrap(GPUDevice.prototype, 'createComputePipelineAsync', (original) =>
-    function (this: GPUDevice, descriptor: GPUComputePipelineDescriptor) {
-      counts.pipelines++;
-      pipelineBegin();
-      const p = original.call(this, descriptor);
-      p.then(pipelineEnd, pipelineEnd);
-      return p;
-    },
+  wrap(
+    GPUCommandEncoder.prototype,
+    'beginComputePass',
+    (original) =>
+      function (this: GPUCommandEncoder, descriptor?: GPUComputePassDescriptor) {
+        const pass = original.call(this, descriptor);
+        if (capture) passState.set(pass, { device: encoderDevice.get(this), pipeline: null, groups: new Map() });
+        return pass;
+      },
   );
-  wrap(GPUDevice.prototype, 'createComputePipeline', (original) =>
-    function (this: GPUDevice, descriptor: GPUComputePipelineDescriptor) {
-      counts.pipelines++;
-      pipelineBegin();
-      try {
+  wrap(
+    GPUDevice.prototype,
+    'createCommandEncoder',
+    (original) =>
+      function (this: GPUDevice, descriptor?: GPUCommandEncoderDescriptor) {
+        const encoder = original.call(this, descriptor);
+        if (capture) encoderDevice.set(encoder, this);
+        return encoder;
+      },
+  );
+  wrap(
+    GPUDevice.prototype,
+    'createBindGroup',
+    (original) =>
+      function (this: GPUDevice, descriptor: GPUBindGroupDescriptor) {
+        counts.bindGroups++;
+        const group = original.call(this, descriptor);
+        if (capture) {
+          const buffers: GPUBuffer[] = [];
+          for (const e of descriptor.entries) {
+            const r = e.resource as { buffer?: GPUBuffer } | GPUBuffer;
+            if (typeof GPUBuffer !== 'undefined' && r instanceof GPUBuffer) buffers.push(r);
+            else if (r && (r as { buffer?: GPUBuffer }).buffer) buffers.push((r as { buffer: GPUBuffer }).buffer);
+          }
+          groupBuffers.set(group, buffers);
+        }
+        return group;
+      },
+  );
+  wrap(
+    GPUDevice.prototype,
+    'createComputePipelineAsync',
+    (original) =>
+      function (this: GPUDevice, descriptor: GPUComputePipelineDescriptor) {
+        counts.pipelines++;
+        pipelineBegin();
+        const p = original.call(this, descriptor);
+        p.then(pipelineEnd, pipelineEnd);
+        return p;
+      },
+  );
+  wrap(
+    GPUDevice.prototype,
+    'createComputePipeline',
+    (original) =>
+      function (this: GPUDevice, descriptor: GPUComputePipelineDescriptor) {
+        counts.pipelines++;
+        pipelineBegin();
+        try {
+          return original.call(this, descriptor);
+        } finally {
+          pipelineEnd();
+        }
+      },
+  );
+  wrap(
+    GPUDevice.prototype,
+    'createShaderModule',
+    (original) =>
+      function (this: GPUDevice, descriptor: GPUShaderModuleDescriptor) {
+        pipelineBegin();
+        try {
+          return original.call(this, descriptor);
+        } finally {
+          pipelineEnd();
+        }
+      },
+  );
+  wrap(
+    GPUDevice.prototype,
+    'createBuffer',
+    (original) =>
+      function (this: GPUDevice, descriptor: GPUBufferDescriptor) {
+        counts.buffers++;
         return original.call(this, descriptor);
-      } finally {
-        pipelineEnd();
-      }
-    },
+      },
   );
-  wrap(GPUDevice.prototype, 'createShaderModule', (original) =>
-    function (this: GPUDevice, descriptor: GPUShaderModuleDescriptor) {
-      pipelineBegin();
-      try {
-        return original.call(this, descriptor);
-      } finally {
-        pipelineEnd();
-      }
-    },
+  wrap(
+    GPUQueue.prototype,
+    'submit',
+    (original) =>
+      function (this: GPUQueue, buffers: Iterable<GPUCommandBuffer>) {
+        counts.submits++;
+        return original.call(this, buffers);
+      },
   );
-  wrap(GPUDevice.prototype, 'createBuffer', (original) =>
-    function (this: GPUDevice, descriptor: GPUBufferDescriptor) {
-      counts.buffers++;
-      return original.call(this, descriptor);
-    },
+  wrap(
+    GPUQueue.prototype,
+    'writeBuffer',
+    (original) =>
+      function (this: GPUQueue, buffer: GPUBuffer, offset: number, data: BufferSource | SharedArrayBuffer, dataOffset?: number, size?: number) {
+        counts.writes++;
+        if (capture && buffer.usage & GPUBufferUsage.UNIFORM) noteUniformWrite(buffer, offset, data, dataOffset, size);
+        return (original as (...a: unknown[]) => undefined).call(this, buffer, offset, data, dataOffset, size);
+      } as GPUQueue['writeBuffer'],
   );
-  wrap(GPUQueue.prototype, 'submit', (original) =>
-    function (this: GPUQueue, buffers: Iterable<GPUCommandBuffer>) {
-      counts.submits++;
-      return original.call(this, buffers);
-    },
-  );
-  wrap(GPUQueue.prototype, 'writeBuffer', (original) =>
-    function (this: GPUQueue, buffer: GPUBuffer, offset: number, data: BufferSource | SharedArrayBuffer, dataOffset?: number, size?: number) {
-      counts.writes++;
-      if (capture && buffer.usage & GPUBufferUsage.UNIFORM) noteUniformWrite(buffer, offset, data, dataOffset, size);
-      return (original as (...a: unknown[]) => undefined).call(this, buffer, offset, data, dataOffset, size);
-    } as GPUQueue['writeBuffer'],
-  );
-  wrap(GPUBuffer.prototype, 'mapAsync', (original) =>
-    function (this: GPUBuffer, mode: number, offset?: number, size?: number) {
-      counts.maps++;
-      return original.call(this, mode, offset, size);
-    },
+  wrap(
+    GPUBuffer.prototype,
+    'mapAsync',
+    (original) =>
+      function (this: GPUBuffer, mode: number, offset?: number, size?: number) {
+        counts.maps++;
+        return original.call(this, mode, offset, size);
+      },
   );
   originalDestroy = GPUBuffer.prototype.destroy;
-  wrap(GPUBuffer.prototype, 'destroy', (original) =>
-    function (this: GPUBuffer) {
-      if (deferred) {
-        deferred.push(this);
-        return undefined;
-      }
-      return original.call(this);
-    },
+  wrap(
+    GPUBuffer.prototype,
+    'destroy',
+    (original) =>
+      function (this: GPUBuffer) {
+        if (deferred) {
+          deferred.push(this);
+          return undefined;
+        }
+        return original.call(this);
+      },
   );
 }
 
@@ -373,7 +415,11 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   const module = device.createShaderModule({ label: 'bench peak', code });
   const buffer = device.createBuffer({ size: workgroups * workgroupSize * 16, usage: GPUBufferUsage.STORAGE });
   const run = async (iterations: number, copies: number): Promise<number> => {
-    const pipeline = await device.createComputePipelineAsync({ label: 'bench peak', layout: 'auto', compute: { module, entryPoint: 'main', constants: { ITERATIONS: iterations } } });
+    const pipeline = await device.createComputePipelineAsync({
+      label: 'bench peak',
+      layout: 'auto',
+      compute: { module, entryPoint: 'main', constants: { ITERATIONS: iterations } },
+    });
     const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer } }] });
     const once = async (): Promise<number> => {
       const encoder = device.createCommandEncoder();

@@ -26,9 +26,36 @@ export interface ModelSpec {
 export const MODELS: Record<ModelId, ModelSpec> = {
   mlp: { id: 'mlp', label: 'MLP 784→30→30→10', inputs: [[0, 784]], outputs: 1, sampleFraction: 1 },
   wideDeep: { id: 'wideDeep', label: 'wide & deep', inputs: [[0, 784]], outputs: 1, sampleFraction: 1 },
-  multiInput: { id: 'multiInput', label: 'two inputs 392+392', inputs: [[0, 392], [392, 784]], outputs: 1, sampleFraction: 1 },
-  multiOutput: { id: 'multiOutput', label: 'two outputs (aux 0.3)', inputs: [[0, 392], [392, 784]], outputs: 2, lossWeights: [0.7, 0.3], sampleFraction: 1 },
-  cnn: { id: 'cnn', label: 'CNN conv16-pool-conv32-pool-64', inputs: [[0, 784]], outputs: 1, image: [28, 28, 1], sampleFraction: 1 / 4, tfjsWasmCannotFit: "TF.js 4.22's WASM backend has no Conv2DBackpropFilter kernel" },
+  multiInput: {
+    id: 'multiInput',
+    label: 'two inputs 392+392',
+    inputs: [
+      [0, 392],
+      [392, 784],
+    ],
+    outputs: 1,
+    sampleFraction: 1,
+  },
+  multiOutput: {
+    id: 'multiOutput',
+    label: 'two outputs (aux 0.3)',
+    inputs: [
+      [0, 392],
+      [392, 784],
+    ],
+    outputs: 2,
+    lossWeights: [0.7, 0.3],
+    sampleFraction: 1,
+  },
+  cnn: {
+    id: 'cnn',
+    label: 'CNN conv16-pool-conv32-pool-64',
+    inputs: [[0, 784]],
+    outputs: 1,
+    image: [28, 28, 1],
+    sampleFraction: 1 / 4,
+    tfjsWasmCannotFit: "TF.js 4.22's WASM backend has no Conv2DBackpropFilter kernel",
+  },
 };
 
 /** Samples per fit or predict call of `id` when the options ask for `samples` (at least two batches). */

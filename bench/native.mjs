@@ -19,7 +19,10 @@ function ensureTorch(log) {
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   const prefix = root ? [] : ['sudo'];
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['apt-get', 'update'], ['apt-get', 'install', '-y', 'python3-torch']]) {
+  for (const args of [
+    ['apt-get', 'update'],
+    ['apt-get', 'install', '-y', 'python3-torch'],
+  ]) {
     const r = spawnSync(prefix[0] ?? args[0], [...prefix.slice(1), ...(prefix.length ? args : args.slice(1))], { stdio: 'inherit', env });
     if (r.status !== 0) return false;
   }
@@ -41,7 +44,19 @@ export function nativeComparison({ results, options, log = console.error }) {
   }
   const models = [...new Set(fits.map((r) => r.task.model))];
   const batches = [...new Set(fits.map((r) => r.task.batch))];
-  const args = [join(here, 'native/torch_fit.py'), '--samples', String(options.fitSamples), '--batches', batches.join(','), '--models', models.join(','), '--threads', '2', '--repeats', String(options.repeats)];
+  const args = [
+    join(here, 'native/torch_fit.py'),
+    '--samples',
+    String(options.fitSamples),
+    '--batches',
+    batches.join(','),
+    '--models',
+    models.join(','),
+    '--threads',
+    '2',
+    '--repeats',
+    String(options.repeats),
+  ];
   log(`bench: native PyTorch: ${PYTHON} ${args.join(' ')}`);
   const r = spawnSync(PYTHON, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) {
@@ -66,6 +81,7 @@ export function formatNative(comparison) {
     `fit samples/s against native PyTorch ${comparison.native.torch} (eager, CPU, ${comparison.native.threads} threads, same samples and batches, Adam 1e-3)`,
     'model         batch        weft     PyTorch   weft/PyTorch',
   ];
-  for (const r of comparison.rows) lines.push(`${r.model.padEnd(12)} ${String(r.batch).padStart(6)} ${n(r.weft).padStart(11)} ${n(r.torch).padStart(11)} ${r.ratio.toFixed(2).padStart(14)}`);
+  for (const r of comparison.rows)
+    lines.push(`${r.model.padEnd(12)} ${String(r.batch).padStart(6)} ${n(r.weft).padStart(11)} ${n(r.torch).padStart(11)} ${r.ratio.toFixed(2).padStart(14)}`);
   return lines.join('\n');
 }

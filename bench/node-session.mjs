@@ -10,7 +10,14 @@ export async function nodeBenchSession(root) {
   const load = (file) => import(pathToFileURL(join(root, file)).href);
   const [weft, weftTesting, bench] = await Promise.all([load('dist/weft.node.js'), load('dist/weft-testing.node.js'), load('dist/weft-bench.js')]);
   const gpu = await weft.getGpu(); // also installs WebGPU's globals (GPUDevice, …), which bench/gpu.ts patches
-  const env = { weft, weftTesting, tf: null, dataUrl: process.env.WEFT_DATASET_DIR || DATASET_DIR, wasmPath: '', log: (line) => console.error(`[bench] ${line}`) };
+  const env = {
+    weft,
+    weftTesting,
+    tf: null,
+    dataUrl: process.env.WEFT_DATASET_DIR || DATASET_DIR,
+    wasmPath: '',
+    log: (line) => console.error(`[bench] ${line}`),
+  };
   const window = { weftBench: { bench, env } };
   const page = {
     async evaluate(fn, ...args) {

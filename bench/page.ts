@@ -14,7 +14,9 @@ export { MATMUL_SHAPES } from './cases.js';
 export async function environment(env: BenchEnv): Promise<EnvInfo> {
   const gpu = await env.weft.getGpu();
   const a = gpu.adapterInfo;
-  const adapter = [a.vendor && `vendor=${a.vendor}`, a.architecture && `architecture=${a.architecture}`, a.description && `"${a.description}"`].filter(Boolean).join(' ') || '(no adapter info)';
+  const adapter =
+    [a.vendor && `vendor=${a.vendor}`, a.architecture && `architecture=${a.architecture}`, a.description && `"${a.description}"`].filter(Boolean).join(' ') ||
+    '(no adapter info)';
   let tfjs: string | null = null;
   let wasm: string | null = null;
   const tf = env.tf;
@@ -49,12 +51,19 @@ export async function environment(env: BenchEnv): Promise<EnvInfo> {
     wasm,
     crossOriginIsolated: globalThis.crossOriginIsolated ?? false,
     hardwareConcurrency: globalThis.navigator?.hardwareConcurrency ?? 0,
-    limits: { maxComputeInvocationsPerWorkgroup: gpu.limits.maxComputeInvocationsPerWorkgroup!, maxStorageBufferBindingSize: gpu.limits.maxStorageBufferBindingSize! },
+    limits: {
+      maxComputeInvocationsPerWorkgroup: gpu.limits.maxComputeInvocationsPerWorkgroup!,
+      maxStorageBufferBindingSize: gpu.limits.maxStorageBufferBindingSize!,
+    },
   };
 }
 
 /** Runs every task in order in this page (the page's Run button); `onResult` sees each as it ends. */
-export async function runAll(env: BenchEnv, options: BenchOptions, onResult?: (r: TaskResult, index: number, total: number) => void): Promise<{ env: EnvInfo; results: TaskResult[]; summary: Summary }> {
+export async function runAll(
+  env: BenchEnv,
+  options: BenchOptions,
+  onResult?: (r: TaskResult, index: number, total: number) => void,
+): Promise<{ env: EnvInfo; results: TaskResult[]; summary: Summary }> {
   installApiCounters();
   const info = await environment(env);
   await benchData(env);

@@ -58,7 +58,10 @@ export function fmt(x: number | null | undefined, digits = 3): string {
   if (a >= 1000) return Math.round(x).toLocaleString('en-US');
   if (a === 0 || Number.isInteger(x)) return String(x);
   const decimals = Math.max(0, digits - 1 - Math.floor(Math.log10(a)));
-  return x.toFixed(Math.min(decimals, 4)).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  return x
+    .toFixed(Math.min(decimals, 4))
+    .replace(/(\.\d*?)0+$/, '$1')
+    .replace(/\.$/, '');
 }
 
 function fmtStats(s: Stats | null): string {
@@ -87,7 +90,8 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key)!.push(r);
   }
-  const get = (kind: string, lib: string, model = '', batch: number | '' = '', shape = ''): TaskResult[] => groups.get([kind, lib, model, batch, shape].join('|')) ?? [];
+  const get = (kind: string, lib: string, model = '', batch: number | '' = '', shape = ''): TaskResult[] =>
+    groups.get([kind, lib, model, batch, shape].join('|')) ?? [];
   const ok = (rs: TaskResult[]) => rs.filter((r) => r.ok);
   const values = (rs: TaskResult[]) => stats(ok(rs).map((r) => r.value));
   const detail = (rs: TaskResult[], path: string): number | undefined => {
@@ -114,10 +118,25 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
       const rg = ratioStats(w, g);
       const rc = ratioStats(w, c);
       const goal = batch <= 32 ? 20 : 10;
-      fitRows.push([`${MODELS[model].label} b${batch}`, fmtStats(values(w)), fmtStats(values(g)), fmtStats(values(c)), fmtRatio(rg), fmtRatio(rc), fmt(detail(w, 'msPerStep')), fmt(detail(g, 'msPerStep'))]);
+      fitRows.push([
+        `${MODELS[model].label} b${batch}`,
+        fmtStats(values(w)),
+        fmtStats(values(g)),
+        fmtStats(values(c)),
+        fmtRatio(rg),
+        fmtRatio(rc),
+        fmt(detail(w, 'msPerStep')),
+        fmt(detail(g, 'msPerStep')),
+      ]);
       if (w.length && g.length)
-        targets.push({ name: `fit ${MODELS[model].label} b${batch} vs TF.js WebGPU`, goal: `≥ ${goal}×`, measured: fmtRatio(rg), met: rg ? rg.median >= goal : null });
-      if (w.length && c.length) targets.push({ name: `fit ${MODELS[model].label} b${batch} vs TF.js WASM`, goal: '≥ 1×', measured: fmtRatio(rc), met: rc ? rc.median >= 1 : null });
+        targets.push({
+          name: `fit ${MODELS[model].label} b${batch} vs TF.js WebGPU`,
+          goal: `≥ ${goal}×`,
+          measured: fmtRatio(rg),
+          met: rg ? rg.median >= goal : null,
+        });
+      if (w.length && c.length)
+        targets.push({ name: `fit ${MODELS[model].label} b${batch} vs TF.js WASM`, goal: '≥ 1×', measured: fmtRatio(rc), met: rc ? rc.median >= 1 : null });
       if (w.length) {
         const planned = ok(w)[0]?.details.plannedBytes as { train?: number } | undefined;
         detailRows.push([
@@ -142,10 +161,13 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
         `model.fit(x, y, { epochs: 1, batchSize }) on ${options.fitSamples.toLocaleString('en-US')} Fashion-MNIST training samples per call — a fixed sample count, not the full 55,000-sample epoch — after a 2-batch warm-up fit; Adam 1e-3, sparse categorical cross-entropy, accuracy.`,
         ...models
           .filter((m) => MODELS[m].sampleFraction !== 1)
-          .map((m) => `${MODELS[m].label}: ${samplesFor(m, options.fitSamples, Math.max(...options.batches)).toLocaleString('en-US')} samples per call at batch ${Math.max(...options.batches)} (${MODELS[m].sampleFraction} of the count, at least two batches), images as [n, ${MODELS[m].image?.join(', ')}].`),
+          .map(
+            (m) =>
+              `${MODELS[m].label}: ${samplesFor(m, options.fitSamples, Math.max(...options.batches)).toLocaleString('en-US')} samples per call at batch ${Math.max(...options.batches)} (${MODELS[m].sampleFraction} of the count, at least two batches), images as [n, ${MODELS[m].image?.join(', ')}].`,
+          ),
         ...models.filter((m) => MODELS[m].tfjsWasmCannotFit).map((m) => `${MODELS[m].label}: no TF.js WASM column (${MODELS[m].tfjsWasmCannotFit}).`),
         `Each value: ${spread}; ratios are paired within a repeat (weft and TF.js run back to back). ms/step = fit time / steps.`,
-        'TF.js Layers ignores lossWeights, so its two-output model uses weighted categorical cross-entropy losses on one-hot targets (same arithmetic as weft\'s weighted sparse loss).',
+        "TF.js Layers ignores lossWeights, so its two-output model uses weighted categorical cross-entropy losses on one-hot targets (same arithmetic as weft's weighted sparse loss).",
       ],
       headers: ['model, batch', 'weft', 'TF.js WebGPU', 'TF.js WASM', 'weft / WebGPU', 'weft / WASM', 'weft ms/step', 'WebGPU ms/step'],
       rows: fitRows,
@@ -157,7 +179,19 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
         'weft columns from weft.snapshotCounters() over the timed fit, divided by its steps (readbacks and submits are shared by many steps); planned = GPU bytes planned for training at that batch (model.explain()).',
         'TF.js columns count WebGPU API calls (dispatchWorkgroups, queue.submit, mapAsync) over its timed fit, divided by steps.',
       ],
-      headers: ['model, batch', 'weft kernels', 'dispatches', 'submits', 'readbacks', 'writes', 'bind groups', 'planned', 'TF.js dispatches', 'TF.js submits', 'TF.js maps'],
+      headers: [
+        'model, batch',
+        'weft kernels',
+        'dispatches',
+        'submits',
+        'readbacks',
+        'writes',
+        'bind groups',
+        'planned',
+        'TF.js dispatches',
+        'TF.js submits',
+        'TF.js maps',
+      ],
       rows: detailRows,
     });
 
@@ -167,7 +201,16 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
     const w = get('step', 'weft', model, 32);
     const g = get('step', 'tfjs-webgpu', model, 32);
     if (!w.length && !g.length) continue;
-    stepRows.push([`${MODELS[model].label} b32`, fmtStats(values(w)), fmtStats(values(g)), fmtRatio(ratioStats(w, g, true)), fmt(detail(w, 'perCall.submits')), fmt(detail(w, 'perCall.readbacks')), fmt(detail(g, 'apiPerCall.submits')), fmt(detail(g, 'apiPerCall.maps'))]);
+    stepRows.push([
+      `${MODELS[model].label} b32`,
+      fmtStats(values(w)),
+      fmtStats(values(g)),
+      fmtRatio(ratioStats(w, g, true)),
+      fmt(detail(w, 'perCall.submits')),
+      fmt(detail(w, 'perCall.readbacks')),
+      fmt(detail(g, 'apiPerCall.submits')),
+      fmt(detail(g, 'apiPerCall.maps')),
+    ]);
   }
   if (stepRows.length)
     sections.push({
@@ -191,7 +234,9 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
   if (predictRows.length)
     sections.push({
       title: `predict: samples/s at batch ${options.predictBatch}`,
-      notes: [`model.predict on ${options.predictSamples.toLocaleString('en-US')} test images, results read to the CPU, after a one-batch warm-up call; ${spread}.`],
+      notes: [
+        `model.predict on ${options.predictSamples.toLocaleString('en-US')} test images, results read to the CPU, after a one-batch warm-up call; ${spread}.`,
+      ],
       headers: ['model', 'weft', 'TF.js WebGPU', 'weft / WebGPU'],
       rows: predictRows,
     });
@@ -209,7 +254,17 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
     if (!reg.length && !wg.length && !g.length && !c.length) continue;
     const picked = pickedVariant(env) === 'registerTiled' ? reg : wg;
     const r = ratioStats(picked, g);
-    mmRows.push([shape.label, fmtStats(values(reg)), fmtStats(values(reg8)), fmtStats(values(wg)), fmtStats(values(g)), fmtStats(values(c)), fmtRatio(r), pct(values(picked)), pct(values(g))]);
+    mmRows.push([
+      shape.label,
+      fmtStats(values(reg)),
+      fmtStats(values(reg8)),
+      fmtStats(values(wg)),
+      fmtStats(values(g)),
+      fmtStats(values(c)),
+      fmtRatio(r),
+      pct(values(picked)),
+      pct(values(g)),
+    ]);
     if (shape.id === '1024' && picked.length && g.length)
       targets.push({ name: `matmul 1024³ vs TF.js WebGPU (weft ${pickedVariant(env)})`, goal: '≥ 10×', measured: fmtRatio(r), met: r ? r.median >= 10 : null });
   }
@@ -220,7 +275,17 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
         'weft: its matmul kernel generated from a KernelDesc (weftTesting.wgsl.generateKernel) and run through its runtime (StepProgram), many dispatches per submit, waited with onSubmittedWorkDone. TF.js: tf.matMul repeated, then await data() of the last result. Warm-up first.',
         `weft's planner picks ${pickedVariant(env)} (4×4 outputs per invocation by default; the 8×8 column is the larger register block) on this adapter; the ratio and % of peak use the planner's choice. Peak (register-bound multiply-add kernel, 8 vec4 chains per invocation): ${peak ? `${fmtStats(peak)} GFLOP/s` : 'not measured'}.`,
       ],
-      headers: ['shape', 'weft registerTiled', 'weft registerTiled 8×8', 'weft workgroupTiled', 'TF.js WebGPU', 'TF.js WASM', 'weft / WebGPU', 'weft % of peak', 'TF.js % of peak'],
+      headers: [
+        'shape',
+        'weft registerTiled',
+        'weft registerTiled 8×8',
+        'weft workgroupTiled',
+        'TF.js WebGPU',
+        'TF.js WASM',
+        'weft / WebGPU',
+        'weft % of peak',
+        'TF.js % of peak',
+      ],
       rows: mmRows,
     });
 
@@ -231,7 +296,12 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
     const g = get('compile', 'tfjs-webgpu', model);
     if (!w.length && !g.length) continue;
     const first = (rs: TaskResult[]) => ok(rs).find((r) => (r.task as { rep: number }).rep === 0);
-    const later = (rs: TaskResult[]) => stats(ok(rs).filter((r) => (r.task as { rep: number }).rep > 0).map((r) => r.value));
+    const later = (rs: TaskResult[]) =>
+      stats(
+        ok(rs)
+          .filter((r) => (r.task as { rep: number }).rep > 0)
+          .map((r) => r.value),
+      );
     const wf = first(w);
     const gf = first(g);
     const pipes = (r: TaskResult | undefined) => (r ? `${fmt(r.details.pipelines as number)} / ${fmt(r.details.pipelineMs as number)} ms` : '—');
@@ -245,7 +315,13 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
       pipes(gf),
       fmtStats(later(g)),
     ]);
-    if (wf) targets.push({ name: `compile → first step, ${MODELS[model].label}`, goal: '< 500 ms', measured: `${fmt(wf.value)} ms (first in session)`, met: wf.value < 500 });
+    if (wf)
+      targets.push({
+        name: `compile → first step, ${MODELS[model].label}`,
+        goal: '< 500 ms',
+        measured: `${fmt(wf.value)} ms (first in session)`,
+        met: wf.value < 500,
+      });
   }
   if (compileRows.length)
     sections.push({
@@ -263,8 +339,13 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
   if (profiles.length) {
     const rows = profiles.map((p) => {
       const t = p.task as Extract<Task, { kind: 'profile' }>;
-      const d = p.details as { kernels: { label: string; gpuMs: number | null; wallMs: number }[]; gpuTotalMs: number | null; wallTotalMs: number; stepMs: number };
-      const basis = (k: { gpuMs: number | null; wallMs: number }) => (d.gpuTotalMs !== null ? k.gpuMs ?? 0 : k.wallMs);
+      const d = p.details as {
+        kernels: { label: string; gpuMs: number | null; wallMs: number }[];
+        gpuTotalMs: number | null;
+        wallTotalMs: number;
+        stepMs: number;
+      };
+      const basis = (k: { gpuMs: number | null; wallMs: number }) => (d.gpuTotalMs !== null ? (k.gpuMs ?? 0) : k.wallMs);
       const total = d.gpuTotalMs ?? d.wallTotalMs;
       const top = [...d.kernels].sort((a, b) => basis(b) - basis(a)).slice(0, 2);
       return [
@@ -278,9 +359,9 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
       ];
     });
     sections.push({
-      title: 'profile summary: where a training step\'s time goes',
+      title: "profile summary: where a training step's time goes",
       notes: [
-        'step ms = measured per step (weft: inside fit; TF.js: trainOnBatch); kernels GPU ms = sum of the kernels\' timestamp-query times; kernels wall ms = sum of their CPU-timed replays (with per-dispatch overhead); gap = step − kernels (the GPU sum where measured): submission, synchronisation, JavaScript.',
+        "step ms = measured per step (weft: inside fit; TF.js: trainOnBatch); kernels GPU ms = sum of the kernels' timestamp-query times; kernels wall ms = sum of their CPU-timed replays (with per-dispatch overhead); gap = step − kernels (the GPU sum where measured): submission, synchronisation, JavaScript.",
       ],
       headers: ['case', 'step ms', 'kernels GPU ms', 'kernels wall ms', 'gap ms', 'dispatches', 'largest kernels (share of kernel time)'],
       rows,
@@ -288,7 +369,14 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
   }
   for (const p of profiles) {
     const t = p.task as Extract<Task, { kind: 'profile' }>;
-    const d = p.details as { kernels: { label: string; fusedOps?: string; workgroups: number[]; gpuMs: number | null; wallMs: number }[]; gpuTotalMs: number | null; wallTotalMs: number; stepMs: number; stepHow: string; timestampQuery: boolean | null };
+    const d = p.details as {
+      kernels: { label: string; fusedOps?: string; workgroups: number[]; gpuMs: number | null; wallMs: number }[];
+      gpuTotalMs: number | null;
+      wallTotalMs: number;
+      stepMs: number;
+      stepHow: string;
+      timestampQuery: boolean | null;
+    };
     const useGpu = d.gpuTotalMs !== null;
     const total = useGpu ? d.gpuTotalMs! : d.wallTotalMs;
     const merged = new Map<string, { label: string; ops: string; wg: string; count: number; gpu: number; wall: number }>();
@@ -303,10 +391,24 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
     }
     const list = [...merged.values()].sort((a, b) => (useGpu ? b.gpu - a.gpu : b.wall - a.wall));
     const shown = t.lib === 'weft' ? list : list.slice(0, 15);
-    const rows = shown.map((e) => [e.label + (e.ops ? ` [${e.ops}]` : ''), String(e.count), e.wg, useGpu ? fmt(e.gpu) : '—', fmt(e.wall), `${fmt((100 * (useGpu ? e.gpu : e.wall)) / total)}%`]);
+    const rows = shown.map((e) => [
+      e.label + (e.ops ? ` [${e.ops}]` : ''),
+      String(e.count),
+      e.wg,
+      useGpu ? fmt(e.gpu) : '—',
+      fmt(e.wall),
+      `${fmt((100 * (useGpu ? e.gpu : e.wall)) / total)}%`,
+    ]);
     if (shown.length < list.length) {
       const rest = list.slice(shown.length);
-      rows.push([`(${rest.length} more kernels)`, String(rest.reduce((a, e) => a + e.count, 0)), '', useGpu ? fmt(rest.reduce((a, e) => a + e.gpu, 0)) : '—', fmt(rest.reduce((a, e) => a + e.wall, 0)), '']);
+      rows.push([
+        `(${rest.length} more kernels)`,
+        String(rest.reduce((a, e) => a + e.count, 0)),
+        '',
+        useGpu ? fmt(rest.reduce((a, e) => a + e.gpu, 0)) : '—',
+        fmt(rest.reduce((a, e) => a + e.wall, 0)),
+        '',
+      ]);
     }
     rows.push(['sum of kernels', String(d.kernels.length), '', useGpu ? fmt(d.gpuTotalMs) : '—', fmt(d.wallTotalMs), '']);
     rows.push([`measured step (${d.stepHow})`, '', '', '', fmt(d.stepMs), '']);
@@ -367,7 +469,12 @@ export function formatText(s: Summary): string {
   }
   if (s.targets.length) {
     out.push('== targets (reported, not asserted) ==');
-    out.push(textTable(['target', 'goal', 'measured', ''], s.targets.map((t) => [t.name, t.goal, t.measured, t.met === null ? '?' : t.met ? 'met' : 'MISSED'])));
+    out.push(
+      textTable(
+        ['target', 'goal', 'measured', ''],
+        s.targets.map((t) => [t.name, t.goal, t.measured, t.met === null ? '?' : t.met ? 'met' : 'MISSED']),
+      ),
+    );
     const met = s.targets.filter((t) => t.met).length;
     out.push(`  ${met} of ${s.targets.length} met`, '');
   }
@@ -382,7 +489,12 @@ export function formatText(s: Summary): string {
 function textTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const numeric = headers.map((_, i) => i > 0 && rows.every((r) => /^[\d,.—×%\s[\]–+-]*(ms|MiB)?( \(.*\))?$/.test(r[i] ?? '')));
-  const line = (cells: string[]) => '  ' + cells.map((c, i) => (numeric[i] ? (c ?? '').padStart(widths[i]!) : (c ?? '').padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    '  ' +
+    cells
+      .map((c, i) => (numeric[i] ? (c ?? '').padStart(widths[i]!) : (c ?? '').padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(headers), '  ' + widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -394,9 +506,15 @@ export function formatHtml(s: Summary): string {
       .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
       .join('')}</tbody></table>`;
   const parts = [`<div class="header">${s.header.map((h) => `<div>${esc(h)}</div>`).join('')}</div>`];
-  for (const section of s.sections) parts.push(`<h2>${esc(section.title)}</h2>${section.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('')}${table(section.headers, section.rows)}`);
+  for (const section of s.sections)
+    parts.push(`<h2>${esc(section.title)}</h2>${section.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('')}${table(section.headers, section.rows)}`);
   if (s.targets.length)
-    parts.push(`<h2>targets (reported, not asserted)</h2>${table(['target', 'goal', 'measured', ''], s.targets.map((t) => [t.name, t.goal, t.measured, t.met === null ? '?' : t.met ? 'met' : 'MISSED']))}`);
+    parts.push(
+      `<h2>targets (reported, not asserted)</h2>${table(
+        ['target', 'goal', 'measured', ''],
+        s.targets.map((t) => [t.name, t.goal, t.measured, t.met === null ? '?' : t.met ? 'met' : 'MISSED']),
+      )}`,
+    );
   if (s.failures.length) parts.push(`<h2>failed cases</h2><pre>${esc(s.failures.join('\n'))}</pre>`);
   return parts.join('\n');
 }

@@ -31,7 +31,11 @@ const PAGE = '/repo/bench/index.html';
 
 function parseArgs(argv) {
   const o = { quick: false, profile: false, json: null, serve: false, node: false, native: true, overrides: {} };
-  const list = (v) => v.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const int = (name, v) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} takes a positive integer, got ${v}`);
@@ -44,19 +48,45 @@ function parseArgs(argv) {
       return argv[++i];
     };
     switch (a) {
-      case '--quick': o.quick = true; break;
-      case '--no-native': o.native = false; break;
-      case '--profile': o.profile = true; break;
-      case '--serve': o.serve = true; break;
-      case '--node': o.node = true; break;
-      case '--batches': o.overrides.batches = list(value()).map((b) => int(a, b)); break;
-      case '--matmul-shapes': o.overrides.matmulShapes = list(value()); break;
-      case '--json': o.json = resolve(value()); break;
-      case '--repeats': o.overrides.repeats = int(a, value()); break;
-      case '--samples': o.overrides.fitSamples = int(a, value()); break;
-      case '--models': o.overrides.models = list(value()); break;
-      case '--cases': o.overrides.kinds = list(value()); break;
-      case '--libs': o.overrides.libs = list(value()); break;
+      case '--quick':
+        o.quick = true;
+        break;
+      case '--no-native':
+        o.native = false;
+        break;
+      case '--profile':
+        o.profile = true;
+        break;
+      case '--serve':
+        o.serve = true;
+        break;
+      case '--node':
+        o.node = true;
+        break;
+      case '--batches':
+        o.overrides.batches = list(value()).map((b) => int(a, b));
+        break;
+      case '--matmul-shapes':
+        o.overrides.matmulShapes = list(value());
+        break;
+      case '--json':
+        o.json = resolve(value());
+        break;
+      case '--repeats':
+        o.overrides.repeats = int(a, value());
+        break;
+      case '--samples':
+        o.overrides.fitSamples = int(a, value());
+        break;
+      case '--models':
+        o.overrides.models = list(value());
+        break;
+      case '--cases':
+        o.overrides.kinds = list(value());
+        break;
+      case '--libs':
+        o.overrides.libs = list(value());
+        break;
       case '-h':
       case '--help':
         console.log(readUsage());
@@ -87,7 +117,7 @@ if (args.node && args.serve) {
 }
 if (args.node) {
   if (args.overrides.libs && args.overrides.libs.some((l) => l !== 'weft')) {
-    console.error('bench: --node runs weft only (TF.js\'s WebGPU and WASM backends run in the page)');
+    console.error("bench: --node runs weft only (TF.js's WebGPU and WASM backends run in the page)");
     process.exit(2);
   }
   args.overrides.libs = ['weft'];
@@ -158,7 +188,9 @@ try {
     await bench.benchData(env);
     return { options, tasks: bench.planTasks(options), env: info };
   }, overrides);
-  console.error(`bench: ${adapterLine(adapter)} | ${runtime} | ${tasks.length} cases, ${options.quick ? 'quick' : 'full'} mode, ${options.repeats} repeat(s), load ${load.start.map((x) => x.toFixed(2)).join(' ')}`);
+  console.error(
+    `bench: ${adapterLine(adapter)} | ${runtime} | ${tasks.length} cases, ${options.quick ? 'quick' : 'full'} mode, ${options.repeats} repeat(s), load ${load.start.map((x) => x.toFixed(2)).join(' ')}`,
+  );
 
   const results = [];
   for (let i = 0; i < tasks.length; i++) {
@@ -166,7 +198,9 @@ try {
     results.push(r);
     load.samples.push(loadavg()[0]);
     const what = await page.evaluate((task) => window.weftBench.bench.describeTask(task), tasks[i]);
-    const value = r.ok ? `${r.value >= 100 ? Math.round(r.value).toLocaleString('en-US') : r.value.toPrecision(3)} ${r.unit}` : `FAILED: ${String(r.error).split('\n')[0]}`;
+    const value = r.ok
+      ? `${r.value >= 100 ? Math.round(r.value).toLocaleString('en-US') : r.value.toPrecision(3)} ${r.unit}`
+      : `FAILED: ${String(r.error).split('\n')[0]}`;
     console.error(`[${String(i + 1).padStart(String(tasks.length).length)}/${tasks.length}] ${what}: ${value} (${(r.wallMs / 1000).toFixed(1)} s)`);
   }
   load.end = loadavg();
@@ -190,7 +224,18 @@ try {
   const native = args.native ? nativeComparison({ results, options }) : null;
   if (native) console.log(formatNative(native));
   if (args.json) {
-    const report = { generatedAt: new Date().toISOString(), argv: process.argv.slice(2), options, env, browser: runtime, adapter, load, summary, results, native };
+    const report = {
+      generatedAt: new Date().toISOString(),
+      argv: process.argv.slice(2),
+      options,
+      env,
+      browser: runtime,
+      adapter,
+      load,
+      summary,
+      results,
+      native,
+    };
     writeFileSync(args.json, JSON.stringify(report, null, 1) + '\n');
     console.error(`bench: wrote ${args.json}`);
   }

@@ -95,7 +95,9 @@ async function measure({ sweep, label, rows, features, hidden, batchSize, stream
     mflopPerSample: +mflop.toFixed(3),
     gflops: +((mflop * rows) / seconds / 1e3).toFixed(2),
   };
-  console.error(`[scale] ${sweep} ${label}: ${row.samplesPerSecond} samples/s, ${row.usPerSample} µs/sample, ${row.gflops} GFLOP/s, ${row.plannedBytes} B planned`);
+  console.error(
+    `[scale] ${sweep} ${label}: ${row.samplesPerSecond} samples/s, ${row.usPerSample} µs/sample, ${row.gflops} GFLOP/s, ${row.plannedBytes} B planned`,
+  );
   return row;
 }
 

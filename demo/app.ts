@@ -35,7 +35,8 @@ export interface DemoOptions {
 }
 
 /** The CNN's epochs unless cnnEpochs says otherwise (README, "The demo": what they reach, how long they take). */
-export const CNN_DEFAULT_EPOCHS = 5;
+// One epoch: on SwiftShader a full CNN epoch takes ~12 minutes (README), so more would make npm start over an hour.
+export const CNN_DEFAULT_EPOCHS = 1;
 
 /** The defaults `npm start` uses (see README, "The demo", for how they were chosen). */
 export const DEFAULT_OPTIONS: DemoOptions = {
@@ -132,7 +133,8 @@ export function normalizeOptions(partial: DemoOptionsInput = {}): DemoResults['o
   if (!Array.isArray(o.models) || o.models.length === 0) throw new Error('demo: choose at least one model');
   for (const m of o.models) if (!MODEL_KEYS.includes(m)) throw new Error(`demo: unknown model '${m}'; choose from ${MODEL_KEYS.join(', ')}`);
   o.models = MODEL_KEYS.filter((k) => o.models.includes(k));
-  if (!(o.optimizer in DEFAULT_LEARNING_RATE)) throw new Error(`demo: unknown optimizer '${o.optimizer}'; use ${Object.keys(DEFAULT_LEARNING_RATE).join(', ')}`);
+  if (!(o.optimizer in DEFAULT_LEARNING_RATE))
+    throw new Error(`demo: unknown optimizer '${o.optimizer}'; use ${Object.keys(DEFAULT_LEARNING_RATE).join(', ')}`);
   const learningRate = o.learningRate ?? DEFAULT_LEARNING_RATE[o.optimizer];
   if (!(learningRate > 0)) throw new Error(`demo: the learning rate must be positive, got ${learningRate}`);
   if (!(o.lrDecay > 0 && o.lrDecay <= 1)) throw new Error(`demo: the learning-rate decay must be in (0, 1], got ${o.lrDecay}`);
@@ -351,7 +353,16 @@ export async function runDemo(partial: DemoOptionsInput, emit: (e: DemoEvent) =>
           emit({ type: 'epochBegin', key, epoch, epochs, steps });
         },
         onBatchEnd: (batch, logs) => {
-          emit({ type: 'batch', key, epoch: epochNow, epochs, step: Math.min(steps, batch + 1), steps, logs: { ...(logs ?? {}) }, elapsedMs: performance.now() - epochStarted });
+          emit({
+            type: 'batch',
+            key,
+            epoch: epochNow,
+            epochs,
+            step: Math.min(steps, batch + 1),
+            steps,
+            logs: { ...(logs ?? {}) },
+            elapsedMs: performance.now() - epochStarted,
+          });
         },
         onEpochEnd: (epoch, logs) => {
           emit({ type: 'epochEnd', key, epoch, epochs, steps, logs: { ...(logs ?? {}) }, elapsedMs: performance.now() - epochStarted });
@@ -378,7 +389,11 @@ export async function runDemo(partial: DemoOptionsInput, emit: (e: DemoEvent) =>
       summary,
       diagram: weft.plotModel(model, { showShapes: true }),
       chart: weft.plotHistory(history, { title: MODEL_INFO[key].title, width: 600, height: 380 }),
-      module: { bytes: new TextEncoder().encode(exported.code).length, gzippedBytes: await gzippedSize(exported.code), weightBytes: exported.weights.byteLength },
+      module: {
+        bytes: new TextEncoder().encode(exported.code).length,
+        gzippedBytes: await gzippedSize(exported.code),
+        weightBytes: exported.weights.byteLength,
+      },
     };
     models.push(result);
     emit({ type: 'modelDone', key, result });
@@ -481,9 +496,16 @@ export function resultsTableHtml(models: ModelResult[]): string {
   const rows = resultRows(models);
   const body = rows
     .map((r) => {
-      const mark = r.meets === null ? '' : r.meets ? '<span class="ok" title="matches or beats the article">✓</span>' : '<span class="miss" title="below the article">✗</span>';
+      const mark =
+        r.meets === null
+          ? ''
+          : r.meets
+            ? '<span class="ok" title="matches or beats the article">✓</span>'
+            : '<span class="miss" title="below the article">✗</span>';
       return `<tr${r.first ? ' class="first"' : ''}>${r.first ? `<td class="l model" rowspan="${r.span}">${esc(r.title)}</td>` : ''}<td class="l">${esc(r.metric)}</td><td>${r.value.toFixed(4)}</td><td>${fmtArticle(r.metric, r.article, r.name)}</td><td class="mark">${mark}</td>${
-        r.first ? `<td rowspan="${r.span}">${formatDuration(r.trainSeconds)}</td><td rowspan="${r.span}">${thousands(r.samplesPerSecond)}</td><td rowspan="${r.span}">${r.dispatchesPerStep}</td>` : ''
+        r.first
+          ? `<td rowspan="${r.span}">${formatDuration(r.trainSeconds)}</td><td rowspan="${r.span}">${thousands(r.samplesPerSecond)}</td><td rowspan="${r.span}">${r.dispatchesPerStep}</td>`
+          : ''
       }</tr>`;
     })
     .join('\n');
@@ -683,7 +705,8 @@ class LivePage {
         break;
       case 'data':
         this.el<HTMLElement>('#dataset')!.hidden = false;
-        this.el('#dataset-text')!.textContent = `${thousands(e.train)} training, ${thousands(e.validation)} validation and ${thousands(e.test)} test images (loaded in ${e.seconds.toFixed(1)}s). The first ${e.samples.images.length} training images:`;
+        this.el('#dataset-text')!.textContent =
+          `${thousands(e.train)} training, ${thousands(e.validation)} validation and ${thousands(e.test)} test images (loaded in ${e.seconds.toFixed(1)}s). The first ${e.samples.images.length} training images:`;
         this.el('#samples')!.innerHTML = samplesHtml(e.samples);
         break;
       case 'model': {
@@ -709,7 +732,13 @@ class LivePage {
         const step = e.type === 'epochBegin' ? 0 : e.type === 'epochEnd' ? e.steps : e.step;
         const fraction = (e.epoch + step / e.steps) / e.epochs;
         (section.querySelector('.bar > div') as HTMLElement).style.width = `${(fraction * 100).toFixed(2)}%`;
-        const line = progressLine({ step, steps: e.steps, elapsedMs: e.type === 'epochBegin' ? 0 : e.elapsedMs, logs: e.type === 'epochBegin' ? {} : e.logs, done: e.type === 'epochEnd' });
+        const line = progressLine({
+          step,
+          steps: e.steps,
+          elapsedMs: e.type === 'epochBegin' ? 0 : e.elapsedMs,
+          logs: e.type === 'epochBegin' ? {} : e.logs,
+          done: e.type === 'epochEnd',
+        });
         section.querySelector('pre.keras')!.textContent = `Epoch ${e.epoch + 1}/${e.epochs}\n${line}`;
         if (e.type === 'epochEnd') {
           const h = this.histories.get(e.key)!;
@@ -725,7 +754,8 @@ class LivePage {
         section.querySelector('.bar')!.classList.add('done');
         (section.querySelector('.bar > div') as HTMLElement).style.width = '100%';
         section.querySelector('.stats')!.outerHTML = modelStatsHtml(e.result);
-        section.querySelector('.figures')!.innerHTML = `<figure class="diagram"><figcaption>weft.plotModel(model, { showShapes: true })</figcaption>${e.result.diagram}</figure><figure class="chart"><figcaption>weft.plotHistory(history)</figcaption>${e.result.chart}</figure>`;
+        section.querySelector('.figures')!.innerHTML =
+          `<figure class="diagram"><figcaption>weft.plotModel(model, { showShapes: true })</figcaption>${e.result.diagram}</figure><figure class="chart"><figcaption>weft.plotHistory(history)</figcaption>${e.result.chart}</figure>`;
         this.el<HTMLElement>('#results')!.hidden = false;
         this.el('#results-table')!.innerHTML = resultsTableHtml(this.results);
         break;
@@ -736,13 +766,16 @@ class LivePage {
         const { models, ...rest } = e.results;
         const json = JSON.stringify({ ...rest, samples: undefined, models: models.map(({ summary, diagram, chart, ...m }) => m) }, null, 1);
         const data = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
-        this.el('#downloads')!.innerHTML = `<p><a href="${report}" download="report.html">Download report.html</a><a href="${data}" download="results.json">Download results.json</a>${this.moduleLinks.join('')}</p>`;
+        this.el('#downloads')!.innerHTML =
+          `<p><a href="${report}" download="report.html">Download report.html</a><a href="${data}" download="results.json">Download results.json</a>${this.moduleLinks.join('')}</p>`;
         break;
       }
       case 'module': {
         const code = URL.createObjectURL(new Blob([e.code], { type: 'text/javascript' }));
         const weights = URL.createObjectURL(new Blob([Uint8Array.from(atob(e.weightsBase64), (c) => c.charCodeAt(0))], { type: 'application/octet-stream' }));
-        this.moduleLinks.push(`<a href="${code}" download="${e.key}.module.js">${e.key}.module.js</a><a href="${weights}" download="${e.key}.weights.bin">${e.key}.weights.bin</a>`);
+        this.moduleLinks.push(
+          `<a href="${code}" download="${e.key}.module.js">${e.key}.module.js</a><a href="${weights}" download="${e.key}.weights.bin">${e.key}.weights.bin</a>`,
+        );
         break;
       }
       case 'error':

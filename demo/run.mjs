@@ -91,7 +91,10 @@ function parseOptions(argv) {
   if (v['train-limit'] !== undefined) page.trainLimit = int('train-limit');
   if (v.seed !== undefined) page.seed = int('seed', -(2 ** 31));
   if (v.models !== undefined) {
-    const models = v.models.split(',').map((s) => s.trim()).filter(Boolean);
+    const models = v.models
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     for (const m of models) if (!MODEL_KEYS.includes(m)) fail(`--models: unknown model '${m}'; choose from ${MODEL_KEYS.join(', ')}`);
     if (models.length === 0) fail('--models: name at least one model');
     page.models = models;
@@ -155,10 +158,14 @@ function demoEventHandler(out, settle, modules) {
   return (e) => {
     switch (e.type) {
       case 'start':
-        out.line(`Options: ${e.options.epochs} epochs${e.options.models.includes('cnn') ? ` (cnn ${e.options.cnnEpochs})` : ''}, batch size ${e.options.batchSize}, ${e.options.optimizer} (learning rate ${e.options.learningRate}${e.options.lrDecay !== 1 ? ` × ${e.options.lrDecay}^epoch` : ''}), seed ${e.options.seed}${e.options.trainLimit ? `, train limit ${thousands(e.options.trainLimit)}` : ''}`);
+        out.line(
+          `Options: ${e.options.epochs} epochs${e.options.models.includes('cnn') ? ` (cnn ${e.options.cnnEpochs})` : ''}, batch size ${e.options.batchSize}, ${e.options.optimizer} (learning rate ${e.options.learningRate}${e.options.lrDecay !== 1 ? ` × ${e.options.lrDecay}^epoch` : ''}), seed ${e.options.seed}${e.options.trainLimit ? `, train limit ${thousands(e.options.trainLimit)}` : ''}`,
+        );
         break;
       case 'data':
-        out.line(`Fashion-MNIST: ${thousands(e.train)} training, ${thousands(e.validation)} validation, ${thousands(e.test)} test images, pixels scaled to [0, 1] (loaded in ${e.seconds.toFixed(1)}s)`);
+        out.line(
+          `Fashion-MNIST: ${thousands(e.train)} training, ${thousands(e.validation)} validation, ${thousands(e.test)} test images, pixels scaled to [0, 1] (loaded in ${e.seconds.toFixed(1)}s)`,
+        );
         break;
       case 'model':
         out.line();
@@ -181,7 +188,9 @@ function demoEventHandler(out, settle, modules) {
         const r = e.result;
         const numbers = r.metricsNames.map((n, i) => `${n} ${r.evaluate[i].toFixed(4)}`).join(', ');
         out.line(`Test (10,000 images): ${numbers}`);
-        out.line(`Trained in ${formatDuration(r.trainSeconds)} (${thousands(r.samplesPerSecond)} samples/s, ${r.dispatchesPerStep} dispatches per training step)`);
+        out.line(
+          `Trained in ${formatDuration(r.trainSeconds)} (${thousands(r.samplesPerSecond)} samples/s, ${r.dispatchesPerStep} dispatches per training step)`,
+        );
         break;
       }
       case 'module':
@@ -258,7 +267,9 @@ async function runInNode(opts, out, started) {
   }
   const gpu = await demo.getGpu(); // prints the adapter line
   const info = gpu.adapterInfo;
-  const line = [info.vendor && `vendor=${info.vendor}`, info.architecture && `architecture=${info.architecture}`, info.description && `"${info.description}"`].filter(Boolean).join(' ');
+  const line = [info.vendor && `vendor=${info.vendor}`, info.architecture && `architecture=${info.architecture}`, info.description && `"${info.description}"`]
+    .filter(Boolean)
+    .join(' ');
   const runtime = `Node ${process.version}, Dawn (webgpu package)`;
   out.line(`weft demo · WebGPU adapter: ${line}${gpu.cpuAdapter ? ' [software]' : ''} · ${runtime}`);
   let settle;
@@ -314,7 +325,17 @@ async function main() {
     await page.evaluate((o) => window.weftDemo.start(o), opts.page);
     const { results, reportHtml } = await finished;
 
-    await writeOutputs({ opts, out, results, reportHtml, modules, adapterLine: adapterLine(adapter), isFallback: adapter.isFallback, runtime: await launched.browser.version(), started });
+    await writeOutputs({
+      opts,
+      out,
+      results,
+      reportHtml,
+      modules,
+      adapterLine: adapterLine(adapter),
+      isFallback: adapter.isFallback,
+      runtime: await launched.browser.version(),
+      started,
+    });
   } finally {
     await cleanup();
   }

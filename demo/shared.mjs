@@ -28,7 +28,8 @@ export const MODEL_INFO = {
   },
   cnn: {
     title: 'CNN',
-    description: '28×28×1 → Conv 16 3×3 relu → MaxPool 2 → Conv 32 3×3 relu → MaxPool 2 → Flatten → Dense 64 relu → Dropout 0.3 → Dense 10 softmax (beyond the article)',
+    description:
+      '28×28×1 → Conv 16 3×3 relu → MaxPool 2 → Conv 32 3×3 relu → MaxPool 2 → Flatten → Dense 64 relu → Dropout 0.3 → Dense 10 softmax (beyond the article)',
     article: {},
   },
 };
@@ -133,6 +134,10 @@ export function resultTable(models) {
   const rows = [header, ...body];
   const widths = header.map((_, c) => Math.max(...rows.map((r) => [...r[c]].length)));
   const right = new Set([2, 3, 5, 6, 7]);
-  const line = (r) => r.map((cell, c) => (right.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
+  const line = (r) =>
+    r
+      .map((cell, c) => (right.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(line)];
 }

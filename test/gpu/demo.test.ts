@@ -18,7 +18,15 @@ const reportPath = join(outDir, 'report.html');
 const screenshotPath = join(outDir, 'report.png');
 
 interface ResultsJson {
-  models: { name: string; metricsNames: string[]; evaluate: number[]; history: Record<string, number[]>; trainSeconds: number; samplesPerSecond: number; dispatchesPerStep: number }[];
+  models: {
+    name: string;
+    metricsNames: string[];
+    evaluate: number[];
+    history: Record<string, number[]>;
+    trainSeconds: number;
+    samplesPerSecond: number;
+    dispatchesPerStep: number;
+  }[];
   adapter: { vendor: string; architecture: string };
   options: { epochs: number; trainLimit: number; batchSize: number; optimizer: string; learningRate: number; seed: number };
   dataset: { train: number; validation: number; test: number };
@@ -100,7 +108,9 @@ describe('npm start', () => {
   });
 
   test("each model's predict module (weft.exportModule) is in out/, sized in the JSON; mlp's predicts in a page without weft", async () => {
-    const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as { models: { name: string; params: number; module: { bytes: number; gzippedBytes: number; weightBytes: number } }[] };
+    const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as {
+      models: { name: string; params: number; module: { bytes: number; gzippedBytes: number; weightBytes: number } }[];
+    };
     for (const m of json.models) {
       const code = readFileSync(join(outDir, `${m.name}.module.js`));
       expect(code.length, m.name).toBe(m.module.bytes);
@@ -114,18 +124,26 @@ describe('npm start', () => {
     const rows = 5;
     const pixels = Float32Array.from({ length: rows * 784 }, (_, i) => ((i * 7919) % 256) / 255);
     const page = await openBarePage();
-    const got = await inPage(page, async ([x, n]) => {
-      const mod = await new Function('u', 'return import(u)')('/repo/out/test/mlp.module.js'); // not import(): vitest would rewrite it
-      const m = await mod.load('/repo/out/test/mlp.weights.bin');
-      const out = await m.predict(Float32Array.from(x), n);
-      m.dispose();
-      return { hasWeft: 'weft' in window, out };
-    }, [Array.from(pixels), rows] as [number[], number]);
+    const got = await inPage(
+      page,
+      async ([x, n]) => {
+        const mod = await new Function('u', 'return import(u)')('/repo/out/test/mlp.module.js'); // not import(): vitest would rewrite it
+        const m = await mod.load('/repo/out/test/mlp.weights.bin');
+        const out = await m.predict(Float32Array.from(x), n);
+        m.dispose();
+        return { hasWeft: 'weft' in window, out };
+      },
+      [Array.from(pixels), rows] as [number[], number],
+    );
     expect(got.hasWeft).toBe(false);
     const w = new Float32Array(new Uint8Array(readFileSync(join(outDir, 'mlp.weights.bin'))).buffer);
     let at = 0;
     const take = (n: number) => w.subarray(at, (at += n));
-    const layers = [[784, 30], [30, 30], [30, 10]].map(([i, o]) => ({ i: i!, o: o!, kernel: take(i! * o!), bias: take(o!) }));
+    const layers = [
+      [784, 30],
+      [30, 30],
+      [30, 10],
+    ].map(([i, o]) => ({ i: i!, o: o!, kernel: take(i! * o!), bias: take(o!) }));
     for (let r = 0; r < rows; r++) {
       let h = Array.from(pixels.subarray(r * 784, (r + 1) * 784));
       layers.forEach((l, k) => {
@@ -146,13 +164,17 @@ describe('npm start', () => {
     const rows = 3;
     const pixels = Float32Array.from({ length: rows * 784 }, (_, i) => ((i * 7919) % 256) / 255);
     const page = await openBarePage();
-    const got = await inPage(page, async ([x, n]) => {
-      const mod = await new Function('u', 'return import(u)')('/repo/out/test/cnn.module.js');
-      const m = await mod.load('/repo/out/test/cnn.weights.bin');
-      const out = await m.predict(Float32Array.from(x), n);
-      m.dispose();
-      return { inputs: mod.inputs, out };
-    }, [Array.from(pixels), rows] as [number[], number]);
+    const got = await inPage(
+      page,
+      async ([x, n]) => {
+        const mod = await new Function('u', 'return import(u)')('/repo/out/test/cnn.module.js');
+        const m = await mod.load('/repo/out/test/cnn.weights.bin');
+        const out = await m.predict(Float32Array.from(x), n);
+        m.dispose();
+        return { inputs: mod.inputs, out };
+      },
+      [Array.from(pixels), rows] as [number[], number],
+    );
     expect(got.inputs).toEqual([{ name: 'image', cols: 784 }]);
     const w = new Float32Array(new Uint8Array(readFileSync(join(outDir, 'cnn.weights.bin'))).buffer);
     for (let r = 0; r < rows; r++) {
@@ -180,7 +202,8 @@ describe('npm start', () => {
             const box = (g.querySelector('rect') as SVGRectElement).getBBox();
             for (const t of g.querySelectorAll('text')) {
               const b = (t as SVGTextElement).getBBox();
-              if (b.x < box.x - 0.5 || b.x + b.width > box.x + box.width + 0.5) overflows.push(`${g.getAttribute('data-layer')}: '${t.textContent}' ${b.width.toFixed(1)}px`);
+              if (b.x < box.x - 0.5 || b.x + b.width > box.x + box.width + 0.5)
+                overflows.push(`${g.getAttribute('data-layer')}: '${t.textContent}' ${b.width.toFixed(1)}px`);
             }
           }
         const legendOverflows: string[] = [];
@@ -224,31 +247,38 @@ describe('npm start', () => {
 
 test('plotModel and plotHistory output parses as SVG in the browser (DOMParser)', async () => {
   const page = await openPage();
-  const errors = await inPage(page, () => {
-    const weft = window.weft;
-    const wide = weft.input({ shape: [392], name: 'wide_input' });
-    const deep = weft.input({ shape: [392], name: 'deep_input' });
-    const h1 = weft.layers.dense({ units: 30, activation: 'relu' }).apply(deep);
-    const h2 = weft.layers.dense({ units: 30, activation: 'relu' }).apply(h1);
-    const concat = weft.layers.concatenate().apply([wide, h2]);
-    const main = weft.layers.dense({ units: 10, activation: 'softmax', name: 'main_output' }).apply(concat);
-    const aux = weft.layers.dense({ units: 10, activation: 'softmax', name: 'aux_output' }).apply(h2);
-    const model = weft.model({ inputs: [wide, deep], outputs: [main, aux] });
-    const svgs = [
-      weft.plotModel(model, { showShapes: true }),
-      weft.plotModel(model, { showShapes: true, rankdir: 'LR' }),
-      weft.plotModel(model, { showLayerNames: false }),
-      weft.plotHistory({ loss: [0.9, 0.5, 0.4], accuracy: [0.7, 0.8, 0.85], val_loss: [0.7, 0.5, 0.45], val_accuracy: [0.75, 0.82, 0.84] }, { title: 'a & b' }),
-    ];
-    const out: string[] = [];
-    for (const s of svgs) {
-      const doc = new DOMParser().parseFromString(s, 'image/svg+xml');
-      const err = doc.querySelector('parsererror');
-      if (err) out.push(err.textContent ?? 'parse error');
-      else if (doc.documentElement.namespaceURI !== 'http://www.w3.org/2000/svg') out.push(`root ${doc.documentElement.nodeName}`);
-    }
-    return out;
-  }, undefined);
+  const errors = await inPage(
+    page,
+    () => {
+      const weft = window.weft;
+      const wide = weft.input({ shape: [392], name: 'wide_input' });
+      const deep = weft.input({ shape: [392], name: 'deep_input' });
+      const h1 = weft.layers.dense({ units: 30, activation: 'relu' }).apply(deep);
+      const h2 = weft.layers.dense({ units: 30, activation: 'relu' }).apply(h1);
+      const concat = weft.layers.concatenate().apply([wide, h2]);
+      const main = weft.layers.dense({ units: 10, activation: 'softmax', name: 'main_output' }).apply(concat);
+      const aux = weft.layers.dense({ units: 10, activation: 'softmax', name: 'aux_output' }).apply(h2);
+      const model = weft.model({ inputs: [wide, deep], outputs: [main, aux] });
+      const svgs = [
+        weft.plotModel(model, { showShapes: true }),
+        weft.plotModel(model, { showShapes: true, rankdir: 'LR' }),
+        weft.plotModel(model, { showLayerNames: false }),
+        weft.plotHistory(
+          { loss: [0.9, 0.5, 0.4], accuracy: [0.7, 0.8, 0.85], val_loss: [0.7, 0.5, 0.45], val_accuracy: [0.75, 0.82, 0.84] },
+          { title: 'a & b' },
+        ),
+      ];
+      const out: string[] = [];
+      for (const s of svgs) {
+        const doc = new DOMParser().parseFromString(s, 'image/svg+xml');
+        const err = doc.querySelector('parsererror');
+        if (err) out.push(err.textContent ?? 'parse error');
+        else if (doc.documentElement.namespaceURI !== 'http://www.w3.org/2000/svg') out.push(`root ${doc.documentElement.nodeName}`);
+      }
+      return out;
+    },
+    undefined,
+  );
   expect(errors).toEqual([]);
 });
 
@@ -265,7 +295,9 @@ function cnnForward(w: Float32Array, image: Float32Array): number[] {
       for (let j = 0; j < y.w; j++)
         for (let f = 0; f < filters; f++) {
           let z = bias[f]!;
-          for (let di = 0; di < 3; di++) for (let dj = 0; dj < 3; dj++) for (let c = 0; c < x.c; c++) z += x.v[((i + di) * x.w + j + dj) * x.c + c]! * kernel[((di * 3 + dj) * x.c + c) * filters + f]!;
+          for (let di = 0; di < 3; di++)
+            for (let dj = 0; dj < 3; dj++)
+              for (let c = 0; c < x.c; c++) z += x.v[((i + di) * x.w + j + dj) * x.c + c]! * kernel[((di * 3 + dj) * x.c + c) * filters + f]!;
           y.v[(i * y.w + j) * filters + f] = Math.max(0, z);
         }
     return y;
@@ -274,7 +306,8 @@ function cnnForward(w: Float32Array, image: Float32Array): number[] {
     const y: Map3 = { h: Math.floor(x.h / 2), w: Math.floor(x.w / 2), c: x.c, v: new Float64Array(Math.floor(x.h / 2) * Math.floor(x.w / 2) * x.c) };
     for (let i = 0; i < y.h; i++)
       for (let j = 0; j < y.w; j++)
-        for (let c = 0; c < x.c; c++) y.v[(i * y.w + j) * x.c + c] = Math.max(...[0, 1].flatMap((a) => [0, 1].map((b) => x.v[((2 * i + a) * x.w + 2 * j + b) * x.c + c]!)));
+        for (let c = 0; c < x.c; c++)
+          y.v[(i * y.w + j) * x.c + c] = Math.max(...[0, 1].flatMap((a) => [0, 1].map((b) => x.v[((2 * i + a) * x.w + 2 * j + b) * x.c + c]!)));
     return y;
   };
   const dense = (x: ArrayLike<number>, units: number): number[] => {
