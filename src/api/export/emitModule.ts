@@ -1,11 +1,11 @@
 // A PredictProgram → the text of a self-contained ES module (no imports): the program as constants,
-// then the runtime (./moduleRuntime.ts). Pure: a string in, a string out.
+// then the runtime (src/runtime/exportedModuleRuntime.ts). Pure: a string in, a string out.
 
 import { WeftError } from '../errors.js';
-import { MODULE_RUNTIME } from './moduleRuntime.js';
+import { MODULE_RUNTIME } from '../../runtime/exportedModuleRuntime.js';
 import type { PredictProgram, ProgramBufferKind } from './predictProgram.js';
 
-/** The kind codes the runtime reads in B (see moduleRuntime.ts). */
+/** The kind codes the runtime reads in B (see src/runtime/exportedModuleRuntime.ts). */
 function kindCode(holds: ProgramBufferKind): [number, number] {
   switch (holds.kind) {
     case 'scratch':

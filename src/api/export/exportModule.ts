@@ -1,5 +1,5 @@
 // weft.exportModule(model): the model's predict pass as a standalone ES module with no weft inside —
-// its WGSL, its plan and a minimal WebGPU runtime (./moduleRuntime.ts) — and its weights:
+// its WGSL, its plan and a minimal WebGPU runtime (src/runtime/exportedModuleRuntime.ts) — and its weights:
 //
 //   const { code, weights } = await weft.exportModule(model);
 //   // elsewhere, without weft:
