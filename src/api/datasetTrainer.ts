@@ -5,11 +5,13 @@
 // weights and optimizer state of the last completed epoch, and the upload slots are freed.
 
 import type { StreamHandle, TrainStep } from '../runtime/session.js';
-import type { CallTarget } from './callArgs.js';
+import { type CallTarget, prepareData } from './callArgs.js';
 import type { CallbackList } from './callbackList.js';
 import { History, type Logs } from './callbacks.js';
 import type { CompiledState } from './compileArgs.js';
-import type { Dataset } from './dataset/dataset.js';
+import { Dataset } from './dataset/dataset.js';
+import { normalizeTensors } from './data.js';
+import { evaluateLogs } from './evaluator.js';
 import { WeftError } from './errors.js';
 import { logsFromSums } from './metricLogs.js';
 import { createRandom, nextSeed } from './random.js';
@@ -192,4 +194,24 @@ function stepValues(state: CompiledState, stepsBefore: number, steps: number, ra
     const t = stepsBefore + s + 1;
     return { t, ...state.optimizer.stepValues(t), seed: Math.floor(random() * 0xffffffff) };
   });
+}
+
+/** fitDataset's validation: a dataset (streamed) or tensors [x, y] (uploaded once). */
+export function datasetValidation(
+  owner: SessionOwner,
+  model: CallTarget,
+  state: CompiledState,
+  data: Dataset | [unknown, unknown],
+  batches: number | undefined,
+): () => Promise<Logs> {
+  if (data instanceof Dataset) return () => evaluateDatasetLoop(owner, model, state, data, batches);
+  const what = 'fitDataset (validationData)';
+  const prepared = prepareData(
+    model,
+    state,
+    normalizeTensors(data[0], model.inputNames, 'inputs', what),
+    normalizeTensors(data[1], model.outputNames, 'targets', what),
+    what,
+  );
+  return () => evaluateLogs(owner, state, prepared, 32);
 }

@@ -5,17 +5,17 @@
 import { explainPlans, type ExplainResult } from '../ir/explainText.js';
 import type { InputStorage, OptimizerState } from '../runtime/session.js';
 import { CallbackList } from './callbackList.js';
-import type { History, Logs } from './callbacks.js';
+import type { History } from './callbacks.js';
 import { checkBatchSize, checkOptions, parseFitArgs, prepareData, prepareInputs, type EvaluateArgs, type FitArgs } from './callArgs.js';
 import { resolveCompileArgs, type CompileArgs, type CompiledState } from './compileArgs.js';
 import type { Optimizer } from './compileConfig.js';
-import { normalizeTensors } from './data.js';
+import { normalizeTensors, sampleCount } from './data.js';
 import { fail, WeftError } from './errors.js';
-import { evaluateLogs, evaluateLoop, predictLoop } from './evaluator.js';
+import { evaluateLoop, predictLoop } from './evaluator.js';
 import { hostEvaluate, hostPredict } from './hostForward.js';
 import { oneOrList, pendingTensors, weightTensors } from './lazyResults.js';
 import { checkDataset, parseFitDatasetArgs, type FitDatasetArgs } from './datasetArgs.js';
-import { evaluateDatasetLoop, fitDatasetLoop } from './datasetTrainer.js';
+import { datasetValidation, evaluateDatasetLoop, fitDatasetLoop } from './datasetTrainer.js';
 import { Dataset } from './dataset/dataset.js';
 import { saveModel, type SaveConfig } from './io/save.js';
 import type { IOHandler, SaveResult } from './io/types.js';
@@ -49,8 +49,9 @@ export class LayersModel {
   private compiledState: CompiledState | null = null;
   private owner: SessionOwner;
   private disposed = false;
-  /** The call running now (fit, evaluate, predict), which the GPU state belongs to. */
+  /** The call running now (fit, evaluate, predict), which the GPU state belongs to; `idle` settles when it ends. */
   private busy: string | null = null;
+  private idle: Promise<void> = Promise.resolve();
   /** fit is between passes, running callbacks: the weights may be read and replaced. */
   private atSafePoint = false;
 
@@ -168,13 +169,30 @@ export class LayersModel {
     });
   }
 
+  /** One gradient step on the whole batch (tf's trainOnBatch): that step's loss and metrics, metricsNames order. */
+  async trainOnBatch(x: unknown, y: unknown): Promise<number | number[]> {
+    const rows = sampleCount(normalizeTensors(x, this.inputNames, 'inputs', 'trainOnBatch'), this.inputNames, 'trainOnBatch');
+    const history = await this.fit(x, y, { epochs: 1, batchSize: rows, shuffle: false, verbose: 0 });
+    const values = this.metricsNames.map((n) => history.history[n]![0]!);
+    return values.length === 1 ? values[0]! : values;
+  }
+
+  /** predict on one batch holding every sample (tf's predictOnBatch). */
+  predictOnBatch(x: unknown): Tensor | Tensor[] {
+    return this.predict(x, {
+      batchSize: Math.max(1, sampleCount(normalizeTensors(x, this.inputNames, 'inputs', 'predictOnBatch'), this.inputNames, 'predictOnBatch')),
+    });
+  }
+
   /**
    * Trains on batches from a weft.data dataset (tf.data's fitDataset): each element { xs, ys } is one
    * batch; batches are streamed to the GPU while earlier ones train.
    */
   async fitDataset(dataset: Dataset, args: FitDatasetArgs = {}): Promise<History> {
     const state = this.requireCompiled('fitDataset');
-    const { plan, callbacks: list } = parseFitDatasetArgs(dataset, args, (epochData, batches) => this.validationFor(state, epochData, batches));
+    const { plan, callbacks: list } = parseFitDatasetArgs(dataset, args, (epochData, batches) =>
+      datasetValidation(this.owner, this, state, epochData, batches),
+    );
     return this.exclusive('fit', () => {
       const callbacks = new CallbackList(list, this, (body) => this.runAtSafePoint(body));
       return fitDatasetLoop({ model: this, owner: this.owner, state, callbacks }, dataset, plan);
@@ -190,24 +208,7 @@ export class LayersModel {
     return oneOrList(state.metricsNames.map((n) => new Tensor(Float32Array.of(logs[n]!), [], 'float32')));
   }
 
-  /** fitDataset's validation: a dataset (streamed) or tensors [x, y] (uploaded once). */
-  private validationFor(state: CompiledState, data: Dataset | [unknown, unknown], batches: number | undefined): () => Promise<Logs> {
-    if (data instanceof Dataset) return () => evaluateDatasetLoop(this.owner, this, state, data, batches);
-    const prepared = prepareData(
-      this,
-      state,
-      normalizeTensors(data[0], this.inputNames, 'inputs', 'fitDataset (validationData)'),
-      normalizeTensors(data[1], this.outputNames, 'targets', 'fitDataset (validationData)'),
-      'fitDataset (validationData)',
-    );
-    return () => evaluateLogs(this.owner, state, prepared, 32);
-  }
-
-  /**
-   * Keras's numbers (total loss, each output's loss, each output's metrics; `metricsNames` names them)
-   * as Scalar tensors, returned at once as TensorFlow.js does: read them with `await t.data()` (or
-   * `dataSync()`), or await the call. Inside fit's callbacks they are computed on the CPU.
-   */
+  /** Keras's numbers (metricsNames order) as Scalar tensors at once, as TF.js: `await t.data()` or await the call. */
   evaluate(x: unknown, y: unknown, args: EvaluateArgs = {}): Tensor | Tensor[] {
     const state = this.requireCompiled('evaluate');
     checkOptions(args, 'evaluate');
@@ -218,7 +219,7 @@ export class LayersModel {
     const data = prepareData(this, state, xs, ys, 'evaluate');
     const onCpu = (): Float32Array[] => hostEvaluate(this, state, xs, ys, data.rows).map((v) => Float32Array.of(v));
     const shapes = state.metricsNames.map((): number[] => []);
-    if (this.busy) return oneOrList(pendingTensors(shapes, Promise.resolve(onCpu()), onCpu));
+    if (this.busy === 'fit') return oneOrList(pendingTensors(shapes, Promise.resolve(onCpu()), onCpu));
     const ready = this.exclusive('evaluate', () => evaluateLoop(this.owner, state, data, batchSize)).then((values) => values.map((v) => Float32Array.of(v)));
     return oneOrList(pendingTensors(shapes, ready, onCpu));
   }
@@ -237,7 +238,7 @@ export class LayersModel {
     const outputs = this.outputs.map((o, i) => ({ name: this.outputNames[i]!, shape: o.shape.slice(1) as number[] }));
     const shapes = outputs.map((o) => [data.rows, ...o.shape]);
     const onCpu = (): Float32Array[] => hostPredict(this, xs, data.rows);
-    if (this.busy) return oneOrList(pendingTensors(shapes, Promise.resolve(onCpu()), onCpu));
+    if (this.busy === 'fit') return oneOrList(pendingTensors(shapes, Promise.resolve(onCpu()), onCpu));
     const ready = this.exclusive('predict', () => predictLoop(this.owner, outputs, data, batchSize));
     return oneOrList(pendingTensors(shapes, ready, onCpu));
   }
@@ -350,10 +351,14 @@ export class LayersModel {
     }
   }
 
+  /** One GPU call at a time: fit during fit is refused; others wait for a running predict/evaluate (not awaited by TF.js programs). */
   private async exclusive<T>(what: string, body: () => Promise<T>): Promise<T> {
     this.assertUsable(what);
+    while (this.busy && this.busy !== 'fit') await this.idle.catch(() => {});
     if (this.busy) fail(`${what}: the model is already running ${this.busy}; await it before calling ${what}`);
     this.busy = what;
+    let done = (): void => {};
+    this.idle = new Promise((resolve) => (done = resolve));
     try {
       return await body();
     } catch (e) {
@@ -370,6 +375,7 @@ export class LayersModel {
       throw e;
     } finally {
       this.busy = null;
+      done();
       if (this.disposed) this.owner.release();
     }
   }
