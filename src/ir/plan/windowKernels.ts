@@ -69,19 +69,9 @@ export function windowKernelFor(node: WindowNode, name: string, view: (id: Value
         out: view(node.id),
       };
     }
-    case 'pool2d': {
-      const x = shapeOf(node.x);
-      return {
-        kind: 'pool2d',
-        name,
-        mode: node.mode,
-        geometry: imageGeometry(node.op, node.window, x),
-        channels: colsOf(x),
-        x: view(node.x),
-        out: view(node.id),
-      };
-    }
+    case 'pool2d':
     case 'pool2dGrad': {
+      // One kernel kind for both: the gradient reads dy as well.
       const x = shapeOf(node.x);
       return {
         kind: 'pool2d',
@@ -90,7 +80,7 @@ export function windowKernelFor(node: WindowNode, name: string, view: (id: Value
         geometry: imageGeometry(node.op, node.window, x),
         channels: colsOf(x),
         x: view(node.x),
-        dy: view(node.dy),
+        ...(node.op === 'pool2dGrad' ? { dy: view(node.dy) } : {}),
         out: view(node.id),
       };
     }
