@@ -15,6 +15,8 @@ export interface Gpu {
   limits: Record<string, number>;
   /** Whether 'timestamp-query' was enabled. */
   timestampQuery: boolean;
+  /** Whether 'subgroups' was enabled (kernels may then use subgroup and quad operations). */
+  subgroups: boolean;
   /** A software / CPU adapter (SwiftShader, or one the browser flags as a fallback adapter). */
   cpuAdapter: boolean;
   /** Messages of uncaptured WebGPU errors since the device was made (also printed with console.error). */
@@ -77,11 +79,13 @@ export async function isLost(gpu: Gpu, ms = 200): Promise<boolean> {
 
 /**
  * The matmul code generation strategy for this adapter: register blocking without workgroup
- * memory on CPU adapters (SwiftShader: barriers and workgroup memory are expensive there), tiles
- * through workgroup memory on real GPUs.
+ * memory on CPU adapters (SwiftShader: barriers and workgroup memory are expensive there), shared
+ * by quads through quadBroadcast where the device has subgroups (a broadcast is one shuffle where
+ * a load is a gather); tiles through workgroup memory on real GPUs.
  */
-export function preferredMatmulVariant(gpu: Gpu): 'registerTiled' | 'workgroupTiled' {
-  return gpu.cpuAdapter ? 'registerTiled' : 'workgroupTiled';
+export function preferredMatmulVariant(gpu: Pick<Gpu, 'cpuAdapter' | 'subgroups'>): 'registerTiled' | 'workgroupTiled' | 'quadTiled' {
+  if (!gpu.cpuAdapter) return 'workgroupTiled';
+  return gpu.subgroups ? 'quadTiled' : 'registerTiled';
 }
 
 /** WebGPU's default maxStorageBufferBindingSize (128 MiB), for a device that does not report it. */
@@ -95,6 +99,12 @@ export function storageBindingLimit(gpu: Gpu): number {
 /** Throws the device-lost error if `gpu` was lost. */
 export function assertAlive(gpu: Gpu): void {
   if (gpu.lost) throw lostError(gpu);
+}
+
+/** Whether the environment asks weft not to use subgroups (to run and test the fallback kernels). */
+function subgroupsRefused(): boolean {
+  const g = globalThis as { WEFT_NO_SUBGROUPS?: unknown; process?: { env?: Record<string, string | undefined> } };
+  return !!g.WEFT_NO_SUBGROUPS || !!g.process?.env?.WEFT_NO_SUBGROUPS;
 }
 
 async function createGpu(): Promise<Gpu> {
@@ -117,7 +127,12 @@ async function createGpu(): Promise<Gpu> {
     if (typeof value === 'number') limits[key] = value;
   }
   const timestampQuery = adapter.features.has('timestamp-query');
-  const requiredFeatures: GPUFeatureName[] = timestampQuery ? ['timestamp-query'] : [];
+  // WEFT_NO_SUBGROUPS (Node) or window.WEFT_NO_SUBGROUPS (a page) leaves subgroups off: the fallback kernels' path, on the same adapter.
+  const subgroups = adapter.features.has('subgroups' as GPUFeatureName) && !subgroupsRefused();
+  const requiredFeatures: GPUFeatureName[] = [
+    ...(timestampQuery ? (['timestamp-query'] as GPUFeatureName[]) : []),
+    ...(subgroups ? (['subgroups'] as GPUFeatureName[]) : []),
+  ];
   let device: GPUDevice;
   try {
     device = await adapter.requestDevice({ requiredLimits: limits, requiredFeatures, label: 'weft' });
@@ -154,7 +169,16 @@ async function createGpu(): Promise<Gpu> {
   const fallback = !!(info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined)?.isFallbackAdapter;
   const cpuAdapter =
     fallback || /swiftshader|llvmpipe|lavapipe|warp|software|cpu/i.test(`${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`);
-  const gpu: Gpu = { device, adapterInfo, limits: deviceLimits, timestampQuery, cpuAdapter, uncapturedErrors: [], lost: null };
+  const gpu: Gpu = {
+    device,
+    adapterInfo,
+    limits: deviceLimits,
+    timestampQuery,
+    subgroups: subgroups && device.features.has('subgroups' as GPUFeatureName),
+    cpuAdapter,
+    uncapturedErrors: [],
+    lost: null,
+  };
   device.lost.then((l) => {
     if (gpu.lost) return; // destroyed on purpose by resetGpu()
     gpu.lost = { reason: l.reason ?? 'unknown', message: l.message ?? '' };

@@ -6,6 +6,7 @@ import type { DispatchTraits } from '../ir/kernel.js';
 import {
   ENTRY_PARAMS,
   commentSafe,
+  enableDirectives,
   linearGroups,
   linearWorkgroupIndex,
   stepDeclaration,
@@ -59,6 +60,7 @@ export function generateGroup(parts: GeneratedKernel[]): GeneratedKernel {
   });
   const dispatch = linearGroups(first);
   const wgsl = [
+    enableDirectives(parts.flatMap((p) => p.module!.enables ?? [])),
     `// weft kernel group: ${parts.map((p) => commentSafe(p.name)).join(' | ')}`,
     declarations.join('\n'),
     usesStep ? stepDeclaration() : '',

@@ -48,6 +48,8 @@ test('device, counters, buffers, readback, pipeline cache, step program', async 
         same,
         adapter: gpu.adapterInfo,
         cpuAdapter: gpu.cpuAdapter,
+        subgroups: gpu.subgroups,
+        deviceSubgroups: gpu.device.features.has('subgroups'),
         variant: runtime.preferredMatmulVariant(gpu),
         limits: gpu.limits,
         slice,
@@ -62,7 +64,9 @@ test('device, counters, buffers, readback, pipeline cache, step program', async 
   expect(r.same).toBe(true);
   expect(typeof r.adapter.vendor).toBe('string');
   // Headless test runs use SwiftShader unless WEFT_GPU=real.
-  if (/swiftshader/i.test(r.adapter.architecture)) expect([r.cpuAdapter, r.variant]).toEqual([true, 'registerTiled']);
+  // SwiftShader has subgroups (4 lanes): weft enables them and picks the quad-shared matmul.
+  if (/swiftshader/i.test(r.adapter.architecture)) expect([r.cpuAdapter, r.subgroups, r.variant]).toEqual([true, true, 'quadTiled']);
+  expect(r.subgroups).toBe(r.deviceSubgroups);
   for (const k of [
     'maxStorageBufferBindingSize',
     'maxBufferSize',
