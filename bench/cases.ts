@@ -640,9 +640,14 @@ async function profileWeft(env: BenchEnv, task: Extract<Task, { kind: 'profile' 
       captured.release();
     }
     const explain = await model.explain(task.batch);
+    // Pipelines are cached by WGSL text, so a captured label can be another model's kernel name (an
+    // earlier case's "dense" for this model's "dense_3"): match the step's dispatches in order when
+    // their counts agree, by name otherwise.
     const byName = new Map(explain.kernels.map((k) => [k.name, k]));
-    for (const k of kernels) {
-      const e = byName.get(k.label);
+    const inOrder = explain.kernels.length === kernels.length;
+    for (const [i, k] of kernels.entries()) {
+      const e = inOrder ? explain.kernels[i] : byName.get(k.label);
+      if (e && inOrder) k.label = e.name;
       if (e?.fusedOps) k.fusedOps = e.fusedOps;
       if (e) k.flops = matmulFlops(e.wgsl);
     }

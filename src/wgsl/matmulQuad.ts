@@ -33,18 +33,18 @@ export const QUAD_ENABLES = ['subgroups'] as const;
 /**
  * The block and workgroup size for an M × N output. 8 × 8 per lane (8 rows × 32 columns per quad)
  * measured best at 512³ on SwiftShader (8 × 8 ≈ 16 × 8 > 16 × 4 > 8 × 16, loaded 2-core machine),
- * and at the MLP's 32 × 30 × 784 too, even in only 4 one-quad workgroups (74% of peak against 52%
- * for 4 × 8 blocks in 8): big blocks pay more than spreading. Narrower outputs take fewer column
- * groups; rows shrink only below 4 quads; workgroups shrink towards 8 of them.
+ * and at the MLP's 32 × 30 × 784 too (8 × 8 in 4 one-quad workgroups: 74% of peak against 52% for
+ * 4 × 8 in 8): big blocks pay more than spreading. Narrower outputs take fewer column groups; rows
+ * shrink only below 4 quads. One quad per workgroup: SwiftShader runs a workgroup as one task, and
+ * the finest split balanced best over the cores (best of 6–10 runs, load 7–10: at 512³ 1.17 GFLOP/s
+ * against 1.01 with 4 quads and 0.66 with 16; at 785 × 30 × 32 1.31 against 0.76 with 2 or 8).
  */
 export function chooseQuadBlock(m: number, n: number): { block: QuadBlock; workgroupSize: number } {
   const cl = Math.max(1, Math.min(8, Math.ceil(n / 4)));
   let r = Math.max(1, Math.min(8, m));
   const quads = (rr: number): number => Math.ceil(m / rr) * Math.ceil(n / (4 * cl));
   while (r > 2 && quads(r) < 4) r = Math.ceil(r / 2);
-  let w = 64;
-  while (w > 4 && Math.ceil((quads(r) * 4) / w) < 8) w /= 2;
-  return { block: [r, cl], workgroupSize: w };
+  return { block: [r, cl], workgroupSize: 4 };
 }
 
 export function quadTiled(ctx: Ctx, choice: { block: QuadBlock; workgroupSize: number } = chooseQuadBlock(ctx.M, ctx.N)): GeneratedKernel {

@@ -185,9 +185,9 @@ describe('workgroup counts', () => {
     expect(k.workgroups).toEqual([4, 1, 1]);
     // The non-subgroup variants enable nothing.
     expect(generateKernel(mm(), decls).wgsl).not.toContain('enable');
-    expect(chooseQuadBlock(1024, 1024)).toEqual({ block: [8, 8], workgroupSize: 64 });
+    expect(chooseQuadBlock(1024, 1024)).toEqual({ block: [8, 8], workgroupSize: 4 });
     expect(chooseQuadBlock(32, 30)).toEqual({ block: [8, 8], workgroupSize: 4 });
-    expect(chooseQuadBlock(785, 30)).toEqual({ block: [8, 8], workgroupSize: 32 });
+    expect(chooseQuadBlock(785, 30)).toEqual({ block: [8, 8], workgroupSize: 4 });
     expect(chooseQuadBlock(32, 10)).toEqual({ block: [8, 3], workgroupSize: 4 });
     expect(chooseQuadBlock(5, 3)).toEqual({ block: [2, 1], workgroupSize: 4 });
     // A group with a quadTiled part enables subgroups once, at the top.
