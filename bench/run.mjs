@@ -12,7 +12,7 @@
 //   --no-native      leave out the native PyTorch column (bench/native.mjs; installs python3-torch when missing)
 //   --models a,b     subset of mlp, wideDeep, multiInput, multiOutput, cnn (default: all but the cnn)
 //   --cases a,b      subset of compile, fit, step, predict, peak, matmul, profile
-//   --libs a,b       subset of weft, tfjs-webgpu, tfjs-wasm
+//   --libs a,b       subset of weft, tfjs-webgpu, tfjs-wasm (1 thread), tfjs-wasm-threads (one per core)
 //   --batches a,b    fit batch sizes (default 32,256)
 //   --matmul-shapes a,b  ids of MATMUL_SHAPES (bench/cases.ts; default all but the opt-in 4096)
 //   --node           run the cases in this Node process on Dawn (the webgpu package), not in
