@@ -29,5 +29,18 @@ export function planGraph(graph: IrGraph, options: PlanOptions): Plan {
     paramCount,
     metricSlotCount,
   });
-  return { mode: options.mode, batchSize: graph.batchSize, graph, buffers, kernels, paramOffsets, paramCount, metricSlotCount, arenaSize, plannedBytes };
+  const precision = options.precision ?? 'float32';
+  return {
+    mode: options.mode,
+    batchSize: graph.batchSize,
+    graph,
+    buffers,
+    kernels,
+    paramOffsets,
+    paramCount,
+    metricSlotCount,
+    arenaSize,
+    precision,
+    plannedBytes,
+  };
 }

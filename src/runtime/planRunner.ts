@@ -3,6 +3,7 @@
 
 import type { Plan } from '../ir/plan.js';
 import { groupDispatches } from '../ir/plan/dispatchGroups.js';
+import { activationElementType, bufferBytes, declBytes } from '../ir/precision.js';
 import { dispatchTraits, generateGroup, generateKernel, type GeneratedKernel } from '../wgsl/index.js';
 import type { DeviceDataset } from './deviceDataset.js';
 import type { DeviceModel } from './deviceModel.js';
@@ -56,15 +57,13 @@ export class PlanRunner {
     this.groups = groupDispatches(plan.kernels, generated.map(dispatchTraits), gpu.limits.maxStorageBuffersPerShaderStage ?? 8);
     this.kernels = this.groups.map((group) => generateGroup(group.map((i) => generated[i]!)));
     checkLimits(gpu, plan, this.kernels);
-    this.arena = this.own(
-      createBuffer(gpu, { size: plan.arenaSize * 4, usage: GPUBufferUsage.STORAGE, label: `weft arena (${plan.mode} b${plan.batchSize})` }),
-    );
+    this.arena = this.own(createBuffer(gpu, { size: arenaBytes(plan), usage: GPUBufferUsage.STORAGE, label: `weft arena (${plan.mode} b${plan.batchSize})` }));
     for (const declared of plan.buffers)
       if (declared.role === 'arena' && declared.name !== 'arena')
         this.scratch.set(
           declared.name,
           this.own(
-            createBuffer(gpu, { size: declared.size * 4, usage: GPUBufferUsage.STORAGE, label: `weft ${declared.name} (${plan.mode} b${plan.batchSize})` }),
+            createBuffer(gpu, { size: declBytes(declared), usage: GPUBufferUsage.STORAGE, label: `weft ${declared.name} (${plan.mode} b${plan.batchSize})` }),
           ),
         );
     this.metrics =
@@ -154,6 +153,11 @@ export class PlanRunner {
   }
 }
 
+/** Bytes of the plan's arena (f16 elements under mixed precision). */
+function arenaBytes(plan: Plan): number {
+  return bufferBytes(activationElementType(plan.precision), plan.arenaSize);
+}
+
 const ids = new WeakMap<GPUBuffer, number>();
 let nextBufferId = 1;
 function bufferId(buffer: GPUBuffer): number {
@@ -170,10 +174,12 @@ export function checkLimits(gpu: Gpu, plan: Plan, kernels: GeneratedKernel[]): v
   const limit = (name: string, fallback: number): number => gpu.limits[name] ?? fallback;
   const what = `the ${plan.mode} plan for batch size ${plan.batchSize}`;
   const bindingSize = storageBindingLimit(gpu);
-  const arenaBytes = plan.arenaSize * 4;
-  if (arenaBytes > bindingSize)
+  if (plan.precision === 'mixed_float16' && !gpu.shaderF16)
+    throw new WeftError(`internal: ${what} stores f16 (mixed_float16) but the device was made without 'shader-f16'`);
+  const arena = arenaBytes(plan);
+  if (arena > bindingSize)
     throw new WeftError(
-      `${what} needs a working buffer (arena) of ${arenaBytes} bytes, more than this GPU's maxStorageBufferBindingSize (${bindingSize} bytes); use a smaller batchSize`,
+      `${what} needs a working buffer (arena) of ${arena} bytes, more than this GPU's maxStorageBufferBindingSize (${bindingSize} bytes); use a smaller batchSize`,
     );
   const perDimension = limit('maxComputeWorkgroupsPerDimension', 65535);
   const storageBuffers = limit('maxStorageBuffersPerShaderStage', 8);
