@@ -152,7 +152,12 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
       if (w.length && c.length)
         targets.push({ name: `fit ${MODELS[model].label} b${batch} vs ${wasm1Label}`, goal: '≥ 1×', measured: fmtRatio(rc), met: rc ? rc.median >= 1 : null });
       if (w.length && ct.length)
-        targets.push({ name: `fit ${MODELS[model].label} b${batch} vs ${wasmNLabel}`, goal: '≥ 1×', measured: fmtRatio(rct), met: rct ? rct.median >= 1 : null });
+        targets.push({
+          name: `fit ${MODELS[model].label} b${batch} vs ${wasmNLabel}`,
+          goal: '≥ 1×',
+          measured: fmtRatio(rct),
+          met: rct ? rct.median >= 1 : null,
+        });
       if (w.length) {
         const planned = ok(w)[0]?.details.plannedBytes as { train?: number } | undefined;
         detailRows.push([
