@@ -142,6 +142,8 @@ export interface BenchEnv {
   dataUrl: string;
   /** Directory of tfjs-backend-wasm's .wasm files. */
   wasmPath: string;
+  /** weft's compile precision in every case (default 'float32'; `--precision mixed_float16`). */
+  precision?: 'float32' | 'mixed_float16';
   log?: (line: string) => void;
 }
 
@@ -225,7 +227,7 @@ async function dispatch(env: BenchEnv, task: Task): Promise<Measured> {
 async function fitWeft(env: BenchEnv, task: Extract<Task, { kind: 'fit' }>): Promise<Measured> {
   const { weft } = env;
   const data = await benchData(env);
-  const model = weftModel(weft, task.model);
+  const model = weftModel(weft, task.model, env.precision);
   try {
     const warm = data.weft(weft, task.model, 'train', task.batch * 2);
     await model.fit(one(warm.x), one(warm.y), { epochs: 1, batchSize: task.batch, verbose: 0, seed: 1 });
@@ -305,7 +307,7 @@ function disposeTfModel(model: Tf): void {
 async function stepWeft(env: BenchEnv, task: Extract<Task, { kind: 'step' }>): Promise<Measured> {
   const { weft } = env;
   const data = await benchData(env);
-  const model = weftModel(weft, task.model);
+  const model = weftModel(weft, task.model, env.precision);
   try {
     const { x, y } = data.weft(weft, task.model, 'train', task.batch);
     const call = () => model.fit(one(x), one(y), { epochs: 1, batchSize: task.batch, verbose: 0, shuffle: false });
@@ -365,7 +367,7 @@ async function stepTf(env: BenchEnv, task: Extract<Task, { kind: 'step' }>): Pro
 async function predictWeft(env: BenchEnv, task: Extract<Task, { kind: 'predict' }>): Promise<Measured> {
   const { weft } = env;
   const data = await benchData(env);
-  const model = weftModel(weft, task.model);
+  const model = weftModel(weft, task.model, env.precision);
   try {
     const { x } = data.weft(weft, task.model, 'test', task.samples);
     const warm = data.weft(weft, task.model, 'test', Math.min(task.batch, task.samples)).x;
@@ -419,7 +421,7 @@ async function compileWeft(env: BenchEnv, task: Extract<Task, { kind: 'compile' 
   const c0 = weftCounters(weft);
   const a0 = api();
   const t0 = now();
-  const model = weftModel(weft, task.model);
+  const model = weftModel(weft, task.model, env.precision);
   const t1 = now();
   try {
     await model.fit(one(x), one(y), { epochs: 1, batchSize: 32, verbose: 0 });
@@ -605,7 +607,7 @@ export interface ProfileKernel extends KernelTiming {
 async function profileWeft(env: BenchEnv, task: Extract<Task, { kind: 'profile' }>): Promise<Measured> {
   const { weft } = env;
   const data = await benchData(env);
-  const model = weftModel(weft, task.model);
+  const model = weftModel(weft, task.model, env.precision);
   try {
     const steps = 32;
     const many = data.weft(weft, task.model, 'train', task.batch * steps);

@@ -126,10 +126,11 @@ type WeftModule = typeof Weft;
 type WeftModel = Weft.LayersModel;
 
 /** A compiled weft model: Adam 1e-3, sparse categorical cross-entropy, accuracy. */
-export function weftModel(weft: WeftModule, id: ModelId): WeftModel {
+export function weftModel(weft: WeftModule, id: ModelId, precision: 'float32' | 'mixed_float16' = 'float32'): WeftModel {
   const spec = MODELS[id];
   const m = buildGraph<WeftModel>(weft as unknown as LayersApi, id);
   m.compile({
+    ...(precision === 'float32' ? {} : { precision }),
     optimizer: weft.train.adam(1e-3),
     loss: spec.outputs === 1 ? 'sparseCategoricalCrossentropy' : Array(spec.outputs).fill('sparseCategoricalCrossentropy'),
     ...(spec.lossWeights ? { lossWeights: spec.lossWeights } : {}),

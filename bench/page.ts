@@ -10,6 +10,7 @@ export { benchData, defaultOptions, planTasks, runTask, summarize, formatText, f
 export type { BenchEnv, BenchOptions, TaskResult, EnvInfo, Summary };
 export { MODELS, MODEL_IDS } from './models.js';
 export { MATMUL_SHAPES } from './cases.js';
+export { precisionCheck, PRECISION_CHECK_DEFAULTS, type PrecisionCheck } from './precisionCheck.js';
 
 /** What the page runs on: adapter, browser, TF.js version and its WASM backend's threads/SIMD. */
 export async function environment(env: BenchEnv): Promise<EnvInfo> {
@@ -31,6 +32,7 @@ export async function environment(env: BenchEnv): Promise<EnvInfo> {
     ...(variant ? { matmulVariant: variant } : {}),
     adapter,
     timestampQuery: gpu.timestampQuery,
+    shaderF16: gpu.shaderF16,
     // Node has no navigator (before v21): name the runtime instead.
     userAgent: globalThis.navigator?.userAgent ?? `Node ${globalThis.process?.version ?? '?'}, Dawn (webgpu package)`,
     tfjs,

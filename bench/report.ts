@@ -29,6 +29,8 @@ export interface Summary {
 export interface EnvInfo {
   adapter: string;
   timestampQuery: boolean;
+  /** Whether weft's device has 'shader-f16' (mixed_float16 runs in f16 only then). */
+  shaderF16?: boolean;
   userAgent: string;
   tfjs: string | null;
   wasm: string | null;
@@ -464,7 +466,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
   const header = [
     ...(env
       ? [
-          `adapter: ${env.adapter}; timestamp-query: ${env.timestampQuery ? 'yes' : 'no'}`,
+          `adapter: ${env.adapter}; timestamp-query: ${env.timestampQuery ? 'yes' : 'no'}; shader-f16: ${env.shaderF16 ? 'yes' : 'no'}`,
           `browser: ${env.userAgent}; cross-origin isolated: ${env.crossOriginIsolated}; ${env.hardwareConcurrency} logical CPUs`,
           `TensorFlow.js: ${env.tfjs ?? 'not loaded'}${env.wasm ? `; WASM backend: ${env.wasm}` : ''}`,
         ]
