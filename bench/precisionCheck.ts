@@ -40,6 +40,7 @@ export async function precisionCheck(env: BenchEnv, overrides: Partial<Precision
       reason: `the adapter lacks 'shader-f16' (${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture}): mixed_float16 falls back to float32 there`,
     };
   const data = await benchData(env);
+  o.trainSamples = Math.min(o.trainSamples, data.train.count); // a trimmed copy of the data set (bench/real-gpu.sh) has fewer
   const train = data.weft(weft, 'mlp', 'train', o.trainSamples);
   const test = data.weft(weft, 'mlp', 'test', o.testSamples);
   const warm = data.weft(weft, 'mlp', 'train', o.batchSize * 4);
