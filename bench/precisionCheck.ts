@@ -1,10 +1,12 @@
 // Accuracy and speed of compile({ precision: 'mixed_float16' }) against float32 on the article's MLP:
 // the same initial weights, the same Fashion-MNIST samples, shuffle seed and epochs; test accuracy
-// after training must agree within 0.5 points. Runs only where the device has 'shader-f16' (without
-// it weft trains mixed_float16 models in float32, so there is nothing to compare).
+// after training must agree within 0.5 points. Runs where the device has 'shader-f16' (without it
+// weft trains mixed_float16 models in float32, so there is nothing to compare), or, with `emulate`,
+// on any adapter with f16 storage emulated in f32 (weftTesting's copy of weft: the same rounding,
+// hence the same accuracy, but not f16's speed or bytes).
 import type * as Weft from '../src/index.js';
 import { benchData, type BenchEnv } from './cases.js';
-import { one, weftModel } from './models.js';
+import { compileWeft, one, weftModel } from './models.js';
 
 export interface PrecisionCheckOptions {
   epochs: number;
@@ -19,26 +21,44 @@ export interface PrecisionRun {
   precision: 'float32' | 'mixed_float16';
   testAccuracy: number;
   testLoss: number;
-  /** samples/s of the timed fit (all epochs, after a one-epoch warm-up on a slice). */
+  /** samples/s of the timed fit (all epochs, after a short warm-up fit and a fresh compile). */
   samplesPerSecond: number;
   plannedBytes: number | undefined;
 }
 
-export type PrecisionCheck =
-  | { ran: false; reason: string }
-  | { ran: true; options: PrecisionCheckOptions; runs: PrecisionRun[]; differencePoints: number; withinTolerance: boolean; speedup: number };
+interface Compared {
+  options: PrecisionCheckOptions;
+  runs: PrecisionRun[];
+  /** accuracy(mixed) − accuracy(float32), percentage points. */
+  differencePoints: number;
+  withinTolerance: boolean;
+  /** samples/s mixed / float32. */
+  speedup: number;
+}
+
+export type PrecisionCheck = { ran: false; reason: string } | ({ ran: true; emulated: boolean } & Compared);
 
 export const PRECISION_CHECK_DEFAULTS: PrecisionCheckOptions = { epochs: 5, batchSize: 32, trainSamples: 55_000, testSamples: 10_000, tolerancePoints: 0.5 };
 
-export async function precisionCheck(env: BenchEnv, overrides: Partial<PrecisionCheckOptions> = {}): Promise<PrecisionCheck> {
+export async function precisionCheck(env: BenchEnv, overrides: Partial<PrecisionCheckOptions> = {}, emulate = false): Promise<PrecisionCheck> {
   const o = { ...PRECISION_CHECK_DEFAULTS, ...overrides };
-  const { weft } = env;
+  const weft: typeof Weft = emulate ? env.weftTesting.weft : env.weft;
   const gpu = await weft.getGpu();
-  if (!gpu.shaderF16)
+  const emulated = !gpu.shaderF16 && emulate;
+  if (!gpu.shaderF16 && !emulate)
     return {
       ran: false,
-      reason: `the adapter lacks 'shader-f16' (${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture}): mixed_float16 falls back to float32 there`,
+      reason: `the adapter lacks 'shader-f16' (${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture}): mixed_float16 falls back to float32 there (--emulate-f16 checks the numerics with f16 rounding in f32 storage)`,
     };
+  if (emulated) env.weftTesting.runtime.setF16Emulation(true);
+  try {
+    return { ran: true, emulated, ...(await compare(env, weft, o)) };
+  } finally {
+    if (emulated) env.weftTesting.runtime.setF16Emulation(false);
+  }
+}
+
+async function compare(env: BenchEnv, weft: typeof Weft, o: PrecisionCheckOptions): Promise<Compared> {
   const data = await benchData(env);
   o.trainSamples = Math.min(o.trainSamples, data.train.count); // a trimmed copy of the data set (bench/real-gpu.sh) has fewer
   const train = data.weft(weft, 'mlp', 'train', o.trainSamples);
@@ -51,8 +71,9 @@ export async function precisionCheck(env: BenchEnv, overrides: Partial<Precision
     for (const precision of ['float32', 'mixed_float16'] as const) {
       const model = weftModel(weft, 'mlp', precision);
       try {
-        // Plans and pipelines first (a short fit), then the same starting weights for both.
+        // Plans and pipelines first (a short fit); then a fresh optimizer and the same starting weights for both.
         await model.fit(one(warm.x), one(warm.y), { epochs: 1, batchSize: o.batchSize, verbose: 0, seed: 1 });
+        compileWeft(weft, model, 'mlp', precision);
         model.setWeights(initial);
         const t0 = performance.now();
         await model.fit(one(train.x), one(train.y), { epochs: o.epochs, batchSize: o.batchSize, verbose: 0, seed: 7 });
@@ -77,7 +98,6 @@ export async function precisionCheck(env: BenchEnv, overrides: Partial<Precision
   const [full, mixed] = runs as [PrecisionRun, PrecisionRun];
   const differencePoints = 100 * (mixed.testAccuracy - full.testAccuracy);
   return {
-    ran: true,
     options: o,
     runs,
     differencePoints,

@@ -20,6 +20,8 @@
 //   --precision-check  instead of the cases: train the MLP in float32 and in mixed_float16 from the
 //                    same weights (5 epochs of 55,000 samples) and compare test accuracy (≤ 0.5
 //                    points) and samples/s; needs shader-f16 (says so and exits 0 without it)
+//   --emulate-f16    with --precision-check on an adapter without shader-f16: f16 storage emulated
+//                    in f32 (quantizeToF16 on every store), i.e. f16's numerics without its speed
 //   --node           run the cases in this Node process on Dawn (the webgpu package), not in
 //                    Chromium; weft only (TF.js's WebGPU and WASM backends are the page's)
 //   --serve          only serve the page and print its URL (open it in any WebGPU browser)
@@ -35,7 +37,18 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PAGE = '/repo/bench/index.html';
 
 function parseArgs(argv) {
-  const o = { quick: false, profile: false, json: null, serve: false, node: false, native: true, precision: 'float32', precisionCheck: false, overrides: {} };
+  const o = {
+    quick: false,
+    profile: false,
+    json: null,
+    serve: false,
+    node: false,
+    native: true,
+    precision: 'float32',
+    precisionCheck: false,
+    emulateF16: false,
+    overrides: {},
+  };
   const list = (v) =>
     v
       .split(',')
@@ -77,6 +90,9 @@ function parseArgs(argv) {
       case '--precision-check':
         o.precisionCheck = true;
         break;
+      case '--emulate-f16':
+        o.emulateF16 = true;
+        break;
       case '--batches':
         o.overrides.batches = list(value()).map((b) => int(a, b));
         break;
@@ -114,7 +130,7 @@ function parseArgs(argv) {
 }
 
 function formatPrecisionCheck(check, adapter, runtime) {
-  const head = `precision check (MLP, Fashion-MNIST) | ${adapter} | ${runtime}`;
+  const head = `precision check (MLP, Fashion-MNIST) | ${adapter} | ${runtime}${check.emulated ? ' | f16 storage EMULATED in f32 (numerics only; speeds are not f16 speeds)' : ''}`;
   if (!check.ran) return `${head}\nnot run: ${check.reason}`;
   const o = check.options;
   const rows = check.runs.map(
@@ -130,7 +146,7 @@ function formatPrecisionCheck(check, adapter, runtime) {
 }
 
 function readUsage() {
-  return 'usage: npm run bench -- [--quick] [--profile] [--json FILE] [--repeats N] [--samples N] [--models a,b] [--cases a,b] [--libs a,b] [--batches a,b] [--matmul-shapes a,b] [--precision float32|mixed_float16] [--precision-check] [--node] [--no-native] [--serve]';
+  return 'usage: npm run bench -- [--quick] [--profile] [--json FILE] [--repeats N] [--samples N] [--models a,b] [--cases a,b] [--libs a,b] [--batches a,b] [--matmul-shapes a,b] [--precision float32|mixed_float16] [--precision-check [--emulate-f16]] [--node] [--no-native] [--serve]';
 }
 
 let args;
@@ -214,7 +230,7 @@ try {
     window.weftBench.env.precision = precision;
   }, args.precision);
   if (args.precisionCheck) {
-    const check = await page.evaluate(() => window.weftBench.bench.precisionCheck(window.weftBench.env));
+    const check = await page.evaluate((emulate) => window.weftBench.bench.precisionCheck(window.weftBench.env, {}, emulate), args.emulateF16);
     console.log(formatPrecisionCheck(check, adapterLine(adapter), runtime));
     if (args.json)
       writeFileSync(args.json, JSON.stringify({ generatedAt: new Date().toISOString(), adapter, runtime, load: loadavg(), check }, null, 1) + '\n');

@@ -4,11 +4,12 @@
 import type { Plan } from '../ir/plan.js';
 import { groupDispatches } from '../ir/plan/dispatchGroups.js';
 import { activationElementType, bufferBytes, declBytes } from '../ir/precision.js';
-import { dispatchTraits, generateGroup, generateKernel, type GeneratedKernel } from '../wgsl/index.js';
+import { dispatchTraits, emulateF16Storage, generateGroup, generateKernel, type GeneratedKernel } from '../wgsl/index.js';
 import type { DeviceDataset } from './deviceDataset.js';
 import type { DeviceModel } from './deviceModel.js';
 import { preferredMatmulVariant, storageBindingLimit, type Gpu } from './device.js';
 import { WeftError } from './errors.js';
+import { f16Emulation } from './f16Emulation.js';
 import { getPipeline } from './pipelineCache.js';
 import { createBuffer } from './resources.js';
 import { StepProgram } from './stepProgram.js';
@@ -56,8 +57,11 @@ export class PlanRunner {
     const generated = this.kernels;
     this.groups = groupDispatches(plan.kernels, generated.map(dispatchTraits), gpu.limits.maxStorageBuffersPerShaderStage ?? 8);
     this.kernels = this.groups.map((group) => generateGroup(group.map((i) => generated[i]!)));
+    if (emulatesF16(gpu, plan)) this.kernels = this.kernels.map(emulateF16Storage);
     checkLimits(gpu, plan, this.kernels);
-    this.arena = this.own(createBuffer(gpu, { size: arenaBytes(plan), usage: GPUBufferUsage.STORAGE, label: `weft arena (${plan.mode} b${plan.batchSize})` }));
+    this.arena = this.own(
+      createBuffer(gpu, { size: arenaBytes(gpu, plan), usage: GPUBufferUsage.STORAGE, label: `weft arena (${plan.mode} b${plan.batchSize})` }),
+    );
     for (const declared of plan.buffers)
       if (declared.role === 'arena' && declared.name !== 'arena')
         this.scratch.set(
@@ -153,9 +157,14 @@ export class PlanRunner {
   }
 }
 
-/** Bytes of the plan's arena (f16 elements under mixed precision). */
-function arenaBytes(plan: Plan): number {
-  return bufferBytes(activationElementType(plan.precision), plan.arenaSize);
+/** An f16 plan on a device without 'shader-f16' (testing only): f16 rounding in an f32 arena. */
+function emulatesF16(gpu: Gpu, plan: Plan): boolean {
+  return plan.precision === 'mixed_float16' && !gpu.shaderF16;
+}
+
+/** Bytes of the plan's arena (f16 elements under mixed precision, unless emulated in f32). */
+function arenaBytes(gpu: Gpu, plan: Plan): number {
+  return bufferBytes(emulatesF16(gpu, plan) ? 'f32' : activationElementType(plan.precision), plan.arenaSize);
 }
 
 const ids = new WeakMap<GPUBuffer, number>();
@@ -174,9 +183,9 @@ export function checkLimits(gpu: Gpu, plan: Plan, kernels: GeneratedKernel[]): v
   const limit = (name: string, fallback: number): number => gpu.limits[name] ?? fallback;
   const what = `the ${plan.mode} plan for batch size ${plan.batchSize}`;
   const bindingSize = storageBindingLimit(gpu);
-  if (plan.precision === 'mixed_float16' && !gpu.shaderF16)
+  if (plan.precision === 'mixed_float16' && !gpu.shaderF16 && !f16Emulation())
     throw new WeftError(`internal: ${what} stores f16 (mixed_float16) but the device was made without 'shader-f16'`);
-  const arena = arenaBytes(plan);
+  const arena = arenaBytes(gpu, plan);
   if (arena > bindingSize)
     throw new WeftError(
       `${what} needs a working buffer (arena) of ${arena} bytes, more than this GPU's maxStorageBufferBindingSize (${bindingSize} bytes); use a smaller batchSize`,

@@ -9,6 +9,7 @@ import type { DeviceDataset } from './deviceDataset.js';
 import type { DeviceModel } from './deviceModel.js';
 import type { Gpu } from './device.js';
 import { WeftError } from './errors.js';
+import { f16Emulation } from './f16Emulation.js';
 import { PlanRunner } from './planRunner.js';
 
 /** How each model input is stored on the GPU: f32, or u8 scaled when gathered (pixels / 255). */
@@ -66,7 +67,7 @@ export class SessionPlans {
 
   private async make(mode: PlanMode, batchSize: number, storage: InputStorage): Promise<CompiledRunner> {
     const source = this.source;
-    const compiled = source.compile(mode, batchSize, storage, { shaderF16: this.gpu.shaderF16 });
+    const compiled = source.compile(mode, batchSize, storage, { shaderF16: this.gpu.shaderF16 || f16Emulation() });
     const optimizer = source.optimizer;
     if (mode === 'train' && optimizer)
       this.model.prepareTraining(optimizerStateArrays(optimizer.algorithm), optimizer.initialStateValue, JSON.stringify(optimizer.algorithm));

@@ -17,7 +17,7 @@ import type { BufferDecl, MatmulKernel } from '../../src/ir/kernel.js';
 import { groupDispatches } from '../../src/ir/plan/dispatchGroups.js';
 import type { Precision } from '../../src/ir/precision.js';
 import { bufferBytes, elementBytes } from '../../src/ir/precision.js';
-import { dispatchTraits, generateGroup, generateKernel, type GeneratedKernel } from '../../src/wgsl/index.js';
+import { dispatchTraits, emulateF16Storage, generateGroup, generateKernel, type GeneratedKernel } from '../../src/wgsl/index.js';
 
 function modelOf(inputs: SymbolicTensor[], outputs: SymbolicTensor[]) {
   const topology = buildTopology(inputs, outputs);
@@ -177,6 +177,33 @@ describe('mixed_float16 plans', () => {
       decls,
     );
     expect(k.wgsl).toMatch(/buf_arena\[([^\]]+)\] = f16\(f32\(buf_arena\[\1\]\) \+ \w+\);/);
+  });
+});
+
+describe('f16 storage emulated in f32 (adapters without shader-f16: tests and the accuracy check)', () => {
+  test('every module of a mixed plan: no f16 left, the arena is f32, each arena store rounds through quantizeToF16', () => {
+    const { groups } = modules('mixed_float16');
+    let stores = 0;
+    for (const k of groups) {
+      const e = emulateF16Storage(k);
+      expect(e.bindings).toEqual(k.bindings);
+      expect(e.workgroups).toEqual(k.workgroups);
+      expect(e.wgsl).not.toMatch(/enable f16|array<f16>|\bf16\(/);
+      if (!k.bindings.some((b) => b.buffer === 'arena')) {
+        expect(e.wgsl).toBe(k.wgsl);
+        continue;
+      }
+      expect(e.wgsl).toMatch(/buf_arena: array<f32>;/);
+      for (const m of e.wgsl.matchAll(/buf_arena\[[^\]]*\] = ([^;]*);/g)) {
+        expect(m[1]).toMatch(/^quantizeToF16\(/);
+        stores++;
+      }
+    }
+    expect(stores).toBeGreaterThan(5);
+  });
+
+  test('float32 modules pass through unchanged', () => {
+    for (const k of modules('float32').groups) expect(emulateF16Storage(k)).toBe(k);
   });
 });
 
