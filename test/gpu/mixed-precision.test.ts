@@ -105,7 +105,7 @@ test('mixed_float16 (f16 storage emulated): predictions and one SGD step agree w
   expect(predRel).toBeLessThan(5e-3);
   // The training's change of each weight tensor (same start in both) agrees as a whole to f16's precision.
   expect(mixed.initial).toEqual(full.initial);
-  full.weights.forEach((w, i) => {
+  full.weights.forEach((_, i) => {
     const change = (run: typeof full) => run.weights[i]!.map((v, j) => v - run.initial[i]![j]!);
     const rel = normRel(change(mixed), change(full));
     expect(rel).toBeLessThan(5e-3); // measured 1.4e-3 to 1.6e-3 per tensor
