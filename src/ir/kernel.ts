@@ -22,7 +22,7 @@ export interface BufferDecl {
   /** Size in elements (for u8: bytes). */
   size: number;
   /** What the buffer holds, for dumps and error messages. */
-  role: 'arena' | 'params' | 'grads' | 'optimizerState' | 'metrics' | 'indices' | 'dataset' | 'labels' | 'output';
+  role: 'arena' | 'params' | 'weightsHalf' | 'grads' | 'optimizerState' | 'metrics' | 'indices' | 'dataset' | 'labels' | 'output';
 }
 
 /**
@@ -269,6 +269,8 @@ export interface OptimizerKernel {
   grads: string;
   /** Buffer of the optimizer's state arrays (none for plain sgd). */
   state?: string;
+  /** Mixed precision: an f16 buffer laid out like `params` that receives f16(param) after each update (the kernels' weights). */
+  halfCopy?: string;
 }
 
 /**

@@ -13,13 +13,14 @@ import { declareBuffers, metricSlotCountOf } from './plan/buffers.js';
 import { selectKernels, valueViews } from './plan/kernelSelection.js';
 import { paramLayout, placeValues } from './plan/placement.js';
 import type { Plan, PlanOptions } from './plan/types.js';
+import { weightsBuffer } from './precision.js';
 
 export type { Plan, PlanMode, PlanOptions } from './plan/types.js';
 export { dumpPlan } from './plan/dump.js';
 
 export function planGraph(graph: IrGraph, options: PlanOptions): Plan {
   const { paramOffsets, paramCount } = paramLayout(graph);
-  const placement = placeValues(graph, options.mode, paramOffsets);
+  const placement = placeValues(graph, options.mode, paramOffsets, weightsBuffer(options.precision ?? 'float32'));
   const { offsets, arenaSize } = allocateBlocks(placement.blockSizes, blockLifetimes(graph, placement));
   const kernels = selectKernels(graph, placement, valueViews(graph, placement, offsets), options, paramCount);
   const metricSlotCount = metricSlotCountOf(graph);

@@ -1,7 +1,8 @@
 // Mixed precision (Keras's dtype policy names): which element type the kernels store values in.
-// 'mixed_float16' stores activations and their gradients (the arena and the gathered batch) as f16,
-// halving the bytes the kernels move; parameters, their gradients and the optimizer state stay f32
-// (the master weights), and every kernel loads f16 into f32 and accumulates in f32. It needs the
+// 'mixed_float16' stores activations and their gradients (the arena) as f16 and gives the kernels
+// an f16 copy of the weights (written by the optimizer after each update), halving the bytes they
+// read; the parameters (the master weights), their gradients and the optimizer state stay f32, the
+// gathered input batch too, and every kernel loads f16 into f32 and accumulates in f32. It needs the
 // adapter's 'shader-f16' feature; where that is missing the model falls back to float32 (see
 // resolvePrecision in src/api/precision.ts).
 import type { BufferDecl, ElementType } from './kernel.js';
@@ -17,6 +18,21 @@ export function activationElementType(precision: Precision): 'f32' | 'f16' {
       return 'f32';
     case 'mixed_float16':
       return 'f16';
+    default:
+      return precision satisfies never;
+  }
+}
+
+/** The f16 copy of the parameters that mixed-precision kernels read (the optimizer keeps it in step). */
+export const HALF_WEIGHTS = 'paramsHalf';
+
+/** The buffer the kernels read weights from: the f32 master parameters, or their f16 copy. */
+export function weightsBuffer(precision: Precision): string {
+  switch (precision) {
+    case 'float32':
+      return 'params';
+    case 'mixed_float16':
+      return HALF_WEIGHTS;
     default:
       return precision satisfies never;
   }

@@ -3,7 +3,7 @@
 
 import type { Plan } from '../ir/plan.js';
 import { groupDispatches } from '../ir/plan/dispatchGroups.js';
-import { activationElementType, bufferBytes, declBytes } from '../ir/precision.js';
+import { HALF_WEIGHTS, activationElementType, bufferBytes, declBytes } from '../ir/precision.js';
 import { dispatchTraits, emulateF16Storage, generateGroup, generateKernel, type GeneratedKernel } from '../wgsl/index.js';
 import type { DeviceDataset } from './deviceDataset.js';
 import type { DeviceModel } from './deviceModel.js';
@@ -125,6 +125,7 @@ export class PlanRunner {
       if (this.metrics) buffers.set('metrics', this.metrics);
       if (targets.model.grads) buffers.set('grads', targets.model.grads);
       if (targets.model.optimizerState) buffers.set('optimizerState', targets.model.optimizerState);
+      if (this.plan.buffers.some((b) => b.name === HALF_WEIGHTS)) buffers.set(HALF_WEIGHTS, targets.model.halfWeights(!this.gpu.shaderF16));
       (targets.outputs ?? []).forEach((b, i) => buffers.set(`output${i}`, b));
       for (const declared of this.plan.buffers)
         if (!buffers.has(declared.name)) throw new WeftError(`internal: plan buffer '${declared.name}' (${declared.role}) has no GPU buffer`);

@@ -53,12 +53,16 @@ async function trainBoth(page: Page, emulate: boolean) {
           const model = build(precision);
           const predicted = model.predict(x, { batchSize: 19 }) as any;
           const before = Array.from((await predicted.data()) as Float32Array);
-          const initial = (await model.getWeights()).map((w: any) => Array.from(w.dataSync() as Float32Array));
+          const initialTensors = await model.getWeights();
+          const initial = initialTensors.map((w: any) => Array.from(w.dataSync() as Float32Array));
           const history = await model.fit(x, y, { epochs: 1, batchSize: rows, shuffle: false, verbose: 0 });
           const weights = (await model.getWeights()).map((w: any) => Array.from(w.dataSync() as Float32Array));
+          // Writing weights from the host must reach the kernels' f16 copy too: predict as before training.
+          model.setWeights(initialTensors);
+          const restored = Array.from((await (model.predict(x, { batchSize: 19 }) as any).data()) as Float32Array);
           const explain = await model.explain(19);
           const plan = JSON.stringify({ stages: explain.stages, wgsl: explain.kernels.map((k) => k.wgsl) });
-          runs.push({ before, initial, weights, loss: history.history.loss![0]!, plan });
+          runs.push({ before, restored, initial, weights, loss: history.history.loss![0]!, plan });
           model.dispose();
         }
         return { runs, warnings };
@@ -96,6 +100,8 @@ test('mixed_float16 (f16 storage emulated): predictions and one SGD step agree w
   const { runs, warnings } = await trainBoth(page, true);
   const [full, mixed] = runs as [(typeof runs)[0], (typeof runs)[0]];
   expect(warnings).toEqual([]);
+  expect(mixed.restored).toEqual(mixed.before);
+  expect(full.restored).toEqual(full.before);
   expect(mixed.plan).toContain('buffer arena: f16');
   expect(mixed.plan).toContain('quantizeToF16('); // the emulation's rounding on every arena store
   expect(full.plan).not.toMatch(/arena: f16|quantizeToF16/);

@@ -17,7 +17,7 @@ import type { BufferDecl, MatmulKernel } from '../../src/ir/kernel.js';
 import { groupDispatches } from '../../src/ir/plan/dispatchGroups.js';
 import type { Precision } from '../../src/ir/precision.js';
 import { bufferBytes, elementBytes } from '../../src/ir/precision.js';
-import { dispatchTraits, emulateF16Storage, generateGroup, generateKernel, type GeneratedKernel } from '../../src/wgsl/index.js';
+import { dispatchTraits, emulateF16Storage, generateGroup, generateHalfWeights, generateKernel, type GeneratedKernel } from '../../src/wgsl/index.js';
 
 function modelOf(inputs: SymbolicTensor[], outputs: SymbolicTensor[]) {
   const topology = buildTopology(inputs, outputs);
@@ -62,12 +62,33 @@ function modules(
 }
 
 describe('mixed_float16 plans', () => {
-  test('the arena is f16; the gathered batch, params, grads, optimizer state and metrics stay f32', () => {
+  test('the arena and the weight copy are f16; the gathered batch, params, grads, optimizer state and metrics stay f32', () => {
     const { plan } = compiled('mixed_float16');
     expect(plan.precision).toBe('mixed_float16');
     const types = Object.fromEntries(plan.buffers.map((b) => [b.name, b.elementType]));
-    expect(types).toMatchObject({ arena: 'f16', params: 'f32', grads: 'f32', optimizerState: 'f32', metrics: 'f32' });
+    expect(types).toMatchObject({ arena: 'f16', paramsHalf: 'f16', params: 'f32', grads: 'f32', optimizerState: 'f32', metrics: 'f32' });
     if (types.batch) expect(types.batch).toBe('f32');
+    expect(plan.buffers.find((b) => b.name === 'paramsHalf')!.size).toBe(plan.paramCount);
+    expect(compiled('float32').plan.buffers.map((b) => b.name)).not.toContain('paramsHalf');
+  });
+
+  test('kernels read weights from the f16 copy; only the optimizer touches the f32 parameters, and refreshes the copy', () => {
+    for (const precision of ['float32', 'mixed_float16'] as const) {
+      const { plan } = compiled(precision);
+      const weights = precision === 'float32' ? 'params' : 'paramsHalf';
+      const matmuls = plan.kernels.filter((k) => k.kind === 'matmul');
+      const reads = matmuls.flatMap((k) => [k.a, k.b, ...(k.bias ? [k.bias] : [])].map((v) => v.buffer));
+      expect(reads).toContain(weights);
+      if (precision === 'mixed_float16') expect(reads).not.toContain('params');
+      const optimizer = plan.kernels.find((k) => k.kind === 'optimizer')!;
+      expect(optimizer).toMatchObject({ params: 'params', grads: 'grads' });
+      expect((optimizer as { halfCopy?: string }).halfCopy).toBe(precision === 'float32' ? undefined : 'paramsHalf');
+    }
+    const { kernels } = modules('mixed_float16');
+    const optimizer = kernels.find((k) => k.bindings.some((b) => b.buffer === 'optimizerState'))!;
+    expect(optimizer.wgsl).toMatch(/buf_paramsHalf\[i\] = f16\(buf_params\[i\]\);/);
+    expect(optimizer.wgsl).toContain('buf_params: array<f32>;');
+    expect(optimizer.wgsl).toContain('buf_paramsHalf: array<f16>;');
   });
 
   test('planned bytes: the arena takes half the bytes, everything else the same', () => {
@@ -77,7 +98,8 @@ describe('mixed_float16 plans', () => {
       expect(mixed.arenaSize).toBe(full.arenaSize); // same blocks, same element offsets
       expect(mixed.kernels.length).toBe(full.kernels.length);
       const saved = full.arenaSize * 4 - bufferBytes('f16', full.arenaSize);
-      expect(full.plannedBytes - mixed.plannedBytes).toBe(saved);
+      const weightCopy = bufferBytes('f16', full.paramCount);
+      expect(full.plannedBytes - mixed.plannedBytes).toBe(saved - weightCopy);
       expect(bufferBytes('f16', full.arenaSize)).toBe(Math.ceil(full.arenaSize / 2) * 4);
     }
     expect([elementBytes('f16'), elementBytes('f32'), elementBytes('u8')]).toEqual([2, 4, 1]);
@@ -92,19 +114,22 @@ describe('mixed_float16 plans', () => {
     }
   });
 
-  test('every module touching the arena enables f16, declares it array<f16>, and stores through f16()', () => {
+  test('every module touching the arena or the weight copy enables f16, declares them array<f16>, and stores through f16()', () => {
     const { kernels, groups } = modules('mixed_float16');
     const kinds = new Set<string>();
     for (const k of [...kernels, ...groups]) {
-      const usesArena = k.bindings.some((b) => b.buffer === 'arena');
-      if (!usesArena) {
+      const half = k.bindings.filter((b) => b.buffer === 'arena' || b.buffer === 'paramsHalf').map((b) => b.buffer);
+      if (half.length === 0) {
         expect(k.wgsl).not.toContain('enable f16;');
         continue;
       }
       kinds.add(k.name.split(' | ').length > 1 ? 'group' : k.name);
       expect(k.wgsl.startsWith('enable f16;\n')).toBe(true);
-      expect(k.wgsl).toMatch(/var<storage, (read|read_write)> buf_arena: array<f16>;/);
-      expect(k.wgsl).not.toMatch(/buf_arena: array<(f32|vec4<f32>)>/);
+      for (const name of half) {
+        expect(k.wgsl).toMatch(new RegExp(`var<storage, (read|read_write)> buf_${name}: array<f16>;`));
+        expect(k.wgsl).not.toMatch(new RegExp(`buf_${name}: array<(f32|vec4<f32>)>`));
+      }
+      if (!half.includes('arena')) continue;
       // f32 master weights and gradients
       for (const name of ['params', 'grads', 'optimizerState'])
         if (k.bindings.some((b) => b.buffer === name)) expect(k.wgsl).toMatch(new RegExp(`buf_${name}: array<f32>`));
@@ -189,10 +214,11 @@ describe('f16 storage emulated in f32 (adapters without shader-f16: tests and th
       expect(e.bindings).toEqual(k.bindings);
       expect(e.workgroups).toEqual(k.workgroups);
       expect(e.wgsl).not.toMatch(/enable f16|array<f16>|\bf16\(/);
-      if (!k.bindings.some((b) => b.buffer === 'arena')) {
+      if (!k.bindings.some((b) => b.buffer === 'arena' || b.buffer === 'paramsHalf')) {
         expect(e.wgsl).toBe(k.wgsl);
         continue;
       }
+      if (!k.bindings.some((b) => b.buffer === 'arena')) continue;
       expect(e.wgsl).toMatch(/buf_arena: array<f32>;/);
       for (const m of e.wgsl.matchAll(/buf_arena\[[^\]]*\] = ([^;]*);/g)) {
         expect(m[1]).toMatch(/^quantizeToF16\(/);
@@ -200,6 +226,21 @@ describe('f16 storage emulated in f32 (adapters without shader-f16: tests and th
       }
     }
     expect(stores).toBeGreaterThan(5);
+  });
+
+  test('the weight copy module: params f32 in, paramsHalf f16 out, one element per invocation; emulated, rounded in f32', () => {
+    const k = generateHalfWeights(709, 'params', 'paramsHalf');
+    expect(k.bindings).toEqual([
+      { binding: 0, buffer: 'params', access: 'read' },
+      { binding: 1, buffer: 'paramsHalf', access: 'read_write' },
+    ]);
+    expect(k.wgsl.startsWith('enable f16;\n')).toBe(true);
+    expect(k.wgsl).toContain('if (gidx >= 709u) { return; }');
+    expect(k.wgsl).toContain('buf_paramsHalf[gidx] = f16(buf_params[gidx]);');
+    expect(k.workgroups).toEqual([Math.ceil(709 / 64), 1, 1]);
+    const e = emulateF16Storage(k);
+    expect(e.wgsl).toContain('buf_paramsHalf: array<f32>;');
+    expect(e.wgsl).toContain('buf_paramsHalf[gidx] = quantizeToF16(buf_params[gidx]);');
   });
 
   test('float32 modules pass through unchanged', () => {

@@ -2,7 +2,7 @@
 
 import type { IrGraph } from '../graph.js';
 import { optimizerStateArrays, viewsOf, type BufferDecl, type KernelDesc } from '../kernel.js';
-import { activationElementType, declBytes } from '../precision.js';
+import { HALF_WEIGHTS, activationElementType, declBytes } from '../precision.js';
 import type { PlanOptions } from './types.js';
 
 export interface BufferSizes {
@@ -26,6 +26,8 @@ export function declareBuffers(
     ...(batchBufferSize > 0 ? [{ name: 'batch', elementType: 'f32', size: batchBufferSize, role: 'arena' } as BufferDecl] : []),
     { name: 'params', elementType: 'f32', size: Math.max(paramCount, 1), role: 'params' },
   ];
+  if ((options.precision ?? 'float32') === 'mixed_float16')
+    buffers.push({ name: HALF_WEIGHTS, elementType: 'f16', size: Math.max(paramCount, 1), role: 'weightsHalf' });
   if (options.mode === 'train') {
     buffers.push({ name: 'grads', elementType: 'f32', size: Math.max(paramCount, 1), role: 'grads' });
     const stateArrays = optimizerStateArrays(options.optimizer ?? { kind: 'sgd' });
@@ -65,7 +67,7 @@ function buffersOf(kernel: KernelDesc): string[] {
         ...(kernel.predictionOut ? [kernel.predictionOut.buffer] : []),
       ];
     case 'optimizer':
-      return [kernel.params, kernel.grads, ...(kernel.state ? [kernel.state] : [])];
+      return [kernel.params, kernel.grads, ...(kernel.state ? [kernel.state] : []), ...(kernel.halfCopy ? [kernel.halfCopy] : [])];
     case 'matmul':
     case 'elementwise':
     case 'softmaxRows':
