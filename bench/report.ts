@@ -3,6 +3,7 @@
 import { MATMUL_SHAPES, type BenchOptions, type Task, type TaskResult } from './cases.js';
 import { median } from './gpu.js';
 import { MODELS, samplesFor, type ModelId } from './models.js';
+import { wasmLabel, type WasmLib } from './tfjsWasm.js';
 
 export interface Section {
   title: string;
@@ -28,6 +29,8 @@ export interface Summary {
 export interface EnvInfo {
   adapter: string;
   timestampQuery: boolean;
+  /** Whether weft's device has 'shader-f16' (mixed_float16 runs in f16 only then). */
+  shaderF16?: boolean;
   userAgent: string;
   tfjs: string | null;
   wasm: string | null;
@@ -104,6 +107,15 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
   const targets: Target[] = [];
   const failures = results.filter((r) => !r.ok).map((r) => `${describeTask(r.task)}: ${(r.error ?? '').split('\n')[0]}`);
   const models = options.models;
+  // The thread count each WASM column ran with, as its backend reported it (for the column labels).
+  const threadsOf = (lib: WasmLib): number | undefined => {
+    const n = ok(results.filter((r) => (r.task as { lib?: string }).lib === lib))
+      .map((r) => r.details.wasmThreads)
+      .filter((v): v is number => typeof v === 'number');
+    return n.length ? Math.max(...n) : undefined;
+  };
+  const wasm1Label = wasmLabel('tfjs-wasm', threadsOf('tfjs-wasm'));
+  const wasmNLabel = wasmLabel('tfjs-wasm-threads', threadsOf('tfjs-wasm-threads'));
   const spread = options.repeats > 1 ? `median [min–max] of ${options.repeats} repeats` : 'one run (use more repeats for a spread)';
 
   // fit
@@ -114,17 +126,21 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
       const w = get('fit', 'weft', model, batch);
       const g = get('fit', 'tfjs-webgpu', model, batch);
       const c = get('fit', 'tfjs-wasm', model, batch);
-      if (w.length + g.length + c.length === 0) continue;
+      const ct = get('fit', 'tfjs-wasm-threads', model, batch);
+      if (w.length + g.length + c.length + ct.length === 0) continue;
       const rg = ratioStats(w, g);
       const rc = ratioStats(w, c);
+      const rct = ratioStats(w, ct);
       const goal = batch <= 32 ? 20 : 10;
       fitRows.push([
         `${MODELS[model].label} b${batch}`,
         fmtStats(values(w)),
         fmtStats(values(g)),
         fmtStats(values(c)),
+        fmtStats(values(ct)),
         fmtRatio(rg),
         fmtRatio(rc),
+        fmtRatio(rct),
         fmt(detail(w, 'msPerStep')),
         fmt(detail(g, 'msPerStep')),
       ]);
@@ -136,7 +152,14 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
           met: rg ? rg.median >= goal : null,
         });
       if (w.length && c.length)
-        targets.push({ name: `fit ${MODELS[model].label} b${batch} vs TF.js WASM`, goal: '≥ 1×', measured: fmtRatio(rc), met: rc ? rc.median >= 1 : null });
+        targets.push({ name: `fit ${MODELS[model].label} b${batch} vs ${wasm1Label}`, goal: '≥ 1×', measured: fmtRatio(rc), met: rc ? rc.median >= 1 : null });
+      if (w.length && ct.length)
+        targets.push({
+          name: `fit ${MODELS[model].label} b${batch} vs ${wasmNLabel}`,
+          goal: '≥ 1×',
+          measured: fmtRatio(rct),
+          met: rct ? rct.median >= 1 : null,
+        });
       if (w.length) {
         const planned = ok(w)[0]?.details.plannedBytes as { train?: number } | undefined;
         detailRows.push([
@@ -169,7 +192,18 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
         `Each value: ${spread}; ratios are paired within a repeat (weft and TF.js run back to back). ms/step = fit time / steps.`,
         "TF.js Layers ignores lossWeights, so its two-output model uses weighted categorical cross-entropy losses on one-hot targets (same arithmetic as weft's weighted sparse loss).",
       ],
-      headers: ['model, batch', 'weft', 'TF.js WebGPU', 'TF.js WASM', 'weft / WebGPU', 'weft / WASM', 'weft ms/step', 'WebGPU ms/step'],
+      headers: [
+        'model, batch',
+        'weft',
+        'TF.js WebGPU',
+        wasm1Label,
+        wasmNLabel,
+        'weft / WebGPU',
+        `weft / ${wasm1Label.replace('TF.js ', '')}`,
+        `weft / ${wasmNLabel.replace('TF.js ', '')}`,
+        'weft ms/step',
+        'WebGPU ms/step',
+      ],
       rows: fitRows,
     });
   if (detailRows.length)
@@ -251,7 +285,8 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
     const wg = get('matmul', 'weft-workgroupTiled', '', '', shape.id);
     const g = get('matmul', 'tfjs-webgpu', '', '', shape.id);
     const c = get('matmul', 'tfjs-wasm', '', '', shape.id);
-    if (!reg.length && !wg.length && !g.length && !c.length) continue;
+    const ct = get('matmul', 'tfjs-wasm-threads', '', '', shape.id);
+    if (!reg.length && !wg.length && !g.length && !c.length && !ct.length) continue;
     const picked = pickedVariant(env) === 'registerTiled' ? reg : wg;
     const r = ratioStats(picked, g);
     mmRows.push([
@@ -261,6 +296,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
       fmtStats(values(wg)),
       fmtStats(values(g)),
       fmtStats(values(c)),
+      fmtStats(values(ct)),
       fmtRatio(r),
       pct(values(picked)),
       pct(values(g)),
@@ -281,7 +317,8 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
         'weft registerTiled 8×8',
         'weft workgroupTiled',
         'TF.js WebGPU',
-        'TF.js WASM',
+        wasm1Label,
+        wasmNLabel,
         'weft / WebGPU',
         'weft % of peak',
         'TF.js % of peak',
@@ -429,7 +466,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
   const header = [
     ...(env
       ? [
-          `adapter: ${env.adapter}; timestamp-query: ${env.timestampQuery ? 'yes' : 'no'}`,
+          `adapter: ${env.adapter}; timestamp-query: ${env.timestampQuery ? 'yes' : 'no'}; shader-f16: ${env.shaderF16 ? 'yes' : 'no'}`,
           `browser: ${env.userAgent}; cross-origin isolated: ${env.crossOriginIsolated}; ${env.hardwareConcurrency} logical CPUs`,
           `TensorFlow.js: ${env.tfjs ?? 'not loaded'}${env.wasm ? `; WASM backend: ${env.wasm}` : ''}`,
         ]

@@ -10,8 +10,11 @@ export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
 /** Activations that act element by element (softmax works on whole rows). */
 export type ElementwiseActivation = Exclude<ActivationName, 'softmax'>;
 
-/** How a buffer's elements are stored. `u8` is packed four to a u32 word, little-endian. */
-export type ElementType = 'f32' | 'u32' | 'i32' | 'u8';
+/**
+ * How a buffer's elements are stored. `u8` is packed four to a u32 word, little-endian; `f16` (the
+ * arena under mixed precision, src/ir/precision.ts) needs the device's 'shader-f16' feature.
+ */
+export type ElementType = 'f32' | 'f16' | 'u32' | 'i32' | 'u8';
 
 export interface BufferDecl {
   name: string;
@@ -19,7 +22,7 @@ export interface BufferDecl {
   /** Size in elements (for u8: bytes). */
   size: number;
   /** What the buffer holds, for dumps and error messages. */
-  role: 'arena' | 'params' | 'grads' | 'optimizerState' | 'metrics' | 'indices' | 'dataset' | 'labels' | 'output';
+  role: 'arena' | 'params' | 'weightsHalf' | 'grads' | 'optimizerState' | 'metrics' | 'indices' | 'dataset' | 'labels' | 'output';
 }
 
 /**
@@ -266,6 +269,8 @@ export interface OptimizerKernel {
   grads: string;
   /** Buffer of the optimizer's state arrays (none for plain sgd). */
   state?: string;
+  /** Mixed precision: an f16 buffer laid out like `params` that receives f16(param) after each update (the kernels' weights). */
+  halfCopy?: string;
 }
 
 /**

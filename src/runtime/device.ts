@@ -15,6 +15,8 @@ export interface Gpu {
   limits: Record<string, number>;
   /** Whether 'timestamp-query' was enabled. */
   timestampQuery: boolean;
+  /** Whether 'shader-f16' was enabled (the adapter has it): f16 storage for mixed precision. */
+  shaderF16: boolean;
   /** A software / CPU adapter (SwiftShader, or one the browser flags as a fallback adapter). */
   cpuAdapter: boolean;
   /** Messages of uncaptured WebGPU errors since the device was made (also printed with console.error). */
@@ -117,7 +119,8 @@ async function createGpu(): Promise<Gpu> {
     if (typeof value === 'number') limits[key] = value;
   }
   const timestampQuery = adapter.features.has('timestamp-query');
-  const requiredFeatures: GPUFeatureName[] = timestampQuery ? ['timestamp-query'] : [];
+  const shaderF16 = adapter.features.has('shader-f16');
+  const requiredFeatures: GPUFeatureName[] = [...(timestampQuery ? ['timestamp-query' as const] : []), ...(shaderF16 ? ['shader-f16' as const] : [])];
   let device: GPUDevice;
   try {
     device = await adapter.requestDevice({ requiredLimits: limits, requiredFeatures, label: 'weft' });
@@ -154,7 +157,16 @@ async function createGpu(): Promise<Gpu> {
   const fallback = !!(info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined)?.isFallbackAdapter;
   const cpuAdapter =
     fallback || /swiftshader|llvmpipe|lavapipe|warp|software|cpu/i.test(`${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`);
-  const gpu: Gpu = { device, adapterInfo, limits: deviceLimits, timestampQuery, cpuAdapter, uncapturedErrors: [], lost: null };
+  const gpu: Gpu = {
+    device,
+    adapterInfo,
+    limits: deviceLimits,
+    timestampQuery,
+    shaderF16: device.features.has('shader-f16'),
+    cpuAdapter,
+    uncapturedErrors: [],
+    lost: null,
+  };
   device.lost.then((l) => {
     if (gpu.lost) return; // destroyed on purpose by resetGpu()
     gpu.lost = { reason: l.reason ?? 'unknown', message: l.message ?? '' };

@@ -18,7 +18,7 @@ import { submit } from './resources.js';
 import { StreamRing, type StreamArraySpec } from './streamRing.js';
 import type { StepRecord } from './stepProgram.js';
 
-export type { InputStorage, PlanSource } from './sessionPlans.js';
+export type { DeviceFeatures, InputStorage, PlanSource } from './sessionPlans.js';
 export type { DatasetArray } from './deviceDataset.js';
 export type { StreamArraySpec } from './streamRing.js';
 

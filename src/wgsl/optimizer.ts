@@ -2,7 +2,7 @@
 // (TensorFlow.js semantics; see OptimizerKernel in ir/kernel.ts).
 import type { BufferDecl, OptimizerKernel } from '../ir/kernel.js';
 import { optimizerStateArrays } from '../ir/kernel.js';
-import { BufferSet, KernelCodegenError, assemble, f32, perItemPrologue, u32, type GeneratedKernel } from './views.js';
+import { BufferSet, KernelCodegenError, assemble, f32, perItemPrologue, storeF32, u32, type GeneratedKernel } from './views.js';
 
 const WORKGROUP_SIZE = 64;
 const PER_INVOCATION = 4;
@@ -86,6 +86,12 @@ export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, B
     }
     default:
       return algorithm satisfies never;
+  }
+  if (desc.halfCopy) {
+    // Mixed precision: the kernels read the weights from an f16 copy, refreshed with each update.
+    const half = buffers.use(desc.halfCopy, true);
+    if (half.decl.size < count) throw new KernelCodegenError(desc.name, `"${half.name}" holds ${half.decl.size} < ${count} elements`);
+    lines.push(`  ${storeF32(half, 'i', `${P}[i]`, false)}`);
   }
   // Invocation g updates g, g + stride, g + 2·stride, …: neighbouring invocations touch neighbouring
   // parameters on every iteration.

@@ -2,6 +2,7 @@
 
 import type { IrGraph } from '../graph.js';
 import { optimizerStateArrays, viewsOf, type BufferDecl, type KernelDesc } from '../kernel.js';
+import { HALF_WEIGHTS, activationElementType, declBytes } from '../precision.js';
 import type { PlanOptions } from './types.js';
 
 export interface BufferSizes {
@@ -20,10 +21,13 @@ export function declareBuffers(
 ): { buffers: BufferDecl[]; plannedBytes: number } {
   const { arenaSize, batchBufferSize, paramCount, metricSlotCount } = sizes;
   const buffers: BufferDecl[] = [
-    { name: 'arena', elementType: 'f32', size: arenaSize, role: 'arena' },
+    // Activations and their gradients; f16 under mixed precision. The gathered batch stays f32 (inputs and targets as given).
+    { name: 'arena', elementType: activationElementType(options.precision ?? 'float32'), size: arenaSize, role: 'arena' },
     ...(batchBufferSize > 0 ? [{ name: 'batch', elementType: 'f32', size: batchBufferSize, role: 'arena' } as BufferDecl] : []),
     { name: 'params', elementType: 'f32', size: Math.max(paramCount, 1), role: 'params' },
   ];
+  if ((options.precision ?? 'float32') === 'mixed_float16')
+    buffers.push({ name: HALF_WEIGHTS, elementType: 'f16', size: Math.max(paramCount, 1), role: 'weightsHalf' });
   if (options.mode === 'train') {
     buffers.push({ name: 'grads', elementType: 'f32', size: Math.max(paramCount, 1), role: 'grads' });
     const stateArrays = optimizerStateArrays(options.optimizer ?? { kind: 'sgd' });
@@ -40,7 +44,7 @@ export function declareBuffers(
   if (options.mode === 'predict') graph.outputs.forEach((_, i) => buffers.push({ name: `output${i}`, elementType: 'f32', size: 0, role: 'output' }));
   const used = new Set(kernels.flatMap(buffersOf));
   const kept = buffers.filter((b) => used.has(b.name) || b.role === 'params');
-  const plannedBytes = kept.reduce((n, b) => n + b.size * (b.elementType === 'u8' ? 1 : 4), 0);
+  const plannedBytes = kept.reduce((n, b) => n + declBytes(b), 0);
   return { buffers: kept, plannedBytes };
 }
 
@@ -63,7 +67,7 @@ function buffersOf(kernel: KernelDesc): string[] {
         ...(kernel.predictionOut ? [kernel.predictionOut.buffer] : []),
       ];
     case 'optimizer':
-      return [kernel.params, kernel.grads, ...(kernel.state ? [kernel.state] : [])];
+      return [kernel.params, kernel.grads, ...(kernel.state ? [kernel.state] : []), ...(kernel.halfCopy ? [kernel.halfCopy] : [])];
     case 'matmul':
     case 'elementwise':
     case 'softmaxRows':

@@ -4,6 +4,7 @@
 
 import type { IrGraph, IrNode, ValueId } from '../graph.js';
 import { optimizerStateArrays, type ElementwiseExpr, type GatherSource, type KernelDesc, type View } from '../kernel.js';
+import { HALF_WEIGHTS } from '../precision.js';
 import { matrixOf } from '../shape.js';
 import { windowKernelFor } from './windowKernels.js';
 import type { Home, Placement } from './placement.js';
@@ -58,6 +59,7 @@ export function selectKernels(graph: IrGraph, placement: Placement, views: Value
       params: 'params',
       grads: 'grads',
       ...(stateArrays > 0 ? { state: 'optimizerState' } : {}),
+      ...(options.precision === 'mixed_float16' ? { halfCopy: HALF_WEIGHTS } : {}),
     });
   }
   return kernels;

@@ -46,7 +46,8 @@ export function paramLayout(graph: IrGraph): { paramOffsets: number[]; paramCoun
   return { paramOffsets, paramCount };
 }
 
-export function placeValues(graph: IrGraph, mode: PlanMode, paramOffsets: number[]): Placement {
+/** `weights`: the buffer parameters are read from (their f16 copy under mixed precision; laid out like params). */
+export function placeValues(graph: IrGraph, mode: PlanMode, paramOffsets: number[], weights = 'params'): Placement {
   const nodes = graph.nodes;
   const requests = new Map<ValueId, Home>();
   const copies: Copy[] = [];
@@ -91,7 +92,7 @@ export function placeValues(graph: IrGraph, mode: PlanMode, paramOffsets: number
     if (node.op === 'target' && node.sparse) continue; // read from the labels buffer through the indices
     if (node.op === 'assignParam') continue; // writes into its param's place
     if (node.op === 'param') {
-      homes[id] = { kind: 'fixed', buffer: 'params', offset: paramOffsets[node.index]!, rowStride: colsOf(node.shape) };
+      homes[id] = { kind: 'fixed', buffer: weights, offset: paramOffsets[node.index]!, rowStride: colsOf(node.shape) };
       if (wanted) copy(id, wanted);
       continue;
     }
