@@ -40,7 +40,17 @@ export function slotLayout(outputs: OutputSpec[]): { lossSlots: number[]; metric
   return { lossSlots, metricSlots, count: next };
 }
 
-export function lowerModel(model: LowerableModel, batchSize: number, mode: PlanMode, outputSpecs: OutputSpec[] = []): IrGraph {
+/**
+ * `weightedOutputs`: outputs whose samples carry loss weights (fit's classWeight) in train mode; their
+ * loss is summed and differentiated as loss × weight (TensorFlow.js's computeWeightedLoss).
+ */
+export function lowerModel(
+  model: LowerableModel,
+  batchSize: number,
+  mode: PlanMode,
+  outputSpecs: OutputSpec[] = [],
+  weightedOutputs: readonly number[] = [],
+): IrGraph {
   const builder = new GraphBuilder(batchSize);
   const weightIndex = new Map(model.weights.map((w, i) => [w, i]));
   const paramNodes = model.weights.map((w, i) => builder.leaf({ op: 'param', index: i, name: w.name }, weightShape2(w.shape), w.name));
@@ -96,8 +106,15 @@ export function lowerModel(model: LowerableModel, batchSize: number, mode: PlanM
       spec.loss.kind === 'crossEntropy'
         ? builder.add({ op: 'crossEntropy', probs: prediction, target, sparse: spec.loss.sparse }, `${spec.name} loss`)
         : builder.add({ op: 'pointwiseLoss', loss: spec.loss.kind, pred: prediction, target }, `${spec.name} loss`);
-    graph.losses.push({ output: i, value: loss, weight: spec.weight });
-    graph.accumulators.push({ slot: slots.lossSlots[i]!, name: `${spec.name}_loss`, value: loss });
+    if (mode === 'train' && weightedOutputs.includes(i)) {
+      const sampleWeight = builder.leaf({ op: 'sampleWeight', index: i, name: `${spec.name} sample weights` }, [batchSize, 1]);
+      const weighted = builder.add({ op: 'mul', a: loss, b: sampleWeight }, `${spec.name} weighted loss`);
+      graph.losses.push({ output: i, value: loss, weight: spec.weight, sampleWeight });
+      graph.accumulators.push({ slot: slots.lossSlots[i]!, name: `${spec.name}_loss`, value: weighted });
+    } else {
+      graph.losses.push({ output: i, value: loss, weight: spec.weight });
+      graph.accumulators.push({ slot: slots.lossSlots[i]!, name: `${spec.name}_loss`, value: loss });
+    }
     spec.metrics.forEach((m, j) => {
       const value = builder.add({ op: 'metric', metric: m.kind, pred: prediction, target, sparse: spec.loss.sparse }, `${spec.name} ${m.displayName}`);
       graph.accumulators.push({ slot: slots.metricSlots[i]![j]!, name: `${spec.name}_${m.displayName}`, value });

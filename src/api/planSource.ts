@@ -10,9 +10,9 @@ import { lowerModel, type LowerableModel } from './lowerModel.js';
 
 /** The plan source for a model as compiled now (`state` null before compile(): predict only). */
 export function planSource(model: LowerableModel, state: CompiledState | null): PlanSource {
-  const compile = (mode: PlanMode, batchSize: number, storage: InputStorage): CompiledGraph => {
+  const compile = (mode: PlanMode, batchSize: number, storage: InputStorage, weightedOutputs: readonly number[] = []): CompiledGraph => {
     try {
-      const graph = lowerModel(model, batchSize, mode, mode === 'predict' ? [] : (state?.outputs ?? []));
+      const graph = lowerModel(model, batchSize, mode, mode === 'predict' ? [] : (state?.outputs ?? []), weightedOutputs);
       const optimizer = mode === 'train' && state ? { optimizer: state.optimizer.algorithm } : {};
       return compileGraph(graph, { mode, inputStorage: [...storage], ...optimizer });
     } catch (e) {

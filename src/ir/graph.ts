@@ -38,6 +38,11 @@ export type IrOp =
   | { op: 'input'; index: number; name: string }
   /** Targets of model output `index`: class ids as [B, 1] when sparse, else [B, cols]. */
   | { op: 'target'; index: number; sparse: boolean; name: string }
+  /**
+   * Per-sample loss weights of model output `index` ([B, 1]; fit's classWeight): read from the
+   * dataset through the indices, like sparse targets, never copied.
+   */
+  | { op: 'sampleWeight'; index: number; name: string }
   /** Trainable (or not) weight tensor `index` of the model. */
   | { op: 'param'; index: number; name: string }
   /** A tensor filled with one value (gradient seeds). */
@@ -117,6 +122,8 @@ export type IrOp =
       sparse: boolean;
       withGrad: boolean;
       gradScale: number;
+      /** Per-row weights (a sampleWeight leaf): the loss sum and the gradient are weighted, metrics are not. */
+      sampleWeight?: ValueId;
       lossSlot: number;
       metrics: { metric: MetricKind; slot: number }[];
     };
@@ -125,7 +132,7 @@ export type OpName = IrOp['op'];
 export type OpOf<K extends OpName> = Extract<IrOp, { op: K }>;
 export type IrNode = IrOp & { id: ValueId; shape: Shape; label?: string };
 export type NodeOf<K extends OpName> = OpOf<K> & { id: ValueId; shape: Shape; label?: string };
-export type LeafOp = OpOf<'input' | 'target' | 'param' | 'constant'>;
+export type LeafOp = OpOf<'input' | 'target' | 'sampleWeight' | 'param' | 'constant'>;
 export type MatmulOp = OpOf<'matmul'>;
 
 /** A per-row value whose batch sum goes into a metric slot (losses and metrics). */
@@ -151,8 +158,11 @@ export interface IrGraph {
   outputs: ValueId[];
   /** Per-row values summed into metric slots every step (loss per output, then metrics). */
   accumulators: Accumulator[];
-  /** Loss per output: the per-row loss value and its weight in the total. */
-  losses: { output: number; value: ValueId; weight: number }[];
+  /**
+   * Loss per output: the per-row loss value, its weight in the total, and its per-row weights (a
+   * sampleWeight leaf) when the output's samples are weighted (its accumulator is then loss × weight).
+   */
+  losses: { output: number; value: ValueId; weight: number; sampleWeight?: ValueId }[];
   /** Gradient of the total loss w.r.t. each param (after autodiff); null where it does not depend on it. */
   paramGrads?: (ValueId | null)[];
 }

@@ -209,6 +209,11 @@ export interface LossHeadKernel {
   target: { sparse: true; labels: string; indices: string } | { sparse: false; view: View };
   gradOut?: View;
   gradScale: number;
+  /**
+   * Per-sample weights (classWeight) read as weights[indices[step.rowBase + r]]: the loss slot sums
+   * w_r L_r and the gradient is w_r × dL_r/dinput × gradScale; metrics stay unweighted (TensorFlow.js).
+   */
+  sampleWeights?: { weights: string; indices: string };
   metricsBuffer: string;
   lossSlot: number;
   metrics: { kind: MetricKind; slot: number }[];
@@ -300,7 +305,7 @@ export function kernelUsesStep(kernel: KernelDesc): boolean {
     case 'optimizer':
       return true;
     case 'lossHead':
-      return kernel.target.sparse || !!kernel.predictionOut?.rowBaseFromStep || viewsOf(kernel).some((v) => v.rowBaseFromStep);
+      return kernel.target.sparse || !!kernel.sampleWeights || !!kernel.predictionOut?.rowBaseFromStep || viewsOf(kernel).some((v) => v.rowBaseFromStep);
     case 'elementwise':
       return viewsOf(kernel).some((v) => v.rowBaseFromStep) || expressionUsesDropout(kernel.expr);
     case 'matmul':

@@ -26,6 +26,8 @@ const PART_ROW_MULTIPLE = 4096;
 
 export class PlacedDataset {
   readonly parts: DatasetPart[] = [];
+  /** Outputs whose samples carry loss weights (arrays sampleWeights0, …): training plans read them. */
+  readonly weightedOutputs: number[];
 
   constructor(
     gpu: Gpu,
@@ -34,6 +36,10 @@ export class PlacedDataset {
     readonly storage: InputStorage,
     maxBatches: number,
   ) {
+    this.weightedOutputs = arrays.flatMap((a) => {
+      const match = /^sampleWeights(\d+)$/.exec(a.name);
+      return match ? [Number(match[1])] : [];
+    });
     const perPart = rowsPerPart(rows, arrays, storageBindingLimit(gpu));
     try {
       for (let first = 0; first < rows; first += perPart) {

@@ -331,7 +331,7 @@ export class ModelSession {
       const key = `${part}/${size}`;
       let template = bound.get(key);
       if (!template) {
-        const { runner } = await this.plans.runnerFor(mode, size, placed.storage);
+        const { runner } = await this.plans.runnerFor(mode, size, placed.storage, mode === 'train' ? placed.weightedOutputs : []);
         const data = placed.parts[part]!.resident;
         const program = await runner.program({
           model: this.model,

@@ -256,7 +256,10 @@ function lossHead(d: LossHeadKernel, buffers: RefBuffers, step: RefStep): void {
       default:
         return d.loss satisfies never;
     }
-    lossSum += loss;
+    // Weighted samples: the loss and the gradient of row r times w_r; metrics unweighted.
+    const w = d.sampleWeights ? buf(buffers, d.sampleWeights.weights)[buf(buffers, d.sampleWeights.indices)[step.rowBase + r]!]! : 1;
+    lossSum += w * loss;
+    grad = grad.map((v) => w * v);
     d.metrics.forEach((m, i) => {
       let value: number;
       switch (m.kind) {

@@ -37,6 +37,8 @@ export function declareBuffers(
       t.sparse ? { name: `labels${i}`, elementType: 'i32', size: 0, role: 'labels' } : { name: `target${i}`, elementType: 'f32', size: 0, role: 'dataset' },
     ),
   );
+  for (const node of graph.nodes)
+    if (node.op === 'sampleWeight') buffers.push({ name: `sampleWeights${node.index}`, elementType: 'f32', size: 0, role: 'dataset' });
   if (options.mode === 'predict') graph.outputs.forEach((_, i) => buffers.push({ name: `output${i}`, elementType: 'f32', size: 0, role: 'output' }));
   const used = new Set(kernels.flatMap(buffersOf));
   const kept = buffers.filter((b) => used.has(b.name) || b.role === 'params');
@@ -59,6 +61,7 @@ function buffersOf(kernel: KernelDesc): string[] {
         kernel.input.buffer,
         kernel.metricsBuffer,
         ...(kernel.target.sparse ? [kernel.target.labels, kernel.target.indices] : [kernel.target.view.buffer]),
+        ...(kernel.sampleWeights ? [kernel.sampleWeights.weights, kernel.sampleWeights.indices] : []),
         ...(kernel.gradOut ? [kernel.gradOut.buffer] : []),
         ...(kernel.predictionOut ? [kernel.predictionOut.buffer] : []),
       ];

@@ -61,6 +61,7 @@ export function kernelAccess(kernel: KernelDesc): { reads: Region[]; writes: Reg
         reads: [
           viewRegion(kernel.input),
           ...(kernel.target.sparse ? [whole(kernel.target.labels), whole(kernel.target.indices)] : [viewRegion(kernel.target.view)]),
+          ...(kernel.sampleWeights ? [whole(kernel.sampleWeights.weights), whole(kernel.sampleWeights.indices)] : []),
           ...slots,
         ],
         writes: [...slots, ...(kernel.gradOut ? [viewRegion(kernel.gradOut)] : []), ...(kernel.predictionOut ? [viewRegion(kernel.predictionOut)] : [])],

@@ -63,6 +63,13 @@ export function selectKernels(graph: IrGraph, placement: Placement, views: Value
   return kernels;
 }
 
+/** The dataset buffer a sampleWeight leaf is read from. */
+function sampleWeightBuffer(graph: IrGraph, id: ValueId): string {
+  const leaf = graph.nodes[id]!;
+  if (leaf.op !== 'sampleWeight') throw new Error('internal: a loss head weight is not a sampleWeight leaf');
+  return `sampleWeights${leaf.index}`;
+}
+
 /** The batch: every input and dense target gathered by sample index, one [batch, features] row per sample. */
 function gatherKernel(graph: IrGraph, placement: Placement, views: ValueViews, options: PlanOptions): KernelDesc | undefined {
   const sources: GatherSource[] = [];
@@ -93,6 +100,7 @@ export function kernelFor(node: IrNode, view: (id: ValueId) => View, graph: IrGr
   switch (node.op) {
     case 'input':
     case 'target':
+    case 'sampleWeight':
     case 'param':
     case 'slice':
     case 'reshape':
@@ -184,6 +192,7 @@ export function kernelFor(node: IrNode, view: (id: ValueId) => View, graph: IrGr
         target: node.sparse ? { sparse: true, labels: `labels${targetIndex}`, indices: 'indices' } : { sparse: false, view: view(node.target) },
         ...(node.withGrad ? { gradOut: view(node.id) } : {}),
         gradScale: node.gradScale,
+        ...(node.sampleWeight !== undefined ? { sampleWeights: { weights: sampleWeightBuffer(graph, node.sampleWeight), indices: 'indices' } } : {}),
         metricsBuffer: 'metrics',
         lossSlot: node.lossSlot,
         metrics: node.metrics.map((m) => ({ kind: m.metric, slot: m.slot })),

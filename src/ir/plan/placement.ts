@@ -89,6 +89,7 @@ export function placeValues(graph: IrGraph, mode: PlanMode, paramOffsets: number
       continue;
     }
     if (node.op === 'target' && node.sparse) continue; // read from the labels buffer through the indices
+    if (node.op === 'sampleWeight') continue; // read from its dataset buffer through the indices
     if (node.op === 'assignParam') continue; // writes into its param's place
     if (node.op === 'param') {
       homes[id] = { kind: 'fixed', buffer: 'params', offset: paramOffsets[node.index]!, rowStride: colsOf(node.shape) };
