@@ -20,6 +20,8 @@ interface Case {
   optimizer: 'sgd' | 'adam' | 'momentum' | 'rmsprop' | 'adagrad';
   /** Sigmoid outputs with binaryCrossentropy and 0/1 targets of shape [n] (classes must be 1). */
   binary?: boolean;
+  /** fit's classWeight (the same {class: weight} map for every output): weighted losses and gradients. */
+  classWeight?: Record<number, number>;
 }
 
 const cases: Case[] = [
@@ -32,6 +34,27 @@ const cases: Case[] = [
   { name: 'odd two outputs', kind: 'multiOutput', features: 30, units: [11, 5], classes: 7, batch: 13, optimizer: 'adagrad' },
   { name: 'binary MLP', kind: 'mlp', features: 23, units: [9, 5], classes: 1, batch: 16, optimizer: 'adam', binary: true },
   { name: 'binary two outputs', kind: 'multiOutput', features: 30, units: [11, 5], classes: 1, batch: 13, optimizer: 'sgd', binary: true },
+  {
+    name: 'class-weighted odd MLP',
+    kind: 'mlp',
+    features: 29,
+    units: [13, 7],
+    classes: 5,
+    batch: 11,
+    optimizer: 'adam',
+    classWeight: { 0: 0.5, 1: 2, 2: 1, 3: 3.5, 4: 0.25 },
+  },
+  {
+    name: 'class-weighted binary two outputs',
+    kind: 'multiOutput',
+    features: 30,
+    units: [11, 5],
+    classes: 1,
+    batch: 13,
+    optimizer: 'sgd',
+    binary: true,
+    classWeight: { 0: 0.3, 1: 2.5 },
+  },
 ];
 
 test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
@@ -114,10 +137,13 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
       const sizes = [c.batch, c.batch, rows - 2 * c.batch];
       let start = 0;
       sizes.forEach((b, step) => {
-        const graph = T.ir.unfusedGraph(T.lowerModel(lowerable, b, 'train', specs), 'train');
+        const weighted = c.classWeight ? outputs.map((_: unknown, i: number) => i) : [];
+        const graph = T.ir.unfusedGraph(T.lowerModel(lowerable, b, 'train', specs, weighted), 'train');
+        const batchLabels = Array.from(labels.subarray(start, start + b));
         const env = {
           inputs: xs32.map((x: Float64Array, i: number) => x.subarray(start * inputs[i].shape[1], (start + b) * inputs[i].shape[1])),
-          targets: outputs.map(() => Array.from(labels.subarray(start, start + b))),
+          targets: outputs.map(() => batchLabels),
+          sampleWeights: outputs.map(() => (c.classWeight ? batchLabels.map((l) => Math.fround(c.classWeight![l]!)) : undefined)),
           params,
         };
         const result = T.ir.interpret(graph, env);
@@ -174,6 +200,7 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
         batchSize: c.batch,
         shuffle: false,
         verbose: 0,
+        ...(c.classWeight ? { classWeight: outputs.length === 1 ? c.classWeight : ['main_output', 'aux_output'].map(() => c.classWeight!) } : {}),
       });
       const after = (await model.getWeights()).map((w: any) => Array.from(w.dataSync() as Float32Array));
       const explain = await model.explain(c.batch);

@@ -211,6 +211,44 @@ describe('binary classification agrees with TensorFlow.js', () => {
   });
 });
 
+describe('classWeight agrees with TensorFlow.js', () => {
+  // TensorFlow.js weighs each sample's loss by its class (the label, the one-hot argmax, or a binary
+  // target's 0/1) and averages over the batch; metrics and evaluate stay unweighted.
+  const CASES: Record<string, [GraphSpec, Record<number, number>[]]> = {
+    'softmax, sparse labels': [ARTICLE['MLP 784→30 relu→30 relu→10 softmax']!, [{ 0: 1, 1: 3, 2: 0.5, 3: 2, 4: 1, 5: 0.25, 6: 4, 7: 1, 8: 1.5, 9: 0.75 }]],
+    'one sigmoid unit': [
+      {
+        inputs: [{ name: 'x', units: 12 }],
+        nodes: [dense('hidden', 7, 'relu', 'x'), dense('output', 1, 'sigmoid', 'hidden')],
+        outputs: [{ tensor: 'output', loss: 'binaryCrossentropy', weight: 1, metrics: ['accuracy'] }],
+      },
+      [{ 0: 0.2, 1: 5 }],
+    ],
+    'two outputs, one-hot targets on one': [
+      {
+        inputs: [{ name: 'x', units: 9 }],
+        nodes: [dense('hidden', 6, 'tanh', 'x'), dense('kind', 4, 'softmax', 'hidden'), dense('grade', 3, 'softmax', 'hidden')],
+        outputs: [
+          { tensor: 'kind', loss: 'sparseCategoricalCrossentropy', weight: 1, metrics: ['accuracy'] },
+          { tensor: 'grade', loss: 'categoricalCrossentropy', weight: 1, metrics: ['accuracy'] },
+        ],
+      },
+      [
+        { 0: 2, 1: 0.5, 2: 1, 3: 3 },
+        { 0: 0.1, 1: 1, 2: 6 },
+      ],
+    ],
+  };
+  Object.entries(CASES).forEach(([label, [spec, classWeight]], i) => {
+    test(label, async () => {
+      const r = await runCase(spec, { ...TRAIN, steps: 4, lastBatch: 5, seed: 400 + i, classWeight });
+      check(spec, r, `classWeight ${label}`);
+      for (const [name, [weft, tf]] of Object.entries(r.fitLoss))
+        expect(Math.abs(weft - tf), `${name} fit loss weft ${weft} vs tf ${tf}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(tf)));
+    });
+  });
+});
+
 describe('evaluate with dense targets', () => {
   // The smallest model where weft's evaluate read its (gathered) mse / one-hot targets wrongly:
   // the numbers must not depend on the batch size, and must equal TensorFlow.js's.
