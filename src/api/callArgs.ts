@@ -177,6 +177,23 @@ const CALL_OPTIONS: Record<string, { known: readonly string[]; refused: RefusedO
       validationSteps: 'validation runs over the whole validationData; leave it out',
     },
   },
+  fitDataset: {
+    // validationBatchSize only changes how tensor validation data is batched (weft reports sample means).
+    known: [
+      'epochs',
+      'batchesPerEpoch',
+      'initialEpoch',
+      'validationData',
+      'validationBatches',
+      'validationBatchSize',
+      'callbacks',
+      'verbose',
+      'seed',
+      'classWeight',
+      'yieldEvery',
+    ],
+    refused: {},
+  },
   evaluate: { known: ['batchSize', 'verbose'], refused: { sampleWeight: SAMPLE_WEIGHT, steps: 'evaluate on tensors covers every sample; leave it out' } },
   predict: { known: ['batchSize', 'verbose'], refused: {} },
 };

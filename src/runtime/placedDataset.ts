@@ -5,7 +5,7 @@
 // with its own bindings (no kernel reads across a binding) and an epoch still sees every sample once.
 
 import { type Gpu, storageBindingLimit } from './device.js';
-import type { DatasetArray } from './deviceDataset.js';
+import { type DatasetArray, weightedOutputsOf } from './deviceDataset.js';
 import { ResidentDataset } from './residentDataset.js';
 import type { InputStorage } from './sessionPlans.js';
 
@@ -36,10 +36,7 @@ export class PlacedDataset {
     readonly storage: InputStorage,
     maxBatches: number,
   ) {
-    this.weightedOutputs = arrays.flatMap((a) => {
-      const match = /^sampleWeights(\d+)$/.exec(a.name);
-      return match ? [Number(match[1])] : [];
-    });
+    this.weightedOutputs = weightedOutputsOf(arrays.map((a) => a.name));
     const perPart = rowsPerPart(rows, arrays, storageBindingLimit(gpu));
     try {
       for (let first = 0; first < rows; first += perPart) {
