@@ -32,12 +32,15 @@ export function weightShape2(shape: number[]): Shape2 {
   return [shape.slice(0, -1).reduce((a, b) => a * b, 1), cols];
 }
 
-/** Metric slot layout, in Keras order: each output's loss, then each output's metrics. */
-export function slotLayout(outputs: OutputSpec[]): { lossSlots: number[]; metricSlots: number[][]; count: number } {
+/**
+ * Metric slot layout, in Keras order: each output's loss, then each output's metrics; training plans
+ * of models with regularized weights sum the weight penalty in one more slot (`penaltySlot`).
+ */
+export function slotLayout(outputs: OutputSpec[]): { lossSlots: number[]; metricSlots: number[][]; count: number; penaltySlot: number } {
   const lossSlots = outputs.map((_, i) => i);
   let next = outputs.length;
   const metricSlots = outputs.map((o) => o.metrics.map(() => next++));
-  return { lossSlots, metricSlots, count: next };
+  return { lossSlots, metricSlots, count: next, penaltySlot: next };
 }
 
 /**
@@ -83,7 +86,12 @@ export function lowerModel(
   const graph: IrGraph = {
     batchSize,
     nodes: builder.nodes,
-    params: model.weights.map((w) => ({ name: w.name, shape: weightShape2(w.shape), trainable: w.trainable })),
+    params: model.weights.map((w) => ({
+      name: w.name,
+      shape: weightShape2(w.shape),
+      trainable: w.trainable,
+      ...(w.regularizer ? { regularizer: { ...w.regularizer } } : {}),
+    })),
     inputs: model.inputs.map((t) => ({ name: t.name, cols: t.featureSize })),
     targets: [],
     outputs: mode === 'predict' ? outputValues : [],
@@ -93,6 +101,9 @@ export function lowerModel(
   if (mode === 'predict') return graph;
 
   const slots = slotLayout(outputSpecs);
+  // TensorFlow.js adds the weights' penalties to the training loss only (not to evaluate's).
+  if (mode === 'train' && outputSpecs.length && model.weights.some((w) => w.regularizer && (w.regularizer.l1 !== 0 || w.regularizer.l2 !== 0)))
+    graph.penaltySlot = slots.penaltySlot;
   outputSpecs.forEach((spec, i) => {
     const prediction = outputValues[i]!;
     const target = builder.leaf({ op: 'target', index: i, sparse: spec.loss.sparse, name: `${spec.name} target` }, [

@@ -146,6 +146,8 @@ export interface ParamInfo {
   name: string;
   shape: Shape2;
   trainable: boolean;
+  /** A weight penalty Σ l1·|w| + l2·w² (kernelRegularizer / biasRegularizer). */
+  regularizer?: { l1: number; l2: number };
 }
 
 export interface IrGraph {
@@ -163,6 +165,12 @@ export interface IrGraph {
    * sampleWeight leaf) when the output's samples are weighted (its accumulator is then loss × weight).
    */
   losses: { output: number; value: ValueId; weight: number; sampleWeight?: ValueId }[];
+  /**
+   * Training with regularized params: the slot that sums batch × Σ penalty(param) each step (the
+   * penalty of the weights the step starts from, as TensorFlow.js adds it to the batch's loss). The
+   * penalty's gradient is added by the optimizer (OptimizerKernel.penalties), not by autodiff.
+   */
+  penaltySlot?: number;
   /** Gradient of the total loss w.r.t. each param (after autodiff); null where it does not depend on it. */
   paramGrads?: (ValueId | null)[];
 }

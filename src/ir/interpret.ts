@@ -230,6 +230,7 @@ export function interpret(graph: IrGraph, env: InterpretInputs): InterpretResult
     for (const v of t.data) s += v;
     addToSlot(acc.slot, s);
   }
+  if (graph.penaltySlot !== undefined) addToSlot(graph.penaltySlot, graph.batchSize * weightPenalty(graph, env.params));
   return { values, slots };
 }
 
@@ -449,6 +450,17 @@ function evaluateNode(node: IrNode, value: (id: ValueId) => Tensor64, env: Inter
     default:
       return node satisfies never;
   }
+}
+
+/** Σ over regularized params of l1·|w| + l2·w² (kernelRegularizer / biasRegularizer). */
+export function weightPenalty(graph: IrGraph, params: ArrayLike<number>[]): number {
+  let s = 0;
+  graph.params.forEach((p, i) => {
+    const r = p.regularizer;
+    if (!r) return;
+    for (const w of Array.from(params[i]!)) s += r.l1 * Math.abs(w) + r.l2 * w * w;
+  });
+  return s;
 }
 
 /** Mean over row r's columns of an element-wise loss. */

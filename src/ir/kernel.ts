@@ -199,6 +199,14 @@ export type MetricKind = 'sparseCategoricalAccuracy' | 'categoricalAccuracy' | '
  *   else 0; mse: 2(p−t)/cols × gradScale; mae: sign(p−t)/cols × gradScale.
  * - predictionOut (optional): p written per row (predict and evaluate).
  */
+/** A weight penalty over params[offset, offset + count): Σ l1·|w| + l2·w². */
+export interface PenaltyTerm {
+  offset: number;
+  count: number;
+  l1: number;
+  l2: number;
+}
+
 export interface LossHeadKernel {
   kind: 'lossHead';
   name: string;
@@ -215,6 +223,11 @@ export interface LossHeadKernel {
    */
   sampleWeights?: { weights: string; indices: string };
   metricsBuffer: string;
+  /**
+   * Training with regularized weights: metrics[slot] += rows × Σ_terms Σ_i l1·|w_i| + l2·w_i² over
+   * `params` (one head per plan carries it; the weights are those before this step's update).
+   */
+  penalty?: { slot: number; params: string; terms: PenaltyTerm[] };
   lossSlot: number;
   metrics: { kind: MetricKind; slot: number }[];
   predictionOut?: View;
@@ -271,6 +284,8 @@ export interface OptimizerKernel {
   grads: string;
   /** Buffer of the optimizer's state arrays (none for plain sgd). */
   state?: string;
+  /** Regularized (trainable) weights: g += 2·l2·p + l1·sign(p) over each term's range before the update. */
+  penalties?: PenaltyTerm[];
 }
 
 /**

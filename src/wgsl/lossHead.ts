@@ -28,7 +28,8 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
   const grad = desc.gradOut ? buffers.view({ ...desc.gradOut, ...shape }, true, 'gradOut') : undefined;
   const pred = desc.predictionOut ? buffers.view({ ...desc.predictionOut, ...shape }, true, 'predictionOut') : undefined;
   const metrics = buffers.use(desc.metricsBuffer, true);
-  for (const slot of [desc.lossSlot, ...desc.metrics.map((m) => m.slot)]) {
+  const penaltyParams = desc.penalty ? buffers.use(desc.penalty.params, false) : undefined;
+  for (const slot of [desc.lossSlot, ...desc.metrics.map((m) => m.slot), ...(desc.penalty ? [desc.penalty.slot] : [])]) {
     if (!Number.isInteger(slot) || slot < 0 || slot >= metrics.decl.size) {
       throw new KernelCodegenError(desc.name, `metric slot ${slot} is outside "${desc.metricsBuffer}" (size ${metrics.decl.size})`);
     }
@@ -40,7 +41,8 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
   // sparse target: argmax(t) is the label; dense: argmax(t) computed.
   const needArgmaxT = !desc.target.sparse && needArgmaxP;
   const invCols = f32(1 / cols);
-  const nAcc = 1 + desc.metrics.length;
+  // The weight penalty (regularizers) is one more sum: every invocation strides over the weights.
+  const nAcc = 1 + desc.metrics.length + (desc.penalty ? 1 : 0);
 
   const row: string[] = [];
   row.push(`    let zr = ${viewIndex(desc.input, 'r', '0u')};`);
@@ -138,12 +140,29 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
   }
 
   const accs = Array.from({ length: nAcc }, (_, i) => `acc${i}`);
-  const slots = [desc.lossSlot, ...desc.metrics.map((m) => m.slot)];
+  const slots = [desc.lossSlot, ...desc.metrics.map((m) => m.slot), ...(desc.penalty ? [desc.penalty.slot] : [])];
+  const penalty: string[] = [];
+  if (desc.penalty) {
+    // rows × Σ l1·|w| + l2·w²: summed into the slot like a per-row value (the epoch's mean is TensorFlow.js's).
+    const a = `acc${nAcc - 1}`;
+    for (const term of desc.penalty.terms) {
+      const parts = [...(term.l1 !== 0 ? [`${f32(term.l1)} * abs(w)`] : []), ...(term.l2 !== 0 ? [`${f32(term.l2)} * w * w`] : [])];
+      if (!parts.length) continue;
+      penalty.push(
+        `  for (var i = lidx; i < ${u32(term.count)}; i = i + ${u32(WORKGROUP_SIZE)}) {`,
+        `    let w = ${loadF32(penaltyParams!, `${u32(term.offset)} + i`)};`,
+        `    ${a} = ${a} + ${parts.join(' + ')};`,
+        `  }`,
+      );
+    }
+    penalty.push(`  ${a} = ${a} * ${f32(rows)};`);
+  }
   const body = [
     ...accs.map((a) => `  var ${a} = 0.0;`),
     `  for (var r = lidx; r < ${u32(rows)}; r = r + ${u32(WORKGROUP_SIZE)}) {`,
     ...row,
     `  }`,
+    ...penalty,
     ...accs.map((a, i) => `  partial[lidx * ${u32(nAcc)} + ${u32(i)}] = ${a};`),
     `  workgroupBarrier();`,
     `  if (lidx == 0u) {`,
@@ -157,7 +176,7 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
   const metricNames = desc.metrics.map((m) => `${m.kind}→[${m.slot}]`).join(', ');
   return assemble({
     desc,
-    summary: `lossHead ${desc.loss} ${rows}×${cols}, ${desc.target.sparse ? 'sparse' : 'dense'} targets, loss→[${desc.lossSlot}]${metricNames ? `, ${metricNames}` : ''}${weights ? ', weighted samples' : ''}${grad ? ', gradient' : ''}${pred ? ', predictions' : ''}`,
+    summary: `lossHead ${desc.loss} ${rows}×${cols}, ${desc.target.sparse ? 'sparse' : 'dense'} targets, loss→[${desc.lossSlot}]${metricNames ? `, ${metricNames}` : ''}${weights ? ', weighted samples' : ''}${desc.penalty ? `, weight penalty→[${desc.penalty.slot}]` : ''}${grad ? ', gradient' : ''}${pred ? ', predictions' : ''}`,
     buffers,
     helpers: `var<workgroup> partial: array<f32, ${WORKGROUP_SIZE * nAcc}>;`,
     workgroupSize: WORKGROUP_SIZE,

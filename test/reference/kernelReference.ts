@@ -286,6 +286,12 @@ function lossHead(d: LossHeadKernel, buffers: RefBuffers, step: RefStep): void {
     if (d.predictionOut) p.forEach((v, c) => set(buffers, d.predictionOut!, r, c, step, v, false));
   }
   metrics[d.lossSlot]! += lossSum;
+  if (d.penalty) {
+    const params = buf(buffers, d.penalty.params);
+    let s = 0;
+    for (const t of d.penalty.terms) for (let i = t.offset; i < t.offset + t.count; i++) s += t.l1 * Math.abs(params[i]!) + t.l2 * params[i]! ** 2;
+    metrics[d.penalty.slot]! += rows * s;
+  }
   d.metrics.forEach((m, i) => {
     metrics[m.slot]! += metricSums[i]!;
   });
@@ -298,8 +304,11 @@ function optimizer(d: OptimizerKernel, buffers: RefBuffers, step: RefStep): void
   const n = d.count;
   const lr = step.learningRate;
   const a = d.algorithm;
+  // The penalty's gradient of regularized weights, from the weights before the update.
+  const penaltyGrad = new Float64Array(n);
+  for (const t of d.penalties ?? []) for (let i = t.offset; i < t.offset + t.count; i++) penaltyGrad[i]! += 2 * t.l2 * p[i]! + t.l1 * Math.sign(p[i]!);
   for (let i = 0; i < n; i++) {
-    const gi = g[i]!;
+    const gi = g[i]! + penaltyGrad[i]!;
     switch (a.kind) {
       case 'sgd':
         p[i] = p[i]! - lr * gi;

@@ -49,7 +49,10 @@ export function declareBuffers(
 /** Number of metric slots the graph's loss heads sum into. */
 export function metricSlotCountOf(graph: IrGraph): number {
   if (graph.accumulators.length) throw new Error('internal: unfused accumulators remain; run fuseLossHead before planning');
-  return Math.max(0, ...graph.nodes.map((n) => (n.op === 'lossHead' ? Math.max(n.lossSlot, ...n.metrics.map((m) => m.slot)) + 1 : 0)));
+  return Math.max(
+    graph.penaltySlot === undefined ? 0 : graph.penaltySlot + 1,
+    ...graph.nodes.map((n) => (n.op === 'lossHead' ? Math.max(n.lossSlot, ...n.metrics.map((m) => m.slot)) + 1 : 0)),
+  );
 }
 
 function buffersOf(kernel: KernelDesc): string[] {
@@ -62,6 +65,7 @@ function buffersOf(kernel: KernelDesc): string[] {
         kernel.metricsBuffer,
         ...(kernel.target.sparse ? [kernel.target.labels, kernel.target.indices] : [kernel.target.view.buffer]),
         ...(kernel.sampleWeights ? [kernel.sampleWeights.weights, kernel.sampleWeights.indices] : []),
+        ...(kernel.penalty ? [kernel.penalty.params] : []),
         ...(kernel.gradOut ? [kernel.gradOut.buffer] : []),
         ...(kernel.predictionOut ? [kernel.predictionOut.buffer] : []),
       ];
