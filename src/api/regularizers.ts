@@ -1,6 +1,7 @@
 // weft.regularizers with TensorFlow.js's names and defaults (l1, l2, l1l2): a weight penalty
 // Σ l1·|w| + l2·w². Training adds it to fit's loss (as TensorFlow.js adds the layers' losses to the
-// total) and its gradient 2·l2·w + l1·sign(w) to the weight's gradient inside the optimizer kernel.
+// total) and its gradient 2·l2·w + l1·(w > 0 ? 1 : −1) (TensorFlow.js's gradient of abs) to the weight's
+// gradient inside the optimizer kernel.
 // evaluate and validation losses leave it out, as TensorFlow.js's test function does.
 
 import { fail } from './errors.js';

@@ -284,7 +284,10 @@ export interface OptimizerKernel {
   grads: string;
   /** Buffer of the optimizer's state arrays (none for plain sgd). */
   state?: string;
-  /** Regularized (trainable) weights: g += 2·l2·p + l1·sign(p) over each term's range before the update. */
+  /**
+   * Regularized (trainable) weights: g += 2·l2·p + l1·(p > 0 ? 1 : −1) over each term's range before the
+   * update (TensorFlow.js's gradient of abs, −1 at 0 included).
+   */
   penalties?: PenaltyTerm[];
 }
 

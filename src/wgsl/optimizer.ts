@@ -29,12 +29,16 @@ export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, B
   const P = params.ident;
   const G = grads.ident;
   const slot = (s: number): string => (s === 0 ? `${slots}[i]` : `${slots}[i + ${u32(s * count)}]`);
-  // Regularized weights: the penalty's gradient 2·l2·p + l1·sign(p) joins the loss gradient.
+  // Regularized weights: the penalty's gradient 2·l2·p + l1·d|p| joins the loss gradient, where d|p| is
+  // TensorFlow.js's gradient of abs: 1 for p > 0, else −1 (also at 0: step(p, −1)).
   const lines: string[] = [`  ${desc.penalties?.length ? 'var' : 'let'} g = ${G}[i];`];
   for (const term of desc.penalties ?? []) {
     if (term.offset < 0 || term.offset + term.count > count)
       throw new KernelCodegenError(desc.name, `penalty range [${term.offset}, ${term.offset + term.count}) is outside the ${count} parameters`);
-    const parts = [...(term.l2 !== 0 ? [`${f32(2 * term.l2)} * ${P}[i]`] : []), ...(term.l1 !== 0 ? [`${f32(term.l1)} * sign(${P}[i])`] : [])];
+    const parts = [
+      ...(term.l2 !== 0 ? [`${f32(2 * term.l2)} * ${P}[i]`] : []),
+      ...(term.l1 !== 0 ? [`${f32(term.l1)} * select(-1.0, 1.0, ${P}[i] > 0.0)`] : []),
+    ];
     if (parts.length) lines.push(`  if (i >= ${u32(term.offset)} && i < ${u32(term.offset + term.count)}) { g = g + ${parts.join(' + ')}; }`);
   }
   const prologue: string[] = [];

@@ -249,6 +249,37 @@ describe('classWeight agrees with TensorFlow.js', () => {
   });
 });
 
+describe('regularizers agree with TensorFlow.js', () => {
+  // kernelRegularizer / biasRegularizer: the penalty joins the gradient (weights after SGD and Adam)
+  // and fit's reported loss; evaluate leaves it out (TensorFlow.js's test function does).
+  const reg = (node: NodeSpec, kernel?: { l1: number; l2: number }, bias?: { l1: number; l2: number }): NodeSpec =>
+    node.kind === 'dense' ? { ...node, ...(kernel ? { kernelRegularizer: kernel } : {}), ...(bias ? { biasRegularizer: bias } : {}) } : node;
+  const CASES: Record<string, GraphSpec> = {
+    'jena-weather-like MLP: l2 on the hidden kernel, mse': {
+      inputs: [{ name: 'x', units: 14 }],
+      nodes: [reg(dense('hidden', 32, 'relu', 'x'), { l1: 0, l2: 0.05 }), dense('out', 1, 'linear', 'hidden')],
+      outputs: [{ tensor: 'out', loss: 'meanSquaredError', weight: 1, metrics: ['mae'] }],
+    },
+    'l1 and l1l2 on kernels and biases, softmax': {
+      inputs: [{ name: 'x', units: 9 }],
+      nodes: [
+        reg(dense('h1', 7, 'tanh', 'x'), { l1: 0.02, l2: 0 }, { l1: 0.01, l2: 0.03 }),
+        reg(dense('h2', 6, 'sigmoid', 'h1'), { l1: 0.01, l2: 0.02 }),
+        dense('out', 4, 'softmax', 'h2'),
+      ],
+      outputs: [{ tensor: 'out', loss: 'sparseCategoricalCrossentropy', weight: 1, metrics: ['accuracy'] }],
+    },
+  };
+  Object.entries(CASES).forEach(([label, spec], i) => {
+    test(label, async () => {
+      const r = await runCase(spec, { ...TRAIN, steps: 4, lastBatch: 3, seed: 500 + i });
+      check(spec, r, `regularizers ${label}`);
+      for (const [name, [weft, tf]] of Object.entries(r.fitLoss))
+        expect(Math.abs(weft - tf), `${name} fit loss weft ${weft} vs tf ${tf}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(tf)));
+    });
+  });
+});
+
 describe('evaluate with dense targets', () => {
   // The smallest model where weft's evaluate read its (gathered) mse / one-hot targets wrongly:
   // the numbers must not depend on the batch size, and must equal TensorFlow.js's.

@@ -306,7 +306,7 @@ function optimizer(d: OptimizerKernel, buffers: RefBuffers, step: RefStep): void
   const a = d.algorithm;
   // The penalty's gradient of regularized weights, from the weights before the update.
   const penaltyGrad = new Float64Array(n);
-  for (const t of d.penalties ?? []) for (let i = t.offset; i < t.offset + t.count; i++) penaltyGrad[i]! += 2 * t.l2 * p[i]! + t.l1 * Math.sign(p[i]!);
+  for (const t of d.penalties ?? []) for (let i = t.offset; i < t.offset + t.count; i++) penaltyGrad[i]! += 2 * t.l2 * p[i]! + t.l1 * (p[i]! > 0 ? 1 : -1);
   for (let i = 0; i < n; i++) {
     const gi = g[i]! + penaltyGrad[i]!;
     switch (a.kind) {

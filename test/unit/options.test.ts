@@ -20,7 +20,9 @@ describe('layer options', () => {
     expect(() => weft.input({ shape: [3], shap: [4] } as never)).toThrow(/weft.input: unknown option 'shap'/);
   });
   test('activity regularizers, constraints, initial weights and other dtypes are refused unless left out or null', () => {
-    expect(() => weft.layers.dense({ units: 3, activityRegularizer: {} } as never)).toThrow(/dense: option 'activityRegularizer' is not supported: activity regularizers/);
+    expect(() => weft.layers.dense({ units: 3, activityRegularizer: {} } as never)).toThrow(
+      /dense: option 'activityRegularizer' is not supported: activity regularizers/,
+    );
     expect(() => weft.layers.dense({ units: 3, biasConstraint: 'nonNeg' } as never)).toThrow(/'biasConstraint' is not supported: constraints/);
     expect(() => weft.layers.dense({ units: 3, weights: [] } as never)).toThrow(/'weights' is not supported: .*setWeights/);
     expect(() => weft.layers.dense({ units: 3, dtype: 'int32' } as never)).toThrow(/dtype 'int32' is not supported/);
