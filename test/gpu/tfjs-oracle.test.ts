@@ -280,6 +280,43 @@ describe('regularizers agree with TensorFlow.js', () => {
   });
 });
 
+describe('rank-3 dense and concatenate agree with TensorFlow.js', () => {
+  // The tf.layers.concatenate doc example joins [null, 2, 3] and [null, 2, 4] on the last axis; dense
+  // on [null, t, f] applies to the last axis (weft: views of [batch·t, f] rows, no kernel of their own).
+  const CASES: Record<string, GraphSpec> = {
+    'concatenate [null, 2, 3] + [null, 2, 4] → dense on the last axis → flatten → softmax': {
+      inputs: [
+        { name: 'a', units: 6, shape: [2, 3] },
+        { name: 'b', units: 8, shape: [2, 4] },
+      ],
+      nodes: [
+        { kind: 'concatenate', layer: 'join', inputs: ['a', 'b'], out: 'join' },
+        dense('per_step', 5, 'relu', 'join'),
+        { kind: 'flatten', layer: 'flat', inputs: ['per_step'], out: 'flat' },
+        dense('out', 3, 'softmax', 'flat'),
+      ],
+      outputs: [{ tensor: 'out', loss: 'sparseCategoricalCrossentropy', weight: 1, metrics: ['accuracy'] }],
+    },
+    'dense on [null, 7, 5] twice (odd sizes), concat with its input, mse': {
+      inputs: [{ name: 'seq', units: 35, shape: [7, 5] }],
+      nodes: [
+        dense('d1', 9, 'tanh', 'seq'),
+        dense('d2', 4, 'sigmoid', 'd1'),
+        { kind: 'concatenate', layer: 'cat', inputs: ['seq', 'd2'], out: 'cat' },
+        dense('d3', 3, 'linear', 'cat'),
+        { kind: 'flatten', layer: 'flat', inputs: ['d3'], out: 'flat' },
+        dense('out', 2, 'linear', 'flat'),
+      ],
+      outputs: [{ tensor: 'out', loss: 'meanSquaredError', weight: 1, metrics: ['mae'] }],
+    },
+  };
+  Object.entries(CASES).forEach(([label, spec], i) => {
+    test(label, async () => {
+      check(spec, await runCase(spec, { ...TRAIN, steps: 4, lastBatch: 5, seed: 600 + i }), `rank 3 ${label}`);
+    });
+  });
+});
+
 describe('evaluate with dense targets', () => {
   // The smallest model where weft's evaluate read its (gathered) mse / one-hot targets wrongly:
   // the numbers must not depend on the batch size, and must equal TensorFlow.js's.

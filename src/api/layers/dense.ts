@@ -1,4 +1,5 @@
-// Dense: y = activation(x · kernel + bias), kernel [inUnits, units].
+// Dense: y = activation(x · kernel + bias), kernel [inUnits, units], on the last axis: an input
+// [batch, …, features] is the matrix [batch·…, features] (a view), the output [batch, …, units].
 
 import type { ValueId } from '../../ir/graph.js';
 import type { ActivationName } from '../../ir/kernel.js';
@@ -57,14 +58,17 @@ export class Dense extends Layer {
   }
 
   computeOutputShape([shape]: Shape[]): Shape {
-    if (shape!.length !== 2) fail(`dense '${this.name}': expects input of shape [batch, features], got ${shapeToString(shape!)}; add a flatten layer first`);
-    if (this.kernel && this.kernel.shape[0] !== shape![1])
-      fail(`dense '${this.name}': was built for ${this.kernel.shape[0]} input features, but is applied to ${shapeToString(shape!)}`);
-    return [null, this.units];
+    if (shape!.length < 2) fail(`dense '${this.name}': expects input of shape [batch, features] (or [batch, …, features]), got ${shapeToString(shape!)}`);
+    const features = shape![shape!.length - 1];
+    if (typeof features !== 'number' || shape!.slice(1).some((d) => typeof d !== 'number'))
+      fail(`dense '${this.name}': needs every dimension but the batch known, got ${shapeToString(shape!)}`);
+    if (this.kernel && this.kernel.shape[0] !== features)
+      fail(`dense '${this.name}': was built for ${this.kernel.shape[0]} input features, but is applied to ${shapeToString(shape!)} (the last axis)`);
+    return [...shape!.slice(0, -1), this.units];
   }
 
   protected override build([shape]: Shape[]): void {
-    const inUnits = shape![1] as number;
+    const inUnits = shape![shape!.length - 1] as number;
     this.checkWeightSize('kernel', [inUnits, this.units]);
     this.kernel = this.addWeight('kernel', [inUnits, this.units], initialize(this.kernelInitializer, [inUnits, this.units]), true, this.kernelRegularizer);
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], initialize(this.biasInitializer, [this.units]), true, this.biasRegularizer);

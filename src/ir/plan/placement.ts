@@ -7,7 +7,7 @@
 
 import type { IrGraph, IrNode, ValueId } from '../graph.js';
 import { specOf } from '../ops/table.js';
-import { colsOf, matrixOf, sizeOf } from '../shape.js';
+import { colsOf, matrixOf, rowsOf, sizeOf } from '../shape.js';
 import type { PlanMode } from './types.js';
 
 /** Where a value lives: its element (r, c) of the rows × cols matrix is at offset + r·rowStride + c. */
@@ -60,6 +60,10 @@ export function placeValues(graph: IrGraph, mode: PlanMode, paramOffsets: number
     else requests.set(id, home);
   };
   const canWriteInto = (node: IrNode): boolean => specOf(node).writesWhereAsked(node as never);
+  // The gather writes each sample of an input (or dense target) as one contiguous run: one of rank > 2
+  // (several rows per sample) goes only where its rows are dense, not into a concat's column range.
+  const gatherable = (node: IrNode, home: Home): boolean =>
+    (node.op !== 'input' && node.op !== 'target') || rowsOf(node.shape) === node.shape[0] || home.rowStride === colsOf(node.shape);
 
   if (mode === 'train' && graph.paramGrads)
     graph.paramGrads.forEach((g, p) => {
@@ -96,7 +100,7 @@ export function placeValues(graph: IrGraph, mode: PlanMode, paramOffsets: number
       if (wanted) copy(id, wanted);
       continue;
     }
-    if (wanted && canWriteInto(node)) homes[id] = wanted;
+    if (wanted && canWriteInto(node) && gatherable(node, wanted)) homes[id] = wanted;
     else {
       if (wanted) copy(id, wanted);
       if (node.op === 'lossHead' && !node.withGrad) continue; // prediction not needed
