@@ -22,6 +22,8 @@ interface Case {
   binary?: boolean;
   /** fit's classWeight (the same {class: weight} map for every output): weighted losses and gradients. */
   classWeight?: Record<number, number>;
+  /** l1l2 kernelRegularizer on the hidden layers (penalty in fit's loss, its gradient in the optimizer). */
+  regularizer?: { l1: number; l2: number };
 }
 
 const cases: Case[] = [
@@ -55,6 +57,18 @@ const cases: Case[] = [
     binary: true,
     classWeight: { 0: 0.3, 1: 2.5 },
   },
+  { name: 'regularized odd MLP', kind: 'mlp', features: 29, units: [13, 7], classes: 5, batch: 11, optimizer: 'adam', regularizer: { l1: 0.01, l2: 0.05 } },
+  {
+    name: 'regularized two outputs, class-weighted',
+    kind: 'multiOutput',
+    features: 30,
+    units: [11, 5],
+    classes: 4,
+    batch: 13,
+    optimizer: 'momentum',
+    regularizer: { l1: 0, l2: 0.1 },
+    classWeight: { 0: 1, 1: 2, 2: 0.5, 3: 3 },
+  },
 ];
 
 test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
@@ -79,8 +93,9 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
         deep = wide = weft.input({ shape: [c.features] });
         inputs.push(deep);
       }
-      const h1 = weft.layers.dense({ units: c.units[0], activation: 'relu', seed: 1 }).apply(deep);
-      const h2 = weft.layers.dense({ units: c.units[1], activation: c.kind === 'mlp' ? 'tanh' : 'relu', seed: 2 }).apply(h1);
+      const reg = c.regularizer ? { kernelRegularizer: weft.regularizers.l1l2(c.regularizer) } : {};
+      const h1 = weft.layers.dense({ units: c.units[0], activation: 'relu', seed: 1, ...reg }).apply(deep);
+      const h2 = weft.layers.dense({ units: c.units[1], activation: c.kind === 'mlp' ? 'tanh' : 'relu', seed: 2, ...reg }).apply(h1);
       const outputs: any[] = [];
       const head = c.binary ? 'sigmoid' : 'softmax';
       const lossName = c.binary ? 'binaryCrossentropy' : 'sparseCategoricalCrossentropy';
@@ -151,8 +166,11 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
         const t = step + 1;
         graph.paramGrads!.forEach((g: number | null, p: number) => {
           if (g === null) return;
-          const grad = result.values[g]!.data;
+          const data = result.values[g]!.data;
           const w = params[p]!;
+          // The penalty's gradient (TensorFlow.js's: l1 times its gradient of abs, −1 at 0).
+          const r = model.weights[p]!.regularizer;
+          const grad = r ? data.map((d: number, i: number) => d + 2 * r.l2 * w[i]! + r.l1 * (w[i]! > 0 ? 1 : -1)) : data;
           const [s0, s1] = slots[p]!;
           for (let i = 0; i < w.length; i++) {
             const gi = grad[i]!;
@@ -215,6 +233,7 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
         refPredictions: predictGraph.outputs.map((o: number) => Array.from(refPredict.values[o]!.data)),
         trainLoss: history.history.loss![0],
         refTrainSlots: Object.fromEntries(lossSums),
+        penaltySlot: c.regularizer ? T.slotLayout(specs).penaltySlot : -1,
         dispatches: explain.dispatchesPerTrainStep,
       };
     },
@@ -236,10 +255,8 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
   expect(r.gpuEval[0]).toBeCloseTo(refTotal, 4);
   if (outs > 1) refLosses.forEach((l, i) => expect(r.gpuEval[1 + i]).toBeCloseTo(l, 4));
   for (let i = 0; i < outs; i++) expect(r.gpuEval[r.gpuEval.length - outs + i]).toBeCloseTo(r.refEvalSlots[outs + i]! / r.rows, 6);
-  expect(r.trainLoss).toBeCloseTo(
-    r.lossWeights.reduce((s, w, i) => s + (w * r.refTrainSlots[i]!) / r.rows, 0),
-    4,
-  );
+  const penalty = r.penaltySlot >= 0 ? r.refTrainSlots[r.penaltySlot]! / r.rows : 0;
+  expect(r.trainLoss).toBeCloseTo(r.lossWeights.reduce((s, w, i) => s + (w * r.refTrainSlots[i]!) / r.rows, 0) + penalty, 4);
   r.after.forEach((w: number[], i: number) => expect(relErr(w, r.expected[i]!), `weight ${i}`).toBeLessThan(1e-4));
   console.log(`dispatches per train step: ${r.dispatches}`);
 });
