@@ -66,6 +66,12 @@ export function resolveCompileArgs(args: CompileArgs, outputs: SymbolicTensor[])
   else if (Array.isArray(args.metrics)) metricLists = names.map(() => args.metrics as string[]);
   else metricLists = pick<string | string[]>(args.metrics, 'metrics', []);
   const specs: OutputSpec[] = names.map((name, i) => {
+    // Losses are per sample over [batch, units]; a [batch, t, units] output (dense on a sequence) would
+    // be averaged over t by TensorFlow.js, which weft's loss heads do not do yet.
+    if (outputs[i]!.shape.length > 2)
+      fail(
+        `compile: output '${name}' has shape [${outputs[i]!.shape.map((d) => d ?? 'null').join(', ')}]; weft trains outputs of shape [batch, units] only: add a flatten layer (or reshape) before the output, or use the model for predict without compile`,
+      );
     const units = outputs[i]!.featureSize;
     const loss = losses[i]!;
     const list = Array.isArray(metricLists[i]) ? (metricLists[i] as string[]) : [metricLists[i] as string];

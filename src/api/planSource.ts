@@ -12,9 +12,15 @@ import { precisionChooser } from './precision.js';
 /** The plan source for a model as compiled now (`state` null before compile(): predict only). */
 export function planSource(model: LowerableModel, state: CompiledState | null): PlanSource {
   const precisionFor = precisionChooser(state?.precision ?? 'float32');
-  const compile = (mode: PlanMode, batchSize: number, storage: InputStorage, device: DeviceFeatures): CompiledGraph => {
+  const compile = (
+    mode: PlanMode,
+    batchSize: number,
+    storage: InputStorage,
+    device: DeviceFeatures,
+    weightedOutputs: readonly number[] = [],
+  ): CompiledGraph => {
     try {
-      const graph = lowerModel(model, batchSize, mode, mode === 'predict' ? [] : (state?.outputs ?? []));
+      const graph = lowerModel(model, batchSize, mode, mode === 'predict' ? [] : (state?.outputs ?? []), weightedOutputs);
       const optimizer = mode === 'train' && state ? { optimizer: state.optimizer.algorithm } : {};
       return compileGraph(graph, { mode, inputStorage: [...storage], precision: precisionFor(device), ...optimizer });
     } catch (e) {

@@ -202,6 +202,14 @@ export type MetricKind = 'sparseCategoricalAccuracy' | 'categoricalAccuracy' | '
  *   else 0; mse: 2(p−t)/cols × gradScale; mae: sign(p−t)/cols × gradScale.
  * - predictionOut (optional): p written per row (predict and evaluate).
  */
+/** A weight penalty over params[offset, offset + count): Σ l1·|w| + l2·w². */
+export interface PenaltyTerm {
+  offset: number;
+  count: number;
+  l1: number;
+  l2: number;
+}
+
 export interface LossHeadKernel {
   kind: 'lossHead';
   name: string;
@@ -212,7 +220,17 @@ export interface LossHeadKernel {
   target: { sparse: true; labels: string; indices: string } | { sparse: false; view: View };
   gradOut?: View;
   gradScale: number;
+  /**
+   * Per-sample weights (classWeight) read as weights[indices[step.rowBase + r]]: the loss slot sums
+   * w_r L_r and the gradient is w_r × dL_r/dinput × gradScale; metrics stay unweighted (TensorFlow.js).
+   */
+  sampleWeights?: { weights: string; indices: string };
   metricsBuffer: string;
+  /**
+   * Training with regularized weights: metrics[slot] += rows × Σ_terms Σ_i l1·|w_i| + l2·w_i² over
+   * `params` (one head per plan carries it; the weights are those before this step's update).
+   */
+  penalty?: { slot: number; params: string; terms: PenaltyTerm[] };
   lossSlot: number;
   metrics: { kind: MetricKind; slot: number }[];
   predictionOut?: View;
@@ -271,6 +289,11 @@ export interface OptimizerKernel {
   state?: string;
   /** Mixed precision: an f16 buffer laid out like `params` that receives f16(param) after each update (the kernels' weights). */
   halfCopy?: string;
+  /**
+   * Regularized (trainable) weights: g += 2·l2·p + l1·(p > 0 ? 1 : −1) over each term's range before the
+   * update (TensorFlow.js's gradient of abs, −1 at 0 included).
+   */
+  penalties?: PenaltyTerm[];
 }
 
 /**
@@ -305,7 +328,7 @@ export function kernelUsesStep(kernel: KernelDesc): boolean {
     case 'optimizer':
       return true;
     case 'lossHead':
-      return kernel.target.sparse || !!kernel.predictionOut?.rowBaseFromStep || viewsOf(kernel).some((v) => v.rowBaseFromStep);
+      return kernel.target.sparse || !!kernel.sampleWeights || !!kernel.predictionOut?.rowBaseFromStep || viewsOf(kernel).some((v) => v.rowBaseFromStep);
     case 'elementwise':
       return viewsOf(kernel).some((v) => v.rowBaseFromStep) || expressionUsesDropout(kernel.expr);
     case 'matmul':

@@ -23,7 +23,8 @@ export interface DeviceFeatures {
 
 /** What the model gives the runtime to compile itself: a pure function per plan, and its optimizer. */
 export interface PlanSource {
-  compile(mode: PlanMode, batchSize: number, storage: InputStorage, device: DeviceFeatures): CompiledGraph;
+  /** `weightedOutputs`: outputs whose samples carry loss weights (training datasets with classWeight). */
+  compile(mode: PlanMode, batchSize: number, storage: InputStorage, device: DeviceFeatures, weightedOutputs?: readonly number[]): CompiledGraph;
   /** The optimizer whose state training plans update (absent until the model is compiled). */
   optimizer?: { algorithm: OptimizerAlgorithm; initialStateValue: number };
 }
@@ -53,21 +54,21 @@ export class SessionPlans {
     this.generation++;
   }
 
-  runnerFor(mode: PlanMode, batchSize: number, storage: InputStorage): Promise<CompiledRunner> {
+  runnerFor(mode: PlanMode, batchSize: number, storage: InputStorage, weightedOutputs: readonly number[] = []): Promise<CompiledRunner> {
     if (this.disposed) return Promise.reject(new WeftError('this model was disposed; build a new one'));
-    const key = `${this.generation}|${mode}|${batchSize}|${storage.map((s) => `${s.elementType}${s.scale}`).join(',')}`;
+    const key = `${this.generation}|${mode}|${batchSize}|${storage.map((s) => `${s.elementType}${s.scale}`).join(',')}|${weightedOutputs.join(',')}`;
     let entry = this.runners.get(key);
     if (!entry) {
-      entry = this.make(mode, batchSize, storage);
+      entry = this.make(mode, batchSize, storage, weightedOutputs);
       entry.catch(() => this.runners.delete(key));
       this.runners.set(key, entry);
     }
     return entry;
   }
 
-  private async make(mode: PlanMode, batchSize: number, storage: InputStorage): Promise<CompiledRunner> {
+  private async make(mode: PlanMode, batchSize: number, storage: InputStorage, weightedOutputs: readonly number[]): Promise<CompiledRunner> {
     const source = this.source;
-    const compiled = source.compile(mode, batchSize, storage, { shaderF16: this.gpu.shaderF16 || f16Emulation() });
+    const compiled = source.compile(mode, batchSize, storage, { shaderF16: this.gpu.shaderF16 || f16Emulation() }, weightedOutputs);
     const optimizer = source.optimizer;
     if (mode === 'train' && optimizer)
       this.model.prepareTraining(optimizerStateArrays(optimizer.algorithm), optimizer.initialStateValue, JSON.stringify(optimizer.algorithm));

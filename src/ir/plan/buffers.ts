@@ -41,6 +41,8 @@ export function declareBuffers(
       t.sparse ? { name: `labels${i}`, elementType: 'i32', size: 0, role: 'labels' } : { name: `target${i}`, elementType: 'f32', size: 0, role: 'dataset' },
     ),
   );
+  for (const node of graph.nodes)
+    if (node.op === 'sampleWeight') buffers.push({ name: `sampleWeights${node.index}`, elementType: 'f32', size: 0, role: 'dataset' });
   if (options.mode === 'predict') graph.outputs.forEach((_, i) => buffers.push({ name: `output${i}`, elementType: 'f32', size: 0, role: 'output' }));
   const used = new Set(kernels.flatMap(buffersOf));
   const kept = buffers.filter((b) => used.has(b.name) || b.role === 'params');
@@ -51,7 +53,10 @@ export function declareBuffers(
 /** Number of metric slots the graph's loss heads sum into. */
 export function metricSlotCountOf(graph: IrGraph): number {
   if (graph.accumulators.length) throw new Error('internal: unfused accumulators remain; run fuseLossHead before planning');
-  return Math.max(0, ...graph.nodes.map((n) => (n.op === 'lossHead' ? Math.max(n.lossSlot, ...n.metrics.map((m) => m.slot)) + 1 : 0)));
+  return Math.max(
+    graph.penaltySlot === undefined ? 0 : graph.penaltySlot + 1,
+    ...graph.nodes.map((n) => (n.op === 'lossHead' ? Math.max(n.lossSlot, ...n.metrics.map((m) => m.slot)) + 1 : 0)),
+  );
 }
 
 function buffersOf(kernel: KernelDesc): string[] {
@@ -63,6 +68,8 @@ function buffersOf(kernel: KernelDesc): string[] {
         kernel.input.buffer,
         kernel.metricsBuffer,
         ...(kernel.target.sparse ? [kernel.target.labels, kernel.target.indices] : [kernel.target.view.buffer]),
+        ...(kernel.sampleWeights ? [kernel.sampleWeights.weights, kernel.sampleWeights.indices] : []),
+        ...(kernel.penalty ? [kernel.penalty.params] : []),
         ...(kernel.gradOut ? [kernel.gradOut.buffer] : []),
         ...(kernel.predictionOut ? [kernel.predictionOut.buffer] : []),
       ];

@@ -29,7 +29,7 @@ export function dumpPlan(plan: Plan): string {
         detail = `${v(k.x)} → ${v(k.out)}`;
         break;
       case 'lossHead':
-        detail = `${k.loss} ${v(k.input)} vs ${k.target.sparse ? k.target.labels : v(k.target.view)}${k.gradOut ? ` grad → ${v(k.gradOut)} × ${k.gradScale}` : ''} slots ${[k.lossSlot, ...k.metrics.map((m) => m.slot)].join(',')}`;
+        detail = `${k.loss} ${v(k.input)} vs ${k.target.sparse ? k.target.labels : v(k.target.view)}${k.sampleWeights ? ` × ${k.sampleWeights.weights}` : ''}${k.gradOut ? ` grad → ${v(k.gradOut)} × ${k.gradScale}` : ''} slots ${[k.lossSlot, ...k.metrics.map((m) => m.slot)].join(',')}`;
         break;
       case 'optimizer':
         detail = `${k.count} params`;
