@@ -15,6 +15,7 @@ const GPU_NODE_FILES = [
   'reliability-inputs',
   'reliability-io',
   'reliability-fuzz',
+  'mixed-precision',
 ];
 
 export default defineConfig({

@@ -4,9 +4,13 @@ import type * as Weft from '../src/index.js';
 import type { MatmulKernel } from '../src/ir/kernel.js';
 import { apiCounts, captureDispatches, installApiCounters, measurePeak, median, timeDispatches, type ApiCounts, type KernelTiming } from './gpu.js';
 import { ALL_MODEL_IDS, BenchData, MODEL_IDS, MODELS, one, samplesFor, tfModel, weftModel, type ModelId, type Tf } from './models.js';
+import { WASM_BACKEND, prepareWasmBackends, threadsInUse, type WasmLib } from './tfjsWasm.js';
 
-export type Lib = 'weft' | 'tfjs-webgpu' | 'tfjs-wasm';
-export type MatmulLib = 'weft-registerTiled' | 'weft-registerTiled8x8' | 'weft-quadTiled' | 'weft-workgroupTiled' | 'tfjs-webgpu' | 'tfjs-wasm';
+export type Lib = 'weft' | 'tfjs-webgpu' | WasmLib;
+export type MatmulLib = 'weft-registerTiled' | 'weft-registerTiled8x8' | 'weft-quadTiled' | 'weft-workgroupTiled' | 'tfjs-webgpu' | WasmLib;
+/** The TF.js libraries that run the GPU-only cases (compile, step, predict, profile). */
+type GpuLib = Exclude<Lib, WasmLib>;
+const isWasm = (lib: string): lib is WasmLib => lib === 'tfjs-wasm' || lib === 'tfjs-wasm-threads';
 
 export interface MatmulShape {
   id: string;
@@ -33,13 +37,13 @@ export const MATMUL_SHAPES: MatmulShape[] = [
 ];
 
 export type Task =
-  | { kind: 'compile'; lib: Exclude<Lib, 'tfjs-wasm'>; model: ModelId; rep: number }
+  | { kind: 'compile'; lib: GpuLib; model: ModelId; rep: number }
   | { kind: 'fit'; lib: Lib; model: ModelId; batch: number; samples: number; rep: number }
-  | { kind: 'step'; lib: Exclude<Lib, 'tfjs-wasm'>; model: ModelId; batch: number; count: number; rep: number }
-  | { kind: 'predict'; lib: Exclude<Lib, 'tfjs-wasm'>; model: ModelId; batch: number; samples: number; rep: number }
+  | { kind: 'step'; lib: GpuLib; model: ModelId; batch: number; count: number; rep: number }
+  | { kind: 'predict'; lib: GpuLib; model: ModelId; batch: number; samples: number; rep: number }
   | { kind: 'matmul'; lib: MatmulLib; shape: string; seconds: number; rep: number }
   | { kind: 'peak'; seconds: number; rep: number }
-  | { kind: 'profile'; lib: Exclude<Lib, 'tfjs-wasm'>; model: ModelId; batch: number; targetMs: number };
+  | { kind: 'profile'; lib: GpuLib; model: ModelId; batch: number; targetMs: number };
 
 export interface BenchOptions {
   quick: boolean;
@@ -75,7 +79,7 @@ export function defaultOptions(overrides: Partial<BenchOptions> = {}): BenchOpti
     matmulSeconds: quick ? 0.25 : 0.75,
     models: [...MODEL_IDS],
     kinds: ['compile', 'fit', 'step', 'predict', 'peak', 'matmul'],
-    libs: ['weft', 'tfjs-webgpu', 'tfjs-wasm'],
+    libs: ['weft', 'tfjs-webgpu', 'tfjs-wasm', 'tfjs-wasm-threads'],
     matmulShapes: MATMUL_SHAPES.map((s) => s.id).filter((id) => id !== '4096'),
     ...overrides,
   };
@@ -95,7 +99,7 @@ export function planTasks(o: BenchOptions): Task[] {
       for (const model of o.models)
         for (const batch of o.batches)
           for (const lib of o.libs)
-            if (!(lib === 'tfjs-wasm' && MODELS[model].tfjsWasmCannotFit))
+            if (!(isWasm(lib) && MODELS[model].tfjsWasmCannotFit))
               tasks.push({ kind: 'fit', lib, model, batch, samples: samplesFor(model, o.fitSamples, batch), rep });
     if (kinds.has('step'))
       for (const model of o.models) for (const lib of gpuLibs) tasks.push({ kind: 'step', lib, model, batch: 32, count: o.stepCount, rep });
@@ -110,6 +114,7 @@ export function planTasks(o: BenchOptions): Task[] {
         if (libs.has('weft')) mm.push('weft-registerTiled', 'weft-registerTiled8x8', 'weft-quadTiled', 'weft-workgroupTiled');
         if (libs.has('tfjs-webgpu')) mm.push('tfjs-webgpu');
         if (libs.has('tfjs-wasm')) mm.push('tfjs-wasm');
+        if (libs.has('tfjs-wasm-threads')) mm.push('tfjs-wasm-threads');
         for (const lib of mm) tasks.push({ kind: 'matmul', lib, shape: shape.id, seconds: o.matmulSeconds, rep });
       }
   }
@@ -142,6 +147,8 @@ export interface BenchEnv {
   dataUrl: string;
   /** Directory of tfjs-backend-wasm's .wasm files. */
   wasmPath: string;
+  /** weft's compile precision in every case (default 'float32'; `--precision mixed_float16`). */
+  precision?: 'float32' | 'mixed_float16';
   log?: (line: string) => void;
 }
 
@@ -156,15 +163,11 @@ export function benchData(env: BenchEnv): Promise<BenchData> {
   return dataPromise;
 }
 
-let wasmPathSet = false;
-async function useBackend(env: BenchEnv, lib: 'tfjs-webgpu' | 'tfjs-wasm'): Promise<Tf> {
+export async function useBackend(env: BenchEnv, lib: Exclude<Lib, 'weft'>): Promise<Tf> {
   const tf = env.tf;
   if (!tf) throw new Error('TensorFlow.js is not loaded in this page');
-  const name = lib === 'tfjs-webgpu' ? 'webgpu' : 'wasm';
-  if (name === 'wasm' && !wasmPathSet) {
-    tf.wasm.setWasmPaths(env.wasmPath);
-    wasmPathSet = true;
-  }
+  if (isWasm(lib)) prepareWasmBackends(tf, env.wasmPath);
+  const name = isWasm(lib) ? WASM_BACKEND[lib] : 'webgpu';
   if (tf.getBackend() !== name) {
     const ok = await tf.setBackend(name);
     if (!ok) throw new Error(`TensorFlow.js could not start its ${name} backend`);
@@ -229,7 +232,7 @@ async function dispatch(env: BenchEnv, task: Task): Promise<Measured> {
 async function fitWeft(env: BenchEnv, task: Extract<Task, { kind: 'fit' }>): Promise<Measured> {
   const { weft } = env;
   const data = await benchData(env);
-  const model = weftModel(weft, task.model);
+  const model = weftModel(weft, task.model, env.precision);
   try {
     const warm = data.weft(weft, task.model, 'train', task.batch * 2);
     await model.fit(one(warm.x), one(warm.y), { epochs: 1, batchSize: task.batch, verbose: 0, seed: 1 });
@@ -266,7 +269,7 @@ async function fitWeft(env: BenchEnv, task: Extract<Task, { kind: 'fit' }>): Pro
 }
 
 async function fitTf(env: BenchEnv, task: Extract<Task, { kind: 'fit' }>): Promise<Measured> {
-  const tf = await useBackend(env, task.lib as 'tfjs-webgpu' | 'tfjs-wasm');
+  const tf = await useBackend(env, task.lib as Exclude<Lib, 'weft'>);
   const data = await benchData(env);
   const model = tfModel(tf, task.model);
   const warm = data.tf(tf, task.model, 'train', task.batch * 2);
@@ -289,7 +292,7 @@ async function fitTf(env: BenchEnv, task: Extract<Task, { kind: 'fit' }>): Promi
         apiPerStep: task.lib === 'tfjs-webgpu' ? perStep(a0, api(), steps) : undefined,
         loss: h.loss?.[0],
         accuracy: h.acc?.[0] ?? h.accuracy?.[0] ?? h.main_output_acc?.[0],
-        ...(task.lib === 'tfjs-wasm' ? { wasmThreads: tf.wasm?.getThreadsCount?.() } : {}),
+        ...(isWasm(task.lib) ? { wasmThreads: threadsInUse(tf) } : {}),
       },
     };
   } finally {
@@ -310,7 +313,7 @@ function disposeTfModel(model: Tf): void {
 async function stepWeft(env: BenchEnv, task: Extract<Task, { kind: 'step' }>): Promise<Measured> {
   const { weft } = env;
   const data = await benchData(env);
-  const model = weftModel(weft, task.model);
+  const model = weftModel(weft, task.model, env.precision);
   try {
     const { x, y } = data.weft(weft, task.model, 'train', task.batch);
     const call = () => model.fit(one(x), one(y), { epochs: 1, batchSize: task.batch, verbose: 0, shuffle: false });
@@ -370,7 +373,7 @@ async function stepTf(env: BenchEnv, task: Extract<Task, { kind: 'step' }>): Pro
 async function predictWeft(env: BenchEnv, task: Extract<Task, { kind: 'predict' }>): Promise<Measured> {
   const { weft } = env;
   const data = await benchData(env);
-  const model = weftModel(weft, task.model);
+  const model = weftModel(weft, task.model, env.precision);
   try {
     const { x } = data.weft(weft, task.model, 'test', task.samples);
     const warm = data.weft(weft, task.model, 'test', Math.min(task.batch, task.samples)).x;
@@ -424,7 +427,7 @@ async function compileWeft(env: BenchEnv, task: Extract<Task, { kind: 'compile' 
   const c0 = weftCounters(weft);
   const a0 = api();
   const t0 = now();
-  const model = weftModel(weft, task.model);
+  const model = weftModel(weft, task.model, env.precision);
   const t1 = now();
   try {
     await model.fit(one(x), one(y), { epochs: 1, batchSize: 32, verbose: 0 });
@@ -568,7 +571,7 @@ async function matmulWeft(env: BenchEnv, task: Extract<Task, { kind: 'matmul' }>
 }
 
 async function matmulTf(env: BenchEnv, task: Extract<Task, { kind: 'matmul' }>): Promise<Measured> {
-  const tf = await useBackend(env, task.lib as 'tfjs-webgpu' | 'tfjs-wasm');
+  const tf = await useBackend(env, task.lib as Exclude<Lib, 'weft'>);
   const shape = shapeOf(task.shape);
   const a = tf.tensor2d(random(shape.m * shape.k), shape.transA ? [shape.k, shape.m] : [shape.m, shape.k]);
   const b = tf.tensor2d(random(shape.k * shape.n), [shape.k, shape.n]);
@@ -590,7 +593,8 @@ async function matmulTf(env: BenchEnv, task: Extract<Task, { kind: 'matmul' }>):
     };
     const t = await timeReps(run, task.seconds, 2000);
     const flop = 2 * shape.m * shape.n * shape.k;
-    return { value: flop / (t.msEach * 1e6), unit: 'GFLOP/s', details: { ...t, flop, how: 'tf.matMul × reps, then await data() of the last' } };
+    const threads = isWasm(task.lib) ? { wasmThreads: threadsInUse(tf) } : {};
+    return { value: flop / (t.msEach * 1e6), unit: 'GFLOP/s', details: { ...t, flop, ...threads, how: 'tf.matMul × reps, then await data() of the last' } };
   } finally {
     a.dispose();
     b.dispose();
@@ -621,7 +625,7 @@ export function matmulFlops(wgsl: string): number {
 async function profileWeft(env: BenchEnv, task: Extract<Task, { kind: 'profile' }>): Promise<Measured> {
   const { weft } = env;
   const data = await benchData(env);
-  const model = weftModel(weft, task.model);
+  const model = weftModel(weft, task.model, env.precision);
   try {
     const steps = 32;
     const many = data.weft(weft, task.model, 'train', task.batch * steps);

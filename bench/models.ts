@@ -126,16 +126,22 @@ type WeftModule = typeof Weft;
 type WeftModel = Weft.LayersModel;
 
 /** A compiled weft model: Adam 1e-3, sparse categorical cross-entropy, accuracy. */
-export function weftModel(weft: WeftModule, id: ModelId): WeftModel {
-  const spec = MODELS[id];
+export function weftModel(weft: WeftModule, id: ModelId, precision: 'float32' | 'mixed_float16' = 'float32'): WeftModel {
   const m = buildGraph<WeftModel>(weft as unknown as LayersApi, id);
+  compileWeft(weft, m, id, precision);
+  return m;
+}
+
+/** Compiles (or compiles again: fresh optimizer state) a weft model of `id` with the bench's settings. */
+export function compileWeft(weft: WeftModule, m: WeftModel, id: ModelId, precision: 'float32' | 'mixed_float16' = 'float32'): void {
+  const spec = MODELS[id];
   m.compile({
+    ...(precision === 'float32' ? {} : { precision }),
     optimizer: weft.train.adam(1e-3),
     loss: spec.outputs === 1 ? 'sparseCategoricalCrossentropy' : Array(spec.outputs).fill('sparseCategoricalCrossentropy'),
     ...(spec.lossWeights ? { lossWeights: spec.lossWeights } : {}),
     metrics: ['accuracy'],
   });
-  return m;
 }
 
 // TensorFlow.js is loaded as the page's global `tf` (its UMD bundles); typed loosely here.

@@ -1,14 +1,16 @@
 // The benchmark module (bundled to dist/weft-bench.js by scripts/build.mjs). It takes weft, its
 // testing bundle and TensorFlow.js from the page (bench/index.html loads all three), so the same
 // code runs in a user's browser, under bench/run.mjs, and in the smoke test.
-import { benchData, defaultOptions, planTasks, runTask, type BenchEnv, type BenchOptions, type TaskResult } from './cases.js';
+import { benchData, defaultOptions, planTasks, runTask, useBackend, type BenchEnv, type BenchOptions, type TaskResult } from './cases.js';
 import { apiCounts, installApiCounters } from './gpu.js';
+import { threadsInUse, wasmLabel } from './tfjsWasm.js';
 import { describeTask, formatHtml, formatText, summarize, type EnvInfo, type Summary } from './report.js';
 
 export { benchData, defaultOptions, planTasks, runTask, summarize, formatText, formatHtml, describeTask, apiCounts, installApiCounters };
 export type { BenchEnv, BenchOptions, TaskResult, EnvInfo, Summary };
 export { MODELS, MODEL_IDS } from './models.js';
 export { MATMUL_SHAPES } from './cases.js';
+export { precisionCheck, PRECISION_CHECK_DEFAULTS, type PrecisionCheck } from './precisionCheck.js';
 
 /** What the page runs on: adapter, browser, TF.js version and its WASM backend's threads/SIMD. */
 export async function environment(env: BenchEnv): Promise<EnvInfo> {
@@ -22,22 +24,7 @@ export async function environment(env: BenchEnv): Promise<EnvInfo> {
   const tf = env.tf;
   if (tf) {
     tfjs = `${tf.version?.tfjs ?? '?'} (backends: ${Object.keys(tf.engine().registryFactory ?? {}).join(', ')})`;
-    try {
-      tf.wasm.setWasmPaths(env.wasmPath);
-    } catch {
-      // already set (setWasmPaths throws once the backend is initialised)
-    }
-    try {
-      const previous = tf.getBackend();
-      if (await tf.setBackend('wasm')) {
-        const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-        const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-        wasm = `${tf.wasm.getThreadsCount?.() ?? '?'} thread(s), SIMD ${simd ? 'on' : 'off'}, multithread support ${threads ? 'on' : 'off'}`;
-      } else wasm = 'failed to initialise';
-      if (previous) await tf.setBackend(previous);
-    } catch (e) {
-      wasm = `failed: ${(e as Error).message}`;
-    }
+    wasm = await describeWasm(env);
   }
   const testingGpu = await env.weftTesting?.runtime?.getGpu?.();
   const variant = env.weftTesting?.runtime?.preferredMatmulVariant?.(testingGpu);
@@ -46,6 +33,7 @@ export async function environment(env: BenchEnv): Promise<EnvInfo> {
     adapter,
     timestampQuery: gpu.timestampQuery,
     subgroups: !!testingGpu?.subgroups,
+    shaderF16: gpu.shaderF16,
     // Node has no navigator (before v21): name the runtime instead.
     userAgent: globalThis.navigator?.userAgent ?? `Node ${globalThis.process?.version ?? '?'}, Dawn (webgpu package)`,
     tfjs,
@@ -57,6 +45,29 @@ export async function environment(env: BenchEnv): Promise<EnvInfo> {
       maxStorageBufferBindingSize: gpu.limits.maxStorageBufferBindingSize!,
     },
   };
+}
+
+/** Starts both WASM backends once (1 thread; all cores) and says what each got: threads, SIMD, isolation. */
+async function describeWasm(env: BenchEnv): Promise<string> {
+  const tf = env.tf!;
+  const previous = tf.getBackend();
+  const parts: string[] = [];
+  try {
+    for (const lib of ['tfjs-wasm', 'tfjs-wasm-threads'] as const) {
+      try {
+        await useBackend(env, lib);
+        parts.push(`${wasmLabel(lib, threadsInUse(tf))}`);
+      } catch (e) {
+        parts.push(`${lib} failed: ${(e as Error).message}`);
+      }
+    }
+    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+    parts.push(`SIMD ${simd ? 'on' : 'off'}`, `multithread support ${threads ? 'on' : 'off'} (crossOriginIsolated ${globalThis.crossOriginIsolated ?? false})`);
+  } finally {
+    if (previous && previous !== tf.getBackend()) await tf.setBackend(previous);
+  }
+  return parts.join(', ');
 }
 
 /** Runs every task in order in this page (the page's Run button); `onResult` sees each as it ends. */

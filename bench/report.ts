@@ -3,6 +3,7 @@
 import { MATMUL_SHAPES, type BenchOptions, type Task, type TaskResult } from './cases.js';
 import { median } from './gpu.js';
 import { MODELS, samplesFor, type ModelId } from './models.js';
+import { wasmLabel, type WasmLib } from './tfjsWasm.js';
 
 export interface Section {
   title: string;
@@ -28,6 +29,8 @@ export interface Summary {
 export interface EnvInfo {
   adapter: string;
   timestampQuery: boolean;
+  /** Whether weft's device has 'shader-f16' (mixed_float16 runs in f16 only then). */
+  shaderF16?: boolean;
   userAgent: string;
   tfjs: string | null;
   wasm: string | null;
@@ -117,6 +120,15 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
   const targets: Target[] = [];
   const failures = results.filter((r) => !r.ok).map((r) => `${describeTask(r.task)}: ${(r.error ?? '').split('\n')[0]}`);
   const models = options.models;
+  // The thread count each WASM column ran with, as its backend reported it (for the column labels).
+  const threadsOf = (lib: WasmLib): number | undefined => {
+    const n = ok(results.filter((r) => (r.task as { lib?: string }).lib === lib))
+      .map((r) => r.details.wasmThreads)
+      .filter((v): v is number => typeof v === 'number');
+    return n.length ? Math.max(...n) : undefined;
+  };
+  const wasm1Label = wasmLabel('tfjs-wasm', threadsOf('tfjs-wasm'));
+  const wasmNLabel = wasmLabel('tfjs-wasm-threads', threadsOf('tfjs-wasm-threads'));
   const spread = options.repeats > 1 ? `median [min–max] of ${options.repeats} repeats` : 'one run (use more repeats for a spread)';
 
   // The adapter's multiply-add peak (GFLOP/s), when the run measured it: dense kernels and whole steps are reported as fractions of it.
@@ -132,17 +144,21 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
       const w = get('fit', 'weft', model, batch);
       const g = get('fit', 'tfjs-webgpu', model, batch);
       const c = get('fit', 'tfjs-wasm', model, batch);
-      if (w.length + g.length + c.length === 0) continue;
+      const ct = get('fit', 'tfjs-wasm-threads', model, batch);
+      if (w.length + g.length + c.length + ct.length === 0) continue;
       const rg = ratioStats(w, g);
       const rc = ratioStats(w, c);
+      const rct = ratioStats(w, ct);
       const goal = batch <= 32 ? 20 : 10;
       fitRows.push([
         `${MODELS[model].label} b${batch}`,
         fmtStats(values(w)),
         fmtStats(values(g)),
         fmtStats(values(c)),
+        fmtStats(values(ct)),
         fmtRatio(rg),
         fmtRatio(rc),
+        fmtRatio(rct),
         fmt(detail(w, 'msPerStep')),
         fmt(detail(g, 'msPerStep')),
         stepPeak(w),
@@ -155,7 +171,14 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
           met: rg ? rg.median >= goal : null,
         });
       if (w.length && c.length)
-        targets.push({ name: `fit ${MODELS[model].label} b${batch} vs TF.js WASM`, goal: '≥ 1×', measured: fmtRatio(rc), met: rc ? rc.median >= 1 : null });
+        targets.push({ name: `fit ${MODELS[model].label} b${batch} vs ${wasm1Label}`, goal: '≥ 1×', measured: fmtRatio(rc), met: rc ? rc.median >= 1 : null });
+      if (w.length && ct.length)
+        targets.push({
+          name: `fit ${MODELS[model].label} b${batch} vs ${wasmNLabel}`,
+          goal: '≥ 1×',
+          measured: fmtRatio(rct),
+          met: rct ? rct.median >= 1 : null,
+        });
       if (w.length) {
         const planned = ok(w)[0]?.details.plannedBytes as { train?: number } | undefined;
         detailRows.push([
@@ -193,9 +216,11 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
         'model, batch',
         'weft',
         'TF.js WebGPU',
-        'TF.js WASM',
+        wasm1Label,
+        wasmNLabel,
         'weft / WebGPU',
-        'weft / WASM',
+        `weft / ${wasm1Label.replace('TF.js ', '')}`,
+        `weft / ${wasmNLabel.replace('TF.js ', '')}`,
         'weft ms/step',
         'WebGPU ms/step',
         'weft step GFLOP/s (% peak)',
@@ -281,7 +306,8 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
     const wg = get('matmul', 'weft-workgroupTiled', '', '', shape.id);
     const g = get('matmul', 'tfjs-webgpu', '', '', shape.id);
     const c = get('matmul', 'tfjs-wasm', '', '', shape.id);
-    if (!reg.length && !quad.length && !wg.length && !g.length && !c.length) continue;
+    const ct = get('matmul', 'tfjs-wasm-threads', '', '', shape.id);
+    if (!reg.length && !quad.length && !wg.length && !g.length && !c.length && !ct.length) continue;
     const variant = pickedVariant(env);
     const picked = variant === 'registerTiled' ? reg : variant === 'quadTiled' ? quad : wg;
     const r = ratioStats(picked, g);
@@ -293,6 +319,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
       fmtStats(values(wg)),
       fmtStats(values(g)),
       fmtStats(values(c)),
+      fmtStats(values(ct)),
       fmtRatio(r),
       pct(values(reg)),
       pct(values(quad)),
@@ -324,7 +351,8 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
         'weft quadTiled',
         'weft workgroupTiled',
         'TF.js WebGPU',
-        'TF.js WASM',
+        wasm1Label,
+        wasmNLabel,
         'weft / WebGPU',
         'registerTiled % of peak',
         'quadTiled % of peak',
@@ -508,7 +536,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
   const header = [
     ...(env
       ? [
-          `adapter: ${env.adapter}; timestamp-query: ${env.timestampQuery ? 'yes' : 'no'}`,
+          `adapter: ${env.adapter}; timestamp-query: ${env.timestampQuery ? 'yes' : 'no'}; shader-f16: ${env.shaderF16 ? 'yes' : 'no'}`,
           `browser: ${env.userAgent}; cross-origin isolated: ${env.crossOriginIsolated}; ${env.hardwareConcurrency} logical CPUs`,
           `TensorFlow.js: ${env.tfjs ?? 'not loaded'}${env.wasm ? `; WASM backend: ${env.wasm}` : ''}`,
         ]

@@ -12,9 +12,16 @@
 //   --no-native      leave out the native PyTorch column (bench/native.mjs; installs python3-torch when missing)
 //   --models a,b     subset of mlp, wideDeep, multiInput, multiOutput, cnn (default: all but the cnn)
 //   --cases a,b      subset of compile, fit, step, predict, peak, matmul, profile
-//   --libs a,b       subset of weft, tfjs-webgpu, tfjs-wasm
+//   --libs a,b       subset of weft, tfjs-webgpu, tfjs-wasm (1 thread), tfjs-wasm-threads (one per core)
 //   --batches a,b    fit batch sizes (default 32,256)
 //   --matmul-shapes a,b  ids of MATMUL_SHAPES (bench/cases.ts; default all but the opt-in 4096)
+//   --precision P    weft's compile precision: float32 (default) or mixed_float16 (f16 activations;
+//                    needs the adapter's shader-f16, else weft trains in float32 and warns)
+//   --precision-check  instead of the cases: train the MLP in float32 and in mixed_float16 from the
+//                    same weights (5 epochs of 55,000 samples) and compare test accuracy (≤ 0.5
+//                    points) and samples/s; needs shader-f16 (says so and exits 0 without it)
+//   --emulate-f16    with --precision-check on an adapter without shader-f16: f16 storage emulated
+//                    in f32 (quantizeToF16 on every store), i.e. f16's numerics without its speed
 //   --node           run the cases in this Node process on Dawn (the webgpu package), not in
 //                    Chromium; weft only (TF.js's WebGPU and WASM backends are the page's)
 //   --serve          only serve the page and print its URL (open it in any WebGPU browser)
@@ -30,7 +37,18 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PAGE = '/repo/bench/index.html';
 
 function parseArgs(argv) {
-  const o = { quick: false, profile: false, json: null, serve: false, node: false, native: true, overrides: {} };
+  const o = {
+    quick: false,
+    profile: false,
+    json: null,
+    serve: false,
+    node: false,
+    native: true,
+    precision: 'float32',
+    precisionCheck: false,
+    emulateF16: false,
+    overrides: {},
+  };
   const list = (v) =>
     v
       .split(',')
@@ -62,6 +80,18 @@ function parseArgs(argv) {
         break;
       case '--node':
         o.node = true;
+        break;
+      case '--precision': {
+        const p = value();
+        if (p !== 'float32' && p !== 'mixed_float16') throw new Error(`--precision takes float32 or mixed_float16, got ${p}`);
+        o.precision = p;
+        break;
+      }
+      case '--precision-check':
+        o.precisionCheck = true;
+        break;
+      case '--emulate-f16':
+        o.emulateF16 = true;
         break;
       case '--batches':
         o.overrides.batches = list(value()).map((b) => int(a, b));
@@ -99,8 +129,24 @@ function parseArgs(argv) {
   return o;
 }
 
+function formatPrecisionCheck(check, adapter, runtime) {
+  const head = `precision check (MLP, Fashion-MNIST) | ${adapter} | ${runtime}${check.emulated ? ' | f16 storage EMULATED in f32 (numerics only; speeds are not f16 speeds)' : ''}`;
+  if (!check.ran) return `${head}\nnot run: ${check.reason}`;
+  const o = check.options;
+  const rows = check.runs.map(
+    (r) =>
+      `  ${r.precision.padEnd(14)} test accuracy ${(100 * r.testAccuracy).toFixed(2)}%  loss ${r.testLoss.toFixed(4)}  ${Math.round(r.samplesPerSecond).toLocaleString('en-US')} samples/s  planned ${r.plannedBytes ?? '?'} bytes`,
+  );
+  return [
+    head,
+    `${o.epochs} epochs × ${o.trainSamples.toLocaleString('en-US')} samples, batch ${o.batchSize}, same initial weights and shuffle seed; test on ${o.testSamples.toLocaleString('en-US')}`,
+    ...rows,
+    `mixed − float32: ${check.differencePoints >= 0 ? '+' : ''}${check.differencePoints.toFixed(2)} points (tolerance ±${o.tolerancePoints}): ${check.withinTolerance ? 'within' : 'OUTSIDE'}; speed mixed / float32 ${check.speedup.toFixed(2)}×`,
+  ].join('\n');
+}
+
 function readUsage() {
-  return 'usage: npm run bench -- [--quick] [--profile] [--json FILE] [--repeats N] [--samples N] [--models a,b] [--cases a,b] [--libs a,b] [--batches a,b] [--matmul-shapes a,b] [--node] [--no-native] [--serve]';
+  return 'usage: npm run bench -- [--quick] [--profile] [--json FILE] [--repeats N] [--samples N] [--models a,b] [--cases a,b] [--libs a,b] [--batches a,b] [--matmul-shapes a,b] [--precision float32|mixed_float16] [--precision-check [--emulate-f16]] [--node] [--no-native] [--serve]';
 }
 
 let args;
@@ -180,6 +226,16 @@ process.on('SIGINT', () => void stop(130));
 
 try {
   const { page, adapter, runtime } = session;
+  await page.evaluate((precision) => {
+    window.weftBench.env.precision = precision;
+  }, args.precision);
+  if (args.precisionCheck) {
+    const check = await page.evaluate((emulate) => window.weftBench.bench.precisionCheck(window.weftBench.env, {}, emulate), args.emulateF16);
+    console.log(formatPrecisionCheck(check, adapterLine(adapter), runtime));
+    if (args.json)
+      writeFileSync(args.json, JSON.stringify({ generatedAt: new Date().toISOString(), adapter, runtime, load: loadavg(), check }, null, 1) + '\n');
+    await stop(check.ran && !check.withinTolerance ? 1 : 0);
+  }
   const overrides = { quick: args.quick, profile: args.profile, ...args.overrides };
   const { options, tasks, env } = await page.evaluate(async (ov) => {
     const { bench, env } = window.weftBench;
@@ -208,6 +264,7 @@ try {
   const maxLoad = Math.max(...load.samples, load.start[0], load.end[0]);
   const extra = [
     `machine load (1-min average): ${load.start[0].toFixed(2)} at start, ${load.end[0].toFixed(2)} at end, ${maxLoad.toFixed(2)} at most, on ${load.cpus} CPUs; run took ${minutes.toFixed(1)} min`,
+    ...(args.precision === 'float32' ? [] : [`weft compiled with precision '${args.precision}' (f16 activations where the adapter has shader-f16)`]),
   ];
   const { summary, text } = await page.evaluate(
     (res, opts, info, ex) => {

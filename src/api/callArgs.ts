@@ -3,6 +3,7 @@
 
 import type { DatasetArray, InputStorage } from '../runtime/session.js';
 import type { Callback, CallbackHooks } from './callbacks.js';
+import { sampleWeightArrays, standardizeClassWeights, type ClassWeightArg } from './classWeights.js';
 import type { CompiledState } from './compileArgs.js';
 import { inputArray, normalizeTensors, sampleCount, sliceRows, targetArray } from './data.js';
 import { fail } from './errors.js';
@@ -19,6 +20,11 @@ export interface FitArgs {
   initialEpoch?: number;
   verbose?: 0 | 1;
   callbacks?: CallbackHooks | (CallbackHooks | Callback)[] | Callback;
+  /**
+   * Per-class loss weights (TensorFlow.js semantics): each training sample's loss and gradient are
+   * multiplied by the weight of its target's class; metrics and validation stay unweighted.
+   */
+  classWeight?: ClassWeightArg;
   /** Seed of the shuffling (weft addition; default: random). */
   seed?: number;
   /** How many progress readbacks per epoch feed onBatchEnd (default 10). */
@@ -70,6 +76,7 @@ export function parseFitArgs(model: CallTarget, state: CompiledState, x: unknown
   if (!Number.isInteger(epochs) || epochs < 0) fail(`fit: epochs must be a non-negative integer, got ${epochs}`);
   if (!Number.isInteger(initialEpoch) || initialEpoch < 0) fail(`fit: initialEpoch must be a non-negative integer, got ${initialEpoch}`);
   if (epochs < initialEpoch) fail(`fit: epochs (${epochs}) is smaller than initialEpoch (${initialEpoch}); epochs is the index of the last epoch, as in Keras`);
+  const classWeights = standardizeClassWeights(args.classWeight, model.outputNames, call);
   let xs = normalizeTensors(x, model.inputNames, 'inputs', call);
   let ys = normalizeTensors(y, model.outputNames, 'targets', call);
   let validation: [Tensor[], Tensor[]] | null = null;
@@ -96,6 +103,7 @@ export function parseFitArgs(model: CallTarget, state: CompiledState, x: unknown
   let validationPrepared: PreparedData | null;
   try {
     train = prepareData(model, state, xs, ys, call);
+    train.arrays.push(...sampleWeightArrays(ys, classWeights, model.outputNames, call));
     validationPrepared = validation ? prepareData(model, state, validation[0], validation[1], 'fit (validationData)') : null;
   } finally {
     for (const t of sliced) t.dispose();
@@ -159,15 +167,32 @@ const CALL_OPTIONS: Record<string, { known: readonly string[]; refused: RefusedO
       'callbacks',
       'seed',
       'progressUpdates',
+      'classWeight',
       'yieldEvery',
       'validationBatchSize',
     ],
     refused: {
-      classWeight: 'class weights are not supported yet; weigh the classes by repeating samples, or leave it out',
       sampleWeight: SAMPLE_WEIGHT,
       stepsPerEpoch: 'fit on tensors runs whole epochs; leave it out',
       validationSteps: 'validation runs over the whole validationData; leave it out',
     },
+  },
+  fitDataset: {
+    // validationBatchSize only changes how tensor validation data is batched (weft reports sample means).
+    known: [
+      'epochs',
+      'batchesPerEpoch',
+      'initialEpoch',
+      'validationData',
+      'validationBatches',
+      'validationBatchSize',
+      'callbacks',
+      'verbose',
+      'seed',
+      'classWeight',
+      'yieldEvery',
+    ],
+    refused: {},
   },
   evaluate: { known: ['batchSize', 'verbose'], refused: { sampleWeight: SAMPLE_WEIGHT, steps: 'evaluate on tensors covers every sample; leave it out' } },
   predict: { known: ['batchSize', 'verbose'], refused: {} },

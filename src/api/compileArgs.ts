@@ -4,6 +4,8 @@
 import { resolveLoss, resolveMetric, resolveOptimizer, type Optimizer } from './compileConfig.js';
 import { fail } from './errors.js';
 import { checkKnownOptions } from './options.js';
+import { resolvePrecision } from './precision.js';
+import type { Precision } from '../ir/precision.js';
 import type { OutputSpec } from './lowerModel.js';
 import type { SymbolicTensor } from './symbolic.js';
 
@@ -12,6 +14,8 @@ export interface CompileArgs {
   loss: string | string[] | Record<string, string>;
   metrics?: string | string[] | Record<string, string | string[]>;
   lossWeights?: number[] | Record<string, number>;
+  /** Keras dtype policy: 'float32' (default) or 'mixed_float16' (f16 activations where the adapter has 'shader-f16'). */
+  precision?: Precision;
 }
 
 /** A compiled model's training configuration. */
@@ -20,11 +24,14 @@ export interface CompiledState {
   outputs: OutputSpec[];
   /** Keras order: total loss, each output's loss (several outputs), each output's metrics. */
   metricsNames: string[];
+  /** The precision asked for (plans fall back to float32 on an adapter without 'shader-f16'). */
+  precision: Precision;
 }
 
 export function resolveCompileArgs(args: CompileArgs, outputs: SymbolicTensor[]): CompiledState {
   if (!args || typeof args !== 'object') fail('compile takes { optimizer, loss, metrics? }');
-  checkKnownOptions(args, ['optimizer', 'loss', 'metrics', 'lossWeights'], 'compile');
+  checkKnownOptions(args, ['optimizer', 'loss', 'metrics', 'lossWeights', 'precision'], 'compile');
+  const precision = resolvePrecision(args.precision);
   const names = outputs.map((t) => t.sourceLayer.name);
   /** One value per output, from one value for all, an array in order, or an object by output name. */
   const pick = <T>(value: unknown, what: string, fallback?: T): T[] => {
@@ -59,6 +66,12 @@ export function resolveCompileArgs(args: CompileArgs, outputs: SymbolicTensor[])
   else if (Array.isArray(args.metrics)) metricLists = names.map(() => args.metrics as string[]);
   else metricLists = pick<string | string[]>(args.metrics, 'metrics', []);
   const specs: OutputSpec[] = names.map((name, i) => {
+    // Losses are per sample over [batch, units]; a [batch, t, units] output (dense on a sequence) would
+    // be averaged over t by TensorFlow.js, which weft's loss heads do not do yet.
+    if (outputs[i]!.shape.length > 2)
+      fail(
+        `compile: output '${name}' has shape [${outputs[i]!.shape.map((d) => d ?? 'null').join(', ')}]; weft trains outputs of shape [batch, units] only: add a flatten layer (or reshape) before the output, or use the model for predict without compile`,
+      );
     const units = outputs[i]!.featureSize;
     const loss = losses[i]!;
     const list = Array.isArray(metricLists[i]) ? (metricLists[i] as string[]) : [metricLists[i] as string];
@@ -75,7 +88,7 @@ export function resolveCompileArgs(args: CompileArgs, outputs: SymbolicTensor[])
   const metricsNames = ['loss'];
   if (multi) for (const o of specs) metricsNames.push(`${o.name}_loss`);
   for (const o of specs) for (const m of o.metrics) metricsNames.push(multi ? `${o.name}_${m.displayName}` : m.displayName);
-  return { optimizer, outputs: specs, metricsNames };
+  return { optimizer, outputs: specs, metricsNames, precision };
 }
 
 function isPlainRecord(value: object): boolean {

@@ -1,6 +1,7 @@
 // fitDataset's arguments (tf.LayersModel.fitDataset's), checked before anything runs.
 
 import { checkCallbacks, checkOptions } from './callArgs.js';
+import { standardizeClassWeights, type ClassWeightArg } from './classWeights.js';
 import type { Callback, CallbackHooks, Logs } from './callbacks.js';
 import { Dataset } from './dataset/dataset.js';
 import type { DatasetFitPlan } from './datasetTrainer.js';
@@ -17,6 +18,8 @@ export interface FitDatasetArgs {
   validationBatches?: number;
   callbacks?: CallbackHooks | (CallbackHooks | Callback)[] | Callback;
   verbose?: 0 | 1;
+  /** Per-class loss weights, as fit's (TensorFlow.js semantics): each batch's sample weights come from its targets. */
+  classWeight?: ClassWeightArg;
   /** Seed of the per-step dropout seeds (weft addition). */
   seed?: number;
 }
@@ -29,6 +32,7 @@ export function checkDataset(dataset: unknown, call: string): void {
 export function parseFitDatasetArgs(
   dataset: unknown,
   args: FitDatasetArgs,
+  outputNames: string[],
   validation: (data: Dataset | [unknown, unknown], batches: number | undefined) => () => Promise<Logs>,
 ): { plan: DatasetFitPlan; callbacks: (CallbackHooks | Callback)[] } {
   const call = 'fitDataset';
@@ -45,9 +49,18 @@ export function parseFitDatasetArgs(
   if (v !== undefined && !(v instanceof Dataset) && !(Array.isArray(v) && v.length === 2))
     fail(`${call}: validationData must be a weft.data dataset or [x, y] tensors`);
   if (args.seed !== undefined && !Number.isFinite(args.seed)) fail(`${call}: seed must be a number, got ${args.seed}`);
+  const classWeights = standardizeClassWeights(args.classWeight, outputNames, call);
   const validate = v === undefined ? null : validation(v, args.validationBatches);
   return {
-    plan: { epochs, initialEpoch, batchesPerEpoch: perEpoch, verbose: args.verbose ?? 1, seed: args.seed, validate: validate ? () => validate() : null },
+    plan: {
+      epochs,
+      initialEpoch,
+      batchesPerEpoch: perEpoch,
+      verbose: args.verbose ?? 1,
+      seed: args.seed,
+      classWeights,
+      validate: validate ? () => validate() : null,
+    },
     callbacks: checkCallbacks(args.callbacks, call),
   };
 }

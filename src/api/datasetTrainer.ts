@@ -7,6 +7,7 @@
 import type { StreamHandle, TrainStep } from '../runtime/session.js';
 import { type CallTarget, prepareData } from './callArgs.js';
 import type { CallbackList } from './callbackList.js';
+import type { ClassWeight } from './classWeights.js';
 import { History, type Logs } from './callbacks.js';
 import type { CompiledState } from './compileArgs.js';
 import { Dataset } from './dataset/dataset.js';
@@ -27,6 +28,8 @@ export interface DatasetFitPlan {
   batchesPerEpoch: number | undefined;
   verbose: 0 | 1;
   seed: number | undefined;
+  /** Per output: its classWeight map, or null (unweighted). */
+  classWeights: (ClassWeight | null)[];
   /** Evaluated after each epoch: a dataset, or tensors through evaluate. */
   validate: ((epoch: number) => Promise<Logs>) | null;
 }
@@ -42,7 +45,7 @@ export async function fitDatasetLoop(context: DatasetFitContext, dataset: Datase
   const { model, owner, state, callbacks } = context;
   const session = await owner.session();
   await owner.syncHost();
-  const reader = new BatchReader(model, state, 'fitDataset');
+  const reader = new BatchReader(model, state, 'fitDataset', true, plan.classWeights);
   const random = createRandom(plan.seed ?? nextSeed());
   const history = new History();
   history.params = {

@@ -32,15 +32,28 @@ export function weightShape2(shape: number[]): Shape2 {
   return [shape.slice(0, -1).reduce((a, b) => a * b, 1), cols];
 }
 
-/** Metric slot layout, in Keras order: each output's loss, then each output's metrics. */
-export function slotLayout(outputs: OutputSpec[]): { lossSlots: number[]; metricSlots: number[][]; count: number } {
+/**
+ * Metric slot layout, in Keras order: each output's loss, then each output's metrics; training plans
+ * of models with regularized weights sum the weight penalty in one more slot (`penaltySlot`).
+ */
+export function slotLayout(outputs: OutputSpec[]): { lossSlots: number[]; metricSlots: number[][]; count: number; penaltySlot: number } {
   const lossSlots = outputs.map((_, i) => i);
   let next = outputs.length;
   const metricSlots = outputs.map((o) => o.metrics.map(() => next++));
-  return { lossSlots, metricSlots, count: next };
+  return { lossSlots, metricSlots, count: next, penaltySlot: next };
 }
 
-export function lowerModel(model: LowerableModel, batchSize: number, mode: PlanMode, outputSpecs: OutputSpec[] = []): IrGraph {
+/**
+ * `weightedOutputs`: outputs whose samples carry loss weights (fit's classWeight) in train mode; their
+ * loss is summed and differentiated as loss × weight (TensorFlow.js's computeWeightedLoss).
+ */
+export function lowerModel(
+  model: LowerableModel,
+  batchSize: number,
+  mode: PlanMode,
+  outputSpecs: OutputSpec[] = [],
+  weightedOutputs: readonly number[] = [],
+): IrGraph {
   const builder = new GraphBuilder(batchSize);
   const weightIndex = new Map(model.weights.map((w, i) => [w, i]));
   const paramNodes = model.weights.map((w, i) => builder.leaf({ op: 'param', index: i, name: w.name }, weightShape2(w.shape), w.name));
@@ -73,7 +86,12 @@ export function lowerModel(model: LowerableModel, batchSize: number, mode: PlanM
   const graph: IrGraph = {
     batchSize,
     nodes: builder.nodes,
-    params: model.weights.map((w) => ({ name: w.name, shape: weightShape2(w.shape), trainable: w.trainable })),
+    params: model.weights.map((w) => ({
+      name: w.name,
+      shape: weightShape2(w.shape),
+      trainable: w.trainable,
+      ...(w.regularizer ? { regularizer: { ...w.regularizer } } : {}),
+    })),
     inputs: model.inputs.map((t) => ({ name: t.name, cols: t.featureSize })),
     targets: [],
     outputs: mode === 'predict' ? outputValues : [],
@@ -83,6 +101,9 @@ export function lowerModel(model: LowerableModel, batchSize: number, mode: PlanM
   if (mode === 'predict') return graph;
 
   const slots = slotLayout(outputSpecs);
+  // TensorFlow.js adds the weights' penalties to the training loss only (not to evaluate's).
+  if (mode === 'train' && outputSpecs.length && model.weights.some((w) => w.regularizer && (w.regularizer.l1 !== 0 || w.regularizer.l2 !== 0)))
+    graph.penaltySlot = slots.penaltySlot;
   outputSpecs.forEach((spec, i) => {
     const prediction = outputValues[i]!;
     const target = builder.leaf({ op: 'target', index: i, sparse: spec.loss.sparse, name: `${spec.name} target` }, [
@@ -96,8 +117,15 @@ export function lowerModel(model: LowerableModel, batchSize: number, mode: PlanM
       spec.loss.kind === 'crossEntropy'
         ? builder.add({ op: 'crossEntropy', probs: prediction, target, sparse: spec.loss.sparse }, `${spec.name} loss`)
         : builder.add({ op: 'pointwiseLoss', loss: spec.loss.kind, pred: prediction, target }, `${spec.name} loss`);
-    graph.losses.push({ output: i, value: loss, weight: spec.weight });
-    graph.accumulators.push({ slot: slots.lossSlots[i]!, name: `${spec.name}_loss`, value: loss });
+    if (mode === 'train' && weightedOutputs.includes(i)) {
+      const sampleWeight = builder.leaf({ op: 'sampleWeight', index: i, name: `${spec.name} sample weights` }, [batchSize, 1]);
+      const weighted = builder.add({ op: 'mul', a: loss, b: sampleWeight }, `${spec.name} weighted loss`);
+      graph.losses.push({ output: i, value: loss, weight: spec.weight, sampleWeight });
+      graph.accumulators.push({ slot: slots.lossSlots[i]!, name: `${spec.name}_loss`, value: weighted });
+    } else {
+      graph.losses.push({ output: i, value: loss, weight: spec.weight });
+      graph.accumulators.push({ slot: slots.lossSlots[i]!, name: `${spec.name}_loss`, value: loss });
+    }
     spec.metrics.forEach((m, j) => {
       const value = builder.add({ op: 'metric', metric: m.kind, pred: prediction, target, sparse: spec.loss.sparse }, `${spec.name} ${m.displayName}`);
       graph.accumulators.push({ slot: slots.metricSlots[i]![j]!, name: `${spec.name}_${m.displayName}`, value });

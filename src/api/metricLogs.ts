@@ -34,6 +34,9 @@ export function logsFromSums(outputs: OutputSpec[], sums: Float32Array, count: n
   const logs: Logs = {};
   let total = 0;
   outputs.forEach((o, i) => (total += o.weight * (sums[slots.lossSlots[i]!]! / count)));
+  // Training sums of a model with regularizers carry the weight penalty past the metrics (TensorFlow.js's
+  // fit reports the loss with the penalty; evaluate's sums have no such slot).
+  if (sums.length > slots.penaltySlot) total += sums[slots.penaltySlot]! / count;
   logs.loss = total;
   if (multi) outputs.forEach((o, i) => (logs[`${o.name}_loss`] = sums[slots.lossSlots[i]!]! / count));
   const prefix = (o: OutputSpec, name: string): string => (multi ? `${o.name}_${name}` : name);

@@ -190,7 +190,7 @@ export class LayersModel {
    */
   async fitDataset(dataset: Dataset, args: FitDatasetArgs = {}): Promise<History> {
     const state = this.requireCompiled('fitDataset');
-    const { plan, callbacks: list } = parseFitDatasetArgs(dataset, args, (epochData, batches) =>
+    const { plan, callbacks: list } = parseFitDatasetArgs(dataset, args, this.outputNames, (epochData, batches) =>
       datasetValidation(this.owner, this, state, epochData, batches),
     );
     return this.exclusive('fit', () => {

@@ -3,18 +3,26 @@
 
 import { compileGraph, type CompiledGraph } from '../ir/compile.js';
 import type { PlanMode } from '../ir/plan.js';
-import type { InputStorage, PlanSource } from '../runtime/session.js';
+import type { DeviceFeatures, InputStorage, PlanSource } from '../runtime/session.js';
 import type { CompiledState } from './compileArgs.js';
 import { WeftError } from './errors.js';
 import { lowerModel, type LowerableModel } from './lowerModel.js';
+import { precisionChooser } from './precision.js';
 
 /** The plan source for a model as compiled now (`state` null before compile(): predict only). */
 export function planSource(model: LowerableModel, state: CompiledState | null): PlanSource {
-  const compile = (mode: PlanMode, batchSize: number, storage: InputStorage): CompiledGraph => {
+  const precisionFor = precisionChooser(state?.precision ?? 'float32');
+  const compile = (
+    mode: PlanMode,
+    batchSize: number,
+    storage: InputStorage,
+    device: DeviceFeatures,
+    weightedOutputs: readonly number[] = [],
+  ): CompiledGraph => {
     try {
-      const graph = lowerModel(model, batchSize, mode, mode === 'predict' ? [] : (state?.outputs ?? []));
+      const graph = lowerModel(model, batchSize, mode, mode === 'predict' ? [] : (state?.outputs ?? []), weightedOutputs);
       const optimizer = mode === 'train' && state ? { optimizer: state.optimizer.algorithm } : {};
-      return compileGraph(graph, { mode, inputStorage: [...storage], ...optimizer });
+      return compileGraph(graph, { mode, inputStorage: [...storage], precision: precisionFor(device), ...optimizer });
     } catch (e) {
       if (e instanceof WeftError) throw e;
       // The compiler's own errors (unsupported loss, shape, gradient) reach the user as WeftErrors.

@@ -5,6 +5,7 @@
 import type { InputStorage, StreamArraySpec, StreamChunk } from '../runtime/session.js';
 import type { CallTarget } from './callArgs.js';
 import type { CompiledState } from './compileArgs.js';
+import { sampleWeightsOf, type ClassWeight } from './classWeights.js';
 import { normalizeTensors, sampleCount, targetArray } from './data.js';
 import { fail } from './errors.js';
 import type { Tensor, TensorData } from './tensor.js';
@@ -28,6 +29,8 @@ export class BatchReader {
     private readonly call: string,
     /** Whether batches carry targets (ys). */
     private readonly withTargets = true,
+    /** fitDataset's classWeight per output: weighted outputs get a sampleWeights<i> array per batch. */
+    private readonly classWeights: (ClassWeight | null)[] = [],
   ) {}
 
   get layout(): { specs: StreamArraySpec[]; storage: InputStorage } | null {
@@ -50,12 +53,15 @@ export class BatchReader {
         fail(`${call} holds ${rows} samples, more than the first batch's ${this.batchSize}; batches may shrink (a last, ragged batch) but not grow`);
       const inputs = xs.map((t, i) => this.input(t, i, call));
       const targets = ys.map((t, i) => targetArray(t, i, this.state.outputs[i]!.name, this.state.outputs[i]!.units, this.state.outputs[i]!.loss, call).data);
-      const arrays = [...inputs, ...targets];
+      const weighted = this.classWeights.flatMap((cw, i) => (cw ? [i] : []));
+      const weights = weighted.map((i) => sampleWeightsOf(ys[i]!, this.classWeights[i]!, this.model.outputNames[i]!, call));
+      const arrays = [...inputs, ...targets, ...weights];
       if (!this.specs) {
         this.batchSize = rows;
         this.storage = inputs.map((a) => (a instanceof Uint8Array ? { elementType: 'u8', scale: 1 } : { elementType: 'f32', scale: 1 }));
+        const names = [...inputs.map((_, i) => `input${i}`), ...targets.map((_, i) => targetName(this.state, i)), ...weighted.map((i) => `sampleWeights${i}`)];
         this.specs = arrays.map((a, i) => ({
-          name: i < inputs.length ? `input${i}` : targetName(this.state, i - inputs.length),
+          name: names[i]!,
           valuesPerRow: a.length / rows,
           kind: a instanceof Uint8Array ? 'u8' : a instanceof Int32Array ? 'i32' : 'f32',
         }));

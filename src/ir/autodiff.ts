@@ -34,8 +34,14 @@ export function autodiff(graph: IrGraph): IrGraph {
     return sum;
   };
 
+  // Weighted samples (classWeight) seed row r with w_r × weight / batch: TensorFlow.js's mean over
+  // the batch of loss × w.
   for (const loss of graph.losses) {
-    const seed = builder.leaf({ op: 'constant', value: loss.weight / graph.batchSize }, [graph.batchSize, 1], `d loss ${loss.output}`);
+    const scale = loss.weight / graph.batchSize;
+    const seed =
+      loss.sampleWeight === undefined
+        ? builder.leaf({ op: 'constant', value: scale }, [graph.batchSize, 1], `d loss ${loss.output}`)
+        : builder.add({ op: 'scale', x: loss.sampleWeight, factor: scale }, `d loss ${loss.output}`);
     contribute(loss.value, seed);
   }
 
@@ -82,6 +88,7 @@ function vjp(node: IrNode, dy: ValueId, b: GraphBuilder, give: (operand: ValueId
   switch (node.op) {
     case 'input':
     case 'target':
+    case 'sampleWeight':
     case 'param':
     case 'constant':
     case 'metric':

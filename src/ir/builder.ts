@@ -59,7 +59,11 @@ export function rebuild(
     nodes: builder.nodes,
     outputs: graph.outputs.map(mapId),
     accumulators: graph.accumulators.map((a) => ({ ...a, value: mapId(a.value) })),
-    losses: graph.losses.map((l) => ({ ...l, value: map.get(l.value) ?? -1 })),
+    losses: graph.losses.map((l) => ({
+      ...l,
+      value: map.get(l.value) ?? -1,
+      ...(l.sampleWeight !== undefined ? { sampleWeight: map.get(l.sampleWeight) ?? -1 } : {}),
+    })),
     ...(graph.paramGrads ? { paramGrads: graph.paramGrads.map((g) => (g === null ? null : mapId(g))) } : {}),
   };
 }
@@ -73,7 +77,8 @@ export function opOf<N extends IrNode>(node: N): IrOp {
 /** Adds a node unchanged (with its own shape) to a builder. */
 export function copyNode(node: IrNode, builder: GraphBuilder): ValueId {
   const op = opOf(node);
-  if (op.op === 'input' || op.op === 'target' || op.op === 'param' || op.op === 'constant') return builder.leaf(op, node.shape, node.label);
+  if (op.op === 'input' || op.op === 'target' || op.op === 'sampleWeight' || op.op === 'param' || op.op === 'constant')
+    return builder.leaf(op, node.shape, node.label);
   return builder.add(op, node.label);
 }
 

@@ -38,6 +38,11 @@ export type IrOp =
   | { op: 'input'; index: number; name: string }
   /** Targets of model output `index`: class ids as [B, 1] when sparse, else [B, cols]. */
   | { op: 'target'; index: number; sparse: boolean; name: string }
+  /**
+   * Per-sample loss weights of model output `index` ([B, 1]; fit's classWeight): read from the
+   * dataset through the indices, like sparse targets, never copied.
+   */
+  | { op: 'sampleWeight'; index: number; name: string }
   /** Trainable (or not) weight tensor `index` of the model. */
   | { op: 'param'; index: number; name: string }
   /** A tensor filled with one value (gradient seeds). */
@@ -117,6 +122,8 @@ export type IrOp =
       sparse: boolean;
       withGrad: boolean;
       gradScale: number;
+      /** Per-row weights (a sampleWeight leaf): the loss sum and the gradient are weighted, metrics are not. */
+      sampleWeight?: ValueId;
       lossSlot: number;
       metrics: { metric: MetricKind; slot: number }[];
     };
@@ -125,7 +132,7 @@ export type OpName = IrOp['op'];
 export type OpOf<K extends OpName> = Extract<IrOp, { op: K }>;
 export type IrNode = IrOp & { id: ValueId; shape: Shape; label?: string };
 export type NodeOf<K extends OpName> = OpOf<K> & { id: ValueId; shape: Shape; label?: string };
-export type LeafOp = OpOf<'input' | 'target' | 'param' | 'constant'>;
+export type LeafOp = OpOf<'input' | 'target' | 'sampleWeight' | 'param' | 'constant'>;
 export type MatmulOp = OpOf<'matmul'>;
 
 /** A per-row value whose batch sum goes into a metric slot (losses and metrics). */
@@ -139,6 +146,8 @@ export interface ParamInfo {
   name: string;
   shape: Shape2;
   trainable: boolean;
+  /** A weight penalty Σ l1·|w| + l2·w² (kernelRegularizer / biasRegularizer). */
+  regularizer?: { l1: number; l2: number };
 }
 
 export interface IrGraph {
@@ -151,8 +160,17 @@ export interface IrGraph {
   outputs: ValueId[];
   /** Per-row values summed into metric slots every step (loss per output, then metrics). */
   accumulators: Accumulator[];
-  /** Loss per output: the per-row loss value and its weight in the total. */
-  losses: { output: number; value: ValueId; weight: number }[];
+  /**
+   * Loss per output: the per-row loss value, its weight in the total, and its per-row weights (a
+   * sampleWeight leaf) when the output's samples are weighted (its accumulator is then loss × weight).
+   */
+  losses: { output: number; value: ValueId; weight: number; sampleWeight?: ValueId }[];
+  /**
+   * Training with regularized params: the slot that sums batch × Σ penalty(param) each step (the
+   * penalty of the weights the step starts from, as TensorFlow.js adds it to the batch's loss). The
+   * penalty's gradient is added by the optimizer (OptimizerKernel.penalties), not by autodiff.
+   */
+  penaltySlot?: number;
   /** Gradient of the total loss w.r.t. each param (after autodiff); null where it does not depend on it. */
   paramGrads?: (ValueId | null)[];
 }

@@ -21,6 +21,8 @@ export interface InterpretInputs {
   inputs: ArrayLike<number>[];
   /** One per model output: class ids ([batch]) when sparse, else [batch, cols]. */
   targets: ArrayLike<number>[];
+  /** Per-sample loss weights ([batch]) by output index, for graphs with sampleWeight leaves. */
+  sampleWeights?: (ArrayLike<number> | undefined)[];
   /** One per param, row-major in the param's shape. */
   params: ArrayLike<number>[];
   /** The step's random seed (dropout masks). */
@@ -228,6 +230,7 @@ export function interpret(graph: IrGraph, env: InterpretInputs): InterpretResult
     for (const v of t.data) s += v;
     addToSlot(acc.slot, s);
   }
+  if (graph.penaltySlot !== undefined) addToSlot(graph.penaltySlot, graph.batchSize * weightPenalty(graph, env.params));
   return { values, slots };
 }
 
@@ -239,6 +242,11 @@ function evaluateNode(node: IrNode, value: (id: ValueId) => Tensor64, env: Inter
       return tensor64(rows, cols, env.inputs[node.index]!);
     case 'target':
       return tensor64(rows, cols, env.targets[node.index]!);
+    case 'sampleWeight': {
+      const weights = env.sampleWeights?.[node.index];
+      if (!weights) throw new Error(`interpret: the graph reads sample weights of output ${node.index}, but none were given`);
+      return tensor64(rows, cols, weights);
+    }
     case 'param':
       return tensor64(rows, cols, env.params[node.index]!);
     case 'constant':
@@ -414,20 +422,22 @@ function evaluateNode(node: IrNode, value: (id: ValueId) => Tensor64, env: Inter
       const t = value(node.target);
       const c = x.cols;
       const p = predictionOf(node.loss, x, rows);
+      const weights = node.sampleWeight === undefined ? undefined : value(node.sampleWeight);
       const grad = tensor64(rows, c);
       let lossSum = 0;
       for (let r = 0; r < rows; r++) {
+        const w = weights ? weights.data[r]! : 1;
         if (node.loss === 'softmaxCrossEntropy') {
           const lse = softmaxRow(x.data, r * c, c, new Float64Array(x.data.length));
           for (let j = 0; j < c; j++) {
             const tj = targetValue(t, node.sparse, r, j, c);
-            lossSum += tj * (lse - x.data[r * c + j]!);
-            grad.data[r * c + j] = (p[r * c + j]! - tj) * node.gradScale;
+            lossSum += w * tj * (lse - x.data[r * c + j]!);
+            grad.data[r * c + j] = w * (p[r * c + j]! - tj) * node.gradScale;
           }
         } else {
-          lossSum += rowMeanLoss(node.loss, x.data, r, c, t, node.sparse);
+          lossSum += w * rowMeanLoss(node.loss, x.data, r, c, t, node.sparse);
           for (let j = 0; j < c; j++)
-            grad.data[r * c + j] = (elementLossGrad(node.loss, x.data[r * c + j]!, targetValue(t, node.sparse, r, j, c)) / c) * node.gradScale;
+            grad.data[r * c + j] = w * (elementLossGrad(node.loss, x.data[r * c + j]!, targetValue(t, node.sparse, r, j, c)) / c) * node.gradScale;
         }
         for (const m of node.metrics) addToSlot(m.slot, metricRow(m.metric, p, r, c, t, node.sparse));
       }
@@ -440,6 +450,17 @@ function evaluateNode(node: IrNode, value: (id: ValueId) => Tensor64, env: Inter
     default:
       return node satisfies never;
   }
+}
+
+/** Σ over regularized params of l1·|w| + l2·w² (kernelRegularizer / biasRegularizer). */
+export function weightPenalty(graph: IrGraph, params: ArrayLike<number>[]): number {
+  let s = 0;
+  graph.params.forEach((p, i) => {
+    const r = p.regularizer;
+    if (!r) return;
+    for (const w of Array.from(params[i]!)) s += r.l1 * Math.abs(w) + r.l2 * w * w;
+  });
+  return s;
 }
 
 /** Mean over row r's columns of an element-wise loss. */

@@ -10,8 +10,11 @@ export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
 /** Activations that act element by element (softmax works on whole rows). */
 export type ElementwiseActivation = Exclude<ActivationName, 'softmax'>;
 
-/** How a buffer's elements are stored. `u8` is packed four to a u32 word, little-endian. */
-export type ElementType = 'f32' | 'u32' | 'i32' | 'u8';
+/**
+ * How a buffer's elements are stored. `u8` is packed four to a u32 word, little-endian; `f16` (the
+ * arena under mixed precision, src/ir/precision.ts) needs the device's 'shader-f16' feature.
+ */
+export type ElementType = 'f32' | 'f16' | 'u32' | 'i32' | 'u8';
 
 export interface BufferDecl {
   name: string;
@@ -19,7 +22,7 @@ export interface BufferDecl {
   /** Size in elements (for u8: bytes). */
   size: number;
   /** What the buffer holds, for dumps and error messages. */
-  role: 'arena' | 'params' | 'grads' | 'optimizerState' | 'metrics' | 'indices' | 'dataset' | 'labels' | 'output';
+  role: 'arena' | 'params' | 'weightsHalf' | 'grads' | 'optimizerState' | 'metrics' | 'indices' | 'dataset' | 'labels' | 'output';
 }
 
 /**
@@ -199,6 +202,14 @@ export type MetricKind = 'sparseCategoricalAccuracy' | 'categoricalAccuracy' | '
  *   else 0; mse: 2(p−t)/cols × gradScale; mae: sign(p−t)/cols × gradScale.
  * - predictionOut (optional): p written per row (predict and evaluate).
  */
+/** A weight penalty over params[offset, offset + count): Σ l1·|w| + l2·w². */
+export interface PenaltyTerm {
+  offset: number;
+  count: number;
+  l1: number;
+  l2: number;
+}
+
 export interface LossHeadKernel {
   kind: 'lossHead';
   name: string;
@@ -209,7 +220,17 @@ export interface LossHeadKernel {
   target: { sparse: true; labels: string; indices: string } | { sparse: false; view: View };
   gradOut?: View;
   gradScale: number;
+  /**
+   * Per-sample weights (classWeight) read as weights[indices[step.rowBase + r]]: the loss slot sums
+   * w_r L_r and the gradient is w_r × dL_r/dinput × gradScale; metrics stay unweighted (TensorFlow.js).
+   */
+  sampleWeights?: { weights: string; indices: string };
   metricsBuffer: string;
+  /**
+   * Training with regularized weights: metrics[slot] += rows × Σ_terms Σ_i l1·|w_i| + l2·w_i² over
+   * `params` (one head per plan carries it; the weights are those before this step's update).
+   */
+  penalty?: { slot: number; params: string; terms: PenaltyTerm[] };
   lossSlot: number;
   metrics: { kind: MetricKind; slot: number }[];
   predictionOut?: View;
@@ -266,6 +287,13 @@ export interface OptimizerKernel {
   grads: string;
   /** Buffer of the optimizer's state arrays (none for plain sgd). */
   state?: string;
+  /** Mixed precision: an f16 buffer laid out like `params` that receives f16(param) after each update (the kernels' weights). */
+  halfCopy?: string;
+  /**
+   * Regularized (trainable) weights: g += 2·l2·p + l1·(p > 0 ? 1 : −1) over each term's range before the
+   * update (TensorFlow.js's gradient of abs, −1 at 0 included).
+   */
+  penalties?: PenaltyTerm[];
 }
 
 /**
@@ -300,7 +328,7 @@ export function kernelUsesStep(kernel: KernelDesc): boolean {
     case 'optimizer':
       return true;
     case 'lossHead':
-      return kernel.target.sparse || !!kernel.predictionOut?.rowBaseFromStep || viewsOf(kernel).some((v) => v.rowBaseFromStep);
+      return kernel.target.sparse || !!kernel.sampleWeights || !!kernel.predictionOut?.rowBaseFromStep || viewsOf(kernel).some((v) => v.rowBaseFromStep);
     case 'elementwise':
       return viewsOf(kernel).some((v) => v.rowBaseFromStep) || expressionUsesDropout(kernel.expr);
     case 'matmul':

@@ -13,13 +13,14 @@ import { declareBuffers, metricSlotCountOf } from './plan/buffers.js';
 import { selectKernels, valueViews } from './plan/kernelSelection.js';
 import { paramLayout, placeValues } from './plan/placement.js';
 import type { Plan, PlanOptions } from './plan/types.js';
+import { weightsBuffer } from './precision.js';
 
 export type { Plan, PlanMode, PlanOptions } from './plan/types.js';
 export { dumpPlan } from './plan/dump.js';
 
 export function planGraph(graph: IrGraph, options: PlanOptions): Plan {
   const { paramOffsets, paramCount } = paramLayout(graph);
-  const placement = placeValues(graph, options.mode, paramOffsets);
+  const placement = placeValues(graph, options.mode, paramOffsets, weightsBuffer(options.precision ?? 'float32'));
   const { offsets, arenaSize } = allocateBlocks(placement.blockSizes, blockLifetimes(graph, placement));
   const kernels = selectKernels(graph, placement, valueViews(graph, placement, offsets), options, paramCount);
   const metricSlotCount = metricSlotCountOf(graph);
@@ -29,5 +30,18 @@ export function planGraph(graph: IrGraph, options: PlanOptions): Plan {
     paramCount,
     metricSlotCount,
   });
-  return { mode: options.mode, batchSize: graph.batchSize, graph, buffers, kernels, paramOffsets, paramCount, metricSlotCount, arenaSize, plannedBytes };
+  const precision = options.precision ?? 'float32';
+  return {
+    mode: options.mode,
+    batchSize: graph.batchSize,
+    graph,
+    buffers,
+    kernels,
+    paramOffsets,
+    paramCount,
+    metricSlotCount,
+    arenaSize,
+    precision,
+    plannedBytes,
+  };
 }

@@ -17,6 +17,8 @@ export interface Gpu {
   timestampQuery: boolean;
   /** Whether 'subgroups' was enabled (kernels may then use subgroup and quad operations). */
   subgroups: boolean;
+  /** Whether 'shader-f16' was enabled (the adapter has it): f16 storage for mixed precision. */
+  shaderF16: boolean;
   /** A software / CPU adapter (SwiftShader, or one the browser flags as a fallback adapter). */
   cpuAdapter: boolean;
   /** Messages of uncaptured WebGPU errors since the device was made (also printed with console.error). */
@@ -129,9 +131,11 @@ async function createGpu(): Promise<Gpu> {
   const timestampQuery = adapter.features.has('timestamp-query');
   // WEFT_NO_SUBGROUPS (Node) or window.WEFT_NO_SUBGROUPS (a page) leaves subgroups off: the fallback kernels' path, on the same adapter.
   const subgroups = adapter.features.has('subgroups' as GPUFeatureName) && !subgroupsRefused();
+  const shaderF16 = adapter.features.has('shader-f16');
   const requiredFeatures: GPUFeatureName[] = [
     ...(timestampQuery ? (['timestamp-query'] as GPUFeatureName[]) : []),
     ...(subgroups ? (['subgroups'] as GPUFeatureName[]) : []),
+    ...(shaderF16 ? (['shader-f16'] as GPUFeatureName[]) : []),
   ];
   let device: GPUDevice;
   try {
@@ -175,6 +179,7 @@ async function createGpu(): Promise<Gpu> {
     limits: deviceLimits,
     timestampQuery,
     subgroups: subgroups && device.features.has('subgroups' as GPUFeatureName),
+    shaderF16: device.features.has('shader-f16'),
     cpuAdapter,
     uncapturedErrors: [],
     lost: null,

@@ -18,6 +18,14 @@ export interface DatasetArray {
   cache?: { key: string; tag: string };
 }
 
+/** Outputs whose samples carry loss weights: those with an array named sampleWeights<i> (fit's classWeight). */
+export function weightedOutputsOf(names: readonly string[]): number[] {
+  return names.flatMap((name) => {
+    const match = /^sampleWeights(\d+)$/.exec(name);
+    return match ? [Number(match[1])] : [];
+  });
+}
+
 let nextDatasetId = 1;
 
 export class DeviceDataset {

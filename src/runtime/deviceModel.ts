@@ -5,6 +5,8 @@ import { counters } from './counters.js';
 import { assertAlive, storageBindingLimit, type Gpu } from './device.js';
 import { WeftError } from './errors.js';
 import { createBuffer, readBuffer, submit, writeBuffer } from './resources.js';
+import { HALF_WEIGHTS } from '../ir/precision.js';
+import { emulateF16Storage, generateHalfWeights } from '../wgsl/index.js';
 
 const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
 
@@ -22,6 +24,8 @@ export class DeviceModel {
   /** Reads share `staging`, so they run one after another. */
   private reading: Promise<unknown> = Promise.resolve();
   private readonly owned: GPUBuffer[] = [];
+  /** The f16 weight copy and the pipeline that refills it (mixed precision only). */
+  private half: { buffer: GPUBuffer; pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; workgroups: [number, number, number] } | null = null;
 
   constructor(
     readonly gpu: Gpu,
@@ -33,6 +37,46 @@ export class DeviceModel {
 
   writeParams(values: Float32Array, offset = 0): void {
     writeBuffer(this.gpu, this.params, offset * 4, values);
+    if (this.half) this.refreshHalfWeights(this.half);
+  }
+
+  /**
+   * The f16 copy of the parameters that mixed-precision plans read their weights from (made on first
+   * use and filled from the parameters; the optimizer keeps it in step, writeParams refreshes it).
+   * `emulated`: the device lacks 'shader-f16' (testing): an f32 buffer of f16-rounded values.
+   */
+  halfWeights(emulated: boolean): GPUBuffer {
+    if (!this.half) {
+      const bytes = Math.max(1, this.paramCount) * (emulated ? 4 : 2);
+      const buffer = this.own(createBuffer(this.gpu, { size: bytes, usage: STORAGE(), label: 'weft f16 weights' }));
+      const kernel = generateHalfWeights(this.paramCount, 'params', HALF_WEIGHTS);
+      const code = emulated ? emulateF16Storage(kernel) : kernel;
+      counters.pipelineCreations++;
+      const pipeline = this.gpu.device.createComputePipeline({
+        layout: 'auto',
+        compute: { module: this.gpu.device.createShaderModule({ code: code.wgsl, label: 'weft f16 weights' }), entryPoint: 'main' },
+        label: 'weft f16 weights',
+      });
+      counters.bindGroupCreations++;
+      const bindGroup = this.gpu.device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: code.bindings.map((b) => ({ binding: b.binding, resource: { buffer: b.buffer === 'params' ? this.params : buffer } })),
+      });
+      this.half = { buffer, pipeline, bindGroup, workgroups: code.workgroups };
+      this.refreshHalfWeights(this.half);
+    }
+    return this.half.buffer;
+  }
+
+  private refreshHalfWeights(half: NonNullable<DeviceModel['half']>): void {
+    const encoder = this.gpu.device.createCommandEncoder({ label: 'weft f16 weights' });
+    const pass = encoder.beginComputePass({ label: 'weft f16 weights' });
+    pass.setPipeline(half.pipeline);
+    pass.setBindGroup(0, half.bindGroup);
+    pass.dispatchWorkgroups(...half.workgroups);
+    pass.end();
+    counters.dispatches++;
+    submit(this.gpu, [encoder.finish()]);
   }
 
   /**

@@ -17,3 +17,4 @@ export {
   type PlanSource,
 } from './session.js';
 export { setDatasetCacheBudget } from './datasetCache.js';
+export { setF16Emulation, f16Emulation } from './f16Emulation.js';

@@ -5,7 +5,7 @@
 // with its own bindings (no kernel reads across a binding) and an epoch still sees every sample once.
 
 import { type Gpu, storageBindingLimit } from './device.js';
-import type { DatasetArray } from './deviceDataset.js';
+import { type DatasetArray, weightedOutputsOf } from './deviceDataset.js';
 import { ResidentDataset } from './residentDataset.js';
 import type { InputStorage } from './sessionPlans.js';
 
@@ -26,6 +26,8 @@ const PART_ROW_MULTIPLE = 4096;
 
 export class PlacedDataset {
   readonly parts: DatasetPart[] = [];
+  /** Outputs whose samples carry loss weights (arrays sampleWeights0, …): training plans read them. */
+  readonly weightedOutputs: number[];
 
   constructor(
     gpu: Gpu,
@@ -34,6 +36,7 @@ export class PlacedDataset {
     readonly storage: InputStorage,
     maxBatches: number,
   ) {
+    this.weightedOutputs = weightedOutputsOf(arrays.map((a) => a.name));
     const perPart = rowsPerPart(rows, arrays, storageBindingLimit(gpu));
     try {
       for (let first = 0; first < rows; first += perPart) {

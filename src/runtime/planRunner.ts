@@ -3,11 +3,13 @@
 
 import type { Plan } from '../ir/plan.js';
 import { groupDispatches } from '../ir/plan/dispatchGroups.js';
-import { dispatchTraits, generateGroup, generateKernel, type GeneratedKernel } from '../wgsl/index.js';
+import { HALF_WEIGHTS, activationElementType, bufferBytes, declBytes } from '../ir/precision.js';
+import { dispatchTraits, emulateF16Storage, generateGroup, generateKernel, type GeneratedKernel } from '../wgsl/index.js';
 import type { DeviceDataset } from './deviceDataset.js';
 import type { DeviceModel } from './deviceModel.js';
 import { preferredMatmulVariant, storageBindingLimit, type Gpu } from './device.js';
 import { WeftError } from './errors.js';
+import { f16Emulation } from './f16Emulation.js';
 import { getPipeline } from './pipelineCache.js';
 import { createBuffer } from './resources.js';
 import { StepProgram } from './stepProgram.js';
@@ -55,16 +57,17 @@ export class PlanRunner {
     const generated = this.kernels;
     this.groups = groupDispatches(plan.kernels, generated.map(dispatchTraits), gpu.limits.maxStorageBuffersPerShaderStage ?? 8);
     this.kernels = this.groups.map((group) => generateGroup(group.map((i) => generated[i]!)));
+    if (emulatesF16(gpu, plan)) this.kernels = this.kernels.map(emulateF16Storage);
     checkLimits(gpu, plan, this.kernels);
     this.arena = this.own(
-      createBuffer(gpu, { size: plan.arenaSize * 4, usage: GPUBufferUsage.STORAGE, label: `weft arena (${plan.mode} b${plan.batchSize})` }),
+      createBuffer(gpu, { size: arenaBytes(gpu, plan), usage: GPUBufferUsage.STORAGE, label: `weft arena (${plan.mode} b${plan.batchSize})` }),
     );
     for (const declared of plan.buffers)
       if (declared.role === 'arena' && declared.name !== 'arena')
         this.scratch.set(
           declared.name,
           this.own(
-            createBuffer(gpu, { size: declared.size * 4, usage: GPUBufferUsage.STORAGE, label: `weft ${declared.name} (${plan.mode} b${plan.batchSize})` }),
+            createBuffer(gpu, { size: declBytes(declared), usage: GPUBufferUsage.STORAGE, label: `weft ${declared.name} (${plan.mode} b${plan.batchSize})` }),
           ),
         );
     this.metrics =
@@ -122,6 +125,7 @@ export class PlanRunner {
       if (this.metrics) buffers.set('metrics', this.metrics);
       if (targets.model.grads) buffers.set('grads', targets.model.grads);
       if (targets.model.optimizerState) buffers.set('optimizerState', targets.model.optimizerState);
+      if (this.plan.buffers.some((b) => b.name === HALF_WEIGHTS)) buffers.set(HALF_WEIGHTS, targets.model.halfWeights(!this.gpu.shaderF16));
       (targets.outputs ?? []).forEach((b, i) => buffers.set(`output${i}`, b));
       for (const declared of this.plan.buffers)
         if (!buffers.has(declared.name)) throw new WeftError(`internal: plan buffer '${declared.name}' (${declared.role}) has no GPU buffer`);
@@ -154,6 +158,16 @@ export class PlanRunner {
   }
 }
 
+/** An f16 plan on a device without 'shader-f16' (testing only): f16 rounding in an f32 arena. */
+function emulatesF16(gpu: Gpu, plan: Plan): boolean {
+  return plan.precision === 'mixed_float16' && !gpu.shaderF16;
+}
+
+/** Bytes of the plan's arena (f16 elements under mixed precision, unless emulated in f32). */
+function arenaBytes(gpu: Gpu, plan: Plan): number {
+  return bufferBytes(emulatesF16(gpu, plan) ? 'f32' : activationElementType(plan.precision), plan.arenaSize);
+}
+
 const ids = new WeakMap<GPUBuffer, number>();
 let nextBufferId = 1;
 function bufferId(buffer: GPUBuffer): number {
@@ -170,10 +184,12 @@ export function checkLimits(gpu: Gpu, plan: Plan, kernels: GeneratedKernel[]): v
   const limit = (name: string, fallback: number): number => gpu.limits[name] ?? fallback;
   const what = `the ${plan.mode} plan for batch size ${plan.batchSize}`;
   const bindingSize = storageBindingLimit(gpu);
-  const arenaBytes = plan.arenaSize * 4;
-  if (arenaBytes > bindingSize)
+  if (plan.precision === 'mixed_float16' && !gpu.shaderF16 && !f16Emulation())
+    throw new WeftError(`internal: ${what} stores f16 (mixed_float16) but the device was made without 'shader-f16'`);
+  const arena = arenaBytes(gpu, plan);
+  if (arena > bindingSize)
     throw new WeftError(
-      `${what} needs a working buffer (arena) of ${arenaBytes} bytes, more than this GPU's maxStorageBufferBindingSize (${bindingSize} bytes); use a smaller batchSize`,
+      `${what} needs a working buffer (arena) of ${arena} bytes, more than this GPU's maxStorageBufferBindingSize (${bindingSize} bytes); use a smaller batchSize`,
     );
   const perDimension = limit('maxComputeWorkgroupsPerDimension', 65535);
   const storageBuffers = limit('maxStorageBuffersPerShaderStage', 8);

@@ -5,7 +5,7 @@
 import type { PlanDescription } from '../ir/explainText.js';
 import { dumpPlan, type PlanMode } from '../ir/plan.js';
 import { getGpu, isLost, storageBindingLimit, type Gpu } from './device.js';
-import type { DatasetArray } from './deviceDataset.js';
+import { type DatasetArray, weightedOutputsOf } from './deviceDataset.js';
 import { DeviceModel } from './deviceModel.js';
 import { ReadbackRing, runEpoch, type EpochPart } from './epochRunner.js';
 import { WeftError } from './errors.js';
@@ -18,7 +18,7 @@ import { submit } from './resources.js';
 import { StreamRing, type StreamArraySpec } from './streamRing.js';
 import type { StepRecord } from './stepProgram.js';
 
-export type { InputStorage, PlanSource } from './sessionPlans.js';
+export type { DeviceFeatures, InputStorage, PlanSource } from './sessionPlans.js';
 export type { DatasetArray } from './deviceDataset.js';
 export type { StreamArraySpec } from './streamRing.js';
 
@@ -39,6 +39,8 @@ export interface StreamChunk {
 interface Stream {
   mode: 'train' | 'evaluate';
   ring: StreamRing;
+  /** Outputs whose samples carry loss weights in this stream's batches (training only). */
+  weightedOutputs: number[];
   /** Plans whose metric sums this pass has cleared and adds to. */
   runners: Set<PlanRunner>;
 }
@@ -331,7 +333,7 @@ export class ModelSession {
       const key = `${part}/${size}`;
       let template = bound.get(key);
       if (!template) {
-        const { runner } = await this.plans.runnerFor(mode, size, placed.storage);
+        const { runner } = await this.plans.runnerFor(mode, size, placed.storage, mode === 'train' ? placed.weightedOutputs : []);
         const data = placed.parts[part]!.resident;
         const program = await runner.program({
           model: this.model,
@@ -374,7 +376,8 @@ export class ModelSession {
   ): StreamHandle {
     const ring = new StreamRing(this.gpu, specs, storage, batchSize * chunkBatches, chunkBatches, slots);
     const handle = { id: nextHandleId++ };
-    this.streams.set(handle.id, { mode, ring, runners: new Set() });
+    const weightedOutputs = mode === 'train' ? weightedOutputsOf(specs.map((s) => s.name)) : [];
+    this.streams.set(handle.id, { mode, ring, runners: new Set(), weightedOutputs });
     return handle;
   }
 
@@ -397,7 +400,7 @@ export class ModelSession {
     const programs = [];
     const fresh: PlanRunner[] = [];
     for (const rows of chunk.batchRows) {
-      const { runner } = await this.plans.runnerFor(stream.mode, rows, stream.ring.storage);
+      const { runner } = await this.plans.runnerFor(stream.mode, rows, stream.ring.storage, stream.weightedOutputs);
       if (!stream.runners.has(runner)) {
         stream.runners.add(runner);
         fresh.push(runner);

@@ -9,14 +9,22 @@ import type { DeviceDataset } from './deviceDataset.js';
 import type { DeviceModel } from './deviceModel.js';
 import type { Gpu } from './device.js';
 import { WeftError } from './errors.js';
+import { f16Emulation } from './f16Emulation.js';
 import { PlanRunner } from './planRunner.js';
 
 /** How each model input is stored on the GPU: f32, or u8 scaled when gathered (pixels / 255). */
 export type InputStorage = readonly { elementType: 'f32' | 'u8'; scale: number }[];
 
+/** What the device offers that changes how a plan is compiled. */
+export interface DeviceFeatures {
+  /** 'shader-f16': f16 storage for mixed precision. */
+  shaderF16: boolean;
+}
+
 /** What the model gives the runtime to compile itself: a pure function per plan, and its optimizer. */
 export interface PlanSource {
-  compile(mode: PlanMode, batchSize: number, storage: InputStorage): CompiledGraph;
+  /** `weightedOutputs`: outputs whose samples carry loss weights (training datasets with classWeight). */
+  compile(mode: PlanMode, batchSize: number, storage: InputStorage, device: DeviceFeatures, weightedOutputs?: readonly number[]): CompiledGraph;
   /** The optimizer whose state training plans update (absent until the model is compiled). */
   optimizer?: { algorithm: OptimizerAlgorithm; initialStateValue: number };
 }
@@ -46,21 +54,21 @@ export class SessionPlans {
     this.generation++;
   }
 
-  runnerFor(mode: PlanMode, batchSize: number, storage: InputStorage): Promise<CompiledRunner> {
+  runnerFor(mode: PlanMode, batchSize: number, storage: InputStorage, weightedOutputs: readonly number[] = []): Promise<CompiledRunner> {
     if (this.disposed) return Promise.reject(new WeftError('this model was disposed; build a new one'));
-    const key = `${this.generation}|${mode}|${batchSize}|${storage.map((s) => `${s.elementType}${s.scale}`).join(',')}`;
+    const key = `${this.generation}|${mode}|${batchSize}|${storage.map((s) => `${s.elementType}${s.scale}`).join(',')}|${weightedOutputs.join(',')}`;
     let entry = this.runners.get(key);
     if (!entry) {
-      entry = this.make(mode, batchSize, storage);
+      entry = this.make(mode, batchSize, storage, weightedOutputs);
       entry.catch(() => this.runners.delete(key));
       this.runners.set(key, entry);
     }
     return entry;
   }
 
-  private async make(mode: PlanMode, batchSize: number, storage: InputStorage): Promise<CompiledRunner> {
+  private async make(mode: PlanMode, batchSize: number, storage: InputStorage, weightedOutputs: readonly number[]): Promise<CompiledRunner> {
     const source = this.source;
-    const compiled = source.compile(mode, batchSize, storage);
+    const compiled = source.compile(mode, batchSize, storage, { shaderF16: this.gpu.shaderF16 || f16Emulation() }, weightedOutputs);
     const optimizer = source.optimizer;
     if (mode === 'train' && optimizer)
       this.model.prepareTraining(optimizerStateArrays(optimizer.algorithm), optimizer.initialStateValue, JSON.stringify(optimizer.algorithm));

@@ -11,6 +11,7 @@ import {
   linearWorkgroupIndex,
   stepDeclaration,
   u32,
+  wgslElementType,
   type Binding,
   type BufferVar,
   type GeneratedKernel,
@@ -41,7 +42,7 @@ export function generateGroup(parts: GeneratedKernel[]): GeneratedKernel {
       else if (v.access === 'read_write') seen.access = 'read_write';
     }
   const declarations = [...buffers.values()].map((v) => {
-    const element = v.vec4 ? 'vec4<f32>' : v.decl.elementType === 'u8' ? 'u32' : v.decl.elementType;
+    const element = v.vec4 ? 'vec4<f32>' : wgslElementType(v.decl.elementType);
     return `@group(0) @binding(${v.binding}) var<storage, ${v.access}> ${v.ident}: array<${element}>;`;
   });
   const usesStep = parts.some((p) => p.usesStep);
@@ -60,7 +61,10 @@ export function generateGroup(parts: GeneratedKernel[]): GeneratedKernel {
   });
   const dispatch = linearGroups(first);
   const wgsl = [
-    enableDirectives(parts.flatMap((p) => p.module!.enables ?? [])),
+    enableDirectives(
+      [...buffers.values()],
+      parts.flatMap((p) => p.module!.enables ?? []),
+    ),
     `// weft kernel group: ${parts.map((p) => commentSafe(p.name)).join(' | ')}`,
     declarations.join('\n'),
     usesStep ? stepDeclaration() : '',

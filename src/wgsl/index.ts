@@ -23,6 +23,7 @@ export { KernelCodegenError, MAX_WORKGROUPS_PER_DIMENSION, STEP_STRUCT_BYTES } f
 export type { MatmulVariant, QuadBlock, RegisterBlock } from './matmul.js';
 export { chooseQuadBlock, chooseRegisterBlock } from './matmul.js';
 export { dispatchTraits, generateGroup } from './group.js';
+export { emulateF16Storage, generateHalfWeights } from './precision.js';
 export { generateConv2d, generatePool2d };
 export { generateColumnSum, generateElementwise, generateGather, generateLossHead, generateMatmul, generateOptimizer, generateSoftmaxRows };
 

@@ -22,10 +22,14 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
   } else {
     target = buffers.view({ ...desc.target.view, ...shape }, false, 'target');
   }
+  const weights = desc.sampleWeights
+    ? { values: buffers.use(desc.sampleWeights.weights, false), indices: buffers.use(desc.sampleWeights.indices, false) }
+    : undefined;
   const grad = desc.gradOut ? buffers.view({ ...desc.gradOut, ...shape }, true, 'gradOut') : undefined;
   const pred = desc.predictionOut ? buffers.view({ ...desc.predictionOut, ...shape }, true, 'predictionOut') : undefined;
   const metrics = buffers.use(desc.metricsBuffer, true);
-  for (const slot of [desc.lossSlot, ...desc.metrics.map((m) => m.slot)]) {
+  const penaltyParams = desc.penalty ? buffers.use(desc.penalty.params, false) : undefined;
+  for (const slot of [desc.lossSlot, ...desc.metrics.map((m) => m.slot), ...(desc.penalty ? [desc.penalty.slot] : [])]) {
     if (!Number.isInteger(slot) || slot < 0 || slot >= metrics.decl.size) {
       throw new KernelCodegenError(desc.name, `metric slot ${slot} is outside "${desc.metricsBuffer}" (size ${metrics.decl.size})`);
     }
@@ -37,13 +41,17 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
   // sparse target: argmax(t) is the label; dense: argmax(t) computed.
   const needArgmaxT = !desc.target.sparse && needArgmaxP;
   const invCols = f32(1 / cols);
-  const nAcc = 1 + desc.metrics.length;
+  // The weight penalty (regularizers) is one more sum: every invocation strides over the weights.
+  const nAcc = 1 + desc.metrics.length + (desc.penalty ? 1 : 0);
 
   const row: string[] = [];
   row.push(`    let zr = ${viewIndex(desc.input, 'r', '0u')};`);
   if (desc.target.sparse) row.push(`    let label = ${loadU32(labels!, loadU32(indices!, 'step.rowBase + r'))};`);
   else row.push(`    let tr = ${viewIndex(desc.target.view, 'r', '0u')};`);
   if (grad) row.push(`    let gr = ${viewIndex(desc.gradOut!, 'r', '0u')};`);
+  // Weighted samples (classWeight): the row's loss and gradient are scaled by its weight.
+  if (weights) row.push(`    let w = ${loadF32(weights.values, loadU32(weights.indices, 'step.rowBase + r'))};`);
+  const weighted = (expr: string): string => (weights ? `w * ${expr}` : expr);
   if (pred) row.push(`    let pr = ${viewIndex(desc.predictionOut!, 'r', '0u')};`);
   if (softmax) {
     row.push(`    var mx = ${loadF32(input, 'zr')};`);
@@ -72,11 +80,11 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
   switch (desc.loss) {
     case 'softmaxCrossEntropy':
       row.push(`      tz = tz + t * z;`);
-      if (grad) row.push(`      ${storeF32(grad, 'gr + c', `d * ${f32(desc.gradScale)}`, false)}`);
+      if (grad) row.push(`      ${storeF32(grad, 'gr + c', weighted(`d * ${f32(desc.gradScale)}`), false)}`);
       break;
     case 'sigmoidCrossEntropy':
       row.push(`      lsum = lsum + max(z, 0.0) - z * t + log(1.0 + e);`);
-      if (grad) row.push(`      ${storeF32(grad, 'gr + c', `d * ${f32(desc.gradScale / cols)}`, false)}`);
+      if (grad) row.push(`      ${storeF32(grad, 'gr + c', weighted(`d * ${f32(desc.gradScale / cols)}`), false)}`);
       break;
     case 'binaryCrossEntropy': {
       // As TensorFlow.js: p clipped to [ε, 1 − ε]; the clip passes no gradient outside it.
@@ -86,17 +94,17 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
       row.push(`      lsum = lsum - (t * log(q) + (1.0 - t) * log(1.0 - q));`);
       if (grad)
         row.push(
-          `      ${storeF32(grad, 'gr + c', `select(0.0, (q - t) / (q * (1.0 - q)), p >= ${lo} && p <= ${hi}) * ${f32(desc.gradScale / cols)}`, false)}`,
+          `      ${storeF32(grad, 'gr + c', weighted(`select(0.0, (q - t) / (q * (1.0 - q)), p >= ${lo} && p <= ${hi}) * ${f32(desc.gradScale / cols)}`), false)}`,
         );
       break;
     }
     case 'meanSquaredError':
       row.push(`      lsum = lsum + d * d;`);
-      if (grad) row.push(`      ${storeF32(grad, 'gr + c', `d * ${f32((2 * desc.gradScale) / cols)}`, false)}`);
+      if (grad) row.push(`      ${storeF32(grad, 'gr + c', weighted(`d * ${f32((2 * desc.gradScale) / cols)}`), false)}`);
       break;
     case 'meanAbsoluteError':
       row.push(`      lsum = lsum + abs(d);`);
-      if (grad) row.push(`      ${storeF32(grad, 'gr + c', `sign(d) * ${f32(desc.gradScale / cols)}`, false)}`);
+      if (grad) row.push(`      ${storeF32(grad, 'gr + c', weighted(`sign(d) * ${f32(desc.gradScale / cols)}`), false)}`);
       break;
     default:
       return desc.loss satisfies never;
@@ -108,7 +116,7 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
   if (kinds.has('meanSquaredError')) row.push(`      sqSum = sqSum + d * d;`);
   if (kinds.has('meanAbsoluteError')) row.push(`      absSum = absSum + abs(d);`);
   row.push(`    }`);
-  row.push(softmax ? `    acc0 = acc0 + (mx + log(se) - tz);` : `    acc0 = acc0 + lsum * ${invCols};`);
+  row.push(softmax ? `    acc0 = acc0 + ${weighted('(mx + log(se) - tz)')};` : `    acc0 = acc0 + ${weighted(`lsum * ${invCols}`)};`);
   for (const [i, m] of desc.metrics.entries()) {
     const a = `acc${i + 1}`;
     const trueClass = desc.target.sparse ? 'label' : 'argT';
@@ -132,12 +140,29 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
   }
 
   const accs = Array.from({ length: nAcc }, (_, i) => `acc${i}`);
-  const slots = [desc.lossSlot, ...desc.metrics.map((m) => m.slot)];
+  const slots = [desc.lossSlot, ...desc.metrics.map((m) => m.slot), ...(desc.penalty ? [desc.penalty.slot] : [])];
+  const penalty: string[] = [];
+  if (desc.penalty) {
+    // rows × Σ l1·|w| + l2·w²: summed into the slot like a per-row value (the epoch's mean is TensorFlow.js's).
+    const a = `acc${nAcc - 1}`;
+    for (const term of desc.penalty.terms) {
+      const parts = [...(term.l1 !== 0 ? [`${f32(term.l1)} * abs(w)`] : []), ...(term.l2 !== 0 ? [`${f32(term.l2)} * w * w`] : [])];
+      if (!parts.length) continue;
+      penalty.push(
+        `  for (var i = lidx; i < ${u32(term.count)}; i = i + ${u32(WORKGROUP_SIZE)}) {`,
+        `    let w = ${loadF32(penaltyParams!, `${u32(term.offset)} + i`)};`,
+        `    ${a} = ${a} + ${parts.join(' + ')};`,
+        `  }`,
+      );
+    }
+    penalty.push(`  ${a} = ${a} * ${f32(rows)};`);
+  }
   const body = [
     ...accs.map((a) => `  var ${a} = 0.0;`),
     `  for (var r = lidx; r < ${u32(rows)}; r = r + ${u32(WORKGROUP_SIZE)}) {`,
     ...row,
     `  }`,
+    ...penalty,
     ...accs.map((a, i) => `  partial[lidx * ${u32(nAcc)} + ${u32(i)}] = ${a};`),
     `  workgroupBarrier();`,
     `  if (lidx == 0u) {`,
@@ -151,7 +176,7 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
   const metricNames = desc.metrics.map((m) => `${m.kind}→[${m.slot}]`).join(', ');
   return assemble({
     desc,
-    summary: `lossHead ${desc.loss} ${rows}×${cols}, ${desc.target.sparse ? 'sparse' : 'dense'} targets, loss→[${desc.lossSlot}]${metricNames ? `, ${metricNames}` : ''}${grad ? ', gradient' : ''}${pred ? ', predictions' : ''}`,
+    summary: `lossHead ${desc.loss} ${rows}×${cols}, ${desc.target.sparse ? 'sparse' : 'dense'} targets, loss→[${desc.lossSlot}]${metricNames ? `, ${metricNames}` : ''}${weights ? ', weighted samples' : ''}${desc.penalty ? `, weight penalty→[${desc.penalty.slot}]` : ''}${grad ? ', gradient' : ''}${pred ? ', predictions' : ''}`,
     buffers,
     helpers: `var<workgroup> partial: array<f32, ${WORKGROUP_SIZE * nAcc}>;`,
     workgroupSize: WORKGROUP_SIZE,

@@ -2,7 +2,7 @@
 // (TensorFlow.js semantics; see OptimizerKernel in ir/kernel.ts).
 import type { BufferDecl, OptimizerKernel } from '../ir/kernel.js';
 import { optimizerStateArrays } from '../ir/kernel.js';
-import { BufferSet, KernelCodegenError, assemble, f32, perItemPrologue, u32, type GeneratedKernel } from './views.js';
+import { BufferSet, KernelCodegenError, assemble, f32, perItemPrologue, storeF32, u32, type GeneratedKernel } from './views.js';
 
 const WORKGROUP_SIZE = 64;
 const PER_INVOCATION = 4;
@@ -29,7 +29,18 @@ export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, B
   const P = params.ident;
   const G = grads.ident;
   const slot = (s: number): string => (s === 0 ? `${slots}[i]` : `${slots}[i + ${u32(s * count)}]`);
-  const lines: string[] = [`  let g = ${G}[i];`];
+  // Regularized weights: the penalty's gradient 2·l2·p + l1·d|p| joins the loss gradient, where d|p| is
+  // TensorFlow.js's gradient of abs: 1 for p > 0, else −1 (also at 0: step(p, −1)).
+  const lines: string[] = [`  ${desc.penalties?.length ? 'var' : 'let'} g = ${G}[i];`];
+  for (const term of desc.penalties ?? []) {
+    if (term.offset < 0 || term.offset + term.count > count)
+      throw new KernelCodegenError(desc.name, `penalty range [${term.offset}, ${term.offset + term.count}) is outside the ${count} parameters`);
+    const parts = [
+      ...(term.l2 !== 0 ? [`${f32(2 * term.l2)} * ${P}[i]`] : []),
+      ...(term.l1 !== 0 ? [`${f32(term.l1)} * select(-1.0, 1.0, ${P}[i] > 0.0)`] : []),
+    ];
+    if (parts.length) lines.push(`  if (i >= ${u32(term.offset)} && i < ${u32(term.offset + term.count)}) { g = g + ${parts.join(' + ')}; }`);
+  }
   const prologue: string[] = [];
   let summary: string;
   switch (algorithm.kind) {
@@ -87,6 +98,12 @@ export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, B
     default:
       return algorithm satisfies never;
   }
+  if (desc.halfCopy) {
+    // Mixed precision: the kernels read the weights from an f16 copy, refreshed with each update.
+    const half = buffers.use(desc.halfCopy, true);
+    if (half.decl.size < count) throw new KernelCodegenError(desc.name, `"${half.name}" holds ${half.decl.size} < ${count} elements`);
+    lines.push(`  ${storeF32(half, 'i', `${P}[i]`, false)}`);
+  }
   // Invocation g updates g, g + stride, g + 2·stride, …: neighbouring invocations touch neighbouring
   // parameters on every iteration.
   const stride = Math.ceil(count / PER_INVOCATION);
@@ -103,7 +120,7 @@ export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, B
   ];
   return assemble({
     desc,
-    summary: `optimizer ${summary} over ${count} parameters, ${PER_INVOCATION} per invocation`,
+    summary: `optimizer ${summary} over ${count} parameters, ${PER_INVOCATION} per invocation${desc.penalties?.length ? `, ${desc.penalties.length} weight penalties` : ''}`,
     buffers,
     workgroupSize: WORKGROUP_SIZE,
     body: body.join('\n'),

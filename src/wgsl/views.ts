@@ -119,8 +119,11 @@ export class BufferSet {
       this.vars.set(bufferName, v);
     }
     if (write) {
-      if (v.decl.elementType !== 'f32') {
-        throw new KernelCodegenError(this.kernelName, `writes buffer "${bufferName}" of element type ${v.decl.elementType} (only f32 buffers are written)`);
+      if (v.decl.elementType !== 'f32' && v.decl.elementType !== 'f16') {
+        throw new KernelCodegenError(
+          this.kernelName,
+          `writes buffer "${bufferName}" of element type ${v.decl.elementType} (only f32 and f16 buffers are written)`,
+        );
       }
       v.access = 'read_write';
       v.vec4 = false;
@@ -159,7 +162,7 @@ export class BufferSet {
   declarations(): string {
     const lines: string[] = [];
     for (const v of this.vars.values()) {
-      const elem = v.vec4 ? 'vec4<f32>' : v.decl.elementType === 'u8' ? 'u32' : v.decl.elementType;
+      const elem = v.vec4 ? 'vec4<f32>' : wgslElementType(v.decl.elementType);
       const access = v.access === 'read_write' ? 'read_write' : 'read';
       const note = v.decl.elementType === 'u8' ? ' (u8, packed 4 per word)' : '';
       lines.push(`// "${commentSafe(v.name)}": ${v.decl.role}, ${v.decl.size} × ${v.decl.elementType}${note}`);
@@ -219,7 +222,7 @@ function loadRaw(v: BufferVar, index: string): string {
   return `${v.ident}[${index}]`;
 }
 
-/** Loads element `index` of a buffer as f32 (converting integer element types). */
+/** Loads element `index` of a buffer as f32 (converting f16 and integer element types). */
 export function loadF32(v: BufferVar, index: string): string {
   const raw = loadRaw(v, index);
   return v.decl.elementType === 'f32' ? raw : `f32(${raw})`;
@@ -231,9 +234,21 @@ export function loadU32(v: BufferVar, index: string): string {
   return v.decl.elementType === 'u32' || v.decl.elementType === 'u8' ? raw : `u32(${raw})`;
 }
 
+/** Stores the f32 expression `value` (or adds it, in f32) into element `index`; f16 buffers round once, on store. */
 export function storeF32(v: BufferVar, index: string, value: string, accumulate: boolean): string {
-  if (v.decl.elementType !== 'f32' || v.vec4) throw new Error(`store into non-f32 or vec4-typed buffer ${v.name}`);
-  return accumulate ? `${v.ident}[${index}] = ${v.ident}[${index}] + ${value};` : `${v.ident}[${index}] = ${value};`;
+  if (v.vec4) throw new Error(`store into vec4-typed buffer ${v.name}`);
+  switch (v.decl.elementType) {
+    case 'f32':
+      return accumulate ? `${v.ident}[${index}] = ${v.ident}[${index}] + ${value};` : `${v.ident}[${index}] = ${value};`;
+    case 'f16':
+      return accumulate ? `${v.ident}[${index}] = f16(f32(${v.ident}[${index}]) + ${value});` : `${v.ident}[${index}] = f16(${value});`;
+    case 'u32':
+    case 'i32':
+    case 'u8':
+      throw new Error(`store into ${v.decl.elementType} buffer ${v.name}`);
+    default:
+      return v.decl.elementType satisfies never;
+  }
 }
 
 export function wgslElementType(t: ElementType): string {
@@ -364,12 +379,13 @@ export interface ModuleParts {
 }
 
 /**
- * The directives that open a module using `enables`. With subgroups, quad operations sit where the
- * uniformity analysis cannot prove uniform control flow (a group's `lidx` guard returns whole quads);
- * the kernels keep whole quads together, so that diagnostic is turned off.
+ * The directives that open a module: `enable f16;` when any buffer stores f16 (the device then has
+ * 'shader-f16'), and the extensions its code asks for (`enables`). With subgroups, quad operations
+ * sit where the uniformity analysis cannot prove uniform control flow (a group's `lidx` guard
+ * returns whole quads); the kernels keep whole quads together, so that diagnostic is turned off.
  */
-export function enableDirectives(enables: readonly string[]): string {
-  const list = [...new Set(enables)].sort();
+export function enableDirectives(buffers: readonly BufferVar[], enables: readonly string[] = []): string {
+  const list = [...new Set([...(buffers.some((b) => b.decl.elementType === 'f16') ? ['f16'] : []), ...enables])].sort();
   const lines = list.map((e) => `enable ${e};`);
   if (list.includes('subgroups')) lines.push('diagnostic(off, subgroup_uniformity);');
   return lines.join('\n');
@@ -380,7 +396,7 @@ export function assemble(parts: ModuleParts): GeneratedKernel {
   const usesStep = kernelUsesStep(parts.desc);
   const ws = Array.isArray(parts.workgroupSize) ? parts.workgroupSize.join(', ') : String(parts.workgroupSize);
   const sections = [
-    enableDirectives(parts.enables ?? []),
+    enableDirectives(parts.buffers.variables(), parts.enables ?? []),
     header(parts.desc, parts.summary),
     parts.buffers.declarations(),
     usesStep ? stepDeclaration() : '',

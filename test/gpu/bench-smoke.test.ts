@@ -85,3 +85,36 @@ test('one weft fit case (MLP, batch 32, 4 steps) runs end to end and lands in th
   expect(out.text).toContain('== fit: samples/s ==');
   expect(out.text).toMatch(/MLP 784→30→30→10 b32 +[\d,]+/);
 });
+
+test('TF.js WASM runs as two columns: one thread, and every core (the page is cross-origin isolated)', async () => {
+  const out = await inPage(
+    page,
+    async () => {
+      const { bench, env } = window.weftBench;
+      const cores = navigator.hardwareConcurrency;
+      const options = bench.defaultOptions({
+        quick: true,
+        repeats: 1,
+        fitSamples: 64,
+        models: ['mlp'],
+        batches: [32],
+        kinds: ['fit'],
+        libs: ['tfjs-wasm', 'tfjs-wasm-threads'],
+      });
+      const tasks = bench.planTasks(options);
+      const results = [];
+      for (const t of tasks) results.push(await bench.runTask(env, t));
+      const summary = bench.summarize(results, options, await bench.environment(env));
+      return { cores, coresAfter: navigator.hardwareConcurrency, isolated: crossOriginIsolated, tasks, results, text: bench.formatText(summary) as string };
+    },
+    undefined,
+  );
+  expect(out.isolated).toBe(true);
+  expect(out.tasks.map((t: { lib: string }) => t.lib)).toEqual(['tfjs-wasm', 'tfjs-wasm-threads']);
+  for (const r of out.results) expect(r.error ?? null).toBeNull();
+  expect(out.results.map((r: { details: { wasmThreads: number } }) => r.details.wasmThreads)).toEqual([1, out.cores]);
+  expect(out.coresAfter).toBe(out.cores); // the page sees its real core count again after the threaded backend started
+  const threads = out.cores === 1 ? '1 thread' : `${out.cores} threads`;
+  expect(out.text).toContain('TF.js WASM (1 thread)');
+  expect(out.text).toContain(`TF.js WASM (${threads})`);
+});

@@ -210,3 +210,66 @@ test('bad input while streaming: a WeftError naming the batch, the last complete
   }
   expect(r.finalLoss.every(Number.isFinite)).toBe(true);
 });
+
+test('fitDataset with classWeight trains as fit with the same classWeight (one-hot and sparse outputs)', async () => {
+  const r = await inPage(
+    page,
+    async () => {
+      const weft = (window as any).weft;
+      let seed = 99;
+      const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
+      const rows = 61; // batches of 8 and a ragged last one
+      const batchSize = 8;
+      const x = Float32Array.from({ length: rows * 5 }, () => random() * 2 - 1);
+      const kinds = Int32Array.from({ length: rows }, () => Math.floor(random() * 3));
+      const grades = new Float32Array(rows * 4);
+      for (let i = 0; i < rows; i++) grades[i * 4 + Math.floor(random() * 4)] = 1;
+      const classWeight = { kind: { 0: 0.5, 1: 3, 2: 1 }, grade: { 0: 2, 1: 0.25, 2: 1, 3: 4 } };
+      const build = () => {
+        const input = weft.input({ shape: [5] });
+        const h = weft.layers.dense({ units: 6, activation: 'tanh', seed: 1 }).apply(input);
+        const kind = weft.layers.dense({ units: 3, activation: 'softmax', seed: 2, name: 'kind' }).apply(h);
+        const grade = weft.layers.dense({ units: 4, activation: 'softmax', seed: 3, name: 'grade' }).apply(h);
+        const model = weft.model({ inputs: input, outputs: [kind, grade] });
+        model.compile({ optimizer: weft.train.adam(0.01), loss: ['sparseCategoricalCrossentropy', 'categoricalCrossentropy'], metrics: ['accuracy'] });
+        return model;
+      };
+      const batches = weft.data.generator(function* () {
+        for (let start = 0; start < rows; start += batchSize) {
+          const end = Math.min(rows, start + batchSize);
+          yield {
+            xs: weft.tensor(x.slice(start * 5, end * 5), [end - start, 5]),
+            ys: { kind: weft.tensor(kinds.slice(start, end), [end - start]), grade: weft.tensor(grades.slice(start * 4, end * 4), [end - start, 4]) },
+          };
+        }
+      });
+      const xt = weft.tensor(x, [rows, 5]);
+      const yt = [weft.tensor(kinds, [rows]), weft.tensor(grades, [rows, 4])];
+      const weighted = build();
+      const fitHistory = await weighted.fit(xt, yt, { epochs: 2, batchSize, shuffle: false, verbose: 0, classWeight });
+      const streamed = build();
+      const streamHistory = await streamed.fitDataset(batches, { epochs: 2, verbose: 0, classWeight });
+      const plain = build();
+      const plainHistory = await plain.fitDataset(batches, { epochs: 2, verbose: 0 });
+      const weights = async (m: any) => (await m.getWeights()).map((t: any) => Array.from(t.dataSync() as Float32Array));
+      const [a, b, c] = [await weights(weighted), await weights(streamed), await weights(plain)];
+      const maxDiff = (p: number[][], q: number[][]) => Math.max(...p.map((w, i) => Math.max(...w.map((v, j) => Math.abs(v - q[i]![j]!)))));
+      const result = {
+        fitLoss: fitHistory.history.loss,
+        streamLoss: streamHistory.history.loss,
+        plainLoss: plainHistory.history.loss,
+        streamVsFit: maxDiff(b, a),
+        plainVsFit: maxDiff(c, a),
+      };
+      for (const m of [weighted, streamed, plain]) m.dispose();
+      return result;
+    },
+    undefined,
+  );
+  console.log(JSON.stringify(r));
+  for (let e = 0; e < 2; e++) expect(Math.abs(r.streamLoss[e] - r.fitLoss[e])).toBeLessThan(1e-5 * r.fitLoss[e]);
+  expect(r.streamVsFit).toBeLessThan(1e-5);
+  // and the weights matter: unweighted training ends elsewhere
+  expect(r.plainVsFit).toBeGreaterThan(100 * r.streamVsFit);
+  expect(Math.abs(r.plainLoss[0] - r.fitLoss[0])).toBeGreaterThan(1e-3);
+});

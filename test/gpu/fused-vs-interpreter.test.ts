@@ -20,6 +20,10 @@ interface Case {
   optimizer: 'sgd' | 'adam' | 'momentum' | 'rmsprop' | 'adagrad';
   /** Sigmoid outputs with binaryCrossentropy and 0/1 targets of shape [n] (classes must be 1). */
   binary?: boolean;
+  /** fit's classWeight (the same {class: weight} map for every output): weighted losses and gradients. */
+  classWeight?: Record<number, number>;
+  /** l1l2 kernelRegularizer on the hidden layers (penalty in fit's loss, its gradient in the optimizer). */
+  regularizer?: { l1: number; l2: number };
 }
 
 const cases: Case[] = [
@@ -32,6 +36,39 @@ const cases: Case[] = [
   { name: 'odd two outputs', kind: 'multiOutput', features: 30, units: [11, 5], classes: 7, batch: 13, optimizer: 'adagrad' },
   { name: 'binary MLP', kind: 'mlp', features: 23, units: [9, 5], classes: 1, batch: 16, optimizer: 'adam', binary: true },
   { name: 'binary two outputs', kind: 'multiOutput', features: 30, units: [11, 5], classes: 1, batch: 13, optimizer: 'sgd', binary: true },
+  {
+    name: 'class-weighted odd MLP',
+    kind: 'mlp',
+    features: 29,
+    units: [13, 7],
+    classes: 5,
+    batch: 11,
+    optimizer: 'adam',
+    classWeight: { 0: 0.5, 1: 2, 2: 1, 3: 3.5, 4: 0.25 },
+  },
+  {
+    name: 'class-weighted binary two outputs',
+    kind: 'multiOutput',
+    features: 30,
+    units: [11, 5],
+    classes: 1,
+    batch: 13,
+    optimizer: 'sgd',
+    binary: true,
+    classWeight: { 0: 0.3, 1: 2.5 },
+  },
+  { name: 'regularized odd MLP', kind: 'mlp', features: 29, units: [13, 7], classes: 5, batch: 11, optimizer: 'adam', regularizer: { l1: 0.01, l2: 0.05 } },
+  {
+    name: 'regularized two outputs, class-weighted',
+    kind: 'multiOutput',
+    features: 30,
+    units: [11, 5],
+    classes: 4,
+    batch: 13,
+    optimizer: 'momentum',
+    regularizer: { l1: 0, l2: 0.1 },
+    classWeight: { 0: 1, 1: 2, 2: 0.5, 3: 3 },
+  },
 ];
 
 test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
@@ -56,8 +93,9 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
         deep = wide = weft.input({ shape: [c.features] });
         inputs.push(deep);
       }
-      const h1 = weft.layers.dense({ units: c.units[0], activation: 'relu', seed: 1 }).apply(deep);
-      const h2 = weft.layers.dense({ units: c.units[1], activation: c.kind === 'mlp' ? 'tanh' : 'relu', seed: 2 }).apply(h1);
+      const reg = c.regularizer ? { kernelRegularizer: weft.regularizers.l1l2(c.regularizer) } : {};
+      const h1 = weft.layers.dense({ units: c.units[0], activation: 'relu', seed: 1, ...reg }).apply(deep);
+      const h2 = weft.layers.dense({ units: c.units[1], activation: c.kind === 'mlp' ? 'tanh' : 'relu', seed: 2, ...reg }).apply(h1);
       const outputs: any[] = [];
       const head = c.binary ? 'sigmoid' : 'softmax';
       const lossName = c.binary ? 'binaryCrossentropy' : 'sparseCategoricalCrossentropy';
@@ -114,10 +152,13 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
       const sizes = [c.batch, c.batch, rows - 2 * c.batch];
       let start = 0;
       sizes.forEach((b, step) => {
-        const graph = T.ir.unfusedGraph(T.lowerModel(lowerable, b, 'train', specs), 'train');
+        const weighted = c.classWeight ? outputs.map((_: unknown, i: number) => i) : [];
+        const graph = T.ir.unfusedGraph(T.lowerModel(lowerable, b, 'train', specs, weighted), 'train');
+        const batchLabels = Array.from(labels.subarray(start, start + b));
         const env = {
           inputs: xs32.map((x: Float64Array, i: number) => x.subarray(start * inputs[i].shape[1], (start + b) * inputs[i].shape[1])),
-          targets: outputs.map(() => Array.from(labels.subarray(start, start + b))),
+          targets: outputs.map(() => batchLabels),
+          sampleWeights: outputs.map(() => (c.classWeight ? batchLabels.map((l) => Math.fround(c.classWeight![l]!)) : undefined)),
           params,
         };
         const result = T.ir.interpret(graph, env);
@@ -125,8 +166,11 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
         const t = step + 1;
         graph.paramGrads!.forEach((g: number | null, p: number) => {
           if (g === null) return;
-          const grad = result.values[g]!.data;
+          const data = result.values[g]!.data;
           const w = params[p]!;
+          // The penalty's gradient (TensorFlow.js's: l1 times its gradient of abs, −1 at 0).
+          const r = model.weights[p]!.regularizer;
+          const grad = r ? data.map((d: number, i: number) => d + 2 * r.l2 * w[i]! + r.l1 * (w[i]! > 0 ? 1 : -1)) : data;
           const [s0, s1] = slots[p]!;
           for (let i = 0; i < w.length; i++) {
             const gi = grad[i]!;
@@ -174,6 +218,7 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
         batchSize: c.batch,
         shuffle: false,
         verbose: 0,
+        ...(c.classWeight ? { classWeight: outputs.length === 1 ? c.classWeight : ['main_output', 'aux_output'].map(() => c.classWeight!) } : {}),
       });
       const after = (await model.getWeights()).map((w: any) => Array.from(w.dataSync() as Float32Array));
       const explain = await model.explain(c.batch);
@@ -188,6 +233,7 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
         refPredictions: predictGraph.outputs.map((o: number) => Array.from(refPredict.values[o]!.data)),
         trainLoss: history.history.loss![0],
         refTrainSlots: Object.fromEntries(lossSums),
+        penaltySlot: c.regularizer ? T.slotLayout(specs).penaltySlot : -1,
         dispatches: explain.dispatchesPerTrainStep,
       };
     },
@@ -209,10 +255,8 @@ test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
   expect(r.gpuEval[0]).toBeCloseTo(refTotal, 4);
   if (outs > 1) refLosses.forEach((l, i) => expect(r.gpuEval[1 + i]).toBeCloseTo(l, 4));
   for (let i = 0; i < outs; i++) expect(r.gpuEval[r.gpuEval.length - outs + i]).toBeCloseTo(r.refEvalSlots[outs + i]! / r.rows, 6);
-  expect(r.trainLoss).toBeCloseTo(
-    r.lossWeights.reduce((s, w, i) => s + (w * r.refTrainSlots[i]!) / r.rows, 0),
-    4,
-  );
+  const penalty = r.penaltySlot >= 0 ? r.refTrainSlots[r.penaltySlot]! / r.rows : 0;
+  expect(r.trainLoss).toBeCloseTo(r.lossWeights.reduce((s, w, i) => s + (w * r.refTrainSlots[i]!) / r.rows, 0) + penalty, 4);
   r.after.forEach((w: number[], i: number) => expect(relErr(w, r.expected[i]!), `weight ${i}`).toBeLessThan(1e-4));
   console.log(`dispatches per train step: ${r.dispatches}`);
 });

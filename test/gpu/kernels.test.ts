@@ -465,6 +465,10 @@ describe('lossHead', () => {
     rowBase?: number;
     grad?: boolean;
     predict?: boolean;
+    /** Per-sample weights read through the indices (classWeight). */
+    weighted?: boolean;
+    /** A weight penalty over two odd ranges of a params buffer (regularizers). */
+    penalty?: boolean;
   }): KernelCase {
     const arena = new Arena('arena');
     const rowBase = o.rowBase ?? 0;
@@ -481,11 +485,21 @@ describe('lossHead', () => {
       metrics: { seed: 99, lo: 0, hi: 5 },
     };
     const decls: KernelCase['decls'] = { arena: arena.decl(), metrics: { name: 'metrics', elementType: 'f32', size: 16, role: 'metrics' } };
+    if (o.sparse || o.weighted) {
+      decls.idx = { name: 'idx', elementType: 'u32', size: samples, role: 'indices' };
+      init.idx = Array.from({ length: samples }, (_, i) => (i * 7 + 2) % samples);
+    }
+    if (o.weighted) {
+      decls.sw = { name: 'sw', elementType: 'f32', size: samples, role: 'dataset' };
+      init.sw = { seed: 23, lo: 0.1, hi: 4 };
+    }
+    if (o.penalty) {
+      decls.params = { name: 'params', elementType: 'f32', size: 301, role: 'params' };
+      init.params = { seed: 41, lo: -2, hi: 2 };
+    }
     if (o.sparse) {
       decls.labels = { name: 'labels', elementType: o.labelType ?? 'u8', size: samples, role: 'labels' };
-      decls.idx = { name: 'idx', elementType: 'u32', size: samples, role: 'indices' };
       init.labels = { seed: 3, lo: 0, hi: o.cols };
-      init.idx = Array.from({ length: samples }, (_, i) => (i * 7 + 2) % samples);
     } else {
       decls.targets = targets.decl('labels');
       init.targets = { seed: 17, lo: 0, hi: 1 };
@@ -504,9 +518,22 @@ describe('lossHead', () => {
       lossSlot: 0,
       metrics: metricSlots,
       ...(o.predict ? { predictionOut } : {}),
+      ...(o.weighted ? { sampleWeights: { weights: 'sw', indices: 'idx' } } : {}),
+      ...(o.penalty
+        ? {
+            penalty: {
+              slot: 13,
+              params: 'params',
+              terms: [
+                { offset: 3, count: 131, l1: 0.01, l2: 0.02 },
+                { offset: 200, count: 101, l1: 0, l2: 0.5 },
+              ],
+            },
+          }
+        : {}),
     };
     return {
-      label: `lossHead ${o.loss} ${o.sparse ? `sparse(${o.labelType ?? 'u8'})` : 'dense'} ${o.rows}×${o.cols}${o.scale ? ` ±${o.scale}` : ''}${o.rowBase ? ` rowBase ${o.rowBase}` : ''}`,
+      label: `lossHead ${o.loss} ${o.sparse ? `sparse(${o.labelType ?? 'u8'})` : 'dense'} ${o.rows}×${o.cols}${o.scale ? ` ±${o.scale}` : ''}${o.rowBase ? ` rowBase ${o.rowBase}` : ''}${o.weighted ? ' weighted' : ''}${o.penalty ? ' penalty' : ''}`,
       decls,
       init,
       kernels: [desc],
@@ -551,6 +578,18 @@ describe('lossHead', () => {
     }
     cases.push(lossCase({ loss: 'sigmoidCrossEntropy', sparse: false, rows: 37, cols: 2, scale: 1e4, predict: true }));
     cases.push(lossCase({ loss: 'sigmoidCrossEntropy', sparse: true, rows: 32, cols: 4, rowBase: 4 }));
+    expectAllPass(await runCases(page, cases));
+  });
+
+  test('weighted samples (classWeight) and the weight penalty (regularizers), every loss', async () => {
+    const cases: KernelCase[] = [];
+    for (const loss of ['softmaxCrossEntropy', 'sigmoidCrossEntropy', 'binaryCrossEntropy', 'meanSquaredError', 'meanAbsoluteError'] as const) {
+      const probabilities = loss === 'binaryCrossEntropy';
+      cases.push(lossCase({ loss, sparse: false, rows: 37, cols: 3, probabilities, weighted: true, rowBase: 5, predict: true }));
+      cases.push(lossCase({ loss, sparse: false, rows: 70, cols: 1, probabilities, weighted: true, penalty: true }));
+    }
+    cases.push(lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 65, cols: 10, weighted: true, rowBase: 3, labelType: 'i32' }));
+    cases.push(lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 5, cols: 4, penalty: true }));
     expectAllPass(await runCases(page, cases));
   });
 });
@@ -604,6 +643,38 @@ describe('optimizer', () => {
           outputs: nSlots ? ['params', 'slots'] : ['params'],
         });
       }
+    }
+    // Regularized ranges: the penalty's gradient joins g (l1, l2, both; the last parameter alone).
+    const penalties = [
+      { offset: 5, count: 300, l1: 0.01, l2: 0.02 },
+      { offset: 700, count: 536, l1: 0, l2: 0.5 },
+      { offset: 1236, count: 1, l1: 0.3, l2: 0 },
+    ];
+    for (const algorithm of [algorithms[0]!, algorithms[3]!]) {
+      const nSlots = optimizerStateArrays(algorithm);
+      cases.push({
+        label: `optimizer ${algorithm.kind} with weight penalties`,
+        decls: {
+          params: { name: 'params', elementType: 'f32', size: 1240, role: 'params' },
+          grads: { name: 'grads', elementType: 'f32', size: 1237, role: 'grads' },
+          ...(nSlots ? { slots: { name: 'slots', elementType: 'f32', size: nSlots * 1237, role: 'optimizerState' } } : {}),
+        },
+        init: nSlots ? { slots: Array.from({ length: nSlots * 1237 }, (_, i) => (i < 1237 ? 0.1 : 0.5)) } : {},
+        kernels: [
+          {
+            kind: 'optimizer',
+            name: `opt ${algorithm.kind}`,
+            algorithm,
+            count: 1237,
+            params: 'params',
+            grads: 'grads',
+            penalties,
+            ...(nSlots ? { state: 'slots' } : {}),
+          },
+        ],
+        steps,
+        outputs: nSlots ? ['params', 'slots'] : ['params'],
+      });
     }
     expectAllPass(await runCases(page, cases));
   });

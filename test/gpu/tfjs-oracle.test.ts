@@ -211,6 +211,112 @@ describe('binary classification agrees with TensorFlow.js', () => {
   });
 });
 
+describe('classWeight agrees with TensorFlow.js', () => {
+  // TensorFlow.js weighs each sample's loss by its class (the label, the one-hot argmax, or a binary
+  // target's 0/1) and averages over the batch; metrics and evaluate stay unweighted.
+  const CASES: Record<string, [GraphSpec, Record<number, number>[]]> = {
+    'softmax, sparse labels': [ARTICLE['MLP 784→30 relu→30 relu→10 softmax']!, [{ 0: 1, 1: 3, 2: 0.5, 3: 2, 4: 1, 5: 0.25, 6: 4, 7: 1, 8: 1.5, 9: 0.75 }]],
+    'one sigmoid unit': [
+      {
+        inputs: [{ name: 'x', units: 12 }],
+        nodes: [dense('hidden', 7, 'relu', 'x'), dense('output', 1, 'sigmoid', 'hidden')],
+        outputs: [{ tensor: 'output', loss: 'binaryCrossentropy', weight: 1, metrics: ['accuracy'] }],
+      },
+      [{ 0: 0.2, 1: 5 }],
+    ],
+    'two outputs, one-hot targets on one': [
+      {
+        inputs: [{ name: 'x', units: 9 }],
+        nodes: [dense('hidden', 6, 'tanh', 'x'), dense('kind', 4, 'softmax', 'hidden'), dense('grade', 3, 'softmax', 'hidden')],
+        outputs: [
+          { tensor: 'kind', loss: 'sparseCategoricalCrossentropy', weight: 1, metrics: ['accuracy'] },
+          { tensor: 'grade', loss: 'categoricalCrossentropy', weight: 1, metrics: ['accuracy'] },
+        ],
+      },
+      [
+        { 0: 2, 1: 0.5, 2: 1, 3: 3 },
+        { 0: 0.1, 1: 1, 2: 6 },
+      ],
+    ],
+  };
+  Object.entries(CASES).forEach(([label, [spec, classWeight]], i) => {
+    test(label, async () => {
+      const r = await runCase(spec, { ...TRAIN, steps: 4, lastBatch: 5, seed: 400 + i, classWeight });
+      check(spec, r, `classWeight ${label}`);
+      for (const [name, [weft, tf]] of Object.entries(r.fitLoss))
+        expect(Math.abs(weft - tf), `${name} fit loss weft ${weft} vs tf ${tf}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(tf)));
+    });
+  });
+});
+
+describe('regularizers agree with TensorFlow.js', () => {
+  // kernelRegularizer / biasRegularizer: the penalty joins the gradient (weights after SGD and Adam)
+  // and fit's reported loss; evaluate leaves it out (TensorFlow.js's test function does).
+  const reg = (node: NodeSpec, kernel?: { l1: number; l2: number }, bias?: { l1: number; l2: number }): NodeSpec =>
+    node.kind === 'dense' ? { ...node, ...(kernel ? { kernelRegularizer: kernel } : {}), ...(bias ? { biasRegularizer: bias } : {}) } : node;
+  const CASES: Record<string, GraphSpec> = {
+    'jena-weather-like MLP: l2 on the hidden kernel, mse': {
+      inputs: [{ name: 'x', units: 14 }],
+      nodes: [reg(dense('hidden', 32, 'relu', 'x'), { l1: 0, l2: 0.05 }), dense('out', 1, 'linear', 'hidden')],
+      outputs: [{ tensor: 'out', loss: 'meanSquaredError', weight: 1, metrics: ['mae'] }],
+    },
+    'l1 and l1l2 on kernels and biases, softmax': {
+      inputs: [{ name: 'x', units: 9 }],
+      nodes: [
+        reg(dense('h1', 7, 'tanh', 'x'), { l1: 0.02, l2: 0 }, { l1: 0.01, l2: 0.03 }),
+        reg(dense('h2', 6, 'sigmoid', 'h1'), { l1: 0.01, l2: 0.02 }),
+        dense('out', 4, 'softmax', 'h2'),
+      ],
+      outputs: [{ tensor: 'out', loss: 'sparseCategoricalCrossentropy', weight: 1, metrics: ['accuracy'] }],
+    },
+  };
+  Object.entries(CASES).forEach(([label, spec], i) => {
+    test(label, async () => {
+      const r = await runCase(spec, { ...TRAIN, steps: 4, lastBatch: 3, seed: 500 + i });
+      check(spec, r, `regularizers ${label}`);
+      for (const [name, [weft, tf]] of Object.entries(r.fitLoss))
+        expect(Math.abs(weft - tf), `${name} fit loss weft ${weft} vs tf ${tf}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(tf)));
+    });
+  });
+});
+
+describe('rank-3 dense and concatenate agree with TensorFlow.js', () => {
+  // The tf.layers.concatenate doc example joins [null, 2, 3] and [null, 2, 4] on the last axis; dense
+  // on [null, t, f] applies to the last axis (weft: views of [batch·t, f] rows, no kernel of their own).
+  const CASES: Record<string, GraphSpec> = {
+    'concatenate [null, 2, 3] + [null, 2, 4] → dense on the last axis → flatten → softmax': {
+      inputs: [
+        { name: 'a', units: 6, shape: [2, 3] },
+        { name: 'b', units: 8, shape: [2, 4] },
+      ],
+      nodes: [
+        { kind: 'concatenate', layer: 'join', inputs: ['a', 'b'], out: 'join' },
+        dense('per_step', 5, 'relu', 'join'),
+        { kind: 'flatten', layer: 'flat', inputs: ['per_step'], out: 'flat' },
+        dense('out', 3, 'softmax', 'flat'),
+      ],
+      outputs: [{ tensor: 'out', loss: 'sparseCategoricalCrossentropy', weight: 1, metrics: ['accuracy'] }],
+    },
+    'dense on [null, 7, 5] twice (odd sizes), concat with its input, mse': {
+      inputs: [{ name: 'seq', units: 35, shape: [7, 5] }],
+      nodes: [
+        dense('d1', 9, 'tanh', 'seq'),
+        dense('d2', 4, 'sigmoid', 'd1'),
+        { kind: 'concatenate', layer: 'cat', inputs: ['seq', 'd2'], out: 'cat' },
+        dense('d3', 3, 'linear', 'cat'),
+        { kind: 'flatten', layer: 'flat', inputs: ['d3'], out: 'flat' },
+        dense('out', 2, 'linear', 'flat'),
+      ],
+      outputs: [{ tensor: 'out', loss: 'meanSquaredError', weight: 1, metrics: ['mae'] }],
+    },
+  };
+  Object.entries(CASES).forEach(([label, spec], i) => {
+    test(label, async () => {
+      check(spec, await runCase(spec, { ...TRAIN, steps: 4, lastBatch: 5, seed: 600 + i }), `rank 3 ${label}`);
+    });
+  });
+});
+
 describe('evaluate with dense targets', () => {
   // The smallest model where weft's evaluate read its (gathered) mse / one-hot targets wrongly:
   // the numbers must not depend on the batch size, and must equal TensorFlow.js's.

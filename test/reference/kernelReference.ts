@@ -256,7 +256,10 @@ function lossHead(d: LossHeadKernel, buffers: RefBuffers, step: RefStep): void {
       default:
         return d.loss satisfies never;
     }
-    lossSum += loss;
+    // Weighted samples: the loss and the gradient of row r times w_r; metrics unweighted.
+    const w = d.sampleWeights ? buf(buffers, d.sampleWeights.weights)[buf(buffers, d.sampleWeights.indices)[step.rowBase + r]!]! : 1;
+    lossSum += w * loss;
+    grad = grad.map((v) => w * v);
     d.metrics.forEach((m, i) => {
       let value: number;
       switch (m.kind) {
@@ -283,6 +286,12 @@ function lossHead(d: LossHeadKernel, buffers: RefBuffers, step: RefStep): void {
     if (d.predictionOut) p.forEach((v, c) => set(buffers, d.predictionOut!, r, c, step, v, false));
   }
   metrics[d.lossSlot]! += lossSum;
+  if (d.penalty) {
+    const params = buf(buffers, d.penalty.params);
+    let s = 0;
+    for (const t of d.penalty.terms) for (let i = t.offset; i < t.offset + t.count; i++) s += t.l1 * Math.abs(params[i]!) + t.l2 * params[i]! ** 2;
+    metrics[d.penalty.slot]! += rows * s;
+  }
   d.metrics.forEach((m, i) => {
     metrics[m.slot]! += metricSums[i]!;
   });
@@ -295,8 +304,11 @@ function optimizer(d: OptimizerKernel, buffers: RefBuffers, step: RefStep): void
   const n = d.count;
   const lr = step.learningRate;
   const a = d.algorithm;
+  // The penalty's gradient of regularized weights, from the weights before the update.
+  const penaltyGrad = new Float64Array(n);
+  for (const t of d.penalties ?? []) for (let i = t.offset; i < t.offset + t.count; i++) penaltyGrad[i]! += 2 * t.l2 * p[i]! + t.l1 * (p[i]! > 0 ? 1 : -1);
   for (let i = 0; i < n; i++) {
-    const gi = g[i]!;
+    const gi = g[i]! + penaltyGrad[i]!;
     switch (a.kind) {
       case 'sgd':
         p[i] = p[i]! - lr * gi;

@@ -10,7 +10,18 @@ export type LossName = 'sparseCategoricalCrossentropy' | 'categoricalCrossentrop
 
 /** One layer application; `layer` names the layer (a name seen before = the same layer, applied again). */
 export type NodeSpec =
-  | { kind: 'dense'; layer: string; units: number; activation: Activation; useBias?: boolean; inputs: [string]; out: string }
+  | {
+      kind: 'dense';
+      layer: string;
+      units: number;
+      activation: Activation;
+      useBias?: boolean;
+      inputs: [string];
+      out: string;
+      /** Weight penalties (regularizers.l1l2 in both libraries). */
+      kernelRegularizer?: { l1: number; l2: number };
+      biasRegularizer?: { l1: number; l2: number };
+    }
   | { kind: 'concatenate'; layer: string; inputs: string[]; out: string }
   | { kind: 'activation'; layer: string; activation: Activation; inputs: [string]; out: string }
   | {
@@ -57,7 +68,15 @@ export function buildModel<M>(api: any, spec: GraphSpec, seed: number | undefine
     if (!layer) {
       const s = seed === undefined ? {} : { seed: seed + 17 * n++ };
       if (node.kind === 'dense')
-        layer = api.layers.dense({ units: node.units, activation: node.activation, useBias: node.useBias ?? true, name: node.layer, ...s });
+        layer = api.layers.dense({
+          units: node.units,
+          activation: node.activation,
+          useBias: node.useBias ?? true,
+          name: node.layer,
+          ...(node.kernelRegularizer ? { kernelRegularizer: api.regularizers.l1l2(node.kernelRegularizer) } : {}),
+          ...(node.biasRegularizer ? { biasRegularizer: api.regularizers.l1l2(node.biasRegularizer) } : {}),
+          ...s,
+        });
       else if (node.kind === 'concatenate') layer = api.layers.concatenate({ name: node.layer });
       else if (node.kind === 'activation') layer = api.layers.activation({ activation: node.activation, name: node.layer });
       else if (node.kind === 'conv2d')

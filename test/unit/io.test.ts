@@ -356,9 +356,12 @@ describe('model files weft refuses', () => {
 
   test('unsupported config values are named (regularizers, dtype, activations)', () => {
     const dense = (top: any) => top.config.layers.find((l: any) => l.class_name === 'Dense');
-    expect(() => modelFromArtifacts(topologyWith((top) => (dense(top).config.kernel_regularizer = { class_name: 'L1L2', config: { l2: 0.01 } })))).toThrow(
-      /layer 'bad_hidden1' \(Dense\): config.kernel_regularizer = .* is not supported by weft/,
+    expect(() => modelFromArtifacts(topologyWith((top) => (dense(top).config.activity_regularizer = { class_name: 'L1L2', config: { l2: 0.01 } })))).toThrow(
+      /layer 'bad_hidden1' \(Dense\): config.activity_regularizer = .* is not supported by weft/,
     );
+    expect(() =>
+      modelFromArtifacts(topologyWith((top) => (dense(top).config.kernel_regularizer = { class_name: 'OrthogonalRegularizer', config: {} }))),
+    ).toThrow(/layer 'bad_hidden1' \(Dense\): config.kernel_regularizer = .* is not supported by weft \(only L1L2/);
     expect(() => modelFromArtifacts(topologyWith((top) => (dense(top).config.dtype = 'float16')))).toThrow(/config.dtype = "float16" is not supported/);
     expect(() => modelFromArtifacts(topologyWith((top) => (dense(top).config.activation = 'elu')))).toThrow(
       /layer 'bad_hidden1' \(Dense\).*unknown activation 'elu'/,

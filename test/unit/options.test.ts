@@ -19,9 +19,10 @@ describe('layer options', () => {
     expect(() => weft.layers.batchNormalization({ moment: 0.9 } as never)).toThrow(/batch_normalization: unknown option 'moment'/);
     expect(() => weft.input({ shape: [3], shap: [4] } as never)).toThrow(/weft.input: unknown option 'shap'/);
   });
-  test('regularizers, constraints, initial weights and other dtypes are refused unless left out or null', () => {
-    expect(() => weft.layers.dense({ units: 3, kernelRegularizer: 'l2' } as never)).toThrow(/dense: option 'kernelRegularizer' is not supported: regularizers/);
-    expect(() => weft.layers.dense({ units: 3, activityRegularizer: {} } as never)).toThrow(/'activityRegularizer' is not supported/);
+  test('activity regularizers, constraints, initial weights and other dtypes are refused unless left out or null', () => {
+    expect(() => weft.layers.dense({ units: 3, activityRegularizer: {} } as never)).toThrow(
+      /dense: option 'activityRegularizer' is not supported: activity regularizers/,
+    );
     expect(() => weft.layers.dense({ units: 3, biasConstraint: 'nonNeg' } as never)).toThrow(/'biasConstraint' is not supported: constraints/);
     expect(() => weft.layers.dense({ units: 3, weights: [] } as never)).toThrow(/'weights' is not supported: .*setWeights/);
     expect(() => weft.layers.dense({ units: 3, dtype: 'int32' } as never)).toThrow(/dtype 'int32' is not supported/);
@@ -54,12 +55,16 @@ describe('compile, fit, evaluate and predict options', () => {
       /compile: unknown option 'weightedMetrics'; the options are loss, lossWeights, metrics, optimizer/,
     );
   });
-  test('fit: unknown options, sampleWeight (as TensorFlow.js), classWeight (not yet)', () => {
+  test('fit: unknown options, sampleWeight (as TensorFlow.js)', () => {
     expect(() => checkOptions({ epochs: 2, epoch: 3 }, 'fit')).toThrow(/fit: unknown option 'epoch'; the options are .*epochs/);
     expect(() => checkOptions({ sampleWeight: [1, 2] }, 'fit')).toThrow(/fit: option 'sampleWeight' is not supported: .*sample weight is not supported yet/);
-    expect(() => checkOptions({ classWeight: { 0: 1, 1: 5 } }, 'fit')).toThrow(/fit: option 'classWeight' is not supported/);
+    expect(() => checkOptions({ classWeight: { 0: 1, 1: 5 } }, 'fit')).not.toThrow();
     expect(() => checkOptions({ stepsPerEpoch: 10 }, 'fit')).toThrow(/'stepsPerEpoch' is not supported/);
     expect(() => checkOptions({ epochs: 2, classWeight: null, yieldEvery: 'auto', validationBatchSize: 64, seed: 1, progressUpdates: 3 }, 'fit')).not.toThrow();
+  });
+  test('fitDataset: TensorFlow.js options known, others refused', () => {
+    expect(() => checkOptions({ epochs: 2, batchesPerEpoch: 3, classWeight: { 0: 1 }, validationBatches: 2, yieldEvery: 'auto' }, 'fitDataset')).not.toThrow();
+    expect(() => checkOptions({ epochs: 2, batchSize: 32 }, 'fitDataset')).toThrow(/fitDataset: unknown option 'batchSize'/);
   });
   test('evaluate and predict', () => {
     expect(() => checkOptions({ batchSize: 8, sampleWeight: [1] }, 'evaluate')).toThrow(/evaluate: option 'sampleWeight' is not supported/);

@@ -15,8 +15,15 @@ import { buildModel, outputNames, outputUnits, random, randomGraph } from '../re
 
 const LEARNING_RATE = 0.1;
 
-function check(seed: number, batch: number): void {
+function check(seed: number, batch: number, weighted = false, regularized = false): void {
   const spec = randomGraph(seed);
+  // Regularized: every dense layer gets a kernel penalty, every other one a bias penalty too.
+  if (regularized)
+    spec.nodes.forEach((n, i) => {
+      if (n.kind !== 'dense') return;
+      n.kernelRegularizer = { l1: i % 3 === 0 ? 0 : 0.01 * (1 + (i % 4)), l2: 0.02 * (1 + (i % 3)) };
+      if (i % 2) n.biasRegularizer = { l1: 0.03, l2: 0 };
+    });
   const model = buildModel<LayersModel>(weft, spec, seed, `plan_${seed}`);
   const names = outputNames(spec);
   const units = outputUnits(spec);
@@ -32,15 +39,18 @@ function check(seed: number, batch: number): void {
       return Float64Array.from({ length: batch * o.units }, (_, i) => (i % o.units === ((i / o.units) | 0) % o.units ? 1 : 0));
     return Float64Array.from({ length: batch * o.units }, () => r() * 2 - 1);
   });
+  // Weighted: every other output's samples carry loss weights (fit's classWeight), in [0.25, 2.25).
+  const weightedOutputs = weighted ? outputs.flatMap((_, i) => (i % 2 === 0 ? [i] : [])) : [];
+  const sampleWeights = outputs.map((_, i) => (weightedOutputs.includes(i) ? Float64Array.from({ length: batch }, () => 0.25 + 2 * r()) : undefined));
   const lowerable = { inputs: model.inputs, outputs: model.outputs, topology: model.topology, weights: model.weights };
-  const forward = lowerModel(lowerable, batch, 'train', outputs);
+  const forward = lowerModel(lowerable, batch, 'train', outputs, weightedOutputs);
   const compiled = compileGraph(forward, {
     mode: 'train',
     optimizer: { kind: 'sgd' },
     inputStorage: spec.inputs.map(() => ({ elementType: 'f32', scale: 1 })),
   });
   const params = model.weights.map((w) => Float64Array.from(w.values));
-  const expected = interpret(compiled.unfused, { inputs, targets, params });
+  const expected = interpret(compiled.unfused, { inputs, targets, sampleWeights, params });
 
   const plan = compiled.plan;
   const flat = new Float64Array(Math.max(1, plan.paramCount));
@@ -59,19 +69,28 @@ function check(seed: number, batch: number): void {
   outputs.forEach((o, i) => {
     if (o.loss.sparse) buffers[`labels${i}`] = Int32Array.from(targets[i]!);
     else buffers[`target${i}`] = targets[i]!;
+    if (sampleWeights[i]) buffers[`sampleWeights${i}`] = sampleWeights[i]!;
   });
   for (const kernel of plan.kernels)
     runKernelReference(kernel, buffers, { rowBase: 0, t: 1, learningRate: LEARNING_RATE, beta1Power: 0, beta2Power: 0, seed: 0 });
 
   for (const [slot, value] of expected.slots) expect(buffers.metrics![slot], `seed ${seed} slot ${slot}`).toBeCloseTo(value, 6);
+  if (regularized) expect(plan.metricSlotCount, 'a penalty slot').toBe(compiled.unfused.penaltySlot! + 1);
   compiled.unfused.paramGrads!.forEach((g, p) => {
     const before = params[p]!;
     const grad = g === null ? new Float64Array(before.length) : expected.values[g]!.data;
+    // The penalty's gradient (regularizers), which the optimizer adds.
+    const r = model.weights[p]!.regularizer ?? { l1: 0, l2: 0 };
     for (let i = 0; i < before.length; i++)
-      expect(buffers.params![plan.paramOffsets[p]! + i], `seed ${seed} ${model.weights[p]!.name}[${i}]`).toBeCloseTo(before[i]! - LEARNING_RATE * grad[i]!, 9);
+      expect(buffers.params![plan.paramOffsets[p]! + i], `seed ${seed} ${model.weights[p]!.name}[${i}]`).toBeCloseTo(
+        before[i]! - LEARNING_RATE * (grad[i]! + 2 * r.l2 * before[i]! + r.l1 * (before[i]! > 0 ? 1 : -1)),
+        9,
+      );
   });
 }
 
 describe('planned kernels on the float64 reference equal the unfused interpreter', () => {
   for (let seed = 1; seed <= 60; seed++) test(`random graph ${seed}`, () => check(seed, 3 + (seed % 5)));
+  for (let seed = 61; seed <= 80; seed++) test(`random graph ${seed}, weighted samples`, () => check(seed, 3 + (seed % 5), true));
+  for (let seed = 81; seed <= 100; seed++) test(`random graph ${seed}, regularized weights`, () => check(seed, 3 + (seed % 5), seed % 2 === 0, true));
 });

@@ -295,7 +295,7 @@ describe('errors', () => {
     expect(() => generateKernel(mm({ a: view('arena', 0, 31, 784) }), decls)).toThrow(/needs at least 32×784/);
     expect(() =>
       generateKernel({ kind: 'elementwise', name: 'e', rows: 1, cols: 1, expr: { op: 'const', value: 1 }, out: view('labels', 0, 1, 1) }, decls),
-    ).toThrow(/only f32 buffers are written/);
+    ).toThrow(/only f32 and f16 buffers are written/);
     expect(() =>
       generateKernel({ kind: 'optimizer', name: 'o', algorithm: { kind: 'adagrad', epsilon: 1e-7 }, count: 10, params: 'params', grads: 'grads' }, decls),
     ).toThrow(/needs an optimizer state buffer/);

@@ -129,6 +129,8 @@ function programBuffer(b: BufferDecl, paramCount: number, model: LowerableModel)
       const index = numbered('output');
       return perRow({ kind: 'output', index }, model.outputs[index]!.featureSize);
     }
+    case 'weightsHalf':
+      throw new WeftError(`exportModule: internal: the predict plan declares an f16 weight copy ('${b.name}'); exported modules are float32`);
     case 'grads':
     case 'optimizerState':
     case 'metrics':

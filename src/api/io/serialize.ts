@@ -17,6 +17,7 @@ import { Dropout } from '../layers/dropout.js';
 import { InputLayer } from '../layers/input.js';
 import type { Layer, LayerArgs } from '../layers/layer.js';
 import { Flatten, Reshape } from '../layers/reshape.js';
+import { regularizerFromJson, type Regularizer } from '../regularizers.js';
 import { WINDOW_LAYER_CLASSES } from './serializeWindowLayers.js';
 import { describeJson, isObject, own, type Json, type JsonObject } from './safeJson.js';
 
@@ -92,6 +93,11 @@ export class ConfigReader {
       const ok = Object.prototype.hasOwnProperty.call(allowed, key) && allowed[key]!.some((a) => JSON.stringify(a) === JSON.stringify(v));
       if (!ok) fail(`${this.where}: config.${key} = ${describeJson(v)} is not supported by weft`);
     }
+  }
+
+  /** A regularizer config { class_name: 'L1L2', config: { l1, l2 } } (undefined when absent or null). */
+  regularizer(key: string): Regularizer | undefined {
+    return regularizerFromJson(this.get(key), `${this.where}: config.${key}`);
   }
 
   /** An activation name (resolved and checked by the layer itself). */
@@ -175,7 +181,7 @@ const INITIALIZERS = new Map<string, InitializerName>([
   ['Identity', 'identity'],
 ]);
 
-const REGULARIZERS_AND_CONSTRAINTS = ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'];
+const REGULARIZERS_AND_CONSTRAINTS = ['activity_regularizer', 'kernel_constraint', 'bias_constraint'];
 
 /** How to build a weft layer of one class from its config. `base` holds name and trainable. */
 export interface LayerClassEntry {
@@ -203,7 +209,11 @@ export const LAYER_CLASSES: ReadonlyMap<string, LayerClassEntry> = new Map<strin
         c.unsupported(REGULARIZERS_AND_CONSTRAINTS);
         const kernelInitializer = c.initializer('kernel_initializer');
         const biasInitializer = c.initializer('bias_initializer');
+        const kernelRegularizer = c.regularizer('kernel_regularizer');
+        const biasRegularizer = c.regularizer('bias_regularizer');
         return new Dense({
+          ...(kernelRegularizer ? { kernelRegularizer } : {}),
+          ...(biasRegularizer ? { biasRegularizer } : {}),
           ...base,
           units: c.int('units', { min: 1 }),
           activation: c.activation(),

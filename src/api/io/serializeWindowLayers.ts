@@ -42,19 +42,20 @@ export const WINDOW_LAYER_CLASSES: [string, LayerClassEntry][] = [
     {
       fromConfig(c, base) {
         c.float32();
-        c.unsupported(
-          ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint', 'data_format', 'dilation_rate', 'groups'],
-          {
-            ...CHANNELS_LAST,
-            dilation_rate: [[1, 1], 1],
-            groups: [1],
-          },
-        );
+        c.unsupported(['activity_regularizer', 'kernel_constraint', 'bias_constraint', 'data_format', 'dilation_rate', 'groups'], {
+          ...CHANNELS_LAST,
+          dilation_rate: [[1, 1], 1],
+          groups: [1],
+        });
         const kernelInitializer = c.initializer('kernel_initializer');
         const biasInitializer = c.initializer('bias_initializer');
         const strides = pair(c, 'strides');
+        const kernelRegularizer = c.regularizer('kernel_regularizer');
+        const biasRegularizer = c.regularizer('bias_regularizer');
         return new Conv2D({
           ...base,
+          ...(kernelRegularizer ? { kernelRegularizer } : {}),
+          ...(biasRegularizer ? { biasRegularizer } : {}),
           filters: c.int('filters', { min: 1 }),
           kernelSize: pair(c, 'kernel_size') ?? c.int('kernel_size'),
           ...(strides ? { strides } : {}),

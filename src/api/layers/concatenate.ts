@@ -1,5 +1,6 @@
-// Concatenate along the last axis. In the compiled step it costs no kernel: producers write
-// straight into column ranges of one buffer.
+// Concatenate along the last axis, at any rank ≥ 2 ([batch, features], [batch, t, features], images):
+// in the compiled step it costs no kernel: producers write straight into column ranges of one buffer
+// (a value of any rank is the matrix [batch·…, last axis]).
 
 import type { ValueId } from '../../ir/graph.js';
 import { fail } from '../errors.js';
@@ -21,9 +22,9 @@ export class Concatenate extends Layer {
   computeOutputShape(shapes: Shape[]): Shape {
     const rank = shapes[0]!.length;
     const axis = this.axis < 0 ? rank + this.axis : this.axis;
-    if ((rank !== 2 && rank !== 4) || axis !== rank - 1)
+    if (rank < 2 || axis !== rank - 1)
       fail(
-        `concatenate '${this.name}': only inputs of shape [batch, features] or images [batch, height, width, channels] joined along the last axis are supported (got axis ${this.axis} for ${shapes.map(shapeToString).join(' and ')}); flatten the inputs first`,
+        `concatenate '${this.name}': only inputs joined along the last axis are supported (got axis ${this.axis} for ${shapes.map(shapeToString).join(' and ')}); use axis -1, or reshape the inputs first`,
       );
     let total = 0;
     for (const s of shapes) {

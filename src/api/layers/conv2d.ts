@@ -5,7 +5,9 @@ import type { ValueId } from '../../ir/graph.js';
 import type { ActivationName } from '../../ir/kernel.js';
 import { fail } from '../errors.js';
 import { initialize, initializerJson, resolveInitializer, type InitializerConfig, type InitializerName } from '../initializers.js';
+import { regularizerJson, resolveRegularizer, type Regularizer, type RegularizerArg } from '../regularizers.js';
 import { lowerActivation, resolveActivation } from './activation.js';
+import { ACTIVITY_REGULARIZER } from './dense.js';
 import { Layer, type LayerArgs, type LayerWeight, type LowerContext, type Shape } from './layer.js';
 import { checkChannelsLast, checkImage, pairOf, paddingOf, windowOutput, type Padding } from './windowArgs.js';
 
@@ -20,6 +22,8 @@ export interface Conv2DArgs extends LayerArgs {
   useBias?: boolean;
   kernelInitializer?: InitializerName | string | InitializerConfig;
   biasInitializer?: InitializerName | string | InitializerConfig;
+  kernelRegularizer?: RegularizerArg;
+  biasRegularizer?: RegularizerArg;
 }
 
 export class Conv2D extends Layer {
@@ -31,6 +35,8 @@ export class Conv2D extends Layer {
   readonly useBias: boolean;
   private readonly kernelInitializer: InitializerConfig;
   private readonly biasInitializer: InitializerConfig;
+  readonly kernelRegularizer: Regularizer | undefined;
+  readonly biasRegularizer: Regularizer | undefined;
   kernel?: LayerWeight;
   bias?: LayerWeight;
 
@@ -51,6 +57,10 @@ export class Conv2D extends Layer {
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = resolveInitializer(args.kernelInitializer, 'glorotUniform', this.seed, where);
     this.biasInitializer = resolveInitializer(args.biasInitializer, 'zeros', this.seed === undefined ? undefined : this.seed + 1, where);
+    this.kernelRegularizer = resolveRegularizer(args.kernelRegularizer, `${where}: kernelRegularizer`);
+    this.biasRegularizer = resolveRegularizer(args.biasRegularizer, `${where}: biasRegularizer`);
+    const activity = (args as { activityRegularizer?: unknown }).activityRegularizer;
+    if (activity !== undefined && activity !== null) fail(`${where}: option 'activityRegularizer' is not supported: ${ACTIVITY_REGULARIZER}`);
   }
 
   computeOutputShape([shape]: Shape[]): Shape {
@@ -66,8 +76,8 @@ export class Conv2D extends Layer {
     const channels = shape![3] as number;
     const kernelShape = [...this.kernelSize, channels, this.filters];
     this.checkWeightSize('kernel', kernelShape);
-    this.kernel = this.addWeight('kernel', kernelShape, initialize(this.kernelInitializer, kernelShape));
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], initialize(this.biasInitializer, [this.filters]));
+    this.kernel = this.addWeight('kernel', kernelShape, initialize(this.kernelInitializer, kernelShape), true, this.kernelRegularizer);
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], initialize(this.biasInitializer, [this.filters]), true, this.biasRegularizer);
   }
 
   lower(context: LowerContext, [x]: ValueId[]): ValueId {
@@ -92,8 +102,8 @@ export class Conv2D extends Layer {
       use_bias: this.useBias,
       kernel_initializer: initializerJson(this.kernelInitializer),
       bias_initializer: initializerJson(this.biasInitializer),
-      kernel_regularizer: null,
-      bias_regularizer: null,
+      kernel_regularizer: regularizerJson(this.kernelRegularizer),
+      bias_regularizer: regularizerJson(this.biasRegularizer),
       activity_regularizer: null,
       kernel_constraint: null,
       bias_constraint: null,

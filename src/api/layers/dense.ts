@@ -1,9 +1,11 @@
-// Dense: y = activation(x · kernel + bias), kernel [inUnits, units].
+// Dense: y = activation(x · kernel + bias), kernel [inUnits, units], on the last axis: an input
+// [batch, …, features] is the matrix [batch·…, features] (a view), the output [batch, …, units].
 
 import type { ValueId } from '../../ir/graph.js';
 import type { ActivationName } from '../../ir/kernel.js';
 import { fail } from '../errors.js';
 import { initialize, initializerJson, resolveInitializer, type InitializerConfig, type InitializerName } from '../initializers.js';
+import { regularizerJson, resolveRegularizer, type Regularizer, type RegularizerArg } from '../regularizers.js';
 import { Layer, shapeToString, type LayerArgs, type LayerWeight, type LowerContext, type Shape } from './layer.js';
 import { lowerActivation, resolveActivation } from './activation.js';
 
@@ -13,15 +15,20 @@ export interface DenseArgs extends LayerArgs {
   useBias?: boolean;
   kernelInitializer?: InitializerName | string | InitializerConfig;
   biasInitializer?: InitializerName | string | InitializerConfig;
+  /** A weight penalty on the kernel, e.g. weft.regularizers.l2({ l2: 0.01 }): added to fit's loss, its gradient to the kernel's. */
+  kernelRegularizer?: RegularizerArg;
+  biasRegularizer?: RegularizerArg;
 }
+
+/** Why activityRegularizer is refused (shared by the layers that know the option). */
+export const ACTIVITY_REGULARIZER =
+  "activity regularizers (a penalty on the layer's outputs) are not supported; use kernelRegularizer / biasRegularizer, or leave it out (or null)";
 
 const DENSE_OPTIONS = {
   // inputDim, like inputShape, only describes the input (weft takes it from the tensor applied).
-  own: ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'inputDim'],
+  own: ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'inputDim', 'kernelRegularizer', 'biasRegularizer'],
   refused: {
-    kernelRegularizer: 'regularizers are not supported yet; leave it out (or null)',
-    biasRegularizer: 'regularizers are not supported yet; leave it out (or null)',
-    activityRegularizer: 'regularizers are not supported yet; leave it out (or null)',
+    activityRegularizer: ACTIVITY_REGULARIZER,
     kernelConstraint: 'constraints are not supported yet; leave it out (or null)',
     biasConstraint: 'constraints are not supported yet; leave it out (or null)',
   },
@@ -33,6 +40,8 @@ export class Dense extends Layer {
   readonly useBias: boolean;
   private readonly kernelInitializer: InitializerConfig;
   private readonly biasInitializer: InitializerConfig;
+  readonly kernelRegularizer: Regularizer | undefined;
+  readonly biasRegularizer: Regularizer | undefined;
   kernel?: LayerWeight;
   bias?: LayerWeight;
 
@@ -44,20 +53,25 @@ export class Dense extends Layer {
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = resolveInitializer(args.kernelInitializer, 'glorotUniform', this.seed, `dense '${this.name}'`);
     this.biasInitializer = resolveInitializer(args.biasInitializer, 'zeros', this.seed === undefined ? undefined : this.seed + 1, `dense '${this.name}'`);
+    this.kernelRegularizer = resolveRegularizer(args.kernelRegularizer, `dense '${this.name}': kernelRegularizer`);
+    this.biasRegularizer = resolveRegularizer(args.biasRegularizer, `dense '${this.name}': biasRegularizer`);
   }
 
   computeOutputShape([shape]: Shape[]): Shape {
-    if (shape!.length !== 2) fail(`dense '${this.name}': expects input of shape [batch, features], got ${shapeToString(shape!)}; add a flatten layer first`);
-    if (this.kernel && this.kernel.shape[0] !== shape![1])
-      fail(`dense '${this.name}': was built for ${this.kernel.shape[0]} input features, but is applied to ${shapeToString(shape!)}`);
-    return [null, this.units];
+    if (shape!.length < 2) fail(`dense '${this.name}': expects input of shape [batch, features] (or [batch, …, features]), got ${shapeToString(shape!)}`);
+    const features = shape![shape!.length - 1];
+    if (typeof features !== 'number' || shape!.slice(1).some((d) => typeof d !== 'number'))
+      fail(`dense '${this.name}': needs every dimension but the batch known, got ${shapeToString(shape!)}`);
+    if (this.kernel && this.kernel.shape[0] !== features)
+      fail(`dense '${this.name}': was built for ${this.kernel.shape[0]} input features, but is applied to ${shapeToString(shape!)} (the last axis)`);
+    return [...shape!.slice(0, -1), this.units];
   }
 
   protected override build([shape]: Shape[]): void {
-    const inUnits = shape![1] as number;
+    const inUnits = shape![shape!.length - 1] as number;
     this.checkWeightSize('kernel', [inUnits, this.units]);
-    this.kernel = this.addWeight('kernel', [inUnits, this.units], initialize(this.kernelInitializer, [inUnits, this.units]));
-    if (this.useBias) this.bias = this.addWeight('bias', [this.units], initialize(this.biasInitializer, [this.units]));
+    this.kernel = this.addWeight('kernel', [inUnits, this.units], initialize(this.kernelInitializer, [inUnits, this.units]), true, this.kernelRegularizer);
+    if (this.useBias) this.bias = this.addWeight('bias', [this.units], initialize(this.biasInitializer, [this.units]), true, this.biasRegularizer);
   }
 
   lower(context: LowerContext, [x]: ValueId[]): ValueId {
@@ -76,8 +90,8 @@ export class Dense extends Layer {
       use_bias: this.useBias,
       kernel_initializer: initializerJson(this.kernelInitializer),
       bias_initializer: initializerJson(this.biasInitializer),
-      kernel_regularizer: null,
-      bias_regularizer: null,
+      kernel_regularizer: regularizerJson(this.kernelRegularizer),
+      bias_regularizer: regularizerJson(this.biasRegularizer),
       activity_regularizer: null,
       kernel_constraint: null,
       bias_constraint: null,

@@ -26,6 +26,8 @@ export interface LayerWeight {
   trainable: boolean;
   /** Host copy: the initial values, or the last values read back from or written to the GPU. */
   values: Float32Array;
+  /** A weight penalty added to the training loss (kernelRegularizer / biasRegularizer). */
+  regularizer?: { l1: number; l2: number };
 }
 
 export interface LowerContext {
@@ -189,8 +191,14 @@ export abstract class Layer {
       );
   }
 
-  protected addWeight(suffix: string, shape: number[], values: Float32Array, trainable = true): LayerWeight {
-    const weight = { name: `${this.name}/${suffix}`, shape, trainable, values };
+  protected addWeight(suffix: string, shape: number[], values: Float32Array, trainable = true, regularizer?: { l1: number; l2: number }): LayerWeight {
+    const weight: LayerWeight = {
+      name: `${this.name}/${suffix}`,
+      shape,
+      trainable,
+      values,
+      ...(regularizer ? { regularizer: { l1: regularizer.l1, l2: regularizer.l2 } } : {}),
+    };
     this.weights.push(weight);
     return weight;
   }

@@ -66,6 +66,14 @@ export const OPS: { [K in OpName]: OpSpec<K> } = {
     // Sparse class ids are read from the labels buffer through the indices, never copied.
     writesWhereAsked: (op) => !op.sparse,
   },
+  sampleWeight: {
+    operands: [],
+    gradient: [],
+    shape: 'leaf',
+    describe: (op) => `sampleWeight[${op.index}] "${op.name}"`,
+    // Read from its dataset buffer through the indices, never copied.
+    writesWhereAsked: never,
+  },
   param: {
     operands: [],
     gradient: [],
@@ -324,12 +332,12 @@ export const OPS: { [K in OpName]: OpSpec<K> } = {
     writesWhereAsked: always,
   },
   lossHead: {
-    operands: ['input', 'target'],
+    operands: ['input', 'target', 'sampleWeight'],
     gradient: 'secondOrder',
     shape: (op, shapeOf) => shapeOf(op.input),
     describe: (op, v) => {
       const metrics = op.metrics.map((m) => `${m.metric}→slot${m.slot}`).join(', ');
-      return `lossHead ${op.loss} input=${v(op.input)}, target=${v(op.target)}${op.sparse ? ' sparse' : ''} loss→slot${op.lossSlot}${metrics ? `, ${metrics}` : ''}${op.withGrad ? `, grad × ${op.gradScale}` : ''}`;
+      return `lossHead ${op.loss} input=${v(op.input)}, target=${v(op.target)}${op.sparse ? ' sparse' : ''}${op.sampleWeight !== undefined ? ` weights=${v(op.sampleWeight)}` : ''} loss→slot${op.lossSlot}${metrics ? `, ${metrics}` : ''}${op.withGrad ? `, grad × ${op.gradScale}` : ''}`;
     },
     // Without a gradient its value (the prediction) is not stored at all.
     writesWhereAsked: (op) => op.withGrad,

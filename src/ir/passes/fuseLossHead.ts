@@ -18,21 +18,29 @@ export function fuseLossHead(graph: IrGraph): IrGraph {
     target: ValueId;
     sparse: boolean;
     grad?: IrNode;
+    sampleWeight?: ValueId;
+    /** The accumulator value summed into the loss slot: the loss, or loss × sampleWeight. */
+    slotValue: ValueId;
     lossSlot: number;
     metrics: { metric: MetricKind; slot: number; value: ValueId }[];
   }
   const heads: Head[] = [];
   const slotOf = new Map(graph.accumulators.map((a) => [a.value, a.slot]));
+  // A weighted loss is summed as loss × sampleWeight (one mul node per weighted output).
+  const weightedSum = (loss: ValueId, weight: ValueId): ValueId | undefined =>
+    graph.accumulators.find((a) => {
+      const n = nodes[a.value]!;
+      return n.op === 'mul' && n.a === loss && n.b === weight;
+    })?.value;
   for (const loss of graph.losses) {
     const node = nodes[loss.value]!;
-    const lossSlot = slotOf.get(loss.value);
-    if (lossSlot === undefined) throw new Error('internal: a loss has no accumulator slot');
-    if (node.op === 'softmaxCrossEntropy')
-      heads.push({ loss: 'softmaxCrossEntropy', lossValue: node.id, input: node.logits, target: node.target, sparse: node.sparse, lossSlot, metrics: [] });
-    else if (node.op === 'sigmoidCrossEntropy')
-      heads.push({ loss: 'sigmoidCrossEntropy', lossValue: node.id, input: node.logits, target: node.target, sparse: false, lossSlot, metrics: [] });
-    else if (node.op === 'pointwiseLoss')
-      heads.push({ loss: node.loss, lossValue: node.id, input: node.pred, target: node.target, sparse: false, lossSlot, metrics: [] });
+    const slotValue = loss.sampleWeight === undefined ? loss.value : weightedSum(loss.value, loss.sampleWeight);
+    const lossSlot = slotValue === undefined ? undefined : slotOf.get(slotValue);
+    if (slotValue === undefined || lossSlot === undefined) throw new Error('internal: a loss has no accumulator slot');
+    const common = { lossValue: node.id, slotValue, lossSlot, metrics: [], ...(loss.sampleWeight !== undefined ? { sampleWeight: loss.sampleWeight } : {}) };
+    if (node.op === 'softmaxCrossEntropy') heads.push({ ...common, loss: 'softmaxCrossEntropy', input: node.logits, target: node.target, sparse: node.sparse });
+    else if (node.op === 'sigmoidCrossEntropy') heads.push({ ...common, loss: 'sigmoidCrossEntropy', input: node.logits, target: node.target, sparse: false });
+    else if (node.op === 'pointwiseLoss') heads.push({ ...common, loss: node.loss, input: node.pred, target: node.target, sparse: false });
     else
       throw new UnsupportedLossError(
         node.op === 'crossEntropy'
@@ -41,7 +49,7 @@ export function fuseLossHead(graph: IrGraph): IrGraph {
       );
   }
   const headOfValue = new Map<ValueId, Head>();
-  for (const head of heads) headOfValue.set(head.lossValue, head);
+  for (const head of heads) headOfValue.set(head.slotValue, head);
   for (const node of nodes) {
     if (node.op === 'softmaxCrossEntropyGrad' || node.op === 'sigmoidCrossEntropyGrad' || node.op === 'pointwiseLossGrad') {
       const input = node.op === 'pointwiseLossGrad' ? node.pred : node.logits;
@@ -66,16 +74,18 @@ export function fuseLossHead(graph: IrGraph): IrGraph {
     absorbedMetrics.add(node.id);
   }
 
+  // The seed is a constant, or the sample weights scaled (autodiff's seeds).
   const withGradScale = (head: Head): number => {
     if (!head.grad) return 0;
     const dy = nodes[(head.grad as { dy: number }).dy]!;
-    if (dy.op !== 'constant') throw new Error('internal: a loss gradient seed is not a constant');
-    return dy.value;
+    if (head.sampleWeight === undefined && dy.op === 'constant') return dy.value;
+    if (head.sampleWeight !== undefined && dy.op === 'scale' && dy.x === head.sampleWeight) return dy.factor;
+    throw new Error('internal: a loss gradient seed is not the loss weight (times the sample weights)');
   };
   const gradToHead = new Map<ValueId, Head>();
   for (const head of heads) if (head.grad) gradToHead.set(head.grad.id, head);
 
-  const headlessLossIds = new Set(heads.filter((h) => !h.grad).map((h) => h.lossValue));
+  const headlessLossIds = new Set(heads.filter((h) => !h.grad).map((h) => h.slotValue));
   const emit = (head: Head, withGrad: boolean, builder: GraphBuilder, mapId: (id: ValueId) => ValueId): ValueId =>
     builder.add(
       {
@@ -86,6 +96,7 @@ export function fuseLossHead(graph: IrGraph): IrGraph {
         sparse: head.sparse,
         withGrad,
         gradScale: withGrad ? withGradScale(head) : 0,
+        ...(head.sampleWeight !== undefined ? { sampleWeight: mapId(head.sampleWeight) } : {}),
         lossSlot: head.lossSlot,
         metrics: head.metrics.map(({ metric, slot }) => ({ metric, slot })),
       },

@@ -2,6 +2,7 @@
 
 import type { IrGraph } from '../graph.js';
 import { optimizerStateArrays, viewsOf, type BufferDecl, type KernelDesc } from '../kernel.js';
+import { HALF_WEIGHTS, activationElementType, declBytes } from '../precision.js';
 import type { PlanOptions } from './types.js';
 
 export interface BufferSizes {
@@ -20,10 +21,13 @@ export function declareBuffers(
 ): { buffers: BufferDecl[]; plannedBytes: number } {
   const { arenaSize, batchBufferSize, paramCount, metricSlotCount } = sizes;
   const buffers: BufferDecl[] = [
-    { name: 'arena', elementType: 'f32', size: arenaSize, role: 'arena' },
+    // Activations and their gradients; f16 under mixed precision. The gathered batch stays f32 (inputs and targets as given).
+    { name: 'arena', elementType: activationElementType(options.precision ?? 'float32'), size: arenaSize, role: 'arena' },
     ...(batchBufferSize > 0 ? [{ name: 'batch', elementType: 'f32', size: batchBufferSize, role: 'arena' } as BufferDecl] : []),
     { name: 'params', elementType: 'f32', size: Math.max(paramCount, 1), role: 'params' },
   ];
+  if ((options.precision ?? 'float32') === 'mixed_float16')
+    buffers.push({ name: HALF_WEIGHTS, elementType: 'f16', size: Math.max(paramCount, 1), role: 'weightsHalf' });
   if (options.mode === 'train') {
     buffers.push({ name: 'grads', elementType: 'f32', size: Math.max(paramCount, 1), role: 'grads' });
     const stateArrays = optimizerStateArrays(options.optimizer ?? { kind: 'sgd' });
@@ -37,17 +41,22 @@ export function declareBuffers(
       t.sparse ? { name: `labels${i}`, elementType: 'i32', size: 0, role: 'labels' } : { name: `target${i}`, elementType: 'f32', size: 0, role: 'dataset' },
     ),
   );
+  for (const node of graph.nodes)
+    if (node.op === 'sampleWeight') buffers.push({ name: `sampleWeights${node.index}`, elementType: 'f32', size: 0, role: 'dataset' });
   if (options.mode === 'predict') graph.outputs.forEach((_, i) => buffers.push({ name: `output${i}`, elementType: 'f32', size: 0, role: 'output' }));
   const used = new Set(kernels.flatMap(buffersOf));
   const kept = buffers.filter((b) => used.has(b.name) || b.role === 'params');
-  const plannedBytes = kept.reduce((n, b) => n + b.size * (b.elementType === 'u8' ? 1 : 4), 0);
+  const plannedBytes = kept.reduce((n, b) => n + declBytes(b), 0);
   return { buffers: kept, plannedBytes };
 }
 
 /** Number of metric slots the graph's loss heads sum into. */
 export function metricSlotCountOf(graph: IrGraph): number {
   if (graph.accumulators.length) throw new Error('internal: unfused accumulators remain; run fuseLossHead before planning');
-  return Math.max(0, ...graph.nodes.map((n) => (n.op === 'lossHead' ? Math.max(n.lossSlot, ...n.metrics.map((m) => m.slot)) + 1 : 0)));
+  return Math.max(
+    graph.penaltySlot === undefined ? 0 : graph.penaltySlot + 1,
+    ...graph.nodes.map((n) => (n.op === 'lossHead' ? Math.max(n.lossSlot, ...n.metrics.map((m) => m.slot)) + 1 : 0)),
+  );
 }
 
 function buffersOf(kernel: KernelDesc): string[] {
@@ -59,11 +68,13 @@ function buffersOf(kernel: KernelDesc): string[] {
         kernel.input.buffer,
         kernel.metricsBuffer,
         ...(kernel.target.sparse ? [kernel.target.labels, kernel.target.indices] : [kernel.target.view.buffer]),
+        ...(kernel.sampleWeights ? [kernel.sampleWeights.weights, kernel.sampleWeights.indices] : []),
+        ...(kernel.penalty ? [kernel.penalty.params] : []),
         ...(kernel.gradOut ? [kernel.gradOut.buffer] : []),
         ...(kernel.predictionOut ? [kernel.predictionOut.buffer] : []),
       ];
     case 'optimizer':
-      return [kernel.params, kernel.grads, ...(kernel.state ? [kernel.state] : [])];
+      return [kernel.params, kernel.grads, ...(kernel.state ? [kernel.state] : []), ...(kernel.halfCopy ? [kernel.halfCopy] : [])];
     case 'matmul':
     case 'elementwise':
     case 'softmaxRows':

@@ -56,11 +56,17 @@ export function kernelAccess(kernel: KernelDesc): { reads: Region[]; writes: Reg
       return { reads, writes: [viewRegion(kernel.out)] };
     }
     case 'lossHead': {
-      const slots = [kernel.lossSlot, ...kernel.metrics.map((m) => m.slot)].map((s) => ({ buffer: kernel.metricsBuffer, start: s, end: s + 1 }));
+      const slots = [kernel.lossSlot, ...kernel.metrics.map((m) => m.slot), ...(kernel.penalty ? [kernel.penalty.slot] : [])].map((s) => ({
+        buffer: kernel.metricsBuffer,
+        start: s,
+        end: s + 1,
+      }));
       return {
         reads: [
           viewRegion(kernel.input),
           ...(kernel.target.sparse ? [whole(kernel.target.labels), whole(kernel.target.indices)] : [viewRegion(kernel.target.view)]),
+          ...(kernel.sampleWeights ? [whole(kernel.sampleWeights.weights), whole(kernel.sampleWeights.indices)] : []),
+          ...(kernel.penalty ? [whole(kernel.penalty.params)] : []),
           ...slots,
         ],
         writes: [...slots, ...(kernel.gradOut ? [viewRegion(kernel.gradOut)] : []), ...(kernel.predictionOut ? [viewRegion(kernel.predictionOut)] : [])],

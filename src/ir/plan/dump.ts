@@ -1,12 +1,13 @@
 // Readable dump of a plan: buffers, then each kernel with its views.
 
 import type { View } from '../kernel.js';
+import { activationElementType, bufferBytes } from '../precision.js';
 import type { Plan } from './types.js';
 
 export function dumpPlan(plan: Plan): string {
   const v = (view: View): string => `${view.buffer}[${view.offset}${view.rowBaseFromStep ? '+step' : ''}; ${view.rows}×${view.cols}/${view.rowStride}]`;
   const lines = [
-    `plan ${plan.mode} (batch ${plan.batchSize}): ${plan.kernels.length} kernels, ${plan.plannedBytes} bytes planned, arena ${plan.arenaSize * 4} bytes`,
+    `plan ${plan.mode} (batch ${plan.batchSize}): ${plan.kernels.length} kernels, ${plan.plannedBytes} bytes planned, arena ${bufferBytes(activationElementType(plan.precision), plan.arenaSize)} bytes${plan.precision === 'float32' ? '' : ` (${plan.precision})`}`,
   ];
   for (const b of plan.buffers) lines.push(`  buffer ${b.name}: ${b.elementType} × ${b.size || 'data'} (${b.role})`);
   plan.kernels.forEach((k, i) => {
@@ -28,7 +29,7 @@ export function dumpPlan(plan: Plan): string {
         detail = `${v(k.x)} → ${v(k.out)}`;
         break;
       case 'lossHead':
-        detail = `${k.loss} ${v(k.input)} vs ${k.target.sparse ? k.target.labels : v(k.target.view)}${k.gradOut ? ` grad → ${v(k.gradOut)} × ${k.gradScale}` : ''} slots ${[k.lossSlot, ...k.metrics.map((m) => m.slot)].join(',')}`;
+        detail = `${k.loss} ${v(k.input)} vs ${k.target.sparse ? k.target.labels : v(k.target.view)}${k.sampleWeights ? ` × ${k.sampleWeights.weights}` : ''}${k.gradOut ? ` grad → ${v(k.gradOut)} × ${k.gradScale}` : ''} slots ${[k.lossSlot, ...k.metrics.map((m) => m.slot)].join(',')}`;
         break;
       case 'optimizer':
         detail = `${k.count} params`;

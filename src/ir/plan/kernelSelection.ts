@@ -3,10 +3,11 @@
 // copies right after their source, the optimizer last.
 
 import type { IrGraph, IrNode, ValueId } from '../graph.js';
-import { optimizerStateArrays, type ElementwiseExpr, type GatherSource, type KernelDesc, type View } from '../kernel.js';
+import { optimizerStateArrays, type ElementwiseExpr, type GatherSource, type KernelDesc, type PenaltyTerm, type View } from '../kernel.js';
+import { HALF_WEIGHTS } from '../precision.js';
 import { matrixOf } from '../shape.js';
 import { windowKernelFor } from './windowKernels.js';
-import type { Home, Placement } from './placement.js';
+import { paramLayout, type Home, type Placement } from './placement.js';
 import type { PlanOptions } from './types.js';
 
 /** Views of values, given where placement put them and where allocation put the blocks. */
@@ -38,8 +39,20 @@ export function selectKernels(graph: IrGraph, placement: Placement, views: Value
   if (gather) kernels.push(gather);
   const copiesAfter = new Map<ValueId, Placement['copies']>();
   for (const copy of placement.copies) copiesAfter.set(copy.source, [...(copiesAfter.get(copy.source) ?? []), copy]);
+  // Regularized weights: the first loss head sums the penalty, the optimizer adds its gradient.
+  const { paramOffsets } = paramLayout(graph);
+  const terms = (trainableOnly: boolean): PenaltyTerm[] =>
+    graph.params.flatMap((p, i) => {
+      const r = p.regularizer;
+      if (!r || (r.l1 === 0 && r.l2 === 0) || (trainableOnly && !p.trainable)) return [];
+      return [{ offset: paramOffsets[i]!, count: p.shape[0] * p.shape[1], l1: r.l1, l2: r.l2 }];
+    });
+  const penaltyHead = graph.penaltySlot === undefined ? undefined : graph.nodes.find((n) => n.op === 'lossHead')?.id;
+  if (graph.penaltySlot !== undefined && penaltyHead === undefined) throw new Error('internal: a penalty slot but no loss head to sum it');
   for (const node of graph.nodes) {
-    const kernel = kernelFor(node, views.of, graph);
+    let kernel = kernelFor(node, views.of, graph);
+    if (kernel?.kind === 'lossHead' && node.id === penaltyHead)
+      kernel = { ...kernel, penalty: { slot: graph.penaltySlot!, params: 'params', terms: terms(false) } };
     if (kernel) kernels.push(kernel);
     for (const copy of copiesAfter.get(node.id) ?? []) {
       const [rows, cols] = copy.matrix;
@@ -50,6 +63,7 @@ export function selectKernels(graph: IrGraph, placement: Placement, views: Value
   if (options.mode === 'train') {
     const optimizer = options.optimizer ?? { kind: 'sgd' };
     const stateArrays = optimizerStateArrays(optimizer);
+    const penalties = terms(true);
     kernels.push({
       kind: 'optimizer',
       name: `${optimizer.kind} update`,
@@ -58,9 +72,18 @@ export function selectKernels(graph: IrGraph, placement: Placement, views: Value
       params: 'params',
       grads: 'grads',
       ...(stateArrays > 0 ? { state: 'optimizerState' } : {}),
+      ...(options.precision === 'mixed_float16' ? { halfCopy: HALF_WEIGHTS } : {}),
+      ...(penalties.length ? { penalties } : {}),
     });
   }
   return kernels;
+}
+
+/** The dataset buffer a sampleWeight leaf is read from. */
+function sampleWeightBuffer(graph: IrGraph, id: ValueId): string {
+  const leaf = graph.nodes[id]!;
+  if (leaf.op !== 'sampleWeight') throw new Error('internal: a loss head weight is not a sampleWeight leaf');
+  return `sampleWeights${leaf.index}`;
 }
 
 /** The batch: every input and dense target gathered by sample index, one [batch, features] row per sample. */
@@ -93,6 +116,7 @@ export function kernelFor(node: IrNode, view: (id: ValueId) => View, graph: IrGr
   switch (node.op) {
     case 'input':
     case 'target':
+    case 'sampleWeight':
     case 'param':
     case 'slice':
     case 'reshape':
@@ -184,6 +208,7 @@ export function kernelFor(node: IrNode, view: (id: ValueId) => View, graph: IrGr
         target: node.sparse ? { sparse: true, labels: `labels${targetIndex}`, indices: 'indices' } : { sparse: false, view: view(node.target) },
         ...(node.withGrad ? { gradOut: view(node.id) } : {}),
         gradScale: node.gradScale,
+        ...(node.sampleWeight !== undefined ? { sampleWeights: { weights: sampleWeightBuffer(graph, node.sampleWeight), indices: 'indices' } } : {}),
         metricsBuffer: 'metrics',
         lossSlot: node.lossSlot,
         metrics: node.metrics.map((m) => ({ kind: m.metric, slot: m.slot })),

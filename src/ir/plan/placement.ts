@@ -7,7 +7,7 @@
 
 import type { IrGraph, IrNode, ValueId } from '../graph.js';
 import { specOf } from '../ops/table.js';
-import { colsOf, matrixOf, sizeOf } from '../shape.js';
+import { colsOf, matrixOf, rowsOf, sizeOf } from '../shape.js';
 import type { PlanMode } from './types.js';
 
 /** Where a value lives: its element (r, c) of the rows × cols matrix is at offset + r·rowStride + c. */
@@ -46,7 +46,8 @@ export function paramLayout(graph: IrGraph): { paramOffsets: number[]; paramCoun
   return { paramOffsets, paramCount };
 }
 
-export function placeValues(graph: IrGraph, mode: PlanMode, paramOffsets: number[]): Placement {
+/** `weights`: the buffer parameters are read from (their f16 copy under mixed precision; laid out like params). */
+export function placeValues(graph: IrGraph, mode: PlanMode, paramOffsets: number[], weights = 'params'): Placement {
   const nodes = graph.nodes;
   const requests = new Map<ValueId, Home>();
   const copies: Copy[] = [];
@@ -60,6 +61,10 @@ export function placeValues(graph: IrGraph, mode: PlanMode, paramOffsets: number
     else requests.set(id, home);
   };
   const canWriteInto = (node: IrNode): boolean => specOf(node).writesWhereAsked(node as never);
+  // The gather writes each sample of an input (or dense target) as one contiguous run: one of rank > 2
+  // (several rows per sample) goes only where its rows are dense, not into a concat's column range.
+  const gatherable = (node: IrNode, home: Home): boolean =>
+    (node.op !== 'input' && node.op !== 'target') || rowsOf(node.shape) === node.shape[0] || home.rowStride === colsOf(node.shape);
 
   if (mode === 'train' && graph.paramGrads)
     graph.paramGrads.forEach((g, p) => {
@@ -89,13 +94,14 @@ export function placeValues(graph: IrGraph, mode: PlanMode, paramOffsets: number
       continue;
     }
     if (node.op === 'target' && node.sparse) continue; // read from the labels buffer through the indices
+    if (node.op === 'sampleWeight') continue; // read from its dataset buffer through the indices
     if (node.op === 'assignParam') continue; // writes into its param's place
     if (node.op === 'param') {
-      homes[id] = { kind: 'fixed', buffer: 'params', offset: paramOffsets[node.index]!, rowStride: colsOf(node.shape) };
+      homes[id] = { kind: 'fixed', buffer: weights, offset: paramOffsets[node.index]!, rowStride: colsOf(node.shape) };
       if (wanted) copy(id, wanted);
       continue;
     }
-    if (wanted && canWriteInto(node)) homes[id] = wanted;
+    if (wanted && canWriteInto(node) && gatherable(node, wanted)) homes[id] = wanted;
     else {
       if (wanted) copy(id, wanted);
       if (node.op === 'lossHead' && !node.withGrad) continue; // prediction not needed

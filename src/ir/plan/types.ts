@@ -2,6 +2,7 @@
 
 import type { IrGraph } from '../graph.js';
 import type { BufferDecl, KernelDesc, OptimizerAlgorithm } from '../kernel.js';
+import type { Precision } from '../precision.js';
 
 export type PlanMode = 'train' | 'evaluate' | 'predict';
 
@@ -10,6 +11,8 @@ export interface PlanOptions {
   optimizer?: OptimizerAlgorithm;
   /** How each model input's dataset is stored on the GPU (u8 pixels are scaled in the gather). */
   inputStorage: { elementType: 'f32' | 'u8'; scale: number }[];
+  /** Storage of activations (default 'float32'); 'mixed_float16' needs the device's 'shader-f16'. */
+  precision?: Precision;
 }
 
 export interface Plan {
@@ -23,8 +26,10 @@ export interface Plan {
   paramCount: number;
   /** Number of metric slots (one f32 sum each: every output's loss, then its metrics). */
   metricSlotCount: number;
-  /** Arena size in f32 elements. */
+  /** Arena size in elements (of `arenaElementType`). */
   arenaSize: number;
+  /** The precision the plan was made for, and with it the arena's element type. */
+  precision: Precision;
   /** Bytes of every buffer the plan allocates (datasets excluded). */
   plannedBytes: number;
 }

@@ -287,6 +287,8 @@ export interface CaseOptions {
   adam: number;
   /** batch size weft's and TensorFlow.js's predict/evaluate use (default 32). */
   evalBatchSize?: number;
+  /** fit's classWeight, one {class: weight} map per output (given to both libraries). */
+  classWeight?: Record<number, number>[];
 }
 
 export interface CaseReport {
@@ -299,6 +301,8 @@ export interface CaseReport {
   adam: Difference;
   /** How far the weights moved in training (so a "match" is not two models that did not move). */
   moved: { sgd: number; adam: number };
+  /** fit's reported epoch loss: [weft, TensorFlow.js]. */
+  fitLoss: { sgd: [number, number]; adam: [number, number] };
   ms: number;
 }
 
@@ -344,36 +348,47 @@ export async function runCase(spec: GraphSpec, options: CaseOptions): Promise<Ca
     };
 
     // training: the same batches in the same order, one epoch
-    const train = async (optimizer: OptimizerSpec): Promise<[Difference, number]> => {
+    const classWeight = options.classWeight ? { classWeight: options.classWeight.length === 1 ? options.classWeight[0]! : options.classWeight } : {};
+    const train = async (optimizer: OptimizerSpec): Promise<[Difference, number, [number, number]]> => {
       const wm = buildWeft(spec, options.seed);
       wm.setWeights(initialTensors);
       compileWeft(wm, spec, optimizer);
       const tm = buildTf(spec);
       await copyWeights(wm, tm);
       compileTf(tm, spec, optimizer);
-      await wm.fit(w.xs.length === 1 ? w.xs[0]! : w.xs, w.ys.length === 1 ? w.ys[0]! : w.ys, {
+      const weftHistory = await wm.fit(w.xs.length === 1 ? w.xs[0]! : w.xs, w.ys.length === 1 ? w.ys[0]! : w.ys, {
         epochs: 1,
         batchSize: options.batchSize,
         shuffle: false,
         verbose: 0,
+        ...classWeight,
       });
-      await tm.fit(t.xs.length === 1 ? t.xs[0]! : t.xs, t.ys.length === 1 ? t.ys[0]! : t.ys, {
+      const tfHistory = await tm.fit(t.xs.length === 1 ? t.xs[0]! : t.xs, t.ys.length === 1 ? t.ys[0]! : t.ys, {
         epochs: 1,
         batchSize: options.batchSize,
         shuffle: false,
         verbose: 0,
+        ...classWeight,
       });
+      const fitLoss: [number, number] = [Number(weftHistory.history.loss![0]), Number(tfHistory.history.loss![0])];
       const diff = await compareWeights(wm, tm);
       const moved = maxMove(initial, await weftWeightsByName(wm));
       wm.dispose();
       tm.dispose();
-      return [diff, moved];
+      return [diff, moved, fitLoss];
     };
-    const [sgd, movedSgd] = await train({ kind: 'sgd', learningRate: options.sgd });
-    const [adam, movedAdam] = await train({ kind: 'adam', learningRate: options.adam });
+    const [sgd, movedSgd, sgdLoss] = await train({ kind: 'sgd', learningRate: options.sgd });
+    const [adam, movedAdam, adamLoss] = await train({ kind: 'adam', learningRate: options.adam });
     weftModel.dispose();
     tfModel.dispose();
-    return { ...(report as CaseReport), sgd, adam, moved: { sgd: movedSgd, adam: movedAdam }, ms: performance.now() - t0 };
+    return {
+      ...(report as CaseReport),
+      sgd,
+      adam,
+      moved: { sgd: movedSgd, adam: movedAdam },
+      fitLoss: { sgd: sgdLoss, adam: adamLoss },
+      ms: performance.now() - t0,
+    };
   } finally {
     for (const d of disposeAll) d.dispose();
     void tf;

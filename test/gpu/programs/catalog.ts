@@ -38,7 +38,6 @@ export const PROGRAMS: ProgramEntry[] = [
     source: "tfjs-examples/jena-weather/models.js (buildMLPModel with tf.regularizers.l2(), model type 'mlp-l2')",
     run: jenaWeatherMlpL2,
     tolerance: TRAINED,
-    weftRefuses: /kernelRegularizer.*not supported/,
   },
   { name: 'tf.model doc example', source: 'js.tensorflow.org/api/latest/#model', run: tfModelDoc, tolerance: EXACT },
   {
@@ -46,7 +45,6 @@ export const PROGRAMS: ProgramEntry[] = [
     source: 'js.tensorflow.org/api/latest/#layers.concatenate',
     run: concatenateDoc,
     tolerance: EXACT,
-    weftRefuses: /concatenate.*only inputs of shape \[batch, features\]/,
   },
   { name: 'LayersModel.fit doc example', source: 'js.tensorflow.org/api/latest/#tf.LayersModel.fit', run: fitDoc, tolerance: TRAINED },
   { name: 'earlyStopping doc example', source: 'js.tensorflow.org/api/latest/#callbacks.earlyStopping', run: earlyStoppingDoc, tolerance: EXACT },
