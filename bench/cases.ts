@@ -7,7 +7,7 @@ import { ALL_MODEL_IDS, BenchData, MODEL_IDS, MODELS, one, samplesFor, tfModel, 
 import { WASM_BACKEND, prepareWasmBackends, threadsInUse, type WasmLib } from './tfjsWasm.js';
 
 export type Lib = 'weft' | 'tfjs-webgpu' | WasmLib;
-export type MatmulLib = 'weft-registerTiled' | 'weft-registerTiled8x8' | 'weft-workgroupTiled' | 'tfjs-webgpu' | WasmLib;
+export type MatmulLib = 'weft-registerTiled' | 'weft-registerTiled8x8' | 'weft-quadTiled' | 'weft-workgroupTiled' | 'tfjs-webgpu' | WasmLib;
 /** The TF.js libraries that run the GPU-only cases (compile, step, predict, profile). */
 type GpuLib = Exclude<Lib, WasmLib>;
 const isWasm = (lib: string): lib is WasmLib => lib === 'tfjs-wasm' || lib === 'tfjs-wasm-threads';
@@ -19,6 +19,8 @@ export interface MatmulShape {
   n: number;
   k: number;
   transA: boolean;
+  /** op(A) ends in a row of ones (a weight gradient with its bias gradient riding along): A is K × (m − 1). */
+  aOnesRow?: boolean;
 }
 
 export const MATMUL_SHAPES: MatmulShape[] = [
@@ -27,7 +29,10 @@ export const MATMUL_SHAPES: MatmulShape[] = [
   // Opt-in (matmulShapes): seconds per product on SwiftShader; bench/real-gpu.sh asks for it.
   { id: '4096', label: '4096³', m: 4096, n: 4096, k: 4096, transA: false },
   { id: 'mlpFwd32', label: 'MLP layer 1 fwd b32: [32×784]·[784×30]', m: 32, n: 30, k: 784, transA: false },
+  { id: 'mlpFwd256', label: 'MLP layer 1 fwd b256: [256×784]·[784×30]', m: 256, n: 30, k: 784, transA: false },
   { id: 'mlpFwd1024', label: 'MLP layer 1 fwd b1024: [1024×784]·[784×30]', m: 1024, n: 30, k: 784, transA: false },
+  { id: 'mlpGrad32', label: 'MLP layer 1 dW+db b32: [32×784 | 1]ᵀ·[32×30]', m: 785, n: 30, k: 32, transA: true, aOnesRow: true },
+  { id: 'mlpGrad256', label: 'MLP layer 1 dW+db b256: [256×784 | 1]ᵀ·[256×30]', m: 785, n: 30, k: 256, transA: true, aOnesRow: true },
   { id: 'mlpGrad1024', label: 'MLP layer 1 dW b1024: [1024×784]ᵀ·[1024×30]', m: 784, n: 30, k: 1024, transA: true },
 ];
 
@@ -106,7 +111,7 @@ export function planTasks(o: BenchOptions): Task[] {
     if (kinds.has('matmul'))
       for (const shape of MATMUL_SHAPES.filter((s) => o.matmulShapes.includes(s.id))) {
         const mm: MatmulLib[] = [];
-        if (libs.has('weft')) mm.push('weft-registerTiled', 'weft-registerTiled8x8', 'weft-workgroupTiled');
+        if (libs.has('weft')) mm.push('weft-registerTiled', 'weft-registerTiled8x8', 'weft-quadTiled', 'weft-workgroupTiled');
         if (libs.has('tfjs-webgpu')) mm.push('tfjs-webgpu');
         if (libs.has('tfjs-wasm')) mm.push('tfjs-wasm');
         if (libs.has('tfjs-wasm-threads')) mm.push('tfjs-wasm-threads');
@@ -249,6 +254,7 @@ async function fitWeft(env: BenchEnv, task: Extract<Task, { kind: 'fit' }>): Pro
         ms,
         steps,
         msPerStep: ms / steps,
+        stepFlops: explain.kernels.reduce((sum, k) => sum + matmulFlops(k.wgsl), 0),
         perStep: counters,
         apiPerStep,
         plannedBytes: explain.plannedBytes,
@@ -476,7 +482,8 @@ async function compileTf(env: BenchEnv, task: Extract<Task, { kind: 'compile' }>
 // ── matmul ──
 
 function matmulDesc(s: MatmulShape): MatmulKernel {
-  const { m, n, k, transA } = s;
+  const { n, k, transA } = s;
+  const m = s.aOnesRow ? s.m - 1 : s.m; // rows of A
   return {
     kind: 'matmul',
     name: `bench matmul ${s.id}`,
@@ -487,7 +494,8 @@ function matmulDesc(s: MatmulShape): MatmulKernel {
     transB: false,
     a: transA ? { buffer: 'a', offset: 0, rowStride: m, rows: k, cols: m } : { buffer: 'a', offset: 0, rowStride: k, rows: m, cols: k },
     b: { buffer: 'b', offset: 0, rowStride: n, rows: k, cols: n },
-    out: { buffer: 'out', offset: 0, rowStride: n, rows: m, cols: n },
+    out: { buffer: 'out', offset: 0, rowStride: n, rows: s.m, cols: n },
+    ...(s.aOnesRow ? { m: s.m, aOnesRow: true } : {}),
   };
 }
 
@@ -518,10 +526,11 @@ async function matmulWeft(env: BenchEnv, task: Extract<Task, { kind: 'matmul' }>
   const device: GPUDevice = gpu.device;
   const shape = shapeOf(task.shape);
   const desc = matmulDesc(shape);
-  const variant = task.lib === 'weft-workgroupTiled' ? 'workgroupTiled' : 'registerTiled';
+  const variant = task.lib === 'weft-workgroupTiled' ? 'workgroupTiled' : task.lib === 'weft-quadTiled' ? 'quadTiled' : 'registerTiled';
+  if (variant === 'quadTiled' && !gpu.subgroups) throw new Error('quadTiled needs the subgroups feature, which this device does not have');
   // registerTiled's default is 4×4 outputs per invocation; the 8×8 column shows the larger block
   const registerBlock: [number, number] | undefined = task.lib === 'weft-registerTiled8x8' ? [8, 8] : undefined;
-  const sizes: Record<string, number> = { a: shape.m * shape.k, b: shape.k * shape.n, out: shape.m * shape.n };
+  const sizes: Record<string, number> = { a: desc.a.rows * desc.a.cols, b: shape.k * shape.n, out: shape.m * shape.n };
   const decls: Record<string, unknown> = {};
   const buffers = new Map<string, GPUBuffer>();
   for (const [name, size] of Object.entries(sizes)) {
@@ -602,6 +611,15 @@ async function peak(env: BenchEnv, task: Extract<Task, { kind: 'peak' }>): Promi
 
 export interface ProfileKernel extends KernelTiming {
   fusedOps?: string;
+  /** Multiply-add FLOPs (2·M·N·K) of the matmuls in this dispatch, from its kernels' summary lines. */
+  flops?: number;
+}
+
+/** 2·M·N·K summed over the matmul summary lines ("matmul M×N×K (M×N×K)") of a kernel's WGSL. */
+export function matmulFlops(wgsl: string): number {
+  let flops = 0;
+  for (const m of wgsl.matchAll(/\/\/ matmul (\d+)×(\d+)×(\d+) \(M×N×K\)/g)) flops += 2 * Number(m[1]) * Number(m[2]) * Number(m[3]);
+  return flops;
 }
 
 async function profileWeft(env: BenchEnv, task: Extract<Task, { kind: 'profile' }>): Promise<Measured> {
@@ -626,10 +644,16 @@ async function profileWeft(env: BenchEnv, task: Extract<Task, { kind: 'profile' 
       captured.release();
     }
     const explain = await model.explain(task.batch);
-    const fused = new Map(explain.kernels.map((k) => [k.name, k.fusedOps]));
-    for (const k of kernels) {
-      const f = fused.get(k.label);
-      if (f) k.fusedOps = f;
+    // Pipelines are cached by WGSL text, so a captured label can be another model's kernel name (an
+    // earlier case's "dense" for this model's "dense_3"): match the step's dispatches in order when
+    // their counts agree, by name otherwise.
+    const byName = new Map(explain.kernels.map((k) => [k.name, k]));
+    const inOrder = explain.kernels.length === kernels.length;
+    for (const [i, k] of kernels.entries()) {
+      const e = inOrder ? explain.kernels[i] : byName.get(k.label);
+      if (e && inOrder) k.label = e.name;
+      if (e?.fusedOps) k.fusedOps = e.fusedOps;
+      if (e) k.flops = matmulFlops(e.wgsl);
     }
     return profileResult(kernels, fitMsPerStep, 'model.fit over 32 steps, per step', weft.getGpu ? (await weft.getGpu()).timestampQuery : null);
   } finally {

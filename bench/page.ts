@@ -32,6 +32,7 @@ export async function environment(env: BenchEnv): Promise<EnvInfo> {
     ...(variant ? { matmulVariant: variant } : {}),
     adapter,
     timestampQuery: gpu.timestampQuery,
+    subgroups: !!testingGpu?.subgroups,
     shaderF16: gpu.shaderF16,
     // Node has no navigator (before v21): name the runtime instead.
     userAgent: globalThis.navigator?.userAgent ?? `Node ${globalThis.process?.version ?? '?'}, Dawn (webgpu package)`,

@@ -37,7 +37,9 @@ export interface EnvInfo {
   crossOriginIsolated: boolean;
   hardwareConcurrency: number;
   /** The matmul variant weft's planner picks on this adapter. */
-  matmulVariant?: 'registerTiled' | 'workgroupTiled';
+  matmulVariant?: 'registerTiled' | 'workgroupTiled' | 'quadTiled';
+  /** Whether weft's device has the subgroups feature (quadTiled needs it). */
+  subgroups?: boolean;
   limits?: Record<string, number>;
 }
 
@@ -97,6 +99,17 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
     groups.get([kind, lib, model, batch, shape].join('|')) ?? [];
   const ok = (rs: TaskResult[]) => rs.filter((r) => r.ok);
   const values = (rs: TaskResult[]) => stats(ok(rs).map((r) => r.value));
+  /** Whole step: matmul FLOPs per step × steps/s, as GFLOP/s and % of peak. */
+  const stepPeak = (rs: TaskResult[]): string => {
+    const gflops = ok(rs)
+      .map((r) =>
+        typeof r.details.stepFlops === 'number' && typeof r.details.msPerStep === 'number' ? r.details.stepFlops / (r.details.msPerStep * 1e6) : NaN,
+      )
+      .filter(Number.isFinite);
+    if (!gflops.length) return '—';
+    const m = median(gflops);
+    return `${fmt(m)} (${ofPeak(m)})`;
+  };
   const detail = (rs: TaskResult[], path: string): number | undefined => {
     const vals = ok(rs)
       .map((r) => path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), r.details))
@@ -117,6 +130,11 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
   const wasm1Label = wasmLabel('tfjs-wasm', threadsOf('tfjs-wasm'));
   const wasmNLabel = wasmLabel('tfjs-wasm-threads', threadsOf('tfjs-wasm-threads'));
   const spread = options.repeats > 1 ? `median [min–max] of ${options.repeats} repeats` : 'one run (use more repeats for a spread)';
+
+  // The adapter's multiply-add peak (GFLOP/s), when the run measured it: dense kernels and whole steps are reported as fractions of it.
+  const peak = values(get('peak', ''));
+  const ofPeak = (gflops: number | undefined | null): string =>
+    gflops !== undefined && gflops !== null && peak ? `${fmt((100 * gflops) / peak.median)}%` : '—';
 
   // fit
   const fitRows: string[][] = [];
@@ -143,6 +161,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
         fmtRatio(rct),
         fmt(detail(w, 'msPerStep')),
         fmt(detail(g, 'msPerStep')),
+        stepPeak(w),
       ]);
       if (w.length && g.length)
         targets.push({
@@ -190,6 +209,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
           ),
         ...models.filter((m) => MODELS[m].tfjsWasmCannotFit).map((m) => `${MODELS[m].label}: no TF.js WASM column (${MODELS[m].tfjsWasmCannotFit}).`),
         `Each value: ${spread}; ratios are paired within a repeat (weft and TF.js run back to back). ms/step = fit time / steps.`,
+        `weft step GFLOP/s = the step's matmul FLOPs (2·M·N·K over its dense kernels, forward and backward) × steps/s, and its % of the adapter's multiply-add peak${peak ? ` (${fmt(peak.median)} GFLOP/s)` : ' (not measured in this run: add --cases peak)'}.`,
         "TF.js Layers ignores lossWeights, so its two-output model uses weighted categorical cross-entropy losses on one-hot targets (same arithmetic as weft's weighted sparse loss).",
       ],
       headers: [
@@ -203,6 +223,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
         `weft / ${wasmNLabel.replace('TF.js ', '')}`,
         'weft ms/step',
         'WebGPU ms/step',
+        'weft step GFLOP/s (% peak)',
       ],
       rows: fitRows,
     });
@@ -276,31 +297,42 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
     });
 
   // matmul + peak
-  const peak = values(get('peak', ''));
-  const pct = (s: Stats | null) => (s && peak ? `${fmt((100 * s.median) / peak.median)}%` : '—');
+  const pct = (s: Stats | null) => ofPeak(s?.median);
   const mmRows: string[][] = [];
   for (const shape of MATMUL_SHAPES) {
     const reg = get('matmul', 'weft-registerTiled', '', '', shape.id);
     const reg8 = get('matmul', 'weft-registerTiled8x8', '', '', shape.id);
+    const quad = get('matmul', 'weft-quadTiled', '', '', shape.id);
     const wg = get('matmul', 'weft-workgroupTiled', '', '', shape.id);
     const g = get('matmul', 'tfjs-webgpu', '', '', shape.id);
     const c = get('matmul', 'tfjs-wasm', '', '', shape.id);
     const ct = get('matmul', 'tfjs-wasm-threads', '', '', shape.id);
-    if (!reg.length && !wg.length && !g.length && !c.length && !ct.length) continue;
-    const picked = pickedVariant(env) === 'registerTiled' ? reg : wg;
+    if (!reg.length && !quad.length && !wg.length && !g.length && !c.length && !ct.length) continue;
+    const variant = pickedVariant(env);
+    const picked = variant === 'registerTiled' ? reg : variant === 'quadTiled' ? quad : wg;
     const r = ratioStats(picked, g);
     mmRows.push([
       shape.label,
       fmtStats(values(reg)),
       fmtStats(values(reg8)),
+      fmtStats(values(quad)),
       fmtStats(values(wg)),
       fmtStats(values(g)),
       fmtStats(values(c)),
       fmtStats(values(ct)),
       fmtRatio(r),
+      pct(values(reg)),
+      pct(values(quad)),
       pct(values(picked)),
       pct(values(g)),
     ]);
+    if (shape.id === '1024' && picked.length && peak)
+      targets.push({
+        name: `matmul 1024³ fraction of the multiply-add peak (weft ${variant})`,
+        goal: '≥ 60%',
+        measured: pct(values(picked)),
+        met: values(picked) ? values(picked)!.median / peak.median >= 0.6 : null,
+      });
     if (shape.id === '1024' && picked.length && g.length)
       targets.push({ name: `matmul 1024³ vs TF.js WebGPU (weft ${pickedVariant(env)})`, goal: '≥ 10×', measured: fmtRatio(r), met: r ? r.median >= 10 : null });
   }
@@ -309,17 +341,21 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
       title: 'matmul: GFLOP/s',
       notes: [
         'weft: its matmul kernel generated from a KernelDesc (weftTesting.wgsl.generateKernel) and run through its runtime (StepProgram), many dispatches per submit, waited with onSubmittedWorkDone. TF.js: tf.matMul repeated, then await data() of the last result. Warm-up first.',
-        `weft's planner picks ${pickedVariant(env)} (4×4 outputs per invocation by default; the 8×8 column is the larger register block) on this adapter; the ratio and % of peak use the planner's choice. Peak (register-bound multiply-add kernel, 8 vec4 chains per invocation): ${peak ? `${fmtStats(peak)} GFLOP/s` : 'not measured'}.`,
+        `weft's planner picks ${pickedVariant(env)} on this adapter (subgroups: ${env?.subgroups === undefined ? '?' : env.subgroups ? 'yes' : 'no'}); the ratio and "weft % of peak" use the planner's choice. registerTiled: 4×4 outputs per invocation (the 8×8 column is the larger register block); quadTiled: blocks shared by quads of invocations through quadBroadcast (needs subgroups); workgroupTiled: 64×64 tiles through workgroup memory (real GPUs). Peak (register-bound multiply-add kernel, 8 vec4 chains per invocation): ${peak ? `${fmtStats(peak)} GFLOP/s` : 'not measured'}.`,
+        'dW+db shapes: the weight gradient Xᵀ·dY with the bias gradient as one more output row (a row of ones in Xᵀ), as the planner fuses them.',
       ],
       headers: [
         'shape',
         'weft registerTiled',
         'weft registerTiled 8×8',
+        'weft quadTiled',
         'weft workgroupTiled',
         'TF.js WebGPU',
         wasm1Label,
         wasmNLabel,
         'weft / WebGPU',
+        'registerTiled % of peak',
+        'quadTiled % of peak',
         'weft % of peak',
         'TF.js % of peak',
       ],
@@ -377,7 +413,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
     const rows = profiles.map((p) => {
       const t = p.task as Extract<Task, { kind: 'profile' }>;
       const d = p.details as {
-        kernels: { label: string; gpuMs: number | null; wallMs: number }[];
+        kernels: { label: string; gpuMs: number | null; wallMs: number; flops?: number }[];
         gpuTotalMs: number | null;
         wallTotalMs: number;
         stepMs: number;
@@ -385,6 +421,8 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
       const basis = (k: { gpuMs: number | null; wallMs: number }) => (d.gpuTotalMs !== null ? (k.gpuMs ?? 0) : k.wallMs);
       const total = d.gpuTotalMs ?? d.wallTotalMs;
       const top = [...d.kernels].sort((a, b) => basis(b) - basis(a)).slice(0, 2);
+      const flops = d.kernels.reduce((a, k) => a + (k.flops ?? 0), 0);
+      const stepGflops = flops > 0 ? flops / (d.stepMs * 1e6) : null;
       return [
         `${t.lib === 'weft' ? 'weft' : 'TF.js WebGPU'} ${MODELS[t.model as ModelId].label} b${t.batch}`,
         fmt(d.stepMs),
@@ -392,6 +430,9 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
         fmt(d.wallTotalMs),
         fmt(d.stepMs - total),
         String(d.kernels.length),
+        flops > 0 ? fmt(flops / 1e6) : '—',
+        stepGflops !== null ? `${fmt(stepGflops)} (${ofPeak(stepGflops)})` : '—',
+        flops > 0 ? ofPeak(flops / (total * 1e6)) : '—',
         top.map((k) => `${k.label.replace(/ \(%\d+\)$/, '')} ${fmt((100 * basis(k)) / total)}%`).join('; '),
       ];
     });
@@ -399,15 +440,27 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
       title: "profile summary: where a training step's time goes",
       notes: [
         "step ms = measured per step (weft: inside fit; TF.js: trainOnBatch); kernels GPU ms = sum of the kernels' timestamp-query times; kernels wall ms = sum of their CPU-timed replays (with per-dispatch overhead); gap = step − kernels (the GPU sum where measured): submission, synchronisation, JavaScript.",
+        `MFLOP = the step's matmul work (2·M·N·K over its dense kernels); step GFLOP/s = MFLOP / step ms, with its % of the multiply-add peak${peak ? ` (${fmt(peak.median)} GFLOP/s)` : ' (not measured: add --cases peak)'}; kernels % of peak = the same FLOPs over the kernels' time alone.`,
       ],
-      headers: ['case', 'step ms', 'kernels GPU ms', 'kernels wall ms', 'gap ms', 'dispatches', 'largest kernels (share of kernel time)'],
+      headers: [
+        'case',
+        'step ms',
+        'kernels GPU ms',
+        'kernels wall ms',
+        'gap ms',
+        'dispatches',
+        'MFLOP',
+        'step GFLOP/s (% peak)',
+        'kernels % peak',
+        'largest kernels (share of kernel time)',
+      ],
       rows,
     });
   }
   for (const p of profiles) {
     const t = p.task as Extract<Task, { kind: 'profile' }>;
     const d = p.details as {
-      kernels: { label: string; fusedOps?: string; workgroups: number[]; gpuMs: number | null; wallMs: number }[];
+      kernels: { label: string; fusedOps?: string; workgroups: number[]; gpuMs: number | null; wallMs: number; flops?: number }[];
       gpuTotalMs: number | null;
       wallTotalMs: number;
       stepMs: number;
@@ -416,11 +469,12 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
     };
     const useGpu = d.gpuTotalMs !== null;
     const total = useGpu ? d.gpuTotalMs! : d.wallTotalMs;
-    const merged = new Map<string, { label: string; ops: string; wg: string; count: number; gpu: number; wall: number }>();
+    const merged = new Map<string, { label: string; ops: string; wg: string; count: number; gpu: number; wall: number; flops: number }>();
     for (const k of d.kernels) {
       const key = t.lib === 'weft' ? `${k.label}#${merged.size}` : k.label;
-      const e = merged.get(key) ?? { label: k.label, ops: k.fusedOps ?? '', wg: k.workgroups.join('×'), count: 0, gpu: 0, wall: 0 };
+      const e = merged.get(key) ?? { label: k.label, ops: k.fusedOps ?? '', wg: k.workgroups.join('×'), count: 0, gpu: 0, wall: 0, flops: 0 };
       e.count++;
+      e.flops += k.flops ?? 0;
       e.gpu += k.gpuMs ?? 0;
       e.wall += k.wallMs;
       if (t.lib !== 'weft' && e.wg !== k.workgroups.join('×')) e.wg = 'various';
@@ -435,6 +489,8 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
       useGpu ? fmt(e.gpu) : '—',
       fmt(e.wall),
       `${fmt((100 * (useGpu ? e.gpu : e.wall)) / total)}%`,
+      e.flops > 0 ? fmt(e.flops / 1e6) : '—',
+      e.flops > 0 ? ofPeak(e.flops / ((useGpu ? e.gpu : e.wall) * 1e6)) : '—',
     ]);
     if (shown.length < list.length) {
       const rest = list.slice(shown.length);
@@ -445,10 +501,23 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
         useGpu ? fmt(rest.reduce((a, e) => a + e.gpu, 0)) : '—',
         fmt(rest.reduce((a, e) => a + e.wall, 0)),
         '',
+        '',
+        '',
       ]);
     }
-    rows.push(['sum of kernels', String(d.kernels.length), '', useGpu ? fmt(d.gpuTotalMs) : '—', fmt(d.wallTotalMs), '']);
-    rows.push([`measured step (${d.stepHow})`, '', '', '', fmt(d.stepMs), '']);
+    const flops = d.kernels.reduce((a, k) => a + (k.flops ?? 0), 0);
+    const mf = flops > 0 ? fmt(flops / 1e6) : '—';
+    rows.push([
+      'sum of kernels',
+      String(d.kernels.length),
+      '',
+      useGpu ? fmt(d.gpuTotalMs) : '—',
+      fmt(d.wallTotalMs),
+      '',
+      mf,
+      flops > 0 ? ofPeak(flops / (total * 1e6)) : '—',
+    ]);
+    rows.push([`measured step (${d.stepHow})`, '', '', '', fmt(d.stepMs), '', mf, flops > 0 ? ofPeak(flops / (d.stepMs * 1e6)) : '—']);
     sections.push({
       title: `profile: ${t.lib === 'weft' ? 'weft' : 'TF.js WebGPU'} ${MODELS[t.model as ModelId].label} b${t.batch}, one training step per kernel`,
       notes: [
@@ -457,8 +526,9 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
           : `No timestamp queries on this device (timestamp-query ${d.timestampQuery === false ? 'not offered by the adapter' : 'unavailable'}): GPU ms is not measured.`,
         'wall ms (CPU-side fallback, always shown): the kernel replayed n times in one pass, submitted and waited for, minus an empty submit; includes per-dispatch overhead.',
         'The step is captured at the WebGPU API (pipelines, bind groups, workgroup counts, uniform contents) and each dispatch replayed alone on the same buffers.',
+        "MFLOP: the dispatch's matmul work (2·M·N·K); % of peak: MFLOP / its time over the multiply-add peak (elementwise, loss-head and optimizer kernels count no FLOPs).",
       ],
-      headers: ['kernel [fused ops]', 'n', 'workgroups', 'GPU ms', 'wall ms', 'share'],
+      headers: ['kernel [fused ops]', 'n', 'workgroups', 'GPU ms', 'wall ms', 'share', 'MFLOP', '% of peak'],
       rows,
     });
   }
@@ -477,11 +547,12 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
   return { header, sections, targets, failures };
 }
 
-function pickedVariant(env: EnvInfo | null): 'registerTiled' | 'workgroupTiled' {
+function pickedVariant(env: EnvInfo | null): 'registerTiled' | 'workgroupTiled' | 'quadTiled' {
   if (env?.matmulVariant) return env.matmulVariant;
-  // weft's rule: register tiles on CPU-backed adapters, workgroup tiles elsewhere.
+  // weft's rule: register tiles on CPU-backed adapters (shared by quads with subgroups), workgroup tiles elsewhere.
   const a = (env?.adapter ?? '').toLowerCase();
-  return a.includes('swiftshader') || a.includes('llvmpipe') || a.includes('cpu') ? 'registerTiled' : 'workgroupTiled';
+  const cpu = a.includes('swiftshader') || a.includes('llvmpipe') || a.includes('cpu');
+  return cpu ? (env?.subgroups ? 'quadTiled' : 'registerTiled') : 'workgroupTiled';
 }
 
 export function describeTask(t: Task): string {

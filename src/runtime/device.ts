@@ -15,6 +15,8 @@ export interface Gpu {
   limits: Record<string, number>;
   /** Whether 'timestamp-query' was enabled. */
   timestampQuery: boolean;
+  /** Whether 'subgroups' was enabled (kernels may then use subgroup and quad operations). */
+  subgroups: boolean;
   /** Whether 'shader-f16' was enabled (the adapter has it): f16 storage for mixed precision. */
   shaderF16: boolean;
   /** A software / CPU adapter (SwiftShader, or one the browser flags as a fallback adapter). */
@@ -79,11 +81,13 @@ export async function isLost(gpu: Gpu, ms = 200): Promise<boolean> {
 
 /**
  * The matmul code generation strategy for this adapter: register blocking without workgroup
- * memory on CPU adapters (SwiftShader: barriers and workgroup memory are expensive there), tiles
- * through workgroup memory on real GPUs.
+ * memory on CPU adapters (SwiftShader: barriers and workgroup memory are expensive there), shared
+ * by quads through quadBroadcast where the device has subgroups (a broadcast is one shuffle where
+ * a load is a gather); tiles through workgroup memory on real GPUs.
  */
-export function preferredMatmulVariant(gpu: Gpu): 'registerTiled' | 'workgroupTiled' {
-  return gpu.cpuAdapter ? 'registerTiled' : 'workgroupTiled';
+export function preferredMatmulVariant(gpu: Pick<Gpu, 'cpuAdapter' | 'subgroups'>): 'registerTiled' | 'workgroupTiled' | 'quadTiled' {
+  if (!gpu.cpuAdapter) return 'workgroupTiled';
+  return gpu.subgroups ? 'quadTiled' : 'registerTiled';
 }
 
 /** WebGPU's default maxStorageBufferBindingSize (128 MiB), for a device that does not report it. */
@@ -97,6 +101,12 @@ export function storageBindingLimit(gpu: Gpu): number {
 /** Throws the device-lost error if `gpu` was lost. */
 export function assertAlive(gpu: Gpu): void {
   if (gpu.lost) throw lostError(gpu);
+}
+
+/** Whether the environment asks weft not to use subgroups (to run and test the fallback kernels). */
+function subgroupsRefused(): boolean {
+  const g = globalThis as { WEFT_NO_SUBGROUPS?: unknown; process?: { env?: Record<string, string | undefined> } };
+  return !!g.WEFT_NO_SUBGROUPS || !!g.process?.env?.WEFT_NO_SUBGROUPS;
 }
 
 async function createGpu(): Promise<Gpu> {
@@ -119,8 +129,14 @@ async function createGpu(): Promise<Gpu> {
     if (typeof value === 'number') limits[key] = value;
   }
   const timestampQuery = adapter.features.has('timestamp-query');
+  // WEFT_NO_SUBGROUPS (Node) or window.WEFT_NO_SUBGROUPS (a page) leaves subgroups off: the fallback kernels' path, on the same adapter.
+  const subgroups = adapter.features.has('subgroups' as GPUFeatureName) && !subgroupsRefused();
   const shaderF16 = adapter.features.has('shader-f16');
-  const requiredFeatures: GPUFeatureName[] = [...(timestampQuery ? ['timestamp-query' as const] : []), ...(shaderF16 ? ['shader-f16' as const] : [])];
+  const requiredFeatures: GPUFeatureName[] = [
+    ...(timestampQuery ? (['timestamp-query'] as GPUFeatureName[]) : []),
+    ...(subgroups ? (['subgroups'] as GPUFeatureName[]) : []),
+    ...(shaderF16 ? (['shader-f16'] as GPUFeatureName[]) : []),
+  ];
   let device: GPUDevice;
   try {
     device = await adapter.requestDevice({ requiredLimits: limits, requiredFeatures, label: 'weft' });
@@ -162,6 +178,7 @@ async function createGpu(): Promise<Gpu> {
     adapterInfo,
     limits: deviceLimits,
     timestampQuery,
+    subgroups: subgroups && device.features.has('subgroups' as GPUFeatureName),
     shaderF16: device.features.has('shader-f16'),
     cpuAdapter,
     uncapturedErrors: [],

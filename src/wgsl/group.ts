@@ -54,14 +54,17 @@ export function generateGroup(parts: GeneratedKernel[]): GeneratedKernel {
     const { helpers, body } = renameModuleScope(part.module!.helpers, part.module!.body, suffix);
     const size = part.module!.workgroupSize as number;
     const guard = size < workgroupSize ? `  if (lidx >= ${u32(size)}) { return; }\n` : '';
-    pieces.push(`// part ${index}: ${commentSafe(part.name)}`, helpers, `fn part${index}(wid: vec3<u32>, lidx: u32) {\n${guard}${body}\n}`);
+    pieces.push(`// part ${index}: ${commentSafe(part.name)}${partSummary(part)}`, helpers, `fn part${index}(wid: vec3<u32>, lidx: u32) {\n${guard}${body}\n}`);
     const count = part.workgroups[0];
     calls.push(`  if (g < ${u32(first + count)}) { part${index}(vec3<u32>(g - ${u32(first)}, 0u, 0u), lidx); return; }`);
     first += count;
   });
   const dispatch = linearGroups(first);
   const wgsl = [
-    enableDirectives([...buffers.values()]),
+    enableDirectives(
+      [...buffers.values()],
+      parts.flatMap((p) => p.module!.enables ?? []),
+    ),
     `// weft kernel group: ${parts.map((p) => commentSafe(p.name)).join(' | ')}`,
     declarations.join('\n'),
     usesStep ? stepDeclaration() : '',
@@ -79,6 +82,14 @@ export function generateGroup(parts: GeneratedKernel[]): GeneratedKernel {
     usesStep,
     workgroups: dispatch.workgroups,
   };
+}
+
+/** The part's summary line (its module's second header line), kept so that a group's text still says what each part computes. */
+function partSummary(part: GeneratedKernel): string {
+  const lines = part.wgsl.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('// weft kernel: '));
+  const line = at >= 0 ? lines[at + 1] : undefined;
+  return line?.startsWith('// ') ? `\n${line}` : '';
 }
 
 function usesBarrier(kernel: GeneratedKernel): boolean {

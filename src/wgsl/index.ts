@@ -20,8 +20,8 @@ import type { GenerateOptions, GeneratedKernel } from './views.js';
 
 export type { Access, Binding, GenerateOptions, GeneratedKernel } from './views.js';
 export { KernelCodegenError, MAX_WORKGROUPS_PER_DIMENSION, STEP_STRUCT_BYTES } from './views.js';
-export type { MatmulVariant, RegisterBlock } from './matmul.js';
-export { chooseRegisterBlock } from './matmul.js';
+export type { MatmulVariant, QuadBlock, RegisterBlock } from './matmul.js';
+export { chooseQuadBlock, chooseRegisterBlock } from './matmul.js';
 export { dispatchTraits, generateGroup } from './group.js';
 export { emulateF16Storage, generateHalfWeights } from './precision.js';
 export { generateConv2d, generatePool2d };
@@ -33,7 +33,7 @@ export function generateKernel(desc: KernelDesc, buffers: Record<string, BufferD
     case 'gather':
       return generateGather(desc, buffers);
     case 'matmul':
-      return generateMatmul(desc, buffers, options.variant ?? 'registerTiled', options.registerBlock);
+      return generateMatmul(desc, buffers, options.variant ?? 'registerTiled', options.registerBlock, options.quad);
     case 'elementwise':
       return generateElementwise(desc, buffers);
     case 'softmaxRows':

@@ -1,6 +1,6 @@
 // matmul: out (+)= epilogue(op(A) · op(B)) with op(A) M×K, op(B) K×N (see MatmulKernel in ir/kernel.ts).
 //
-// Two strategies share the epilogue:
+// Three strategies share the epilogue (matmulCommon.ts):
 // - 'registerTiled' (default): each invocation computes a 4×4 block of the output in registers
 //   (four vec4 accumulators), walking K four at a time with 4-wide loads along whichever
 //   dimension is contiguous in memory for the transpose combination; no workgroup memory, no
@@ -8,106 +8,33 @@
 //   workgroups so that several workgroups can run on different cores.
 // - 'workgroupTiled': 64×64 output tiles per 256-invocation workgroup, staged through workgroup
 //   memory 16 deep in K, each invocation computing a strided 4×4 sub-block. What a real GPU wants.
-import type { BufferDecl, MatmulKernel, View } from '../ir/kernel.js';
+// - 'quadTiled' (matmulQuad.ts): register tiles shared by quads of invocations through quadBroadcast,
+//   for CPU adapters with the `subgroups` feature.
+import type { BufferDecl, MatmulKernel } from '../ir/kernel.js';
+import { type Ctx, type MatmulVariant, XYZW, epilogueFn, needsActivationFns, prepare, summary } from './matmulCommon.js';
+import { quadTiled, type QuadBlock } from './matmulQuad.js';
 import {
   ACTIVATION_FUNCTIONS,
-  BufferSet,
-  KernelCodegenError,
-  activationExpr,
-  activationGradExpr,
   assemble,
   linearGroups,
   linearWorkgroupIndex,
   loadF32,
-  storeF32,
   u32,
   viewAligned4,
   viewBase,
-  viewIndex,
   type BufferVar,
   type GeneratedKernel,
 } from './views.js';
 
-export type MatmulVariant = 'registerTiled' | 'workgroupTiled';
-
-const XYZW = ['x', 'y', 'z', 'w'] as const;
-
-interface Ctx {
-  desc: MatmulKernel;
-  M: number;
-  N: number;
-  K: number;
-  /** Rows of op(A) that come from A (M − 1 with aOnesRow). */
-  mReal: number;
-  A: BufferVar;
-  B: BufferVar;
-  buffers: BufferSet;
-}
-
-function prepare(desc: MatmulKernel, decls: Record<string, BufferDecl>): Ctx {
-  const { m: M, n: N, k: K } = desc;
-  for (const [what, x] of [
-    ['m', M],
-    ['n', N],
-    ['k', K],
-  ] as const) {
-    if (!Number.isInteger(x) || x < 0) throw new KernelCodegenError(desc.name, `${what} = ${x} is not a size`);
-  }
-  const mReal = desc.aOnesRow ? M - 1 : M;
-  if (mReal < 0) throw new KernelCodegenError(desc.name, 'aOnesRow needs m ≥ 1');
-  const buffers = new BufferSet(desc.name, decls);
-  const shaped = (v: View, rows: number, cols: number, what: string): View => {
-    if (v.rows < rows || v.cols < cols) {
-      throw new KernelCodegenError(desc.name, `${what} is ${v.rows}×${v.cols}, needs at least ${rows}×${cols}`);
-    }
-    return { ...v, rows, cols };
-  };
-  // Register reads before writes only for ordering; access is the union anyway.
-  const A = buffers.view(desc.transA ? shaped(desc.a, K, mReal, 'a') : shaped(desc.a, mReal, K, 'a'), false, 'a');
-  const B = buffers.view(desc.transB ? shaped(desc.b, N, K, 'b') : shaped(desc.b, K, N, 'b'), false, 'b');
-  if (desc.bias) buffers.view(shaped(desc.bias, 1, N, 'bias'), false, 'bias');
-  if (desc.gradMask) buffers.view(shaped(desc.gradMask.y, M, N, 'gradMask.y'), false, 'gradMask.y');
-  buffers.view(shaped(desc.out, M, N, 'out'), true, 'out');
-  return { desc, M, N, K, mReal, A, B, buffers };
-}
-
-/** `fn epilogue(m, n, v)`: bias, activation, activation-gradient mask, store or accumulate. */
-function epilogueFn(ctx: Ctx): string {
-  const { desc, buffers } = ctx;
-  const lines = ['fn epilogue(m: u32, n: u32, acc: f32) {', '  var v = acc;'];
-  if (desc.bias) lines.push(`  v = v + ${loadF32(buffers.get(desc.bias.buffer), viewIndex(desc.bias, '0u', 'n'))};`);
-  if (desc.activation && desc.activation !== 'linear') lines.push(`  v = ${activationExpr(desc.activation, 'v')};`);
-  if (desc.gradMask) {
-    lines.push(`  let y = ${loadF32(buffers.get(desc.gradMask.y.buffer), viewIndex(desc.gradMask.y, 'm', 'n'))};`);
-    lines.push(`  v = ${activationGradExpr(desc.gradMask.activation, 'y', 'v')};`);
-  }
-  lines.push(`  ${storeF32(buffers.get(desc.out.buffer), viewIndex(desc.out, 'm', 'n'), 'v', !!desc.accumulate)}`);
-  lines.push('}');
-  return lines.join('\n');
-}
-
-function needsActivationFns(desc: MatmulKernel): boolean {
-  const s = (a?: string): boolean => a === 'sigmoid' || a === 'tanh';
-  return s(desc.activation) || s(desc.gradMask?.activation);
-}
-
-function summary(ctx: Ctx, variant: MatmulVariant): string {
-  const d = ctx.desc;
-  const ep = [
-    d.aOnesRow ? 'aOnesRow' : '',
-    d.bias ? 'bias' : '',
-    d.activation && d.activation !== 'linear' ? d.activation : '',
-    d.gradMask ? `× ${d.gradMask.activation}'(y)` : '',
-    d.accumulate ? 'accumulate' : '',
-  ].filter(Boolean);
-  return `matmul ${ctx.M}×${ctx.N}×${ctx.K} (M×N×K) ${d.transA ? 'Aᵀ' : 'A'}·${d.transB ? 'Bᵀ' : 'B'}${ep.length ? ', ' + ep.join(', ') : ''}; ${variant}`;
-}
+export type { MatmulVariant } from './matmulCommon.js';
+export { chooseQuadBlock, type QuadBlock } from './matmulQuad.js';
 
 export function generateMatmul(
   desc: MatmulKernel,
   decls: Record<string, BufferDecl>,
   variant: MatmulVariant = 'registerTiled',
   block: RegisterBlock = chooseRegisterBlock(desc.m, desc.n),
+  quad?: { block: QuadBlock; workgroupSize: number },
 ): GeneratedKernel {
   const ctx = prepare(desc, decls);
   switch (variant) {
@@ -115,6 +42,8 @@ export function generateMatmul(
       return registerTiled(ctx, block);
     case 'workgroupTiled':
       return workgroupTiled(ctx);
+    case 'quadTiled':
+      return quadTiled(ctx, quad);
     default:
       return variant satisfies never;
   }

@@ -32,13 +32,20 @@ export interface ModulePieces {
   helpers: string;
   body: string;
   workgroupSize: number | [number, number, number];
+  /** WGSL extensions the code needs (see ModuleParts.enables). */
+  enables?: string[];
 }
 
 export interface GenerateOptions {
-  /** Matmul strategy: 'registerTiled' (default; best on SwiftShader/CPU adapters) or 'workgroupTiled' (real GPUs). */
-  variant?: 'registerTiled' | 'workgroupTiled';
+  /**
+   * Matmul strategy: 'registerTiled' (default; CPU adapters without subgroups), 'quadTiled' (CPU
+   * adapters with the `subgroups` feature: the module enables it) or 'workgroupTiled' (real GPUs).
+   */
+  variant?: 'registerTiled' | 'workgroupTiled' | 'quadTiled';
   /** registerTiled: output rows × columns per invocation (default: chosen from the output size). */
   registerBlock?: [4 | 8, 4 | 8];
+  /** quadTiled: rows × column groups of a quad's block and the workgroup size (default: chooseQuadBlock). */
+  quad?: { block: [number, number]; workgroupSize: number };
 }
 
 /** Raised for a kernel description that cannot be compiled (bad buffer, bad sizes...). */
@@ -353,11 +360,6 @@ export function perItemPrologue(total: number, workgroupSize: number): { dispatc
   return { dispatch, code };
 }
 
-/** `enable f16;` when any buffer stores f16 (the device then has 'shader-f16'), else nothing. */
-export function enableDirectives(buffers: readonly BufferVar[]): string {
-  return buffers.some((b) => b.decl.elementType === 'f16') ? 'enable f16;' : '';
-}
-
 /** Header comment of a module. */
 export function header(desc: KernelDesc, summary: string): string {
   return `// weft kernel: ${commentSafe(desc.name)}\n// ${commentSafe(summary)}`;
@@ -372,6 +374,21 @@ export interface ModuleParts {
   workgroupSize: number | [number, number, number];
   body: string;
   workgroups: [number, number, number];
+  /** WGSL extensions the code needs (`enable …;` at the top of the module), e.g. 'subgroups'. */
+  enables?: string[];
+}
+
+/**
+ * The directives that open a module: `enable f16;` when any buffer stores f16 (the device then has
+ * 'shader-f16'), and the extensions its code asks for (`enables`). With subgroups, quad operations
+ * sit where the uniformity analysis cannot prove uniform control flow (a group's `lidx` guard
+ * returns whole quads); the kernels keep whole quads together, so that diagnostic is turned off.
+ */
+export function enableDirectives(buffers: readonly BufferVar[], enables: readonly string[] = []): string {
+  const list = [...new Set([...(buffers.some((b) => b.decl.elementType === 'f16') ? ['f16'] : []), ...enables])].sort();
+  const lines = list.map((e) => `enable ${e};`);
+  if (list.includes('subgroups')) lines.push('diagnostic(off, subgroup_uniformity);');
+  return lines.join('\n');
 }
 
 /** Assembles a complete module and its GeneratedKernel. */
@@ -379,7 +396,7 @@ export function assemble(parts: ModuleParts): GeneratedKernel {
   const usesStep = kernelUsesStep(parts.desc);
   const ws = Array.isArray(parts.workgroupSize) ? parts.workgroupSize.join(', ') : String(parts.workgroupSize);
   const sections = [
-    enableDirectives(parts.buffers.variables()),
+    enableDirectives(parts.buffers.variables(), parts.enables ?? []),
     header(parts.desc, parts.summary),
     parts.buffers.declarations(),
     usesStep ? stepDeclaration() : '',
@@ -397,6 +414,12 @@ export function assemble(parts: ModuleParts): GeneratedKernel {
     bindings: parts.buffers.bindings(),
     usesStep,
     workgroups: parts.workgroups,
-    module: { buffers: parts.buffers.variables(), helpers: parts.helpers ?? '', body: parts.body, workgroupSize: parts.workgroupSize },
+    module: {
+      buffers: parts.buffers.variables(),
+      helpers: parts.helpers ?? '',
+      body: parts.body,
+      workgroupSize: parts.workgroupSize,
+      ...(parts.enables?.length ? { enables: parts.enables } : {}),
+    },
   };
 }

@@ -16,7 +16,9 @@ export interface KernelCase {
   kernels: KernelDesc[];
   /** One step record per replay of the kernel list (all in one compute pass). */
   steps: RefStep[];
-  variant?: 'registerTiled' | 'workgroupTiled';
+  variant?: 'registerTiled' | 'workgroupTiled' | 'quadTiled';
+  /** quadTiled: the block and workgroup size (default: chooseQuadBlock). */
+  quad?: { block: [number, number]; workgroupSize: number };
   /** registerTiled block size (default: the code generator's choice). */
   registerBlock?: [4 | 8, 4 | 8];
   /** f32 buffers to compare (whole buffers: untouched elements must stay as they were). */
@@ -117,8 +119,9 @@ interface PageCase {
   init: Record<string, InitSpec>;
   kernels: KernelDesc[];
   steps: RefStep[];
-  variant: 'registerTiled' | 'workgroupTiled';
+  variant: 'registerTiled' | 'workgroupTiled' | 'quadTiled';
   registerBlock: [4 | 8, 4 | 8] | null;
+  quad: { block: [number, number]; workgroupSize: number } | null;
   outputs: string[];
 }
 
@@ -135,6 +138,7 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
       steps: c.steps,
       variant: c.variant ?? 'registerTiled',
       registerBlock: c.registerBlock ?? null,
+      quad: c.quad ?? null,
       outputs: c.outputs,
     };
   });
@@ -152,7 +156,14 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
         arg.cases.flatMap((c) =>
           c.kernels.map((k) =>
             runtime
-              .getPipeline(gpu, wgsl.generateKernel(k, c.decls, { variant: c.variant, ...(c.registerBlock ? { registerBlock: c.registerBlock } : {}) }))
+              .getPipeline(
+                gpu,
+                wgsl.generateKernel(k, c.decls, {
+                  variant: c.variant,
+                  ...(c.registerBlock ? { registerBlock: c.registerBlock } : {}),
+                  ...(c.quad ? { quad: c.quad } : {}),
+                }),
+              )
               .catch((e: Error) => {
                 throw new Error(`case "${c.label}": ${e.message}`);
               }),
@@ -178,7 +189,11 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
             buffers.set(name, b);
           }
           const kernels = c.kernels.map((k) =>
-            wgsl.generateKernel(k, c.decls, { variant: c.variant, ...(c.registerBlock ? { registerBlock: c.registerBlock } : {}) }),
+            wgsl.generateKernel(k, c.decls, {
+              variant: c.variant,
+              ...(c.registerBlock ? { registerBlock: c.registerBlock } : {}),
+              ...(c.quad ? { quad: c.quad } : {}),
+            }),
           );
           const stepBuffer = runtime.createBuffer(gpu, {
             size: c.steps.length * 256,

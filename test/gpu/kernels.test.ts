@@ -15,7 +15,7 @@ beforeAll(async () => {
   page = await openPage();
 });
 
-const VARIANTS = ['registerTiled', 'workgroupTiled'] as const;
+const VARIANTS = ['registerTiled', 'workgroupTiled', 'quadTiled'] as const;
 const TRANSPOSES = [
   [false, false],
   [true, false],
@@ -46,6 +46,8 @@ interface MatmulOptions {
    */
   aligned?: 'separate' | 'shared' | 'sharedMixed';
   block?: [4 | 8, 4 | 8];
+  /** quadTiled's block and workgroup size. */
+  quad?: { block: [number, number]; workgroupSize: number };
 }
 
 function matmulCase(o: MatmulOptions): KernelCase {
@@ -93,6 +95,7 @@ function matmulCase(o: MatmulOptions): KernelCase {
     o.bInArena ? 'bInArena' : '',
     o.aligned ? `aligned:${o.aligned}` : '',
     o.block ? `block:${o.block.join('×')}` : '',
+    o.quad ? `quad:${o.quad.block.join('×')}/${o.quad.workgroupSize}` : '',
   ].filter(Boolean);
   const decls = {
     arena: arena.decl(),
@@ -107,6 +110,7 @@ function matmulCase(o: MatmulOptions): KernelCase {
     steps: (o.rowBases ?? [0]).map((rowBase) => ({ ...STEP0, rowBase })),
     variant: o.variant,
     ...(o.block ? { registerBlock: o.block } : {}),
+    ...(o.quad ? { quad: o.quad } : {}),
     outputs: ['arena'],
   };
 }
@@ -137,7 +141,7 @@ describe('matmul', () => {
     test(`${variant}: every size × transpose combination`, async () => {
       const cases: KernelCase[] = [];
       // (workgroupTiled: the sizes that exercise its tile edges; each pipeline compiles slowly on SwiftShader.)
-      const sizes = variant === 'registerTiled' ? SIZES : SIZES.filter(([m, n]) => !(m === 8 && n === 12) && !(m === 2 && n === 7));
+      const sizes = variant !== 'workgroupTiled' ? SIZES : SIZES.filter(([m, n]) => !(m === 8 && n === 12) && !(m === 2 && n === 7));
       for (const [m, n, k] of sizes) for (const [transA, transB] of TRANSPOSES) cases.push(matmulCase({ m, n, k, transA, transB, variant }));
       expectAllPass(await runCases(page, cases));
     });
@@ -148,7 +152,7 @@ describe('matmul', () => {
       // workgroupTiled pipelines take ~0.5 s each to compile on SwiftShader, so that variant gets
       // the combined case below (bias + tanh + sigmoid mask + accumulate) instead.
       const all: ElementwiseActivation[] = ['linear', 'relu', 'sigmoid', 'tanh'];
-      const full = variant === 'registerTiled';
+      const full = variant !== 'workgroupTiled';
       for (const [transA, transB] of TRANSPOSES) {
         for (const act of full ? all : []) {
           cases.push(matmulCase({ m: 37, n: 61, k: 13, transA, transB, variant, bias: true, activation: act }));
@@ -165,7 +169,7 @@ describe('matmul', () => {
       }
       // 4-wide loads from read-only buffers (aligned rows), with bias / y read through the same buffers.
       // (The workgroup-tiled variant stages through workgroup memory and never takes this path.)
-      for (const aligned of variant === 'registerTiled' ? (['separate', 'shared', 'sharedMixed'] as const) : []) {
+      for (const aligned of variant !== 'workgroupTiled' ? (['separate', 'shared', 'sharedMixed'] as const) : []) {
         for (const [transA, transB] of TRANSPOSES) {
           cases.push(matmulCase({ m: 37, n: 61, k: 13, transA, transB, variant, aligned }));
           cases.push(matmulCase({ m: 8, n: 12, k: 16, transA, transB, variant, aligned, bias: true, activation: 'sigmoid', gradMask: 'relu' }));
@@ -211,6 +215,35 @@ describe('matmul register blocks', () => {
         cases.push(matmulCase({ m: 13, n: 11, k: 6, transA, transB, variant, block: [...block], rowBases: [0, 3], gradMask: 'tanh' }));
         cases.push(matmulCase({ m: 33, n: 30, k: 35, transA, transB, variant, block: [...block], aligned: 'sharedMixed', aOnesRow: true }));
         cases.push(matmulCase({ m: 24, n: 20, k: 19, transA, transB, variant, block: [...block], aligned: 'separate', bias: true }));
+      }
+    }
+    expectAllPass(await runCases(page, cases));
+  });
+});
+
+describe('matmul quad blocks (quadTiled)', () => {
+  test('blocks from 1×1 to 16×8, workgroups of one quad to 64 invocations, K tails 1–3', async () => {
+    const cases: KernelCase[] = [];
+    const variant = 'quadTiled';
+    const choices: { block: [number, number]; workgroupSize: number }[] = [
+      { block: [1, 1], workgroupSize: 4 },
+      { block: [3, 2], workgroupSize: 8 },
+      { block: [8, 8], workgroupSize: 4 },
+      { block: [8, 8], workgroupSize: 64 },
+      { block: [16, 8], workgroupSize: 16 },
+      { block: [5, 3], workgroupSize: 12 },
+    ];
+    for (const quad of choices) {
+      for (const [transA, transB] of TRANSPOSES) {
+        for (const [m, n, k] of [
+          [37, 61, 13],
+          [9, 17, 130],
+          [2, 3, 7],
+        ] as const) {
+          cases.push(matmulCase({ m, n, k, transA, transB, variant, quad }));
+        }
+        cases.push(matmulCase({ m: 31, n: 30, k: 33, transA, transB, variant, quad, aOnesRow: true, accumulate: true, bias: true, activation: 'sigmoid' }));
+        cases.push(matmulCase({ m: 13, n: 11, k: 6, transA, transB, variant, quad, rowBases: [0, 3], gradMask: 'tanh' }));
       }
     }
     expectAllPass(await runCases(page, cases));

@@ -48,6 +48,10 @@ test('device, counters, buffers, readback, pipeline cache, step program', async 
         same,
         adapter: gpu.adapterInfo,
         cpuAdapter: gpu.cpuAdapter,
+        subgroups: gpu.subgroups,
+        // Node (gpu-node) runs this in the test's process, where WEFT_NO_SUBGROUPS=1 turns subgroups off.
+        subgroupsRefused: !!(globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.WEFT_NO_SUBGROUPS,
+        deviceSubgroups: gpu.device.features.has('subgroups'),
         variant: runtime.preferredMatmulVariant(gpu),
         limits: gpu.limits,
         slice,
@@ -62,7 +66,13 @@ test('device, counters, buffers, readback, pipeline cache, step program', async 
   expect(r.same).toBe(true);
   expect(typeof r.adapter.vendor).toBe('string');
   // Headless test runs use SwiftShader unless WEFT_GPU=real.
-  if (/swiftshader/i.test(r.adapter.architecture)) expect([r.cpuAdapter, r.variant]).toEqual([true, 'registerTiled']);
+  // SwiftShader has subgroups (4 lanes): weft enables them and picks the quad-shared matmul, or the
+  // register-tiled fallback where subgroups are off (WEFT_NO_SUBGROUPS=1, honoured in Node).
+  if (/swiftshader/i.test(r.adapter.architecture)) {
+    expect([r.cpuAdapter, r.variant]).toEqual([true, r.subgroups ? 'quadTiled' : 'registerTiled']);
+    expect(r.subgroups).toBe(!r.subgroupsRefused);
+  }
+  expect(r.subgroups).toBe(r.deviceSubgroups);
   for (const k of [
     'maxStorageBufferBindingSize',
     'maxBufferSize',

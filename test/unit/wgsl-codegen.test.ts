@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import type { BufferDecl, KernelDesc, MatmulKernel, View } from '../../src/ir/kernel.js';
 import { STEP_UNIFORM_FIELDS, kernelUsesStep } from '../../src/ir/kernel.js';
-import { KernelCodegenError, MAX_WORKGROUPS_PER_DIMENSION, generateKernel } from '../../src/wgsl/index.js';
+import { KernelCodegenError, MAX_WORKGROUPS_PER_DIMENSION, chooseQuadBlock, generateGroup, generateKernel } from '../../src/wgsl/index.js';
 
 const f32 = (name: string, size: number, role: BufferDecl['role'] = 'arena'): BufferDecl => ({ name, elementType: 'f32', size, role });
 const view = (buffer: string, offset: number, rows: number, cols: number, rowStride = cols, rowBaseFromStep = false): View => ({
@@ -172,6 +172,30 @@ describe('workgroup counts', () => {
     expect(small.wgsl).toContain('@workgroup_size(8)');
     expect(small.workgroups).toEqual([8, 1, 1]);
     expect(generateKernel(mm(), decls, { variant: 'workgroupTiled' }).wgsl).toContain('@workgroup_size(256)');
+  });
+
+  test('matmul quadTiled: subgroups enabled first, quadBroadcast of A, blocks chosen by chooseQuadBlock', () => {
+    const k = generateKernel(mm({ bias: view('params', 23520, 1, 30), activation: 'relu' }), decls, { variant: 'quadTiled' });
+    expect(k.wgsl.startsWith('enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n')).toBe(true);
+    expect(k.wgsl).toContain('quadBroadcast(av0, 3u)');
+    expect(k.wgsl).not.toMatch(/workgroupBarrier|var<workgroup>/);
+    expect(k.module?.enables).toEqual(['subgroups']);
+    // 32 × 30: one column group of 32, 8 rows per quad, 4 one-quad workgroups.
+    expect(k.wgsl).toContain('@workgroup_size(4)');
+    expect(k.workgroups).toEqual([4, 1, 1]);
+    // The non-subgroup variants enable nothing.
+    expect(generateKernel(mm(), decls).wgsl).not.toContain('enable');
+    expect(chooseQuadBlock(1024, 1024)).toEqual({ block: [8, 8], workgroupSize: 4 });
+    expect(chooseQuadBlock(32, 30)).toEqual({ block: [8, 8], workgroupSize: 4 });
+    expect(chooseQuadBlock(785, 30)).toEqual({ block: [8, 8], workgroupSize: 4 });
+    expect(chooseQuadBlock(32, 10)).toEqual({ block: [8, 3], workgroupSize: 4 });
+    expect(chooseQuadBlock(5, 3)).toEqual({ block: [2, 1], workgroupSize: 4 });
+    // A group with a quadTiled part enables subgroups once, at the top.
+    const other = generateKernel(mm({ name: 'other', out: view('arena', 0, 32, 30) }), decls, { variant: 'quadTiled' });
+    const group = generateGroup([k, other]);
+    expect(group.wgsl.startsWith('enable subgroups;\n')).toBe(true);
+    expect(group.wgsl.match(/enable subgroups;/g)).toHaveLength(1);
+    expect(() => generateKernel(mm(), decls, { variant: 'quadTiled', quad: { block: [4, 4], workgroupSize: 6 } })).toThrow(KernelCodegenError);
   });
 });
 

@@ -1,0 +1,79 @@
+// What the matmul strategies (matmul.ts, matmulQuad.ts) share: operand checks and views, the
+// epilogue (bias, activation, activation-gradient mask, store or accumulate) and the summary line.
+import type { BufferDecl, MatmulKernel, View } from '../ir/kernel.js';
+import { BufferSet, KernelCodegenError, activationExpr, activationGradExpr, loadF32, storeF32, viewIndex, type BufferVar } from './views.js';
+
+export type MatmulVariant = 'registerTiled' | 'workgroupTiled' | 'quadTiled';
+
+export const XYZW = ['x', 'y', 'z', 'w'] as const;
+
+export interface Ctx {
+  desc: MatmulKernel;
+  M: number;
+  N: number;
+  K: number;
+  /** Rows of op(A) that come from A (M − 1 with aOnesRow). */
+  mReal: number;
+  A: BufferVar;
+  B: BufferVar;
+  buffers: BufferSet;
+}
+
+export function prepare(desc: MatmulKernel, decls: Record<string, BufferDecl>): Ctx {
+  const { m: M, n: N, k: K } = desc;
+  for (const [what, x] of [
+    ['m', M],
+    ['n', N],
+    ['k', K],
+  ] as const) {
+    if (!Number.isInteger(x) || x < 0) throw new KernelCodegenError(desc.name, `${what} = ${x} is not a size`);
+  }
+  const mReal = desc.aOnesRow ? M - 1 : M;
+  if (mReal < 0) throw new KernelCodegenError(desc.name, 'aOnesRow needs m ≥ 1');
+  const buffers = new BufferSet(desc.name, decls);
+  const shaped = (v: View, rows: number, cols: number, what: string): View => {
+    if (v.rows < rows || v.cols < cols) {
+      throw new KernelCodegenError(desc.name, `${what} is ${v.rows}×${v.cols}, needs at least ${rows}×${cols}`);
+    }
+    return { ...v, rows, cols };
+  };
+  // Register reads before writes only for ordering; access is the union anyway.
+  const A = buffers.view(desc.transA ? shaped(desc.a, K, mReal, 'a') : shaped(desc.a, mReal, K, 'a'), false, 'a');
+  const B = buffers.view(desc.transB ? shaped(desc.b, N, K, 'b') : shaped(desc.b, K, N, 'b'), false, 'b');
+  if (desc.bias) buffers.view(shaped(desc.bias, 1, N, 'bias'), false, 'bias');
+  if (desc.gradMask) buffers.view(shaped(desc.gradMask.y, M, N, 'gradMask.y'), false, 'gradMask.y');
+  buffers.view(shaped(desc.out, M, N, 'out'), true, 'out');
+  return { desc, M, N, K, mReal, A, B, buffers };
+}
+
+/** `fn epilogue(m, n, v)`: bias, activation, activation-gradient mask, store or accumulate. */
+export function epilogueFn(ctx: Ctx): string {
+  const { desc, buffers } = ctx;
+  const lines = ['fn epilogue(m: u32, n: u32, acc: f32) {', '  var v = acc;'];
+  if (desc.bias) lines.push(`  v = v + ${loadF32(buffers.get(desc.bias.buffer), viewIndex(desc.bias, '0u', 'n'))};`);
+  if (desc.activation && desc.activation !== 'linear') lines.push(`  v = ${activationExpr(desc.activation, 'v')};`);
+  if (desc.gradMask) {
+    lines.push(`  let y = ${loadF32(buffers.get(desc.gradMask.y.buffer), viewIndex(desc.gradMask.y, 'm', 'n'))};`);
+    lines.push(`  v = ${activationGradExpr(desc.gradMask.activation, 'y', 'v')};`);
+  }
+  lines.push(`  ${storeF32(buffers.get(desc.out.buffer), viewIndex(desc.out, 'm', 'n'), 'v', !!desc.accumulate)}`);
+  lines.push('}');
+  return lines.join('\n');
+}
+
+export function needsActivationFns(desc: MatmulKernel): boolean {
+  const s = (a?: string): boolean => a === 'sigmoid' || a === 'tanh';
+  return s(desc.activation) || s(desc.gradMask?.activation);
+}
+
+export function summary(ctx: Ctx, variant: MatmulVariant): string {
+  const d = ctx.desc;
+  const ep = [
+    d.aOnesRow ? 'aOnesRow' : '',
+    d.bias ? 'bias' : '',
+    d.activation && d.activation !== 'linear' ? d.activation : '',
+    d.gradMask ? `× ${d.gradMask.activation}'(y)` : '',
+    d.accumulate ? 'accumulate' : '',
+  ].filter(Boolean);
+  return `matmul ${ctx.M}×${ctx.N}×${ctx.K} (M×N×K) ${d.transA ? 'Aᵀ' : 'A'}·${d.transB ? 'Bᵀ' : 'B'}${ep.length ? ', ' + ep.join(', ') : ''}; ${variant}`;
+}
