@@ -16,6 +16,8 @@ const { values: a } = parseArgs({
     filters: { type: 'string', default: '16,32' },
     only: { type: 'string' },
     dist: { type: 'string' },
+    separate: { type: 'boolean', default: false },
+    'f32-arena': { type: 'boolean', default: false },
   },
 });
 const batch = Number(a.batch);
@@ -35,8 +37,11 @@ const geom = (batch, inH, inW, k, s) => {
 // As in a training plan: activations, their gradients and outputs share one arena (read-write, so
 // read as f32 there), weights and weight gradients have buffers of their own.
 const OFFSETS = { x: 0, dy: 1024 * 1024, out: 2 * 1024 * 1024 };
+// --separate: each activation in a buffer of its own (read-only unless written), to see what the shared arena costs.
 const view = (name, rows, cols) =>
-  name in OFFSETS ? { buffer: 'arena', offset: OFFSETS[name], rowStride: cols, rows, cols } : { buffer: name, offset: 0, rowStride: cols, rows, cols };
+  name in OFFSETS && !a.separate
+    ? { buffer: 'arena', offset: OFFSETS[name], rowStride: cols, rows, cols }
+    : { buffer: name, offset: 0, rowStride: cols, rows, cols };
 
 // conv1: 28×28×1 → 26×26×f1; pool1 → 13×13; conv2: → 11×11×f2; pool2 → 5×5.
 const g1 = geom(batch, 28, 28, 3, 1, 'valid');
@@ -113,7 +118,7 @@ const only = a.only ? a.only.split(',') : null;
 const chosen = kernels.filter((k) => !only || only.some((o) => k.name.includes(o)));
 
 const SIZE = 4 * 1024 * 1024; // elements per buffer: enough for every view at batch ≤ 256
-const bufferNames = ['arena', 'w', 'bias', 'grads'];
+const bufferNames = ['arena', 'w', 'bias', 'grads', 'x', 'dy', 'out'];
 const decls = {};
 const buffers = new Map();
 for (const name of bufferNames) {
@@ -125,10 +130,17 @@ for (const name of bufferNames) {
   buffers.set(name, b);
 }
 const steps = runtime.createBuffer(gpu, { size: 256, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'steps' });
+// --f32-arena: each kernel also generated over an arena declared one element longer (not a multiple
+// of 4), which keeps it array<f32>: four-wide arena loads against one-at-a-time, in the same rounds.
 const programs = [];
 for (const desc of chosen) {
   const kernel = wgsl.generateKernel(desc, decls, { variant: 'registerTiled' });
   programs.push({ desc, kernel, program: await runtime.StepProgram.create(gpu, [kernel], buffers, steps) });
+  if (a['f32-arena']) {
+    const odd = { ...decls, arena: { ...decls.arena, size: SIZE - 3 } };
+    const k32 = wgsl.generateKernel(desc, odd, { variant: 'registerTiled' });
+    programs.push({ desc: { ...desc, name: `${desc.name} (f32 arena)` }, kernel: k32, program: await runtime.StepProgram.create(gpu, [k32], buffers, steps) });
+  }
 }
 const run = async (program, reps) => {
   const encoder = device.createCommandEncoder();

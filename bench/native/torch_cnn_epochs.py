@@ -3,7 +3,7 @@
 `npm start` trains it (first 55,000 Fashion-MNIST training images, Adam 1e-3 × decay^epoch, batch 32,
 Glorot-uniform weights and zero biases as Keras/TF.js) and prints test accuracy on the 10,000 test
 images after each epoch, one JSON line per epoch. Usage:
-  torch_cnn_epochs.py --filters 16,32 --dense 64 --dropout 0.3 --epochs 5 --seeds 1,2 --threads 1
+  torch_cnn_epochs.py --filters 16,32 --dense 64 --dropout 0.3 [--batchnorm] --epochs 5 --seeds 1,2 --threads 1
 """
 import argparse
 import gzip
@@ -25,13 +25,15 @@ def load(prefix):
     return torch.from_numpy(images.astype(np.float32) / 255), torch.from_numpy(labels.astype(np.int64))
 
 
-def cnn(filters, dense, dropout):
-    """conv f1 3×3 relu → max-pool 2 → conv f2 3×3 relu → max-pool 2 → flatten → dense relu → dropout → dense 10."""
+def cnn(filters, dense, dropout, batchnorm):
+    """conv f1 3×3 [batchNorm] relu → max-pool 2 → conv f2 3×3 [batchNorm] relu → max-pool 2 → flatten → dense relu → dropout → dense 10."""
     f1, f2 = filters
     side = ((28 - 2) // 2 - 2) // 2  # 'valid' convolutions, as the demo's
+    # Keras/TF.js batchNormalization defaults: momentum 0.99 (PyTorch's 0.01), epsilon 1e-3
+    bn = (lambda c: [nn.BatchNorm2d(c, eps=1e-3, momentum=0.01)]) if batchnorm else (lambda c: [])
     model = nn.Sequential(
-        nn.Conv2d(1, f1, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(f1, f2, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(1, f1, 3), *bn(f1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(f1, f2, 3), *bn(f2), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(f2 * side * side, dense), nn.ReLU(), nn.Dropout(dropout), nn.Linear(dense, 10))
     for m in model:
         if isinstance(m, (nn.Conv2d, nn.Linear)):
@@ -53,6 +55,7 @@ def main():
     p.add_argument('--filters', default='16,32')
     p.add_argument('--dense', type=int, default=64)
     p.add_argument('--dropout', type=float, default=0.3)
+    p.add_argument('--batchnorm', action='store_true')
     p.add_argument('--epochs', type=int, default=5)
     p.add_argument('--batch', type=int, default=32)
     p.add_argument('--decay', type=float, default=0.9)
@@ -66,7 +69,7 @@ def main():
     filters = [int(f) for f in a.filters.split(',')]
     for seed in [int(s) for s in a.seeds.split(',')]:
         torch.manual_seed(seed)
-        model = cnn(filters, a.dense, a.dropout)
+        model = cnn(filters, a.dense, a.dropout, a.batchnorm)
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
         loss_fn = nn.CrossEntropyLoss()
         for e in range(a.epochs):
@@ -80,7 +83,7 @@ def main():
                 loss_fn(model(x[idx]), y[idx]).backward()
                 optimizer.step()
             seconds = time.perf_counter() - t0
-            print(json.dumps({'filters': filters, 'dense': a.dense, 'seed': seed, 'epoch': e + 1,
+            print(json.dumps({'filters': filters, 'dense': a.dense, 'dropout': a.dropout, 'batchnorm': a.batchnorm, 'seed': seed, 'epoch': e + 1,
                               'test_accuracy': accuracy(model, tx, ty), 'epoch_seconds': round(seconds, 1)}), flush=True)
 
 

@@ -86,11 +86,16 @@ export function load4Fn(name: string, v: BufferVar, aligned: boolean): string {
   return `fn ${name}(i: u32) -> vec4<f32> { return ${body}; }`;
 }
 
-/** Declares a view's buffer as array<vec4<f32>> when the view is 4-aligned and `wide` (channels ≥ 4). */
+/**
+ * Declares a view's buffer as array<vec4<f32>> when the view is 4-aligned and `wide` (channels ≥ 4)
+ * and the kernel only reads that buffer. (Also declaring the written activation arena vec4, with
+ * single-component stores, was measured on SwiftShader and gained nothing: bench/cnn-kernels.mjs
+ * --f32-arena, demo CNN at batch 32, second convolution forward 247 vs 244 ms, input gradient 235
+ * vs 247 ms under load.)
+ */
 export function vec4Operand(buffers: BufferSet, v: BufferVar, view: View, wide: boolean): boolean {
   const aligned = wide && viewAligned4(view);
-  if (aligned) buffers.tryVec4(v.name);
-  return aligned;
+  return aligned && buffers.tryVec4(v.name);
 }
 
 /** Element index expressions of a view, with the offset added once. */
