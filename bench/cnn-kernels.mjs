@@ -37,9 +37,11 @@ const geom = (batch, inH, inW, k, s) => {
 // As in a training plan: activations, their gradients and outputs share one arena (read-write, so
 // read as f32 there), weights and weight gradients have buffers of their own.
 const OFFSETS = { x: 0, dy: 1024 * 1024, out: 2 * 1024 * 1024 };
-// --separate: each activation in a buffer of its own (read-only unless written), to see what the shared arena costs.
+// --separate: each kernel also with every activation in a buffer of its own (read-only unless
+// written), to see what reading from the written arena costs; both layouts in the same rounds.
+let separate = false;
 const view = (name, rows, cols) =>
-  name in OFFSETS && !a.separate
+  name in OFFSETS && !separate
     ? { buffer: 'arena', offset: OFFSETS[name], rowStride: cols, rows, cols }
     : { buffer: name, offset: 0, rowStride: cols, rows, cols };
 
@@ -55,64 +57,76 @@ const convs = [
   ['conv2', g2, f1, f2],
 ];
 const kernels = [];
-for (const [name, g, cin, cout] of convs) {
-  const taps = 9 * cin;
-  kernels.push({
-    kind: 'conv2d',
-    name: `${name} forward`,
-    pass: 'forward',
-    geometry: g,
-    inC: cin,
-    outC: cout,
-    a: view('x', px(g), cin),
-    b: view('w', taps, cout),
-    bias: view('bias', 1, cout),
-    activation: 'relu',
-    out: view('out', po(g), cout),
-  });
-  if (name !== 'conv1')
+for (const layout of a.separate ? [false, true] : [false]) {
+  separate = layout;
+  const suffix = layout ? ' (separate buffers)' : '';
+  for (const [name, g, cin, cout] of convs) {
+    const taps = 9 * cin;
     kernels.push({
       kind: 'conv2d',
-      name: `${name} inputGrad`,
-      pass: 'inputGrad',
+      name: `${name} forward${suffix}`,
+      pass: 'forward',
       geometry: g,
       inC: cin,
       outC: cout,
-      a: view('dy', po(g), cout),
+      a: view('x', px(g), cin),
       b: view('w', taps, cout),
-      gradMask: { activation: 'relu', y: view('x', px(g), cin) },
-      out: view('out', px(g), cin),
+      bias: view('bias', 1, cout),
+      activation: 'relu',
+      out: view('out', po(g), cout),
     });
-  kernels.push({
-    kind: 'conv2d',
-    name: `${name} filterGrad`,
-    pass: 'filterGrad',
-    geometry: g,
-    inC: cin,
-    outC: cout,
-    a: view('x', px(g), cin),
-    b: view('dy', po(g), cout),
-    aOnesRow: true,
-    out: view('grads', taps + 1, cout),
-  });
-}
-for (const [name, g, c] of [
-  ['pool1', p1, f1],
-  ['pool2', p2, f2],
-]) {
-  kernels.push({ kind: 'pool2d', name: `${name} forward`, mode: 'max', geometry: g, channels: c, x: view('x', px(g), c), out: view('out', po(g), c) });
-  // the relu of the convolution before it folded in (fusePoolGradMask; older builds ignore gradMask)
-  kernels.push({
-    kind: 'pool2d',
-    name: `${name} gradient`,
-    mode: 'max',
-    geometry: g,
-    channels: c,
-    x: view('x', px(g), c),
-    dy: view('dy', po(g), c),
-    gradMask: { activation: 'relu', y: view('x', px(g), c) },
-    out: view('out', px(g), c),
-  });
+    if (name !== 'conv1')
+      kernels.push({
+        kind: 'conv2d',
+        name: `${name} inputGrad${suffix}`,
+        pass: 'inputGrad',
+        geometry: g,
+        inC: cin,
+        outC: cout,
+        a: view('dy', po(g), cout),
+        b: view('w', taps, cout),
+        gradMask: { activation: 'relu', y: view('x', px(g), cin) },
+        out: view('out', px(g), cin),
+      });
+    kernels.push({
+      kind: 'conv2d',
+      name: `${name} filterGrad${suffix}`,
+      pass: 'filterGrad',
+      geometry: g,
+      inC: cin,
+      outC: cout,
+      a: view('x', px(g), cin),
+      b: view('dy', po(g), cout),
+      aOnesRow: true,
+      out: view('grads', taps + 1, cout),
+    });
+  }
+  for (const [name, g, c] of [
+    ['pool1', p1, f1],
+    ['pool2', p2, f2],
+  ]) {
+    kernels.push({
+      kind: 'pool2d',
+      name: `${name} forward${suffix}`,
+      mode: 'max',
+      geometry: g,
+      channels: c,
+      x: view('x', px(g), c),
+      out: view('out', po(g), c),
+    });
+    // the relu of the convolution before it folded in (fusePoolGradMask; older builds ignore gradMask)
+    kernels.push({
+      kind: 'pool2d',
+      name: `${name} gradient${suffix}`,
+      mode: 'max',
+      geometry: g,
+      channels: c,
+      x: view('x', px(g), c),
+      dy: view('dy', po(g), c),
+      gradMask: { activation: 'relu', y: view('x', px(g), c) },
+      out: view('out', px(g), c),
+    });
+  }
 }
 const only = a.only ? a.only.split(',') : null;
 const chosen = kernels.filter((k) => !only || only.some((o) => k.name.includes(o)));
