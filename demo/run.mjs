@@ -22,7 +22,7 @@ Trains the article's four models and a CNN on Fashion-MNIST with weft on WebGPU 
 prints summaries, Keras-style progress and a results table, and writes a report.
 
   --epochs N            epochs per model (default 20)
-  --cnn-epochs N        epochs of the cnn (default: --epochs, at most 5)
+  --cnn-epochs N        epochs of the cnn (default: --epochs, at most 2)
   --batch-size N        batch size (default 32)
   --train-limit N       train on the first N of the 55,000 training images (a quick run)
   --models LIST         comma-separated subset of ${MODEL_KEYS.join(',')} (default: all)

@@ -8,6 +8,7 @@ import { dumpGraph } from './dump.js';
 import type { IrGraph } from './graph.js';
 import { fuseBiasGradient } from './passes/fuseBiasGradient.js';
 import { fuseConvEpilogue } from './passes/fuseConvEpilogue.js';
+import { fusePoolGradMask } from './passes/fusePoolGradMask.js';
 import { fuseDenseEpilogue } from './passes/fuseDenseEpilogue.js';
 import { fuseGradientAccumulation } from './passes/fuseGradientAccumulation.js';
 import { fuseLossHead } from './passes/fuseLossHead.js';
@@ -46,6 +47,7 @@ export function fuseGraph(graph: IrGraph, record?: (name: string, g: IrGraph) =>
     ['fuseGradientAccumulation', fuseGradientAccumulation],
     ['fuseDenseEpilogue', fuseDenseEpilogue],
     ['fuseConvEpilogue', fuseConvEpilogue],
+    ['fusePoolGradMask', fusePoolGradMask],
     ['fuseLossHead', fuseLossHead],
   ];
   let g = graph;

@@ -78,8 +78,12 @@ export type IrOp =
   | { op: 'conv2dFilterGrad'; x: ValueId; dy: ValueId; window: Window2d; epilogue?: MatmulEpilogue }
   /** Max or average of each window of x [n, h, w, c], channel by channel (avg: padding not counted). */
   | { op: 'pool2d'; x: ValueId; mode: 'max' | 'avg'; window: Window2d }
-  /** The gradient of pool2d with respect to x (max: recomputed from x, to the window's first maximum). */
-  | { op: 'pool2dGrad'; x: ValueId; dy: ValueId; mode: 'max' | 'avg'; window: Window2d }
+  /**
+   * The gradient of pool2d with respect to x (max: recomputed from x, to the window's first maximum);
+   * with gradMask, × activation'(y) element by element (the gradient of the activation before the
+   * pooling, folded in: fusePoolGradMask).
+   */
+  | { op: 'pool2dGrad'; x: ValueId; dy: ValueId; mode: 'max' | 'avg'; window: Window2d; gradMask?: { activation: ElementwiseActivation; y: ValueId } }
   /** x × dropoutFactor(step seed, salt, r·cols + c, rate): the same mask for a value and its gradient. */
   | { op: 'dropout'; x: ValueId; rate: number; salt: number }
   /** Sum over rows: [1, cols]. */

@@ -201,7 +201,8 @@ function windowed(node: NodeOf<'conv2d' | 'conv2dInputGrad' | 'conv2dFilterGrad'
     case 'pool2dGrad': {
       const x = value(node.x);
       const g = imageGeometry(node.op, node.window, x.shape);
-      return tensor64(rows, cols, poolGrad64(g, colsOf(x.shape), node.mode, reader(x), reader(value(node.dy))));
+      const grad = poolGrad64(g, colsOf(x.shape), node.mode, reader(x), reader(value(node.dy)));
+      return withEpilogue64(grad, rows, cols, node.gradMask ? { gradMask: node.gradMask } : undefined, value);
     }
     default:
       return node satisfies never;

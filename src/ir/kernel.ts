@@ -129,6 +129,8 @@ export interface Pool2dKernel {
   channels: number;
   x: View;
   dy?: View;
+  /** Gradient only: × activation'(y) element by element (matmul's gradMask). */
+  gradMask?: { activation: ElementwiseActivation; y: View };
   accumulate?: boolean;
   out: View;
 }
@@ -396,7 +398,7 @@ export function viewsOf(kernel: KernelDesc): View[] {
     case 'conv2d':
       return [kernel.a, kernel.b, kernel.out, ...(kernel.bias ? [kernel.bias] : []), ...(kernel.gradMask ? [kernel.gradMask.y] : [])];
     case 'pool2d':
-      return [kernel.x, kernel.out, ...(kernel.dy ? [kernel.dy] : [])];
+      return [kernel.x, kernel.out, ...(kernel.dy ? [kernel.dy] : []), ...(kernel.gradMask ? [kernel.gradMask.y] : [])];
     default:
       return kernel satisfies never;
   }

@@ -1,9 +1,27 @@
 // pool2d: max or average pooling and their gradients (see Pool2dKernel in ir/kernel.ts), one
-// invocation per output element. The gradient gathers instead of scattering (no atomics): each
-// input pixel visits the few windows that contain it; for max pooling it recomputes each window's
-// first maximum from x rather than storing an index.
+// invocation per output element. The gradient recomputes each window's first maximum from x rather
+// than storing an index, and never needs atomics:
+// - windows that do not overlap (stride ≥ window, max pooling: the usual 2×2 stride 2) scatter: one
+//   invocation per window finds its maximum once (an unrolled, branch-free scan) and writes its whole
+//   stride × stride cell of the input gradient, dy at the maximum and 0 elsewhere (poolGrad2dCells.ts);
+// - otherwise each input pixel gathers from the few windows that contain it.
+// The gradient's optional gradMask multiplies by activation'(y) as it writes (the activation before
+// the pooling, folded in by fusePoolGradMask).
 import type { BufferDecl, Pool2dKernel } from '../ir/kernel.js';
-import { BufferSet, KernelCodegenError, assemble, loadF32, perItemPrologue, storeF32, u32, viewIndex, type GeneratedKernel } from './views.js';
+import { poolGradCellsBody, poolGradScatters } from './poolGrad2dCells.js';
+import {
+  ACTIVATION_FUNCTIONS,
+  BufferSet,
+  KernelCodegenError,
+  activationGradExpr,
+  assemble,
+  loadF32,
+  perItemPrologue,
+  storeF32,
+  u32,
+  viewIndex,
+  type GeneratedKernel,
+} from './views.js';
 
 const WORKGROUP_SIZE = 64;
 const i32 = (n: number): string => `${n}i`;
@@ -18,6 +36,8 @@ export function generatePool2d(desc: Pool2dKernel, decls: Record<string, BufferD
   const buffers = new BufferSet(desc.name, decls);
   const X = buffers.view({ ...desc.x, rows: inRows, cols: C }, false, 'x');
   const DY = desc.dy ? buffers.view({ ...desc.dy, rows: outRows, cols: C }, false, 'dy') : undefined;
+  if (desc.gradMask && !desc.dy) throw new KernelCodegenError(desc.name, 'only the pooling gradient takes a gradMask');
+  const Y = desc.gradMask ? buffers.view({ ...desc.gradMask.y, rows: inRows, cols: C }, false, 'gradMask.y') : undefined;
   const OUT = buffers.view({ ...desc.out, rows: desc.dy ? inRows : outRows, cols: C }, true, 'out');
   const x = (b: string, y: string, xx: string): string => loadF32(X, viewIndex(desc.x, `(${b} * ${u32(g.inH)} + ${y}) * ${u32(g.inW)} + ${xx}`, 'c'));
   // A window's taps inside the input (padding is never counted: TensorFlow's average).
@@ -40,6 +60,16 @@ export function generatePool2d(desc: Pool2dKernel, decls: Record<string, BufferD
     const value = desc.mode === 'max' ? 'best' : 'sum / f32((yhi - ylo) * (xhi - xlo))';
     L.push(`  ${storeF32(OUT, viewIndex(desc.out, 'p', 'c'), value, !!desc.accumulate)}`);
     return finish(desc, buffers, L, dispatch.workgroups, `${desc.mode}Pool2d`);
+  }
+  // Where the gradient lands: × activation'(y) when a mask is folded in, then stored or added.
+  const write = (p: string, value: string): string => {
+    const masked = desc.gradMask && Y ? activationGradExpr(desc.gradMask.activation, loadF32(Y, viewIndex(desc.gradMask.y, p, 'c')), value) : value;
+    return storeF32(OUT, viewIndex(desc.out, p, 'c'), masked, !!desc.accumulate);
+  };
+  const helpers = desc.gradMask && (desc.gradMask.activation === 'sigmoid' || desc.gradMask.activation === 'tanh') ? ACTIVATION_FUNCTIONS : '';
+  if (poolGradScatters(desc)) {
+    const cells = poolGradCellsBody(desc, (b, y, xx) => x(b, y, xx), DY!, write);
+    return finish(desc, buffers, cells.body, cells.workgroups, `${desc.mode}Pool2d gradient (one window per invocation)`, helpers);
   }
   const { dispatch, code } = perItemPrologue(inRows * C, WORKGROUP_SIZE);
   L.push(code, `  let c = gidx % ${u32(C)}; let p = gidx / ${u32(C)};`);
@@ -71,16 +101,17 @@ export function generatePool2d(desc: Pool2dKernel, decls: Record<string, BufferD
     L.push(`      if (by == iy && bx == ix) { grad = grad + ${dy}; }`);
   }
   L.push('    }', '  }');
-  L.push(`  ${storeF32(OUT, viewIndex(desc.out, 'p', 'c'), 'grad', !!desc.accumulate)}`);
-  return finish(desc, buffers, L, dispatch.workgroups, `${desc.mode}Pool2d gradient`);
+  L.push(`  ${write('p', 'grad')}`);
+  return finish(desc, buffers, L, dispatch.workgroups, `${desc.mode}Pool2d gradient`, helpers);
 }
 
-function finish(desc: Pool2dKernel, buffers: BufferSet, body: string[], workgroups: [number, number, number], what: string): GeneratedKernel {
+function finish(desc: Pool2dKernel, buffers: BufferSet, body: string[], workgroups: [number, number, number], what: string, helpers = ''): GeneratedKernel {
   const g = desc.geometry;
   return assemble({
     desc,
-    summary: `${what} ${g.batch}×${g.inH}×${g.inW}×${desc.channels} ↔ ${g.outH}×${g.outW}, window ${g.kernelH}×${g.kernelW} stride ${g.strideH}×${g.strideW} pad ${g.padTop},${g.padLeft}`,
+    summary: `${what} ${g.batch}×${g.inH}×${g.inW}×${desc.channels} ↔ ${g.outH}×${g.outW}, window ${g.kernelH}×${g.kernelW} stride ${g.strideH}×${g.strideW} pad ${g.padTop},${g.padLeft}${desc.gradMask ? `; × ${desc.gradMask.activation}'(y)` : ''}`,
     buffers,
+    helpers,
     workgroupSize: WORKGROUP_SIZE,
     body: body.join('\n'),
     workgroups,

@@ -19,6 +19,8 @@ interface Config {
   stride: number;
   padding: Padding;
   cout: number;
+  /** Views whose rows start at multiples of 4 (the kernels then load four channels at once). */
+  align4?: boolean;
 }
 
 const CONFIGS: Config[] = [
@@ -28,26 +30,34 @@ const CONFIGS: Config[] = [
   { image: [2, 5, 7, 1], k: [1, 1], stride: 2, padding: 'valid', cout: 3 },
   { image: [1, 5, 5, 3], k: [1, 1], stride: 1, padding: 'same', cout: 9 },
   { image: [2, 6, 9, 2], k: [3, 2], stride: 1, padding: 'valid', cout: 7 },
+  // cin and cout multiples of 4: four channels per load, aligned (vec4 arrays) and not
+  { image: [2, 7, 5, 4], k: [3, 3], stride: 1, padding: 'same', cout: 8, align4: true },
+  { image: [3, 9, 7, 8], k: [3, 3], stride: 2, padding: 'valid', cout: 6, align4: true },
+  { image: [9, 7, 5, 4], k: [3, 3], stride: 1, padding: 'valid', cout: 4, align4: true },
+  { image: [2, 5, 7, 4], k: [1, 1], stride: 2, padding: 'same', cout: 8, align4: true },
+  { image: [2, 7, 5, 8], k: [3, 3], stride: 2, padding: 'same', cout: 4 },
+  { image: [5, 7, 9, 3], k: [3, 3], stride: 1, padding: 'valid', cout: 5, align4: true },
 ];
 
 function convCases(c: Config): KernelCase[] {
   const [n, h, w, cin] = c.image;
   const g = windowGeometry({ size: c.k, strides: [c.stride, c.stride], padding: c.padding }, c.image)!;
   const taps = c.k[0] * c.k[1] * cin;
-  const label = `${c.image.join('×')} ${c.k.join('×')} s${c.stride} ${c.padding} → ${c.cout}`;
+  const label = `${c.image.join('×')} ${c.k.join('×')} s${c.stride} ${c.padding} → ${c.cout}${c.align4 ? ' aligned' : ''}`;
+  const align4 = !!c.align4;
   const cases: KernelCase[] = [];
   const base = { geometry: g, inC: cin, outC: c.cout };
   {
     const arena = new Arena('arena');
     const params = new Arena('params');
-    const x = arena.view(n * h * w, cin, { pad: 3 });
-    const filter = params.view(taps, c.cout, { pad: 0 });
-    const bias = params.view(1, c.cout, { pad: 0 });
-    const out = arena.view(n * g.outH * g.outW, c.cout, { pad: 2 });
+    const x = arena.view(n * h * w, cin, { pad: 3, align4 });
+    const filter = params.view(taps, c.cout, { pad: 0, align4 });
+    const bias = params.view(1, c.cout, { pad: 0, align4 });
+    const out = arena.view(n * g.outH * g.outW, c.cout, { pad: 2, align4 });
     const kernel: KernelDesc = { kind: 'conv2d', name: 'fwd', pass: 'forward', ...base, a: x, b: filter, bias, activation: 'relu', out };
     cases.push({
       label: `forward ${label}`,
-      decls: { arena: arena.decl(), params: params.decl('params') },
+      decls: { arena: arena.decl('arena', align4), params: params.decl('params', align4) },
       init: {},
       kernels: [kernel],
       steps: [STEP0],
@@ -57,10 +67,10 @@ function convCases(c: Config): KernelCase[] {
   for (const accumulate of [false, true]) {
     const arena = new Arena('arena');
     const params = new Arena('params');
-    const dy = arena.view(n * g.outH * g.outW, c.cout, { pad: 1 });
-    const filter = params.view(taps, c.cout, { pad: 0 });
-    const y = arena.view(n * h * w, cin, { pad: 0 });
-    const out = arena.view(n * h * w, cin, { pad: 2 });
+    const dy = arena.view(n * g.outH * g.outW, c.cout, { pad: 1, align4 });
+    const filter = params.view(taps, c.cout, { pad: 0, align4 });
+    const y = arena.view(n * h * w, cin, { pad: 0, align4 });
+    const out = arena.view(n * h * w, cin, { pad: 2, align4 });
     const kernel: KernelDesc = {
       kind: 'conv2d',
       name: 'dx',
@@ -73,7 +83,7 @@ function convCases(c: Config): KernelCase[] {
     };
     cases.push({
       label: `inputGrad ${label}${accumulate ? ' acc' : ' relu mask'}`,
-      decls: { arena: arena.decl(), params: params.decl('params') },
+      decls: { arena: arena.decl('arena', align4), params: params.decl('params', align4) },
       init: {},
       kernels: [kernel],
       steps: [STEP0],
@@ -83,9 +93,9 @@ function convCases(c: Config): KernelCase[] {
   for (const onesRow of [false, true]) {
     const arena = new Arena('arena');
     const grads = new Arena('grads');
-    const x = arena.view(n * h * w, cin, { pad: 2 });
-    const dy = arena.view(n * g.outH * g.outW, c.cout, { pad: 3 });
-    const out = grads.view(taps + (onesRow ? 1 : 0), c.cout, { pad: 0 });
+    const x = arena.view(n * h * w, cin, { pad: 2, align4 });
+    const dy = arena.view(n * g.outH * g.outW, c.cout, { pad: 3, align4 });
+    const out = grads.view(taps + (onesRow ? 1 : 0), c.cout, { pad: 0, align4 });
     const kernel: KernelDesc = {
       kind: 'conv2d',
       name: 'dw',
@@ -98,7 +108,7 @@ function convCases(c: Config): KernelCase[] {
     };
     cases.push({
       label: `filterGrad ${label}${onesRow ? ' +ones row' : ' acc'}`,
-      decls: { arena: arena.decl(), grads: grads.decl('grads') },
+      decls: { arena: arena.decl('arena', align4), grads: grads.decl('grads', align4) },
       init: {},
       kernels: [kernel],
       steps: [STEP0],
@@ -108,20 +118,47 @@ function convCases(c: Config): KernelCase[] {
   return cases;
 }
 
-function poolCases(c: Config): KernelCase[] {
+interface PoolConfig {
+  image: [number, number, number, number];
+  size: [number, number];
+  stride: number;
+  padding: Padding;
+}
+
+/** Pool windows of the conv configs (1×1 → 2×2), and windows that do not overlap (the gradient scatters per window). */
+const POOL_CONFIGS: PoolConfig[] = [
+  ...CONFIGS.map((c) => ({ image: c.image, size: (c.k[0] === 1 ? [2, 2] : c.k) as [number, number], stride: c.stride, padding: c.padding })),
+  { image: [2, 9, 7, 3], size: [2, 2], stride: 2, padding: 'valid' },
+  { image: [2, 7, 9, 2], size: [3, 3], stride: 3, padding: 'same' },
+  { image: [1, 8, 7, 5], size: [2, 2], stride: 3, padding: 'valid' },
+  { image: [2, 7, 5, 3], size: [2, 2], stride: 2, padding: 'same' },
+  { image: [2, 6, 7, 1], size: [2, 3], stride: 3, padding: 'same' },
+];
+
+type Mask = 'none' | 'relu of x' | 'tanh';
+
+function poolCases(c: PoolConfig): KernelCase[] {
   const [n, h, w, ch] = c.image;
-  const size: [number, number] = c.k[0] === 1 ? [2, 2] : c.k;
-  const g = windowGeometry({ size, strides: [c.stride, c.stride], padding: c.padding }, c.image)!;
+  const g = windowGeometry({ size: c.size, strides: [c.stride, c.stride], padding: c.padding }, c.image)!;
   const cases: KernelCase[] = [];
+  const variants: [boolean, Mask][] = [
+    [false, 'none'],
+    [true, 'none'],
+    [true, 'relu of x'],
+    [true, 'tanh'],
+  ];
   for (const mode of ['max', 'avg'] as const)
-    for (const grad of [false, true]) {
+    for (const [grad, mask] of variants) {
       const arena = new Arena('arena');
       const x = arena.view(n * h * w, ch, { pad: 2 });
       const dy = arena.view(n * g.outH * g.outW, ch, { pad: 1 });
+      const y = arena.view(n * h * w, ch, { pad: 1 });
       const out = grad ? arena.view(n * h * w, ch, { pad: 3 }) : arena.view(n * g.outH * g.outW, ch, { pad: 3 });
-      const kernel: KernelDesc = { kind: 'pool2d', name: 'pool', mode, geometry: g, channels: ch, x, ...(grad ? { dy } : {}), out };
+      // 'relu of x': the mask reads the pooled values themselves, as fusePoolGradMask makes it.
+      const gradMask = mask === 'none' ? {} : { gradMask: mask === 'tanh' ? { activation: 'tanh' as const, y } : { activation: 'relu' as const, y: x } };
+      const kernel: KernelDesc = { kind: 'pool2d', name: 'pool', mode, geometry: g, channels: ch, x, ...(grad ? { dy } : {}), ...gradMask, out };
       cases.push({
-        label: `${mode}Pool ${grad ? 'grad ' : ''}${c.image.join('×')} ${size.join('×')} s${c.stride} ${c.padding}`,
+        label: `${mode}Pool ${grad ? 'grad ' : ''}${c.image.join('×')} ${c.size.join('×')} s${c.stride} ${c.padding}${mask === 'none' ? '' : ` × ${mask}'`}`,
         decls: { arena: arena.decl() },
         init: {},
         kernels: [kernel],
@@ -138,8 +175,9 @@ describe('windowed kernels match the float64 reference', () => {
     console.log(`[conv-kernels] ${results.length} conv cases, worst ${Math.max(...results.map((r) => r.error)).toExponential(2)}`);
     expect(failures(results, 1e-4)).toEqual([]);
   });
-  test('pool2d: max and avg, forward and gradient', async () => {
-    const results = await runCases(page, CONFIGS.flatMap(poolCases));
+  test('pool2d: max and avg, forward and gradient (× an activation gradient)', async () => {
+    const results = await runCases(page, POOL_CONFIGS.flatMap(poolCases));
+    console.log(`[conv-kernels] ${results.length} pool cases, worst ${Math.max(...results.map((r) => r.error)).toExponential(2)}`);
     expect(failures(results, 1e-4)).toEqual([]);
   });
 });

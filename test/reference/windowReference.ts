@@ -75,7 +75,10 @@ export function pool2dReference(desc: Pool2dKernel, buffers: RefBuffers, step: R
   const c = desc.channels;
   if (desc.dy) {
     const values = poolGrad64(g, c, desc.mode, x, reader(buffers, desc.dy, step));
-    store(buffers, desc.out, g.batch * g.inH * g.inW, c, step, (r, ch) => values[r * c + ch]!, !!desc.accumulate);
+    const mask = desc.gradMask;
+    const y = mask ? reader(buffers, mask.y, step) : undefined;
+    const masked = (r: number, ch: number): number => (mask && y ? activationGrad(mask.activation, y(r, ch), values[r * c + ch]!) : values[r * c + ch]!);
+    store(buffers, desc.out, g.batch * g.inH * g.inW, c, step, masked, !!desc.accumulate);
   } else {
     const values = pool64(g, c, desc.mode, x);
     store(buffers, desc.out, g.batch * g.outH * g.outW, c, step, (r, ch) => values[r * c + ch]!, !!desc.accumulate);

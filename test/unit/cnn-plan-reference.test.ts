@@ -121,4 +121,19 @@ describe('CNN plans on the float64 reference equal the unfused interpreter', () 
       'optimizer',
     ]);
   });
+  test("conv relu → max-pool: the pool gradient carries the relu's mask (no separate relu-gradient kernel)", () => {
+    const x = weft.input({ shape: [9, 7, 1] });
+    const c = weft.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' }).apply(x);
+    const p = weft.layers.maxPooling2d({ poolSize: 2 }).apply(c);
+    const y = weft.layers.dense({ units: 3, activation: 'softmax' }).apply(weft.layers.flatten().apply(p));
+    const model = weft.model({ inputs: x, outputs: y }) as LayersModel;
+    const loss = resolveLoss('sparseCategoricalCrossentropy', 'o');
+    const forward = lowerModel({ inputs: model.inputs, outputs: model.outputs, topology: model.topology, weights: model.weights }, 4, 'train', [
+      { name: 'o', units: 3, loss, weight: 1, metrics: [] },
+    ]);
+    const plan = compileGraph(forward, { mode: 'train', optimizer: { kind: 'sgd' }, inputStorage: [{ elementType: 'f32', scale: 1 }] }).plan;
+    expect(plan.kernels.map((k) => k.kind)).toEqual(['gather', 'conv2d', 'pool2d', 'matmul', 'lossHead', 'matmul', 'matmul', 'pool2d', 'conv2d', 'optimizer']);
+    const poolGrad = plan.kernels.filter((k) => k.kind === 'pool2d' && k.dy);
+    expect(poolGrad.map((k) => k.kind === 'pool2d' && k.gradMask?.activation)).toEqual(['relu']);
+  });
 });

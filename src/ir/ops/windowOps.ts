@@ -116,16 +116,19 @@ export const WINDOW_OPS: { [K in WindowOpName]: OpSpec<K> } = {
     writesWhereAsked: always,
   },
   pool2dGrad: {
-    operands: ['x', 'dy'],
+    operands: ['x', 'dy', 'gradMask.y'],
     gradient: 'secondOrder',
     shape: (op: OpOf<'pool2dGrad'>, shapeOf: ShapeOf) => {
       const x = shapeOf(op.x);
       const g = imageGeometry(`${op.mode}Pool2dGrad`, op.window, x);
       if (!sameShape(shapeOf(op.dy), [g.batch, g.outH, g.outW, x[3]!]))
         fail(`${op.mode}Pool2dGrad: dy ${formatShape(shapeOf(op.dy))} does not fit an input ${formatShape(x)}`);
+      if (op.gradMask && !sameShape(shapeOf(op.gradMask.y), x))
+        fail(`${op.mode}Pool2dGrad: mask ${formatShape(shapeOf(op.gradMask.y))} does not match ${formatShape(x)}`);
       return x;
     },
-    describe: (op, v) => `${op.mode}Pool2dGrad x=${v(op.x)}, dy=${v(op.dy)} ${describeWindow(op.window)}`,
+    describe: (op, v) =>
+      `${op.mode}Pool2dGrad x=${v(op.x)}, dy=${v(op.dy)} ${describeWindow(op.window)}${op.gradMask ? ` × ${op.gradMask.activation}'(${v(op.gradMask.y)})` : ''}`,
     writesWhereAsked: always,
   },
 };

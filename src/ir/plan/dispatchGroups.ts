@@ -78,7 +78,7 @@ export function kernelAccess(kernel: KernelDesc): { reads: Region[]; writes: Reg
       return { reads, writes: [viewRegion(kernel.out)] };
     }
     case 'pool2d': {
-      const reads = [kernel.x, ...(kernel.dy ? [kernel.dy] : [])].map(viewRegion);
+      const reads = [kernel.x, ...(kernel.dy ? [kernel.dy] : []), ...(kernel.gradMask ? [kernel.gradMask.y] : [])].map(viewRegion);
       if (kernel.accumulate) reads.push(viewRegion(kernel.out));
       return { reads, writes: [viewRegion(kernel.out)] };
     }

@@ -81,6 +81,7 @@ export function windowKernelFor(node: WindowNode, name: string, view: (id: Value
         channels: colsOf(x),
         x: view(node.x),
         ...(node.op === 'pool2dGrad' ? { dy: view(node.dy) } : {}),
+        ...(node.op === 'pool2dGrad' && node.gradMask ? { gradMask: { activation: node.gradMask.activation, y: view(node.gradMask.y) } } : {}),
         out: view(node.id),
       };
     }
