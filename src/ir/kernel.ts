@@ -27,7 +27,7 @@ export interface BufferDecl {
 
 /**
  * A 2-D window into a buffer: element (r, c) lives at
- *   offset + (rowBaseFromStep ? step.rowBase : 0) * rowStride + r * rowStride + c.
+ *   offset + (rowBaseFromStep ? step.rowBase * (rowsPerSample ?? 1) : 0) * rowStride + r * rowStride + c.
  */
 export interface View {
   buffer: string;
@@ -37,6 +37,8 @@ export interface View {
   cols: number;
   /** Shift the view by the step's first sample (writing predictions for sample rowBase..). */
   rowBaseFromStep?: boolean;
+  /** Rows per sample of a shifted view of a rank > 2 value (seen as [batch·t, f]: t); 1 when absent. */
+  rowsPerSample?: number;
 }
 
 /** Per-step values, one 256-byte record per step in a uniform buffer bound with a dynamic offset. */

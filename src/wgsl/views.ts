@@ -197,7 +197,8 @@ export function commentSafe(s: string): string {
 export function viewIndex(view: View, r: string, c: string): string {
   const terms: string[] = [];
   if (view.offset !== 0) terms.push(u32(view.offset));
-  if (view.rowBaseFromStep) terms.push(view.rowStride === 1 ? 'step.rowBase' : `step.rowBase * ${u32(view.rowStride)}`);
+  const sampleStride = view.rowStride * (view.rowsPerSample ?? 1);
+  if (view.rowBaseFromStep) terms.push(sampleStride === 1 ? 'step.rowBase' : `step.rowBase * ${u32(sampleStride)}`);
   if (r !== '0u' && view.rowStride !== 0) terms.push(view.rowStride === 1 ? `(${r})` : `(${r}) * ${u32(view.rowStride)}`);
   if (c !== '0u') terms.push(`(${c})`);
   return terms.length === 0 ? '0u' : terms.join(' + ');

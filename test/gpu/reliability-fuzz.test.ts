@@ -120,22 +120,26 @@ beforeAll(async () => {
       const TIMEOUT_MS = 60_000;
 
       // ── float64 reference of the forward pass and the losses ──
-      type Mat = { rows: number; cols: number; v: Float64Array };
+      // `inner`: the last axis of a rank > 2 value (dense, concatenate and softmax work along it);
+      // absent: the whole row is one last axis.
+      type Mat = { rows: number; cols: number; v: Float64Array; inner?: number };
+      const lastAxis = (m: Mat): number => m.inner ?? m.cols;
       const act = (m: Mat, a: string): Mat => {
         const v = new Float64Array(m.v.length);
         for (let i = 0; i < v.length; i++) {
           const x = m.v[i]!;
           v[i] = a === 'relu' ? Math.max(0, x) : a === 'sigmoid' ? 1 / (1 + Math.exp(-x)) : a === 'tanh' ? Math.tanh(x) : x;
         }
+        const k = lastAxis(m);
         if (a === 'softmax')
-          for (let r = 0; r < m.rows; r++) {
+          for (let at = 0; at < m.v.length; at += k) {
             let max = -Infinity;
-            for (let c = 0; c < m.cols; c++) max = Math.max(max, m.v[r * m.cols + c]!);
+            for (let c = 0; c < k; c++) max = Math.max(max, m.v[at + c]!);
             let sum = 0;
-            for (let c = 0; c < m.cols; c++) sum += v[r * m.cols + c] = Math.exp(m.v[r * m.cols + c]! - max);
-            for (let c = 0; c < m.cols; c++) v[r * m.cols + c]! /= sum;
+            for (let c = 0; c < k; c++) sum += v[at + c] = Math.exp(m.v[at + c]! - max);
+            for (let c = 0; c < k; c++) v[at + c]! /= sum;
           }
-        return { rows: m.rows, cols: m.cols, v };
+        return { ...m, v };
       };
       const lossOf = (kind: string, p: Mat, target: Float32Array | Int32Array): number => {
         let total = 0;
@@ -218,16 +222,20 @@ beforeAll(async () => {
                   uses: a.uses,
                   softmax: activation === 'softmax',
                   ref: (env: Mat[], w: Map<any, Float32Array[]>) => {
+                    // Along the last axis: each of a rank > 2 value's positions is a row of its own.
                     const x = a.ref(env, w);
                     const [k, bias] = w.get(l)!;
-                    const v = new Float64Array(x.rows * units);
-                    for (let r = 0; r < x.rows; r++)
+                    const inner = lastAxis(x);
+                    const positions = (x.rows * x.cols) / inner;
+                    const v = new Float64Array(positions * units);
+                    for (let r = 0; r < positions; r++)
                       for (let c = 0; c < units; c++) {
                         let sum = bias![c]!;
-                        for (let j = 0; j < x.cols; j++) sum += x.v[r * x.cols + j]! * k![j * units + c]!;
+                        for (let j = 0; j < inner; j++) sum += x.v[r * inner + j]! * k![j * units + c]!;
                         v[r * units + c] = sum;
                       }
-                    return act({ rows: x.rows, cols: units, v }, activation);
+                    const cols = (positions / x.rows) * units;
+                    return act({ rows: x.rows, cols, v, ...(x.inner !== undefined ? { inner: units } : {}) }, activation);
                   },
                 };
               }
@@ -237,15 +245,18 @@ beforeAll(async () => {
                   tensor: t,
                   uses: [...a.uses, ...b.uses],
                   ref: (env: Mat[], w: Map<any, Float32Array[]>) => {
+                    // Along the last axis: position by position for rank > 2 values.
                     const x = a.ref(env, w);
                     const y = b.ref(env, w);
+                    const [kx, ky] = [lastAxis(x), lastAxis(y)];
+                    const positions = (x.rows * x.cols) / kx;
                     const cols = x.cols + y.cols;
                     const v = new Float64Array(x.rows * cols);
-                    for (let r = 0; r < x.rows; r++) {
-                      v.set(x.v.subarray(r * x.cols, (r + 1) * x.cols), r * cols);
-                      v.set(y.v.subarray(r * y.cols, (r + 1) * y.cols), r * cols + x.cols);
+                    for (let p = 0; p < positions; p++) {
+                      v.set(x.v.subarray(p * kx, (p + 1) * kx), p * (kx + ky));
+                      v.set(y.v.subarray(p * ky, (p + 1) * ky), p * (kx + ky) + kx);
                     }
-                    return { rows: x.rows, cols, v };
+                    return { rows: x.rows, cols, v, ...(x.inner !== undefined ? { inner: kx + ky } : {}) };
                   },
                 };
               }
@@ -257,7 +268,7 @@ beforeAll(async () => {
                   ref: (env: Mat[], w: Map<any, Float32Array[]>) => {
                     const x = a.ref(env, w);
                     const y = b.ref(env, w);
-                    return { rows: x.rows, cols: x.cols, v: x.v.map((q, i) => q + y.v[i]!) };
+                    return { ...x, v: x.v.map((q, i) => q + y.v[i]!) };
                   },
                 };
               }
@@ -275,7 +286,15 @@ beforeAll(async () => {
                 return { tensor: weft.layers.dropout({ rate, seed: 5 }).apply(a.tensor), uses: a.uses, ref: a.ref };
               }
               case 'flatten':
-                return { tensor: weft.layers.flatten().apply(a.tensor), uses: a.uses, softmax: a.softmax, ref: a.ref };
+                return {
+                  tensor: weft.layers.flatten().apply(a.tensor),
+                  uses: a.uses,
+                  softmax: a.softmax,
+                  ref: (env: Mat[], w: Map<any, Float32Array[]>) => {
+                    const { inner: _inner, ...flat } = a.ref(env, w);
+                    return flat;
+                  },
+                };
             }
             throw new Error(`unknown layer spec ${spec.kind}`);
           });
@@ -423,7 +442,11 @@ beforeAll(async () => {
                 node.layer,
                 (await node.layer.getWeights()).map((t: any) => Float32Array.from(t.dataSync())),
               );
-          const env = xs.map((x: any) => ({ rows: n, cols: x.size / Math.max(1, n), v: Float64Array.from(x.dataSync()) }));
+          const env = xs.map((x: any, i: number) => {
+            const declared = sc.inputs[i]!;
+            const rank3 = declared.length > 1 ? { inner: declared[declared.length - 1]! } : {};
+            return { rows: n, cols: x.size / Math.max(1, n), v: Float64Array.from(x.dataSync()), ...rank3 };
+          });
           return outputs.map((o) => o.ref(env, weights));
         };
         const lossKind = (name: string) =>

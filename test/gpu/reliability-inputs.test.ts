@@ -77,7 +77,7 @@ const EXPECTED: Record<string, RegExp> = {
   'setWeights: too few': /^setWeights: the model has 4 weight tensors \(hidden\/kernel, hidden\/bias, classes\/kernel, classes\/bias\), got 1/,
   'dense units 0': /^dense '.*': units must be a positive integer, got 0/,
   'input shape [0]': /^weft\.input '.*': every dimension after the batch must be a positive integer, got \[0\]/,
-  'dense on a rank-3 input': /^dense '.*': expects input of shape \[batch, features\], got \[null, 2, 3\]; add a flatten layer first/,
+  'compile: an output of rank 3': /^compile: output '.*' has shape \[null, 2, 2\]; weft trains outputs of shape \[batch, units\] only: add a flatten layer/,
   'model with an unused input': /^weft\.model: input '.*' is not used by any output; remove it from inputs or connect it/,
   'unknown activation': /^dense '.*': unknown activation 'swish'; use one of linear, relu, sigmoid, tanh, softmax/,
 };
@@ -219,7 +219,12 @@ test('bad input: a WeftError naming what is wrong, before the GPU runs, weights 
         'setWeights: too few': () => model.setWeights([weft.tensor(new Float32Array(12), [3, 4])]),
         'dense units 0': () => weft.layers.dense({ units: 0 }),
         'input shape [0]': () => weft.input({ shape: [0] }),
-        'dense on a rank-3 input': () => weft.layers.dense({ units: 2 }).apply(weft.input({ shape: [2, 3] })),
+        'compile: an output of rank 3': () => {
+          // dense works along the last axis of a rank-3 input (as TF.js); training such an output is refused.
+          const x = weft.input({ shape: [2, 3] });
+          const m = weft.model({ inputs: x, outputs: weft.layers.dense({ units: 2 }).apply(x) });
+          m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+        },
         'model with an unused input': () => {
           const a = weft.input({ shape: [2] });
           const b = weft.input({ shape: [2] });

@@ -21,7 +21,15 @@ export interface ValueViews {
 export function valueViews(graph: IrGraph, placement: Placement, blockOffsets: number[]): ValueViews {
   const at = (home: Home, rows: number, cols: number): View =>
     home.kind === 'fixed'
-      ? { buffer: home.buffer, offset: home.offset, rowStride: home.rowStride, rows, cols, ...(home.rowBaseFromStep ? { rowBaseFromStep: true } : {}) }
+      ? {
+          buffer: home.buffer,
+          offset: home.offset,
+          rowStride: home.rowStride,
+          rows,
+          cols,
+          ...(home.rowBaseFromStep ? { rowBaseFromStep: true } : {}),
+          ...(home.rowsPerSample ? { rowsPerSample: home.rowsPerSample } : {}),
+        }
       : { buffer: 'arena', offset: blockOffsets[home.block]! + home.offset, rowStride: home.rowStride, rows, cols };
   const of = (id: ValueId): View => {
     const home = placement.homes[id];

@@ -12,7 +12,7 @@ import type { PlanMode } from './types.js';
 
 /** Where a value lives: its element (r, c) of the rows × cols matrix is at offset + r·rowStride + c. */
 export type Home =
-  | { kind: 'fixed'; buffer: string; offset: number; rowStride: number; rowBaseFromStep?: boolean }
+  | { kind: 'fixed'; buffer: string; offset: number; rowStride: number; rowBaseFromStep?: boolean; rowsPerSample?: number }
   | { kind: 'block'; block: number; offset: number; rowStride: number };
 
 /** A copy kernel: `source`, seen as a rows × cols matrix, written to `to`. */
@@ -71,7 +71,13 @@ export function placeValues(graph: IrGraph, mode: PlanMode, paramOffsets: number
       if (g !== null) request(g, { kind: 'fixed', buffer: 'grads', offset: paramOffsets[p]!, rowStride: graph.params[p]!.shape[1] });
     });
   if (mode === 'predict')
-    graph.outputs.forEach((o, i) => request(o, { kind: 'fixed', buffer: `output${i}`, offset: 0, rowStride: colsOf(nodes[o]!.shape), rowBaseFromStep: true }));
+    graph.outputs.forEach((o, i) => {
+      // A rank > 2 output is written as [batch·t, f] rows: a step's first sample starts t rows further on.
+      const shape = nodes[o]!.shape;
+      const rowsPerSample = sizeOf(shape.slice(1)) / colsOf(shape);
+      const shift = rowsPerSample > 1 ? { rowsPerSample } : {};
+      request(o, { kind: 'fixed', buffer: `output${i}`, offset: 0, rowStride: colsOf(shape), rowBaseFromStep: true, ...shift });
+    });
 
   // Homes, consumers first (reverse order) so that requests reach producers.
   for (let id = nodes.length - 1; id >= 0; id--) {
