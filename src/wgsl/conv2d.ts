@@ -10,20 +10,17 @@
 // (conv2dFilterGrad.ts).
 import type { BufferDecl, Conv2dKernel, View } from '../ir/kernel.js';
 import { conv2dFilterGradBody } from './conv2dFilterGrad.js';
+import { epilogueFunction } from './epilogue.js';
 import type { MatmulVariant } from './matmul.js';
 import {
   ACTIVATION_FUNCTIONS,
   BufferSet,
   KernelCodegenError,
-  activationExpr,
-  activationGradExpr,
   assemble,
   loadF32,
   perItemPrologue,
-  storeF32,
   u32,
   viewAligned4,
-  viewIndex,
   type BufferVar,
   type GeneratedKernel,
 } from './views.js';
@@ -64,19 +61,6 @@ function operandShapes(desc: Conv2dKernel): { a: [number, number]; b: [number, n
     default:
       return desc.pass satisfies never;
   }
-}
-
-function epilogueFn(desc: Conv2dKernel, buffers: BufferSet): string {
-  const lines = ['fn epilogue(m: u32, n: u32, acc: f32) {', '  var v = acc;'];
-  if (desc.bias) lines.push(`  v = v + ${loadF32(buffers.get(desc.bias.buffer), viewIndex(desc.bias, '0u', 'n'))};`);
-  if (desc.activation && desc.activation !== 'linear') lines.push(`  v = ${activationExpr(desc.activation, 'v')};`);
-  if (desc.gradMask) {
-    lines.push(`  let y = ${loadF32(buffers.get(desc.gradMask.y.buffer), viewIndex(desc.gradMask.y, 'm', 'n'))};`);
-    lines.push(`  v = ${activationGradExpr(desc.gradMask.activation, 'y', 'v')};`);
-  }
-  lines.push(`  ${storeF32(buffers.get(desc.out.buffer), viewIndex(desc.out, 'm', 'n'), 'v', !!desc.accumulate)}`);
-  lines.push('}');
-  return lines.join('\n');
 }
 
 /** `fn ld<name>4(i)`: four consecutive elements from element i (one vec4 load where the buffer allows). */
@@ -238,7 +222,7 @@ export function generateConv2d(desc: Conv2dKernel, decls: Record<string, BufferD
     desc.accumulate ? 'accumulate' : '',
   ].filter(Boolean);
   const usesActivationFns = [desc.activation, desc.gradMask?.activation].some((a) => a === 'sigmoid' || a === 'tanh');
-  const helpers = [load4Fn('lda4', A, alignedA), load4Fn('ldb4', B, alignedB), usesActivationFns ? ACTIVATION_FUNCTIONS : '', epilogueFn(desc, buffers)];
+  const helpers = [load4Fn('lda4', A, alignedA), load4Fn('ldb4', B, alignedB), usesActivationFns ? ACTIVATION_FUNCTIONS : '', epilogueFunction(desc, buffers)];
   const summary = `conv2d ${desc.pass} ${g.batch}×${g.inH}×${g.inW}×${desc.inC} → ${g.outH}×${g.outW}×${desc.outC}, window ${g.kernelH}×${g.kernelW} stride ${g.strideH}×${g.strideW} pad ${g.padTop},${g.padLeft}; product ${M}×${N}`;
   if (desc.pass === 'filterGrad') {
     const fg = conv2dFilterGradBody(desc, variant, A, M, N);

@@ -1,7 +1,8 @@
 // What the matmul strategies (matmul.ts, matmulQuad.ts) share: operand checks and views, the
 // epilogue (bias, activation, activation-gradient mask, store or accumulate) and the summary line.
 import type { BufferDecl, MatmulKernel, View } from '../ir/kernel.js';
-import { BufferSet, KernelCodegenError, activationExpr, activationGradExpr, loadF32, storeF32, viewIndex, type BufferVar } from './views.js';
+import { epilogueFunction } from './epilogue.js';
+import { BufferSet, KernelCodegenError, type BufferVar } from './views.js';
 
 export type MatmulVariant = 'registerTiled' | 'workgroupTiled' | 'quadTiled';
 
@@ -46,19 +47,9 @@ export function prepare(desc: MatmulKernel, decls: Record<string, BufferDecl>): 
   return { desc, M, N, K, mReal, A, B, buffers };
 }
 
-/** `fn epilogue(m, n, v)`: bias, activation, activation-gradient mask, store or accumulate. */
+/** `fn epilogue(m, n, v)` for this matmul (src/wgsl/epilogue.ts). */
 export function epilogueFn(ctx: Ctx): string {
-  const { desc, buffers } = ctx;
-  const lines = ['fn epilogue(m: u32, n: u32, acc: f32) {', '  var v = acc;'];
-  if (desc.bias) lines.push(`  v = v + ${loadF32(buffers.get(desc.bias.buffer), viewIndex(desc.bias, '0u', 'n'))};`);
-  if (desc.activation && desc.activation !== 'linear') lines.push(`  v = ${activationExpr(desc.activation, 'v')};`);
-  if (desc.gradMask) {
-    lines.push(`  let y = ${loadF32(buffers.get(desc.gradMask.y.buffer), viewIndex(desc.gradMask.y, 'm', 'n'))};`);
-    lines.push(`  v = ${activationGradExpr(desc.gradMask.activation, 'y', 'v')};`);
-  }
-  lines.push(`  ${storeF32(buffers.get(desc.out.buffer), viewIndex(desc.out, 'm', 'n'), 'v', !!desc.accumulate)}`);
-  lines.push('}');
-  return lines.join('\n');
+  return epilogueFunction(ctx.desc, ctx.buffers);
 }
 
 export function needsActivationFns(desc: MatmulKernel): boolean {
