@@ -102,6 +102,12 @@ function gatherKernel(graph: IrGraph, placement: Placement, views: ValueViews, o
     const [rows, cols] = matrixOf(node.shape);
     const batch = node.shape[0]!;
     const rowsPerSample = rows / batch;
+    // One row per sample here, so a step shift is one such row: drop the home's rowsPerSample (an output's
+    // home carries it) or the shift would count the sample's rows twice.
+    if (home.kind === 'fixed') {
+      const { rowsPerSample: _countedBelow, ...fixed } = home;
+      return views.at({ ...fixed, rowStride: home.rowStride * rowsPerSample }, batch, cols * rowsPerSample);
+    }
     return views.at({ ...home, rowStride: home.rowStride * rowsPerSample }, batch, cols * rowsPerSample);
   };
   for (const node of graph.nodes) {
