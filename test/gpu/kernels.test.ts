@@ -644,6 +644,45 @@ describe('optimizer', () => {
         });
       }
     }
+    // Plans' layout: buffers padded to whole vec4s and state arrays a padded stride apart, updated four
+    // parameters per vec4 (the padding holds garbage here: the last vec4 must leave it as it was).
+    for (const count of [1237, 1236, 5, 2]) {
+      const padded = Math.ceil(count / 4) * 4;
+      for (const algorithm of algorithms) {
+        const nSlots = optimizerStateArrays(algorithm);
+        const slotInit: number[] = [];
+        for (let s = 0; s < nSlots; s++) {
+          for (let i = 0; i < padded; i++) {
+            const u = ((i * 2654435761 + s * 97) % 1000) / 1000;
+            const positive = (algorithm.kind === 'adam' && s === 1) || (algorithm.kind === 'rmsprop' && s === 0) || algorithm.kind === 'adagrad';
+            const v = algorithm.kind === 'rmsprop' && s === 2 ? (u - 0.5) * 0.6 : positive ? 0.5 + u / 2 : u * 2 - 1;
+            slotInit.push(Math.fround(v === 0 ? 0.123 : v));
+          }
+        }
+        cases.push({
+          label: `optimizer 4-wide ${JSON.stringify(algorithm)} count ${count}`,
+          decls: {
+            params: { name: 'params', elementType: 'f32', size: padded, role: 'params' },
+            grads: { name: 'grads', elementType: 'f32', size: padded, role: 'grads' },
+            ...(nSlots ? { slots: { name: 'slots', elementType: 'f32', size: nSlots * padded, role: 'optimizerState' } } : {}),
+          },
+          init: nSlots ? { slots: slotInit } : {},
+          kernels: [
+            {
+              kind: 'optimizer',
+              name: `opt ${algorithm.kind}`,
+              algorithm,
+              count,
+              params: 'params',
+              grads: 'grads',
+              ...(nSlots ? { state: 'slots', stateStride: padded } : {}),
+            },
+          ],
+          steps,
+          outputs: nSlots ? ['params', 'slots'] : ['params'],
+        });
+      }
+    }
     // Regularized ranges: the penalty's gradient joins g (l1, l2, both; the last parameter alone).
     const penalties = [
       { offset: 5, count: 300, l1: 0.01, l2: 0.02 },
@@ -670,6 +709,30 @@ describe('optimizer', () => {
             grads: 'grads',
             penalties,
             ...(nSlots ? { state: 'slots' } : {}),
+          },
+        ],
+        steps,
+        outputs: nSlots ? ['params', 'slots'] : ['params'],
+      });
+      // The same 4-wide: ranges that start and end inside a vec4.
+      cases.push({
+        label: `optimizer 4-wide ${algorithm.kind} with weight penalties`,
+        decls: {
+          params: { name: 'params', elementType: 'f32', size: 1240, role: 'params' },
+          grads: { name: 'grads', elementType: 'f32', size: 1240, role: 'grads' },
+          ...(nSlots ? { slots: { name: 'slots', elementType: 'f32', size: nSlots * 1240, role: 'optimizerState' } } : {}),
+        },
+        init: nSlots ? { slots: Array.from({ length: nSlots * 1240 }, (_, i) => (i < 1240 ? 0.1 : 0.5)) } : {},
+        kernels: [
+          {
+            kind: 'optimizer',
+            name: `opt ${algorithm.kind}`,
+            algorithm,
+            count: 1237,
+            params: 'params',
+            grads: 'grads',
+            penalties,
+            ...(nSlots ? { state: 'slots', stateStride: 1240 } : {}),
           },
         ],
         steps,

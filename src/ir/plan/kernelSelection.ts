@@ -3,7 +3,7 @@
 // copies right after their source, the optimizer last.
 
 import type { IrGraph, IrNode, ValueId } from '../graph.js';
-import { optimizerStateArrays, type ElementwiseExpr, type GatherSource, type KernelDesc, type PenaltyTerm, type View } from '../kernel.js';
+import { optimizerStateArrays, paddedParamCount, type ElementwiseExpr, type GatherSource, type KernelDesc, type PenaltyTerm, type View } from '../kernel.js';
 import { HALF_WEIGHTS } from '../precision.js';
 import { matrixOf } from '../shape.js';
 import { windowKernelFor } from './windowKernels.js';
@@ -79,7 +79,7 @@ export function selectKernels(graph: IrGraph, placement: Placement, views: Value
       count: paramCount,
       params: 'params',
       grads: 'grads',
-      ...(stateArrays > 0 ? { state: 'optimizerState' } : {}),
+      ...(stateArrays > 0 ? { state: 'optimizerState', stateStride: paddedParamCount(paramCount) } : {}),
       ...(options.precision === 'mixed_float16' ? { halfCopy: HALF_WEIGHTS } : {}),
       ...(penalties.length ? { penalties } : {}),
     });
