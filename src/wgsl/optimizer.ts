@@ -5,11 +5,15 @@ import type { BufferDecl, OptimizerKernel, PenaltyTerm } from '../ir/kernel.js';
 import { optimizerStateArrays } from '../ir/kernel.js';
 import { BufferSet, KernelCodegenError, assemble, f32, perItemPrologue, storeF32, u32, type BufferVar, type GeneratedKernel } from './views.js';
 
-const WORKGROUP_SIZE = 64;
-/** Units (parameters, or vec4s of them) per invocation, strided so that neighbours touch neighbours. */
-const PER_INVOCATION = 4;
+/** Invocations per workgroup and units (parameters, or vec4s of them) per invocation; bench/step-kernels.mjs measures others. */
+export interface OptimizerShape {
+  workgroupSize: number;
+  perInvocation: number;
+}
+const SHAPE: OptimizerShape = { workgroupSize: 64, perInvocation: 4 };
 
-export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, BufferDecl>): GeneratedKernel {
+export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, BufferDecl>, shape: OptimizerShape = SHAPE): GeneratedKernel {
+  const { workgroupSize, perInvocation } = shape;
   const { count, algorithm } = desc;
   const buffers = new BufferSet(desc.name, decls);
   const params = buffers.use(desc.params, true);
@@ -146,24 +150,24 @@ export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, B
   }
   // Invocation x updates units x, x + spread, x + 2·spread, …: neighbouring invocations touch
   // neighbouring parameters on every iteration.
-  const spread = Math.ceil(units / PER_INVOCATION);
-  const { dispatch, code } = perItemPrologue(spread, WORKGROUP_SIZE);
+  const spread = Math.ceil(units / perInvocation);
+  const { dispatch, code } = perItemPrologue(spread, workgroupSize);
   const body = [
     code,
     `  let lr = step.learningRate;`,
     ...prologue,
-    `  for (var q = 0u; q < ${u32(PER_INVOCATION)}; q = q + 1u) {`,
+    `  for (var q = 0u; q < ${u32(perInvocation)}; q = q + 1u) {`,
     `  let ${u} = gidx + q * ${u32(spread)};`,
     `  if (${u} >= ${u32(units)}) { return; }`,
     ...lines,
     `  }`,
   ];
-  const per = wide ? `${PER_INVOCATION} vec4s` : `${PER_INVOCATION}`;
+  const per = wide ? `${perInvocation} vec4s` : `${perInvocation}`;
   return assemble({
     desc,
     summary: `optimizer ${summary} over ${count} parameters, ${per} per invocation${desc.penalties?.length ? `, ${desc.penalties.length} weight penalties` : ''}`,
     buffers,
-    workgroupSize: WORKGROUP_SIZE,
+    workgroupSize,
     body: body.join('\n'),
     workgroups: dispatch.workgroups,
   });

@@ -297,6 +297,32 @@ describe('gather', () => {
     // Only the last step's batch survives; also check one step alone so every step's write is seen.
     const single = { ...cases[0]!, label: 'gather single step rowBase 18', steps: [{ ...STEP0, rowBase: 18 }] };
     cases.push(single);
+    // Rows wider than a workgroup's lanes (lanes stride along the row: 784 u8 pixels = 196 words, 301
+    // and 260 f32 columns) beside narrow ones sharing a workgroup (3 and 20 columns), odd row counts.
+    for (const rows of [5, 33]) {
+      const datasetRows = 40;
+      const arena = new Arena('arena');
+      const wide = [
+        { dataset: 'pixels', elementType: 'u8', cols: 784, scale: 1 / 255 },
+        { dataset: 'wideF', elementType: 'f32', cols: 301, scale: 1 },
+        { dataset: 'narrowF', elementType: 'f32', cols: 3, scale: 0.5 },
+        { dataset: 'wideF4', elementType: 'f32', cols: 260, scale: 2 },
+        { dataset: 'narrowU', elementType: 'u8', cols: 20, scale: 1 },
+      ] as const;
+      const sources = wide.map((w) => ({ dataset: w.dataset, elementType: w.elementType, scale: w.scale, out: arena.view(rows, w.cols, { pad: 1 }) }));
+      cases.push({
+        label: `gather wide rows, ${rows} rows`,
+        decls: {
+          arena: arena.decl(),
+          idx: { name: 'idx', elementType: 'u32', size: datasetRows, role: 'indices' },
+          ...Object.fromEntries(wide.map((w) => [w.dataset, { name: w.dataset, elementType: w.elementType, size: datasetRows * w.cols, role: 'dataset' }])),
+        },
+        init: { idx: Array.from({ length: datasetRows }, (_, i) => (i * 7 + 5) % datasetRows) },
+        kernels: [{ kind: 'gather', name: 'gather wide', indices: 'idx', rows, sources }],
+        steps: [{ ...STEP0, rowBase: datasetRows - rows }],
+        outputs: ['arena'],
+      });
+    }
     expectAllPass(await runCases(page, cases), 1e-6);
   });
 });
