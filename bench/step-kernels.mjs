@@ -40,7 +40,7 @@ const decls = {
   // main's layout: gradients and state arrays exactly `COUNT` long (one parameter per load)
   gradsExact: f32('gradsExact', COUNT, 'grads'),
   stateExact: f32('stateExact', 2 * COUNT, 'optimizerState'),
-  arena: f32('arena', 64 * 1024, 'arena'),
+  arena: f32('arena', 256 * 1024, 'arena'),
   indices: { name: 'indices', elementType: 'u32', size: ROWS, role: 'indices' },
   pixels: { name: 'pixels', elementType: 'u8', size: ROWS * 784, role: 'dataset' },
 };
