@@ -10,6 +10,7 @@
 // (conv2dFilterGrad.ts).
 import type { BufferDecl, Conv2dKernel, View } from '../ir/kernel.js';
 import { conv2dFilterGradBody } from './conv2dFilterGrad.js';
+import { type ConvQuadChoice, conv2dQuadBody } from './conv2dQuad.js';
 import { epilogueFunction } from './epilogue.js';
 import type { MatmulVariant } from './matmul.js';
 import {
@@ -191,7 +192,12 @@ function inputGradLoop(desc: Conv2dKernel, A: BufferVar, B: BufferVar): string[]
   return L;
 }
 
-export function generateConv2d(desc: Conv2dKernel, decls: Record<string, BufferDecl>, variant: MatmulVariant = 'registerTiled'): GeneratedKernel {
+export function generateConv2d(
+  desc: Conv2dKernel,
+  decls: Record<string, BufferDecl>,
+  variant: MatmulVariant = 'registerTiled',
+  quadChoice?: ConvQuadChoice,
+): GeneratedKernel {
   const g = desc.geometry;
   const sizes = [g.batch, g.inH, g.inW, g.outH, g.outW, g.kernelH, g.kernelW, g.strideH, g.strideW, desc.inC, desc.outC];
   if (!sizes.every((d) => Number.isInteger(d) && d > 0) || g.padTop < 0 || g.padLeft < 0) throw new KernelCodegenError(desc.name, 'bad convolution geometry');
@@ -209,11 +215,13 @@ export function generateConv2d(desc: Conv2dKernel, decls: Record<string, BufferD
   if (desc.bias) buffers.view(shaped(desc.bias, [1, N], 'bias'), false, 'bias');
   if (desc.gradMask) buffers.view(shaped(desc.gradMask.y, [M, N], 'gradMask.y'), false, 'gradMask.y');
   buffers.view(shaped(desc.out, [M, N], 'out'), true, 'out');
-  // Which operand is read four channels at a time: forward a along cin, b along cout; inputGrad both along cout.
+  const quad = variant === 'quadTiled' && desc.pass !== 'filterGrad';
+  // Which operand is read four channels at a time: forward a along cin, b along cout; inputGrad both
+  // along cout (the quad kernel reads one element per lane: no vec4).
   const wideA = desc.pass === 'inputGrad' ? desc.outC >= 4 : desc.inC >= 4;
   const wideB = desc.pass === 'inputGrad' ? desc.outC >= 4 : desc.outC >= 4;
-  const alignedA = vec4Operand(buffers, A, desc.a, wideA);
-  const alignedB = vec4Operand(buffers, B, desc.b, wideB);
+  const alignedA = !quad && vec4Operand(buffers, A, desc.a, wideA);
+  const alignedB = !quad && vec4Operand(buffers, B, desc.b, wideB);
   const ep = [
     desc.aOnesRow ? 'ones row' : '',
     desc.bias ? 'bias' : '',
@@ -222,7 +230,8 @@ export function generateConv2d(desc: Conv2dKernel, decls: Record<string, BufferD
     desc.accumulate ? 'accumulate' : '',
   ].filter(Boolean);
   const usesActivationFns = [desc.activation, desc.gradMask?.activation].some((a) => a === 'sigmoid' || a === 'tanh');
-  const helpers = [load4Fn('lda4', A, alignedA), load4Fn('ldb4', B, alignedB), usesActivationFns ? ACTIVATION_FUNCTIONS : '', epilogueFunction(desc, buffers)];
+  const loaders = quad ? [] : [load4Fn('lda4', A, alignedA), load4Fn('ldb4', B, alignedB)];
+  const helpers = [...loaders, usesActivationFns ? ACTIVATION_FUNCTIONS : '', epilogueFunction(desc, buffers)];
   const summary = `conv2d ${desc.pass} ${g.batch}×${g.inH}×${g.inW}×${desc.inC} → ${g.outH}×${g.outW}×${desc.outC}, window ${g.kernelH}×${g.kernelW} stride ${g.strideH}×${g.strideW} pad ${g.padTop},${g.padLeft}; product ${M}×${N}`;
   if (desc.pass === 'filterGrad') {
     const fg = conv2dFilterGradBody(desc, variant, A, M, N);
@@ -234,6 +243,19 @@ export function generateConv2d(desc: Conv2dKernel, decls: Record<string, BufferD
       workgroupSize: fg.workgroupSize,
       body: fg.body,
       workgroups: fg.workgroups,
+    });
+  }
+  if (quad) {
+    const q = conv2dQuadBody(desc, A, B, M, N, quadChoice);
+    return assemble({
+      desc,
+      summary: `${summary}; quadTiled ${q.block[0]}×${4 * q.block[1]} per quad${ep.length ? `; ${ep.join(', ')}` : ''}`,
+      buffers,
+      helpers: helpers.filter(Boolean).join('\n\n'),
+      workgroupSize: q.workgroupSize,
+      body: q.body,
+      workgroups: q.workgroups,
+      enables: q.enables,
     });
   }
   const blocksN = Math.ceil(N / 4);
