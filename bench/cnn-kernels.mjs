@@ -6,7 +6,7 @@
 // Each convolution also shows its multiply-add work (2·M·N·K of its implicit GEMM) as a fraction of
 // the adapter's FMA peak (bench/gpu.ts measurePeak, best of runs before and after the rounds).
 //   node bench/cnn-kernels.mjs [--batch 32] [--rounds 5] [--filters 16,32] [--only name,name] [--dist DIR]
-//     [--variants registerTiled,quadTiled] [--quad R,Cl,W]
+//     [--variants registerTiled,quadTiled] [--quad 'R,Cl,W R,Cl,W']
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -23,7 +23,7 @@ const { values: a } = parseArgs({
     'f32-arena': { type: 'boolean', default: false },
     // the conv kernels' code variants, each timed in the same rounds (quadTiled needs subgroups)
     variants: { type: 'string', default: 'registerTiled,quadTiled' },
-    // quadTiled: rows, column groups and workgroup size instead of the generator's choice
+    // quadTiled blocks 'R,Cl,W R,Cl,W' (rows, column groups, workgroup size), each timed as a variant
     quad: { type: 'string' },
   },
 });
@@ -156,9 +156,16 @@ const steps = runtime.createBuffer(gpu, { size: 256, usage: GPUBufferUsage.UNIFO
 // --f32-arena: each kernel also generated over an arena declared one element longer (not a multiple
 // of 4), which keeps it array<f32>: four-wide arena loads against one-at-a-time, in the same rounds.
 const programs = [];
-const variants = a.variants.split(',').filter((v) => v !== 'quadTiled' || gpu.subgroups);
-const quad = a.quad ? a.quad.split(',').map(Number) : null;
-const options = (variant) => ({ variant, ...(quad && variant === 'quadTiled' ? { quad: { block: [quad[0], quad[1]], workgroupSize: quad[2] } } : {}) });
+// --quad 'R,Cl,W R,Cl,W': quadTiled with these blocks and workgroup sizes, each a variant of its own
+const quadChoices = a.quad ? a.quad.split(' ').map((q) => q.split(',').map(Number)) : [];
+const variants = [
+  ...a.variants.split(',').filter((v) => v !== 'quadTiled' || gpu.subgroups),
+  ...(gpu.subgroups ? quadChoices.map(([r, cl, w]) => `quadTiled(${r}x${cl}/${w})`) : []),
+];
+const options = (variant) => {
+  const m = variant.match(/^quadTiled\((\d+)x(\d+)\/(\d+)\)$/);
+  return m ? { variant: 'quadTiled', quad: { block: [Number(m[1]), Number(m[2])], workgroupSize: Number(m[3]) } } : { variant };
+};
 // The implicit GEMM's multiply-adds (pooling: none counted).
 const flopsOf = (desc) => {
   if (desc.kind !== 'conv2d') return 0;
@@ -207,7 +214,7 @@ console.log(
 );
 for (const p of programs) {
   const ms = median(times.get(p.desc.name));
-  const variant = p.desc.name.match(/\[(\w+)\]/)?.[1] ?? 'all';
+  const variant = p.desc.name.match(/\[([^\]]+)\]$/)?.[1] ?? 'all';
   totals.set(variant, (totals.get(variant) ?? 0) + ms);
   const flops = flopsOf(p.desc);
   const ofPeak = flops ? `${((100 * flops) / (ms * 1e6) / peak).toFixed(1).padStart(5)}% of peak` : '';

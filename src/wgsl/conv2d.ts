@@ -10,6 +10,7 @@
 // (conv2dFilterGrad.ts).
 import type { BufferDecl, Conv2dKernel, View } from '../ir/kernel.js';
 import { conv2dFilterGradBody } from './conv2dFilterGrad.js';
+import { conv2dFilterGradQuadBody } from './conv2dFilterGradQuad.js';
 import { type ConvQuadChoice, conv2dQuadBody } from './conv2dQuad.js';
 import { epilogueFunction } from './epilogue.js';
 import type { MatmulVariant } from './matmul.js';
@@ -196,6 +197,7 @@ export function generateConv2d(
   desc: Conv2dKernel,
   decls: Record<string, BufferDecl>,
   variant: MatmulVariant = 'registerTiled',
+  /** quadTiled's block and workgroup size (the filter gradient: workgroupSize / 4 quads split a block's pixels). */
   quadChoice?: ConvQuadChoice,
 ): GeneratedKernel {
   const g = desc.geometry;
@@ -215,13 +217,14 @@ export function generateConv2d(
   if (desc.bias) buffers.view(shaped(desc.bias, [1, N], 'bias'), false, 'bias');
   if (desc.gradMask) buffers.view(shaped(desc.gradMask.y, [M, N], 'gradMask.y'), false, 'gradMask.y');
   buffers.view(shaped(desc.out, [M, N], 'out'), true, 'out');
-  const quad = variant === 'quadTiled' && desc.pass !== 'filterGrad';
+  const quad = variant === 'quadTiled';
   // Which operand is read four channels at a time: forward a along cin, b along cout; inputGrad both
   // along cout (the quad kernel reads one element per lane: no vec4).
   const wideA = desc.pass === 'inputGrad' ? desc.outC >= 4 : desc.inC >= 4;
   const wideB = desc.pass === 'inputGrad' ? desc.outC >= 4 : desc.outC >= 4;
   const alignedA = !quad && vec4Operand(buffers, A, desc.a, wideA);
-  const alignedB = !quad && vec4Operand(buffers, B, desc.b, wideB);
+  // The quad kernels read one element per lane, but the input gradient's four channels of a filter row at once: vec4 where aligned (conv2dQuad.ts).
+  const alignedB = quad ? desc.pass === 'inputGrad' && vec4Operand(buffers, B, desc.b, wideB) : vec4Operand(buffers, B, desc.b, wideB);
   const ep = [
     desc.aOnesRow ? 'ones row' : '',
     desc.bias ? 'bias' : '',
@@ -233,6 +236,20 @@ export function generateConv2d(
   const loaders = quad ? [] : [load4Fn('lda4', A, alignedA), load4Fn('ldb4', B, alignedB)];
   const helpers = [...loaders, usesActivationFns ? ACTIVATION_FUNCTIONS : '', epilogueFunction(desc, buffers)];
   const summary = `conv2d ${desc.pass} ${g.batch}×${g.inH}×${g.inW}×${desc.inC} → ${g.outH}×${g.outW}×${desc.outC}, window ${g.kernelH}×${g.kernelW} stride ${g.strideH}×${g.strideW} pad ${g.padTop},${g.padLeft}; product ${M}×${N}`;
+  if (desc.pass === 'filterGrad' && variant === 'quadTiled') {
+    const fq = conv2dFilterGradQuadBody(desc, A, B, M, N, quadChoice && { block: quadChoice.block, split: quadChoice.workgroupSize / 4 });
+    const [r, cl] = fq.choice.block;
+    return assemble({
+      desc,
+      summary: `${summary}; quadTiled ${r}×${4 * cl} per quad, ${fq.choice.split} quads per block${ep.length ? `; ${ep.join(', ')}` : ''}`,
+      buffers,
+      helpers: [...helpers, fq.helpers].filter(Boolean).join('\n\n'),
+      workgroupSize: fq.workgroupSize,
+      body: fq.body,
+      workgroups: fq.workgroups,
+      enables: fq.enables,
+    });
+  }
   if (desc.pass === 'filterGrad') {
     const fg = conv2dFilterGradBody(desc, variant, A, M, N);
     return assemble({

@@ -6,7 +6,8 @@
 //   reduced channels c..c+3, lane l loads channel c + l of the R rows' window pixels (adjacent
 //   addresses across the lanes, and scalar loads: the activation arena, which these kernels also
 //   write, stays array<f32>) and quadBroadcast hands every lane all four;
-// - the filter is read per lane, its own columns n0 + l + 4j;
+// - the filter is read per lane, its own columns n0 + l + 4j (the input gradient's four channels
+//   of a column with one vec4 load where the filter's rows are 4-aligned);
 // so a quad loads R + 4·Cl values per four reduced channels for 4·R·Cl multiply-adds per lane.
 // The window's pixel, its padding test and the stride test of the input gradient are worked out once
 // per tap and row, outside the channel loop; the tests join with `&`, not `&&`, which is
@@ -22,26 +23,25 @@ import { i32, windowMasks } from './windowIndex.js';
 export type ConvQuadBlock = [number, number];
 
 /**
- * The block for an M × N product: all columns up to 32 (8 groups of 4), 8 rows, fewer rows only
- * when the product has too few quads to spread over the cores (matmulQuad.ts measured 8 × 8 best).
+ * The block and workgroup size for an M × N product: 16 rows × up to 16 columns (4 groups of 4),
+ * 64 accumulators per lane, and four quads per workgroup. Measured on SwiftShader (bench/cnn-kernels.mjs
+ * --quad, demo CNN at batch 32, one run under load ~20): second convolution forward 16×4/16 131 ms,
+ * 8×8/16 235, 8×8/4 174; input gradient (16 columns) 16×4/16 179, 16×4/4 260, 8×4/4 168–525, 8×8/16
+ * 361; first convolution forward 16×4/16 44, 8×8/32 90. Rows shrink only when the product has too
+ * few quads to spread over the cores.
  */
-export function chooseConvQuadBlock(m: number, n: number): ConvQuadBlock {
-  const cl = Math.max(1, Math.min(8, Math.ceil(n / 4)));
-  let r = Math.max(1, Math.min(8, m));
+export function chooseConvQuad(m: number, n: number): ConvQuadChoice {
+  const cl = Math.max(1, Math.min(4, Math.ceil(n / 4)));
+  let r = Math.max(1, Math.min(16, m));
   const quads = (rr: number): number => Math.ceil(m / rr) * Math.ceil(n / (4 * cl));
   while (r > 2 && quads(r) < 16) r = Math.ceil(r / 2);
-  return [r, cl];
+  return { block: [r, cl], workgroupSize: quads(r) >= 64 ? 16 : 4 };
 }
 
 /** A quad block and the workgroup size (a multiple of 4). */
 export interface ConvQuadChoice {
   block: ConvQuadBlock;
   workgroupSize: number;
-}
-
-/** The default: one quad per workgroup, as matmul's quadTiled (SwiftShader runs a workgroup as one task). */
-export function chooseConvQuad(m: number, n: number): ConvQuadChoice {
-  return { block: chooseConvQuadBlock(m, n), workgroupSize: 4 };
 }
 
 export interface ConvQuadParts {
@@ -146,7 +146,11 @@ export function conv2dQuadBody(desc: Conv2dKernel, A: BufferVar, B: BufferVar, M
     tapRows('      ', 'i32(ky)', 'i32(kx)');
     L.push(`      for (var c = 0u; c < ${u32(KC)}; c = c + 4u) {`);
     for (const i of rows) L.push(`        let av${i} = ${imageLoad(i, 'c + l')};`);
-    share('        ', [0, 1, 2, 3], (kk, j) => filter('tap', kk === 0 ? 'c' : `c + ${u32(kk)}`, j));
+    if (!forward && B.vec4) {
+      // The input gradient's filter columns are rows of the filter: one vec4 per lane and column holds all four channels.
+      for (const j of cols) L.push(`        let wv${j} = ${B.ident}[(${bAt(`(tap * ${u32(desc.inC)} + cb${j}) * ${u32(sB)} + c`)}) >> 2u];`);
+      share('        ', [0, 1, 2, 3], (kk, j) => `wv${j}.${'xyzw'[kk]}`);
+    } else share('        ', [0, 1, 2, 3], (kk, j) => filter('tap', kk === 0 ? 'c' : `c + ${u32(kk)}`, j));
     L.push('      }', '    }', '  }');
   } else {
     // The flattened reduction k = tap · KC + c, four at a time: lane l finds the tap and channel of k + l.

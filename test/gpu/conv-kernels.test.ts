@@ -175,7 +175,7 @@ describe('windowed kernels match the float64 reference', () => {
     console.log(`[conv-kernels] ${results.length} conv cases, worst ${Math.max(...results.map((r) => r.error)).toExponential(2)}`);
     expect(failures(results, 1e-4)).toEqual([]);
   });
-  test('conv2d quadTiled (quadBroadcast of the image operand): the same cases, and blocks from 1×1 to 16×8', async () => {
+  test('conv2d quadTiled (quadBroadcast of the image operand): the same cases; blocks from 1×1 to 16×8, filter gradient split over 1–4 quads', async () => {
     const quad = CONFIGS.flatMap(convCases).map((c): KernelCase => ({ ...c, label: `quad ${c.label}`, variant: 'quadTiled' }));
     const choices: { block: [number, number]; workgroupSize: number }[] = [
       { block: [1, 1], workgroupSize: 4 },
@@ -184,9 +184,9 @@ describe('windowed kernels match the float64 reference', () => {
     ];
     const blocks = choices.flatMap((choice) =>
       [CONFIGS[2]!, CONFIGS[7]!].flatMap((cfg) =>
-        convCases(cfg)
-          .filter((c) => !c.label.startsWith('filterGrad'))
-          .map((c): KernelCase => ({ ...c, label: `quad ${choice.block.join('×')}/${choice.workgroupSize} ${c.label}`, variant: 'quadTiled', quad: choice })),
+        convCases(cfg).map(
+          (c): KernelCase => ({ ...c, label: `quad ${choice.block.join('×')}/${choice.workgroupSize} ${c.label}`, variant: 'quadTiled', quad: choice }),
+        ),
       ),
     );
     const results = await runCases(page, [...quad, ...blocks]);
