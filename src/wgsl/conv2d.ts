@@ -47,6 +47,21 @@ export function conv2dProductShape(desc: Conv2dKernel): [rows: number, cols: num
   }
 }
 
+/** The length of the product's reduction (K): window taps × channels, or the filter gradient's output pixels. */
+export function reductionLength(desc: Conv2dKernel): number {
+  const g = desc.geometry;
+  switch (desc.pass) {
+    case 'forward':
+      return g.kernelH * g.kernelW * desc.inC;
+    case 'inputGrad':
+      return g.kernelH * g.kernelW * desc.outC;
+    case 'filterGrad':
+      return g.batch * g.outH * g.outW;
+    default:
+      return desc.pass satisfies never;
+  }
+}
+
 /** The shapes of a and b a pass reads. */
 function operandShapes(desc: Conv2dKernel): { a: [number, number]; b: [number, number] } {
   const g = desc.geometry;
@@ -235,7 +250,7 @@ export function generateConv2d(
   const usesActivationFns = [desc.activation, desc.gradMask?.activation].some((a) => a === 'sigmoid' || a === 'tanh');
   const loaders = quad ? [] : [load4Fn('lda4', A, alignedA), load4Fn('ldb4', B, alignedB)];
   const helpers = [...loaders, usesActivationFns ? ACTIVATION_FUNCTIONS : '', epilogueFunction(desc, buffers)];
-  const summary = `conv2d ${desc.pass} ${g.batch}×${g.inH}×${g.inW}×${desc.inC} → ${g.outH}×${g.outW}×${desc.outC}, window ${g.kernelH}×${g.kernelW} stride ${g.strideH}×${g.strideW} pad ${g.padTop},${g.padLeft}; product ${M}×${N}`;
+  const summary = `conv2d ${desc.pass} ${g.batch}×${g.inH}×${g.inW}×${desc.inC} → ${g.outH}×${g.outW}×${desc.outC}, window ${g.kernelH}×${g.kernelW} stride ${g.strideH}×${g.strideW} pad ${g.padTop},${g.padLeft}; product ${M}×${N}×${reductionLength(desc)} (M×N×K)`;
   if (desc.pass === 'filterGrad' && variant === 'quadTiled') {
     const fq = conv2dFilterGradQuadBody(desc, A, B, M, N, quadChoice && { block: quadChoice.block, split: quadChoice.workgroupSize / 4 });
     const [r, cl] = fq.choice.block;

@@ -121,7 +121,7 @@ export function conv2dFilterGradQuadBody(
   const store = (indent: string, i: number, j: number, value: string): string => {
     const m = i === 0 ? 'm0' : `m0 + ${u32(i)}`;
     const n = j === 0 ? 'n0' : `n0 + ${u32(4 * j)}`;
-    return `${indent}if (${m} < ${u32(M)} && ${n} < ${u32(N)}) { epilogue(${m}, ${n}, ${value}); }`;
+    return `${indent}if ((${m} < ${u32(M)}) & (${n} < ${u32(N)})) { epilogue(${m}, ${n}, ${value}); }`;
   };
   if (S === 1) {
     for (const i of rows) for (const j of cols) L.push(store('  ', i, j, `c${i}_${j}`));
