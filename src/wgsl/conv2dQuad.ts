@@ -8,12 +8,12 @@
 //   write, stays array<f32>) and quadBroadcast hands every lane all four;
 // - the filter is read per lane, its own columns n0 + l + 4j (the input gradient's four channels
 //   of a column with one vec4 load where the filter's rows are 4-aligned);
-// so a quad loads R + 4·Cl values per four reduced channels for 4·R·Cl multiply-adds per lane.
+// so per four reduced channels a quad loads R + 4·Cl values per lane for 4·R·Cl multiply-adds per lane.
 // The window's pixel, its padding test and the stride test of the input gradient are worked out once
 // per tap and row, outside the channel loop; the tests join with `&`, not `&&`, which is
-// short-circuit control flow: with 8 rows that made SwiftShader's compile take minutes. When the reduced channels are not a multiple of 4
-// (cin = 1 or 3 in a first layer, or an odd cout) the reduction runs over the flattened (tap, channel)
-// index instead, each lane finding its own tap.
+// short-circuit control flow: with 8 rows that made SwiftShader's compile take minutes. When the
+// reduced channels are not a multiple of 4 (cin = 1 or 3 in a first layer, or an odd cout) the
+// reduction runs over the flattened (tap, channel) index instead, each lane finding its own tap.
 import type { Conv2dKernel } from '../ir/kernel.js';
 import { QUAD_ENABLES } from './matmulQuad.js';
 import { type BufferVar, KernelCodegenError, linearGroups, linearWorkgroupIndex, loadF32, u32 } from './views.js';
