@@ -615,10 +615,13 @@ export interface ProfileKernel extends KernelTiming {
   flops?: number;
 }
 
-/** 2·M·N·K summed over the matmul summary lines ("matmul M×N×K (M×N×K)") of a kernel's WGSL. */
+/**
+ * 2·M·N·K summed over the matmul and conv2d summary lines ("matmul M×N×K (M×N×K)", "conv2d …; product
+ * M×N×K (M×N×K)": a convolution's implicit GEMM) of a kernel's WGSL.
+ */
 export function matmulFlops(wgsl: string): number {
   let flops = 0;
-  for (const m of wgsl.matchAll(/\/\/ matmul (\d+)×(\d+)×(\d+) \(M×N×K\)/g)) flops += 2 * Number(m[1]) * Number(m[2]) * Number(m[3]);
+  for (const m of wgsl.matchAll(/\/\/ (?:matmul |conv2d .*; product )(\d+)×(\d+)×(\d+) \(M×N×K\)/g)) flops += 2 * Number(m[1]) * Number(m[2]) * Number(m[3]);
   return flops;
 }
 

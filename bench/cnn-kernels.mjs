@@ -3,7 +3,10 @@
 // GPU): each kernel generated from its KernelDesc at the model's sizes, run many times in one pass,
 // ms per run (median of rounds; kernels alternate within a round so machine load hits them alike).
 // For choosing kernel variants by measurement; the whole step is in `npm run bench -- --models cnn`.
+// Each convolution also shows its multiply-add work (2·M·N·K of its implicit GEMM) as a fraction of
+// the adapter's FMA peak (bench/gpu.ts measurePeak, best of runs before and after the rounds).
 //   node bench/cnn-kernels.mjs [--batch 32] [--rounds 5] [--filters 16,32] [--only name,name] [--dist DIR]
+//     [--variants registerTiled,quadTiled] [--quad 'R,Cl,W R,Cl,W']
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -18,12 +21,18 @@ const { values: a } = parseArgs({
     dist: { type: 'string' },
     separate: { type: 'boolean', default: false },
     'f32-arena': { type: 'boolean', default: false },
+    // the conv kernels' code variants, each timed in the same rounds (quadTiled needs subgroups)
+    variants: { type: 'string', default: 'registerTiled,quadTiled' },
+    // quadTiled blocks 'R,Cl,W R,Cl,W' (rows, column groups, workgroup size), each timed as a variant
+    quad: { type: 'string' },
   },
 });
 const batch = Number(a.batch);
 const [f1, f2] = a.filters.split(',').map(Number);
 // --dist DIR: another build's dist/ (e.g. main's) to compare with
-const t = await import(pathToFileURL(join(a.dist ?? join(root, 'dist'), 'weft-testing.node.js')).href);
+const dist = a.dist ?? join(root, 'dist');
+const t = await import(pathToFileURL(join(dist, 'weft-testing.node.js')).href);
+const { measurePeak } = await import(pathToFileURL(join(dist, 'weft-bench.js')).href);
 const { wgsl, runtime } = t;
 const gpu = await runtime.getGpu();
 const device = gpu.device;
@@ -147,9 +156,31 @@ const steps = runtime.createBuffer(gpu, { size: 256, usage: GPUBufferUsage.UNIFO
 // --f32-arena: each kernel also generated over an arena declared one element longer (not a multiple
 // of 4), which keeps it array<f32>: four-wide arena loads against one-at-a-time, in the same rounds.
 const programs = [];
+// --quad 'R,Cl,W R,Cl,W': quadTiled with these blocks and workgroup sizes, each a variant of its own
+const quadChoices = a.quad ? a.quad.split(' ').map((q) => q.split(',').map(Number)) : [];
+const variants = [
+  ...a.variants.split(',').filter((v) => v !== 'quadTiled' || gpu.subgroups),
+  ...(gpu.subgroups ? quadChoices.map(([r, cl, w]) => `quadTiled(${r}x${cl}/${w})`) : []),
+];
+const options = (variant) => {
+  const m = variant.match(/^quadTiled\((\d+)x(\d+)\/(\d+)\)$/);
+  return m ? { variant: 'quadTiled', quad: { block: [Number(m[1]), Number(m[2])], workgroupSize: Number(m[3]) } } : { variant };
+};
+// The implicit GEMM's multiply-adds (pooling: none counted).
+const flopsOf = (desc) => {
+  if (desc.kind !== 'conv2d') return 0;
+  const g = desc.geometry;
+  const taps = g.kernelH * g.kernelW;
+  const outPx = g.batch * g.outH * g.outW;
+  return 2 * outPx * taps * desc.inC * desc.outC;
+};
 for (const desc of chosen) {
-  const kernel = wgsl.generateKernel(desc, decls, { variant: 'registerTiled' });
-  programs.push({ desc, kernel, program: await runtime.StepProgram.create(gpu, [kernel], buffers, steps) });
+  // pooling kernels have one code variant
+  for (const variant of desc.kind === 'conv2d' ? variants : [variants[0]]) {
+    const kernel = wgsl.generateKernel(desc, decls, options(variant));
+    const name = desc.kind === 'conv2d' && variants.length > 1 ? `${desc.name} [${variant}]` : desc.name;
+    programs.push({ desc: { ...desc, name }, kernel, program: await runtime.StepProgram.create(gpu, [kernel], buffers, steps) });
+  }
   if (a['f32-arena']) {
     const odd = { ...decls, arena: { ...decls.arena, size: SIZE - 3 } };
     const k32 = wgsl.generateKernel(desc, odd, { variant: 'registerTiled' });
@@ -166,6 +197,7 @@ const run = async (program, reps) => {
   await device.queue.onSubmittedWorkDone();
   return performance.now() - t0;
 };
+const peaks = [(await measurePeak(device, 1)).gflops];
 const times = new Map(programs.map((p) => [p.desc.name, []]));
 for (const p of programs) await run(p.program, 1);
 for (let r = 0; r < Number(a.rounds); r++)
@@ -173,13 +205,22 @@ for (let r = 0; r < Number(a.rounds); r++)
     const reps = 3;
     times.get(p.desc.name).push((await run(p.program, reps)) / reps);
   }
+peaks.push((await measurePeak(device, 1)).gflops);
+const peak = Math.max(...peaks);
 const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-let total = 0;
-console.log(`batch ${batch}, filters ${f1},${f2}; ms per kernel run (median of ${a.rounds} rounds)`);
+const totals = new Map();
+console.log(
+  `batch ${batch}, filters ${f1},${f2}; ms per kernel run (median of ${a.rounds} rounds); FMA peak ${peak.toFixed(2)} GFLOP/s (${peaks.map((p) => p.toFixed(2)).join(', ')})`,
+);
 for (const p of programs) {
   const ms = median(times.get(p.desc.name));
-  total += ms;
-  console.log(`${p.desc.name.padEnd(36)} ${ms.toFixed(2).padStart(8)} ms  workgroups ${p.kernel.workgroups.join('×')}`);
+  const variant = p.desc.name.match(/\[([^\]]+)\]$/)?.[1] ?? 'all';
+  totals.set(variant, (totals.get(variant) ?? 0) + ms);
+  const flops = flopsOf(p.desc);
+  const ofPeak = flops ? `${((100 * flops) / (ms * 1e6) / peak).toFixed(1).padStart(5)}% of peak` : '';
+  console.log(
+    `${p.desc.name.padEnd(48)} ${ms.toFixed(2).padStart(8)} ms  ${(flops / 1e6).toFixed(1).padStart(6)} MFLOP ${ofPeak.padStart(15)}  workgroups ${p.kernel.workgroups.join('×')}`,
+  );
 }
-console.log(`${'sum'.padEnd(36)} ${total.toFixed(2).padStart(8)} ms`);
+for (const [variant, total] of totals) console.log(`${`sum ${variant}`.padEnd(48)} ${total.toFixed(2).padStart(8)} ms`);
 process.exit(0);

@@ -209,7 +209,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
           ),
         ...models.filter((m) => MODELS[m].tfjsWasmCannotFit).map((m) => `${MODELS[m].label}: no TF.js WASM column (${MODELS[m].tfjsWasmCannotFit}).`),
         `Each value: ${spread}; ratios are paired within a repeat (weft and TF.js run back to back). ms/step = fit time / steps.`,
-        `weft step GFLOP/s = the step's matmul FLOPs (2·M·N·K over its dense kernels, forward and backward) × steps/s, and its % of the adapter's multiply-add peak${peak ? ` (${fmt(peak.median)} GFLOP/s)` : ' (not measured in this run: add --cases peak)'}.`,
+        `weft step GFLOP/s = the step's matmul FLOPs (2·M·N·K over its dense and convolution kernels, forward and backward; a convolution as its implicit GEMM) × steps/s, and its % of the adapter's multiply-add peak${peak ? ` (${fmt(peak.median)} GFLOP/s)` : ' (not measured in this run: add --cases peak)'}.`,
         "TF.js Layers ignores lossWeights, so its two-output model uses weighted categorical cross-entropy losses on one-hot targets (same arithmetic as weft's weighted sparse loss).",
       ],
       headers: [
@@ -440,7 +440,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
       title: "profile summary: where a training step's time goes",
       notes: [
         "step ms = measured per step (weft: inside fit; TF.js: trainOnBatch); kernels GPU ms = sum of the kernels' timestamp-query times; kernels wall ms = sum of their CPU-timed replays (with per-dispatch overhead); gap = step − kernels (the GPU sum where measured): submission, synchronisation, JavaScript.",
-        `MFLOP = the step's matmul work (2·M·N·K over its dense kernels); step GFLOP/s = MFLOP / step ms, with its % of the multiply-add peak${peak ? ` (${fmt(peak.median)} GFLOP/s)` : ' (not measured: add --cases peak)'}; kernels % of peak = the same FLOPs over the kernels' time alone.`,
+        `MFLOP = the step's matmul work (2·M·N·K over its dense and convolution kernels); step GFLOP/s = MFLOP / step ms, with its % of the multiply-add peak${peak ? ` (${fmt(peak.median)} GFLOP/s)` : ' (not measured: add --cases peak)'}; kernels % of peak = the same FLOPs over the kernels' time alone.`,
       ],
       headers: [
         'case',
@@ -526,7 +526,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
           : `No timestamp queries on this device (timestamp-query ${d.timestampQuery === false ? 'not offered by the adapter' : 'unavailable'}): GPU ms is not measured.`,
         'wall ms (CPU-side fallback, always shown): the kernel replayed n times in one pass, submitted and waited for, minus an empty submit; includes per-dispatch overhead.',
         'The step is captured at the WebGPU API (pipelines, bind groups, workgroup counts, uniform contents) and each dispatch replayed alone on the same buffers.',
-        "MFLOP: the dispatch's matmul work (2·M·N·K); % of peak: MFLOP / its time over the multiply-add peak (elementwise, loss-head and optimizer kernels count no FLOPs).",
+        "MFLOP: the dispatch's matmul work (2·M·N·K; a convolution as its implicit GEMM); % of peak: MFLOP / its time over the multiply-add peak (elementwise, loss-head and optimizer kernels count no FLOPs).",
       ],
       headers: ['kernel [fused ops]', 'n', 'workgroups', 'GPU ms', 'wall ms', 'share', 'MFLOP', '% of peak'],
       rows,

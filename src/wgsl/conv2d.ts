@@ -10,6 +10,8 @@
 // (conv2dFilterGrad.ts).
 import type { BufferDecl, Conv2dKernel, View } from '../ir/kernel.js';
 import { conv2dFilterGradBody } from './conv2dFilterGrad.js';
+import { conv2dFilterGradQuadBody } from './conv2dFilterGradQuad.js';
+import { type ConvQuadChoice, conv2dQuadBody } from './conv2dQuad.js';
 import { epilogueFunction } from './epilogue.js';
 import type { MatmulVariant } from './matmul.js';
 import {
@@ -40,6 +42,21 @@ export function conv2dProductShape(desc: Conv2dKernel): [rows: number, cols: num
       return [g.batch * g.inH * g.inW, desc.inC];
     case 'filterGrad':
       return [g.kernelH * g.kernelW * desc.inC + (desc.aOnesRow ? 1 : 0), desc.outC];
+    default:
+      return desc.pass satisfies never;
+  }
+}
+
+/** The length of the product's reduction (K): window taps × channels, or the filter gradient's output pixels. */
+export function reductionLength(desc: Conv2dKernel): number {
+  const g = desc.geometry;
+  switch (desc.pass) {
+    case 'forward':
+      return g.kernelH * g.kernelW * desc.inC;
+    case 'inputGrad':
+      return g.kernelH * g.kernelW * desc.outC;
+    case 'filterGrad':
+      return g.batch * g.outH * g.outW;
     default:
       return desc.pass satisfies never;
   }
@@ -191,7 +208,13 @@ function inputGradLoop(desc: Conv2dKernel, A: BufferVar, B: BufferVar): string[]
   return L;
 }
 
-export function generateConv2d(desc: Conv2dKernel, decls: Record<string, BufferDecl>, variant: MatmulVariant = 'registerTiled'): GeneratedKernel {
+export function generateConv2d(
+  desc: Conv2dKernel,
+  decls: Record<string, BufferDecl>,
+  variant: MatmulVariant = 'registerTiled',
+  /** quadTiled's block and workgroup size (the filter gradient: workgroupSize / 4 quads split a block's pixels). */
+  quadChoice?: ConvQuadChoice,
+): GeneratedKernel {
   const g = desc.geometry;
   const sizes = [g.batch, g.inH, g.inW, g.outH, g.outW, g.kernelH, g.kernelW, g.strideH, g.strideW, desc.inC, desc.outC];
   if (!sizes.every((d) => Number.isInteger(d) && d > 0) || g.padTop < 0 || g.padLeft < 0) throw new KernelCodegenError(desc.name, 'bad convolution geometry');
@@ -209,11 +232,14 @@ export function generateConv2d(desc: Conv2dKernel, decls: Record<string, BufferD
   if (desc.bias) buffers.view(shaped(desc.bias, [1, N], 'bias'), false, 'bias');
   if (desc.gradMask) buffers.view(shaped(desc.gradMask.y, [M, N], 'gradMask.y'), false, 'gradMask.y');
   buffers.view(shaped(desc.out, [M, N], 'out'), true, 'out');
-  // Which operand is read four channels at a time: forward a along cin, b along cout; inputGrad both along cout.
+  const quad = variant === 'quadTiled';
+  // Which operand is read four channels at a time: forward a along cin, b along cout; inputGrad both
+  // along cout (the quad kernel reads one element per lane: no vec4).
   const wideA = desc.pass === 'inputGrad' ? desc.outC >= 4 : desc.inC >= 4;
   const wideB = desc.pass === 'inputGrad' ? desc.outC >= 4 : desc.outC >= 4;
-  const alignedA = vec4Operand(buffers, A, desc.a, wideA);
-  const alignedB = vec4Operand(buffers, B, desc.b, wideB);
+  const alignedA = !quad && vec4Operand(buffers, A, desc.a, wideA);
+  // The quad kernels read one element per lane, but the input gradient's four channels of a filter row at once: vec4 where aligned (conv2dQuad.ts).
+  const alignedB = quad ? desc.pass === 'inputGrad' && vec4Operand(buffers, B, desc.b, wideB) : vec4Operand(buffers, B, desc.b, wideB);
   const ep = [
     desc.aOnesRow ? 'ones row' : '',
     desc.bias ? 'bias' : '',
@@ -222,8 +248,23 @@ export function generateConv2d(desc: Conv2dKernel, decls: Record<string, BufferD
     desc.accumulate ? 'accumulate' : '',
   ].filter(Boolean);
   const usesActivationFns = [desc.activation, desc.gradMask?.activation].some((a) => a === 'sigmoid' || a === 'tanh');
-  const helpers = [load4Fn('lda4', A, alignedA), load4Fn('ldb4', B, alignedB), usesActivationFns ? ACTIVATION_FUNCTIONS : '', epilogueFunction(desc, buffers)];
-  const summary = `conv2d ${desc.pass} ${g.batch}×${g.inH}×${g.inW}×${desc.inC} → ${g.outH}×${g.outW}×${desc.outC}, window ${g.kernelH}×${g.kernelW} stride ${g.strideH}×${g.strideW} pad ${g.padTop},${g.padLeft}; product ${M}×${N}`;
+  const loaders = quad ? [] : [load4Fn('lda4', A, alignedA), load4Fn('ldb4', B, alignedB)];
+  const helpers = [...loaders, usesActivationFns ? ACTIVATION_FUNCTIONS : '', epilogueFunction(desc, buffers)];
+  const summary = `conv2d ${desc.pass} ${g.batch}×${g.inH}×${g.inW}×${desc.inC} → ${g.outH}×${g.outW}×${desc.outC}, window ${g.kernelH}×${g.kernelW} stride ${g.strideH}×${g.strideW} pad ${g.padTop},${g.padLeft}; product ${M}×${N}×${reductionLength(desc)} (M×N×K)`;
+  if (desc.pass === 'filterGrad' && variant === 'quadTiled') {
+    const fq = conv2dFilterGradQuadBody(desc, A, B, M, N, quadChoice && { block: quadChoice.block, split: quadChoice.workgroupSize / 4 });
+    const [r, cl] = fq.choice.block;
+    return assemble({
+      desc,
+      summary: `${summary}; quadTiled ${r}×${4 * cl} per quad, ${fq.choice.split} quads per block${ep.length ? `; ${ep.join(', ')}` : ''}`,
+      buffers,
+      helpers: [...helpers, fq.helpers].filter(Boolean).join('\n\n'),
+      workgroupSize: fq.workgroupSize,
+      body: fq.body,
+      workgroups: fq.workgroups,
+      enables: fq.enables,
+    });
+  }
   if (desc.pass === 'filterGrad') {
     const fg = conv2dFilterGradBody(desc, variant, A, M, N);
     return assemble({
@@ -234,6 +275,19 @@ export function generateConv2d(desc: Conv2dKernel, decls: Record<string, BufferD
       workgroupSize: fg.workgroupSize,
       body: fg.body,
       workgroups: fg.workgroups,
+    });
+  }
+  if (quad) {
+    const q = conv2dQuadBody(desc, A, B, M, N, quadChoice);
+    return assemble({
+      desc,
+      summary: `${summary}; quadTiled ${q.block[0]}×${4 * q.block[1]} per quad${ep.length ? `; ${ep.join(', ')}` : ''}`,
+      buffers,
+      helpers: helpers.filter(Boolean).join('\n\n'),
+      workgroupSize: q.workgroupSize,
+      body: q.body,
+      workgroups: q.workgroups,
+      enables: q.enables,
     });
   }
   const blocksN = Math.ceil(N / 4);

@@ -18,12 +18,12 @@ const XYZW = ['x', 'y', 'z', 'w'] as const;
 /**
  * Lanes per output block. A barrier and a workgroup-memory sum are cheap on a GPU and dear on
  * SwiftShader (measured there, demo CNN at batch 32, second convolution's 296 blocks: 1 lane
- * ~2–5× faster than 16 or 64), so on a CPU-backed adapter ('registerTiled') the reduction is split only
+ * ~2–5× faster than 16 or 64), so on a CPU-backed adapter ('registerTiled', 'quadTiled') the reduction is split only
  * until ~256 invocations exist (the first convolution's 12 blocks get 16 lanes each), on a GPU until
  * ~16k do. Each lane keeps at least 4 image rows.
  */
 export function filterGradLanes(variant: MatmulVariant, blocks: number, rows: number): number {
-  const target = variant === 'registerTiled' ? 256 : 16 * 1024;
+  const target = variant === 'workgroupTiled' ? 16 * 1024 : 256;
   let lanes = 1;
   while (lanes < 64 && blocks * lanes * 2 <= target && rows / (lanes * 2) >= 4) lanes *= 2;
   return lanes;

@@ -45,7 +45,7 @@ export function generateKernel(desc: KernelDesc, buffers: Record<string, BufferD
     case 'optimizer':
       return generateOptimizer(desc, buffers);
     case 'conv2d':
-      return generateConv2d(desc, buffers, options.variant ?? 'registerTiled');
+      return generateConv2d(desc, buffers, options.variant ?? 'registerTiled', options.quad);
     case 'pool2d':
       return generatePool2d(desc, buffers);
     default:

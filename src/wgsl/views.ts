@@ -44,7 +44,7 @@ export interface GenerateOptions {
   variant?: 'registerTiled' | 'workgroupTiled' | 'quadTiled';
   /** registerTiled: output rows × columns per invocation (default: chosen from the output size). */
   registerBlock?: [4 | 8, 4 | 8];
-  /** quadTiled: rows × column groups of a quad's block and the workgroup size (default: chooseQuadBlock). */
+  /** quadTiled: rows × column groups of a quad's block and the workgroup size (default: chooseQuadBlock; conv2d: chooseConvQuad). */
   quad?: { block: [number, number]; workgroupSize: number };
 }
 

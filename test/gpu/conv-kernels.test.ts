@@ -175,6 +175,24 @@ describe('windowed kernels match the float64 reference', () => {
     console.log(`[conv-kernels] ${results.length} conv cases, worst ${Math.max(...results.map((r) => r.error)).toExponential(2)}`);
     expect(failures(results, 1e-4)).toEqual([]);
   });
+  test('conv2d quadTiled (quadBroadcast of the image operand): the same cases; blocks from 1×1 to 16×8, filter gradient split over 1–4 quads', async () => {
+    const quad = CONFIGS.flatMap(convCases).map((c): KernelCase => ({ ...c, label: `quad ${c.label}`, variant: 'quadTiled' }));
+    const choices: { block: [number, number]; workgroupSize: number }[] = [
+      { block: [1, 1], workgroupSize: 4 },
+      { block: [3, 2], workgroupSize: 8 },
+      { block: [16, 8], workgroupSize: 16 },
+    ];
+    const blocks = choices.flatMap((choice) =>
+      [CONFIGS[2]!, CONFIGS[7]!].flatMap((cfg) =>
+        convCases(cfg).map(
+          (c): KernelCase => ({ ...c, label: `quad ${choice.block.join('×')}/${choice.workgroupSize} ${c.label}`, variant: 'quadTiled', quad: choice }),
+        ),
+      ),
+    );
+    const results = await runCases(page, [...quad, ...blocks]);
+    console.log(`[conv-kernels] ${results.length} quadTiled conv cases, worst ${Math.max(...results.map((r) => r.error)).toExponential(2)}`);
+    expect(failures(results, 1e-4)).toEqual([]);
+  });
   test('pool2d: max and avg, forward and gradient (× an activation gradient)', async () => {
     const results = await runCases(page, POOL_CONFIGS.flatMap(poolCases));
     console.log(`[conv-kernels] ${results.length} pool cases, worst ${Math.max(...results.map((r) => r.error)).toExponential(2)}`);
