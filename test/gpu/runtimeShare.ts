@@ -1,0 +1,45 @@
+// Test files that both GPU projects run (kernels, tfjs-oracle: issue 13 wants them to pass in
+// Chromium and in Node on Dawn) split their case lists between the two runtimes instead of running
+// every case twice: each case runs in exactly one of them per `npm test`, and each runtime runs about
+// half of every family. The split is a fixed function of the case's label (a hash, then alternating
+// in hash order), so a case always lands in the same runtime and a failure reproduces.
+//
+// WEFT_ALL_CASES=1 runs every case in whichever project runs (e.g. to check one runtime fully:
+// `WEFT_ALL_CASES=1 npx vitest run --project gpu-node test/gpu/kernels.test.ts`).
+import { inject } from 'vitest';
+
+export type GpuRuntime = 'chromium' | 'node';
+
+/** The runtime of this test file: 'node' in the `gpu-node` project, 'chromium' in `gpu`. */
+export function gpuRuntime(): GpuRuntime {
+  return inject('weftNodePages') ? 'node' : 'chromium';
+}
+
+function hashOf(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/**
+ * The items `runtime` runs. Sorted by the hash of their labels, items alternate between the
+ * runtimes (chromium, node, chromium, …), so the halves differ by at most one item and both are
+ * non-empty when there are two or more. A list of one item runs in both. Labels must be unique.
+ */
+export function shareFor<T>(items: readonly T[], label: (item: T) => string, runtime: GpuRuntime): T[] {
+  if (items.length <= 1) return [...items];
+  const labels = items.map(label);
+  if (new Set(labels).size !== labels.length) {
+    const dup = labels.find((l, i) => labels.indexOf(l) !== i);
+    throw new Error(`shareFor: two cases are labelled "${dup}"; labels pick the runtime, so they must be unique`);
+  }
+  const order = items.map((_, i) => i).sort((a, b) => hashOf(labels[a]!) - hashOf(labels[b]!) || (labels[a]! < labels[b]! ? -1 : 1));
+  const mine = new Set(order.filter((_, rank) => rank % 2 === (runtime === 'chromium' ? 0 : 1)));
+  return items.filter((_, i) => mine.has(i));
+}
+
+/** This runtime's share of `items` (all of them with WEFT_ALL_CASES=1). */
+export function thisRuntimesShare<T>(items: readonly T[], label: (item: T) => string): T[] {
+  if (process.env.WEFT_ALL_CASES === '1') return [...items];
+  return shareFor(items, label, gpuRuntime());
+}
