@@ -119,8 +119,10 @@ function matmulCase(o: MatmulOptions): KernelCase {
 /** Runs this runtime's share of the cases (test/gpu/runtimeShare.ts: the other half runs in the other GPU project). */
 async function runShare(cases: KernelCase[]): Promise<Awaited<ReturnType<typeof runCases>>> {
   const share = thisRuntimesShare(cases, (c) => c.label);
-  console.log(`[kernels] ${gpuRuntime()} runs ${share.length} of ${cases.length} cases`);
-  return runCases(page, share);
+  const t0 = performance.now();
+  const results = await runCases(page, share);
+  console.log(`[kernels] ${gpuRuntime()} ran ${share.length} of ${cases.length} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return results;
 }
 
 function expectAllPass(results: Awaited<ReturnType<typeof runCases>>, tol = 1e-4): void {
