@@ -116,7 +116,7 @@ function matmulCase(o: MatmulOptions): KernelCase {
   };
 }
 
-/** Runs this runtime's share of the cases (test/gpu/runtimeShare.ts: the other half runs in the other GPU project). */
+/** Runs this runtime's share of the cases (test/gpu/runtimeShare.ts: the other GPU project runs the rest). */
 async function runShare(cases: KernelCase[]): Promise<Awaited<ReturnType<typeof runCases>>> {
   const share = thisRuntimesShare(cases, (c) => c.label);
   const t0 = performance.now();
