@@ -33,10 +33,6 @@ export async function predictLoop(
 ): Promise<Float32Array[]> {
   const session = await owner.session();
   const rows = data.rows;
-  // Known bug: an output of rank > 2 (e.g. dense on [t, f] inputs) comes out wrong in a partial last
-  // batch (its plan, compiled for fewer rows, misplaces the first rows it writes). Until that is fixed
-  // such a predict runs as one batch when the rows do not divide into full batches.
-  if (outputs.some((o) => o.shape.length > 1) && rows % batchSize !== 0) batchSize = rows;
   const handle = await owner.dataset(session, data, Math.ceil(rows / batchSize));
   try {
     const specs: PredictionSpec[] = outputs.map((o) => ({

@@ -271,8 +271,17 @@ export function optimizerStateArrays(algorithm: OptimizerAlgorithm): number {
 }
 
 /**
+ * Elements a training plan gives the parameters, their gradients and each optimizer state array: the
+ * parameter count rounded up to a multiple of 4 (zeros past the last parameter), so that the
+ * optimizer updates four parameters per vec4 load and store.
+ */
+export function paddedParamCount(count: number): number {
+  return Math.ceil(Math.max(1, count) / 4) * 4;
+}
+
+/**
  * Updates every parameter in one dispatch (TensorFlow.js semantics), g = grads[i], p = params[i],
- * state array s of element i at state[s * count + i], lr = step.learningRate:
+ * state array s of element i at state[s * stateStride + i], lr = step.learningRate:
  * - sgd: p −= lr g
  * - momentum: a = momentum a + g; p −= lr (nesterov ? g + momentum a : a)
  * - adam: m = β1 m + (1−β1) g; v = β2 v + (1−β2) g²;
@@ -291,6 +300,8 @@ export interface OptimizerKernel {
   grads: string;
   /** Buffer of the optimizer's state arrays (none for plain sgd). */
   state?: string;
+  /** Elements from one state array to the next (default `count`; plans use paddedParamCount(count)). */
+  stateStride?: number;
   /** Mixed precision: an f16 buffer laid out like `params` that receives f16(param) after each update (the kernels' weights). */
   halfCopy?: string;
   /**

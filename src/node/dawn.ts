@@ -1,6 +1,7 @@
 // The GPU source of the Node entry: Dawn from the `webgpu` package (loaded lazily, on first use),
 // with a Vulkan driver found by ./vulkan.ts on Linux. Prints the adapter once.
 import { WeftError } from '../runtime/errors.js';
+import { throttleDawnPolling } from './dawnPolling.js';
 import { chooseDriver, ensureVulkanLoader, findSwiftShader, useDriverFiles, type DriverChoice } from './vulkan.js';
 
 type WebGpuModule = { create(options: string[]): GPU; globals: Record<string, unknown> };
@@ -88,6 +89,10 @@ async function makeDawnGpu(): Promise<GPU> {
     throw new WeftError(`no WebGPU adapter for Node: Dawn found none with ${describeDriver(driver)}; ${INSTALL_DRIVER}`);
   }
   const info = adapter.info;
+  // A software adapter runs shaders on the CPU cores Dawn's busy wait would take (src/node/dawnPolling.ts);
+  // WEFT_DAWN_POLL=busy keeps the binding's own loop (to compare).
+  const software = info.isFallbackAdapter || driver.kind === 'swiftshader';
+  if (software && process.env.WEFT_DAWN_POLL !== 'busy') throttleDawnPolling();
   const name = [info.description, info.vendor && info.architecture ? `(${info.vendor}, ${info.architecture})` : info.vendor].filter(Boolean).join(' ');
   console.log(
     `[weft] WebGPU adapter: ${name || 'unnamed adapter'}${info.isFallbackAdapter ? ' [software]' : ''} | Node ${process.version}, Dawn (webgpu package) | ${describeDriver(driver)}`,

@@ -1,11 +1,14 @@
 // A model's persistent GPU state: the flat parameter buffer, and for training the flat gradient
-// buffer (laid out like the parameters) and the optimizer's state buffer.
+// buffer (laid out like the parameters) and the optimizer's state buffer. All three are padded to
+// whole vec4s (paddedParamCount), zeros past the last parameter, for the optimizer's 4-wide update.
 
 import { counters } from './counters.js';
 import { assertAlive, storageBindingLimit, type Gpu } from './device.js';
 import { WeftError } from './errors.js';
 import { createBuffer, readBuffer, submit, writeBuffer } from './resources.js';
+import { paddedParamCount } from '../ir/kernel.js';
 import { HALF_WEIGHTS } from '../ir/precision.js';
+import { padStateArrays, unpadStateArrays } from './paddedState.js';
 import { emulateF16Storage, generateHalfWeights } from '../wgsl/index.js';
 
 const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
@@ -31,8 +34,8 @@ export class DeviceModel {
     readonly gpu: Gpu,
     readonly paramCount: number,
   ) {
-    checkBinding(gpu, paramCount * 4, `the model's ${paramCount} parameters`);
-    this.params = this.own(createBuffer(gpu, { size: Math.max(1, paramCount) * 4, usage: STORAGE(), label: 'weft params' }));
+    checkBinding(gpu, paddedParamCount(paramCount) * 4, `the model's ${paramCount} parameters`);
+    this.params = this.own(createBuffer(gpu, { size: paddedParamCount(paramCount) * 4, usage: STORAGE(), label: 'weft params' }));
   }
 
   writeParams(values: Float32Array, offset = 0): void {
@@ -108,7 +111,7 @@ export class DeviceModel {
     assertAlive(this.gpu);
     const paramBytes = Math.max(1, this.paramCount) * 4;
     const state = withState ? this.optimizerState : null;
-    const stateBytes = state ? this.stateArrays * this.paramCount * 4 : 0;
+    const stateBytes = state ? this.stateArrays * paddedParamCount(this.paramCount) * 4 : 0;
     const bytes = paramBytes + stateBytes;
     // One staging buffer, grown (once) when the optimizer state joins the parameters.
     if (this.staging && this.staging.size < bytes) {
@@ -132,7 +135,7 @@ export class DeviceModel {
     }
     const mapped = staging.getMappedRange(0, bytes);
     const params = new Float32Array(mapped.slice(0, this.paramCount * 4));
-    const stateValues = new Float32Array(mapped.slice(paramBytes, paramBytes + stateBytes));
+    const stateValues = unpadStateArrays(new Float32Array(mapped.slice(paramBytes, paramBytes + stateBytes)), state ? this.stateArrays : 0, this.paramCount);
     staging.unmap();
     return { params, state: withState && !state ? (this.pendingState?.slice() ?? stateValues) : stateValues };
   }
@@ -142,9 +145,10 @@ export class DeviceModel {
    * optimizer (signature) gets fresh, re-initialised state.
    */
   prepareTraining(stateArrays: number, initialStateValue: number, signature: string): void {
-    if (!this.grads) this.grads = this.own(createBuffer(this.gpu, { size: Math.max(1, this.paramCount) * 4, usage: STORAGE(), label: 'weft grads' }));
+    const padded = paddedParamCount(this.paramCount);
+    if (!this.grads) this.grads = this.own(createBuffer(this.gpu, { size: padded * 4, usage: STORAGE(), label: 'weft grads' }));
     if (this.stateSignature === signature) return;
-    if (stateArrays > 0) checkBinding(this.gpu, stateArrays * this.paramCount * 4, `the optimizer's state (${stateArrays} values per parameter)`);
+    if (stateArrays > 0) checkBinding(this.gpu, stateArrays * padded * 4, `the optimizer's state (${stateArrays} values per parameter)`);
     this.stateSignature = signature;
     if (this.optimizerState) {
       this.optimizerState.destroy();
@@ -154,10 +158,11 @@ export class DeviceModel {
     this.stateArrays = stateArrays;
     this.initialStateValue = initialStateValue;
     if (stateArrays > 0) {
-      this.optimizerState = this.own(createBuffer(this.gpu, { size: stateArrays * this.paramCount * 4, usage: STORAGE(), label: 'weft optimizer state' }));
+      this.optimizerState = this.own(createBuffer(this.gpu, { size: stateArrays * padded * 4, usage: STORAGE(), label: 'weft optimizer state' }));
       const pending = this.pendingState;
       this.pendingState = null;
-      if (pending && pending.length === stateArrays * this.paramCount) writeBuffer(this.gpu, this.optimizerState, 0, pending);
+      if (pending && pending.length === stateArrays * this.paramCount)
+        writeBuffer(this.gpu, this.optimizerState, 0, padStateArrays(pending, stateArrays, this.paramCount));
       else this.clearOptimizerArrays();
     }
   }
@@ -165,7 +170,8 @@ export class DeviceModel {
   /** The optimizer's state arrays, one after another (empty before training made them). */
   async readOptimizerArrays(): Promise<Float32Array> {
     if (!this.optimizerState) return this.pendingState?.slice() ?? new Float32Array(0);
-    return new Float32Array(await readBuffer(this.gpu, this.optimizerState, 0, this.stateArrays * this.paramCount * 4));
+    const padded = new Float32Array(await readBuffer(this.gpu, this.optimizerState, 0, this.stateArrays * paddedParamCount(this.paramCount) * 4));
+    return unpadStateArrays(padded, this.stateArrays, this.paramCount);
   }
 
   /**
@@ -182,7 +188,7 @@ export class DeviceModel {
       throw new WeftError(
         `the optimizer state has ${expected} values (${this.stateArrays} per parameter × ${this.paramCount} parameters), got ${values.length}; it must come from the same model and optimizer`,
       );
-    writeBuffer(this.gpu, this.optimizerState, 0, values);
+    writeBuffer(this.gpu, this.optimizerState, 0, padStateArrays(values, this.stateArrays, this.paramCount));
   }
 
   /** Bytes of the GPU buffers this model state holds now. */
@@ -200,7 +206,7 @@ export class DeviceModel {
     const initial = new Float32Array(this.stateArrays * this.paramCount);
     // Only the first state array starts at the initial value (adagrad's accumulator); others at 0.
     if (this.initialStateValue !== 0) initial.fill(this.initialStateValue, 0, this.paramCount);
-    writeBuffer(this.gpu, this.optimizerState, 0, initial);
+    writeBuffer(this.gpu, this.optimizerState, 0, padStateArrays(initial, this.stateArrays, this.paramCount));
   }
 
   /** Forgets the optimizer state (a new compile() starts from fresh moments). */

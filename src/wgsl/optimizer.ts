@@ -1,58 +1,82 @@
-// optimizer: updates every parameter in one dispatch, a few consecutive parameters per invocation
-// (TensorFlow.js semantics; see OptimizerKernel in ir/kernel.ts).
-import type { BufferDecl, OptimizerKernel } from '../ir/kernel.js';
+// optimizer: updates every parameter in one dispatch (TensorFlow.js semantics; see OptimizerKernel in
+// ir/kernel.ts). Four parameters per vec4 load and store when the buffers are laid out in whole vec4s
+// (training plans pad them: paddedParamCount); otherwise one parameter at a time.
+import type { BufferDecl, OptimizerKernel, PenaltyTerm } from '../ir/kernel.js';
 import { optimizerStateArrays } from '../ir/kernel.js';
-import { BufferSet, KernelCodegenError, assemble, f32, perItemPrologue, storeF32, u32, type GeneratedKernel } from './views.js';
+import { BufferSet, KernelCodegenError, assemble, f32, perItemPrologue, storeF32, u32, type BufferVar, type GeneratedKernel } from './views.js';
 
-const WORKGROUP_SIZE = 64;
-const PER_INVOCATION = 4;
+/** Invocations per workgroup and units (parameters, or vec4s of them) per invocation; bench/step-kernels.mjs measures others. */
+export interface OptimizerShape {
+  workgroupSize: number;
+  perInvocation: number;
+}
+const SHAPE: OptimizerShape = { workgroupSize: 64, perInvocation: 4 };
 
-export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, BufferDecl>): GeneratedKernel {
+export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, BufferDecl>, shape: OptimizerShape = SHAPE): GeneratedKernel {
+  const { workgroupSize, perInvocation } = shape;
   const { count, algorithm } = desc;
   const buffers = new BufferSet(desc.name, decls);
   const params = buffers.use(desc.params, true);
   const grads = buffers.use(desc.grads, false);
   const stateArrays = optimizerStateArrays(algorithm);
+  const stride = desc.stateStride ?? count;
   for (const b of [params, grads]) {
     if (b.decl.elementType !== 'f32') throw new KernelCodegenError(desc.name, `"${b.name}" must hold f32`);
     if (b.decl.size < count) throw new KernelCodegenError(desc.name, `"${b.name}" holds ${b.decl.size} < ${count} elements`);
   }
   if (desc.params === desc.grads) throw new KernelCodegenError(desc.name, 'params and grads must be different buffers');
-  let slots = '';
+  if (stride < count) throw new KernelCodegenError(desc.name, `state stride ${stride} is less than the ${count} parameters`);
+  let state: BufferVar | null = null;
   if (stateArrays > 0) {
     if (!desc.state) throw new KernelCodegenError(desc.name, `${algorithm.kind} needs an optimizer state buffer`);
-    const s = buffers.use(desc.state, true);
-    if (s.decl.size < stateArrays * count)
-      throw new KernelCodegenError(desc.name, `optimizer state buffer "${s.name}" holds ${s.decl.size} < ${stateArrays} × ${count}`);
-    slots = s.ident;
+    state = buffers.use(desc.state, true);
+    const needed = (stateArrays - 1) * stride + count;
+    if (state.decl.size < needed)
+      throw new KernelCodegenError(
+        desc.name,
+        `optimizer state buffer "${state.name}" holds ${state.decl.size} < ${stateArrays} arrays of ${count} (stride ${stride})`,
+      );
   }
-  const P = params.ident;
-  const G = grads.ident;
-  const slot = (s: number): string => (s === 0 ? `${slots}[i]` : `${slots}[i + ${u32(s * count)}]`);
-  // Regularized weights: the penalty's gradient 2·l2·p + l1·d|p| joins the loss gradient, where d|p| is
-  // TensorFlow.js's gradient of abs: 1 for p > 0, else −1 (also at 0: step(p, −1)).
-  const lines: string[] = [`  ${desc.penalties?.length ? 'var' : 'let'} g = ${G}[i];`];
-  for (const term of desc.penalties ?? []) {
+  for (const term of desc.penalties ?? [])
     if (term.offset < 0 || term.offset + term.count > count)
       throw new KernelCodegenError(desc.name, `penalty range [${term.offset}, ${term.offset + term.count}) is outside the ${count} parameters`);
-    const parts = [
-      ...(term.l2 !== 0 ? [`${f32(2 * term.l2)} * ${P}[i]`] : []),
-      ...(term.l1 !== 0 ? [`${f32(term.l1)} * select(-1.0, 1.0, ${P}[i] > 0.0)`] : []),
-    ];
-    if (parts.length) lines.push(`  if (i >= ${u32(term.offset)} && i < ${u32(term.offset + term.count)}) { g = g + ${parts.join(' + ')}; }`);
-  }
+
+  // 4-wide when every array starts on a vec4 and the buffers hold whole vec4s past the last parameter.
+  const padded = Math.ceil(count / 4) * 4;
+  const extents: [BufferVar, number][] = [
+    [params, padded],
+    [grads, padded],
+    ...(state ? [[state, (stateArrays - 1) * stride + padded] as [BufferVar, number]] : []),
+  ];
+  const wide = stride % 4 === 0 && extents.every(([b, extent]) => b.decl.size % 4 === 0 && b.decl.size >= extent);
+  if (wide) for (const [b, extent] of extents) buffers.tryVec4Words(b.name, extent);
+  const width = wide ? 4 : 1;
+  const units = Math.ceil(count / width);
+  const T = wide ? 'vec4<f32>' : 'f32';
+  const u = wide ? 'j' : 'i';
+  // The last vec4 reaching past `count` keeps its old values there (select on `live`).
+  const tail = wide && count % 4 !== 0;
+  const P = params.ident;
+  const G = grads.ident;
+  const slot = (s: number): string => (s === 0 ? `${state!.ident}[${u}]` : `${state!.ident}[${u} + ${u32((s * stride) / width)}]`);
+  const store = (target: string, old: string, value: string): string => (tail ? `  ${target} = select(${old}, ${value}, live);` : `  ${target} = ${value};`);
+
+  const lines: string[] = [`  let p = ${P}[${u}];`, `  ${desc.penalties?.length ? 'var' : 'let'} g = ${G}[${u}];`];
+  if (wide) lines.unshift(`  let e = vec4<u32>(j * 4u) + vec4<u32>(0u, 1u, 2u, 3u);`);
+  if (tail) lines.push(`  let live = e < vec4<u32>(${u32(count)});`);
+  for (const term of desc.penalties ?? []) lines.push(...penaltyLines(term, wide, T));
   const prologue: string[] = [];
   let summary: string;
   switch (algorithm.kind) {
     case 'sgd':
       summary = 'sgd';
-      lines.push(`  ${P}[i] = ${P}[i] - lr * g;`);
+      lines.push(store(`${P}[${u}]`, 'p', 'p - lr * g'));
       break;
     case 'momentum': {
       const mu = f32(algorithm.momentum);
       summary = `momentum ${algorithm.momentum}${algorithm.nesterov ? ' nesterov' : ''}`;
-      lines.push(`  let a = ${mu} * ${slot(0)} + g;`, `  ${slot(0)} = a;`);
-      lines.push(algorithm.nesterov ? `  ${P}[i] = ${P}[i] - lr * (g + ${mu} * a);` : `  ${P}[i] = ${P}[i] - lr * a;`);
+      lines.push(`  let a0 = ${slot(0)};`, `  let a = ${mu} * a0 + g;`, store(slot(0), 'a0', 'a'));
+      lines.push(store(`${P}[${u}]`, 'p', algorithm.nesterov ? `p - lr * (g + ${mu} * a)` : 'p - lr * a'));
       break;
     }
     case 'adam': {
@@ -66,33 +90,46 @@ export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, B
         `  let epsilonHat = ${f32(epsilon)} * rootCorrection2;`,
       );
       lines.push(
-        `  let m = ${f32(beta1)} * ${slot(0)} + ${f32(1 - beta1)} * g;`,
-        `  let v = ${f32(beta2)} * ${slot(1)} + ${f32(1 - beta2)} * g * g;`,
-        `  ${slot(0)} = m;`,
-        `  ${slot(1)} = v;`,
-        `  ${P}[i] = ${P}[i] - stepSize * m / (sqrt(v) + epsilonHat);`,
+        `  let m0 = ${slot(0)};`,
+        `  let v0 = ${slot(1)};`,
+        `  let m = ${f32(beta1)} * m0 + ${f32(1 - beta1)} * g;`,
+        `  let v = ${f32(beta2)} * v0 + ${f32(1 - beta2)} * g * g;`,
+        store(slot(0), 'm0', 'm'),
+        store(slot(1), 'v0', 'v'),
+        store(`${P}[${u}]`, 'p', 'p - stepSize * m / (sqrt(v) + epsilonHat)'),
       );
       break;
     }
     case 'rmsprop': {
       const { decay, momentum, epsilon, centered } = algorithm;
       summary = `rmsprop decay=${decay} momentum=${momentum} ε=${epsilon}${centered ? ' centered' : ''}`;
-      lines.push(`  let ms = ${f32(decay)} * ${slot(0)} + ${f32(1 - decay)} * g * g;`, `  ${slot(0)} = ms;`);
+      lines.push(
+        `  let ms0 = ${slot(0)};`,
+        `  let mom0 = ${slot(1)};`,
+        `  let ms = ${f32(decay)} * ms0 + ${f32(1 - decay)} * g * g;`,
+        store(slot(0), 'ms0', 'ms'),
+      );
       if (centered) {
         lines.push(
-          `  let mg = ${f32(decay)} * ${slot(2)} + ${f32(1 - decay)} * g;`,
-          `  ${slot(2)} = mg;`,
-          `  let mom = ${f32(momentum)} * ${slot(1)} + lr * g / sqrt(ms - mg * mg + ${f32(epsilon)});`,
+          `  let mg0 = ${slot(2)};`,
+          `  let mg = ${f32(decay)} * mg0 + ${f32(1 - decay)} * g;`,
+          store(slot(2), 'mg0', 'mg'),
+          `  let mom = ${f32(momentum)} * mom0 + lr * g / sqrt(ms - mg * mg + ${f32(epsilon)});`,
         );
       } else {
-        lines.push(`  let mom = ${f32(momentum)} * ${slot(1)} + lr * g / sqrt(ms + ${f32(epsilon)});`);
+        lines.push(`  let mom = ${f32(momentum)} * mom0 + lr * g / sqrt(ms + ${f32(epsilon)});`);
       }
-      lines.push(`  ${slot(1)} = mom;`, `  ${P}[i] = ${P}[i] - mom;`);
+      lines.push(store(slot(1), 'mom0', 'mom'), store(`${P}[${u}]`, 'p', 'p - mom'));
       break;
     }
     case 'adagrad': {
       summary = `adagrad ε=${algorithm.epsilon}`;
-      lines.push(`  let acc = ${slot(0)} + g * g;`, `  ${slot(0)} = acc;`, `  ${P}[i] = ${P}[i] - lr * g / sqrt(acc + ${f32(algorithm.epsilon)});`);
+      lines.push(
+        `  let acc0 = ${slot(0)};`,
+        `  let acc = acc0 + g * g;`,
+        store(slot(0), 'acc0', 'acc'),
+        store(`${P}[${u}]`, 'p', `p - lr * g / sqrt(acc + ${f32(algorithm.epsilon)})`),
+      );
       break;
     }
     default:
@@ -102,28 +139,53 @@ export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, B
     // Mixed precision: the kernels read the weights from an f16 copy, refreshed with each update.
     const half = buffers.use(desc.halfCopy, true);
     if (half.decl.size < count) throw new KernelCodegenError(desc.name, `"${half.name}" holds ${half.decl.size} < ${count} elements`);
-    lines.push(`  ${storeF32(half, 'i', `${P}[i]`, false)}`);
+    if (!wide) lines.push(`  ${storeF32(half, 'i', `${P}[i]`, false)}`);
+    else {
+      lines.push(`  let written = ${P}[j];`);
+      for (let k = 0; k < 4; k++) {
+        const write = storeF32(half, `j * 4u + ${u32(k)}`, `written[${k}]`, false);
+        lines.push(tail ? `  if (live[${k}]) { ${write} }` : `  ${write}`);
+      }
+    }
   }
-  // Invocation g updates g, g + stride, g + 2·stride, …: neighbouring invocations touch neighbouring
-  // parameters on every iteration.
-  const stride = Math.ceil(count / PER_INVOCATION);
-  const { dispatch, code } = perItemPrologue(stride, WORKGROUP_SIZE);
+  // Invocation x updates units x, x + spread, x + 2·spread, …: neighbouring invocations touch
+  // neighbouring parameters on every iteration.
+  const spread = Math.ceil(units / perInvocation);
+  const { dispatch, code } = perItemPrologue(spread, workgroupSize);
   const body = [
     code,
     `  let lr = step.learningRate;`,
     ...prologue,
-    `  for (var q = 0u; q < ${u32(PER_INVOCATION)}; q = q + 1u) {`,
-    `  let i = gidx + q * ${u32(stride)};`,
-    `  if (i >= ${u32(count)}) { return; }`,
+    `  for (var q = 0u; q < ${u32(perInvocation)}; q = q + 1u) {`,
+    `  let ${u} = gidx + q * ${u32(spread)};`,
+    `  if (${u} >= ${u32(units)}) { return; }`,
     ...lines,
     `  }`,
   ];
+  const per = wide ? `${perInvocation} vec4s` : `${perInvocation}`;
   return assemble({
     desc,
-    summary: `optimizer ${summary} over ${count} parameters, ${PER_INVOCATION} per invocation${desc.penalties?.length ? `, ${desc.penalties.length} weight penalties` : ''}`,
+    summary: `optimizer ${summary} over ${count} parameters, ${per} per invocation${desc.penalties?.length ? `, ${desc.penalties.length} weight penalties` : ''}`,
     buffers,
-    workgroupSize: WORKGROUP_SIZE,
+    workgroupSize,
     body: body.join('\n'),
     workgroups: dispatch.workgroups,
   });
+}
+
+/**
+ * A regularized range's gradient 2·l2·p + l1·d|p| added to g, where d|p| is TensorFlow.js's gradient
+ * of abs: 1 for p > 0, else −1 (also at 0). 4-wide: only the range's own lanes, in the vec4s it meets.
+ */
+function penaltyLines(term: PenaltyTerm, wide: boolean, T: string): string[] {
+  const parts = [
+    ...(term.l2 !== 0 ? [`${f32(2 * term.l2)} * p`] : []),
+    ...(term.l1 !== 0 ? [`${f32(term.l1)} * select(${T}(-1.0), ${T}(1.0), p > ${T}(0.0))`] : []),
+  ];
+  if (!parts.length) return [];
+  const lo = term.offset;
+  const hi = term.offset + term.count;
+  if (!wide) return [`  if (i >= ${u32(lo)} && i < ${u32(hi)}) { g = g + ${parts.join(' + ')}; }`];
+  const inRange = `(e >= vec4<u32>(${u32(lo)})) & (e < vec4<u32>(${u32(hi)}))`;
+  return [`  if (j >= ${u32(Math.floor(lo / 4))} && j < ${u32(Math.ceil(hi / 4))}) { g = g + select(vec4<f32>(0.0), ${parts.join(' + ')}, ${inRange}); }`];
 }

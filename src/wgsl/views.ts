@@ -138,6 +138,17 @@ export class BufferSet {
     return v.vec4;
   }
 
+  /**
+   * Declares an f32 buffer, read-only or written, as array<vec4<f32>> when it holds at least `extent`
+   * elements and a whole number of vec4s; returns whether it now is. The caller indexes it in vec4s
+   * (storeF32 refuses vec4 buffers).
+   */
+  tryVec4Words(bufferName: string, extent: number): boolean {
+    const v = this.get(bufferName);
+    if (v.decl.elementType === 'f32' && v.decl.size % 4 === 0 && v.decl.size >= extent) v.vec4 = true;
+    return v.vec4;
+  }
+
   get(bufferName: string): BufferVar {
     const v = this.vars.get(bufferName);
     if (!v) throw new KernelCodegenError(this.kernelName, `buffer "${bufferName}" was not registered`);

@@ -307,6 +307,32 @@ describe('gather', () => {
     // Only the last step's batch survives; also check one step alone so every step's write is seen.
     const single = { ...cases[0]!, label: 'gather single step rowBase 18', steps: [{ ...STEP0, rowBase: 18 }] };
     cases.push(single);
+    // Rows wider than a workgroup's lanes (lanes stride along the row: 784 u8 pixels = 196 words, 301
+    // and 260 f32 columns) beside narrow ones sharing a workgroup (3 and 20 columns), odd row counts.
+    for (const rows of [5, 33]) {
+      const datasetRows = 40;
+      const arena = new Arena('arena');
+      const wide = [
+        { dataset: 'pixels', elementType: 'u8', cols: 784, scale: 1 / 255 },
+        { dataset: 'wideF', elementType: 'f32', cols: 301, scale: 1 },
+        { dataset: 'narrowF', elementType: 'f32', cols: 3, scale: 0.5 },
+        { dataset: 'wideF4', elementType: 'f32', cols: 260, scale: 2 },
+        { dataset: 'narrowU', elementType: 'u8', cols: 20, scale: 1 },
+      ] as const;
+      const sources = wide.map((w) => ({ dataset: w.dataset, elementType: w.elementType, scale: w.scale, out: arena.view(rows, w.cols, { pad: 1 }) }));
+      cases.push({
+        label: `gather wide rows, ${rows} rows`,
+        decls: {
+          arena: arena.decl(),
+          idx: { name: 'idx', elementType: 'u32', size: datasetRows, role: 'indices' },
+          ...Object.fromEntries(wide.map((w) => [w.dataset, { name: w.dataset, elementType: w.elementType, size: datasetRows * w.cols, role: 'dataset' }])),
+        },
+        init: { idx: Array.from({ length: datasetRows }, (_, i) => (i * 7 + 5) % datasetRows) },
+        kernels: [{ kind: 'gather', name: 'gather wide', indices: 'idx', rows, sources }],
+        steps: [{ ...STEP0, rowBase: datasetRows - rows }],
+        outputs: ['arena'],
+      });
+    }
     expectAllPass(await runShare(cases), 1e-6);
   });
 });
@@ -654,6 +680,45 @@ describe('optimizer', () => {
         });
       }
     }
+    // Plans' layout: buffers padded to whole vec4s and state arrays a padded stride apart, updated four
+    // parameters per vec4 (the padding holds garbage here: the last vec4 must leave it as it was).
+    for (const count of [1237, 1236, 5, 2]) {
+      const padded = Math.ceil(count / 4) * 4;
+      for (const algorithm of algorithms) {
+        const nSlots = optimizerStateArrays(algorithm);
+        const slotInit: number[] = [];
+        for (let s = 0; s < nSlots; s++) {
+          for (let i = 0; i < padded; i++) {
+            const u = ((i * 2654435761 + s * 97) % 1000) / 1000;
+            const positive = (algorithm.kind === 'adam' && s === 1) || (algorithm.kind === 'rmsprop' && s === 0) || algorithm.kind === 'adagrad';
+            const v = algorithm.kind === 'rmsprop' && s === 2 ? (u - 0.5) * 0.6 : positive ? 0.5 + u / 2 : u * 2 - 1;
+            slotInit.push(Math.fround(v === 0 ? 0.123 : v));
+          }
+        }
+        cases.push({
+          label: `optimizer 4-wide ${JSON.stringify(algorithm)} count ${count}`,
+          decls: {
+            params: { name: 'params', elementType: 'f32', size: padded, role: 'params' },
+            grads: { name: 'grads', elementType: 'f32', size: padded, role: 'grads' },
+            ...(nSlots ? { slots: { name: 'slots', elementType: 'f32', size: nSlots * padded, role: 'optimizerState' } } : {}),
+          },
+          init: nSlots ? { slots: slotInit } : {},
+          kernels: [
+            {
+              kind: 'optimizer',
+              name: `opt ${algorithm.kind}`,
+              algorithm,
+              count,
+              params: 'params',
+              grads: 'grads',
+              ...(nSlots ? { state: 'slots', stateStride: padded } : {}),
+            },
+          ],
+          steps,
+          outputs: nSlots ? ['params', 'slots'] : ['params'],
+        });
+      }
+    }
     // Regularized ranges: the penalty's gradient joins g (l1, l2, both; the last parameter alone).
     const penalties = [
       { offset: 5, count: 300, l1: 0.01, l2: 0.02 },
@@ -680,6 +745,30 @@ describe('optimizer', () => {
             grads: 'grads',
             penalties,
             ...(nSlots ? { state: 'slots' } : {}),
+          },
+        ],
+        steps,
+        outputs: nSlots ? ['params', 'slots'] : ['params'],
+      });
+      // The same 4-wide: ranges that start and end inside a vec4.
+      cases.push({
+        label: `optimizer 4-wide ${algorithm.kind} with weight penalties`,
+        decls: {
+          params: { name: 'params', elementType: 'f32', size: 1240, role: 'params' },
+          grads: { name: 'grads', elementType: 'f32', size: 1240, role: 'grads' },
+          ...(nSlots ? { slots: { name: 'slots', elementType: 'f32', size: nSlots * 1240, role: 'optimizerState' } } : {}),
+        },
+        init: nSlots ? { slots: Array.from({ length: nSlots * 1240 }, (_, i) => (i < 1240 ? 0.1 : 0.5)) } : {},
+        kernels: [
+          {
+            kind: 'optimizer',
+            name: `opt ${algorithm.kind}`,
+            algorithm,
+            count: 1237,
+            params: 'params',
+            grads: 'grads',
+            penalties,
+            ...(nSlots ? { state: 'slots', stateStride: 1240 } : {}),
           },
         ],
         steps,

@@ -165,3 +165,42 @@ test('getLayer(name).getWeights/setWeights after training: current values, and o
   expect(r.all[0]).not.toEqual(r.initial[0]);
   expect(r.error).toMatch(/layer 'out'.setWeights: expected 2 tensors/);
 });
+
+test('outputs of rank 3 (an input returned as is, dense along the last axis) predicted over several batches, full and partial', async () => {
+  const r = await inPage(
+    page,
+    async () => {
+      const weft = window.weft;
+      const problems: string[] = [];
+      const [t, f, units] = [2, 3, 5];
+      const x = weft.input({ shape: [t, f] });
+      const dense = weft.layers.dense({ units, activation: 'tanh', seed: 4 });
+      const model = weft.model({ inputs: x, outputs: [dense.apply(x), x] });
+      const [kernel, bias] = (await Promise.all(dense.getWeights().map((w) => w.data()))) as Float32Array[];
+      for (const [rows, batchSize] of [
+        [8, 4],
+        [7, 3],
+        [5, 4],
+        [9, 2],
+      ] as const) {
+        const v = Float32Array.from({ length: rows * t * f }, (_, i) => Math.sin(i * 0.7) + i / 50);
+        const [y, same] = (await Promise.all((model.predict(weft.tensor(v, [rows, t, f]), { batchSize }) as Tensor[]).map((p) => p.data()))) as Float32Array[];
+        // The input comes back unchanged; dense works position by position along the last axis.
+        v.forEach((want, i) => {
+          if (same![i] !== want) problems.push(`${rows} rows, batch ${batchSize}: input output[${i}] = ${same![i]}, want ${want}`);
+        });
+        for (let p = 0; p < rows * t; p++)
+          for (let u = 0; u < units; u++) {
+            let sum = bias![u]!;
+            for (let c = 0; c < f; c++) sum += v[p * f + c]! * kernel![c * units + u]!;
+            const got = y![p * units + u]!;
+            if (Math.abs(got - Math.tanh(sum)) > 1e-5)
+              problems.push(`${rows} rows, batch ${batchSize}: dense output[${p * units + u}] = ${got}, want ${Math.tanh(sum)}`);
+          }
+      }
+      return problems.slice(0, 8);
+    },
+    undefined,
+  );
+  expect(r).toEqual([]);
+});

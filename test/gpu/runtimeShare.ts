@@ -1,11 +1,10 @@
 // Test files that both GPU projects run (kernels, tfjs-oracle: issue 13 wants them to pass in
 // Chromium and in Node on Dawn) split their case lists between the two runtimes instead of running
 // every case twice: each case runs in exactly one of them per `npm test`, and each runtime runs some
-// of every family. Node gets one case in four: the same work takes it 2–4× as long as Chromium on
-// SwiftShader (Dawn's Node binding polls for GPU events on the main thread, which then competes with
-// SwiftShader's threads for the CPUs). The split is a fixed function of the case's label (a hash,
-// then every fourth case in hash order goes to Node), so a case always lands in the same runtime and
-// a failure reproduces.
+// of every family. Node gets one case in four: the same work took it 1.5–4× as long as Chromium on
+// SwiftShader (per file, busy machine; measured before Dawn's busy polling was put on a 1 ms timer,
+// src/node). The split is a fixed function of the case's label (a hash, then every fourth case in
+// hash order goes to Node), so a case always lands in the same runtime and a failure reproduces.
 //
 // WEFT_ALL_CASES=1 runs every case in whichever project runs (e.g. to check one runtime fully:
 // `WEFT_ALL_CASES=1 npx vitest run --project gpu-node test/gpu/kernels.test.ts`).

@@ -302,6 +302,8 @@ function optimizer(d: OptimizerKernel, buffers: RefBuffers, step: RefStep): void
   const g = buf(buffers, d.grads);
   const slots = d.state ? buf(buffers, d.state) : undefined;
   const n = d.count;
+  // Distance between state arrays (padded to whole vec4s in plans).
+  const stride = d.stateStride ?? n;
   const lr = step.learningRate;
   const a = d.algorithm;
   // The penalty's gradient of regularized weights, from the weights before the update.
@@ -321,9 +323,9 @@ function optimizer(d: OptimizerKernel, buffers: RefBuffers, step: RefStep): void
       }
       case 'adam': {
         const m = a.beta1 * slots![i]! + (1 - a.beta1) * gi;
-        const v = a.beta2 * slots![n + i]! + (1 - a.beta2) * gi * gi;
+        const v = a.beta2 * slots![stride + i]! + (1 - a.beta2) * gi * gi;
         slots![i] = m;
-        slots![n + i] = v;
+        slots![stride + i] = v;
         p[i] = p[i]! - (lr * (m / (1 - step.beta1Power))) / (Math.sqrt(v / (1 - step.beta2Power)) + a.epsilon);
         break;
       }
@@ -332,14 +334,14 @@ function optimizer(d: OptimizerKernel, buffers: RefBuffers, step: RefStep): void
         slots![i] = ms;
         let denom: number;
         if (a.centered) {
-          const mg = a.decay * slots![2 * n + i]! + (1 - a.decay) * gi;
-          slots![2 * n + i] = mg;
+          const mg = a.decay * slots![2 * stride + i]! + (1 - a.decay) * gi;
+          slots![2 * stride + i] = mg;
           denom = Math.sqrt(ms - mg * mg + a.epsilon);
         } else {
           denom = Math.sqrt(ms + a.epsilon);
         }
-        const mom = a.momentum * slots![n + i]! + (lr * gi) / denom;
-        slots![n + i] = mom;
+        const mom = a.momentum * slots![stride + i]! + (lr * gi) / denom;
+        slots![stride + i] = mom;
         p[i] = p[i]! - mom;
         break;
       }

@@ -86,8 +86,10 @@ describe('mixed_float16 plans', () => {
     }
     const { kernels } = modules('mixed_float16');
     const optimizer = kernels.find((k) => k.bindings.some((b) => b.buffer === 'optimizerState'))!;
-    expect(optimizer.wgsl).toMatch(/buf_paramsHalf\[i\] = f16\(buf_params\[i\]\);/);
-    expect(optimizer.wgsl).toContain('buf_params: array<f32>;');
+    // Four parameters per vec4 (padded buffers); the f16 copy is written one element at a time.
+    expect(optimizer.wgsl).toMatch(/let written = buf_params\[j\];/);
+    for (let k = 0; k < 4; k++) expect(optimizer.wgsl).toMatch(new RegExp(`buf_paramsHalf\\[j \\* 4u \\+ ${k}u\\] = f16\\(written\\[${k}\\]\\);`));
+    expect(optimizer.wgsl).toContain('buf_params: array<vec4<f32>>;');
     expect(optimizer.wgsl).toContain('buf_paramsHalf: array<f16>;');
   });
 

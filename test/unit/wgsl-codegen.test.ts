@@ -73,6 +73,24 @@ describe('bindings', () => {
     ]);
   });
 
+  test('optimizer: four parameters per vec4 over padded buffers, one at a time otherwise', () => {
+    const adam = { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
+    const padded = (n: number): Record<string, BufferDecl> => ({
+      params: f32('params', n, 'params'),
+      grads: f32('grads', n, 'grads'),
+      slots: f32('slots', 2 * n, 'optimizerState'),
+    });
+    const desc = { kind: 'optimizer', name: 'adam', algorithm: adam, count: 1237, params: 'params', grads: 'grads', state: 'slots' } as const;
+    const wide = generateKernel({ ...desc, stateStride: 1240 }, padded(1240));
+    for (const b of ['params', 'grads', 'slots']) expect(wide.wgsl).toContain(`buf_${b}: array<vec4<f32>>;`);
+    expect(wide.wgsl).toContain('buf_slots[j + 310u] = select(v0, v, live);');
+    // 310 vec4s, 4 per invocation: 78 invocations in 2 workgroups of 64.
+    expect(wide.workgroups).toEqual([2, 1, 1]);
+    const narrow = generateKernel(desc, padded(1240));
+    expect(narrow.wgsl).toContain('buf_params: array<f32>;');
+    expect(narrow.wgsl).toContain('buf_slots[i + 1237u] = v;');
+  });
+
   test('lossHead: metrics read_write, labels/indices read', () => {
     const k = generateKernel(
       {

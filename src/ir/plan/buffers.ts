@@ -1,7 +1,7 @@
 // Buffer declarations: every named buffer the plan's kernels use, with its size and role.
 
 import type { IrGraph } from '../graph.js';
-import { optimizerStateArrays, viewsOf, type BufferDecl, type KernelDesc } from '../kernel.js';
+import { optimizerStateArrays, paddedParamCount, viewsOf, type BufferDecl, type KernelDesc } from '../kernel.js';
 import { HALF_WEIGHTS, activationElementType, declBytes } from '../precision.js';
 import type { PlanOptions } from './types.js';
 
@@ -24,14 +24,16 @@ export function declareBuffers(
     // Activations and their gradients; f16 under mixed precision. The gathered batch stays f32 (inputs and targets as given).
     { name: 'arena', elementType: activationElementType(options.precision ?? 'float32'), size: arenaSize, role: 'arena' },
     ...(batchBufferSize > 0 ? [{ name: 'batch', elementType: 'f32', size: batchBufferSize, role: 'arena' } as BufferDecl] : []),
-    { name: 'params', elementType: 'f32', size: Math.max(paramCount, 1), role: 'params' },
+    // Training pads the parameters, gradients and optimizer state arrays to whole vec4s (paddedParamCount).
+    { name: 'params', elementType: 'f32', size: options.mode === 'train' ? paddedParamCount(paramCount) : Math.max(paramCount, 1), role: 'params' },
   ];
   if ((options.precision ?? 'float32') === 'mixed_float16')
     buffers.push({ name: HALF_WEIGHTS, elementType: 'f16', size: Math.max(paramCount, 1), role: 'weightsHalf' });
   if (options.mode === 'train') {
-    buffers.push({ name: 'grads', elementType: 'f32', size: Math.max(paramCount, 1), role: 'grads' });
+    const padded = paddedParamCount(paramCount);
+    buffers.push({ name: 'grads', elementType: 'f32', size: padded, role: 'grads' });
     const stateArrays = optimizerStateArrays(options.optimizer ?? { kind: 'sgd' });
-    if (stateArrays > 0) buffers.push({ name: 'optimizerState', elementType: 'f32', size: stateArrays * paramCount, role: 'optimizerState' });
+    if (stateArrays > 0) buffers.push({ name: 'optimizerState', elementType: 'f32', size: stateArrays * padded, role: 'optimizerState' });
   }
   if (metricSlotCount > 0) buffers.push({ name: 'metrics', elementType: 'f32', size: metricSlotCount, role: 'metrics' });
   buffers.push({ name: 'indices', elementType: 'u32', size: 0, role: 'indices' });

@@ -3,7 +3,7 @@
 // copies right after their source, the optimizer last.
 
 import type { IrGraph, IrNode, ValueId } from '../graph.js';
-import { optimizerStateArrays, type ElementwiseExpr, type GatherSource, type KernelDesc, type PenaltyTerm, type View } from '../kernel.js';
+import { optimizerStateArrays, paddedParamCount, type ElementwiseExpr, type GatherSource, type KernelDesc, type PenaltyTerm, type View } from '../kernel.js';
 import { HALF_WEIGHTS } from '../precision.js';
 import { matrixOf } from '../shape.js';
 import { windowKernelFor } from './windowKernels.js';
@@ -79,7 +79,7 @@ export function selectKernels(graph: IrGraph, placement: Placement, views: Value
       count: paramCount,
       params: 'params',
       grads: 'grads',
-      ...(stateArrays > 0 ? { state: 'optimizerState' } : {}),
+      ...(stateArrays > 0 ? { state: 'optimizerState', stateStride: paddedParamCount(paramCount) } : {}),
       ...(options.precision === 'mixed_float16' ? { halfCopy: HALF_WEIGHTS } : {}),
       ...(penalties.length ? { penalties } : {}),
     });
@@ -102,6 +102,12 @@ function gatherKernel(graph: IrGraph, placement: Placement, views: ValueViews, o
     const [rows, cols] = matrixOf(node.shape);
     const batch = node.shape[0]!;
     const rowsPerSample = rows / batch;
+    // One row per sample here, so a step shift is one such row: drop the home's rowsPerSample (an output's
+    // home carries it) or the shift would count the sample's rows twice.
+    if (home.kind === 'fixed') {
+      const { rowsPerSample: _countedBelow, ...fixed } = home;
+      return views.at({ ...fixed, rowStride: home.rowStride * rowsPerSample }, batch, cols * rowsPerSample);
+    }
     return views.at({ ...home, rowStride: home.rowStride * rowsPerSample }, batch, cols * rowsPerSample);
   };
   for (const node of graph.nodes) {
