@@ -4,6 +4,7 @@
 import type { Page } from 'puppeteer';
 import { beforeAll, expect, test } from 'vitest';
 import { inPage, openPage } from './harness.js';
+import { thisRuntimesShare } from './runtimeShare.js';
 
 let page: Page;
 beforeAll(async () => {
@@ -71,7 +72,8 @@ const cases: Case[] = [
   },
 ];
 
-test.each(cases)('$name ($optimizer, batch $batch)', async (c) => {
+// Both GPU projects run this file; each runs its share of the cases (test/gpu/runtimeShare.ts).
+test.each(thisRuntimesShare(cases, (c) => c.name))('$name ($optimizer, batch $batch)', async (c) => {
   const r = await inPage(
     page,
     async (c: Case) => {

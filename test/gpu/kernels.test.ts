@@ -9,6 +9,7 @@ import { generateKernel } from '../../src/wgsl/index.js';
 import type { RefStep } from '../reference/kernelReference.js';
 import { Arena, STEP0, failures, runCases, type KernelCase } from './kernelCases.js';
 import { openPage } from './harness.js';
+import { gpuRuntime, thisRuntimesShare } from './runtimeShare.js';
 
 let page: Page;
 beforeAll(async () => {
@@ -115,6 +116,15 @@ function matmulCase(o: MatmulOptions): KernelCase {
   };
 }
 
+/** Runs this runtime's share of the cases (test/gpu/runtimeShare.ts: the other GPU project runs the rest). */
+async function runShare(cases: KernelCase[]): Promise<Awaited<ReturnType<typeof runCases>>> {
+  const share = thisRuntimesShare(cases, (c) => c.label);
+  const t0 = performance.now();
+  const results = await runCases(page, share);
+  console.log(`[kernels] ${gpuRuntime()} ran ${share.length} of ${cases.length} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return results;
+}
+
 function expectAllPass(results: Awaited<ReturnType<typeof runCases>>, tol = 1e-4): void {
   const worst = results.reduce((w, r) => (r.error > w.error ? r : w), results[0]!);
   const slowest = results.reduce((w, r) => (r.gpuMs > w.gpuMs ? r : w), results[0]!);
@@ -143,7 +153,7 @@ describe('matmul', () => {
       // (workgroupTiled: the sizes that exercise its tile edges; each pipeline compiles slowly on SwiftShader.)
       const sizes = variant !== 'workgroupTiled' ? SIZES : SIZES.filter(([m, n]) => !(m === 8 && n === 12) && !(m === 2 && n === 7));
       for (const [m, n, k] of sizes) for (const [transA, transB] of TRANSPOSES) cases.push(matmulCase({ m, n, k, transA, transB, variant }));
-      expectAllPass(await runCases(page, cases));
+      expectAllPass(await runShare(cases));
     });
 
     test(`${variant}: epilogues, aOnesRow, accumulate, rowBaseFromStep`, async () => {
@@ -188,7 +198,7 @@ describe('matmul', () => {
         const vec4 = cases.filter((c) => generateKernel(c.kernels[0]!, c.decls, { variant }).wgsl.includes('array<vec4<f32>>'));
         expect(vec4.length).toBeGreaterThanOrEqual(50);
       }
-      expectAllPass(await runCases(page, cases));
+      expectAllPass(await runShare(cases));
     });
   }
 });
@@ -217,7 +227,7 @@ describe('matmul register blocks', () => {
         cases.push(matmulCase({ m: 24, n: 20, k: 19, transA, transB, variant, block: [...block], aligned: 'separate', bias: true }));
       }
     }
-    expectAllPass(await runCases(page, cases));
+    expectAllPass(await runShare(cases));
   });
 });
 
@@ -246,7 +256,7 @@ describe('matmul quad blocks (quadTiled)', () => {
         cases.push(matmulCase({ m: 13, n: 11, k: 6, transA, transB, variant, quad, rowBases: [0, 3], gradMask: 'tanh' }));
       }
     }
-    expectAllPass(await runCases(page, cases));
+    expectAllPass(await runShare(cases));
   });
 });
 
@@ -323,7 +333,7 @@ describe('gather', () => {
         outputs: ['arena'],
       });
     }
-    expectAllPass(await runCases(page, cases), 1e-6);
+    expectAllPass(await runShare(cases), 1e-6);
   });
 });
 
@@ -431,7 +441,7 @@ describe('elementwise', () => {
         outputs: ['big'],
       });
     }
-    expectAllPass(await runCases(page, cases));
+    expectAllPass(await runShare(cases));
   });
 });
 
@@ -473,7 +483,7 @@ describe('softmaxRows and columnSum', () => {
         });
       }
     }
-    expectAllPass(await runCases(page, cases));
+    expectAllPass(await runShare(cases));
   });
 });
 
@@ -588,7 +598,7 @@ describe('lossHead', () => {
     }
     cases.push(lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 32, cols: 10, labelType: 'i32', rowBase: 9 }));
     cases.push(lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 32, cols: 10, labelType: 'u32', grad: false, predict: true }));
-    expectAllPass(await runCases(page, cases));
+    expectAllPass(await runShare(cases));
   });
 
   test('binary cross-entropy: sigmoid on logits up to ±1e4, and from probabilities', async () => {
@@ -604,7 +614,7 @@ describe('lossHead', () => {
     }
     cases.push(lossCase({ loss: 'sigmoidCrossEntropy', sparse: false, rows: 37, cols: 2, scale: 1e4, predict: true }));
     cases.push(lossCase({ loss: 'sigmoidCrossEntropy', sparse: true, rows: 32, cols: 4, rowBase: 4 }));
-    expectAllPass(await runCases(page, cases));
+    expectAllPass(await runShare(cases));
   });
 
   test('weighted samples (classWeight) and the weight penalty (regularizers), every loss', async () => {
@@ -616,7 +626,7 @@ describe('lossHead', () => {
     }
     cases.push(lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 65, cols: 10, weighted: true, rowBase: 3, labelType: 'i32' }));
     cases.push(lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 5, cols: 4, penalty: true }));
-    expectAllPass(await runCases(page, cases));
+    expectAllPass(await runShare(cases));
   });
 });
 
@@ -765,6 +775,6 @@ describe('optimizer', () => {
         outputs: nSlots ? ['params', 'slots'] : ['params'],
       });
     }
-    expectAllPass(await runCases(page, cases));
+    expectAllPass(await runShare(cases));
   });
 });

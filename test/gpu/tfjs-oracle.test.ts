@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { inPage, openPage } from './harness.js';
 import type { CaseOptions, CaseReport } from './oracle/page.js';
 import { randomGraph, type Activation, type GraphSpec, type NodeSpec, type OutputSpec } from '../reference/randomGraphs.js';
+import { thisRuntimesShare } from './runtimeShare.js';
 import { loadOracle } from './tfjs.js';
 
 const PREDICT_TOLERANCE = 1e-5;
@@ -67,6 +68,17 @@ function check(spec: GraphSpec, r: CaseReport, label: string): void {
   // and the weights really moved, by far more than they differ (two models that did not train would match too)
   expect(r.sgd.maxAbs, 'SGD: weights moved less than 100× their difference').toBeLessThanOrEqual(r.moved.sgd / 100);
   expect(r.adam.maxAbs, 'Adam: weights moved less than 100× their difference').toBeLessThanOrEqual(r.moved.adam / 100);
+}
+
+/**
+ * This runtime's share of a block's cases (test/gpu/runtimeShare.ts: the other GPU project runs the
+ * rest), each with its index in the whole block (the seeds follow the index).
+ */
+function share<T>(entries: [string, T][]): [string, T, number][] {
+  return thisRuntimesShare(
+    entries.map(([label, value], i): [string, T, number] => [label, value, i]),
+    ([label]) => label,
+  );
 }
 
 const TRAIN: Omit<CaseOptions, 'seed'> = { batchSize: 8, steps: 5, sgd: 0.1, adam: 0.01 };
@@ -129,7 +141,7 @@ const ARTICLE: Record<string, GraphSpec> = {
 };
 
 describe('the article models agree with TensorFlow.js', () => {
-  Object.entries(ARTICLE).forEach(([label, spec], i) => {
+  share(Object.entries(ARTICLE)).forEach(([label, spec, i]) => {
     test(label, async () => {
       check(spec, await runCase(spec, { ...TRAIN, seed: 100 + i }), label);
     });
@@ -140,7 +152,7 @@ describe('the article models agree with TensorFlow.js', () => {
 
 describe('random graphs agree with TensorFlow.js', () => {
   const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
-  for (const seed of SEEDS) {
+  for (const seed of thisRuntimesShare(SEEDS, (s) => `seed ${s}`)) {
     const spec = randomGraph(seed);
     const shared = spec.nodes.length - new Set(spec.nodes.map((n) => n.layer)).size;
     // even seeds: the last of the 5 training batches is partial (Keras averages it over its own rows)
@@ -204,7 +216,7 @@ describe('binary classification agrees with TensorFlow.js', () => {
       outputs: [{ tensor: 'output', loss: 'binaryCrossentropy', weight: 1, metrics: ['binaryAccuracy'] }],
     },
   };
-  Object.entries(BINARY).forEach(([label, spec], i) => {
+  share(Object.entries(BINARY)).forEach(([label, spec, i]) => {
     test(label, async () => {
       check(spec, await runCase(spec, { ...TRAIN, seed: 300 + i }), label);
     });
@@ -239,7 +251,7 @@ describe('classWeight agrees with TensorFlow.js', () => {
       ],
     ],
   };
-  Object.entries(CASES).forEach(([label, [spec, classWeight]], i) => {
+  share(Object.entries(CASES)).forEach(([label, [spec, classWeight], i]) => {
     test(label, async () => {
       const r = await runCase(spec, { ...TRAIN, steps: 4, lastBatch: 5, seed: 400 + i, classWeight });
       check(spec, r, `classWeight ${label}`);
@@ -270,7 +282,7 @@ describe('regularizers agree with TensorFlow.js', () => {
       outputs: [{ tensor: 'out', loss: 'sparseCategoricalCrossentropy', weight: 1, metrics: ['accuracy'] }],
     },
   };
-  Object.entries(CASES).forEach(([label, spec], i) => {
+  share(Object.entries(CASES)).forEach(([label, spec, i]) => {
     test(label, async () => {
       const r = await runCase(spec, { ...TRAIN, steps: 4, lastBatch: 3, seed: 500 + i });
       check(spec, r, `regularizers ${label}`);
@@ -310,7 +322,7 @@ describe('rank-3 dense and concatenate agree with TensorFlow.js', () => {
       outputs: [{ tensor: 'out', loss: 'meanSquaredError', weight: 1, metrics: ['mae'] }],
     },
   };
-  Object.entries(CASES).forEach(([label, spec], i) => {
+  share(Object.entries(CASES)).forEach(([label, spec, i]) => {
     test(label, async () => {
       check(spec, await runCase(spec, { ...TRAIN, steps: 4, lastBatch: 5, seed: 600 + i }), `rank 3 ${label}`);
     });

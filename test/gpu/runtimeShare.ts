@@ -1,0 +1,49 @@
+// Test files that both GPU projects run (kernels, tfjs-oracle: issue 13 wants them to pass in
+// Chromium and in Node on Dawn) split their case lists between the two runtimes instead of running
+// every case twice: each case runs in exactly one of them per `npm test`, and each runtime runs some
+// of every family. Node gets one case in four: the same work took it 1.5–4× as long as Chromium on
+// SwiftShader (per file, busy machine; measured before Dawn's busy polling was put on a 1 ms timer,
+// src/node). The split is a fixed function of the case's label (a hash, then every fourth case in
+// hash order goes to Node), so a case always lands in the same runtime and a failure reproduces.
+//
+// WEFT_ALL_CASES=1 runs every case in whichever project runs (e.g. to check one runtime fully:
+// `WEFT_ALL_CASES=1 npx vitest run --project gpu-node test/gpu/kernels.test.ts`).
+import { inject } from 'vitest';
+
+export type GpuRuntime = 'chromium' | 'node';
+
+/** The runtime of this test file: 'node' in the `gpu-node` project, 'chromium' in `gpu`. */
+export function gpuRuntime(): GpuRuntime {
+  return inject('weftNodePages') ? 'node' : 'chromium';
+}
+
+function hashOf(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** Node runs the items whose rank in hash order is 1 modulo this (1, 5, 9, …): both shares are non-empty from two items on. */
+const NODE_EVERY = 4;
+
+/**
+ * The items `runtime` runs: sorted by the hash of their labels, every NODE_EVERY-th item (from the
+ * second) goes to Node, the rest to Chromium. A list of one item runs in both. Labels must be unique.
+ */
+export function shareFor<T>(items: readonly T[], label: (item: T) => string, runtime: GpuRuntime): T[] {
+  if (items.length <= 1) return [...items];
+  const labels = items.map(label);
+  if (new Set(labels).size !== labels.length) {
+    const dup = labels.find((l, i) => labels.indexOf(l) !== i);
+    throw new Error(`shareFor: two cases are labelled "${dup}"; labels pick the runtime, so they must be unique`);
+  }
+  const order = items.map((_, i) => i).sort((a, b) => hashOf(labels[a]!) - hashOf(labels[b]!) || (labels[a]! < labels[b]! ? -1 : 1));
+  const mine = new Set(order.filter((_, rank) => (rank % NODE_EVERY === 1) === (runtime === 'node')));
+  return items.filter((_, i) => mine.has(i));
+}
+
+/** This runtime's share of `items` (all of them with WEFT_ALL_CASES=1). */
+export function thisRuntimesShare<T>(items: readonly T[], label: (item: T) => string): T[] {
+  if (process.env.WEFT_ALL_CASES === '1') return [...items];
+  return shareFor(items, label, gpuRuntime());
+}
