@@ -232,7 +232,6 @@ describe('matmul quad blocks (quadTiled)', () => {
       { block: [8, 8], workgroupSize: 64 },
       { block: [16, 8], workgroupSize: 16 },
       { block: [5, 3], workgroupSize: 12 },
-      { block: [16, 16], workgroupSize: 4, sharing: 'swap' },
       { block: [3, 2], workgroupSize: 8, sharing: 'swap' },
     ];
     for (const quad of choices) {
@@ -247,6 +246,12 @@ describe('matmul quad blocks (quadTiled)', () => {
         cases.push(matmulCase({ m: 31, n: 30, k: 33, transA, transB, variant, quad, aOnesRow: true, accumulate: true, bias: true, activation: 'sigmoid' }));
         cases.push(matmulCase({ m: 13, n: 11, k: 6, transA, transB, variant, quad, rowBases: [0, 3], gradMask: 'tanh' }));
       }
+    }
+    // The 16 × 16 block (chosen for big products) compiles slowly on SwiftShader: two cases per transpose.
+    const big: QuadChoice = { block: [16, 16], workgroupSize: 4, sharing: 'swap' };
+    for (const [transA, transB] of TRANSPOSES) {
+      cases.push(matmulCase({ m: 37, n: 70, k: 15, transA, transB, variant, quad: big }));
+      cases.push(matmulCase({ m: 31, n: 30, k: 33, transA, transB, variant, quad: big, aOnesRow: true, accumulate: true, bias: true, activation: 'sigmoid' }));
     }
     expectAllPass(await runCases(page, cases));
   });
