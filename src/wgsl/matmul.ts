@@ -71,7 +71,7 @@ export function chooseRegisterBlock(_m: number, _n: number): RegisterBlock {
 }
 
 function registerTiled(ctx: Ctx, block: RegisterBlock): GeneratedKernel {
-  const { desc, M, N, K, mReal, A, B, buffers } = ctx;
+  const { desc, M, N, mReal, A, B, buffers } = ctx;
   const { transA, transB } = desc;
   const [R, C] = block;
   const G = C / 4; // vec4 column groups
