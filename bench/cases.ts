@@ -7,7 +7,14 @@ import { ALL_MODEL_IDS, BenchData, MODEL_IDS, MODELS, one, samplesFor, tfModel, 
 import { WASM_BACKEND, prepareWasmBackends, threadsInUse, type WasmLib } from './tfjsWasm.js';
 
 export type Lib = 'weft' | 'tfjs-webgpu' | WasmLib;
-export type MatmulLib = 'weft-registerTiled' | 'weft-registerTiled8x8' | 'weft-quadTiled' | 'weft-workgroupTiled' | 'tfjs-webgpu' | WasmLib;
+export type MatmulLib =
+  | 'weft-registerTiled'
+  | 'weft-registerTiled8x8'
+  | 'weft-quadTiled'
+  | 'weft-quadTiled8x8'
+  | 'weft-workgroupTiled'
+  | 'tfjs-webgpu'
+  | WasmLib;
 /** The TF.js libraries that run the GPU-only cases (compile, step, predict, profile). */
 type GpuLib = Exclude<Lib, WasmLib>;
 const isWasm = (lib: string): lib is WasmLib => lib === 'tfjs-wasm' || lib === 'tfjs-wasm-threads';
@@ -111,7 +118,7 @@ export function planTasks(o: BenchOptions): Task[] {
     if (kinds.has('matmul'))
       for (const shape of MATMUL_SHAPES.filter((s) => o.matmulShapes.includes(s.id))) {
         const mm: MatmulLib[] = [];
-        if (libs.has('weft')) mm.push('weft-registerTiled', 'weft-registerTiled8x8', 'weft-quadTiled', 'weft-workgroupTiled');
+        if (libs.has('weft')) mm.push('weft-registerTiled', 'weft-registerTiled8x8', 'weft-quadTiled', 'weft-quadTiled8x8', 'weft-workgroupTiled');
         if (libs.has('tfjs-webgpu')) mm.push('tfjs-webgpu');
         if (libs.has('tfjs-wasm')) mm.push('tfjs-wasm');
         if (libs.has('tfjs-wasm-threads')) mm.push('tfjs-wasm-threads');
@@ -526,7 +533,13 @@ async function matmulWeft(env: BenchEnv, task: Extract<Task, { kind: 'matmul' }>
   const device: GPUDevice = gpu.device;
   const shape = shapeOf(task.shape);
   const desc = matmulDesc(shape);
-  const variant = task.lib === 'weft-workgroupTiled' ? 'workgroupTiled' : task.lib === 'weft-quadTiled' ? 'quadTiled' : 'registerTiled';
+  const variant =
+    task.lib === 'weft-workgroupTiled' ? 'workgroupTiled' : task.lib === 'weft-quadTiled' || task.lib === 'weft-quadTiled8x8' ? 'quadTiled' : 'registerTiled';
+  // quadTiled's choice before issue 14's second round (8 × 8 per lane, A by quadBroadcast), beside today's
+  const quad =
+    task.lib === 'weft-quadTiled8x8'
+      ? { block: [Math.min(8, shape.m), Math.min(8, Math.ceil(shape.n / 4))], workgroupSize: 4, sharing: 'broadcast' }
+      : undefined;
   if (variant === 'quadTiled' && !gpu.subgroups) throw new Error('quadTiled needs the subgroups feature, which this device does not have');
   // registerTiled's default is 4×4 outputs per invocation; the 8×8 column shows the larger block
   const registerBlock: [number, number] | undefined = task.lib === 'weft-registerTiled8x8' ? [8, 8] : undefined;
@@ -545,7 +558,7 @@ async function matmulWeft(env: BenchEnv, task: Extract<Task, { kind: 'matmul' }>
   }
   const steps = runtime.createBuffer(gpu, { size: 256, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'bench steps' });
   try {
-    const kernel = wgsl.generateKernel(desc, decls, { variant, ...(registerBlock ? { registerBlock } : {}) });
+    const kernel = wgsl.generateKernel(desc, decls, { variant, ...(registerBlock ? { registerBlock } : {}), ...(quad ? { quad } : {}) });
     const program = await runtime.StepProgram.create(gpu, [kernel], buffers, steps);
     const run = async (reps: number): Promise<number> => {
       const encoder = device.createCommandEncoder();
@@ -562,7 +575,7 @@ async function matmulWeft(env: BenchEnv, task: Extract<Task, { kind: 'matmul' }>
     return {
       value: flop / (t.msEach * 1e6),
       unit: 'GFLOP/s',
-      details: { ...t, variant, registerBlock: registerBlock ?? null, workgroups: kernel.workgroups, flop },
+      details: { ...t, variant, registerBlock: registerBlock ?? null, quad: quad ?? null, workgroups: kernel.workgroups, flop },
     };
   } finally {
     for (const b of buffers.values()) b.destroy();

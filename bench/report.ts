@@ -303,6 +303,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
     const reg = get('matmul', 'weft-registerTiled', '', '', shape.id);
     const reg8 = get('matmul', 'weft-registerTiled8x8', '', '', shape.id);
     const quad = get('matmul', 'weft-quadTiled', '', '', shape.id);
+    const quad8 = get('matmul', 'weft-quadTiled8x8', '', '', shape.id);
     const wg = get('matmul', 'weft-workgroupTiled', '', '', shape.id);
     const g = get('matmul', 'tfjs-webgpu', '', '', shape.id);
     const c = get('matmul', 'tfjs-wasm', '', '', shape.id);
@@ -315,6 +316,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
       shape.label,
       fmtStats(values(reg)),
       fmtStats(values(reg8)),
+      fmtStats(values(quad8)),
       fmtStats(values(quad)),
       fmtStats(values(wg)),
       fmtStats(values(g)),
@@ -322,6 +324,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
       fmtStats(values(ct)),
       fmtRatio(r),
       pct(values(reg)),
+      pct(values(quad8)),
       pct(values(quad)),
       pct(values(picked)),
       pct(values(g)),
@@ -341,13 +344,14 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
       title: 'matmul: GFLOP/s',
       notes: [
         'weft: its matmul kernel generated from a KernelDesc (weftTesting.wgsl.generateKernel) and run through its runtime (StepProgram), many dispatches per submit, waited with onSubmittedWorkDone. TF.js: tf.matMul repeated, then await data() of the last result. Warm-up first.',
-        `weft's planner picks ${pickedVariant(env)} on this adapter (subgroups: ${env?.subgroups === undefined ? '?' : env.subgroups ? 'yes' : 'no'}); the ratio and "weft % of peak" use the planner's choice. registerTiled: 4×4 outputs per invocation (the 8×8 column is the larger register block); quadTiled: blocks shared by quads of invocations through quadBroadcast (needs subgroups); workgroupTiled: 64×64 tiles through workgroup memory (real GPUs). Peak (register-bound multiply-add kernel, 8 vec4 chains per invocation): ${peak ? `${fmtStats(peak)} GFLOP/s` : 'not measured'}.`,
+        `weft's planner picks ${pickedVariant(env)} on this adapter (subgroups: ${env?.subgroups === undefined ? '?' : env.subgroups ? 'yes' : 'no'}); the ratio and "weft % of peak" use the planner's choice. registerTiled: 4×4 outputs per invocation (the 8×8 column is the larger register block); quadTiled: blocks shared by quads of invocations through quad swaps, up to 16×64 per quad (needs subgroups; the '8×8 bcast' column is its earlier choice, 8×32 per quad through quadBroadcast); workgroupTiled: 64×64 tiles through workgroup memory (real GPUs). Peak (register-bound multiply-add kernel, 8 vec4 chains per invocation): ${peak ? `${fmtStats(peak)} GFLOP/s` : 'not measured'}.`,
         'dW+db shapes: the weight gradient Xᵀ·dY with the bias gradient as one more output row (a row of ones in Xᵀ), as the planner fuses them.',
       ],
       headers: [
         'shape',
         'weft registerTiled',
         'weft registerTiled 8×8',
+        'weft quadTiled 8×8 bcast',
         'weft quadTiled',
         'weft workgroupTiled',
         'TF.js WebGPU',
@@ -355,6 +359,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
         wasmNLabel,
         'weft / WebGPU',
         'registerTiled % of peak',
+        'quadTiled 8×8 bcast % of peak',
         'quadTiled % of peak',
         'weft % of peak',
         'TF.js % of peak',

@@ -82,7 +82,7 @@ export async function isLost(gpu: Gpu, ms = 200): Promise<boolean> {
 /**
  * The matmul code generation strategy for this adapter: register blocking without workgroup
  * memory on CPU adapters (SwiftShader: barriers and workgroup memory are expensive there), shared
- * by quads through quadBroadcast where the device has subgroups (a broadcast is one shuffle where
+ * by quads through quad operations where the device has subgroups (a quad swap is one shuffle where
  * a load is a gather); tiles through workgroup memory on real GPUs.
  */
 export function preferredMatmulVariant(gpu: Pick<Gpu, 'cpuAdapter' | 'subgroups'>): 'registerTiled' | 'workgroupTiled' | 'quadTiled' {

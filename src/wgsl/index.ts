@@ -20,7 +20,7 @@ import type { GenerateOptions, GeneratedKernel } from './views.js';
 
 export type { Access, Binding, GenerateOptions, GeneratedKernel } from './views.js';
 export { KernelCodegenError, MAX_WORKGROUPS_PER_DIMENSION, STEP_STRUCT_BYTES } from './views.js';
-export type { MatmulVariant, QuadBlock, RegisterBlock } from './matmul.js';
+export type { MatmulVariant, QuadBlock, QuadChoice, QuadSharing, RegisterBlock } from './matmul.js';
 export { chooseQuadBlock, chooseRegisterBlock } from './matmul.js';
 export { dispatchTraits, generateGroup } from './group.js';
 export { emulateF16Storage, generateHalfWeights } from './precision.js';

@@ -11,8 +11,8 @@
 // - 'quadTiled' (matmulQuad.ts): register tiles shared by quads of invocations through quadBroadcast,
 //   for CPU adapters with the `subgroups` feature.
 import type { BufferDecl, MatmulKernel } from '../ir/kernel.js';
-import { type Ctx, type MatmulVariant, XYZW, epilogueFn, needsActivationFns, prepare, summary } from './matmulCommon.js';
-import { quadTiled, type QuadBlock } from './matmulQuad.js';
+import { type Ctx, type MatmulVariant, XYZW, epilogueFn, needsActivationFns, operandWalk, plus, prepare, range, summary } from './matmulCommon.js';
+import { quadTiled, type QuadChoice } from './matmulQuad.js';
 import {
   ACTIVATION_FUNCTIONS,
   assemble,
@@ -27,14 +27,14 @@ import {
 } from './views.js';
 
 export type { MatmulVariant } from './matmulCommon.js';
-export { chooseQuadBlock, type QuadBlock } from './matmulQuad.js';
+export { chooseQuadBlock, type QuadBlock, type QuadChoice, type QuadSharing } from './matmulQuad.js';
 
 export function generateMatmul(
   desc: MatmulKernel,
   decls: Record<string, BufferDecl>,
   variant: MatmulVariant = 'registerTiled',
   block: RegisterBlock = chooseRegisterBlock(desc.m, desc.n),
-  quad?: { block: QuadBlock; workgroupSize: number },
+  quad?: QuadChoice,
 ): GeneratedKernel {
   const ctx = prepare(desc, decls);
   switch (variant) {
@@ -71,7 +71,7 @@ export function chooseRegisterBlock(_m: number, _n: number): RegisterBlock {
 }
 
 function registerTiled(ctx: Ctx, block: RegisterBlock): GeneratedKernel {
-  const { desc, M, N, K, mReal, A, B, buffers } = ctx;
+  const { desc, M, N, mReal, A, B, buffers } = ctx;
   const { transA, transB } = desc;
   const [R, C] = block;
   const G = C / 4; // vec4 column groups
@@ -81,16 +81,11 @@ function registerTiled(ctx: Ctx, block: RegisterBlock): GeneratedKernel {
   const blocks = BM * BN;
   const W = registerTiledWorkgroupSize(blocks);
   const dispatch = linearGroups(Math.ceil(blocks / W));
-  const sA = desc.a.rowStride;
-  const sB = desc.b.rowStride;
-  const K4 = K - (K % 4);
-  const rem = K % 4;
-  const ones = !!desc.aOnesRow;
-  const rows = [...Array(R).keys()];
-  const cols = [...Array(C).keys()];
-  const groups = [...Array(G).keys()];
-  const rowGroups = [...Array(H).keys()];
-  const plus = (base: string, x: number): string => (x === 0 ? base : `${base} + ${u32(x)}`);
+  const { sA, sB, K4, rem, ones } = operandWalk(ctx);
+  const rows = range(R);
+  const cols = range(C);
+  const groups = range(G);
+  const rowGroups = range(H);
 
   // 4-wide loads straight from array<vec4<f32>> for an operand whose buffer is read-only here and
   // whose rows start at multiples of 4 (every lda4/ldb4 index is then one). Other loads from such

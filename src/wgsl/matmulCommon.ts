@@ -2,7 +2,7 @@
 // epilogue (bias, activation, activation-gradient mask, store or accumulate) and the summary line.
 import type { BufferDecl, MatmulKernel, View } from '../ir/kernel.js';
 import { epilogueFunction } from './epilogue.js';
-import { BufferSet, KernelCodegenError, type BufferVar } from './views.js';
+import { BufferSet, KernelCodegenError, u32, type BufferVar } from './views.js';
 
 export type MatmulVariant = 'registerTiled' | 'workgroupTiled' | 'quadTiled';
 
@@ -45,6 +45,35 @@ export function prepare(desc: MatmulKernel, decls: Record<string, BufferDecl>): 
   if (desc.gradMask) buffers.view(shaped(desc.gradMask.y, M, N, 'gradMask.y'), false, 'gradMask.y');
   buffers.view(shaped(desc.out, M, N, 'out'), true, 'out');
   return { desc, M, N, K, mReal, A, B, buffers };
+}
+
+/**
+ * How the register strategies (registerTiled, quadTiled) walk the operands: row strides, K as a
+ * body of 4-steps and a tail of 0–3, and whether op(A) ends in a row of ones.
+ */
+export interface OperandWalk {
+  /** Row strides of A and B as stored. */
+  sA: number;
+  sB: number;
+  /** K rounded down to a multiple of 4 (the unrolled loop's extent), and the rest. */
+  K4: number;
+  rem: number;
+  ones: boolean;
+}
+
+export function operandWalk(ctx: Ctx): OperandWalk {
+  const { desc, K } = ctx;
+  return { sA: desc.a.rowStride, sB: desc.b.rowStride, K4: K - (K % 4), rem: K % 4, ones: !!desc.aOnesRow };
+}
+
+/** `base + x` in WGSL (just `base` for x = 0). */
+export function plus(base: string, x: number): string {
+  return x === 0 ? base : `${base} + ${u32(x)}`;
+}
+
+/** 0, 1, …, n − 1. */
+export function range(n: number): number[] {
+  return [...Array(n).keys()];
 }
 
 /** `fn epilogue(m, n, v)` for this matmul (src/wgsl/epilogue.ts). */

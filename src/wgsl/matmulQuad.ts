@@ -1,17 +1,19 @@
-// matmul, 'quadTiled': register tiles shared by a quad of invocations through quadBroadcast (needs
+// matmul, 'quadTiled': register tiles shared by a quad of invocations through quad operations (needs
 // the adapter's `subgroups` feature). What pays on SwiftShader, where an invocation is one lane of a
 // 4-wide CPU SIMD group and every load with a per-lane index is a gather of 4 scalar loads, while
-// a broadcast of one lane's value is one shuffle:
+// a quad operation is a shuffle:
 // - the 4 invocations of a quad compute an R × 4·Cl block of the output: the same R rows, lane l
 //   the columns n0 + l + 4j (j < Cl), so each lane keeps R × Cl accumulators;
 // - per 4 steps of K, lane l loads op(A)[m0 + i, k + l] for the R rows (one gather per row for the
-//   whole quad) and quadBroadcast hands each lane the 4 values of every row; op(B) is loaded per
-//   lane (its own columns). A quad so loads R + 4·Cl values per K step for 4·R·Cl multiply-adds,
-//   against R + Cl per lane for R·Cl without sharing.
+//   whole quad) and hands them round: 'broadcast' gives every lane lane kk's value at step kk
+//   (quadBroadcast); 'swap' gives lane l lane (l ^ kk)'s (itself, then quadSwapX / Y / Diagonal:
+//   fixed shuffles, cheaper than a broadcast here), so lane l is at k + (l ^ kk) and reads its B
+//   row there. op(B) is loaded per lane (its own columns). A quad so loads R + 4·Cl values per K
+//   step for 4·R·Cl multiply-adds, against R + Cl per lane for R·Cl without sharing.
 // Quads are 4 consecutive local invocation indices (SwiftShader's SIMD groups, and the quads of a
-// subgroup in local-index order): lanes derive their block from `lidx`, and the broadcasts stay in
-// uniform control flow (surplus quads compute a clamped block and store nothing).
-import { type Ctx, epilogueFn, needsActivationFns, summary } from './matmulCommon.js';
+// subgroup in local-index order): lanes derive their block from `lidx`, and the quad operations stay
+// in uniform control flow (surplus quads compute a clamped block and store nothing).
+import { type Ctx, epilogueFn, needsActivationFns, operandWalk, plus, range, summary } from './matmulCommon.js';
 import {
   ACTIVATION_FUNCTIONS,
   KernelCodegenError,
@@ -27,30 +29,47 @@ import {
 /** Rows R × column groups Cl of a quad's block (the quad covers R × 4·Cl outputs). */
 export type QuadBlock = [number, number];
 
+/** How a quad hands round the A values it loaded: quadBroadcast, or quad swaps (see quadTiled). */
+export type QuadSharing = 'broadcast' | 'swap';
+
+/** A quadTiled kernel's shape: the block, invocations per workgroup, and the sharing (default 'broadcast'). */
+export interface QuadChoice {
+  block: QuadBlock;
+  workgroupSize: number;
+  sharing?: QuadSharing;
+}
+
 /** The WGSL extensions the quadTiled variant needs (emitted at the top of its module). */
 export const QUAD_ENABLES = ['subgroups'] as const;
 
+/** Multiply-adds (M·N·K) from which a product gets the 16 × 16 block (see chooseQuadBlock). */
+export const BIG_QUAD_BLOCK_MACS = 1 << 26;
+
 /**
- * The block and workgroup size for an M × N output. 8 × 8 per lane (8 rows × 32 columns per quad)
- * measured best at 512³ on SwiftShader (8 × 8 ≈ 16 × 8 > 16 × 4 > 8 × 16, loaded 2-core machine),
- * and at the MLP's 32 × 30 × 784 too (8 × 8 in 4 one-quad workgroups: 74% of peak against 52% for
- * 4 × 8 in 8): big blocks pay more than spreading. Narrower outputs take fewer column groups; rows
- * shrink only below 4 quads. One quad per workgroup: SwiftShader runs a workgroup as one task, and
- * the finest split balanced best over the cores (best of 6–10 runs, load 7–10: at 512³ 1.17 GFLOP/s
- * against 1.01 with 4 quads and 0.66 with 16; at 785 × 30 × 32 1.31 against 0.76 with 2 or 8).
+ * The block, workgroup size and sharing for an M × N × K product. What decides on SwiftShader (issue
+ * 14, bench/README.md): a gather (any per-lane load) costs about 6 multiply-adds and a broadcast
+ * about 3, so the larger the block the closer to the peak — 16 rows × 16 column groups (16 × 64 per
+ * quad) reach 60% at 1024³ where 8 × 8 reaches 33% — and A goes round by quad swaps, one shuffle
+ * each, which leave lanes at different k (each reads its own B row, a gather anyway). But a block's
+ * code grows with R·Cl (pipeline creation of 16 × 16 takes ~4× that of 8 × 8), so it is kept for
+ * products of at least BIG_QUAD_BLOCK_MACS; smaller ones take at most 16 × 8, rows halved until
+ * there are 4 quads (one-quad workgroups on 2 cores balanced best: 512³ 1.17 GFLOP/s against 1.01
+ * with 4 quads per workgroup and 0.66 with 16). Narrow outputs take fewer column groups.
  */
-export function chooseQuadBlock(m: number, n: number): { block: QuadBlock; workgroupSize: number } {
-  const cl = Math.max(1, Math.min(8, Math.ceil(n / 4)));
-  let r = Math.max(1, Math.min(8, m));
+export function chooseQuadBlock(m: number, n: number, k: number): QuadChoice {
+  const big = m * n * k >= BIG_QUAD_BLOCK_MACS;
+  const cl = Math.max(1, Math.min(big ? 16 : 8, Math.ceil(n / 4)));
+  let r = Math.max(1, Math.min(16, m));
   const quads = (rr: number): number => Math.ceil(m / rr) * Math.ceil(n / (4 * cl));
   while (r > 2 && quads(r) < 4) r = Math.ceil(r / 2);
-  return { block: [r, cl], workgroupSize: 4 };
+  return { block: [r, cl], workgroupSize: 4, sharing: 'swap' };
 }
 
-export function quadTiled(ctx: Ctx, choice: { block: QuadBlock; workgroupSize: number } = chooseQuadBlock(ctx.M, ctx.N)): GeneratedKernel {
+export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, ctx.N, ctx.K)): GeneratedKernel {
   const { desc, M, N, K, mReal, A, B, buffers } = ctx;
   const [R, Cl] = choice.block;
   const W = choice.workgroupSize;
+  const sharing = choice.sharing ?? 'broadcast';
   if (!Number.isInteger(R) || !Number.isInteger(Cl) || R < 1 || Cl < 1 || R > 16 || Cl > 16) {
     throw new KernelCodegenError(desc.name, `quadTiled block ${R}×${Cl} is not in 1..16 × 1..16`);
   }
@@ -60,14 +79,9 @@ export function quadTiled(ctx: Ctx, choice: { block: QuadBlock; workgroupSize: n
   const quads = Math.max(1, Math.ceil(M / R) * QN);
   const perGroup = W / 4;
   const dispatch = linearGroups(Math.ceil(quads / perGroup));
-  const sA = desc.a.rowStride;
-  const sB = desc.b.rowStride;
-  const K4 = K - (K % 4);
-  const rem = K % 4;
-  const ones = !!desc.aOnesRow;
-  const rows = [...Array(R).keys()];
-  const cols = [...Array(Cl).keys()];
-  const plus = (base: string, x: number): string => (x === 0 ? base : `${base} + ${u32(x)}`);
+  const { sA, sB, K4, rem, ones } = operandWalk(ctx);
+  const rows = range(R);
+  const cols = range(Cl);
   // op(A)[row, k] and op(B)[k, col] as buffer reads (row, col clamped in range; k < K).
   const opA = (row: string, k: string): string => loadF32(A, desc.transA ? `${viewBase(desc.a)} + (${k}) * ${u32(sA)} + ${row}` : `${row} + ${k}`);
   const opB = (k: string, col: string): string => loadF32(B, desc.transB ? `${col} + ${k}` : `${viewBase(desc.b)} + (${k}) * ${u32(sB)} + ${col}`);
@@ -97,17 +111,24 @@ export function quadTiled(ctx: Ctx, choice: { block: QuadBlock; workgroupSize: n
     const v = opA(`ra${i}`, k);
     return ones ? `select(${v}, 1.0, one${i})` : v;
   };
-  const step = (indent: string, kBase: string, kks: number[]): void => {
+  // Step kk of 4 hands every lane one of the 4 A values the quad loaded: 'broadcast' the one of
+  // lane kk (all lanes at k + kk), 'swap' the one of lane l ^ kk (lane l at k + (l ^ kk): its own
+  // value, then quadSwapX / Y / Diagonal), whose B row each lane then reads for itself.
+  const SWAPS = ['', 'quadSwapX', 'quadSwapY', 'quadSwapDiagonal'] as const;
+  const step = (indent: string, kBase: string, kks: number[], how: QuadSharing): void => {
     for (const kk of kks) {
-      for (const i of rows) L.push(`${indent}let a${i}_${kk} = quadBroadcast(av${i}, ${u32(kk)});`);
-      for (const j of cols) L.push(`${indent}let b${kk}_${j} = ${opB(plus(kBase, kk), `cb${j}`)};`);
+      const swapped = how === 'swap' && kk > 0;
+      for (const i of rows)
+        L.push(`${indent}let a${i}_${kk} = ${how === 'broadcast' ? `quadBroadcast(av${i}, ${u32(kk)})` : swapped ? `${SWAPS[kk]}(av${i})` : `av${i}`};`);
+      const kRow = how === 'broadcast' ? plus(kBase, kk) : swapped ? `${kBase} + (l ^ ${u32(kk)})` : `${kBase} + l`;
+      for (const j of cols) L.push(`${indent}let b${kk}_${j} = ${opB(kRow, `cb${j}`)};`);
       for (const i of rows) for (const j of cols) L.push(`${indent}c${i}_${j} = c${i}_${j} + a${i}_${kk} * b${kk}_${j};`);
     }
   };
   if (K4 > 0) {
     L.push(`  for (var k = 0u; k < ${u32(K4)}; k = k + 4u) {`);
     for (const i of rows) L.push(`    let av${i} = ${aLoad(i, 'k + l')};`);
-    step('    ', 'k', [0, 1, 2, 3]);
+    step('    ', 'k', [0, 1, 2, 3], sharing);
     L.push('  }');
   }
   if (rem > 0) {
@@ -115,7 +136,7 @@ export function quadTiled(ctx: Ctx, choice: { block: QuadBlock; workgroupSize: n
     L.push('  {');
     L.push(`    let kl = min(${u32(K4)} + l, ${u32(K - 1)});`);
     for (const i of rows) L.push(`    let av${i} = ${aLoad(i, 'kl')};`);
-    step('    ', u32(K4), [...Array(rem).keys()]);
+    step('    ', u32(K4), range(rem), 'broadcast'); // lanes past K must not read a B row
     L.push('  }');
   }
   L.push('  if (live) {');
@@ -130,7 +151,7 @@ export function quadTiled(ctx: Ctx, choice: { block: QuadBlock; workgroupSize: n
   L.push('  }');
   return assemble({
     desc,
-    summary: `${summary(ctx, 'quadTiled')} (${R}×${QC} per quad of 4, ${W} per workgroup)`,
+    summary: `${summary(ctx, 'quadTiled')} (${R}×${QC} per quad of 4, ${W} per workgroup${sharing === 'swap' ? ', A by quad swaps' : ''})`,
     buffers,
     helpers: [needsActivationFns(desc) ? ACTIVATION_FUNCTIONS : '', epilogueFn(ctx)].filter(Boolean).join('\n\n'),
     workgroupSize: W,

@@ -44,8 +44,8 @@ export interface GenerateOptions {
   variant?: 'registerTiled' | 'workgroupTiled' | 'quadTiled';
   /** registerTiled: output rows × columns per invocation (default: chosen from the output size). */
   registerBlock?: [4 | 8, 4 | 8];
-  /** quadTiled: rows × column groups of a quad's block and the workgroup size (default: chooseQuadBlock; conv2d: chooseConvQuad). */
-  quad?: { block: [number, number]; workgroupSize: number };
+  /** quadTiled: rows × column groups of a quad's block, the workgroup size and (matmul) how A is shared (default: chooseQuadBlock; conv2d: chooseConvQuad). */
+  quad?: { block: [number, number]; workgroupSize: number; sharing?: 'broadcast' | 'swap' };
 }
 
 /** Raised for a kernel description that cannot be compiled (bad buffer, bad sizes...). */

@@ -3,6 +3,7 @@
 // the generated WGSL in the page (one inPage call per batch of cases), and compare.
 import type { Page } from 'puppeteer';
 import type { BufferDecl, ElementType, KernelDesc, View } from '../../src/ir/kernel.js';
+import type { QuadChoice } from '../../src/wgsl/index.js';
 import { runKernelReference, type RefBuffers, type RefStep } from '../reference/kernelReference.js';
 import { inPage } from './harness.js';
 
@@ -17,8 +18,8 @@ export interface KernelCase {
   /** One step record per replay of the kernel list (all in one compute pass). */
   steps: RefStep[];
   variant?: 'registerTiled' | 'workgroupTiled' | 'quadTiled';
-  /** quadTiled: the block and workgroup size (default: chooseQuadBlock). */
-  quad?: { block: [number, number]; workgroupSize: number };
+  /** quadTiled: the block, workgroup size and sharing (default: chooseQuadBlock). */
+  quad?: QuadChoice;
   /** registerTiled block size (default: the code generator's choice). */
   registerBlock?: [4 | 8, 4 | 8];
   /** f32 buffers to compare (whole buffers: untouched elements must stay as they were). */
@@ -121,7 +122,7 @@ interface PageCase {
   steps: RefStep[];
   variant: 'registerTiled' | 'workgroupTiled' | 'quadTiled';
   registerBlock: [4 | 8, 4 | 8] | null;
-  quad: { block: [number, number]; workgroupSize: number } | null;
+  quad: QuadChoice | null;
   outputs: string[];
 }
 

@@ -5,7 +5,7 @@ import type { Page } from 'puppeteer';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { ElementwiseActivation, ElementwiseExpr, KernelDesc, LossKind, MatmulKernel, MetricKind, OptimizerAlgorithm, View } from '../../src/ir/kernel.js';
 import { optimizerStateArrays } from '../../src/ir/kernel.js';
-import { generateKernel } from '../../src/wgsl/index.js';
+import { generateKernel, type QuadChoice } from '../../src/wgsl/index.js';
 import type { RefStep } from '../reference/kernelReference.js';
 import { Arena, STEP0, failures, runCases, type KernelCase } from './kernelCases.js';
 import { openPage } from './harness.js';
@@ -47,8 +47,8 @@ interface MatmulOptions {
    */
   aligned?: 'separate' | 'shared' | 'sharedMixed';
   block?: [4 | 8, 4 | 8];
-  /** quadTiled's block and workgroup size. */
-  quad?: { block: [number, number]; workgroupSize: number };
+  /** quadTiled's block, workgroup size and sharing. */
+  quad?: QuadChoice;
 }
 
 function matmulCase(o: MatmulOptions): KernelCase {
@@ -96,7 +96,7 @@ function matmulCase(o: MatmulOptions): KernelCase {
     o.bInArena ? 'bInArena' : '',
     o.aligned ? `aligned:${o.aligned}` : '',
     o.block ? `block:${o.block.join('×')}` : '',
-    o.quad ? `quad:${o.quad.block.join('×')}/${o.quad.workgroupSize}` : '',
+    o.quad ? `quad:${o.quad.block.join('×')}/${o.quad.workgroupSize}${o.quad.sharing ? `/${o.quad.sharing}` : ''}` : '',
   ].filter(Boolean);
   const decls = {
     arena: arena.decl(),
@@ -232,16 +232,17 @@ describe('matmul register blocks', () => {
 });
 
 describe('matmul quad blocks (quadTiled)', () => {
-  test('blocks from 1×1 to 16×8, workgroups of one quad to 64 invocations, K tails 1–3', async () => {
+  test('blocks from 1×1 to 16×16, workgroups of one quad to 64 invocations, A broadcast or swapped, K tails 1–3', async () => {
     const cases: KernelCase[] = [];
     const variant = 'quadTiled';
-    const choices: { block: [number, number]; workgroupSize: number }[] = [
+    const choices: QuadChoice[] = [
       { block: [1, 1], workgroupSize: 4 },
       { block: [3, 2], workgroupSize: 8 },
       { block: [8, 8], workgroupSize: 4 },
       { block: [8, 8], workgroupSize: 64 },
       { block: [16, 8], workgroupSize: 16 },
       { block: [5, 3], workgroupSize: 12 },
+      { block: [3, 2], workgroupSize: 8, sharing: 'swap' },
     ];
     for (const quad of choices) {
       for (const [transA, transB] of TRANSPOSES) {
@@ -255,6 +256,12 @@ describe('matmul quad blocks (quadTiled)', () => {
         cases.push(matmulCase({ m: 31, n: 30, k: 33, transA, transB, variant, quad, aOnesRow: true, accumulate: true, bias: true, activation: 'sigmoid' }));
         cases.push(matmulCase({ m: 13, n: 11, k: 6, transA, transB, variant, quad, rowBases: [0, 3], gradMask: 'tanh' }));
       }
+    }
+    // The 16 × 16 block (chosen for big products) compiles slowly on SwiftShader: two cases per transpose.
+    const big: QuadChoice = { block: [16, 16], workgroupSize: 4, sharing: 'swap' };
+    for (const [transA, transB] of TRANSPOSES) {
+      cases.push(matmulCase({ m: 37, n: 70, k: 15, transA, transB, variant, quad: big }));
+      cases.push(matmulCase({ m: 31, n: 30, k: 33, transA, transB, variant, quad: big, aOnesRow: true, accumulate: true, bias: true, activation: 'sigmoid' }));
     }
     expectAllPass(await runShare(cases));
   });

@@ -192,10 +192,16 @@ describe('workgroup counts', () => {
     expect(generateKernel(mm(), decls, { variant: 'workgroupTiled' }).wgsl).toContain('@workgroup_size(256)');
   });
 
-  test('matmul quadTiled: subgroups enabled first, quadBroadcast of A, blocks chosen by chooseQuadBlock', () => {
+  test('matmul quadTiled: subgroups enabled first, A by quad swaps (or quadBroadcast), blocks chosen by chooseQuadBlock', () => {
     const k = generateKernel(mm({ bias: view('params', 23520, 1, 30), activation: 'relu' }), decls, { variant: 'quadTiled' });
     expect(k.wgsl.startsWith('enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n')).toBe(true);
-    expect(k.wgsl).toContain('quadBroadcast(av0, 3u)');
+    expect(k.wgsl).toContain('quadSwapDiagonal(av0)');
+    expect(k.wgsl).toContain('(k + (l ^ 3u)) * 30u');
+    expect(k.wgsl).not.toContain('quadBroadcast(av0, 3u)');
+    // The K tail (784 = 4·196: none here) and the 'broadcast' sharing use quadBroadcast.
+    const broadcast = generateKernel(mm(), decls, { variant: 'quadTiled', quad: { block: [8, 8], workgroupSize: 4, sharing: 'broadcast' } });
+    expect(broadcast.wgsl).toContain('quadBroadcast(av0, 3u)');
+    expect(broadcast.wgsl).not.toContain('quadSwap');
     expect(k.wgsl).not.toMatch(/workgroupBarrier|var<workgroup>/);
     expect(k.module?.enables).toEqual(['subgroups']);
     // 32 × 30: one column group of 32, 8 rows per quad, 4 one-quad workgroups.
@@ -203,11 +209,14 @@ describe('workgroup counts', () => {
     expect(k.workgroups).toEqual([4, 1, 1]);
     // The non-subgroup variants enable nothing.
     expect(generateKernel(mm(), decls).wgsl).not.toContain('enable');
-    expect(chooseQuadBlock(1024, 1024)).toEqual({ block: [8, 8], workgroupSize: 4 });
-    expect(chooseQuadBlock(32, 30)).toEqual({ block: [8, 8], workgroupSize: 4 });
-    expect(chooseQuadBlock(785, 30)).toEqual({ block: [8, 8], workgroupSize: 4 });
-    expect(chooseQuadBlock(32, 10)).toEqual({ block: [8, 3], workgroupSize: 4 });
-    expect(chooseQuadBlock(5, 3)).toEqual({ block: [2, 1], workgroupSize: 4 });
+    const swap = { workgroupSize: 4, sharing: 'swap' };
+    expect(chooseQuadBlock(1024, 1024, 1024)).toEqual({ block: [16, 16], ...swap });
+    expect(chooseQuadBlock(256, 256, 256)).toEqual({ block: [16, 8], ...swap }); // under BIG_QUAD_BLOCK_MACS
+    expect(chooseQuadBlock(32, 30, 784)).toEqual({ block: [8, 8], ...swap });
+    expect(chooseQuadBlock(256, 30, 784)).toEqual({ block: [16, 8], ...swap });
+    expect(chooseQuadBlock(785, 30, 32)).toEqual({ block: [16, 8], ...swap });
+    expect(chooseQuadBlock(32, 10, 30)).toEqual({ block: [8, 3], ...swap });
+    expect(chooseQuadBlock(5, 3, 2)).toEqual({ block: [2, 1], ...swap });
     // A group with a quadTiled part enables subgroups once, at the top.
     const other = generateKernel(mm({ name: 'other', out: view('arena', 0, 32, 30) }), decls, { variant: 'quadTiled' });
     const group = generateGroup([k, other]);

@@ -1,0 +1,99 @@
+// Scratch variants of the quad matmul as raw WGSL (A·B, row-major), for the cost model in bench/README.md
+// (issue 14, second round). Not weft's kernels: see src/wgsl/matmulQuad.ts. Example, from the repo root after a build:
+//   SHAPE=512,512,512 ROUNDS=7 BASE=0 CHECK=1 VARIANTS='[{"gen":"rowScheme","R":8,"Cl":8},{"gen":"rowScheme","R":8,"Cl":8,"noA":true,"noB":true}]' node bench/matmul-variants/bench.mjs
+// Env: SHAPE M,N,K; ROUNDS; REPS (runs per timing); WALL=1 wall clock (else process CPU time); PEAK_ITERS; CHECK=1 (float64 check);
+// BASE=0 leaves out weft's own quadTiled. Each variant runs right after the peak kernel; ratios are to that peak.
+import { gpu, device, wgsl, runtime, makeBuf, readBuf, makeProgram, run, median, peakCode, PEAK_FLOP } from './harness.mjs';
+import * as G from './gen.mjs';
+const [M, N, K] = (process.env.SHAPE || '1024,1024,1024').split(',').map(Number);
+const rounds = Number(process.env.ROUNDS || 5);
+const REPS = Number(process.env.REPS || 1);
+const A = makeBuf(M * K),
+  B = makeBuf(K * N),
+  Cb = makeBuf(M * N, false),
+  P = makeBuf(512 * 64 * 4, false);
+const Av = new Float32Array(M * K).map((_, i) => Math.sin(i * 12.9898) * 0.5),
+  Bv = new Float32Array(K * N).map((_, i) => Math.sin(i * 12.9898) * 0.5);
+const check = process.env.CHECK === '1';
+let ref;
+if (check) {
+  ref = new Float64Array(M * N);
+  for (let m = 0; m < M; m++)
+    for (let k = 0; k < K; k++) {
+      const a = Av[m * K + k];
+      for (let n = 0; n < N; n++) ref[m * N + n] += a * Bv[k * N + n];
+    }
+}
+const variants = JSON.parse(process.env.VARIANTS);
+const progs = [];
+progs.push({ name: 'peak', prog: await makeProgram(peakCode(), [P], [512, 1, 1]), flop: PEAK_FLOP });
+if (process.env.BASE !== '0') {
+  const desc = {
+    kind: 'matmul',
+    name: 'mm',
+    m: M,
+    n: N,
+    k: K,
+    a: { buffer: 'a', offset: 0, rowStride: K, rows: M, cols: K },
+    b: { buffer: 'b', offset: 0, rowStride: N, rows: K, cols: N },
+    transA: false,
+    transB: false,
+    out: { buffer: 'out', offset: 0, rowStride: N, rows: M, cols: N },
+  };
+  const decls = {
+    a: { name: 'a', elementType: 'f32', size: M * K, role: 'arena' },
+    b: { name: 'b', elementType: 'f32', size: K * N, role: 'arena' },
+    out: { name: 'out', elementType: 'f32', size: M * N, role: 'arena' },
+  };
+  const steps = device.createBuffer({ size: 256, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  for (const v of ['quadTiled']) {
+    const kernel = wgsl.generateKernel(desc, decls, { variant: v });
+    const sp = await runtime.StepProgram.create(
+      gpu,
+      [kernel],
+      new Map([
+        ['a', A],
+        ['b', B],
+        ['out', Cb],
+      ]),
+      steps,
+    );
+    progs.push({ name: 'weft ' + v, prog: { encode: (pass) => sp.encode(pass, 0) }, flop: 2 * M * N * K });
+  }
+}
+for (const v of variants) {
+  const g = G[v.gen]({ M, N, K, ...v });
+  const prog = await makeProgram(g.code, [A, B, Cb], g.workgroups, ['read-only-storage', 'read-only-storage', 'storage']);
+  if (check) {
+    await run(prog, 1);
+    const out = await readBuf(Cb, M * N);
+    let err = 0;
+    for (let i = 0; i < M * N; i++) err = Math.max(err, Math.abs(out[i] - ref[i]));
+    if (err > 1e-3) console.log(`!! ${g.name} max err ${err}`);
+  }
+  progs.push({ name: g.name, prog, flop: 2 * M * N * K });
+}
+for (const p of progs) await run(p.prog, 1);
+const peakP = progs[0];
+const ratios = new Map(progs.map((p) => [p.name, []]));
+const gfs = new Map(progs.map((p) => [p.name, []]));
+for (let r = 0; r < rounds; r++)
+  for (const p of progs.slice(1)) {
+    const tp = await run(peakP.prog, 1);
+    const tv = await run(p.prog, REPS);
+    const gp = PEAK_FLOP / tp / 1e6,
+      gv = (REPS * p.flop) / tv / 1e6;
+    ratios.get(p.name).push(gv / gp);
+    gfs.get(p.name).push(gv);
+    gfs.get('peak').push(gp);
+  }
+console.log(`${M}x${N}x${K} rounds ${rounds}; peak median ${median(gfs.get('peak')).toFixed(2)} GFLOP/s (max ${Math.max(...gfs.get('peak')).toFixed(2)})`);
+const bestP = Math.max(...gfs.get('peak'));
+for (const p of progs.slice(1))
+  console.log(
+    `${p.name.padEnd(30)} ${median(gfs.get(p.name)).toFixed(2).padStart(6)} GFLOP/s best ${Math.max(...gfs.get(p.name)).toFixed(2)} = ${((100 * Math.max(...gfs.get(p.name))) / bestP).toFixed(0)}% of best peak; ratio to adjacent peak: median ${(100 * median(ratios.get(p.name))).toFixed(0).padStart(3)}%  [${ratios
+      .get(p.name)
+      .map((x) => (100 * x).toFixed(0))
+      .join(' ')}]`,
+  );
+process.exit(0);
