@@ -1,4 +1,4 @@
-// The article's four Fashion-MNIST models and the demo's CNN, built the same way in weft and in
+// The article's four Fashion-MNIST models and issue 11's reference CNN, built the same way in weft and in
 // TensorFlow.js (their Layers APIs share names), and the data each one takes.
 import type * as Weft from '../src/index.js';
 
@@ -108,7 +108,7 @@ export function buildGraph<M>(api: LayersApi, id: ModelId): M {
       return model({ inputs: [wide, deep], outputs: [main, aux] }) as M;
     }
     case 'cnn': {
-      // The demo's CNN (demo/app.ts): the same layers, without its names and seeds.
+      // Issue 11's reference CNN ('valid' convolutions, dense 64; the demo's pads 'same' and has dense 128).
       const x = input({ shape: MODELS.cnn.image! });
       const c1 = layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu' }).apply(x);
       const p1 = layers.maxPooling2d({ poolSize: 2 }).apply(c1);

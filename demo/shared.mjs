@@ -29,7 +29,7 @@ export const MODEL_INFO = {
   cnn: {
     title: 'CNN',
     description:
-      '28×28×1 → Conv 16 3×3 relu → MaxPool 2 → Conv 32 3×3 relu → MaxPool 2 → Flatten → Dense 64 relu → Dropout 0.3 → Dense 10 softmax (beyond the article)',
+      '28×28×1 → Conv 16 3×3 same relu → MaxPool 2 → Conv 32 3×3 same relu → MaxPool 2 → Flatten → Dense 128 relu → Dropout 0.3 → Dense 10 softmax (beyond the article)',
     article: {},
   },
 };
