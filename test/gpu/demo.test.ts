@@ -59,7 +59,7 @@ describe('npm start', () => {
     // Terminal output: sizes, summaries, one finished Keras progress line per epoch (stdout is a pipe), the table.
     expect(stdout).toContain('Fashion-MNIST: 5,000 training, 5,000 validation, 10,000 test images');
     for (const name of MODELS) expect(stdout).toContain(`Model: "${name}"`);
-    expect(stdout).toContain('conv1 (Conv2D)                  (None, 26, 26, 16)   160');
+    expect(stdout).toContain('conv1 (Conv2D)                  (None, 28, 28, 16)   160');
     expect(stdout).toMatch(/Options: 1 epochs \(cnn 1\), batch size 32/);
     expect(stdout).toContain('Layer (type)                    Output Shape         Param #     Connected to');
     const progress = stdout.split('\n').filter((l) => l.startsWith('157/157 ['));
@@ -290,14 +290,18 @@ function cnnForward(w: Float32Array, image: Float32Array): number[] {
   const conv = (x: Map3, filters: number): Map3 => {
     const kernel = take(9 * x.c * filters);
     const bias = take(filters);
-    const y: Map3 = { h: x.h - 2, w: x.w - 2, c: filters, v: new Float64Array((x.h - 2) * (x.w - 2) * filters) };
+    // 'same' padding: the output has the input's size, the window starts one pixel up and left (zeros outside).
+    const y: Map3 = { h: x.h, w: x.w, c: filters, v: new Float64Array(x.h * x.w * filters) };
     for (let i = 0; i < y.h; i++)
       for (let j = 0; j < y.w; j++)
         for (let f = 0; f < filters; f++) {
           let z = bias[f]!;
           for (let di = 0; di < 3; di++)
-            for (let dj = 0; dj < 3; dj++)
-              for (let c = 0; c < x.c; c++) z += x.v[((i + di) * x.w + j + dj) * x.c + c]! * kernel[((di * 3 + dj) * x.c + c) * filters + f]!;
+            for (let dj = 0; dj < 3; dj++) {
+              const [r, q] = [i + di - 1, j + dj - 1];
+              if (r < 0 || q < 0 || r >= x.h || q >= x.w) continue;
+              for (let c = 0; c < x.c; c++) z += x.v[(r * x.w + q) * x.c + c]! * kernel[((di * 3 + dj) * x.c + c) * filters + f]!;
+            }
           y.v[(i * y.w + j) * filters + f] = Math.max(0, z);
         }
     return y;
@@ -320,7 +324,7 @@ function cnnForward(w: Float32Array, image: Float32Array): number[] {
     });
   };
   const features = pool(conv(pool(conv({ h: 28, w: 28, c: 1, v: Float64Array.from(image) }, 16)), 32)).v;
-  const hidden = dense(features, 64).map((v) => Math.max(0, v));
+  const hidden = dense(features, 128).map((v) => Math.max(0, v));
   const z = dense(hidden, 10);
   const top = Math.max(...z);
   const e = z.map((v) => Math.exp(v - top));
