@@ -34,7 +34,7 @@ export class DeviceModel {
     readonly gpu: Gpu,
     readonly paramCount: number,
   ) {
-    checkBinding(gpu, paddedParamCount(paramCount) * 4, `the model's ${paramCount} parameters`);
+    checkBinding(gpu, paddedParamCount(paramCount) * 4, `the model's ${paramCount} parameters (${paddedParamCount(paramCount)} in whole vec4s)`);
     this.params = this.own(createBuffer(gpu, { size: paddedParamCount(paramCount) * 4, usage: STORAGE(), label: 'weft params' }));
   }
 

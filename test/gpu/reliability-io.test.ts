@@ -118,7 +118,7 @@ test('a loaded model too large for the device is refused at its first use, namin
     page,
     async () => {
       const { weft, hostile } = window as any;
-      // 3 × 3000 + 3000 + 3000 × 2 + 2 = 18002 parameters: 72008 bytes, over a (fake) 64 KiB limit.
+      // 3 × 3000 + 3000 + 3000 × 2 + 2 = 18002 parameters (18004 in whole vec4s): 72016 bytes, over a (fake) 64 KiB limit.
       const loaded = await hostile.load((a: any) => {
         a.topology.config.layers.find((l: any) => l.name === 'h').config.units = 3000;
         return { ...a, specs: null, data: new ArrayBuffer(0) };
@@ -142,7 +142,7 @@ test('a loaded model too large for the device is refused at its first use, namin
   console.log(r.error);
   expect(r.loaded).toBe('loaded');
   expect(r.error).toBe(
-    "WeftError: the model's 18002 parameters take 72008 bytes, more than this GPU's maxStorageBufferBindingSize (65536 bytes); make the model smaller",
+    "WeftError: the model's 18002 parameters (18004 in whole vec4s) take 72016 bytes, more than this GPU's maxStorageBufferBindingSize (65536 bytes); make the model smaller",
   );
   expect(r.leaked).toBe(0);
 });
