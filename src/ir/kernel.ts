@@ -88,6 +88,27 @@ export interface MatmulKernel {
   gradMask?: { activation: ElementwiseActivation; y: View };
   accumulate?: boolean;
   out: View;
+  /**
+   * The output is a weight gradient that is not stored: the epilogue applies the optimizer to the
+   * parameter it belongs to instead (planner pass plan/fuseOptimizerUpdates.ts).
+   */
+  update?: FusedUpdate;
+}
+
+/**
+ * The optimizer step applied in a weight-gradient kernel's epilogue, element by element: `out` is a
+ * view of the gradient buffer, laid out like `params`, so output element e (out's element index) is
+ * the gradient g of params[e]; the kernel updates params[e] and state[s · stateStride + e] as
+ * OptimizerKernel does (penalty terms covering e add their gradient first) and writes no gradient.
+ */
+export interface FusedUpdate {
+  algorithm: OptimizerAlgorithm;
+  params: string;
+  state?: string;
+  stateStride: number;
+  penalties?: PenaltyTerm[];
+  /** Mixed precision: the f16 copy of `params` the kernels read, refreshed with each updated element. */
+  halfCopy?: string;
 }
 
 /**
@@ -347,6 +368,7 @@ export function kernelUsesStep(kernel: KernelDesc): boolean {
     case 'elementwise':
       return viewsOf(kernel).some((v) => v.rowBaseFromStep) || expressionUsesDropout(kernel.expr);
     case 'matmul':
+      return !!kernel.update || viewsOf(kernel).some((v) => v.rowBaseFromStep);
     case 'softmaxRows':
     case 'columnSum':
     case 'conv2d':

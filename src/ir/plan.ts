@@ -2,14 +2,18 @@
 // are each a pure function with its own tests:
 //   placement (plan/placement.ts)       where every value lives; concat and slice are views, parameter
 //                                       gradients land in place in one flat gradient buffer
+//   execution order (executionOrder.ts)      weight gradients last when the optimizer is fused into them
 //   liveness and allocation (allocation.ts)  arena blocks share memory by lifetime; the peak is known
 //   kernel selection (kernelSelection.ts)    the kernel computing each node, over those views
+//   update fusion (fuseOptimizerUpdates.ts)  the optimizer applied in the weight-gradient kernels
 //   buffer declarations (buffers.ts)
 // Which kernels share a dispatch is decided afterwards, in one place: plan/dispatchGroups.ts.
 
 import type { IrGraph } from './graph.js';
 import { allocateBlocks, blockLifetimes } from './plan/allocation.js';
 import { declareBuffers, metricSlotCountOf } from './plan/buffers.js';
+import { executionOrder } from './plan/executionOrder.js';
+import { fuseOptimizerUpdates } from './plan/fuseOptimizerUpdates.js';
 import { selectKernels, valueViews } from './plan/kernelSelection.js';
 import { paramLayout, placeValues } from './plan/placement.js';
 import type { Plan, PlanOptions } from './plan/types.js';
@@ -21,8 +25,9 @@ export { dumpPlan } from './plan/dump.js';
 export function planGraph(graph: IrGraph, options: PlanOptions): Plan {
   const { paramOffsets, paramCount } = paramLayout(graph);
   const placement = placeValues(graph, options.mode, paramOffsets, weightsBuffer(options.precision ?? 'float32'));
-  const { offsets, arenaSize } = allocateBlocks(placement.blockSizes, blockLifetimes(graph, placement));
-  const kernels = selectKernels(graph, placement, valueViews(graph, placement, offsets), options, paramCount);
+  const order = executionOrder(graph, options);
+  const { offsets, arenaSize } = allocateBlocks(placement.blockSizes, blockLifetimes(graph, placement, order));
+  const kernels = fuseOptimizerUpdates(selectKernels(graph, placement, valueViews(graph, placement, offsets), options, paramCount, order));
   const metricSlotCount = metricSlotCountOf(graph);
   const { buffers, plannedBytes } = declareBuffers(graph, kernels, options, {
     arenaSize,

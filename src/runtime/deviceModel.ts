@@ -141,12 +141,13 @@ export class DeviceModel {
   }
 
   /**
-   * Makes sure gradient and optimizer-state buffers exist for `stateArrays` state arrays; a different
-   * optimizer (signature) gets fresh, re-initialised state.
+   * Makes sure the optimizer-state buffer exists for `stateArrays` state arrays, and the gradient
+   * buffer when the plan stores gradients (`needsGrads`; plans that apply the update in the
+   * weight-gradient kernels do not); a different optimizer (signature) gets fresh, re-initialised state.
    */
-  prepareTraining(stateArrays: number, initialStateValue: number, signature: string): void {
+  prepareTraining(stateArrays: number, initialStateValue: number, signature: string, needsGrads: boolean): void {
     const padded = paddedParamCount(this.paramCount);
-    if (!this.grads) this.grads = this.own(createBuffer(this.gpu, { size: padded * 4, usage: STORAGE(), label: 'weft grads' }));
+    if (needsGrads && !this.grads) this.grads = this.own(createBuffer(this.gpu, { size: padded * 4, usage: STORAGE(), label: 'weft grads' }));
     if (this.stateSignature === signature) return;
     if (stateArrays > 0) checkBinding(this.gpu, stateArrays * padded * 4, `the optimizer's state (${stateArrays} values per parameter)`);
     this.stateSignature = signature;

@@ -71,7 +71,12 @@ export class SessionPlans {
     const compiled = source.compile(mode, batchSize, storage, { shaderF16: this.gpu.shaderF16 || f16Emulation() }, weightedOutputs);
     const optimizer = source.optimizer;
     if (mode === 'train' && optimizer)
-      this.model.prepareTraining(optimizerStateArrays(optimizer.algorithm), optimizer.initialStateValue, JSON.stringify(optimizer.algorithm));
+      this.model.prepareTraining(
+        optimizerStateArrays(optimizer.algorithm),
+        optimizer.initialStateValue,
+        JSON.stringify(optimizer.algorithm),
+        compiled.plan.buffers.some((b) => b.role === 'grads'),
+      );
     const started = PlanRunner.start(this.gpu, compiled.plan);
     this.starting.add(started.runner);
     let runner: PlanRunner;

@@ -1,7 +1,7 @@
 // What the matmul strategies (matmul.ts, matmulQuad.ts) share: operand checks and views, the
 // epilogue (bias, activation, activation-gradient mask, store or accumulate) and the summary line.
 import type { BufferDecl, MatmulKernel, View } from '../ir/kernel.js';
-import { epilogueFunction } from './epilogue.js';
+import { declareEpilogueWrites, epilogueFunction } from './epilogue.js';
 import { BufferSet, KernelCodegenError, u32, type BufferVar } from './views.js';
 
 export type MatmulVariant = 'registerTiled' | 'workgroupTiled' | 'quadTiled';
@@ -43,7 +43,7 @@ export function prepare(desc: MatmulKernel, decls: Record<string, BufferDecl>): 
   const B = buffers.view(desc.transB ? shaped(desc.b, N, K, 'b') : shaped(desc.b, K, N, 'b'), false, 'b');
   if (desc.bias) buffers.view(shaped(desc.bias, 1, N, 'bias'), false, 'bias');
   if (desc.gradMask) buffers.view(shaped(desc.gradMask.y, M, N, 'gradMask.y'), false, 'gradMask.y');
-  buffers.view(shaped(desc.out, M, N, 'out'), true, 'out');
+  declareEpilogueWrites(desc.name, desc, shaped(desc.out, M, N, 'out'), buffers);
   return { desc, M, N, K, mReal, A, B, buffers };
 }
 
@@ -94,6 +94,7 @@ export function summary(ctx: Ctx, variant: MatmulVariant): string {
     d.activation && d.activation !== 'linear' ? d.activation : '',
     d.gradMask ? `× ${d.gradMask.activation}'(y)` : '',
     d.accumulate ? 'accumulate' : '',
+    d.update ? `${d.update.algorithm.kind} update of the parameters instead of storing the gradient` : '',
   ].filter(Boolean);
   return `matmul ${ctx.M}×${ctx.N}×${ctx.K} (M×N×K) ${d.transA ? 'Aᵀ' : 'A'}·${d.transB ? 'Bᵀ' : 'B'}${ep.length ? ', ' + ep.join(', ') : ''}; ${variant}`;
 }

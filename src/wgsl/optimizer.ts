@@ -1,9 +1,10 @@
 // optimizer: updates every parameter in one dispatch (TensorFlow.js semantics; see OptimizerKernel in
 // ir/kernel.ts). Four parameters per vec4 load and store when the buffers are laid out in whole vec4s
 // (training plans pad them: paddedParamCount); otherwise one parameter at a time.
-import type { BufferDecl, OptimizerKernel, PenaltyTerm } from '../ir/kernel.js';
+import type { BufferDecl, OptimizerKernel } from '../ir/kernel.js';
 import { optimizerStateArrays } from '../ir/kernel.js';
-import { BufferSet, KernelCodegenError, assemble, f32, perItemPrologue, storeF32, u32, type BufferVar, type GeneratedKernel } from './views.js';
+import { updateRule, penaltyLines } from './updateRule.js';
+import { BufferSet, KernelCodegenError, assemble, perItemPrologue, storeF32, u32, type BufferVar, type GeneratedKernel } from './views.js';
 
 /** Invocations per workgroup and units (parameters, or vec4s of them) per invocation; bench/step-kernels.mjs measures others. */
 export interface OptimizerShape {
@@ -64,77 +65,11 @@ export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, B
   const lines: string[] = [`  let p = ${P}[${u}];`, `  ${desc.penalties?.length ? 'var' : 'let'} g = ${G}[${u}];`];
   if (wide) lines.unshift(`  let e = vec4<u32>(j * 4u) + vec4<u32>(0u, 1u, 2u, 3u);`);
   if (tail) lines.push(`  let live = e < vec4<u32>(${u32(count)});`);
-  for (const term of desc.penalties ?? []) lines.push(...penaltyLines(term, wide, T));
-  const prologue: string[] = [];
-  let summary: string;
-  switch (algorithm.kind) {
-    case 'sgd':
-      summary = 'sgd';
-      lines.push(store(`${P}[${u}]`, 'p', 'p - lr * g'));
-      break;
-    case 'momentum': {
-      const mu = f32(algorithm.momentum);
-      summary = `momentum ${algorithm.momentum}${algorithm.nesterov ? ' nesterov' : ''}`;
-      lines.push(`  let a0 = ${slot(0)};`, `  let a = ${mu} * a0 + g;`, store(slot(0), 'a0', 'a'));
-      lines.push(store(`${P}[${u}]`, 'p', algorithm.nesterov ? `p - lr * (g + ${mu} * a)` : 'p - lr * a'));
-      break;
-    }
-    case 'adam': {
-      const { beta1, beta2, epsilon } = algorithm;
-      summary = `adam β1=${beta1} β2=${beta2} ε=${epsilon}`;
-      // m̂ / (sqrt(v̂) + ε) = [sqrt(1 − β2ᵗ) / (1 − β1ᵗ)] · m / (sqrt(v) + ε · sqrt(1 − β2ᵗ)): the bias
-      // corrections are folded into two per-invocation factors, leaving one division per parameter.
-      prologue.push(
-        `  let rootCorrection2 = sqrt(1.0 - step.beta2Power);`,
-        `  let stepSize = lr * rootCorrection2 / (1.0 - step.beta1Power);`,
-        `  let epsilonHat = ${f32(epsilon)} * rootCorrection2;`,
-      );
-      lines.push(
-        `  let m0 = ${slot(0)};`,
-        `  let v0 = ${slot(1)};`,
-        `  let m = ${f32(beta1)} * m0 + ${f32(1 - beta1)} * g;`,
-        `  let v = ${f32(beta2)} * v0 + ${f32(1 - beta2)} * g * g;`,
-        store(slot(0), 'm0', 'm'),
-        store(slot(1), 'v0', 'v'),
-        store(`${P}[${u}]`, 'p', 'p - stepSize * m / (sqrt(v) + epsilonHat)'),
-      );
-      break;
-    }
-    case 'rmsprop': {
-      const { decay, momentum, epsilon, centered } = algorithm;
-      summary = `rmsprop decay=${decay} momentum=${momentum} ε=${epsilon}${centered ? ' centered' : ''}`;
-      lines.push(
-        `  let ms0 = ${slot(0)};`,
-        `  let mom0 = ${slot(1)};`,
-        `  let ms = ${f32(decay)} * ms0 + ${f32(1 - decay)} * g * g;`,
-        store(slot(0), 'ms0', 'ms'),
-      );
-      if (centered) {
-        lines.push(
-          `  let mg0 = ${slot(2)};`,
-          `  let mg = ${f32(decay)} * mg0 + ${f32(1 - decay)} * g;`,
-          store(slot(2), 'mg0', 'mg'),
-          `  let mom = ${f32(momentum)} * mom0 + lr * g / sqrt(ms - mg * mg + ${f32(epsilon)});`,
-        );
-      } else {
-        lines.push(`  let mom = ${f32(momentum)} * mom0 + lr * g / sqrt(ms + ${f32(epsilon)});`);
-      }
-      lines.push(store(slot(1), 'mom0', 'mom'), store(`${P}[${u}]`, 'p', 'p - mom'));
-      break;
-    }
-    case 'adagrad': {
-      summary = `adagrad ε=${algorithm.epsilon}`;
-      lines.push(
-        `  let acc0 = ${slot(0)};`,
-        `  let acc = acc0 + g * g;`,
-        store(slot(0), 'acc0', 'acc'),
-        store(`${P}[${u}]`, 'p', `p - lr * g / sqrt(acc + ${f32(algorithm.epsilon)})`),
-      );
-      break;
-    }
-    default:
-      return algorithm satisfies never;
-  }
+  for (const term of desc.penalties ?? []) lines.push(...penaltyLines(term, 'i', wide ? { lanes: 'e', unit: 'j' } : undefined));
+  const rule = updateRule(algorithm, { type: T, param: `${P}[${u}]`, slot, store });
+  const prologue = rule.prologue;
+  const summary = rule.summary;
+  lines.push(...rule.lines);
   if (desc.halfCopy) {
     // Mixed precision: the kernels read the weights from an f16 copy, refreshed with each update.
     const half = buffers.use(desc.halfCopy, true);
@@ -171,21 +106,4 @@ export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, B
     body: body.join('\n'),
     workgroups: dispatch.workgroups,
   });
-}
-
-/**
- * A regularized range's gradient 2·l2·p + l1·d|p| added to g, where d|p| is TensorFlow.js's gradient
- * of abs: 1 for p > 0, else −1 (also at 0). 4-wide: only the range's own lanes, in the vec4s it meets.
- */
-function penaltyLines(term: PenaltyTerm, wide: boolean, T: string): string[] {
-  const parts = [
-    ...(term.l2 !== 0 ? [`${f32(2 * term.l2)} * p`] : []),
-    ...(term.l1 !== 0 ? [`${f32(term.l1)} * select(${T}(-1.0), ${T}(1.0), p > ${T}(0.0))`] : []),
-  ];
-  if (!parts.length) return [];
-  const lo = term.offset;
-  const hi = term.offset + term.count;
-  if (!wide) return [`  if (i >= ${u32(lo)} && i < ${u32(hi)}) { g = g + ${parts.join(' + ')}; }`];
-  const inRange = `(e >= vec4<u32>(${u32(lo)})) & (e < vec4<u32>(${u32(hi)}))`;
-  return [`  if (j >= ${u32(Math.floor(lo / 4))} && j < ${u32(Math.ceil(hi / 4))}) { g = g + select(vec4<f32>(0.0), ${parts.join(' + ')}, ${inRange}); }`];
 }

@@ -785,3 +785,84 @@ describe('optimizer', () => {
     expectAllPass(await runShare(cases));
   });
 });
+
+describe('matmul with a fused optimizer update (MatmulKernel.update)', () => {
+  test('every algorithm and matmul variant: the weight gradient updates params and state in place, nothing stored', async () => {
+    const algorithms: OptimizerAlgorithm[] = [
+      { kind: 'sgd' },
+      { kind: 'momentum', momentum: 0.8, nesterov: true },
+      { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+      { kind: 'rmsprop', decay: 0.95, momentum: 0.5, epsilon: 1e-6, centered: true },
+      { kind: 'adagrad', epsilon: 1e-7 },
+    ];
+    const steps: RefStep[] = [1, 2, 3].map((t) => ({
+      ...STEP0,
+      t,
+      learningRate: Math.fround(0.02 * t),
+      beta1Power: Math.fround(0.9 ** t),
+      beta2Power: Math.fround(0.999 ** t),
+    }));
+    const cases: KernelCase[] = [];
+    const quads: (QuadChoice | undefined)[] = [undefined, { block: [3, 2], workgroupSize: 8, sharing: 'swap' }];
+    for (const variant of VARIANTS) {
+      for (const quad of variant === 'quadTiled' ? quads : [undefined]) {
+        for (const algorithm of algorithms) {
+          // A dense layer's weight and bias gradient Xᵀ·dZ (+ ones row) over an odd-sized block of the
+          // parameters (offset 5, rows of 7), with a penalty over part of it.
+          const [mReal, n, k] = [13, 7, 9];
+          const m = mReal + 1;
+          const arena = new Arena('arena');
+          const a = arena.view(k, mReal, { pad: 3 });
+          const b = arena.view(k, n, { pad: 2 });
+          const offset = 5;
+          const count = offset + m * n + 3;
+          const stride = count + 2;
+          const nSlots = optimizerStateArrays(algorithm);
+          const slotInit = Array.from({ length: nSlots * stride }, (_, i) => {
+            const s = Math.floor(i / stride);
+            const u = ((i * 2654435761) % 1000) / 1000;
+            const positive = (algorithm.kind === 'adam' && s === 1) || (algorithm.kind === 'rmsprop' && s === 0) || algorithm.kind === 'adagrad';
+            return Math.fround(algorithm.kind === 'rmsprop' && s === 2 ? (u - 0.5) * 0.6 : positive ? 0.5 + u / 2 : u * 2 - 1 || 0.1);
+          });
+          const desc: MatmulKernel = {
+            kind: 'matmul',
+            name: `dW ${algorithm.kind}`,
+            m,
+            n,
+            k,
+            a,
+            b,
+            transA: true,
+            transB: false,
+            aOnesRow: true,
+            out: { buffer: 'grads', offset, rowStride: n, rows: m, cols: n },
+            update: {
+              algorithm,
+              params: 'params',
+              ...(nSlots ? { state: 'slots' } : {}),
+              stateStride: stride,
+              penalties: [{ offset: offset + 2 * n, count: 3 * n, l1: 0.01, l2: 0.03 }],
+            },
+          };
+          cases.push({
+            label: `${variant}${quad ? ` quad:${quad.block.join('×')}` : ''} fused ${algorithm.kind} ${m}×${n}×${k}`,
+            decls: {
+              arena: arena.decl(),
+              params: { name: 'params', elementType: 'f32', size: count, role: 'params' },
+              grads: { name: 'grads', elementType: 'f32', size: count, role: 'grads' },
+              ...(nSlots ? { slots: { name: 'slots', elementType: 'f32', size: nSlots * stride, role: 'optimizerState' } } : {}),
+            },
+            init: { grads: { seed: 3 }, ...(nSlots ? { slots: slotInit } : {}) },
+            kernels: [desc],
+            steps,
+            variant,
+            ...(quad ? { quad } : {}),
+            // The gradient buffer must come out as it went in.
+            outputs: nSlots ? ['params', 'slots', 'grads'] : ['params', 'grads'],
+          });
+        }
+      }
+    }
+    expectAllPass(await runShare(cases));
+  });
+});

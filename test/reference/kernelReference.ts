@@ -4,7 +4,18 @@
 import { conv2dReference, pool2dReference } from './windowReference.js';
 import { dropoutFactor } from '../../src/ir/dropoutMask.js';
 import { elementLoss, elementLossGrad, sigmoid } from '../../src/ir/elementLosses.js';
-import type { ElementwiseActivation, ElementwiseExpr, KernelDesc, LossHeadKernel, MatmulKernel, OptimizerKernel, View } from '../../src/ir/kernel.js';
+import type {
+  ElementwiseActivation,
+  ElementwiseExpr,
+  FusedUpdate,
+  KernelDesc,
+  LossHeadKernel,
+  MatmulKernel,
+  OptimizerAlgorithm,
+  OptimizerKernel,
+  PenaltyTerm,
+  View,
+} from '../../src/ir/kernel.js';
 
 export type RefArray = Float64Array | Float32Array | Int32Array | Uint32Array | Uint8Array;
 export type RefBuffers = Record<string, RefArray>;
@@ -195,7 +206,11 @@ function matmul(d: MatmulKernel, buffers: RefBuffers, step: RefStep): void {
       result[m * N + n] = s;
     }
   }
-  for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) set(buffers, d.out, m, n, step, result[m * N + n]!, !!d.accumulate);
+  for (let m = 0; m < M; m++)
+    for (let n = 0; n < N; n++) {
+      if (d.update) applyFusedUpdate(d.update, d.out, buffers, step, m, n, result[m * N + n]!);
+      else set(buffers, d.out, m, n, step, result[m * N + n]!, !!d.accumulate);
+    }
 }
 
 function argmax(x: number[]): number {
@@ -304,55 +319,71 @@ function optimizer(d: OptimizerKernel, buffers: RefBuffers, step: RefStep): void
   const n = d.count;
   // Distance between state arrays (padded to whole vec4s in plans).
   const stride = d.stateStride ?? n;
-  const lr = step.learningRate;
-  const a = d.algorithm;
   // The penalty's gradient of regularized weights, from the weights before the update.
   const penaltyGrad = new Float64Array(n);
-  for (const t of d.penalties ?? []) for (let i = t.offset; i < t.offset + t.count; i++) penaltyGrad[i]! += 2 * t.l2 * p[i]! + t.l1 * (p[i]! > 0 ? 1 : -1);
-  for (let i = 0; i < n; i++) {
-    const gi = g[i]! + penaltyGrad[i]!;
-    switch (a.kind) {
-      case 'sgd':
-        p[i] = p[i]! - lr * gi;
-        break;
-      case 'momentum': {
-        const acc = a.momentum * slots![i]! + gi;
-        slots![i] = acc;
-        p[i] = p[i]! - lr * (a.nesterov ? gi + a.momentum * acc : acc);
-        break;
-      }
-      case 'adam': {
-        const m = a.beta1 * slots![i]! + (1 - a.beta1) * gi;
-        const v = a.beta2 * slots![stride + i]! + (1 - a.beta2) * gi * gi;
-        slots![i] = m;
-        slots![stride + i] = v;
-        p[i] = p[i]! - (lr * (m / (1 - step.beta1Power))) / (Math.sqrt(v / (1 - step.beta2Power)) + a.epsilon);
-        break;
-      }
-      case 'rmsprop': {
-        const ms = a.decay * slots![i]! + (1 - a.decay) * gi * gi;
-        slots![i] = ms;
-        let denom: number;
-        if (a.centered) {
-          const mg = a.decay * slots![2 * stride + i]! + (1 - a.decay) * gi;
-          slots![2 * stride + i] = mg;
-          denom = Math.sqrt(ms - mg * mg + a.epsilon);
-        } else {
-          denom = Math.sqrt(ms + a.epsilon);
-        }
-        const mom = a.momentum * slots![stride + i]! + (lr * gi) / denom;
-        slots![stride + i] = mom;
-        p[i] = p[i]! - mom;
-        break;
-      }
-      case 'adagrad': {
-        const acc = slots![i]! + gi * gi;
-        slots![i] = acc;
-        p[i] = p[i]! - (lr * gi) / Math.sqrt(acc + a.epsilon);
-        break;
-      }
-      default:
-        return a satisfies never;
+  for (const t of d.penalties ?? []) for (let i = t.offset; i < t.offset + t.count; i++) penaltyGrad[i]! += penaltyGradient(t, p[i]!);
+  for (let i = 0; i < n; i++) updateElement(d.algorithm, p, slots, stride, i, g[i]! + penaltyGrad[i]!, step);
+}
+
+/** A weight penalty's gradient at p: 2·l2·p + l1·d|p| (d|p| = −1 at 0, as TensorFlow.js). */
+function penaltyGradient(t: PenaltyTerm, p: number): number {
+  return 2 * t.l2 * p + t.l1 * (p > 0 ? 1 : -1);
+}
+
+/** The optimizer step of parameter i with gradient gi (state array s of element i at slots[s·stride + i]). */
+function updateElement(a: OptimizerAlgorithm, p: RefArray, slots: RefArray | undefined, stride: number, i: number, gi: number, step: RefStep): void {
+  const lr = step.learningRate;
+  switch (a.kind) {
+    case 'sgd':
+      p[i] = p[i]! - lr * gi;
+      return;
+    case 'momentum': {
+      const acc = a.momentum * slots![i]! + gi;
+      slots![i] = acc;
+      p[i] = p[i]! - lr * (a.nesterov ? gi + a.momentum * acc : acc);
+      return;
     }
+    case 'adam': {
+      const m = a.beta1 * slots![i]! + (1 - a.beta1) * gi;
+      const v = a.beta2 * slots![stride + i]! + (1 - a.beta2) * gi * gi;
+      slots![i] = m;
+      slots![stride + i] = v;
+      p[i] = p[i]! - (lr * (m / (1 - step.beta1Power))) / (Math.sqrt(v / (1 - step.beta2Power)) + a.epsilon);
+      return;
+    }
+    case 'rmsprop': {
+      const ms = a.decay * slots![i]! + (1 - a.decay) * gi * gi;
+      slots![i] = ms;
+      let denom: number;
+      if (a.centered) {
+        const mg = a.decay * slots![2 * stride + i]! + (1 - a.decay) * gi;
+        slots![2 * stride + i] = mg;
+        denom = Math.sqrt(ms - mg * mg + a.epsilon);
+      } else {
+        denom = Math.sqrt(ms + a.epsilon);
+      }
+      const mom = a.momentum * slots![stride + i]! + (lr * gi) / denom;
+      slots![stride + i] = mom;
+      p[i] = p[i]! - mom;
+      return;
+    }
+    case 'adagrad': {
+      const acc = slots![i]! + gi * gi;
+      slots![i] = acc;
+      p[i] = p[i]! - (lr * gi) / Math.sqrt(acc + a.epsilon);
+      return;
+    }
+    default:
+      return a satisfies never;
   }
+}
+
+/** A fused update (MatmulKernel.update): output element e is the gradient of params[e]. */
+function applyFusedUpdate(u: FusedUpdate, out: View, buffers: RefBuffers, step: RefStep, m: number, n: number, value: number): void {
+  const p = buf(buffers, u.params);
+  const slots = u.state ? buf(buffers, u.state) : undefined;
+  const e = viewIndex(out, m, n, step);
+  let gi = value;
+  for (const t of u.penalties ?? []) if (e >= t.offset && e < t.offset + t.count) gi += penaltyGradient(t, p[e]!);
+  updateElement(u.algorithm, p, slots, u.stateStride, e, gi, step);
 }

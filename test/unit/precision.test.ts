@@ -62,17 +62,19 @@ function modules(
 }
 
 describe('mixed_float16 plans', () => {
-  test('the arena and the weight copy are f16; the gathered batch, params, grads, optimizer state and metrics stay f32', () => {
+  test('the arena and the weight copy are f16; the gathered batch, params, optimizer state and metrics stay f32', () => {
     const { plan } = compiled('mixed_float16');
     expect(plan.precision).toBe('mixed_float16');
     const types = Object.fromEntries(plan.buffers.map((b) => [b.name, b.elementType]));
-    expect(types).toMatchObject({ arena: 'f16', paramsHalf: 'f16', params: 'f32', grads: 'f32', optimizerState: 'f32', metrics: 'f32' });
+    expect(types).toMatchObject({ arena: 'f16', paramsHalf: 'f16', params: 'f32', optimizerState: 'f32', metrics: 'f32' });
+    // The update is fused into the weight-gradient kernels: no gradient buffer.
+    expect(types).not.toHaveProperty('grads');
     if (types.batch) expect(types.batch).toBe('f32');
     expect(plan.buffers.find((b) => b.name === 'paramsHalf')!.size).toBe(plan.paramCount);
     expect(compiled('float32').plan.buffers.map((b) => b.name)).not.toContain('paramsHalf');
   });
 
-  test('kernels read weights from the f16 copy; only the optimizer touches the f32 parameters, and refreshes the copy', () => {
+  test('kernels read weights from the f16 copy; only the updates touch the f32 parameters, and refresh the copy', () => {
     for (const precision of ['float32', 'mixed_float16'] as const) {
       const { plan } = compiled(precision);
       const weights = precision === 'float32' ? 'params' : 'paramsHalf';
@@ -80,12 +82,46 @@ describe('mixed_float16 plans', () => {
       const reads = matmuls.flatMap((k) => [k.a, k.b, ...(k.bias ? [k.bias] : [])].map((v) => v.buffer));
       expect(reads).toContain(weights);
       if (precision === 'mixed_float16') expect(reads).not.toContain('params');
-      const optimizer = plan.kernels.find((k) => k.kind === 'optimizer')!;
-      expect(optimizer).toMatchObject({ params: 'params', grads: 'grads' });
-      expect((optimizer as { halfCopy?: string }).halfCopy).toBe(precision === 'float32' ? undefined : 'paramsHalf');
+      // The optimizer runs in the three weight-gradient kernels, which refresh the f16 copy.
+      expect(plan.kernels.some((k) => k.kind === 'optimizer')).toBe(false);
+      const updates = matmuls.filter((k) => k.update);
+      expect(updates).toHaveLength(3);
+      for (const k of updates) {
+        expect(k.update).toMatchObject({ params: 'params', state: 'optimizerState' });
+        expect(k.update!.halfCopy).toBe(precision === 'float32' ? undefined : 'paramsHalf');
+      }
     }
     const { kernels } = modules('mixed_float16');
-    const optimizer = kernels.find((k) => k.bindings.some((b) => b.buffer === 'optimizerState'))!;
+    const updating = kernels.filter((k) => k.bindings.some((b) => b.buffer === 'optimizerState'));
+    expect(updating).toHaveLength(3);
+    for (const k of updating) {
+      expect(k.wgsl).toMatch(/buf_paramsHalf\[i\] = f16\(buf_params\[i\]\);/);
+      expect(k.wgsl).toContain('buf_paramsHalf: array<f16>;');
+    }
+  });
+
+  test('the optimizer kernel (kept where the update cannot be fused) refreshes the f16 copy four parameters at a time', () => {
+    const decls: Record<string, BufferDecl> = {
+      params: { name: 'params', elementType: 'f32', size: 44, role: 'params' },
+      grads: { name: 'grads', elementType: 'f32', size: 44, role: 'grads' },
+      optimizerState: { name: 'optimizerState', elementType: 'f32', size: 88, role: 'optimizerState' },
+      paramsHalf: { name: 'paramsHalf', elementType: 'f16', size: 43, role: 'weightsHalf' },
+    };
+    const adam = { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
+    const optimizer = generateKernel(
+      {
+        kind: 'optimizer',
+        name: 'adam',
+        algorithm: adam,
+        count: 43,
+        params: 'params',
+        grads: 'grads',
+        state: 'optimizerState',
+        stateStride: 44,
+        halfCopy: 'paramsHalf',
+      },
+      decls,
+    );
     // Four parameters per vec4 (padded buffers); the f16 copy is written one element at a time.
     expect(optimizer.wgsl).toMatch(/let written = buf_params\[j\];/);
     for (let k = 0; k < 4; k++) expect(optimizer.wgsl).toMatch(new RegExp(`buf_paramsHalf\\[j \\* 4u \\+ ${k}u\\] = f16\\(written\\[${k}\\]\\);`));

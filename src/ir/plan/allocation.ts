@@ -2,7 +2,7 @@
 // the last read; blocks whose lifetimes do not overlap share memory (first fit), so the arena's peak
 // size is known before anything runs.
 
-import { consumersOf, rootsOf, type IrGraph } from '../graph.js';
+import { consumersOf, rootsOf, type IrGraph, type ValueId } from '../graph.js';
 import { ALIGN, type Home, type Placement } from './placement.js';
 
 /** Lifetime of each block in node positions: [start, end]; a block nothing touches has start = Infinity. */
@@ -11,12 +11,17 @@ export interface Lifetimes {
   end: number[];
 }
 
-export function blockLifetimes(graph: IrGraph, placement: Placement): Lifetimes {
+export function blockLifetimes(graph: IrGraph, placement: Placement, order: ValueId[] = graph.nodes.map((n) => n.id)): Lifetimes {
   const { homes, copies, blockSizes } = placement;
   const consumers = consumersOf(graph);
   const roots = new Set(rootsOf(graph));
   const start = blockSizes.map(() => Infinity);
   const end = blockSizes.map(() => -Infinity);
+  // Times are positions in the execution order (plan/executionOrder.ts).
+  const at: number[] = [];
+  order.forEach((id, position) => {
+    at[id] = position;
+  });
   const touch = (home: Home | undefined, time: number): void => {
     if (home?.kind !== 'block') return;
     start[home.block] = Math.min(start[home.block]!, time);
@@ -25,13 +30,13 @@ export function blockLifetimes(graph: IrGraph, placement: Placement): Lifetimes 
   const last = graph.nodes.length;
   for (const node of graph.nodes) {
     // Inputs and dense targets are written by the gather kernel, which runs before every node.
-    touch(homes[node.id], node.op === 'input' || node.op === 'target' ? -1 : node.id);
-    for (const c of consumers[node.id]!) touch(homes[node.id], c);
+    touch(homes[node.id], node.op === 'input' || node.op === 'target' ? -1 : at[node.id]!);
+    for (const c of consumers[node.id]!) touch(homes[node.id], at[c]!);
     if (roots.has(node.id)) touch(homes[node.id], last);
   }
   for (const copy of copies) {
-    touch(homes[copy.source], copy.source);
-    touch(copy.to, copy.source);
+    touch(homes[copy.source], at[copy.source]!);
+    touch(copy.to, at[copy.source]!);
   }
   return { start, end };
 }

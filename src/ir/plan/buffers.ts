@@ -78,6 +78,18 @@ function buffersOf(kernel: KernelDesc): string[] {
     case 'optimizer':
       return [kernel.params, kernel.grads, ...(kernel.state ? [kernel.state] : []), ...(kernel.halfCopy ? [kernel.halfCopy] : [])];
     case 'matmul':
+      // A fused update writes the parameters and optimizer state in place of its gradient view.
+      if (kernel.update)
+        return [
+          kernel.a.buffer,
+          kernel.b.buffer,
+          ...(kernel.bias ? [kernel.bias.buffer] : []),
+          ...(kernel.gradMask ? [kernel.gradMask.y.buffer] : []),
+          kernel.update.params,
+          ...(kernel.update.state ? [kernel.update.state] : []),
+          ...(kernel.update.halfCopy ? [kernel.update.halfCopy] : []),
+        ];
+      return viewsOf(kernel).map((v) => v.buffer);
     case 'elementwise':
     case 'softmaxRows':
     case 'columnSum':

@@ -2,7 +2,7 @@
 // writes what another reads or writes) and whose generated code can share a module run as parts of
 // one dispatch. Pure: src/wgsl generates a group's module, the runtime only consumes the groups.
 
-import { viewsOf, type DispatchTraits, type KernelDesc, type View } from '../kernel.js';
+import { optimizerStateArrays, viewsOf, type DispatchTraits, type FusedUpdate, type KernelDesc, type View } from '../kernel.js';
 
 export type { DispatchTraits };
 
@@ -15,7 +15,7 @@ export interface Region {
 
 const WHOLE = Number.MAX_SAFE_INTEGER;
 
-function viewRegion(view: View): Region {
+export function viewRegion(view: View): Region {
   if (view.rowBaseFromStep) return { buffer: view.buffer, start: 0, end: WHOLE };
   const end = view.rows > 0 && view.cols > 0 ? view.offset + (view.rows - 1) * view.rowStride + view.cols : view.offset;
   return { buffer: view.buffer, start: view.offset, end };
@@ -35,6 +35,11 @@ export function kernelAccess(kernel: KernelDesc): { reads: Region[]; writes: Reg
       };
     case 'matmul': {
       const reads = [kernel.a, kernel.b, ...(kernel.bias ? [kernel.bias] : []), ...(kernel.gradMask ? [kernel.gradMask.y] : [])].map(viewRegion);
+      if (kernel.update) {
+        // The gradient is not stored: the parameters and optimizer state at its element indices are read and written.
+        const updated = updateRegions(kernel.update, viewRegion(kernel.out));
+        return { reads: [...reads, ...updated], writes: updated };
+      }
       if (kernel.accumulate) reads.push(viewRegion(kernel.out));
       return { reads, writes: [viewRegion(kernel.out)] };
     }
@@ -91,7 +96,19 @@ export function kernelAccess(kernel: KernelDesc): { reads: Region[]; writes: Reg
   }
 }
 
-function overlaps(a: Region[], b: Region[]): boolean {
+/** The parameters and state elements a fused update touches, for a gradient over `grads` (same layout as the parameters). */
+export function updateRegions(update: FusedUpdate, grads: Region): Region[] {
+  const { start, end } = grads;
+  const state = update.state;
+  const arrays = state ? optimizerStateArrays(update.algorithm) : 0;
+  return [
+    { buffer: update.params, start, end },
+    ...(update.halfCopy ? [{ buffer: update.halfCopy, start, end }] : []),
+    ...Array.from({ length: arrays }, (_, s) => ({ buffer: state!, start: s * update.stateStride + start, end: s * update.stateStride + end })),
+  ];
+}
+
+export function overlaps(a: Region[], b: Region[]): boolean {
   return a.some((x) => b.some((y) => x.buffer === y.buffer && x.start < y.end && y.start < x.end));
 }
 

@@ -18,7 +18,7 @@ export function dumpPlan(plan: Plan): string {
         detail = k.sources.map((s) => `${s.dataset}(${s.elementType}×${s.scale}) → ${v(s.out)}`).join(', ');
         break;
       case 'matmul':
-        detail = `${v(k.a)}${k.transA ? 'ᵀ' : ''}${k.aOnesRow ? '+1' : ''} · ${v(k.b)}${k.transB ? 'ᵀ' : ''}${k.bias ? ` + ${v(k.bias)}` : ''}${k.activation ? ` → ${k.activation}` : ''}${k.gradMask ? ` × ${k.gradMask.activation}'(${v(k.gradMask.y)})` : ''} ${k.accumulate ? '+=' : '→'} ${v(k.out)} (${k.m}×${k.n}×${k.k})`;
+        detail = `${v(k.a)}${k.transA ? 'ᵀ' : ''}${k.aOnesRow ? '+1' : ''} · ${v(k.b)}${k.transB ? 'ᵀ' : ''}${k.bias ? ` + ${v(k.bias)}` : ''}${k.activation ? ` → ${k.activation}` : ''}${k.gradMask ? ` × ${k.gradMask.activation}'(${v(k.gradMask.y)})` : ''} ${k.update ? `→ ${k.update.algorithm.kind} update of ${k.update.params} at` : k.accumulate ? '+=' : '→'} ${v(k.out)} (${k.m}×${k.n}×${k.k})`;
         break;
       case 'elementwise':
         detail = `→ ${v(k.out)}`;

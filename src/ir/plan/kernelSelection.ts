@@ -1,6 +1,6 @@
 // Kernel selection: each node of a placed graph becomes the kernel that computes it (or none: views
-// and leaves), over the views placement and allocation gave its values. One gather comes first,
-// copies right after their source, the optimizer last.
+// and leaves), over the views placement and allocation gave its values, in the execution order
+// (executionOrder.ts). One gather comes first, copies right after their source, the optimizer last.
 
 import type { IrGraph, IrNode, ValueId } from '../graph.js';
 import { optimizerStateArrays, paddedParamCount, type ElementwiseExpr, type GatherSource, type KernelDesc, type PenaltyTerm, type View } from '../kernel.js';
@@ -41,7 +41,14 @@ export function valueViews(graph: IrGraph, placement: Placement, blockOffsets: n
   return { at, of };
 }
 
-export function selectKernels(graph: IrGraph, placement: Placement, views: ValueViews, options: PlanOptions, paramCount: number): KernelDesc[] {
+export function selectKernels(
+  graph: IrGraph,
+  placement: Placement,
+  views: ValueViews,
+  options: PlanOptions,
+  paramCount: number,
+  order: ValueId[] = graph.nodes.map((n) => n.id),
+): KernelDesc[] {
   const kernels: KernelDesc[] = [];
   const gather = gatherKernel(graph, placement, views, options);
   if (gather) kernels.push(gather);
@@ -57,7 +64,7 @@ export function selectKernels(graph: IrGraph, placement: Placement, views: Value
     });
   const penaltyHead = graph.penaltySlot === undefined ? undefined : graph.nodes.find((n) => n.op === 'lossHead')?.id;
   if (graph.penaltySlot !== undefined && penaltyHead === undefined) throw new Error('internal: a penalty slot but no loss head to sum it');
-  for (const node of graph.nodes) {
+  for (const node of order.map((id) => graph.nodes[id]!)) {
     let kernel = kernelFor(node, views.of, graph);
     if (kernel?.kind === 'lossHead' && node.id === penaltyHead)
       kernel = { ...kernel, penalty: { slot: graph.penaltySlot!, params: 'params', terms: terms(false) } };
