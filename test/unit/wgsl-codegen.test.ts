@@ -210,7 +210,8 @@ describe('workgroup counts', () => {
     // The non-subgroup variants enable nothing.
     expect(generateKernel(mm(), decls).wgsl).not.toContain('enable');
     const swap = { workgroupSize: 4, sharing: 'swap' };
-    expect(chooseQuadBlock(1024, 1024, 1024)).toEqual({ block: [16, 16], ...swap });
+    expect(chooseQuadBlock(1024, 1024, 1024)).toEqual({ block: [32, 8], ...swap });
+    expect(chooseQuadBlock(20, 1024, 4096)).toEqual({ block: [20, 8], ...swap }); // big, but only 20 rows
     expect(chooseQuadBlock(256, 256, 256)).toEqual({ block: [16, 8], ...swap }); // under BIG_QUAD_BLOCK_MACS
     expect(chooseQuadBlock(32, 30, 784)).toEqual({ block: [8, 8], ...swap });
     expect(chooseQuadBlock(256, 30, 784)).toEqual({ block: [16, 8], ...swap });
@@ -223,6 +224,7 @@ describe('workgroup counts', () => {
     expect(group.wgsl.startsWith('enable subgroups;\n')).toBe(true);
     expect(group.wgsl.match(/enable subgroups;/g)).toHaveLength(1);
     expect(() => generateKernel(mm(), decls, { variant: 'quadTiled', quad: { block: [4, 4], workgroupSize: 6 } })).toThrow(KernelCodegenError);
+    expect(() => generateKernel(mm(), decls, { variant: 'quadTiled', quad: { block: [33, 8], workgroupSize: 4 } })).toThrow(/1\.\.32 × 1\.\.16/);
   });
 });
 
