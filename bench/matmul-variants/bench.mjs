@@ -109,4 +109,10 @@ for (const p of progs.slice(1))
       .map((x) => (100 * x).toFixed(0))
       .join(' ')}]`,
   );
+// Paired: each variant against the first, within the same round (the peak's own noise left out).
+const first = progs[1];
+for (const p of progs.slice(2)) {
+  const rel = gfs.get(p.name).map((g, r) => g / gfs.get(first.name)[r]);
+  console.log(`${p.name.padEnd(30)} ÷ ${first.name}: median ${median(rel).toFixed(2)}  [${rel.map((x) => x.toFixed(2)).join(' ')}]`);
+}
 process.exit(0);
