@@ -58,14 +58,16 @@ export const BIG_QUAD_BLOCK_MACS = 1 << 26;
  * the same 256) reaches ~60%. A goes round by quad swaps, one shuffle each, which leave lanes at
  * different k (each reads its own B row, a gather anyway). A block's code grows with R·Cl (pipeline
  * creation of 32 × 8 takes ~2× that of 16 × 8), so it is kept for products of at least
- * BIG_QUAD_BLOCK_MACS; smaller ones take at most 16 × 8. Rows are halved until there are 4 quads
+ * BIG_QUAD_BLOCK_MACS, its rows evenly spread when M is not a multiple of 32 (40 × 4096 × 512: 20 × 8
+ * runs 1.46× 32 × 8); smaller ones take at most 16 × 8. Rows are halved until there are 4 quads
  * (one-quad workgroups on 2 cores balanced best: 512³ 1.17 GFLOP/s against 1.01 with 4 quads per
  * workgroup and 0.66 with 16). Narrow outputs take fewer column groups.
  */
 export function chooseQuadBlock(m: number, n: number, k: number): QuadChoice {
   const big = m * n * k >= BIG_QUAD_BLOCK_MACS;
   const cl = Math.max(1, Math.min(8, Math.ceil(n / 4)));
-  let r = Math.max(1, Math.min(big ? 32 : 16, m));
+  // Big products: rows spread evenly over the row blocks (40 rows: 2 × 20, not 32 + 8 in 64).
+  let r = big ? Math.ceil(m / Math.ceil(m / 32)) : Math.max(1, Math.min(16, m));
   const quads = (rr: number): number => Math.ceil(m / rr) * Math.ceil(n / (4 * cl));
   while (r > 2 && quads(r) < 4) r = Math.ceil(r / 2);
   return { block: [r, cl], workgroupSize: 4, sharing: 'swap' };
