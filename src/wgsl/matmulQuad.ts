@@ -58,15 +58,17 @@ export const BIG_QUAD_BLOCK_MACS = 1 << 26;
  * the same 256) reaches ~60%. A goes round by quad swaps, one shuffle each, which leave lanes at
  * different k (each reads its own B row, a gather anyway). A block's code grows with R·Cl (pipeline
  * creation of 32 × 8 takes ~2× that of 16 × 8), so it is kept for products of at least
- * BIG_QUAD_BLOCK_MACS, its rows evenly spread when M is not a multiple of 32 (40 × 4096 × 512: 20 × 8
- * runs 1.46× 32 × 8); smaller ones take at most 16 × 8. Rows are halved until there are 4 quads
+ * BIG_QUAD_BLOCK_MACS, its rows and columns evenly spread when M is not a multiple of 32 or N of 32
+ * (40 × 4096 × 512: 20 × 8 runs 1.46× 32 × 8; 4096 × 40 × 512: 32 × 5 1.59× 32 × 8); smaller ones take at most 16 × 8. Rows are halved until there are 4 quads
  * (one-quad workgroups on 2 cores balanced best: 512³ 1.17 GFLOP/s against 1.01 with 4 quads per
  * workgroup and 0.66 with 16). Narrow outputs take fewer column groups.
  */
 export function chooseQuadBlock(m: number, n: number, k: number): QuadChoice {
   const big = m * n * k >= BIG_QUAD_BLOCK_MACS;
-  const cl = Math.max(1, Math.min(8, Math.ceil(n / 4)));
-  // Big products: rows spread evenly over the row blocks (40 rows: 2 × 20, not 32 + 8 in 64).
+  // Big products: rows and column groups spread evenly over the blocks (40 rows: 2 × 20, not 32 + 8
+  // in 64; 40 columns: 2 × 5 groups of 4, not 8 + 2 in 16 groups).
+  const groups = Math.max(1, Math.ceil(n / 4));
+  const cl = big ? Math.ceil(groups / Math.ceil(groups / 8)) : Math.min(8, groups);
   let r = big ? Math.ceil(m / Math.ceil(m / 32)) : Math.max(1, Math.min(16, m));
   const quads = (rr: number): number => Math.ceil(m / rr) * Math.ceil(n / (4 * cl));
   while (r > 2 && quads(r) < 4) r = Math.ceil(r / 2);

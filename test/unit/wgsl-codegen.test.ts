@@ -213,7 +213,8 @@ describe('workgroup counts', () => {
     expect(chooseQuadBlock(1024, 1024, 1024)).toEqual({ block: [32, 8], ...swap });
     expect(chooseQuadBlock(20, 1024, 4096)).toEqual({ block: [20, 8], ...swap }); // big, but only 20 rows
     expect(chooseQuadBlock(40, 4096, 512)).toEqual({ block: [20, 8], ...swap }); // rows spread: 2 × 20, not 32 + 8
-    expect(chooseQuadBlock(1000, 1000, 1000)).toEqual({ block: [32, 8], ...swap }); // 32 blocks of 31.25 rows
+    expect(chooseQuadBlock(4096, 40, 512)).toEqual({ block: [32, 5], ...swap }); // columns spread: 2 × 5 groups
+    expect(chooseQuadBlock(1000, 1000, 1000)).toEqual({ block: [32, 8], ...swap }); // 32 blocks of 31.25 rows, 250 groups in 32 × 7.8
     expect(chooseQuadBlock(256, 256, 256)).toEqual({ block: [16, 8], ...swap }); // under BIG_QUAD_BLOCK_MACS
     expect(chooseQuadBlock(32, 30, 784)).toEqual({ block: [8, 8], ...swap });
     expect(chooseQuadBlock(256, 30, 784)).toEqual({ block: [16, 8], ...swap });
