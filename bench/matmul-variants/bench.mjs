@@ -46,8 +46,11 @@ if (process.env.BASE !== '0') {
     out: { name: 'out', elementType: 'f32', size: M * N, role: 'arena' },
   };
   const steps = device.createBuffer({ size: 256, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  for (const v of ['quadTiled']) {
-    const kernel = wgsl.generateKernel(desc, decls, { variant: v });
+  // WEFT='[{"block":[32,8],"workgroupSize":4,"sharing":"swap"}, ...]': weft's generator with these choices (default: its own).
+  for (const quad of process.env.WEFT ? JSON.parse(process.env.WEFT) : [undefined]) {
+    const v = quad ? `quadTiled ${quad.block.join('x')}${quad.sharing === 'swap' ? ' swap' : ''}` : 'quadTiled';
+    const kernel = wgsl.generateKernel(desc, decls, { variant: 'quadTiled', quad });
+    const t0 = performance.now();
     const sp = await runtime.StepProgram.create(
       gpu,
       [kernel],
@@ -58,11 +61,20 @@ if (process.env.BASE !== '0') {
       ]),
       steps,
     );
+    console.log(`weft ${v}: pipeline ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    if (check) {
+      await run({ encode: (pass) => sp.encode(pass, 0) }, 1);
+      const out = await readBuf(Cb, M * N);
+      let err = 0;
+      for (let i = 0; i < M * N; i++) err = Math.max(err, Math.abs(out[i] - ref[i]));
+      if (err > 1e-3) console.log(`!! weft ${v} max err ${err}`);
+    }
     progs.push({ name: 'weft ' + v, prog: { encode: (pass) => sp.encode(pass, 0) }, flop: 2 * M * N * K });
   }
 }
 for (const v of variants) {
   const g = G[v.gen]({ M, N, K, ...v });
+  const t0 = performance.now();
   const prog = await makeProgram(g.code, [A, B, Cb], g.workgroups, ['read-only-storage', 'read-only-storage', 'storage']);
   if (check) {
     await run(prog, 1);
@@ -71,6 +83,7 @@ for (const v of variants) {
     for (let i = 0; i < M * N; i++) err = Math.max(err, Math.abs(out[i] - ref[i]));
     if (err > 1e-3) console.log(`!! ${g.name} max err ${err}`);
   }
+  console.log(`${g.name}: pipeline ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   progs.push({ name: g.name, prog, flop: 2 * M * N * K });
 }
 for (const p of progs) await run(p.prog, 1);
@@ -96,4 +109,10 @@ for (const p of progs.slice(1))
       .map((x) => (100 * x).toFixed(0))
       .join(' ')}]`,
   );
+// Paired: each variant against the first, within the same round (the peak's own noise left out).
+const first = progs[1];
+for (const p of progs.slice(2)) {
+  const rel = gfs.get(p.name).map((g, r) => g / gfs.get(first.name)[r]);
+  console.log(`${p.name.padEnd(30)} ÷ ${first.name}: median ${median(rel).toFixed(2)}  [${rel.map((x) => x.toFixed(2)).join(' ')}]`);
+}
 process.exit(0);

@@ -13,7 +13,8 @@ const dispatch = (groups) => (groups <= 65535 ? [groups, 1, 1] : [65535, Math.ce
 const fmaE = (o, c, a, b) => (o.fma ? `fma(${a}, ${b}, ${c})` : `${c} + ${a} * ${b}`);
 
 // 'row': quad shares R rows; lane l owns columns n0 + l + 4j (j < Cl); A gathered over k, broadcast.
-export function rowScheme({ M, N, K, R, Cl, fma = false, unroll = 4, bcast = 'quad', noA = false, noB = false }) {
+// hoist: B's row offset computed once per step (one let), not inside each of the Cl loads.
+export function rowScheme({ M, N, K, R, Cl, fma = false, unroll = 4, bcast = 'quad', noA = false, noB = false, hoist = false }) {
   const o = { fma };
   const QC = 4 * Cl,
     QN = Math.ceil(N / QC),
@@ -42,8 +43,9 @@ export function rowScheme({ M, N, K, R, Cl, fma = false, unroll = 4, bcast = 'qu
     if (bcast === 'xor') for (let i = 0; i < R; i++) L.push(`    let a${i}_${kk} = ${(kk & 3) === 0 ? `av${i}_${g}` : `${SW[kk & 3]}(av${i}_${g})`};`);
     else for (let i = 0; i < R; i++) L.push(`    let a${i} = ${bc(`av${i}_${g}`, kk & 3)};`.replace(`let a${i} =`, `let a${i}_${kk} =`));
     const krow = bcast === 'xor' ? `(k + ${u(4 * g)} + (l ^ ${u(kk & 3)}))` : `(k + ${u(kk)})`;
-    for (let j = 0; j < Cl; j++)
-      L.push(noB ? `    let b${kk}_${j} = f32(${krow} * ${u(N)} + cb${j});` : `    let b${kk}_${j} = B[${krow} * ${u(N)} + cb${j}];`);
+    const rowOff = hoist ? `rb${kk}` : `${krow} * ${u(N)}`;
+    if (hoist) L.push(`    let rb${kk} = ${krow} * ${u(N)};`);
+    for (let j = 0; j < Cl; j++) L.push(noB ? `    let b${kk}_${j} = f32(${rowOff} + cb${j});` : `    let b${kk}_${j} = B[${rowOff} + cb${j}];`);
     for (let i = 0; i < R; i++) for (let j = 0; j < Cl; j++) L.push(`    c${i}_${j} = ${fmaE(o, `c${i}_${j}`, `a${i}_${kk}`, `b${kk}_${j}`)};`);
   }
   L.push('  }');
@@ -55,7 +57,7 @@ export function rowScheme({ M, N, K, R, Cl, fma = false, unroll = 4, bcast = 'qu
   return {
     code: L.join('\n'),
     workgroups: dispatch(quads),
-    name: `row ${R}x${Cl}${fma ? ' fma' : ''} u${unroll} ${bcast}${noA ? ' noA' : ''}${noB ? ' noB' : ''}`,
+    name: `row ${R}x${Cl}${fma ? ' fma' : ''} u${unroll} ${bcast}${noA ? ' noA' : ''}${noB ? ' noB' : ''}${hoist ? ' hoist' : ''}`,
   };
 }
 

@@ -42,24 +42,34 @@ export interface QuadChoice {
 /** The WGSL extensions the quadTiled variant needs (emitted at the top of its module). */
 export const QUAD_ENABLES = ['subgroups'] as const;
 
-/** Multiply-adds (M·N·K) from which a product gets the 16 × 16 block (see chooseQuadBlock). */
+/** The largest block quadTiled generates: R rows × Cl column groups (R·Cl accumulators per lane). */
+export const MAX_QUAD_ROWS = 32;
+export const MAX_QUAD_COLUMN_GROUPS = 16;
+
+/** Multiply-adds (M·N·K) from which a product gets the 32 × 8 block (see chooseQuadBlock). */
 export const BIG_QUAD_BLOCK_MACS = 1 << 26;
 
 /**
  * The block, workgroup size and sharing for an M × N × K product. What decides on SwiftShader (issue
- * 14, bench/README.md): a gather (any per-lane load) costs about 6 multiply-adds and a broadcast
- * about 3, so the larger the block the closer to the peak — 16 rows × 16 column groups (16 × 64 per
- * quad) reach 60% at 1024³ where 8 × 8 reaches 33% — and A goes round by quad swaps, one shuffle
- * each, which leave lanes at different k (each reads its own B row, a gather anyway). But a block's
- * code grows with R·Cl (pipeline creation of 16 × 16 takes ~4× that of 8 × 8), so it is kept for
- * products of at least BIG_QUAD_BLOCK_MACS; smaller ones take at most 16 × 8, rows halved until
- * there are 4 quads (one-quad workgroups on 2 cores balanced best: 512³ 1.17 GFLOP/s against 1.01
- * with 4 quads per workgroup and 0.66 with 16). Narrow outputs take fewer column groups.
+ * 14, bench/README.md): a gather (any per-lane load) costs about 6 multiply-adds and a swap 1–3, and
+ * per K step a lane does R·Cl multiply-adds for R/4 + Cl gathers, so the larger and squarer the
+ * quad's R × 4·Cl block the closer to the peak: 32 rows × 8 column groups (32 × 32 per quad, 16
+ * gathers for 256 multiply-adds) reach ~70% of it at 1024³ and 512³ where 16 × 16 (20 gathers for
+ * the same 256) reaches ~60%. A goes round by quad swaps, one shuffle each, which leave lanes at
+ * different k (each reads its own B row, a gather anyway). A block's code grows with R·Cl (pipeline
+ * creation of 32 × 8 takes ~2× that of 16 × 8), so it is kept for products of at least
+ * BIG_QUAD_BLOCK_MACS, its rows and columns evenly spread when M is not a multiple of 32 or N of 32
+ * (40 × 4096 × 512: 20 × 8 runs 1.46× 32 × 8; 4096 × 40 × 512: 32 × 5 1.59× 32 × 8); smaller ones take at most 16 × 8. Rows are halved until there are 4 quads
+ * (one-quad workgroups on 2 cores balanced best: 512³ 1.17 GFLOP/s against 1.01 with 4 quads per
+ * workgroup and 0.66 with 16). Narrow outputs take fewer column groups.
  */
 export function chooseQuadBlock(m: number, n: number, k: number): QuadChoice {
   const big = m * n * k >= BIG_QUAD_BLOCK_MACS;
-  const cl = Math.max(1, Math.min(big ? 16 : 8, Math.ceil(n / 4)));
-  let r = Math.max(1, Math.min(16, m));
+  // Big products: rows and column groups spread evenly over the blocks (40 rows: 2 × 20, not 32 + 8
+  // in 64; 40 columns: 2 × 5 groups of 4, not 8 + 2 in 16 groups).
+  const groups = Math.max(1, Math.ceil(n / 4));
+  const cl = big ? Math.ceil(groups / Math.ceil(groups / 8)) : Math.min(8, groups);
+  let r = big ? Math.ceil(m / Math.ceil(m / 32)) : Math.max(1, Math.min(16, m));
   const quads = (rr: number): number => Math.ceil(m / rr) * Math.ceil(n / (4 * cl));
   while (r > 2 && quads(r) < 4) r = Math.ceil(r / 2);
   return { block: [r, cl], workgroupSize: 4, sharing: 'swap' };
@@ -70,8 +80,8 @@ export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, 
   const [R, Cl] = choice.block;
   const W = choice.workgroupSize;
   const sharing = choice.sharing ?? 'broadcast';
-  if (!Number.isInteger(R) || !Number.isInteger(Cl) || R < 1 || Cl < 1 || R > 16 || Cl > 16) {
-    throw new KernelCodegenError(desc.name, `quadTiled block ${R}×${Cl} is not in 1..16 × 1..16`);
+  if (!Number.isInteger(R) || !Number.isInteger(Cl) || R < 1 || Cl < 1 || R > MAX_QUAD_ROWS || Cl > MAX_QUAD_COLUMN_GROUPS) {
+    throw new KernelCodegenError(desc.name, `quadTiled block ${R}×${Cl} is not in 1..${MAX_QUAD_ROWS} × 1..${MAX_QUAD_COLUMN_GROUPS}`);
   }
   if (W % 4 !== 0 || W < 4) throw new KernelCodegenError(desc.name, `quadTiled workgroup size ${W} is not a multiple of 4`);
   const QC = 4 * Cl;

@@ -265,6 +265,20 @@ describe('matmul quad blocks (quadTiled)', () => {
     }
     expectAllPass(await runShare(cases));
   });
+
+  test('the 32 × 8 block (chosen for big products): row, column and K tails, A swapped or broadcast', async () => {
+    const cases: KernelCase[] = [];
+    const variant = 'quadTiled';
+    const big: QuadChoice = { block: [32, 8], workgroupSize: 4, sharing: 'swap' };
+    for (const [transA, transB] of TRANSPOSES) {
+      // 69 rows = 32 + 32 + 5, 45 columns = 32 + 13, K = 15 = 4·3 + 3.
+      cases.push(matmulCase({ m: 69, n: 45, k: 15, transA, transB, variant, quad: big }));
+      cases.push(matmulCase({ m: 37, n: 30, k: 33, transA, transB, variant, quad: big, aOnesRow: true, accumulate: true, bias: true, activation: 'sigmoid' }));
+    }
+    const broadcast: QuadChoice = { ...big, sharing: 'broadcast' };
+    cases.push(matmulCase({ m: 33, n: 35, k: 10, transA: false, transB: false, variant, quad: broadcast, rowBases: [0, 3], gradMask: 'tanh' }));
+    expectAllPass(await runShare(cases));
+  });
 });
 
 describe('gather', () => {

@@ -210,7 +210,11 @@ describe('workgroup counts', () => {
     // The non-subgroup variants enable nothing.
     expect(generateKernel(mm(), decls).wgsl).not.toContain('enable');
     const swap = { workgroupSize: 4, sharing: 'swap' };
-    expect(chooseQuadBlock(1024, 1024, 1024)).toEqual({ block: [16, 16], ...swap });
+    expect(chooseQuadBlock(1024, 1024, 1024)).toEqual({ block: [32, 8], ...swap });
+    expect(chooseQuadBlock(20, 1024, 4096)).toEqual({ block: [20, 8], ...swap }); // big, but only 20 rows
+    expect(chooseQuadBlock(40, 4096, 512)).toEqual({ block: [20, 8], ...swap }); // rows spread: 2 × 20, not 32 + 8
+    expect(chooseQuadBlock(4096, 40, 512)).toEqual({ block: [32, 5], ...swap }); // columns spread: 2 × 5 groups
+    expect(chooseQuadBlock(1000, 1000, 1000)).toEqual({ block: [32, 8], ...swap }); // 32 blocks of 31.25 rows, 250 groups in 32 × 7.8
     expect(chooseQuadBlock(256, 256, 256)).toEqual({ block: [16, 8], ...swap }); // under BIG_QUAD_BLOCK_MACS
     expect(chooseQuadBlock(32, 30, 784)).toEqual({ block: [8, 8], ...swap });
     expect(chooseQuadBlock(256, 30, 784)).toEqual({ block: [16, 8], ...swap });
@@ -223,6 +227,7 @@ describe('workgroup counts', () => {
     expect(group.wgsl.startsWith('enable subgroups;\n')).toBe(true);
     expect(group.wgsl.match(/enable subgroups;/g)).toHaveLength(1);
     expect(() => generateKernel(mm(), decls, { variant: 'quadTiled', quad: { block: [4, 4], workgroupSize: 6 } })).toThrow(KernelCodegenError);
+    expect(() => generateKernel(mm(), decls, { variant: 'quadTiled', quad: { block: [33, 8], workgroupSize: 4 } })).toThrow(/1\.\.32 × 1\.\.16/);
   });
 });
 
