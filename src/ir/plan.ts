@@ -2,7 +2,7 @@
 // are each a pure function with its own tests:
 //   placement (plan/placement.ts)       where every value lives; concat and slice are views, parameter
 //                                       gradients land in place in one flat gradient buffer
-//   execution order (executionOrder.ts)      weight gradients last when the optimizer is fused into them
+//   execution order (executionOrder.ts)      weight gradients last when the optimizer is fused into them (fuseUpdates)
 //   liveness and allocation (allocation.ts)  arena blocks share memory by lifetime; the peak is known
 //   kernel selection (kernelSelection.ts)    the kernel computing each node, over those views
 //   update fusion (fuseOptimizerUpdates.ts)  the optimizer applied in the weight-gradient kernels
@@ -25,9 +25,10 @@ export { dumpPlan } from './plan/dump.js';
 export function planGraph(graph: IrGraph, options: PlanOptions): Plan {
   const { paramOffsets, paramCount } = paramLayout(graph);
   const placement = placeValues(graph, options.mode, paramOffsets, weightsBuffer(options.precision ?? 'float32'));
-  const order = executionOrder(graph, options);
+  const order = options.fuseUpdates ? executionOrder(graph, options) : graph.nodes.map((n) => n.id);
   const { offsets, arenaSize } = allocateBlocks(placement.blockSizes, blockLifetimes(graph, placement, order));
-  const kernels = fuseOptimizerUpdates(selectKernels(graph, placement, valueViews(graph, placement, offsets), options, paramCount, order));
+  const selected = selectKernels(graph, placement, valueViews(graph, placement, offsets), options, paramCount, order);
+  const kernels = options.fuseUpdates ? fuseOptimizerUpdates(selected) : selected;
   const metricSlotCount = metricSlotCountOf(graph);
   const { buffers, plannedBytes } = declareBuffers(graph, kernels, options, {
     arenaSize,

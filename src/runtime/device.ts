@@ -90,6 +90,21 @@ export function preferredMatmulVariant(gpu: Pick<Gpu, 'cpuAdapter' | 'subgroups'
   return gpu.subgroups ? 'quadTiled' : 'registerTiled';
 }
 
+/**
+ * Whether plans apply the optimizer inside the weight-gradient kernels (MatmulKernel.update) rather
+ * than in one optimizer dispatch after them. Off on CPU adapters: on SwiftShader the fused epilogue's
+ * per-element parameter and state accesses cost more than the separate, four-wide optimizer kernel
+ * (the article MLP's first-layer gradient + Adam 1.68 ms fused against 0.65 + 0.48 ms apart; bench/README.md).
+ * On for real GPUs (one dispatch and the gradient's store and reload fewer per step).
+ * WEFT_FUSED_UPDATES=1 or 0 (Node's environment, or globalThis in a page) overrides either way.
+ */
+export function fusedUpdatesWanted(gpu: Pick<Gpu, 'cpuAdapter'>): boolean {
+  const g = globalThis as { WEFT_FUSED_UPDATES?: unknown; process?: { env?: Record<string, string | undefined> } };
+  const forced = g.WEFT_FUSED_UPDATES ?? g.process?.env?.WEFT_FUSED_UPDATES;
+  if (forced !== undefined && forced !== '') return forced === true || forced === 1 || forced === '1';
+  return !gpu.cpuAdapter;
+}
+
 /** WebGPU's default maxStorageBufferBindingSize (128 MiB), for a device that does not report it. */
 const DEFAULT_STORAGE_BINDING_BYTES = 134217728;
 

@@ -7,7 +7,7 @@ import { optimizerStateArrays, type OptimizerAlgorithm } from '../ir/kernel.js';
 import type { PlanMode } from '../ir/plan.js';
 import type { DeviceDataset } from './deviceDataset.js';
 import type { DeviceModel } from './deviceModel.js';
-import type { Gpu } from './device.js';
+import { fusedUpdatesWanted, type Gpu } from './device.js';
 import { WeftError } from './errors.js';
 import { f16Emulation } from './f16Emulation.js';
 import { PlanRunner } from './planRunner.js';
@@ -19,6 +19,8 @@ export type InputStorage = readonly { elementType: 'f32' | 'u8'; scale: number }
 export interface DeviceFeatures {
   /** 'shader-f16': f16 storage for mixed precision. */
   shaderF16: boolean;
+  /** Apply the optimizer inside the weight-gradient kernels where it pays (device.ts: fusedUpdatesWanted). */
+  fusedUpdates: boolean;
 }
 
 /** What the model gives the runtime to compile itself: a pure function per plan, and its optimizer. */
@@ -68,7 +70,13 @@ export class SessionPlans {
 
   private async make(mode: PlanMode, batchSize: number, storage: InputStorage, weightedOutputs: readonly number[]): Promise<CompiledRunner> {
     const source = this.source;
-    const compiled = source.compile(mode, batchSize, storage, { shaderF16: this.gpu.shaderF16 || f16Emulation() }, weightedOutputs);
+    const compiled = source.compile(
+      mode,
+      batchSize,
+      storage,
+      { shaderF16: this.gpu.shaderF16 || f16Emulation(), fusedUpdates: fusedUpdatesWanted(this.gpu) },
+      weightedOutputs,
+    );
     const optimizer = source.optimizer;
     if (mode === 'train' && optimizer)
       this.model.prepareTraining(

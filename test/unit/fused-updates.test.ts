@@ -10,6 +10,7 @@ import type { LayersModel } from '../../src/api/model.js';
 import type { SymbolicTensor } from '../../src/api/symbolic.js';
 import { compileGraph } from '../../src/ir/compile.js';
 import type { KernelDesc, MatmulKernel, OptimizerAlgorithm } from '../../src/ir/kernel.js';
+import type { Precision } from '../../src/ir/precision.js';
 import { groupDispatches } from '../../src/ir/plan/dispatchGroups.js';
 import { fuseOptimizerUpdates } from '../../src/ir/plan/fuseOptimizerUpdates.js';
 import { resolveMetric } from '../../src/api/compileConfig.js';
@@ -18,13 +19,26 @@ import { buildModel, outputNames, outputUnits, randomGraph } from '../reference/
 
 const ADAM: OptimizerAlgorithm = { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
 
-function planOf(inputs: SymbolicTensor[], outputs: SymbolicTensor[], units: number, optimizer: OptimizerAlgorithm = ADAM, batch = 5) {
+function planOf(
+  inputs: SymbolicTensor[],
+  outputs: SymbolicTensor[],
+  units: number,
+  optimizer: OptimizerAlgorithm = ADAM,
+  batch = 5,
+  precision: Precision = 'float32',
+) {
   const model = weft.model({ inputs, outputs }) as LayersModel;
   const loss = resolveLoss('sparseCategoricalCrossentropy', 'o');
   const forward = lowerModel({ inputs: model.inputs, outputs: model.outputs, topology: model.topology, weights: model.weights }, batch, 'train', [
     { name: 'o', units, loss, weight: 1, metrics: [] },
   ]);
-  return compileGraph(forward, { mode: 'train', optimizer, inputStorage: inputs.map(() => ({ elementType: 'f32', scale: 1 }) as const) }).plan;
+  return compileGraph(forward, {
+    mode: 'train',
+    optimizer,
+    inputStorage: inputs.map(() => ({ elementType: 'f32', scale: 1 }) as const),
+    precision,
+    fuseUpdates: true,
+  }).plan;
 }
 
 /** The plan of plan-reference.test.ts's random graph `seed`, trained with Adam. */
@@ -38,7 +52,12 @@ function randomPlan(seed: number) {
     return { name: names[i]!, units: units[i]!, loss, weight: o.weight, metrics: o.metrics.map((m) => resolveMetric(m, loss, units[i]!, names[i]!)) };
   });
   const forward = lowerModel({ inputs: model.inputs, outputs: model.outputs, topology: model.topology, weights: model.weights }, 3, 'train', outputs);
-  return compileGraph(forward, { mode: 'train', optimizer: ADAM, inputStorage: spec.inputs.map(() => ({ elementType: 'f32', scale: 1 }) as const) }).plan;
+  return compileGraph(forward, {
+    mode: 'train',
+    optimizer: ADAM,
+    inputStorage: spec.inputs.map(() => ({ elementType: 'f32', scale: 1 }) as const),
+    fuseUpdates: true,
+  }).plan;
 }
 
 const updates = (kernels: KernelDesc[]): MatmulKernel[] => kernels.filter((k): k is MatmulKernel => k.kind === 'matmul' && !!k.update);
@@ -76,6 +95,30 @@ describe('optimizer updates fused into the weight gradients', () => {
         .at(-1)!
         .map((i) => plan.kernels[i]!.name),
     ).toEqual(fused.map((k) => k.name));
+  });
+
+  test('only when asked (the runtime asks on real GPUs): the default plan keeps the optimizer kernel in the graph order', () => {
+    const x = weft.input({ shape: [6] });
+    const y = weft.layers.dense({ units: 3, activation: 'softmax' }).apply(weft.layers.dense({ units: 4, activation: 'relu' }).apply(x));
+    const model = weft.model({ inputs: x, outputs: y }) as LayersModel;
+    const loss = resolveLoss('sparseCategoricalCrossentropy', 'o');
+    const forward = lowerModel({ inputs: model.inputs, outputs: model.outputs, topology: model.topology, weights: model.weights }, 5, 'train', [
+      { name: 'o', units: 3, loss, weight: 1, metrics: [] },
+    ]);
+    const plan = compileGraph(forward, { mode: 'train', optimizer: ADAM, inputStorage: [{ elementType: 'f32', scale: 1 }] }).plan;
+    expect(updates(plan.kernels)).toHaveLength(0);
+    expect(plan.kernels.at(-1)!.kind).toBe('optimizer');
+    expect(plan.buffers.map((b) => b.name)).toContain('grads');
+  });
+
+  test('mixed precision: the fused updates refresh the f16 weight copy', () => {
+    const x = weft.input({ shape: [9] });
+    const y = weft.layers.dense({ units: 3, activation: 'softmax' }).apply(weft.layers.dense({ units: 5, activation: 'tanh' }).apply(x));
+    const plan = planOf([x], [y], 3, ADAM, 5, 'mixed_float16');
+    const fused = updates(plan.kernels);
+    expect(fused).toHaveLength(2);
+    for (const k of fused) expect(k.update!.halfCopy).toBe('paramsHalf');
+    expect(plan.kernels.some((k) => k.kind === 'optimizer')).toBe(false);
   });
 
   test('every optimizer fuses (the update rule is shared with the optimizer kernel)', () => {

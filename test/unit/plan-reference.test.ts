@@ -15,7 +15,7 @@ import { buildModel, outputNames, outputUnits, random, randomGraph } from '../re
 
 const LEARNING_RATE = 0.1;
 
-function check(seed: number, batch: number, weighted = false, regularized = false): void {
+function check(seed: number, batch: number, weighted = false, regularized = false, fuseUpdates = false): void {
   const spec = randomGraph(seed);
   // Regularized: every dense layer gets a kernel penalty, every other one a bias penalty too.
   if (regularized)
@@ -48,6 +48,7 @@ function check(seed: number, batch: number, weighted = false, regularized = fals
     mode: 'train',
     optimizer: { kind: 'sgd' },
     inputStorage: spec.inputs.map(() => ({ elementType: 'f32', scale: 1 })),
+    fuseUpdates,
   });
   const params = model.weights.map((w) => Float64Array.from(w.values));
   const expected = interpret(compiled.unfused, { inputs, targets, sampleWeights, params });
@@ -93,4 +94,8 @@ describe('planned kernels on the float64 reference equal the unfused interpreter
   for (let seed = 1; seed <= 60; seed++) test(`random graph ${seed}`, () => check(seed, 3 + (seed % 5)));
   for (let seed = 61; seed <= 80; seed++) test(`random graph ${seed}, weighted samples`, () => check(seed, 3 + (seed % 5), true));
   for (let seed = 81; seed <= 100; seed++) test(`random graph ${seed}, regularized weights`, () => check(seed, 3 + (seed % 5), seed % 2 === 0, true));
+  // The optimizer applied in the weight-gradient kernels (plan option fuseUpdates; most graphs fuse,
+  // test/unit/fused-updates.test.ts): the weight gradients run last, over a re-planned arena.
+  for (let seed = 1; seed <= 100; seed++)
+    test(`random graph ${seed}, fused updates`, () => check(seed, 3 + (seed % 5), seed > 60 && seed <= 80, seed > 80, true));
 });

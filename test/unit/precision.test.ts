@@ -62,19 +62,17 @@ function modules(
 }
 
 describe('mixed_float16 plans', () => {
-  test('the arena and the weight copy are f16; the gathered batch, params, optimizer state and metrics stay f32', () => {
+  test('the arena and the weight copy are f16; the gathered batch, params, grads, optimizer state and metrics stay f32', () => {
     const { plan } = compiled('mixed_float16');
     expect(plan.precision).toBe('mixed_float16');
     const types = Object.fromEntries(plan.buffers.map((b) => [b.name, b.elementType]));
-    expect(types).toMatchObject({ arena: 'f16', paramsHalf: 'f16', params: 'f32', optimizerState: 'f32', metrics: 'f32' });
-    // The update is fused into the weight-gradient kernels: no gradient buffer.
-    expect(types).not.toHaveProperty('grads');
+    expect(types).toMatchObject({ arena: 'f16', paramsHalf: 'f16', params: 'f32', grads: 'f32', optimizerState: 'f32', metrics: 'f32' });
     if (types.batch) expect(types.batch).toBe('f32');
     expect(plan.buffers.find((b) => b.name === 'paramsHalf')!.size).toBe(plan.paramCount);
     expect(compiled('float32').plan.buffers.map((b) => b.name)).not.toContain('paramsHalf');
   });
 
-  test('kernels read weights from the f16 copy; only the updates touch the f32 parameters, and refresh the copy', () => {
+  test('kernels read weights from the f16 copy; only the optimizer touches the f32 parameters, and refreshes the copy', () => {
     for (const precision of ['float32', 'mixed_float16'] as const) {
       const { plan } = compiled(precision);
       const weights = precision === 'float32' ? 'params' : 'paramsHalf';
@@ -82,46 +80,12 @@ describe('mixed_float16 plans', () => {
       const reads = matmuls.flatMap((k) => [k.a, k.b, ...(k.bias ? [k.bias] : [])].map((v) => v.buffer));
       expect(reads).toContain(weights);
       if (precision === 'mixed_float16') expect(reads).not.toContain('params');
-      // The optimizer runs in the three weight-gradient kernels, which refresh the f16 copy.
-      expect(plan.kernels.some((k) => k.kind === 'optimizer')).toBe(false);
-      const updates = matmuls.filter((k) => k.update);
-      expect(updates).toHaveLength(3);
-      for (const k of updates) {
-        expect(k.update).toMatchObject({ params: 'params', state: 'optimizerState' });
-        expect(k.update!.halfCopy).toBe(precision === 'float32' ? undefined : 'paramsHalf');
-      }
+      const optimizer = plan.kernels.find((k) => k.kind === 'optimizer')!;
+      expect(optimizer).toMatchObject({ params: 'params', grads: 'grads' });
+      expect((optimizer as { halfCopy?: string }).halfCopy).toBe(precision === 'float32' ? undefined : 'paramsHalf');
     }
     const { kernels } = modules('mixed_float16');
-    const updating = kernels.filter((k) => k.bindings.some((b) => b.buffer === 'optimizerState'));
-    expect(updating).toHaveLength(3);
-    for (const k of updating) {
-      expect(k.wgsl).toMatch(/buf_paramsHalf\[i\] = f16\(buf_params\[i\]\);/);
-      expect(k.wgsl).toContain('buf_paramsHalf: array<f16>;');
-    }
-  });
-
-  test('the optimizer kernel (kept where the update cannot be fused) refreshes the f16 copy four parameters at a time', () => {
-    const decls: Record<string, BufferDecl> = {
-      params: { name: 'params', elementType: 'f32', size: 44, role: 'params' },
-      grads: { name: 'grads', elementType: 'f32', size: 44, role: 'grads' },
-      optimizerState: { name: 'optimizerState', elementType: 'f32', size: 88, role: 'optimizerState' },
-      paramsHalf: { name: 'paramsHalf', elementType: 'f16', size: 43, role: 'weightsHalf' },
-    };
-    const adam = { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
-    const optimizer = generateKernel(
-      {
-        kind: 'optimizer',
-        name: 'adam',
-        algorithm: adam,
-        count: 43,
-        params: 'params',
-        grads: 'grads',
-        state: 'optimizerState',
-        stateStride: 44,
-        halfCopy: 'paramsHalf',
-      },
-      decls,
-    );
+    const optimizer = kernels.find((k) => k.bindings.some((b) => b.buffer === 'optimizerState'))!;
     // Four parameters per vec4 (padded buffers); the f16 copy is written one element at a time.
     expect(optimizer.wgsl).toMatch(/let written = buf_params\[j\];/);
     for (let k = 0; k < 4; k++) expect(optimizer.wgsl).toMatch(new RegExp(`buf_paramsHalf\\[j \\* 4u \\+ ${k}u\\] = f16\\(written\\[${k}\\]\\);`));
@@ -302,14 +266,14 @@ describe('compile({ precision })', () => {
   test('without shader-f16 a mixed_float16 model compiles float32 plans and warns once per compile()', () => {
     const warn = vi.fn();
     const choose = precisionChooser('mixed_float16', warn);
-    expect(choose({ shaderF16: false })).toBe('float32');
-    expect(choose({ shaderF16: false })).toBe('float32');
+    expect(choose({ shaderF16: false, fusedUpdates: false })).toBe('float32');
+    expect(choose({ shaderF16: false, fusedUpdates: false })).toBe('float32');
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0]![0]).toBe(NO_SHADER_F16_WARNING);
     expect(NO_SHADER_F16_WARNING).toMatch(/lacks; .*float32 instead/);
-    expect(choose({ shaderF16: true })).toBe('mixed_float16');
+    expect(choose({ shaderF16: true, fusedUpdates: false })).toBe('mixed_float16');
     const plain = vi.fn();
-    expect(precisionChooser('float32', plain)({ shaderF16: true })).toBe('float32');
+    expect(precisionChooser('float32', plain)({ shaderF16: true, fusedUpdates: false })).toBe('float32');
     expect(plain).not.toHaveBeenCalled();
   });
 
@@ -323,12 +287,12 @@ describe('compile({ precision })', () => {
     try {
       const source = planSource(model as never, state);
       const storage = [{ elementType: 'f32' as const, scale: 1 }];
-      const off = source.compile('train', 8, storage, { shaderF16: false }).plan;
-      const on = source.compile('train', 8, storage, { shaderF16: true }).plan;
+      const off = source.compile('train', 8, storage, { shaderF16: false, fusedUpdates: false }).plan;
+      const on = source.compile('train', 8, storage, { shaderF16: true, fusedUpdates: false }).plan;
       expect([off.precision, on.precision]).toEqual(['float32', 'mixed_float16']);
       expect(off.buffers.find((b) => b.name === 'arena')!.elementType).toBe('f32');
       expect(on.buffers.find((b) => b.name === 'arena')!.elementType).toBe('f16');
-      expect(source.compile('predict', 8, storage, { shaderF16: true }).plan.precision).toBe('mixed_float16');
+      expect(source.compile('predict', 8, storage, { shaderF16: true, fusedUpdates: false }).plan.precision).toBe('mixed_float16');
       expect(warn).toHaveBeenCalledTimes(1);
     } finally {
       warn.mockRestore();

@@ -13,6 +13,11 @@ export interface PlanOptions {
   inputStorage: { elementType: 'f32' | 'u8'; scale: number }[];
   /** Storage of activations (default 'float32'); 'mixed_float16' needs the device's 'shader-f16'. */
   precision?: Precision;
+  /**
+   * Training: apply the optimizer inside the weight-gradient kernels where the plan allows it
+   * (plan/executionOrder.ts, plan/fuseOptimizerUpdates.ts); the runtime decides per adapter.
+   */
+  fuseUpdates?: boolean;
 }
 
 export interface Plan {
