@@ -329,13 +329,20 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
       pct(values(picked)),
       pct(values(g)),
     ]);
-    if (shape.id === '1024' && picked.length && peak)
+    if (shape.id === '1024' && picked.length && peak) {
+      // Judged per repeat (the kernel ÷ the peak measured in the same repeat), as the peak itself moves
+      // ±20% between repeats on a busy CPU adapter; the ratio of medians is shown beside it.
+      const paired = ratioStats(picked, get('peak', ''));
+      const asPct = (x: number): string => `${fmt(100 * x)}%`;
       targets.push({
-        name: `matmul 1024³ fraction of the multiply-add peak (weft ${variant})`,
+        name: `matmul 1024³ fraction of the multiply-add peak (weft ${variant}; per repeat, median [min–max])`,
         goal: '≥ 60%',
-        measured: pct(values(picked)),
-        met: values(picked) ? values(picked)!.median / peak.median >= 0.6 : null,
+        measured: paired
+          ? `${asPct(paired.median)}${paired.n > 1 ? ` [${asPct(paired.min)}–${asPct(paired.max)}]` : ''} (of medians ${pct(values(picked))})`
+          : pct(values(picked)),
+        met: paired ? paired.median >= 0.6 : values(picked) ? values(picked)!.median / peak.median >= 0.6 : null,
       });
+    }
     if (shape.id === '1024' && picked.length && g.length)
       targets.push({ name: `matmul 1024³ vs TF.js WebGPU (weft ${pickedVariant(env)})`, goal: '≥ 10×', measured: fmtRatio(r), met: r ? r.median >= 10 : null });
   }
