@@ -13,9 +13,8 @@ import type { KernelDesc, MatmulKernel, OptimizerAlgorithm } from '../../src/ir/
 import type { Precision } from '../../src/ir/precision.js';
 import { groupDispatches } from '../../src/ir/plan/dispatchGroups.js';
 import { fuseOptimizerUpdates } from '../../src/ir/plan/fuseOptimizerUpdates.js';
-import { resolveMetric } from '../../src/api/compileConfig.js';
-import type { OutputSpec } from '../../src/api/lowerModel.js';
-import { buildModel, outputNames, outputUnits, randomGraph } from '../reference/randomGraphs.js';
+import { buildModel, randomGraph } from '../reference/randomGraphs.js';
+import { outputSpecs } from '../reference/outputSpecs.js';
 
 const ADAM: OptimizerAlgorithm = { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
 
@@ -45,12 +44,7 @@ function planOf(
 function randomPlan(seed: number) {
   const spec = randomGraph(seed);
   const model = buildModel<LayersModel>(weft, spec, seed, `fused_${seed}`);
-  const names = outputNames(spec);
-  const units = outputUnits(spec);
-  const outputs: OutputSpec[] = spec.outputs.map((o, i) => {
-    const loss = resolveLoss(o.loss, names[i]!);
-    return { name: names[i]!, units: units[i]!, loss, weight: o.weight, metrics: o.metrics.map((m) => resolveMetric(m, loss, units[i]!, names[i]!)) };
-  });
+  const outputs = outputSpecs(spec);
   const forward = lowerModel({ inputs: model.inputs, outputs: model.outputs, topology: model.topology, weights: model.weights }, 3, 'train', outputs);
   return compileGraph(forward, {
     mode: 'train',

@@ -5,13 +5,13 @@
 // aliasing mistake (a value overwritten while still needed, a view in the wrong place) shows here.
 import { describe, expect, test } from 'vitest';
 import * as weft from '../../src/index.js';
-import { lowerModel, type OutputSpec } from '../../src/api/lowerModel.js';
-import { resolveLoss, resolveMetric } from '../../src/api/compileConfig.js';
+import { lowerModel } from '../../src/api/lowerModel.js';
 import { compileGraph } from '../../src/ir/compile.js';
 import { interpret } from '../../src/ir/interpret.js';
 import type { LayersModel } from '../../src/api/model.js';
 import { runKernelReference, type RefBuffers } from '../reference/kernelReference.js';
-import { buildModel, outputNames, outputUnits, random, randomGraph } from '../reference/randomGraphs.js';
+import { buildModel, random, randomGraph } from '../reference/randomGraphs.js';
+import { outputSpecs } from '../reference/outputSpecs.js';
 
 const LEARNING_RATE = 0.1;
 
@@ -25,12 +25,7 @@ function check(seed: number, batch: number, weighted = false, regularized = fals
       if (i % 2) n.biasRegularizer = { l1: 0.03, l2: 0 };
     });
   const model = buildModel<LayersModel>(weft, spec, seed, `plan_${seed}`);
-  const names = outputNames(spec);
-  const units = outputUnits(spec);
-  const outputs: OutputSpec[] = spec.outputs.map((o, i) => {
-    const loss = resolveLoss(o.loss, names[i]!);
-    return { name: names[i]!, units: units[i]!, loss, weight: o.weight, metrics: o.metrics.map((m) => resolveMetric(m, loss, units[i]!, names[i]!)) };
-  });
+  const outputs = outputSpecs(spec);
   const r = random(seed * 7919);
   const inputs = spec.inputs.map((inp) => Float64Array.from({ length: batch * inp.units }, () => r() * 2 - 1 || 0.5));
   const targets = outputs.map((o) => {
