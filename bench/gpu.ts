@@ -392,10 +392,13 @@ async function emptySubmitMs(device: GPUDevice): Promise<number> {
  * The adapter's peak f32 rate: every invocation runs 8 independent vec4 multiply-add chains held in
  * registers (no memory traffic inside the loop). Returns GFLOP/s (2 FLOP per multiply-add lane).
  */
-export async function measurePeak(device: GPUDevice, seconds: number): Promise<{ gflops: number; invocations: number; iterations: number; ms: number }> {
-  const workgroupSize = 64;
-  const workgroups = 512;
-  const code = /* wgsl */ `
+/**
+ * The multiply-add peak kernel: 8 independent vec4 multiply-add chains per invocation, ITERATIONS
+ * (an override constant) steps each, 2 · 4 · 8 · ITERATIONS FLOPs per invocation. Also timed alone in
+ * Node by bench/matmul-variants/harness.mjs.
+ */
+export function peakKernelWgsl(workgroupSize: number): string {
+  return /* wgsl */ `
 @group(0) @binding(0) var<storage, read_write> out: array<vec4<f32>>;
 override ITERATIONS: u32 = 256u;
 @compute @workgroup_size(${workgroupSize})
@@ -412,6 +415,12 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   }
   out[id.x] = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;
 }`;
+}
+
+export async function measurePeak(device: GPUDevice, seconds: number): Promise<{ gflops: number; invocations: number; iterations: number; ms: number }> {
+  const workgroupSize = 64;
+  const workgroups = 512;
+  const code = peakKernelWgsl(workgroupSize);
   const module = device.createShaderModule({ label: 'bench peak', code });
   const buffer = device.createBuffer({ size: workgroups * workgroupSize * 16, usage: GPUBufferUsage.STORAGE });
   const run = async (iterations: number, copies: number): Promise<number> => {

@@ -10,7 +10,7 @@ export { benchData, defaultOptions, planTasks, runTask, summarize, formatText, f
 export type { BenchEnv, BenchOptions, TaskResult, EnvInfo, Summary };
 export { MODELS, MODEL_IDS } from './models.js';
 export { MATMUL_SHAPES } from './cases.js';
-export { measurePeak } from './gpu.js';
+export { measurePeak, peakKernelWgsl } from './gpu.js';
 export { precisionCheck, PRECISION_CHECK_DEFAULTS, type PrecisionCheck } from './precisionCheck.js';
 
 /** What the page runs on: adapter, browser, TF.js version and its WASM backend's threads/SIMD. */

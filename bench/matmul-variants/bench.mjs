@@ -3,7 +3,7 @@
 //   SHAPE=512,512,512 ROUNDS=7 BASE=0 CHECK=1 VARIANTS='[{"gen":"rowScheme","R":8,"Cl":8},{"gen":"rowScheme","R":8,"Cl":8,"noA":true,"noB":true}]' node bench/matmul-variants/bench.mjs
 // Env: SHAPE M,N,K; ROUNDS; REPS (runs per timing); WALL=1 wall clock (else process CPU time); PEAK_ITERS; CHECK=1 (float64 check);
 // BASE=0 leaves out weft's own quadTiled. Each variant runs right after the peak kernel; ratios are to that peak.
-import { gpu, device, wgsl, runtime, makeBuf, readBuf, makeProgram, run, median, peakCode, PEAK_FLOP } from './harness.mjs';
+import { gpu, device, wgsl, runtime, makeBuf, readBuf, makeProgram, run, median, peakCode, PEAK_CONSTANTS, PEAK_FLOP } from './harness.mjs';
 import * as G from './gen.mjs';
 const [M, N, K] = (process.env.SHAPE || '1024,1024,1024').split(',').map(Number);
 const rounds = Number(process.env.ROUNDS || 5);
@@ -26,7 +26,7 @@ if (check) {
 }
 const variants = JSON.parse(process.env.VARIANTS);
 const progs = [];
-progs.push({ name: 'peak', prog: await makeProgram(peakCode(), [P], [512, 1, 1]), flop: PEAK_FLOP });
+progs.push({ name: 'peak', prog: await makeProgram(peakCode(), [P], [512, 1, 1], undefined, PEAK_CONSTANTS), flop: PEAK_FLOP });
 if (process.env.BASE !== '0') {
   const desc = {
     kind: 'matmul',

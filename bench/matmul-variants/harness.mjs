@@ -2,6 +2,7 @@
 import { pathToFileURL } from 'node:url';
 const root = process.env.ROOT || new URL('../..', import.meta.url).pathname;
 const t = await import(pathToFileURL(root + '/dist/weft-testing.node.js').href);
+const { peakKernelWgsl } = await import(pathToFileURL(root + '/dist/weft-bench.js').href);
 export const { wgsl, runtime } = t;
 export const gpu = await runtime.getGpu();
 export const device = gpu.device;
@@ -27,7 +28,7 @@ export async function readBuf(b, n) {
   r.destroy();
   return out;
 }
-export async function makeProgram(code, buffers, workgroups, types) {
+export async function makeProgram(code, buffers, workgroups, types, constants) {
   const module = device.createShaderModule({ code });
   const info = await module.getCompilationInfo();
   for (const m of info.messages)
@@ -45,7 +46,7 @@ export async function makeProgram(code, buffers, workgroups, types) {
     : null;
   const pipeline = await device.createComputePipelineAsync({
     layout: bgl ? device.createPipelineLayout({ bindGroupLayouts: [bgl] }) : 'auto',
-    compute: { module, entryPoint: 'main' },
+    compute: { module, entryPoint: 'main', ...(constants ? { constants } : {}) },
   });
   const group = device.createBindGroup({
     layout: bgl ?? pipeline.getBindGroupLayout(0),
@@ -74,22 +75,9 @@ export async function run(program, reps) {
 export const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
 export const PEAK_ITERS = Number(process.env.PEAK_ITERS || 64);
-export function peakCode(iters = PEAK_ITERS) {
-  return `
-@group(0) @binding(0) var<storage, read_write> out: array<vec4<f32>>;
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) id: vec3<u32>) {
-  let s = f32(id.x) * 1e-9;
-  var a0 = vec4<f32>(s, s + 1.0, s + 2.0, s + 3.0);
-  var a1 = a0 + 0.1; var a2 = a0 + 0.2; var a3 = a0 + 0.3;
-  var a4 = a0 + 0.4; var a5 = a0 + 0.5; var a6 = a0 + 0.6; var a7 = a0 + 0.7;
-  let m = vec4<f32>(0.9999);
-  let c = vec4<f32>(0.0001);
-  for (var i = 0u; i < ${iters}u; i++) {
-    a0 = a0 * m + c; a1 = a1 * m + c; a2 = a2 * m + c; a3 = a3 * m + c;
-    a4 = a4 * m + c; a5 = a5 * m + c; a6 = a6 * m + c; a7 = a7 * m + c;
-  }
-  out[id.x] = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;
-}`;
+// The bench's own peak kernel (bench/gpu.ts), its iteration count a pipeline constant (makeProgram's `constants`).
+export function peakCode() {
+  return peakKernelWgsl(64);
 }
+export const PEAK_CONSTANTS = { ITERATIONS: PEAK_ITERS };
 export const PEAK_FLOP = 512 * 64 * PEAK_ITERS * 8 * 4 * 2;
