@@ -175,7 +175,7 @@ describe('optimizer updates fused into the weight gradients', () => {
     expect(fusedNames([dW('a', 0), dW('b', 4), reader, optimizer])).toEqual([]);
     // A penalty over parameters no kernel writes a gradient for.
     expect(fusedNames([dW('a', 0), { ...optimizer, penalties: [{ offset: 4, count: 4, l1: 0, l2: 0.1 }] }])).toEqual([]);
-    // A fused kernel that would have to pass a kernel overwriting its operand stays unfused.
+    // A weight gradient with a reader of its weights after it (not put last by executionOrder) stays unfused.
     const readsParams: KernelDesc = {
       kind: 'matmul',
       name: 'dX',

@@ -97,7 +97,7 @@ export function kernelAccess(kernel: KernelDesc): { reads: Region[]; writes: Reg
 }
 
 /** The parameters and state elements a fused update touches, for a gradient over `grads` (same layout as the parameters). */
-export function updateRegions(update: FusedUpdate, grads: Region): Region[] {
+function updateRegions(update: FusedUpdate, grads: Region): Region[] {
   const { start, end } = grads;
   const state = update.state;
   const arrays = state ? optimizerStateArrays(update.algorithm) : 0;

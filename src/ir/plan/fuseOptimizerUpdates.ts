@@ -3,8 +3,9 @@
 // epilogue of its own), and nothing else reads the gradient buffer, each of those matmuls applies the
 // optimizer in its epilogue instead of storing the gradient (MatmulKernel.update) and the optimizer
 // kernel goes: per step one dispatch fewer, and no gradient stored and loaded again.
-// A fused kernel writes its parameters, so it moves after the last kernel that reads them (an input
-// gradient reads the weights of the step before), across kernels that write nothing it touches.
+// A fused kernel writes its parameters, so no kernel after it may read them (an input gradient reads
+// the weights of the step before): executionOrder.ts put the weight gradients last; a plan where one
+// still comes before a reader of its weights keeps the optimizer kernel.
 // Anything else — convolution filter gradients, gradients accumulated from several uses of a layer,
 // a regularized weight without a gradient — keeps the plan as it was.
 import type { KernelDesc, MatmulKernel, OptimizerKernel, PenaltyTerm } from '../kernel.js';
@@ -49,8 +50,11 @@ export function fuseOptimizerUpdates(kernels: KernelDesc[]): KernelDesc[] {
       },
     };
   });
-  // In order: each move keeps the kernels it passes in their order.
-  for (const kernel of writers.map((i) => fused[i]!)) if (!moveAfterParamReaders(fused, kernel)) return kernels;
+  for (const [i, kernel] of fused.entries()) {
+    if (kernel.kind !== 'matmul' || !kernel.update) continue;
+    const updated = kernelAccess(kernel).writes;
+    if (fused.slice(i + 1).some((later) => overlaps(kernelAccess(later).reads, updated))) return kernels;
+  }
   return fused;
 }
 
@@ -65,24 +69,4 @@ function storesPlainGradient(kernel: KernelDesc): kernel is MatmulKernel {
     !kernel.out.rowBaseFromStep &&
     !kernel.update
   );
-}
-
-/**
- * Moves a fused kernel to just after the last kernel that reads its parameters, if that comes later;
- * false when a kernel it would pass writes something it reads or writes.
- */
-function moveAfterParamReaders(list: KernelDesc[], kernel: KernelDesc): boolean {
-  const from = list.indexOf(kernel);
-  const own = kernelAccess(kernel);
-  const params = own.writes;
-  let lastReader = from;
-  for (let i = from + 1; i < list.length; i++) if (overlaps(kernelAccess(list[i]!).reads, params)) lastReader = i;
-  if (lastReader === from) return true;
-  for (let i = from + 1; i <= lastReader; i++) {
-    const passed = kernelAccess(list[i]!);
-    if (overlaps(passed.writes, [...own.reads, ...own.writes])) return false;
-  }
-  list.splice(from, 1);
-  list.splice(lastReader, 0, kernel);
-  return true;
 }
