@@ -12,6 +12,7 @@ import {
   stepDeclaration,
   u32,
   wgslElementType,
+  storageArrayType,
   type Binding,
   type BufferVar,
   type GeneratedKernel,
@@ -43,7 +44,7 @@ export function generateGroup(parts: GeneratedKernel[]): GeneratedKernel {
     }
   const declarations = [...buffers.values()].map((v) => {
     const element = v.vec4 ? 'vec4<f32>' : wgslElementType(v.decl.elementType);
-    return `@group(0) @binding(${v.binding}) var<storage, ${v.access}> ${v.ident}: array<${element}>;`;
+    return `@group(0) @binding(${v.binding}) var<storage, ${v.access}> ${v.ident}: ${storageArrayType(v, element)};`;
   });
   const usesStep = parts.some((p) => p.usesStep);
   const pieces: string[] = [];

@@ -12,7 +12,7 @@ export function emulateF16Storage(kernel: GeneratedKernel): GeneratedKernel {
   if (!kernel.wgsl.startsWith('enable f16;\n')) return kernel;
   const wgsl = kernel.wgsl
     .replace(/^enable f16;\n\n?/, '')
-    .replace(/array<f16>/g, 'array<f32>')
+    .replace(/array<f16(, \d+)?>/g, 'array<f32$1>')
     .replace(/\bf16\(/g, 'quantizeToF16(')
     .replace(/× f16/g, '× f16 (emulated in f32)');
   if (/\bf16\b/.test(wgsl.replace(/\/\/.*$/gm, ''))) throw new Error(`internal: kernel "${kernel.name}" uses f16 in a way the f32 emulation does not rewrite`);

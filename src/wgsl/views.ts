@@ -177,7 +177,7 @@ export class BufferSet {
       const access = v.access === 'read_write' ? 'read_write' : 'read';
       const note = v.decl.elementType === 'u8' ? ' (u8, packed 4 per word)' : '';
       lines.push(`// "${commentSafe(v.name)}": ${v.decl.role}, ${v.decl.size} × ${v.decl.elementType}${note}`);
-      lines.push(`@group(0) @binding(${v.binding}) var<storage, ${access}> ${v.ident}: array<${elem}>;`);
+      lines.push(`@group(0) @binding(${v.binding}) var<storage, ${access}> ${v.ident}: ${storageArrayType(v, elem)};`);
     }
     return lines.join('\n');
   }
@@ -261,6 +261,20 @@ export function storeF32(v: BufferVar, index: string, value: string, accumulate:
     default:
       return v.decl.elementType satisfies never;
   }
+}
+
+/**
+ * The WGSL type of a storage buffer variable: a fixed-size array when the plan knows the buffer's size
+ * (the runtime makes every such buffer at least that large), a runtime-sized one otherwise (datasets,
+ * predictions: size 0). With a constant length the bounds clamp the WGSL compiler adds to every access
+ * is against a constant instead of arrayLength(); on SwiftShader that makes each load and store about a
+ * fifth cheaper (bench/README.md, "Fixed-size storage arrays").
+ */
+export function storageArrayType(v: BufferVar, elem: string): string {
+  if (v.decl.size <= 0) return `array<${elem}>`;
+  // vec4 declarations cover whole vec4s only (tryVec4*: sizes are multiples of 4); u8 packs 4 per word.
+  const length = v.vec4 ? v.decl.size / 4 : v.decl.elementType === 'u8' ? Math.ceil(v.decl.size / 4) : v.decl.size;
+  return `array<${elem}, ${length}>`;
 }
 
 export function wgslElementType(t: ElementType): string {

@@ -49,7 +49,7 @@ describe('conv2d quadTiled code', () => {
 
   test('the input gradient reads four channels of a filter row as one vec4 (params read-only)', () => {
     const k = generateKernel(conv('inputGrad'), decls, { variant: 'quadTiled' });
-    expect(k.wgsl).toContain('var<storage, read> buf_params: array<vec4<f32>>;');
+    expect(k.wgsl).toContain('var<storage, read> buf_params: array<vec4<f32>, 16384>;');
     expect(k.wgsl).toContain('wv3.w');
   });
 

@@ -48,9 +48,18 @@ describe('bindings', () => {
       { binding: 0, buffer: 'arena', access: 'read_write' },
       { binding: 1, buffer: 'params', access: 'read' },
     ]);
-    expect(k.wgsl).toContain('@group(0) @binding(0) var<storage, read_write> buf_arena: array<f32>;');
-    expect(k.wgsl).toContain('@group(0) @binding(1) var<storage, read> buf_params: array<f32>;');
+    // Buffers of known size are fixed-size arrays (a constant bound for the compiler's clamps).
+    expect(k.wgsl).toContain('@group(0) @binding(0) var<storage, read_write> buf_arena: array<f32, 100000>;');
+    expect(k.wgsl).toContain('@group(0) @binding(1) var<storage, read> buf_params: array<f32, 23550>;');
     expect(k.wgsl.match(/@group\(0\)/g)).toHaveLength(2);
+  });
+
+  test('buffers of unknown size (datasets, predictions: size 0) stay runtime-sized arrays', () => {
+    const source = { dataset: 'rows', elementType: 'f32', scale: 1, out: view('arena', 0, 32, 784) } as const;
+    const k = generateKernel({ kind: 'gather', name: 'g', indices: 'idx', rows: 32, sources: [source] }, { ...decls, rows: f32('rows', 0, 'dataset') });
+    expect(k.wgsl).toContain('var<storage, read> buf_rows: array<f32>;');
+    expect(k.wgsl).toContain('var<storage, read> buf_idx: array<u32, 60000>;');
+    expect(k.wgsl).toContain('var<storage, read_write> buf_arena: array<f32, 100000>;');
   });
 
   test('optimizer: params and slots written, grads read', () => {
@@ -82,12 +91,17 @@ describe('bindings', () => {
     });
     const desc = { kind: 'optimizer', name: 'adam', algorithm: adam, count: 1237, params: 'params', grads: 'grads', state: 'slots' } as const;
     const wide = generateKernel({ ...desc, stateStride: 1240 }, padded(1240));
-    for (const b of ['params', 'grads', 'slots']) expect(wide.wgsl).toContain(`buf_${b}: array<vec4<f32>>;`);
+    for (const [b, vec4s] of [
+      ['params', 310],
+      ['grads', 310],
+      ['slots', 620],
+    ])
+      expect(wide.wgsl).toContain(`buf_${b}: array<vec4<f32>, ${vec4s}>;`);
     expect(wide.wgsl).toContain('buf_slots[j + 310u] = select(v0, v, live);');
     // 310 vec4s, 4 per invocation: 78 invocations in 2 workgroups of 64.
     expect(wide.workgroups).toEqual([2, 1, 1]);
     const narrow = generateKernel(desc, padded(1240));
-    expect(narrow.wgsl).toContain('buf_params: array<f32>;');
+    expect(narrow.wgsl).toContain('buf_params: array<f32, 1240>;');
     expect(narrow.wgsl).toContain('buf_slots[i + 1237u] = v;');
   });
 
@@ -246,12 +260,12 @@ describe('constants and code paths', () => {
     // A in the written arena: scalar; B aligned (stride 32) in read-only params: vec4.
     const d = mm({ n: 32, b: view('params', 0, 784, 32), out: view('arena', 40000, 32, 32) });
     const k = generateKernel(d, { ...decls, params: f32('params', 784 * 32, 'params') });
-    expect(k.wgsl).toContain('var<storage, read> buf_params: array<vec4<f32>>;');
-    expect(k.wgsl).toContain('var<storage, read_write> buf_arena: array<f32>;');
+    expect(k.wgsl).toContain('var<storage, read> buf_params: array<vec4<f32>, 6272>;');
+    expect(k.wgsl).toContain('var<storage, read_write> buf_arena: array<f32, 100000>;');
     // Unaligned stride (30): scalar loads.
     expect(generateKernel(mm(), decls).wgsl).not.toContain('vec4<f32>>');
     // Size not a multiple of 4: scalar.
-    expect(generateKernel(d, { ...decls, params: f32('params', 784 * 32 + 1, 'params') }).wgsl).not.toContain('array<vec4<f32>>');
+    expect(generateKernel(d, { ...decls, params: f32('params', 784 * 32 + 1, 'params') }).wgsl).not.toContain('array<vec4<f32>');
     // Both operands in one read-only buffer, both aligned: one vec4 binding.
     const dw: MatmulKernel = {
       kind: 'matmul',
@@ -271,7 +285,7 @@ describe('constants and code paths', () => {
       { binding: 0, buffer: 'acts', access: 'read' },
       { binding: 1, buffer: 'grads', access: 'read_write' },
     ]);
-    expect(kw.wgsl).toContain('var<storage, read> buf_acts: array<vec4<f32>>;');
+    expect(kw.wgsl).toContain('var<storage, read> buf_acts: array<vec4<f32>, 6528>;');
   });
 
   test('u8 buffers are array<u32> with byte unpacking; f32 scale baked in', () => {
@@ -285,7 +299,8 @@ describe('constants and code paths', () => {
       },
       decls,
     );
-    expect(k.wgsl).toContain('var<storage, read> buf_pixels: array<u32>;');
+    // 60000 × 784 bytes: 11,760,000 words of four pixels.
+    expect(k.wgsl).toContain('var<storage, read> buf_pixels: array<u32, 11760000>;');
     // 784 columns: four pixels (one packed word) per invocation.
     expect(k.wgsl).toContain('>> 2u]');
     expect(k.wgsl).toContain('& 255u');
