@@ -33,6 +33,9 @@ const KERNELS = {
   'vec4, fixed-size array': `${header(`array<vec4<f32>, ${N / 4}>`)}
 @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   ${loop('a[g.x + j * 16384u]', PER_INVOCATION / 4, 'vec4(0.0)')} b[g.x] = s.x + s.y + s.z + s.w; }`,
+  'vec2, fixed-size array': `${header(`array<vec2<f32>, ${N / 2}>`)}
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  ${loop('a[g.x + j * 16384u]', PER_INVOCATION / 2, 'vec2(0.0)')} b[g.x] = s.x + s.y; }`,
   'f32 through atomicLoad': `@group(0) @binding(0) var<storage, read_write> a: array<atomic<u32>>;
 @group(0) @binding(1) var<storage, read_write> b: array<f32>;
 @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
