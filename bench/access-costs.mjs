@@ -36,6 +36,15 @@ const KERNELS = {
   'vec2, fixed-size array': `${header(`array<vec2<f32>, ${N / 2}>`)}
 @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   ${loop('a[g.x + j * 16384u]', PER_INVOCATION / 2, 'vec2(0.0)')} b[g.x] = s.x + s.y; }`,
+  // Writes: 64 per invocation into a second buffer, same pattern (each counted as one read below).
+  'f32 stores, fixed-size array': `${header(`array<f32, ${N}>`)}
+@group(0) @binding(2) var<storage, read_write> c: array<f32, ${N}>;
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  let x = a[g.x]; for (var j = 0u; j < ${PER_INVOCATION}u; j++) { c[g.x + j * 16384u] = x + f32(j); } b[g.x] = x; }`,
+  'vec4 stores, fixed-size array': `${header(`array<f32, ${N}>`)}
+@group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>, ${N / 4}>;
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  let x = a[g.x]; for (var j = 0u; j < ${PER_INVOCATION / 4}u; j++) { c[g.x + j * 16384u] = vec4(x + f32(j)); } b[g.x] = x; }`,
   'f32 through atomicLoad': `@group(0) @binding(0) var<storage, read_write> a: array<atomic<u32>>;
 @group(0) @binding(1) var<storage, read_write> b: array<f32>;
 @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
@@ -60,6 +69,7 @@ var<workgroup> w: array<f32, 64>;
 
 const source = device.createBuffer({ size: N * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
 const out = device.createBuffer({ size: INVOCATIONS * 4, usage: GPUBufferUsage.STORAGE });
+const sink = device.createBuffer({ size: N * 4, usage: GPUBufferUsage.STORAGE });
 device.queue.writeBuffer(
   source,
   0,
@@ -69,7 +79,8 @@ const pipelines = [];
 device.pushErrorScope('validation');
 for (const [name, code] of Object.entries(KERNELS)) {
   const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main' } });
-  const entries = [source, out].map((buffer, binding) => ({ binding, resource: { buffer } }));
+  const used = code.includes('binding(2)') ? [source, out, sink] : [source, out];
+  const entries = used.map((buffer, binding) => ({ binding, resource: { buffer } }));
   pipelines.push({ name, pipeline, group: device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }) });
 }
 const error = await device.popErrorScope();
