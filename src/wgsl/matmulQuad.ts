@@ -46,6 +46,9 @@ export const QUAD_ENABLES = ['subgroups'] as const;
 export const MAX_QUAD_ROWS = 32;
 export const MAX_QUAD_COLUMN_GROUPS = 16;
 
+/** K from which a small product keeps bigger blocks in fewer quads (see chooseQuadBlock). */
+export const LONG_K = 256;
+
 /** Multiply-adds (M·N·K) from which a product gets the 32 × 8 block (see chooseQuadBlock). */
 export const BIG_QUAD_BLOCK_MACS = 1 << 26;
 
@@ -60,8 +63,8 @@ export const BIG_QUAD_BLOCK_MACS = 1 << 26;
  * creation of 32 × 8 takes ~2× that of 16 × 8), so it is kept for products of at least
  * BIG_QUAD_BLOCK_MACS, its rows and columns evenly spread when M is not a multiple of 32 or N of 32
  * (40 × 4096 × 512: 20 × 8 runs 1.46× 32 × 8; 4096 × 40 × 512: 32 × 5 1.59× 32 × 8); smaller ones take at most 16 × 8. Rows are halved until there are 4 quads
- * (one-quad workgroups on 2 cores balanced best: 512³ 1.17 GFLOP/s against 1.01 with 4 quads per
- * workgroup and 0.66 with 16). Narrow outputs take fewer column groups.
+ * (2 from K = LONG_K) (one-quad workgroups on 2 cores balanced best: 512³ 1.17 GFLOP/s against 1.01
+ * with 4 quads per workgroup and 0.66 with 16). Narrow outputs take fewer column groups.
  */
 export function chooseQuadBlock(m: number, n: number, k: number): QuadChoice {
   const big = m * n * k >= BIG_QUAD_BLOCK_MACS;
@@ -71,7 +74,11 @@ export function chooseQuadBlock(m: number, n: number, k: number): QuadChoice {
   const cl = big ? Math.ceil(groups / Math.ceil(groups / 8)) : Math.min(8, groups);
   let r = big ? Math.ceil(m / Math.ceil(m / 32)) : Math.max(1, Math.min(16, m));
   const quads = (rr: number): number => Math.ceil(m / rr) * Math.ceil(n / (4 * cl));
-  while (r > 2 && quads(r) < 4) r = Math.ceil(r / 2);
+  // Rows are halved for parallelism until there are 4 quads, or 2 when K is long: then each quad's
+  // A rows and B loads are reused over many K steps, and 2 quads still keep 2 cores busy (32 × 30 ×
+  // 784: 16 × 8 runs 1.18× 8 × 8; 32 × 10 × 814: 16 × 3 1.26× 8 × 3; bench/README.md).
+  const fewestQuads = k >= LONG_K ? 2 : 4;
+  while (r > 2 && quads(r) < fewestQuads) r = Math.ceil(r / 2);
   return { block: [r, cl], workgroupSize: 4, sharing: 'swap' };
 }
 

@@ -218,9 +218,9 @@ describe('workgroup counts', () => {
     expect(broadcast.wgsl).not.toContain('quadSwap');
     expect(k.wgsl).not.toMatch(/workgroupBarrier|var<workgroup>/);
     expect(k.module?.enables).toEqual(['subgroups']);
-    // 32 × 30: one column group of 32, 8 rows per quad, 4 one-quad workgroups.
+    // 32 × 30 from K = 784: one column group of 32, 16 rows per quad (long K), 2 one-quad workgroups.
     expect(k.wgsl).toContain('@workgroup_size(4)');
-    expect(k.workgroups).toEqual([4, 1, 1]);
+    expect(k.workgroups).toEqual([2, 1, 1]);
     // The non-subgroup variants enable nothing.
     expect(generateKernel(mm(), decls).wgsl).not.toContain('enable');
     const swap = { workgroupSize: 4, sharing: 'swap' };
@@ -230,7 +230,9 @@ describe('workgroup counts', () => {
     expect(chooseQuadBlock(4096, 40, 512)).toEqual({ block: [32, 5], ...swap }); // columns spread: 2 × 5 groups
     expect(chooseQuadBlock(1000, 1000, 1000)).toEqual({ block: [32, 8], ...swap }); // 32 blocks of 31.25 rows, 250 groups in 32 × 7.8
     expect(chooseQuadBlock(256, 256, 256)).toEqual({ block: [16, 8], ...swap }); // under BIG_QUAD_BLOCK_MACS
-    expect(chooseQuadBlock(32, 30, 784)).toEqual({ block: [8, 8], ...swap });
+    expect(chooseQuadBlock(32, 30, 784)).toEqual({ block: [16, 8], ...swap }); // long K: 2 quads, not 4
+    expect(chooseQuadBlock(32, 10, 814)).toEqual({ block: [16, 3], ...swap });
+    expect(chooseQuadBlock(32, 30, 255)).toEqual({ block: [8, 8], ...swap }); // K under LONG_K: 4 quads
     expect(chooseQuadBlock(256, 30, 784)).toEqual({ block: [16, 8], ...swap });
     expect(chooseQuadBlock(785, 30, 32)).toEqual({ block: [16, 8], ...swap });
     expect(chooseQuadBlock(32, 10, 30)).toEqual({ block: [8, 3], ...swap });
