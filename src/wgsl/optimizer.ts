@@ -6,12 +6,17 @@ import { optimizerStateArrays } from '../ir/kernel.js';
 import { updateRule, penaltyLines } from './updateRule.js';
 import { BufferSet, KernelCodegenError, assemble, perItemPrologue, storeF32, u32, type BufferVar, type GeneratedKernel } from './views.js';
 
-/** Invocations per workgroup and units (parameters, or vec4s of them) per invocation; bench/step-kernels.mjs measures others. */
+/**
+ * Invocations per workgroup and units (parameters, or vec4s of them) per invocation; bench/step-kernels.mjs
+ * measures others. Eight per invocation: on SwiftShader each invocation has a cost of its own (Adam alone over
+ * the MLP's parameters: 0.94 ms with one vec4 per invocation, 0.52 with four, 0.49 with eight), and in fit
+ * eight ran 1.03–1.05× four at batch 32 (bench/fit-pair.mjs, bench/README.md).
+ */
 export interface OptimizerShape {
   workgroupSize: number;
   perInvocation: number;
 }
-const SHAPE: OptimizerShape = { workgroupSize: 64, perInvocation: 4 };
+const SHAPE: OptimizerShape = { workgroupSize: 64, perInvocation: 8 };
 
 export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, BufferDecl>, shape: OptimizerShape = SHAPE): GeneratedKernel {
   const { workgroupSize, perInvocation } = shape;

@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import type { BufferDecl, KernelDesc, MatmulKernel, View } from '../../src/ir/kernel.js';
 import { STEP_UNIFORM_FIELDS, kernelUsesStep } from '../../src/ir/kernel.js';
-import { KernelCodegenError, MAX_WORKGROUPS_PER_DIMENSION, chooseQuadBlock, generateGroup, generateKernel } from '../../src/wgsl/index.js';
+import { KernelCodegenError, MAX_WORKGROUPS_PER_DIMENSION, chooseQuadBlock, generateGroup, generateKernel, generateOptimizer } from '../../src/wgsl/index.js';
 
 const f32 = (name: string, size: number, role: BufferDecl['role'] = 'arena'): BufferDecl => ({ name, elementType: 'f32', size, role });
 const view = (buffer: string, offset: number, rows: number, cols: number, rowStride = cols, rowBaseFromStep = false): View => ({
@@ -98,8 +98,9 @@ describe('bindings', () => {
     ])
       expect(wide.wgsl).toContain(`buf_${b}: array<vec4<f32>, ${vec4s}>;`);
     expect(wide.wgsl).toContain('buf_slots[j + 310u] = select(v0, v, live);');
-    // 310 vec4s, 4 per invocation: 78 invocations in 2 workgroups of 64.
-    expect(wide.workgroups).toEqual([2, 1, 1]);
+    // 310 vec4s, 8 per invocation: 39 invocations in 1 workgroup of 64; 4 per invocation: 78 in 2.
+    expect(wide.workgroups).toEqual([1, 1, 1]);
+    expect(generateOptimizer({ ...desc, stateStride: 1240 }, padded(1240), { workgroupSize: 64, perInvocation: 4 }).workgroups).toEqual([2, 1, 1]);
     const narrow = generateKernel(desc, padded(1240));
     expect(narrow.wgsl).toContain('buf_params: array<f32, 1240>;');
     expect(narrow.wgsl).toContain('buf_slots[i + 1237u] = v;');
