@@ -11,7 +11,6 @@ import {
   linearWorkgroupIndex,
   stepDeclaration,
   u32,
-  wgslElementType,
   storageArrayType,
   type Binding,
   type BufferVar,
@@ -42,10 +41,7 @@ export function generateGroup(parts: GeneratedKernel[]): GeneratedKernel {
       if (!seen) buffers.set(v.name, { ...v, binding: buffers.size });
       else if (v.access === 'read_write') seen.access = 'read_write';
     }
-  const declarations = [...buffers.values()].map((v) => {
-    const element = v.vec4 ? 'vec4<f32>' : wgslElementType(v.decl.elementType);
-    return `@group(0) @binding(${v.binding}) var<storage, ${v.access}> ${v.ident}: ${storageArrayType(v, element)};`;
-  });
+  const declarations = [...buffers.values()].map((v) => `@group(0) @binding(${v.binding}) var<storage, ${v.access}> ${v.ident}: ${storageArrayType(v)};`);
   const usesStep = parts.some((p) => p.usesStep);
   const pieces: string[] = [];
   const calls: string[] = [];

@@ -173,11 +173,10 @@ export class BufferSet {
   declarations(): string {
     const lines: string[] = [];
     for (const v of this.vars.values()) {
-      const elem = v.vec4 ? 'vec4<f32>' : wgslElementType(v.decl.elementType);
       const access = v.access === 'read_write' ? 'read_write' : 'read';
       const note = v.decl.elementType === 'u8' ? ' (u8, packed 4 per word)' : '';
       lines.push(`// "${commentSafe(v.name)}": ${v.decl.role}, ${v.decl.size} × ${v.decl.elementType}${note}`);
-      lines.push(`@group(0) @binding(${v.binding}) var<storage, ${access}> ${v.ident}: ${storageArrayType(v, elem)};`);
+      lines.push(`@group(0) @binding(${v.binding}) var<storage, ${access}> ${v.ident}: ${storageArrayType(v)};`);
     }
     return lines.join('\n');
   }
@@ -264,13 +263,14 @@ export function storeF32(v: BufferVar, index: string, value: string, accumulate:
 }
 
 /**
- * The WGSL type of a storage buffer variable: a fixed-size array when the plan knows the buffer's size
- * (the runtime makes every such buffer at least that large), a runtime-sized one otherwise (datasets,
- * predictions: size 0). With a constant length the bounds clamp the WGSL compiler adds to every access
- * is against a constant instead of arrayLength(); on SwiftShader that makes each load and store about a
- * fifth cheaper (bench/README.md, "Fixed-size storage arrays").
+ * The WGSL type of a storage buffer variable (its elements vec4<f32> where a kernel chose 4-wide loads): a
+ * fixed-size array when the plan knows the buffer's size (the runtime makes every such buffer at least that
+ * large), a runtime-sized one otherwise (datasets, predictions: size 0). With a constant length the bounds
+ * clamp the WGSL compiler adds to every access is against a constant instead of arrayLength(); on
+ * SwiftShader a load then costs ~2.4 instead of ~4.1 ns (bench/access-costs.mjs, bench/README.md).
  */
-export function storageArrayType(v: BufferVar, elem: string): string {
+export function storageArrayType(v: BufferVar): string {
+  const elem = v.vec4 ? 'vec4<f32>' : wgslElementType(v.decl.elementType);
   if (v.decl.size <= 0) return `array<${elem}>`;
   // vec4 declarations cover whole vec4s only (tryVec4*: sizes are multiples of 4); u8 packs 4 per word.
   const length = v.vec4 ? v.decl.size / 4 : v.decl.elementType === 'u8' ? Math.ceil(v.decl.size / 4) : v.decl.size;

@@ -50,10 +50,10 @@ export function fuseOptimizerUpdates(kernels: KernelDesc[]): KernelDesc[] {
       },
     };
   });
+  const access = fused.map(kernelAccess);
   for (const [i, kernel] of fused.entries()) {
     if (kernel.kind !== 'matmul' || !kernel.update) continue;
-    const updated = kernelAccess(kernel).writes;
-    if (fused.slice(i + 1).some((later) => overlaps(kernelAccess(later).reads, updated))) return kernels;
+    if (access.slice(i + 1).some((later) => overlaps(later.reads, access[i]!.writes))) return kernels;
   }
   return fused;
 }
