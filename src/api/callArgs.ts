@@ -198,9 +198,21 @@ const CALL_OPTIONS: Record<string, { known: readonly string[]; refused: RefusedO
   predict: { known: ['batchSize', 'verbose'], refused: {} },
 };
 
+/** A value as JSON for a message; objects that JSON cannot write (cycles, bigints) by their type. */
+function asJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return typeof value;
+  }
+}
+
 export function checkBatchSize(batchSize: number, call: string): void {
-  if (!Number.isInteger(batchSize) || batchSize <= 0)
-    fail(`${call}: batchSize must be a positive integer, got ${typeof batchSize === 'string' ? JSON.stringify(batchSize) : batchSize}`);
+  if (Number.isInteger(batchSize) && batchSize > 0) return;
+  const given = typeof batchSize === 'string' || (typeof batchSize === 'object' && batchSize !== null) ? asJson(batchSize) : String(batchSize);
+  // explain(batchSize) is the one call that takes the number itself, not an options object.
+  const hint = typeof batchSize === 'object' && batchSize !== null && call === 'explain' ? '; explain takes the batch size itself, e.g. explain(32)' : '';
+  fail(`${call}: batchSize must be a positive integer, got ${given}${hint}`);
 }
 
 const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchEnd', 'onYield'] as const;

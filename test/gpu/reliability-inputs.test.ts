@@ -37,6 +37,9 @@ const EXPECTED: Record<string, RegExp> = {
   "batchSize '8'": /^fit: batchSize must be a positive integer, got "8"/,
   'evaluate batchSize 0': /^evaluate: batchSize must be a positive integer, got 0/,
   'predict batchSize -1': /^predict: batchSize must be a positive integer, got -1/,
+  'explain batchSize 0': /^explain: batchSize must be a positive integer, got 0/,
+  'explain given an options object':
+    /^explain: batchSize must be a positive integer, got \{"batchSize":32\}; explain takes the batch size itself, e.g\. explain\(32\)/,
   'epochs < initialEpoch': /^fit: epochs \(2\) is smaller than initialEpoch \(3\); epochs is the index of the last epoch, as in Keras/,
   'epochs -1': /^fit: epochs must be a non-negative integer, got -1/,
   'epochs 1.5': /^fit: epochs must be a non-negative integer, got 1\.5/,
@@ -156,6 +159,8 @@ test('bad input: a WeftError naming what is wrong, before the GPU runs, weights 
         "batchSize '8'": () => model.fit(x, y, { batchSize: '8' as never }),
         'evaluate batchSize 0': () => model.evaluate(x, y, { batchSize: 0 }),
         'predict batchSize -1': () => model.predict(x, { batchSize: -1 }),
+        'explain batchSize 0': () => model.explain(0),
+        'explain given an options object': () => model.explain({ batchSize: 32 } as never),
         'epochs < initialEpoch': () => model.fit(x, y, { epochs: 2, initialEpoch: 3 }),
         'epochs -1': () => model.fit(x, y, { epochs: -1 }),
         'epochs 1.5': () => model.fit(x, y, { epochs: 1.5 }),
