@@ -1,7 +1,7 @@
 // Scratch variants of the quad matmul as raw WGSL (A·B, row-major), for the cost model in bench/README.md
 // (issue 14, second round). Not weft's kernels: see src/wgsl/matmulQuad.ts. Example, from the repo root after a build:
 //   SHAPE=512,512,512 ROUNDS=7 BASE=0 CHECK=1 VARIANTS='[{"gen":"rowScheme","R":8,"Cl":8},{"gen":"rowScheme","R":8,"Cl":8,"noA":true,"noB":true}]' node bench/matmul-variants/bench.mjs
-// Env: SHAPE M,N,K; ROUNDS; REPS (runs per timing); WALL=1 wall clock (else process CPU time); PEAK_ITERS; CHECK=1 (float64 check);
+// Env: SHAPE M,N,K; TRANS_A=1 (weft's kernel only: A stored K × M, read transposed); ROUNDS; REPS (runs per timing); WALL=1 wall clock (else process CPU time); PEAK_ITERS; CHECK=1 (float64 check);
 // BASE=0 leaves out weft's own quadTiled. Each variant runs right after the peak kernel; ratios are to that peak.
 import { gpu, device, wgsl, runtime, makeBuf, readBuf, makeProgram, run, median, peakCode, PEAK_CONSTANTS, PEAK_FLOP } from './harness.mjs';
 import * as G from './gen.mjs';
@@ -15,12 +15,13 @@ const A = makeBuf(M * K),
 const Av = new Float32Array(M * K).map((_, i) => Math.sin(i * 12.9898) * 0.5),
   Bv = new Float32Array(K * N).map((_, i) => Math.sin(i * 12.9898) * 0.5);
 const check = process.env.CHECK === '1';
+const transA = process.env.TRANS_A === '1';
 let ref;
 if (check) {
   ref = new Float64Array(M * N);
   for (let m = 0; m < M; m++)
     for (let k = 0; k < K; k++) {
-      const a = Av[m * K + k];
+      const a = transA ? Av[k * M + m] : Av[m * K + k];
       for (let n = 0; n < N; n++) ref[m * N + n] += a * Bv[k * N + n];
     }
 }
@@ -34,9 +35,10 @@ if (process.env.BASE !== '0') {
     m: M,
     n: N,
     k: K,
-    a: { buffer: 'a', offset: 0, rowStride: K, rows: M, cols: K },
+    // TRANS_A=1: A stored as K × M and read transposed (a weight gradient's Xᵀ·dY); the CHECK reference reads it that way too.
+    a: transA ? { buffer: 'a', offset: 0, rowStride: M, rows: K, cols: M } : { buffer: 'a', offset: 0, rowStride: K, rows: M, cols: K },
     b: { buffer: 'b', offset: 0, rowStride: N, rows: K, cols: N },
-    transA: false,
+    transA,
     transB: false,
     out: { buffer: 'out', offset: 0, rowStride: N, rows: M, cols: N },
   };

@@ -99,10 +99,25 @@ export function preferredMatmulVariant(gpu: Pick<Gpu, 'cpuAdapter' | 'subgroups'
  * WEFT_FUSED_UPDATES=1 or 0 (Node's environment, or globalThis in a page) overrides either way.
  */
 export function fusedUpdatesWanted(gpu: Pick<Gpu, 'cpuAdapter'>): boolean {
-  const g = globalThis as { WEFT_FUSED_UPDATES?: unknown; process?: { env?: Record<string, string | undefined> } };
-  const forced = g.WEFT_FUSED_UPDATES ?? g.process?.env?.WEFT_FUSED_UPDATES;
-  if (forced !== undefined && forced !== '') return forced === true || forced === 1 || forced === '1';
-  return !gpu.cpuAdapter;
+  return forcedSwitch('WEFT_FUSED_UPDATES') ?? !gpu.cpuAdapter;
+}
+
+/**
+ * Whether runs of small kernels share one single-workgroup dispatch (plan/dispatchGroups.ts
+ * chainDispatches): on for real GPUs, off on CPU adapters, where the separate dispatches measured
+ * faster (one core runs a workgroup). WEFT_CHAINS=1 or 0 (Node's environment, or globalThis in a
+ * page) overrides either way.
+ */
+export function chainsWanted(gpu: Pick<Gpu, 'cpuAdapter'>): boolean {
+  return forcedSwitch('WEFT_CHAINS') ?? !gpu.cpuAdapter;
+}
+
+/** A plan switch set by hand (globalThis in a page, else Node's environment): true, false, or undefined when unset. */
+function forcedSwitch(name: string): boolean | undefined {
+  const g = globalThis as Record<string, unknown> & { process?: { env?: Record<string, string | undefined> } };
+  const forced = g[name] ?? g.process?.env?.[name];
+  if (forced === undefined || forced === '') return undefined;
+  return forced === true || forced === 1 || forced === '1';
 }
 
 /** WebGPU's default maxStorageBufferBindingSize (128 MiB), for a device that does not report it. */

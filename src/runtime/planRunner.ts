@@ -2,12 +2,12 @@
 // bound (once) to a dataset, an index buffer and a step-uniform buffer.
 
 import type { Plan } from '../ir/plan.js';
-import { groupDispatches } from '../ir/plan/dispatchGroups.js';
+import { planDispatches } from '../ir/plan/dispatchGroups.js';
 import { HALF_WEIGHTS, activationElementType, bufferBytes, declBytes } from '../ir/precision.js';
-import { dispatchTraits, emulateF16Storage, generateGroup, generateKernel, type GeneratedKernel } from '../wgsl/index.js';
+import { dispatchTraits, emulateF16Storage, generateChain, generateKernel, type GeneratedKernel } from '../wgsl/index.js';
 import type { DeviceDataset } from './deviceDataset.js';
 import type { DeviceModel } from './deviceModel.js';
-import { preferredMatmulVariant, storageBindingLimit, type Gpu } from './device.js';
+import { chainsWanted, preferredMatmulVariant, storageBindingLimit, type Gpu } from './device.js';
 import { WeftError } from './errors.js';
 import { f16Emulation } from './f16Emulation.js';
 import { getPipeline } from './pipelineCache.js';
@@ -24,7 +24,7 @@ export interface BindTargets {
 }
 
 export class PlanRunner {
-  /** One generated kernel per dispatch (a group of independent kernels counts as one). */
+  /** One generated kernel per dispatch (a group of independent kernels, or a chain of small ones, counts as one). */
   readonly kernels: GeneratedKernel[];
   /** For each dispatch, the indices of the plan's kernels it runs. */
   readonly groups: number[][];
@@ -55,8 +55,9 @@ export class PlanRunner {
     checkLimits(gpu, plan, this.kernels);
     // Which kernels share a dispatch is decided by groupDispatches; here each group becomes one module.
     const generated = this.kernels;
-    this.groups = groupDispatches(plan.kernels, generated.map(dispatchTraits), gpu.limits.maxStorageBuffersPerShaderStage ?? 8);
-    this.kernels = this.groups.map((group) => generateGroup(group.map((i) => generated[i]!)));
+    const dispatches = planDispatches(plan.kernels, generated.map(dispatchTraits), gpu.limits.maxStorageBuffersPerShaderStage ?? 8, chainsWanted(gpu));
+    this.groups = dispatches.map((stages) => stages.flat());
+    this.kernels = dispatches.map((stages) => generateChain(stages.map((group) => group.map((i) => generated[i]!))));
     if (emulatesF16(gpu, plan)) this.kernels = this.kernels.map(emulateF16Storage);
     checkLimits(gpu, plan, this.kernels);
     this.arena = this.own(

@@ -31,9 +31,65 @@ export function dispatchTraits(kernel: GeneratedKernel): DispatchTraits {
 /** One module running every part (parts grouped by groupDispatches, so their code is compatible). */
 export function generateGroup(parts: GeneratedKernel[]): GeneratedKernel {
   if (parts.length === 1) return parts[0]!;
+  const shared = sharedModule(parts, true);
+  const calls: string[] = [];
+  let first = 0;
+  parts.forEach((part, index) => {
+    const count = part.workgroups[0];
+    calls.push(`  if (g < ${u32(first + count)}) { part${index}(vec3<u32>(g - ${u32(first)}, 0u, 0u), lidx); return; }`);
+    first += count;
+  });
+  const dispatch = linearGroups(first);
+  const main = `@compute @workgroup_size(${shared.workgroupSize})\nfn main(${ENTRY_PARAMS}) {\n  ${linearWorkgroupIndex(dispatch).replace('let wg', 'let g')}\n${calls.join('\n')}\n}`;
+  return shared.kernel(parts.map((p) => p.name).join(' | '), main, dispatch.workgroups);
+}
+
+/**
+ * A chain (chainDispatches): the stages run one after another in a single workgroup, a storage
+ * barrier between stages, so each stage reads what the one before wrote. A part's workgroups run in
+ * turn, as many side by side as fit in the chain's workgroup (a quad kernel's 4-wide workgroups sit
+ * 16 to a 64-wide one); a part that synchronises its workgroup runs one workgroup at a time, with a
+ * barrier after each so that the next one may reuse its workgroup memory.
+ */
+export function generateChain(stages: GeneratedKernel[][]): GeneratedKernel {
+  if (stages.length === 1) return generateGroup(stages[0]!);
+  const parts = stages.flat();
+  const shared = sharedModule(parts, false);
+  const width = shared.workgroupSize;
+  const lines: string[] = [];
+  let index = 0;
+  stages.forEach((stage, s) => {
+    if (s > 0) lines.push('  storageBarrier();');
+    for (const part of stage) {
+      const size = part.module!.workgroupSize as number;
+      const count = part.workgroups[0];
+      lines.push(`  // stage ${s}: ${commentSafe(part.name)} (${count} workgroup${count === 1 ? '' : 's'} of ${size})`);
+      if (usesBarrier(part)) {
+        lines.push(`  for (var it = 0u; it < ${u32(count)}; it = it + 1u) { part${index}(vec3<u32>(it, 0u, 0u), lidx); workgroupBarrier(); }`);
+      } else {
+        const side = width / size;
+        const local = size === width ? 'lidx' : `lidx % ${u32(size)}`;
+        const w = side === 1 ? 'it' : `it * ${u32(side)} + lidx / ${u32(size)}`;
+        lines.push(
+          `  for (var it = 0u; it < ${u32(Math.ceil(count / side))}; it = it + 1u) { let w = ${w}; if (w < ${u32(count)}) { part${index}(vec3<u32>(w, 0u, 0u), ${local}); } }`,
+        );
+      }
+      index++;
+    }
+  });
+  const main = `@compute @workgroup_size(${width})\nfn main(${ENTRY_PARAMS}) {\n${lines.join('\n')}\n}`;
+  return shared.kernel(stages.map((stage) => stage.map((p) => p.name).join(' | ')).join(' → '), main, [1, 1, 1]);
+}
+
+/**
+ * What a group and a chain share: one binding per distinct buffer (read_write when any part writes
+ * it), each part's code renamed and wrapped as `partN(wid, lidx)`. `guardNarrow`: a part narrower than
+ * the module's workgroup returns at once in the invocations it does not have (a group passes the
+ * module's lidx; a chain passes each part its own).
+ */
+function sharedModule(parts: GeneratedKernel[], guardNarrow: boolean) {
   if (parts.some((p) => !p.module || typeof p.module.workgroupSize !== 'number')) throw new Error('internal: a kernel group part has no module pieces');
   const workgroupSize = Math.max(...parts.map((p) => p.module!.workgroupSize as number));
-  // One binding per distinct buffer, read_write when any part writes it.
   const buffers = new Map<string, BufferVar>();
   for (const part of parts)
     for (const v of part.module!.buffers) {
@@ -44,41 +100,30 @@ export function generateGroup(parts: GeneratedKernel[]): GeneratedKernel {
   const declarations = [...buffers.values()].map((v) => `@group(0) @binding(${v.binding}) var<storage, ${v.access}> ${v.ident}: ${storageArrayType(v)};`);
   const usesStep = parts.some((p) => p.usesStep);
   const pieces: string[] = [];
-  const calls: string[] = [];
-  let first = 0;
   parts.forEach((part, index) => {
-    const suffix = `_p${index}`;
-    const { helpers, body } = renameModuleScope(part.module!.helpers, part.module!.body, suffix);
+    const { helpers, body } = renameModuleScope(part.module!.helpers, part.module!.body, `_p${index}`);
     const size = part.module!.workgroupSize as number;
-    const guard = size < workgroupSize ? `  if (lidx >= ${u32(size)}) { return; }\n` : '';
+    const guard = guardNarrow && size < workgroupSize ? `  if (lidx >= ${u32(size)}) { return; }\n` : '';
     pieces.push(`// part ${index}: ${commentSafe(part.name)}${partSummary(part)}`, helpers, `fn part${index}(wid: vec3<u32>, lidx: u32) {\n${guard}${body}\n}`);
-    const count = part.workgroups[0];
-    calls.push(`  if (g < ${u32(first + count)}) { part${index}(vec3<u32>(g - ${u32(first)}, 0u, 0u), lidx); return; }`);
-    first += count;
   });
-  const dispatch = linearGroups(first);
-  const wgsl = [
-    enableDirectives(
-      [...buffers.values()],
-      parts.flatMap((p) => p.module!.enables ?? []),
-    ),
-    `// weft kernel group: ${parts.map((p) => commentSafe(p.name)).join(' | ')}`,
-    declarations.join('\n'),
-    usesStep ? stepDeclaration() : '',
-    ...pieces,
-    `@compute @workgroup_size(${workgroupSize})\nfn main(${ENTRY_PARAMS}) {\n  ${linearWorkgroupIndex(dispatch).replace('let wg', 'let g')}\n${calls.join('\n')}\n}`,
-  ]
-    .filter((s) => s.length > 0)
-    .join('\n\n');
   const bindings: Binding[] = [...buffers.values()].map((v) => ({ binding: v.binding, buffer: v.name, access: v.access }));
-  return {
-    name: parts.map((p) => p.name).join(' | '),
-    wgsl: `${wgsl}\n`,
-    entryPoint: 'main',
-    bindings,
-    usesStep,
-    workgroups: dispatch.workgroups,
+  const kernel = (name: string, main: string, workgroups: [number, number, number]): GeneratedKernel => {
+    const wgsl = [
+      enableDirectives(
+        [...buffers.values()],
+        parts.flatMap((p) => p.module!.enables ?? []),
+      ),
+      `// weft kernel group: ${commentSafe(name)}`,
+      declarations.join('\n'),
+      usesStep ? stepDeclaration() : '',
+      ...pieces,
+      main,
+    ]
+      .filter((s) => s.length > 0)
+      .join('\n\n');
+    return { name, wgsl: `${wgsl}\n`, entryPoint: 'main', bindings, usesStep, workgroups };
   };
+  return { workgroupSize, kernel };
 }
 
 /** The part's summary line (its module's second header line), kept so that a group's text still says what each part computes. */

@@ -5,7 +5,7 @@ import { isPlainMatmul, operandsOf, mapOperands, type IrGraph } from '../../src/
 import type { KernelDesc, DispatchTraits } from '../../src/ir/kernel.js';
 import { OPS } from '../../src/ir/ops/table.js';
 import { allocateBlocks, blockLifetimes } from '../../src/ir/plan/allocation.js';
-import { codeConflict, groupDispatches } from '../../src/ir/plan/dispatchGroups.js';
+import { CHAIN_KERNEL_WORK, chainDispatches, chainWork, codeConflict, groupDispatches, planDispatches } from '../../src/ir/plan/dispatchGroups.js';
 import { kernelFor, selectKernels, valueViews } from '../../src/ir/plan/kernelSelection.js';
 import { paramLayout, placeValues } from '../../src/ir/plan/placement.js';
 import { graphProblems, verifyGraph, IrVerifyError } from '../../src/ir/verify.js';
@@ -155,6 +155,39 @@ describe('plan stages', () => {
     expect(codeConflict(traits(64, true), traits(256))).toMatch(/synchronises/);
     expect(groupDispatches(kernels, [traits(64, true), traits(256), traits(64)])).toEqual([[0], [1, 2]]);
     expect(groupDispatches(kernels, [traits(64), traits(64), traits(64)], 0)).toEqual([[0], [1], [2]]);
+  });
+
+  test('chains: runs of small dispatch groups become the stages of one dispatch; big kernels and conflicts end a chain', () => {
+    const v = (offset: number, cols = 4) => ({ buffer: 'arena', offset, rowStride: cols, rows: 1, cols });
+    const copy = (from: number, to: number, cols = 4): KernelDesc => ({
+      kind: 'elementwise',
+      name: `${from}→${to}`,
+      rows: 1,
+      cols,
+      expr: { op: 'read', view: v(from, cols) },
+      out: v(to, cols),
+    });
+    const big = CHAIN_KERNEL_WORK + 1;
+    // 0 and 1 independent (one group), then each reads the one before: 2, 3 (big), 4 and 5 (small again).
+    const kernels = [copy(0, 4), copy(8, 12), copy(4, 16), copy(16, 100000, big), copy(100000, 200000), copy(200000, 200008)];
+    const traits = (size: number, barrier = false): DispatchTraits => ({
+      workgroupSize: size,
+      usesBarrier: barrier,
+      workgroups: [1, 1, 1],
+      buffers: [{ name: 'arena', ident: 'buf_arena', vec4: false, readWrite: true }],
+    });
+    const all64 = kernels.map(() => traits(64));
+    const groups = groupDispatches(kernels, all64);
+    expect(groups).toEqual([[0, 1], [2], [3], [4], [5]]);
+    expect(chainDispatches(kernels, groups, all64)).toEqual([[[0, 1], [2]], [[3]], [[4], [5]]]);
+    expect(planDispatches(kernels, all64, 8, false)).toEqual(groups.map((g) => [g]));
+    expect(planDispatches(kernels, all64, 8, true)).toEqual([[[0, 1], [2]], [[3]], [[4], [5]]]);
+    // A narrower kernel that synchronises its workgroup cannot run in a wider chain: the chain ends there.
+    const mixed = [traits(64), traits(64), traits(16, true), traits(64), traits(64), traits(64)];
+    expect(chainDispatches(kernels, [[0, 1], [2], [3], [4], [5]], mixed)).toEqual([[[0, 1]], [[2]], [[3]], [[4], [5]]]);
+    // Windows never chain; every other kind is weighed by its work.
+    expect(chainWork(copy(0, 4))).toBe(4);
+    expect(chainWork({ kind: 'matmul', name: 'mm', m: 32, n: 30, k: 30, a: v(0), b: v(0), transA: false, transB: false, out: v(0) })).toBe(28800);
   });
 });
 

@@ -3,7 +3,15 @@
 import { describe, expect, test } from 'vitest';
 import type { BufferDecl, KernelDesc, MatmulKernel, View } from '../../src/ir/kernel.js';
 import { STEP_UNIFORM_FIELDS, kernelUsesStep } from '../../src/ir/kernel.js';
-import { KernelCodegenError, MAX_WORKGROUPS_PER_DIMENSION, chooseQuadBlock, generateGroup, generateKernel, generateOptimizer } from '../../src/wgsl/index.js';
+import {
+  KernelCodegenError,
+  MAX_WORKGROUPS_PER_DIMENSION,
+  chooseQuadBlock,
+  generateChain,
+  generateGroup,
+  generateKernel,
+  generateOptimizer,
+} from '../../src/wgsl/index.js';
 
 const f32 = (name: string, size: number, role: BufferDecl['role'] = 'arena'): BufferDecl => ({ name, elementType: 'f32', size, role });
 const view = (buffer: string, offset: number, rows: number, cols: number, rowStride = cols, rowBaseFromStep = false): View => ({
@@ -243,6 +251,19 @@ describe('workgroup counts', () => {
     const group = generateGroup([k, other]);
     expect(group.wgsl.startsWith('enable subgroups;\n')).toBe(true);
     expect(group.wgsl.match(/enable subgroups;/g)).toHaveLength(1);
+    // A chain: one workgroup; the stages in order with a storage barrier between them; a 4-wide quad
+    // part's workgroups run 16 side by side in a 64-wide chain, each with its own local index.
+    const head = generateKernel(mm({ name: 'wide', out: view('arena', 4000, 32, 30) }), decls, { variant: 'registerTiled' });
+    const chain = generateChain([[k], [other, head]]);
+    expect(chain.workgroups).toEqual([1, 1, 1]);
+    expect(chain.name).toBe(`${k.name} → other | wide`);
+    expect(chain.wgsl.match(/storageBarrier\(\);/g)).toHaveLength(1);
+    const width = head.module!.workgroupSize as number;
+    expect(chain.wgsl).toContain(`@compute @workgroup_size(${width})`);
+    expect(chain.wgsl).toContain(`let w = it * ${width / 4}u + lidx / 4u; if (w < ${k.workgroups[0]}u) { part0(vec3<u32>(w, 0u, 0u), lidx % 4u); }`);
+    expect(chain.wgsl.indexOf('part0(vec3')).toBeLessThan(chain.wgsl.indexOf('storageBarrier'));
+    expect(chain.wgsl.indexOf('storageBarrier')).toBeLessThan(chain.wgsl.indexOf('part1(vec3'));
+    expect(generateChain([[k, other]]).wgsl).toBe(group.wgsl);
     expect(() => generateKernel(mm(), decls, { variant: 'quadTiled', quad: { block: [4, 4], workgroupSize: 6 } })).toThrow(KernelCodegenError);
     expect(() => generateKernel(mm(), decls, { variant: 'quadTiled', quad: { block: [33, 8], workgroupSize: 4 } })).toThrow(/1\.\.32 × 1\.\.16/);
   });

@@ -5,8 +5,8 @@
 
 import { compileGraph } from '../../ir/compile.js';
 import type { BufferDecl } from '../../ir/kernel.js';
-import { groupDispatches } from '../../ir/plan/dispatchGroups.js';
-import { dispatchTraits, generateGroup, generateKernel, type GeneratedKernel } from '../../wgsl/index.js';
+import { planDispatches } from '../../ir/plan/dispatchGroups.js';
+import { dispatchTraits, generateChain, generateKernel, type GeneratedKernel } from '../../wgsl/index.js';
 import { WeftError } from '../errors.js';
 import { lowerModel, type LowerableModel } from '../lowerModel.js';
 
@@ -67,9 +67,10 @@ export function predictProgram(model: LowerableModel, options: PredictProgramOpt
   const plan = compileGraph(graph, { mode: 'predict', inputStorage: model.inputs.map(() => ({ elementType: 'f32', scale: 1 })) }).plan;
   const declarations = Object.fromEntries(plan.buffers.map((b) => [b.name, b]));
   const generated = plan.kernels.map((k) => generateKernel(k, declarations, { variant: options.matmul }));
-  // The same dispatch groups as the runtime makes (src/runtime/planRunner.ts).
-  const kernels: GeneratedKernel[] = groupDispatches(plan.kernels, generated.map(dispatchTraits), options.maxStorageBuffers).map((group) =>
-    generateGroup(group.map((i) => generated[i]!)),
+  // The same dispatches as the runtime makes (src/runtime/planRunner.ts): small kernels chained for GPUs (the workgroupTiled target).
+  const chain = options.matmul === 'workgroupTiled';
+  const kernels: GeneratedKernel[] = planDispatches(plan.kernels, generated.map(dispatchTraits), options.maxStorageBuffers, chain).map((stages) =>
+    generateChain(stages.map((group) => group.map((i) => generated[i]!))),
   );
 
   const buffers = plan.buffers.map((b) => programBuffer(b, plan.paramCount, model));

@@ -161,3 +161,90 @@ export function groupDispatches(kernels: KernelDesc[], traits?: DispatchTraits[]
   // A run whose combined module would bind too many buffers runs as separate dispatches.
   return runs.flatMap((run) => (traits && run.length > 1 && distinctBuffers(run.map((i) => traits[i]!)) > maxStorageBuffers ? run.map((i) => [i]) : [run]));
 }
+
+/**
+ * A dispatch as stages: the stages run one after another inside one workgroup, a storage barrier
+ * between them; each stage is a run of independent kernels (groupDispatches' horizontal groups).
+ * A dispatch of one stage is an ordinary (possibly horizontal) group over many workgroups.
+ */
+export type DispatchStages = number[][];
+
+/** Multiply-adds (or elements) from which a kernel is worth its own dispatch rather than a place in a chain. */
+export const CHAIN_KERNEL_WORK = 1 << 16;
+
+/**
+ * A kernel's work in multiply-adds (matmuls) or elements (the rest), for deciding whether it is small
+ * enough to run in a chain's single workgroup; null for kernels that never join a chain (windows).
+ */
+export function chainWork(kernel: KernelDesc): number | null {
+  switch (kernel.kind) {
+    case 'matmul':
+      return kernel.m * kernel.n * kernel.k;
+    case 'elementwise':
+      return kernel.rows * kernel.cols;
+    case 'softmaxRows':
+    case 'columnSum':
+      return kernel.x.rows * kernel.x.cols;
+    case 'lossHead':
+      return kernel.rows * kernel.cols;
+    case 'gather':
+      return kernel.rows * kernel.sources.reduce((n, s) => n + s.out.cols, 0);
+    case 'optimizer':
+      return kernel.count;
+    case 'conv2d':
+    case 'pool2d':
+      return null;
+    default:
+      return kernel satisfies never;
+  }
+}
+
+/**
+ * Vertical fusion for small kernels: consecutive dispatch groups whose every kernel is small
+ * (chainWork ≤ CHAIN_KERNEL_WORK) run as the stages of one single-workgroup dispatch. On a GPU a
+ * dispatch with its pipeline barrier costs microseconds however little it does (the article MLP's
+ * b32 step on an H200: 9 dispatches in 0.19 ms, bench/REAL-GPU.md), more than such a kernel's work in
+ * one workgroup. Not on CPU adapters: SwiftShader runs a workgroup on one core, and there the small
+ * kernels' own work outweighs the dispatches saved (bench/README.md, "Chains of small kernels").
+ * Every kernel of a chain must be able to share a module with every other (codeConflict), and the
+ * chain binds at most `maxStorageBuffers` buffers.
+ */
+export function chainDispatches(kernels: KernelDesc[], groups: number[][], traits: DispatchTraits[], maxStorageBuffers = Infinity): DispatchStages[] {
+  const small = (i: number): boolean => {
+    const work = chainWork(kernels[i]!);
+    return work !== null && work <= CHAIN_KERNEL_WORK && traits[i]!.workgroupSize !== null;
+  };
+  const canJoin = (group: number[]): boolean => {
+    const members = chain.flat();
+    return (
+      group.every((i) => members.every((j) => codeConflict(traits[j]!, traits[i]!) === null)) &&
+      distinctBuffers([...members, ...group].map((j) => traits[j]!)) <= maxStorageBuffers
+    );
+  };
+  const dispatches: DispatchStages[] = [];
+  let chain: DispatchStages = [];
+  const close = (): void => {
+    if (chain.length) dispatches.push(chain);
+    chain = [];
+  };
+  for (const group of groups) {
+    if (!group.every(small)) {
+      close();
+      dispatches.push([group]);
+      continue;
+    }
+    if (chain.length && !canJoin(group)) close();
+    chain.push(group);
+  }
+  close();
+  return dispatches;
+}
+
+/**
+ * The dispatches of a plan: groupDispatches' horizontal groups, and with `chain` runs of small ones
+ * chained (chainDispatches). The runtime and the exporter both ask here.
+ */
+export function planDispatches(kernels: KernelDesc[], traits: DispatchTraits[], maxStorageBuffers: number, chain: boolean): DispatchStages[] {
+  const groups = groupDispatches(kernels, traits, maxStorageBuffers);
+  return chain ? chainDispatches(kernels, groups, traits, maxStorageBuffers) : groups.map((group) => [group]);
+}

@@ -1,0 +1,89 @@
+// Chains of small kernels (plan/dispatchGroups.ts chainDispatches: on for real GPUs, off on CPU
+// adapters like this one, where separate dispatches measured faster) compute what separate dispatches
+// do: forced on in the page (window.WEFT_CHAINS), the same models from the same weights reach the same
+// weights, losses and predictions in fewer dispatches per step, with the optimizer fused into the
+// weight gradients too (the real-GPU configuration) and without.
+import type { Page } from 'puppeteer';
+import { beforeAll, expect, test } from 'vitest';
+import { inPage, openPage } from './harness.js';
+
+let page: Page;
+beforeAll(async () => {
+  page = await openPage();
+});
+
+type Run = { weights: number[]; loss: number[]; predictions: number[]; dispatches: number; chained: boolean };
+
+test('chained small kernels train and predict as separate dispatches (Adam, a penalty, a concat, dropout, two outputs)', async () => {
+  const r = await inPage(
+    page,
+    async (): Promise<Record<'apart' | 'chained' | 'chainedFused', Run>> => {
+      const weft = (window as any).weft;
+      const n = 75;
+      let s = 11;
+      const random = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+      const x = weft.tensor(
+        Float32Array.from({ length: n * 9 }, () => random() * 2 - 1),
+        [n, 9],
+      );
+      const y = weft.tensor(
+        Int32Array.from({ length: n }, () => Math.floor(random() * 4)),
+        [n],
+      );
+      const z = weft.tensor(
+        Float32Array.from({ length: n * 2 }, () => random()),
+        [n, 2],
+      );
+      const train = async (chains: boolean, fused: boolean): Promise<Run> => {
+        (window as any).WEFT_CHAINS = chains;
+        (window as any).WEFT_FUSED_UPDATES = fused;
+        try {
+          const input = weft.input({ shape: [9] });
+          const h1 = weft.layers.dense({ units: 7, activation: 'relu', seed: 1, kernelRegularizer: weft.regularizers.l2({ l2: 0.01 }) }).apply(input);
+          const h2 = weft.layers.dense({ units: 5, activation: 'tanh', seed: 2 }).apply(weft.layers.dropout({ rate: 0.25, seed: 4 }).apply(h1));
+          const classes = weft.layers.dense({ units: 4, activation: 'softmax', seed: 3, name: 'classes' }).apply(weft.layers.concatenate().apply([input, h2]));
+          const value = weft.layers.dense({ units: 2, activation: 'sigmoid', seed: 5, name: 'value' }).apply(h2);
+          const model = weft.model({ inputs: input, outputs: [classes, value] });
+          model.compile({
+            optimizer: weft.train.adam(0.01),
+            loss: ['sparseCategoricalCrossentropy', 'meanSquaredError'],
+            lossWeights: [0.7, 0.3],
+            metrics: ['accuracy'],
+          });
+          const explain = await model.explain(16);
+          // 75 samples in batches of 16: four full steps and a partial one (a plan of its own) per epoch.
+          const history = await model.fit(x, [y, z], { epochs: 3, batchSize: 16, shuffle: false, verbose: 0, seed: 9 });
+          const weights: number[] = (await model.getWeights()).flatMap((w: any) => Array.from(w.dataSync() as Float32Array));
+          const out = model.predict(x, { batchSize: 16 });
+          const predictions: number[] = [];
+          for (const t of out) predictions.push(...(Array.from(await t.data()) as number[]));
+          model.dispose();
+          return {
+            weights,
+            loss: history.history.loss,
+            predictions,
+            dispatches: explain.dispatchesPerTrainStep,
+            chained: explain.kernels.some((k: any) => k.name.includes(' → ')),
+          };
+        } finally {
+          delete (window as any).WEFT_CHAINS;
+          delete (window as any).WEFT_FUSED_UPDATES;
+        }
+      };
+      return { apart: await train(false, false), chained: await train(true, false), chainedFused: await train(true, true) };
+    },
+    undefined,
+  );
+  expect(r.apart.chained).toBe(false);
+  expect(r.chained.chained).toBe(true);
+  expect(r.chained.dispatches).toBeLessThan(r.apart.dispatches);
+  expect(r.chainedFused.dispatches).toBeLessThan(r.chained.dispatches);
+  for (const run of [r.chained, r.chainedFused]) {
+    expect(run.weights.length).toBe(r.apart.weights.length);
+    const scale = Math.max(...r.apart.weights.map((w) => Math.abs(w)));
+    run.weights.forEach((w, i) => expect(Math.abs(w - r.apart.weights[i]!), `weight ${i}`).toBeLessThan(1e-5 * scale));
+    run.loss.forEach((l, i) => expect(l).toBeCloseTo(r.apart.loss[i]!, 5));
+    expect(run.predictions.length).toBe(r.apart.predictions.length);
+    run.predictions.forEach((p, i) => expect(Math.abs(p - r.apart.predictions[i]!), `prediction ${i}`).toBeLessThan(1e-5));
+  }
+});
