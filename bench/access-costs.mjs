@@ -7,6 +7,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median, timePass } from './timing.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '9' }, reps: { type: 'string', default: '10' }, dist: { type: 'string' } } });
@@ -87,21 +88,18 @@ const error = await device.popErrorScope();
 if (error) throw new Error(`access-costs: ${error.message}`);
 
 const run = async ({ pipeline, group }, reps) => {
-  const encoder = device.createCommandEncoder();
-  const pass = encoder.beginComputePass();
-  pass.setPipeline(pipeline);
-  pass.setBindGroup(0, group);
-  for (let r = 0; r < reps; r++) pass.dispatchWorkgroups(INVOCATIONS / 64);
-  pass.end();
-  const t0 = performance.now();
-  device.queue.submit([encoder.finish()]);
-  await device.queue.onSubmittedWorkDone();
-  return (performance.now() - t0) / reps;
+  const encode = (pass, rep) => {
+    if (rep === 0) {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, group);
+    }
+    pass.dispatchWorkgroups(INVOCATIONS / 64);
+  };
+  return (await timePass(device, encode, reps)).wall / reps;
 };
 const times = new Map(pipelines.map((p) => [p.name, []]));
 for (const p of pipelines) await run(p, 1);
 for (let r = 0; r < Number(a.rounds); r++) for (const p of pipelines) times.get(p.name).push(await run(p, Number(a.reps)));
-const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const ms = Object.fromEntries([...times].map(([name, t]) => [name, median(t)]));
 const arithmetic = ms['arithmetic only (subtracted)'];
 const reads = INVOCATIONS * PER_INVOCATION;

@@ -10,6 +10,7 @@
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median, timePass } from './timing.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: a } = parseArgs({
@@ -187,16 +188,7 @@ for (const desc of chosen) {
     programs.push({ desc: { ...desc, name: `${desc.name} (f32 arena)` }, kernel: k32, program: await runtime.StepProgram.create(gpu, [k32], buffers, steps) });
   }
 }
-const run = async (program, reps) => {
-  const encoder = device.createCommandEncoder();
-  const pass = encoder.beginComputePass();
-  for (let i = 0; i < reps; i++) program.encode(pass, 0);
-  pass.end();
-  const t0 = performance.now();
-  device.queue.submit([encoder.finish()]);
-  await device.queue.onSubmittedWorkDone();
-  return performance.now() - t0;
-};
+const run = async (program, reps) => (await timePass(device, (pass) => program.encode(pass, 0), reps)).wall;
 const peaks = [(await measurePeak(device, 1)).gflops];
 const times = new Map(programs.map((p) => [p.desc.name, []]));
 for (const p of programs) await run(p.program, 1);
@@ -207,7 +199,6 @@ for (let r = 0; r < Number(a.rounds); r++)
   }
 peaks.push((await measurePeak(device, 1)).gflops);
 const peak = Math.max(...peaks);
-const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const totals = new Map();
 console.log(
   `batch ${batch}, filters ${f1},${f2}; ms per kernel run (median of ${a.rounds} rounds); FMA peak ${peak.toFixed(2)} GFLOP/s (${peaks.map((p) => p.toFixed(2)).join(', ')})`,

@@ -11,6 +11,7 @@
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median, timePass } from './timing.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: a } = parseArgs({
@@ -124,18 +125,7 @@ const programs = [];
 for (const [name, kernel] of chosen) programs.push({ name, kernel, program: await runtime.StepProgram.create(gpu, [kernel], buffers, steps) });
 
 const reps = Number(a.reps);
-const run = async (program, n) => {
-  const encoder = device.createCommandEncoder();
-  const pass = encoder.beginComputePass();
-  for (let i = 0; i < n; i++) program.encode(pass, 0);
-  pass.end();
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  device.queue.submit([encoder.finish()]);
-  await device.queue.onSubmittedWorkDone();
-  const c = process.cpuUsage(c0);
-  return { wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 };
-};
+const run = (program, n) => timePass(device, (pass) => program.encode(pass, 0), n);
 // CPU time of this process (SwiftShader runs in it): less sensitive to other jobs on the machine than wall time.
 const times = new Map(programs.map((p) => [p.name, { wall: [], cpu: [] }]));
 for (const p of programs) await run(p.program, 1);
@@ -145,7 +135,6 @@ for (let r = 0; r < Number(a.rounds); r++)
     times.get(p.name).wall.push(wall / reps);
     times.get(p.name).cpu.push(cpu / reps);
   }
-const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const min = (xs) => Math.min(...xs);
 console.log(
   `ms per kernel run: wall time (median and best of ${a.rounds} rounds of ${reps} runs in one pass; the best is the least disturbed by other jobs) and CPU time of this process (median; SwiftShader's threads run in it, spinning included); ${COUNT} parameters, batch ${batch}`,

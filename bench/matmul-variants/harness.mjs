@@ -1,5 +1,6 @@
 // scratch harness: raw WGSL matmul variants vs the peak kernel, Node/Dawn/SwiftShader
 import { pathToFileURL } from 'node:url';
+import { median, timePass } from '../timing.mjs';
 const root = process.env.ROOT || new URL('../..', import.meta.url).pathname;
 const t = await import(pathToFileURL(root + '/dist/weft-testing.node.js').href);
 const { peakKernelWgsl } = await import(pathToFileURL(root + '/dist/weft-bench.js').href);
@@ -61,18 +62,10 @@ export async function makeProgram(code, buffers, workgroups, types, constants) {
   };
 }
 export async function run(program, reps) {
-  const encoder = device.createCommandEncoder();
-  const pass = encoder.beginComputePass();
-  for (let i = 0; i < reps; i++) program.encode(pass);
-  pass.end();
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  device.queue.submit([encoder.finish()]);
-  await device.queue.onSubmittedWorkDone();
-  const c = process.cpuUsage(c0);
-  return process.env.WALL ? performance.now() - t0 : (c.user + c.system) / 1000;
+  const { wall, cpu } = await timePass(device, (pass) => program.encode(pass), reps);
+  return process.env.WALL ? wall : cpu;
 }
-export const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+export { median };
 
 export const PEAK_ITERS = Number(process.env.PEAK_ITERS || 64);
 // The bench's own peak kernel (bench/gpu.ts), its iteration count a pipeline constant (makeProgram's `constants`).

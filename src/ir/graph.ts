@@ -187,6 +187,16 @@ export function isPlainMatmul(node: IrNode | IrOp, options: { allowAccumulate?: 
   return !!options.allowAccumulate && !e.aOnesRow && e.bias === undefined && !e.activation && !e.gradMask;
 }
 
+/**
+ * Whether an epilogue stores the product as computed (a ones row allowed): no bias, no activation or
+ * activation gradient, no accumulation. A weight gradient like that can be handed to the optimizer
+ * as it is (plan/executionOrder.ts on IR epilogues, plan/fuseOptimizerUpdates.ts on MatmulKernels,
+ * whose `accumulate` is a flag rather than a ValueId).
+ */
+export function storesProductAsIs(e: { bias?: unknown; activation?: string; gradMask?: unknown; accumulate?: ValueId | boolean }): boolean {
+  return e.bias === undefined && (e.activation ?? 'linear') === 'linear' && e.gradMask === undefined && (e.accumulate === undefined || e.accumulate === false);
+}
+
 /** A matmul op with `extra` merged into its epilogue (never leaves an empty epilogue behind). */
 /** `extra` overrides the epilogue's fields; a field given as undefined is removed. */
 export function withEpilogue(m: MatmulOp, extra: { [K in keyof MatmulEpilogue]?: MatmulEpilogue[K] | undefined }): MatmulOp {

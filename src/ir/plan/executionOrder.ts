@@ -4,7 +4,7 @@
 // every kernel that reads them (the input gradients read the weights of the step before), and run
 // last — together, in one dispatch, as they write disjoint parameters. Measuring lifetimes in this
 // order keeps their operands (activations, output gradients) alive until they have run.
-import { consumersOf, type IrGraph, type ValueId } from '../graph.js';
+import { consumersOf, storesProductAsIs, type IrGraph, type ValueId } from '../graph.js';
 import type { PlanOptions } from './types.js';
 
 export function executionOrder(graph: IrGraph, options: Pick<PlanOptions, 'mode'>): ValueId[] {
@@ -20,8 +20,7 @@ export function executionOrder(graph: IrGraph, options: Pick<PlanOptions, 'mode'
     while (graph.nodes[writer]!.op === 'slice') writer = (graph.nodes[writer] as { x: ValueId }).x;
     const node = graph.nodes[writer]!;
     if (node.op !== 'matmul') return order;
-    const e = node.epilogue ?? {};
-    if (e.bias !== undefined || e.activation || e.gradMask || e.accumulate !== undefined) return order;
+    if (!storesProductAsIs(node.epilogue ?? {})) return order;
     deferred.add(writer);
   }
   // Nothing may be computed from a deferred product but its slices, which are the gradients.

@@ -8,6 +8,7 @@
 // still comes before a reader of its weights keeps the optimizer kernel.
 // Anything else — convolution filter gradients, gradients accumulated from several uses of a layer,
 // a regularized weight without a gradient — keeps the plan as it was.
+import { storesProductAsIs } from '../graph.js';
 import type { KernelDesc, MatmulKernel, OptimizerKernel, PenaltyTerm } from '../kernel.js';
 import { kernelAccess, overlaps, viewRegion, type Region } from './dispatchGroups.js';
 
@@ -60,13 +61,5 @@ export function fuseOptimizerUpdates(kernels: KernelDesc[]): KernelDesc[] {
 
 /** A matmul that stores a gradient as computed (anything more would change what the update sees). */
 function storesPlainGradient(kernel: KernelDesc): kernel is MatmulKernel {
-  return (
-    kernel.kind === 'matmul' &&
-    !kernel.accumulate &&
-    !kernel.bias &&
-    !kernel.gradMask &&
-    (kernel.activation ?? 'linear') === 'linear' &&
-    !kernel.out.rowBaseFromStep &&
-    !kernel.update
-  );
+  return kernel.kind === 'matmul' && storesProductAsIs(kernel) && !kernel.out.rowBaseFromStep && !kernel.update;
 }
