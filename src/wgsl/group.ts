@@ -67,11 +67,13 @@ export function generateChain(stages: GeneratedKernel[][]): GeneratedKernel {
       if (usesBarrier(part)) {
         lines.push(`  for (var it = 0u; it < ${u32(count)}; it = it + 1u) { part${index}(vec3<u32>(it, 0u, 0u), lidx); workgroupBarrier(); }`);
       } else {
-        const side = width / size;
+        // `side` part workgroups per iteration; lanes past side·size (when size does not divide the width) stay idle.
+        const side = Math.floor(width / size);
         const local = size === width ? 'lidx' : `lidx % ${u32(size)}`;
         const w = side === 1 ? 'it' : `it * ${u32(side)} + lidx / ${u32(size)}`;
+        const live = side * size === width ? `w < ${u32(count)}` : `lidx < ${u32(side * size)} && w < ${u32(count)}`;
         lines.push(
-          `  for (var it = 0u; it < ${u32(Math.ceil(count / side))}; it = it + 1u) { let w = ${w}; if (w < ${u32(count)}) { part${index}(vec3<u32>(w, 0u, 0u), ${local}); } }`,
+          `  for (var it = 0u; it < ${u32(Math.ceil(count / side))}; it = it + 1u) { let w = ${w}; if (${live}) { part${index}(vec3<u32>(w, 0u, 0u), ${local}); } }`,
         );
       }
       index++;

@@ -11,6 +11,7 @@ import {
   generateGroup,
   generateKernel,
   generateOptimizer,
+  type GeneratedKernel,
 } from '../../src/wgsl/index.js';
 
 const f32 = (name: string, size: number, role: BufferDecl['role'] = 'arena'): BufferDecl => ({ name, elementType: 'f32', size, role });
@@ -264,6 +265,19 @@ describe('workgroup counts', () => {
     expect(chain.wgsl.indexOf('part0(vec3')).toBeLessThan(chain.wgsl.indexOf('storageBarrier'));
     expect(chain.wgsl.indexOf('storageBarrier')).toBeLessThan(chain.wgsl.indexOf('part1(vec3'));
     expect(generateChain([[k, other]]).wgsl).toBe(group.wgsl);
+    // A part whose size does not divide the chain's width: one workgroup per iteration, the lanes past it idle.
+    const sized = (name: string, size: number, workgroups: number): GeneratedKernel => ({
+      ...head,
+      name,
+      workgroups: [workgroups, 1, 1],
+      module: { ...head.module!, workgroupSize: size, helpers: '', body: '  let x = lidx + wid.x;' },
+    });
+    const odd = generateChain([[sized('a', 48, 3)], [sized('b', 64, 2)]]);
+    expect(odd.wgsl).toContain('@compute @workgroup_size(64)');
+    expect(odd.wgsl).toContain(
+      'for (var it = 0u; it < 3u; it = it + 1u) { let w = it; if (lidx < 48u && w < 3u) { part0(vec3<u32>(w, 0u, 0u), lidx % 48u); } }',
+    );
+    expect(odd.wgsl).toContain('for (var it = 0u; it < 2u; it = it + 1u) { let w = it; if (w < 2u) { part1(vec3<u32>(w, 0u, 0u), lidx); } }');
     expect(() => generateKernel(mm(), decls, { variant: 'quadTiled', quad: { block: [4, 4], workgroupSize: 6 } })).toThrow(KernelCodegenError);
     expect(() => generateKernel(mm(), decls, { variant: 'quadTiled', quad: { block: [33, 8], workgroupSize: 4 } })).toThrow(/1\.\.32 × 1\.\.16/);
   });
