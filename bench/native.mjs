@@ -29,33 +29,36 @@ function ensureTorch(log) {
   return hasTorch();
 }
 
+/** Set once PyTorch could not be had, so later repeats do not try apt-get again. */
+let torchMissing = false;
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
- * Runs PyTorch on the models and batch sizes weft's fit cases used, and returns the table rows
- * ({ model, batch, weft, torch, ratio }) and the raw JSON; null when PyTorch cannot be had.
+ * Runs PyTorch once (one timed epoch per model and batch) on the models and batch sizes of weft's fit
+ * cases in `fits`; returns its JSON, or null when PyTorch cannot be had or failed. run.mjs calls it after
+ * each repeat's cases, so each repeat's weft fits have a PyTorch run from the same minutes beside them.
  */
-export function nativeComparison({ results, options, log = console.error }) {
-  const fits = results.filter((r) => r.ok && r.task.kind === 'fit' && r.task.lib === 'weft');
-  if (fits.length === 0) return null;
-  if (!ensureTorch(log)) {
-    log('bench: no PyTorch (python3-torch) here; the native column is left out');
+export function runNative({ fits, options, log = console.error }) {
+  const weftFits = fits.filter((r) => r.ok && r.task.kind === 'fit' && r.task.lib === 'weft');
+  if (weftFits.length === 0) return null;
+  if (torchMissing || !ensureTorch(log)) {
+    if (!torchMissing) log('bench: no PyTorch (python3-torch) here; the native column is left out');
+    torchMissing = true;
     return null;
   }
-  const models = [...new Set(fits.map((r) => r.task.model))];
-  const batches = [...new Set(fits.map((r) => r.task.batch))];
   const args = [
     join(here, 'native/torch_fit.py'),
     '--samples',
     String(options.fitSamples),
     '--batches',
-    batches.join(','),
+    [...new Set(weftFits.map((r) => r.task.batch))].join(','),
     '--models',
-    models.join(','),
+    [...new Set(weftFits.map((r) => r.task.model))].join(','),
     '--threads',
     '2',
     '--repeats',
-    String(options.repeats),
+    '1',
   ];
   log(`bench: native PyTorch: ${PYTHON} ${args.join(' ')}`);
   const r = spawnSync(PYTHON, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -63,25 +66,57 @@ export function nativeComparison({ results, options, log = console.error }) {
     log(`bench: the PyTorch run failed:\n${r.stderr}`);
     return null;
   }
-  const native = JSON.parse(r.stdout.trim().split('\n').pop());
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+/**
+ * The table rows ({ model, batch, weft, torch, ratio, ratios }) from weft's fit results and one PyTorch
+ * run per repeat (null where it failed): weft and PyTorch as medians over repeats, the
+ * ratio as the median of each repeat's weft ÷ that repeat's PyTorch (paired, like the TF.js ratios).
+ * `runs` is indexed by the tasks' 0-based `rep`.
+ */
+export function nativeComparison({ results, runs }) {
+  const fits = results.filter((r) => r.ok && r.task.kind === 'fit' && r.task.lib === 'weft');
+  const done = runs.filter(Boolean);
+  if (fits.length === 0 || done.length === 0) return null;
   const rows = [];
+  const models = [...new Set(fits.map((r) => r.task.model))];
+  const batches = [...new Set(fits.map((r) => r.task.batch))];
   for (const model of models)
     for (const batch of batches) {
-      const weft = fits.filter((f) => f.task.model === model && f.task.batch === batch).map((f) => f.value);
-      const torch = native.results.find((n) => n.model === model && n.batch === batch);
-      if (weft.length && torch) rows.push({ model, batch, weft: median(weft), torch: torch.samplesPerSecond, ratio: median(weft) / torch.samplesPerSecond });
+      const pairs = [];
+      for (const f of fits.filter((f) => f.task.model === model && f.task.batch === batch)) {
+        const torch = runs[f.task.rep]?.results.find((n) => n.model === model && n.batch === batch);
+        if (torch) pairs.push({ weft: f.value, torch: torch.samplesPerSecond });
+      }
+      if (!pairs.length) continue;
+      const ratios = pairs.map((p) => p.weft / p.torch);
+      rows.push({
+        model,
+        batch,
+        weft: median(pairs.map((p) => p.weft)),
+        torch: median(pairs.map((p) => p.torch)),
+        ratio: median(ratios),
+        ratios,
+      });
     }
-  return { rows, native };
+  return { rows, native: done[0], runs };
 }
 
 export function formatNative(comparison) {
   const n = (x) => Math.round(x).toLocaleString('en-US');
+  const repeats = comparison.runs.filter(Boolean).length;
   const lines = [
     '',
     `fit samples/s against native PyTorch ${comparison.native.torch} (eager, CPU, ${comparison.native.threads} threads, same samples and batches, Adam 1e-3)`,
+    `PyTorch ran after each of the ${repeats} repeat(s), beside that repeat's weft fits; weft and PyTorch are medians, weft/PyTorch the median [min–max] of the repeats' paired ratios`,
     'model         batch        weft     PyTorch   weft/PyTorch',
   ];
-  for (const r of comparison.rows)
-    lines.push(`${r.model.padEnd(12)} ${String(r.batch).padStart(6)} ${n(r.weft).padStart(11)} ${n(r.torch).padStart(11)} ${r.ratio.toFixed(2).padStart(14)}`);
+  for (const r of comparison.rows) {
+    const spread = r.ratios.length > 1 ? ` [${Math.min(...r.ratios).toFixed(2)}–${Math.max(...r.ratios).toFixed(2)}]` : '';
+    lines.push(
+      `${r.model.padEnd(12)} ${String(r.batch).padStart(6)} ${n(r.weft).padStart(11)} ${n(r.torch).padStart(11)} ${r.ratio.toFixed(2).padStart(14)}${spread}`,
+    );
+  }
   return lines.join('\n');
 }

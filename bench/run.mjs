@@ -31,7 +31,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adapterLine, describeAdapter, launchBrowser, startServer } from '../scripts/browser.mjs';
 import { nodeBenchSession } from './node-session.mjs';
-import { formatNative, nativeComparison } from './native.mjs';
+import { formatNative, nativeComparison, runNative } from './native.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PAGE = '/repo/bench/index.html';
@@ -249,9 +249,14 @@ try {
   );
 
   const results = [];
+  // PyTorch runs right after each repeat's fit cases (one timed epoch per case), so each repeat's weft / PyTorch
+  // ratio compares runs a minute apart, not weft's first repeat with a PyTorch run at the very end.
+  const nativeRuns = [];
+  const lastFitOfRepeat = (i) => tasks[i].kind === 'fit' && !(tasks[i + 1]?.kind === 'fit' && tasks[i + 1].rep === tasks[i].rep);
   for (let i = 0; i < tasks.length; i++) {
     const r = await page.evaluate((task) => window.weftBench.bench.runTask(window.weftBench.env, task), tasks[i]);
     results.push(r);
+    if (args.native && lastFitOfRepeat(i)) nativeRuns[tasks[i].rep] = runNative({ fits: results.filter((x) => x.task.rep === tasks[i].rep), options });
     load.samples.push(loadavg()[0]);
     const what = await page.evaluate((task) => window.weftBench.bench.describeTask(task), tasks[i]);
     const value = r.ok
@@ -278,7 +283,7 @@ try {
     extra,
   );
   console.log(text);
-  const native = args.native ? nativeComparison({ results, options }) : null;
+  const native = args.native ? nativeComparison({ results, runs: nativeRuns }) : null;
   if (native) console.log(formatNative(native));
   if (args.json) {
     const report = {
