@@ -311,6 +311,8 @@ export function paddedParamCount(count: number): number {
  *   centered: mg = decay mg + (1−decay) g; mom = momentum mom + lr g / sqrt(ms − mg² + ε); p −= mom
  *   (state arrays: ms, mom, mg)
  * - adagrad: acc += g²; p −= lr g / sqrt(acc + ε)  (state initialised by the runtime)
+ * Updating four at a time, the last vec4 takes g = 0 past `count`: every rule then leaves the padding (zeros
+ * in the parameters and the state, as plans create it) as it is.
  */
 export interface OptimizerKernel {
   kind: 'optimizer';

@@ -8,9 +8,9 @@ import { BufferSet, KernelCodegenError, assemble, perItemPrologue, storeF32, u32
 
 /**
  * Invocations per workgroup and units (parameters, or vec4s of them) per invocation; bench/step-kernels.mjs
- * measures others. Eight per invocation: on SwiftShader each invocation has a cost of its own (Adam alone over
- * the MLP's parameters: 0.94 ms with one vec4 per invocation, 0.52 with four, 0.49 with eight), and in fit
- * eight ran 1.03–1.05× four at batch 32 (bench/fit-pair.mjs, bench/README.md).
+ * and bench/adam-variants.mjs measure others. Eight per invocation: in fit eight ran 1.03–1.05× four at batch
+ * 32, and one per invocation 0.84× eight (bench/fit-pair.mjs), though one measured fastest alone
+ * (bench/README.md).
  */
 export interface OptimizerShape {
   workgroupSize: number;
@@ -60,16 +60,18 @@ export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, B
   const units = Math.ceil(count / width);
   const T = wide ? 'vec4<f32>' : 'f32';
   const u = wide ? 'j' : 'i';
-  // The last vec4 reaching past `count` keeps its old values there (select on `live`).
+  // The last vec4 reaches past `count`: its gradient is zero there, so the padding (zero in parameters and
+  // state) stays as it is under every rule; one select on the gradient, not one per store.
   const tail = wide && count % 4 !== 0;
   const P = params.ident;
   const G = grads.ident;
   const slot = (s: number): string => (s === 0 ? `${state!.ident}[${u}]` : `${state!.ident}[${u} + ${u32((s * stride) / width)}]`);
-  const store = (target: string, old: string, value: string): string => (tail ? `  ${target} = select(${old}, ${value}, live);` : `  ${target} = ${value};`);
+  const store = (target: string, _old: string, value: string): string => `  ${target} = ${value};`;
 
-  const lines: string[] = [`  let p = ${P}[${u}];`, `  ${desc.penalties?.length ? 'var' : 'let'} g = ${G}[${u}];`];
+  const lines: string[] = [`  let p = ${P}[${u}];`];
   if (wide) lines.unshift(`  let e = vec4<u32>(j * 4u) + vec4<u32>(0u, 1u, 2u, 3u);`);
   if (tail) lines.push(`  let live = e < vec4<u32>(${u32(count)});`);
+  lines.push(`  ${desc.penalties?.length ? 'var' : 'let'} g = ${tail ? `select(vec4<f32>(0.0), ${G}[${u}], live)` : `${G}[${u}]`};`);
   for (const term of desc.penalties ?? []) lines.push(...penaltyLines(term, 'i', wide ? { lanes: 'e', unit: 'j' } : undefined));
   const rule = updateRule(algorithm, { type: T, param: `${P}[${u}]`, slot, store });
   const prologue = rule.prologue;

@@ -686,7 +686,7 @@ describe('optimizer', () => {
             const u = ((i * 2654435761 + s * 97) % 1000) / 1000;
             const positive = (algorithm.kind === 'adam' && s === 1) || (algorithm.kind === 'rmsprop' && s === 0) || algorithm.kind === 'adagrad';
             const v = algorithm.kind === 'rmsprop' && s === 2 ? (u - 0.5) * 0.6 : positive ? 0.5 + u / 2 : u * 2 - 1;
-            slotInit.push(Math.fround(v === 0 ? 0.123 : v));
+            slotInit.push(i >= count ? 0 : Math.fround(v === 0 ? 0.123 : v));
           }
         }
         cases.push({
@@ -706,7 +706,8 @@ describe('optimizer', () => {
       }
     }
     // Plans' layout: buffers padded to whole vec4s and state arrays a padded stride apart, updated four
-    // parameters per vec4 (the padding holds garbage here: the last vec4 must leave it as it was).
+    // parameters per vec4. The padding holds garbage in the parameters and gradients here, and zeros in the
+    // state, as plans create it: the last vec4 must leave it as it was (its gradient is zero there).
     for (const count of [1237, 1236, 5, 2]) {
       const padded = Math.ceil(count / 4) * 4;
       for (const algorithm of algorithms) {
@@ -717,7 +718,7 @@ describe('optimizer', () => {
             const u = ((i * 2654435761 + s * 97) % 1000) / 1000;
             const positive = (algorithm.kind === 'adam' && s === 1) || (algorithm.kind === 'rmsprop' && s === 0) || algorithm.kind === 'adagrad';
             const v = algorithm.kind === 'rmsprop' && s === 2 ? (u - 0.5) * 0.6 : positive ? 0.5 + u / 2 : u * 2 - 1;
-            slotInit.push(Math.fround(v === 0 ? 0.123 : v));
+            slotInit.push(i >= count ? 0 : Math.fround(v === 0 ? 0.123 : v));
           }
         }
         cases.push({
@@ -783,7 +784,7 @@ describe('optimizer', () => {
           grads: { name: 'grads', elementType: 'f32', size: 1240, role: 'grads' },
           ...(nSlots ? { slots: { name: 'slots', elementType: 'f32', size: nSlots * 1240, role: 'optimizerState' } } : {}),
         },
-        init: nSlots ? { slots: Array.from({ length: nSlots * 1240 }, (_, i) => (i < 1240 ? 0.1 : 0.5)) } : {},
+        init: nSlots ? { slots: Array.from({ length: nSlots * 1240 }, (_, i) => (i % 1240 >= 1237 ? 0 : i < 1240 ? 0.1 : 0.5)) } : {},
         kernels: [
           {
             kind: 'optimizer',
