@@ -15,125 +15,62 @@ const device = (await runtime.getGpu()).device;
 
 const V = 6200; // vec4s: 775 invocations × 8
 const COUNT = 24790;
-const decl = (interleaved) => `@group(0) @binding(0) var<storage, read_write> p: array<vec4<f32>, ${V}>;
+const DECL = `@group(0) @binding(0) var<storage, read_write> p: array<vec4<f32>, ${V}>;
 @group(0) @binding(1) var<storage, read> g: array<vec4<f32>, ${V}>;
 @group(0) @binding(2) var<storage, read_write> s: array<vec4<f32>, ${2 * V}>;
-const b1 = 0.9; const b2 = 0.999; const stepSize = 0.001; const eps = 1e-7;${interleaved ? '' : ''}`;
-const update = `  let m = b1 * m0 + (1.0 - b1) * gv;
-  let v = b2 * v0 + (1.0 - b2) * gv * gv;`;
+const b1 = 0.9; const b2 = 0.999; const stepSize = 0.001; const eps = 1e-7;`;
+const main = (size, body) =>
+  `${DECL}\n@compute @workgroup_size(${size}) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {\n${body}\n}`;
+/** Eight vec4s per invocation (invocation x takes x, x + 775, …): `body` sees the vec4's index j. */
+const eight = (body, before = '') =>
+  main(
+    64,
+    `  let gidx = wid.x * 64u + lidx;\n  if (gidx >= 775u) { return; }\n${before}  for (var q = 0u; q < 8u; q = q + 1u) {\n    let j = gidx + q * 775u;\n${body}\n  }`,
+  );
+/** One vec4 per invocation, the invocations past `units` idle. */
+const one = (size, body, units = V) => main(size, `  let j = wid.x * ${size}u + lidx;\n  if (j >= ${units}u) { return; }\n${body}`);
+const load = `    let pv = p[j]; let gv = g[j]; let m0 = s[j]; let v0 = s[j + ${V}u];`;
+const live = `    let e = vec4<u32>(j * 4u) + vec4<u32>(0u, 1u, 2u, 3u); let live = e < vec4<u32>(${COUNT}u);`;
+const update = `    let m = b1 * m0 + (1.0 - b1) * gv;
+    let v = b2 * v0 + (1.0 - b2) * gv * gv;`;
+const plainStores = `    s[j] = m; s[j + ${V}u] = v; p[j] = pv - stepSize * m / (sqrt(v) + eps);`;
+const selectStores = `    s[j] = select(m0, m, live); s[j + ${V}u] = select(v0, v, live);
+    p[j] = select(pv, pv - stepSize * m / (sqrt(v) + eps), live);`;
 const KERNELS = {
-  // weft's kernel today: 8 per invocation, a bound check that returns, a select keeping the padding.
-  'weft today (guard + select)': `${decl()}
-@compute @workgroup_size(64) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let gidx = wid.x * 64u + lidx;
-  if (gidx >= 775u) { return; }
-  for (var q = 0u; q < 8u; q = q + 1u) {
-    let j = gidx + q * 775u;
-    if (j >= 6198u) { return; }
-    let e = vec4<u32>(j * 4u) + vec4<u32>(0u, 1u, 2u, 3u);
-    let pv = p[j]; let gv = g[j]; let live = e < vec4<u32>(${COUNT}u);
-    let m0 = s[j]; let v0 = s[j + ${V}u];
-${update}
-    s[j] = select(m0, m, live); s[j + ${V}u] = select(v0, v, live);
-    p[j] = select(pv, pv - stepSize * m / (sqrt(v) + eps), live);
-  }
-}`,
+  // weft's kernel until 1 Dec (fourth session): a bound check that returns, a select per store keeping the padding.
+  'guard + three selects (weft before)': eight([`    if (j >= 6198u) { return; }`, live, load, update, selectStores].join('\n')),
+  // weft's kernel now: the gradient zeroed past the parameters, plain stores.
+  'guard + one select on g (weft now)': eight(
+    [
+      `    if (j >= 6198u) { return; }`,
+      live,
+      `    let pv = p[j]; let gv = select(vec4(0.0), g[j], live); let m0 = s[j]; let v0 = s[j + ${V}u];`,
+      update,
+      plainStores,
+    ].join('\n'),
+  ),
   // Padding that stays zero (g = m = v = 0 leaves p at 0): no guard inside the loop, no select.
-  'no guard, no select': `${decl()}
-@compute @workgroup_size(64) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let gidx = wid.x * 64u + lidx;
-  if (gidx >= 775u) { return; }
-  for (var q = 0u; q < 8u; q = q + 1u) {
-    let j = gidx + q * 775u;
-    let pv = p[j]; let gv = g[j]; let m0 = s[j]; let v0 = s[j + ${V}u];
-${update}
-    s[j] = m; s[j + ${V}u] = v; p[j] = pv - stepSize * m / (sqrt(v) + eps);
-  }
-}`,
-  'memory only (copies, no math)': `${decl()}
-@compute @workgroup_size(64) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let gidx = wid.x * 64u + lidx;
-  if (gidx >= 775u) { return; }
-  for (var q = 0u; q < 8u; q = q + 1u) {
-    let j = gidx + q * 775u;
-    let pv = p[j]; let gv = g[j]; let m0 = s[j]; let v0 = s[j + ${V}u];
-    s[j] = gv; s[j + ${V}u] = m0; p[j] = v0 + pv;
-  }
-}`,
-  'loads only (one store)': `${decl()}
-@compute @workgroup_size(64) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let gidx = wid.x * 64u + lidx;
-  if (gidx >= 775u) { return; }
-  var acc = vec4(0.0);
-  for (var q = 0u; q < 8u; q = q + 1u) {
-    let j = gidx + q * 775u;
-    acc += p[j] + g[j] + s[j] + s[j + ${V}u];
-  }
-  p[gidx] = acc;
-}`,
-  'math only (one load, one store)': `${decl()}
-@compute @workgroup_size(64) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let gidx = wid.x * 64u + lidx;
-  if (gidx >= 775u) { return; }
-  var pv = p[gidx]; let gv = g[gidx]; var m0 = s[gidx]; var v0 = s[gidx + ${V}u];
-  for (var q = 0u; q < 8u; q = q + 1u) {
-${update}
-    pv = pv - stepSize * m / (sqrt(v) + eps); m0 = m; v0 = v;
-  }
-  p[gidx] = pv;
-}`,
-  'no guard, m and v side by side': `${decl()}
-@compute @workgroup_size(64) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let gidx = wid.x * 64u + lidx;
-  if (gidx >= 775u) { return; }
-  for (var q = 0u; q < 8u; q = q + 1u) {
-    let j = gidx + q * 775u;
-    let pv = p[j]; let gv = g[j]; let m0 = s[2u * j]; let v0 = s[2u * j + 1u];
-${update}
-    s[2u * j] = m; s[2u * j + 1u] = v; p[j] = pv - stepSize * m / (sqrt(v) + eps);
-  }
-}`,
-  'no guard, one vec4 per invocation': `${decl()}
-@compute @workgroup_size(64) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let j = wid.x * 64u + lidx;
-  if (j >= ${V}u) { return; }
-  let pv = p[j]; let gv = g[j]; let m0 = s[j]; let v0 = s[j + ${V}u];
-${update}
-  s[j] = m; s[j + ${V}u] = v; p[j] = pv - stepSize * m / (sqrt(v) + eps);
-}`,
-  'one vec4 per invocation, select': `${decl()}
-@compute @workgroup_size(64) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let j = wid.x * 64u + lidx;
-  if (j >= 6198u) { return; }
-  let e = vec4<u32>(j * 4u) + vec4<u32>(0u, 1u, 2u, 3u);
-  let live = e < vec4<u32>(${COUNT}u);
-  let pv = p[j]; let gv = g[j]; let m0 = s[j]; let v0 = s[j + ${V}u];
-${update}
-  s[j] = select(m0, m, live); s[j + ${V}u] = select(v0, v, live);
-  p[j] = select(pv, pv - stepSize * m / (sqrt(v) + eps), live);
-}`,
-  '8 per invocation, select, no guard': `${decl()}
-@compute @workgroup_size(64) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let gidx = wid.x * 64u + lidx;
-  if (gidx >= 775u) { return; }
-  for (var q = 0u; q < 8u; q = q + 1u) {
-    let j = gidx + q * 775u;
-    let e = vec4<u32>(j * 4u) + vec4<u32>(0u, 1u, 2u, 3u);
-    let pv = p[j]; let gv = g[j]; let live = e < vec4<u32>(${COUNT}u);
-    let m0 = s[j]; let v0 = s[j + ${V}u];
-${update}
-    s[j] = select(m0, m, live); s[j + ${V}u] = select(v0, v, live);
-    p[j] = select(pv, pv - stepSize * m / (sqrt(v) + eps), live);
-  }
-}`,
-  'one vec4 per invocation, wg 256': `${decl()}
-@compute @workgroup_size(256) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let j = wid.x * 256u + lidx;
-  if (j >= ${V}u) { return; }
-  let pv = p[j]; let gv = g[j]; let m0 = s[j]; let v0 = s[j + ${V}u];
-${update}
-  s[j] = m; s[j + ${V}u] = v; p[j] = pv - stepSize * m / (sqrt(v) + eps);
-}`,
+  'no guard, no select': eight([load, update, plainStores].join('\n')),
+  'memory only (copies, no math)': eight([load, `    s[j] = gv; s[j + ${V}u] = m0; p[j] = v0 + pv;`].join('\n')),
+  'loads only (one store)': main(
+    64,
+    `  let gidx = wid.x * 64u + lidx;\n  if (gidx >= 775u) { return; }\n  var acc = vec4(0.0);\n  for (var q = 0u; q < 8u; q = q + 1u) {\n    let j = gidx + q * 775u;\n    acc += p[j] + g[j] + s[j] + s[j + ${V}u];\n  }\n  p[gidx] = acc;`,
+  ),
+  'math only (one load, one store)': main(
+    64,
+    `  let gidx = wid.x * 64u + lidx;\n  if (gidx >= 775u) { return; }\n  var pv = p[gidx]; let gv = g[gidx]; var m0 = s[gidx]; var v0 = s[gidx + ${V}u];\n  for (var q = 0u; q < 8u; q = q + 1u) {\n${update}\n    pv = pv - stepSize * m / (sqrt(v) + eps); m0 = m; v0 = v;\n  }\n  p[gidx] = pv;`,
+  ),
+  'no guard, m and v side by side': eight(
+    [
+      `    let pv = p[j]; let gv = g[j]; let m0 = s[2u * j]; let v0 = s[2u * j + 1u];`,
+      update,
+      `    s[2u * j] = m; s[2u * j + 1u] = v; p[j] = pv - stepSize * m / (sqrt(v) + eps);`,
+    ].join('\n'),
+  ),
+  'no guard, one vec4 per invocation': one(64, [load, update, plainStores].join('\n')),
+  'one vec4 per invocation, select': one(64, [live, load, update, selectStores].join('\n'), 6198),
+  '8 per invocation, select, no guard': eight([live, load, update, selectStores].join('\n')),
+  'one vec4 per invocation, wg 256': one(256, [load, update, plainStores].join('\n')),
 };
 const buffer = (vec4s) => device.createBuffer({ size: vec4s * 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
 const [pb, gb, sb] = [buffer(V), buffer(V), buffer(2 * V)];

@@ -207,12 +207,12 @@ function asJson(value: unknown): string {
   }
 }
 
-export function checkBatchSize(batchSize: number, call: string): void {
+/** `objectHint`: said after the message when an object was given (a call that takes the number itself). */
+export function checkBatchSize(batchSize: number, call: string, objectHint?: string): void {
   if (Number.isInteger(batchSize) && batchSize > 0) return;
-  const given = typeof batchSize === 'string' || (typeof batchSize === 'object' && batchSize !== null) ? asJson(batchSize) : String(batchSize);
-  // explain(batchSize) is the one call that takes the number itself, not an options object.
-  const hint = typeof batchSize === 'object' && batchSize !== null && call === 'explain' ? '; explain takes the batch size itself, e.g. explain(32)' : '';
-  fail(`${call}: batchSize must be a positive integer, got ${given}${hint}`);
+  const isObject = typeof batchSize === 'object' && batchSize !== null;
+  const given = typeof batchSize === 'string' || isObject ? asJson(batchSize) : String(batchSize);
+  fail(`${call}: batchSize must be a positive integer, got ${given}${isObject && objectHint ? `; ${objectHint}` : ''}`);
 }
 
 const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchEnd', 'onYield'] as const;

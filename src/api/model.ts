@@ -315,7 +315,7 @@ export class LayersModel {
   /** The compiled plans (training and predict, at `batchSize`): IR dumps, kernels, WGSL. */
   async explain(batchSize = 32): Promise<ExplainResult> {
     this.requireCompiled('explain');
-    checkBatchSize(batchSize, 'explain');
+    checkBatchSize(batchSize, 'explain', 'explain takes the batch size itself, e.g. explain(32)');
     const session = await this.owner.session();
     const train = await session.prepare('train', batchSize, this.floatStorage());
     const predict = await session.prepare('predict', batchSize, this.floatStorage());

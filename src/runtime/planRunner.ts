@@ -53,7 +53,7 @@ export class PlanRunner {
       }
     });
     checkLimits(gpu, plan, this.kernels);
-    // Which kernels share a dispatch is decided by groupDispatches; here each group becomes one module.
+    // Which kernels share a dispatch (side by side, or chained in stages) is decided by planDispatches; here each dispatch becomes one module.
     const generated = this.kernels;
     const dispatches = planDispatches(plan.kernels, generated.map(dispatchTraits), gpu.limits.maxStorageBuffersPerShaderStage ?? 8, chainsWanted(gpu));
     this.groups = dispatches.map((stages) => stages.flat());
