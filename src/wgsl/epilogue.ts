@@ -58,7 +58,7 @@ function updateLines(update: FusedUpdate, index: string, buffers: BufferSet): st
   const P = buffers.get(update.params).ident;
   const S = update.state ? buffers.get(update.state).ident : '';
   const slot = (s: number): string => (s === 0 ? `${S}[i]` : `${S}[i + ${u32(s * update.stateStride)}]`);
-  const rule = updateRule(update.algorithm, { type: 'f32', param: `${P}[i]`, slot, store: (target, _old, value) => `  ${target} = ${value};` });
+  const rule = updateRule(update.algorithm, { type: 'f32', param: `${P}[i]`, slot });
   const penalties = (update.penalties ?? []).flatMap((term) => penaltyLines(term, 'i'));
   // In a block of its own: the rule's names (m, v, …) shadow the epilogue's.
   return [

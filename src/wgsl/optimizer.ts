@@ -66,14 +66,13 @@ export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, B
   const P = params.ident;
   const G = grads.ident;
   const slot = (s: number): string => (s === 0 ? `${state!.ident}[${u}]` : `${state!.ident}[${u} + ${u32((s * stride) / width)}]`);
-  const store = (target: string, _old: string, value: string): string => `  ${target} = ${value};`;
 
   const lines: string[] = [`  let p = ${P}[${u}];`];
   if (wide) lines.unshift(`  let e = vec4<u32>(j * 4u) + vec4<u32>(0u, 1u, 2u, 3u);`);
   if (tail) lines.push(`  let live = e < vec4<u32>(${u32(count)});`);
   lines.push(`  ${desc.penalties?.length ? 'var' : 'let'} g = ${tail ? `select(vec4<f32>(0.0), ${G}[${u}], live)` : `${G}[${u}]`};`);
   for (const term of desc.penalties ?? []) lines.push(...penaltyLines(term, 'i', wide ? { lanes: 'e', unit: 'j' } : undefined));
-  const rule = updateRule(algorithm, { type: T, param: `${P}[${u}]`, slot, store });
+  const rule = updateRule(algorithm, { type: T, param: `${P}[${u}]`, slot });
   const prologue = rule.prologue;
   const summary = rule.summary;
   lines.push(...rule.lines);

@@ -12,9 +12,10 @@ export interface UpdateAccess {
   param: string;
   /** State array s's storage for this unit (an lvalue). */
   slot: (s: number) => string;
-  /** A statement writing `value` to `target`, whose old value is `old`. */
-  store: (target: string, old: string, value: string) => string;
 }
+
+/** The statement writing `value` to `target` (an lvalue). */
+const store = (target: string, value: string): string => `  ${target} = ${value};`;
 
 export interface UpdateRule {
   /** The algorithm and its constants, for kernel summaries. */
@@ -26,11 +27,11 @@ export interface UpdateRule {
 }
 
 export function updateRule(algorithm: OptimizerAlgorithm, access: UpdateAccess): UpdateRule {
-  const { slot, store } = access;
+  const { slot } = access;
   const P = access.param;
   switch (algorithm.kind) {
     case 'sgd':
-      return { summary: 'sgd', prologue: [], lines: [store(P, 'p', 'p - lr * g')] };
+      return { summary: 'sgd', prologue: [], lines: [store(P, 'p - lr * g')] };
     case 'momentum': {
       const mu = f32(algorithm.momentum);
       return {
@@ -39,8 +40,8 @@ export function updateRule(algorithm: OptimizerAlgorithm, access: UpdateAccess):
         lines: [
           `  let a0 = ${slot(0)};`,
           `  let a = ${mu} * a0 + g;`,
-          store(slot(0), 'a0', 'a'),
-          store(P, 'p', algorithm.nesterov ? `p - lr * (g + ${mu} * a)` : 'p - lr * a'),
+          store(slot(0), 'a'),
+          store(P, algorithm.nesterov ? `p - lr * (g + ${mu} * a)` : 'p - lr * a'),
         ],
       };
     }
@@ -60,9 +61,9 @@ export function updateRule(algorithm: OptimizerAlgorithm, access: UpdateAccess):
           `  let v0 = ${slot(1)};`,
           `  let m = ${f32(beta1)} * m0 + ${f32(1 - beta1)} * g;`,
           `  let v = ${f32(beta2)} * v0 + ${f32(1 - beta2)} * g * g;`,
-          store(slot(0), 'm0', 'm'),
-          store(slot(1), 'v0', 'v'),
-          store(P, 'p', 'p - stepSize * m / (sqrt(v) + epsilonHat)'),
+          store(slot(0), 'm'),
+          store(slot(1), 'v'),
+          store(P, 'p - stepSize * m / (sqrt(v) + epsilonHat)'),
         ],
       };
     }
@@ -72,31 +73,26 @@ export function updateRule(algorithm: OptimizerAlgorithm, access: UpdateAccess):
         `  let ms0 = ${slot(0)};`,
         `  let mom0 = ${slot(1)};`,
         `  let ms = ${f32(decay)} * ms0 + ${f32(1 - decay)} * g * g;`,
-        store(slot(0), 'ms0', 'ms'),
+        store(slot(0), 'ms'),
       ];
       if (centered) {
         lines.push(
           `  let mg0 = ${slot(2)};`,
           `  let mg = ${f32(decay)} * mg0 + ${f32(1 - decay)} * g;`,
-          store(slot(2), 'mg0', 'mg'),
+          store(slot(2), 'mg'),
           `  let mom = ${f32(momentum)} * mom0 + lr * g / sqrt(ms - mg * mg + ${f32(epsilon)});`,
         );
       } else {
         lines.push(`  let mom = ${f32(momentum)} * mom0 + lr * g / sqrt(ms + ${f32(epsilon)});`);
       }
-      lines.push(store(slot(1), 'mom0', 'mom'), store(P, 'p', 'p - mom'));
+      lines.push(store(slot(1), 'mom'), store(P, 'p - mom'));
       return { summary: `rmsprop decay=${decay} momentum=${momentum} ε=${epsilon}${centered ? ' centered' : ''}`, prologue: [], lines };
     }
     case 'adagrad':
       return {
         summary: `adagrad ε=${algorithm.epsilon}`,
         prologue: [],
-        lines: [
-          `  let acc0 = ${slot(0)};`,
-          `  let acc = acc0 + g * g;`,
-          store(slot(0), 'acc0', 'acc'),
-          store(P, 'p', `p - lr * g / sqrt(acc + ${f32(algorithm.epsilon)})`),
-        ],
+        lines: [`  let acc0 = ${slot(0)};`, `  let acc = acc0 + g * g;`, store(slot(0), 'acc'), store(P, `p - lr * g / sqrt(acc + ${f32(algorithm.epsilon)})`)],
       };
     default:
       return algorithm satisfies never;
