@@ -91,6 +91,15 @@ export function preferredMatmulVariant(gpu: Pick<Gpu, 'cpuAdapter' | 'subgroups'
 }
 
 /**
+ * Whether loss heads sum in one quad with subgroupAdd (GenerateOptions.quadReduction): on CPU adapters
+ * with subgroups, where one workgroup runs on one core whatever its size and a workgroup barrier
+ * costs ~12 µs; on GPUs 64 invocations share the rows.
+ */
+export function quadReductionWanted(gpu: Pick<Gpu, 'cpuAdapter' | 'subgroups'>): boolean {
+  return gpu.cpuAdapter && gpu.subgroups;
+}
+
+/**
  * Whether plans apply the optimizer inside the weight-gradient kernels (MatmulKernel.update) rather
  * than in one optimizer dispatch after them. Off on CPU adapters: on SwiftShader the fused epilogue's
  * per-element parameter and state accesses cost more than the separate, four-wide optimizer kernel

@@ -7,7 +7,7 @@ import { HALF_WEIGHTS, activationElementType, bufferBytes, declBytes } from '../
 import { dispatchTraits, emulateF16Storage, generateChain, generateKernel, type GeneratedKernel } from '../wgsl/index.js';
 import type { DeviceDataset } from './deviceDataset.js';
 import type { DeviceModel } from './deviceModel.js';
-import { chainsWanted, preferredMatmulVariant, storageBindingLimit, type Gpu } from './device.js';
+import { chainsWanted, preferredMatmulVariant, quadReductionWanted, storageBindingLimit, type Gpu } from './device.js';
 import { WeftError } from './errors.js';
 import { f16Emulation } from './f16Emulation.js';
 import { getPipeline } from './pipelineCache.js';
@@ -43,7 +43,7 @@ export class PlanRunner {
     const declarations = Object.fromEntries(plan.buffers.map((b) => [b.name, b]));
     this.kernels = plan.kernels.map((k) => {
       try {
-        return generateKernel(k, declarations, { variant: preferredMatmulVariant(gpu) });
+        return generateKernel(k, declarations, { variant: preferredMatmulVariant(gpu), quadReduction: quadReductionWanted(gpu) });
       } catch (e) {
         if (e instanceof WeftError) throw e;
         throw new WeftError(`generating WGSL for the ${plan.mode} plan (batch size ${plan.batchSize}) failed: ${(e as Error)?.message ?? e}`, {

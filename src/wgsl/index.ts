@@ -41,7 +41,7 @@ export function generateKernel(desc: KernelDesc, buffers: Record<string, BufferD
     case 'columnSum':
       return generateColumnSum(desc, buffers);
     case 'lossHead':
-      return generateLossHead(desc, buffers);
+      return generateLossHead(desc, buffers, options.quadReduction);
     case 'optimizer':
       return generateOptimizer(desc, buffers);
     case 'conv2d':

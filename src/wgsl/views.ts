@@ -46,6 +46,11 @@ export interface GenerateOptions {
   registerBlock?: [4 | 8, 4 | 8];
   /** quadTiled: rows × column groups of a quad's block, the workgroup size and (matmul) how A is shared (default: chooseQuadBlock; conv2d: chooseConvQuad). */
   quad?: { block: [number, number]; workgroupSize: number; sharing?: 'broadcast' | 'swap' };
+  /**
+   * Single-workgroup reductions (loss heads) run in one quad and sum with subgroupAdd instead of 64
+   * invocations, workgroup memory and a barrier (needs the `subgroups` feature; generateLossHead).
+   */
+  quadReduction?: boolean;
 }
 
 /** Raised for a kernel description that cannot be compiled (bad buffer, bad sizes...). */

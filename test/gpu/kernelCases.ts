@@ -22,6 +22,8 @@ export interface KernelCase {
   quad?: QuadChoice;
   /** registerTiled block size (default: the code generator's choice). */
   registerBlock?: [4 | 8, 4 | 8];
+  /** Loss heads: sum in one quad with subgroupAdd (GenerateOptions.quadReduction). */
+  quadReduction?: boolean;
   /** f32 buffers to compare (whole buffers: untouched elements must stay as they were). */
   outputs: string[];
 }
@@ -123,6 +125,7 @@ interface PageCase {
   variant: 'registerTiled' | 'workgroupTiled' | 'quadTiled';
   registerBlock: [4 | 8, 4 | 8] | null;
   quad: QuadChoice | null;
+  quadReduction: boolean;
   outputs: string[];
 }
 
@@ -140,6 +143,7 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
       variant: c.variant ?? 'registerTiled',
       registerBlock: c.registerBlock ?? null,
       quad: c.quad ?? null,
+      quadReduction: c.quadReduction ?? false,
       outputs: c.outputs,
     };
   });
@@ -163,6 +167,7 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
                   variant: c.variant,
                   ...(c.registerBlock ? { registerBlock: c.registerBlock } : {}),
                   ...(c.quad ? { quad: c.quad } : {}),
+                  quadReduction: c.quadReduction,
                 }),
               )
               .catch((e: Error) => {
@@ -194,6 +199,7 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
               variant: c.variant,
               ...(c.registerBlock ? { registerBlock: c.registerBlock } : {}),
               ...(c.quad ? { quad: c.quad } : {}),
+              quadReduction: c.quadReduction,
             }),
           );
           const stepBuffer = runtime.createBuffer(gpu, {

@@ -513,6 +513,8 @@ describe('softmaxRows and columnSum', () => {
 });
 
 describe('lossHead', () => {
+  /** Each case twice: 64 invocations summing after a barrier, and one quad summing with subgroupAdd. */
+  const bothReductions = (cases: KernelCase[]): KernelCase[] => cases.flatMap((c) => [c, { ...c, label: `${c.label} (one quad)`, quadReduction: true }]);
   const ALL_METRICS: MetricKind[] = ['sparseCategoricalAccuracy', 'categoricalAccuracy', 'binaryAccuracy', 'meanSquaredError', 'meanAbsoluteError'];
 
   function lossCase(o: {
@@ -623,7 +625,7 @@ describe('lossHead', () => {
     }
     cases.push(lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 32, cols: 10, labelType: 'i32', rowBase: 9 }));
     cases.push(lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 32, cols: 10, labelType: 'u32', grad: false, predict: true }));
-    expectAllPass(await runShare(cases));
+    expectAllPass(await runShare(bothReductions(cases)));
   });
 
   test('binary cross-entropy: sigmoid on logits up to ±1e4, and from probabilities', async () => {
@@ -639,7 +641,7 @@ describe('lossHead', () => {
     }
     cases.push(lossCase({ loss: 'sigmoidCrossEntropy', sparse: false, rows: 37, cols: 2, scale: 1e4, predict: true }));
     cases.push(lossCase({ loss: 'sigmoidCrossEntropy', sparse: true, rows: 32, cols: 4, rowBase: 4 }));
-    expectAllPass(await runShare(cases));
+    expectAllPass(await runShare(bothReductions(cases)));
   });
 
   test('weighted samples (classWeight) and the weight penalty (regularizers), every loss', async () => {
@@ -651,7 +653,7 @@ describe('lossHead', () => {
     }
     cases.push(lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 65, cols: 10, weighted: true, rowBase: 3, labelType: 'i32' }));
     cases.push(lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 5, cols: 4, penalty: true }));
-    expectAllPass(await runShare(cases));
+    expectAllPass(await runShare(bothReductions(cases)));
   });
 });
 

@@ -117,24 +117,22 @@ describe('bindings', () => {
     expect(narrow.wgsl).toContain('buf_slots[i + 1237u] = v;');
   });
 
-  test('lossHead: metrics read_write, labels/indices read', () => {
-    const k = generateKernel(
-      {
-        kind: 'lossHead',
-        name: 'head',
-        loss: 'softmaxCrossEntropy',
-        rows: 32,
-        cols: 10,
-        input: view('arena', 0, 32, 10),
-        target: { sparse: true, labels: 'labels', indices: 'idx' },
-        gradOut: view('arena', 320, 32, 10),
-        gradScale: 1 / 32,
-        metricsBuffer: 'metrics',
-        lossSlot: 0,
-        metrics: [{ kind: 'sparseCategoricalAccuracy', slot: 1 }],
-      },
-      decls,
-    );
+  test('lossHead: metrics read_write, labels/indices read; one quad with quadReduction', () => {
+    const head: KernelDesc = {
+      kind: 'lossHead',
+      name: 'head',
+      loss: 'softmaxCrossEntropy',
+      rows: 32,
+      cols: 10,
+      input: view('arena', 0, 32, 10),
+      target: { sparse: true, labels: 'labels', indices: 'idx' },
+      gradOut: view('arena', 320, 32, 10),
+      gradScale: 1 / 32,
+      metricsBuffer: 'metrics',
+      lossSlot: 0,
+      metrics: [{ kind: 'sparseCategoricalAccuracy', slot: 1 }],
+    };
+    const k = generateKernel(head, decls);
     expect(k.bindings.map((b) => [b.buffer, b.access])).toEqual([
       ['arena', 'read_write'],
       ['idx', 'read'],
@@ -145,6 +143,17 @@ describe('bindings', () => {
     expect(k.usesStep).toBe(true);
     expect(k.wgsl).toContain('var<workgroup> partial');
     expect(k.wgsl).toContain('workgroupBarrier()');
+    expect(k.wgsl).toContain('@workgroup_size(64)');
+    // One quad: the sums by subgroupAdd, no workgroup memory or barrier, subgroups enabled.
+    const quad = generateKernel(head, decls, { quadReduction: true });
+    expect(quad.wgsl.startsWith('enable subgroups;')).toBe(true);
+    expect(quad.wgsl).toContain('@workgroup_size(4)');
+    expect(quad.wgsl).toContain('r = r + 4u');
+    expect(quad.wgsl).toContain('let t_acc0 = subgroupAdd(acc0);');
+    expect(quad.wgsl).not.toContain('var<workgroup>');
+    expect(quad.wgsl).not.toContain('workgroupBarrier');
+    expect(quad.bindings).toEqual(k.bindings);
+    expect(quad.workgroups).toEqual([1, 1, 1]);
   });
 });
 
