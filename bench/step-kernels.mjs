@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The article MLP's small per-step kernels alone, in Node on Dawn (dist/weft-testing.node.js;
 // SwiftShader without a GPU): the optimizer over its 24,790 parameters in each layout and shape, the
-// batch gather, and the smallest possible dispatch (what any dispatch costs). Each kernel runs many
+// batch gather, the loss head (both reductions), and the smallest possible dispatch (what any dispatch costs). Each kernel runs many
 // times in one pass; ms per run, median of rounds, kernels alternating within a round so that machine
 // load hits them alike. For choosing kernel shapes by measurement; the whole step is in
 // `npm run bench -- --cases profile`.
@@ -44,6 +44,8 @@ const decls = {
   arena: f32('arena', 256 * 1024, 'arena'),
   indices: { name: 'indices', elementType: 'u32', size: ROWS, role: 'indices' },
   pixels: { name: 'pixels', elementType: 'u8', size: ROWS * 784, role: 'dataset' },
+  labels: { name: 'labels', elementType: 'u8', size: ROWS, role: 'labels' },
+  metrics: f32('metrics', 4, 'metrics'),
 };
 const adam = { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
 const optimizer = (grads, state, stateStride) => ({
@@ -81,6 +83,24 @@ const gatherDescs = [
   },
 ];
 kernels.push([`gather b${batch} u8 784`, wgsl.generateKernel(gatherDescs[0], decls)]);
+// The article's loss head (softmax cross-entropy over 10 classes, its gradient, accuracy), summing
+// its totals after a workgroup barrier (64 invocations) or in one quad with subgroupAdd.
+const head = {
+  kind: 'lossHead',
+  name: 'head',
+  loss: 'softmaxCrossEntropy',
+  rows: batch,
+  cols: 10,
+  input: { buffer: 'arena', offset: 0, rowStride: 10, rows: batch, cols: 10 },
+  target: { sparse: true, labels: 'labels', indices: 'indices' },
+  gradOut: { buffer: 'arena', offset: batch * 10, rowStride: 10, rows: batch, cols: 10 },
+  gradScale: 1 / batch,
+  metricsBuffer: 'metrics',
+  lossSlot: 0,
+  metrics: [{ kind: 'sparseCategoricalAccuracy', slot: 1 }],
+};
+kernels.push([`loss head b${batch} (64, barrier)`, wgsl.generateKernel(head, decls)]);
+kernels.push([`loss head b${batch} (one quad)`, wgsl.generateKernel(head, decls, { quadReduction: true })]);
 // The smallest dispatch: one workgroup copying one element (what every dispatch costs at least).
 kernels.push([
   'one-element copy',
@@ -110,6 +130,7 @@ for (const [name, d] of Object.entries(decls)) {
   const b = runtime.createBuffer(gpu, { size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label: name });
   const words = new Uint32Array(bytes / 4);
   if (d.elementType === 'u32') for (let i = 0; i < words.length; i++) words[i] = (i * 7919) % ROWS;
+  else if (name === 'labels') new Uint8Array(words.buffer).forEach((_, i, bytes) => (bytes[i] = i % 10));
   else {
     const v = new Float32Array(words.buffer);
     // positive values: second moments stay valid for Adam
