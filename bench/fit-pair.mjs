@@ -3,7 +3,8 @@
 // (SwiftShader without a GPU): the same model and synthetic data, one epoch per fit, the two fits
 // alternating round after round, so machine load hits both alike; prints each side's median samples/s and
 // the paired ratio B ÷ A per round. For A/B decisions that the full bench's 3 repeats cannot resolve.
-//   node bench/fit-pair.mjs --a DIST_A --b DIST_B [--model mlp|wideDeep] [--batch 32] [--rounds 15] [--rows 8192]
+//   node bench/fit-pair.mjs --a DIST_A --b DIST_B [--model mlp|wideDeep] [--batch 32] [--rounds 15] [--rows 8192] [--bytes]
+// --bytes: pixels k/255 (as Fashion-MNIST's: weft keeps them as bytes on the device) instead of any float in [0, 1).
 //   node bench/fit-pair.mjs --env WEFT_FUSED_UPDATES    (this build; side A compiles with the variable 0, B with 1)
 // DIST is a build's dist/ folder (e.g. a worktree of an older commit after `node scripts/build.mjs`).
 import { dirname, join } from 'node:path';
@@ -20,6 +21,7 @@ const { values: o } = parseArgs({
     batch: { type: 'string', default: '32' },
     rounds: { type: 'string', default: '15' },
     rows: { type: 'string', default: '8192' },
+    bytes: { type: 'boolean', default: false },
   },
 });
 const batchSize = Number(o.batch);
@@ -31,7 +33,7 @@ const sides = ['A', 'B'].map((name, i) => ({ name, weft: builds[Math.min(i, buil
 
 let seed = 7;
 const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
-const pixels = Float32Array.from({ length: rows * 784 }, () => random());
+const pixels = Float32Array.from({ length: rows * 784 }, () => (o.bytes ? Math.floor(random() * 256) / 255 : random()));
 const labels = Int32Array.from({ length: rows }, () => Math.floor(random() * 10));
 
 function build(weft) {

@@ -1,14 +1,43 @@
-// gather: out[r, :] = scale * dataset[indices[step.rowBase + r], :] for every source, one dispatch,
-// one invocation per gathered element, or per four when a row holds whole groups of four (sources laid
-// end to end in the invocation range).
-import type { BufferDecl, GatherKernel } from '../ir/kernel.js';
-import { BufferSet, KernelCodegenError, assemble, f32, loadF32, loadU32, perItemPrologue, storeF32, u32, viewIndex, type GeneratedKernel } from './views.js';
+// gather: out[r, :] = scale * dataset[indices[step.rowBase + r], :] for every source, one dispatch
+// (sources laid end to end in the invocation range). An invocation copies 16 columns of a row when
+// rows hold whole groups of 16, else 4, else 1, as vec4s where the buffers allow: on SwiftShader an
+// access costs about the same whatever its width, and fewer invocations read the row's index fewer
+// times (the article's 32 × 784 u8 batch: 125 → 65 µs a dispatch with 16, bench/README.md).
+import type { BufferDecl, GatherKernel, GatherSource } from '../ir/kernel.js';
+import {
+  BufferSet,
+  KernelCodegenError,
+  assemble,
+  f32,
+  loadF32,
+  loadU32,
+  perItemPrologue,
+  storeF32,
+  u32,
+  viewAligned4,
+  viewIndex,
+  type BufferVar,
+  type GeneratedKernel,
+} from './views.js';
 
 const WORKGROUP_SIZE = 64;
+
+/**
+ * The four bytes of a u32 word, lowest first, as `scale` × byte in a vec4<f32>. Bytes scaled by 1/255
+ * (pixels that were k/255) go through unpack4x8unorm, one instruction where the shifts and masks are
+ * several (on SwiftShader the same values as byte × f32(1/255): checked by the kernel tests).
+ */
+function scaledBytes(word: string, scale: number): string {
+  if (scale === Math.fround(1 / 255) || scale === 1 / 255) return `unpack4x8unorm(${word})`;
+  const bytes = `vec4<f32>((vec4<u32>(${word}) >> vec4<u32>(0u, 8u, 16u, 24u)) & vec4<u32>(255u))`;
+  return scale === 1 ? bytes : `${f32(scale)} * ${bytes}`;
+}
 
 export function generateGather(desc: GatherKernel, decls: Record<string, BufferDecl>): GeneratedKernel {
   const buffers = new BufferSet(desc.name, decls);
   const indices = buffers.use(desc.indices, false);
+  const wideOut = wideOutputs(desc.sources, decls);
+  const wideBytes = wideByteDatasets(desc.sources);
   const parts: string[] = [];
   let start = 0;
   for (const [i, source] of desc.sources.entries()) {
@@ -21,8 +50,7 @@ export function generateGather(desc: GatherKernel, decls: Record<string, BufferD
     }
     const out = buffers.view({ ...source.out, rows: desc.rows }, true, `source ${i} out`);
     const cols = source.out.cols;
-    // Four columns per invocation when rows hold whole groups of four (one packed word of u8 pixels).
-    const lanes = cols % 4 === 0 ? 4 : 1;
+    const lanes = columnsPerInvocation(cols);
     const groups = cols / lanes;
     const count = desc.rows * groups;
     if (count === 0) continue;
@@ -30,19 +58,31 @@ export function generateGather(desc: GatherKernel, decls: Record<string, BufferD
     const e = start === 0 ? 'gidx' : `(gidx - ${u32(start)})`;
     const scaled = (x: string): string => (source.scale === 1 ? x : `${f32(source.scale)} * ${x}`);
     const lines = [
-      `  if (gidx < ${u32(end)}) { // source ${i}: "${source.dataset}" (${source.elementType}, ${cols} cols${lanes === 4 ? ', 4 per invocation' : ''})`,
+      `  if (gidx < ${u32(end)}) { // source ${i}: "${source.dataset}" (${source.elementType}, ${cols} cols, ${lanes} per invocation)`,
       `    let e = ${e};`,
       `    let r = e / ${u32(groups)};`,
       `    let c = (e % ${u32(groups)}) * ${u32(lanes)};`,
       `    let sample = ${loadU32(indices, 'step.rowBase + r')};`,
     ];
-    if (lanes === 1) lines.push(`    ${storeF32(out, viewIndex(source.out, 'r', 'c'), scaled(loadF32(dataset, `sample * ${u32(cols)} + c`)), false)}`);
+    const first = `sample * ${u32(cols)} + c`;
+    if (lanes === 1) lines.push(`    ${storeF32(out, viewIndex(source.out, 'r', 'c'), scaled(loadF32(dataset, first)), false)}`);
     else {
-      if (source.elementType === 'u8') {
-        lines.push(`    let word = ${dataset.ident}[(sample * ${u32(cols)} + c) >> 2u];`);
-        for (let q = 0; q < 4; q++) lines.push(`    let v${q} = ${scaled(`f32((word >> ${u32(8 * q)}) & 255u)`)};`);
-      } else for (let q = 0; q < 4; q++) lines.push(`    let v${q} = ${scaled(loadF32(dataset, `sample * ${u32(cols)} + c + ${u32(q)}`))};`);
-      for (let q = 0; q < 4; q++) lines.push(`    ${storeF32(out, viewIndex(source.out, 'r', `c + ${u32(q)}`), `v${q}`, false)}`);
+      // Dataset rows start at multiples of `lanes` elements (whole buffers are bound: offset 0).
+      const quads = lanes / 4;
+      if (source.elementType === 'u8' && lanes === 16 && wideBytes.has(source.dataset) && buffers.tryVec4Bytes(dataset.name)) {
+        lines.push(`    let words = ${dataset.ident}[(${first}) >> 4u];`);
+        for (let q = 0; q < quads; q++) lines.push(`    let v${q} = ${scaledBytes(`words[${q}]`, source.scale)};`);
+      } else if (source.elementType === 'u8') {
+        for (let q = 0; q < quads; q++) lines.push(`    let v${q} = ${scaledBytes(`${dataset.ident}[((${first}) >> 2u) + ${u32(q)}]`, source.scale)};`);
+      } else {
+        for (let q = 0; q < quads; q++) lines.push(`    let v${q} = ${scaled(vec4Load(buffers, dataset, `${first} + ${u32(4 * q)}`))};`);
+      }
+      const wide = wideOut.has(source.out.buffer) && buffers.tryVec4Words(source.out.buffer, 0);
+      for (let q = 0; q < quads; q++) {
+        const c = `c + ${u32(4 * q)}`;
+        if (wide) lines.push(`    ${out.ident}[(${viewIndex(source.out, 'r', c)}) >> 2u] = v${q};`);
+        else for (let k = 0; k < 4; k++) lines.push(`    ${storeF32(out, viewIndex(source.out, 'r', `${c} + ${u32(k)}`), `v${q}[${k}]`, false)}`);
+      }
     }
     lines.push(`    return;`, `  }`);
     parts.push(lines.join('\n'));
@@ -57,4 +97,39 @@ export function generateGather(desc: GatherKernel, decls: Record<string, BufferD
     body: [code, ...parts].join('\n'),
     workgroups: dispatch.workgroups,
   });
+}
+
+/** 16 columns per invocation when rows hold whole groups of 16 (four u32 words of u8 pixels, four vec4s), else 4, else 1. */
+function columnsPerInvocation(cols: number): 16 | 4 | 1 {
+  return cols % 16 === 0 ? 16 : cols % 4 === 0 ? 4 : 1;
+}
+
+/** The f32 elements index … index + 3 (index a multiple of 4) as one vec4<f32>. */
+function vec4Load(buffers: BufferSet, v: BufferVar, index: string): string {
+  if (buffers.tryVec4(v.name)) return `${v.ident}[(${index}) >> 2u]`;
+  return `vec4<f32>(${[0, 1, 2, 3].map((k) => loadF32(v, `${index} + ${u32(k)}`)).join(', ')})`;
+}
+
+/**
+ * Output buffers every source writes four-wide into rows that start at multiples of 4 elements: those
+ * can be declared array<vec4<f32>> (a buffer's declaration is one for the whole kernel).
+ */
+function wideOutputs(sources: readonly GatherSource[], decls: Record<string, BufferDecl>): Set<string> {
+  const wide = new Set<string>();
+  const narrow = new Set<string>();
+  for (const source of sources) {
+    const four = columnsPerInvocation(source.out.cols) > 1 && viewAligned4(source.out) && decls[source.out.buffer]?.elementType === 'f32';
+    (four ? wide : narrow).add(source.out.buffer);
+  }
+  for (const name of narrow) wide.delete(name);
+  return wide;
+}
+
+/** u8 datasets every source reads 16 bytes at a time: those can be declared array<vec4<u32>>. */
+function wideByteDatasets(sources: readonly GatherSource[]): Set<string> {
+  const wide = new Set<string>();
+  const narrow = new Set<string>();
+  for (const source of sources) (source.elementType === 'u8' && columnsPerInvocation(source.out.cols) === 16 ? wide : narrow).add(source.dataset);
+  for (const name of narrow) wide.delete(name);
+  return wide;
 }

@@ -93,8 +93,9 @@ export interface BufferVar {
   /** WGSL identifier of the storage variable. */
   ident: string;
   /**
-   * Declared as array<vec4<f32>> (read-only f32 buffers whose size is a multiple of 4 elements,
-   * chosen by a kernel for 4-wide loads); scalar loads then index `[i >> 2][i & 3]`.
+   * Declared as an array of vec4s, chosen by a kernel for 4-wide accesses: f32 buffers (size a multiple
+   * of 4 elements) as array<vec4<f32>>, scalar loads then indexing `[i >> 2][i & 3]`; read-only u8
+   * buffers as array<vec4<u32>> (16 bytes each).
    */
   vec4: boolean;
 }
@@ -140,6 +141,13 @@ export class BufferSet {
   tryVec4(bufferName: string): boolean {
     const v = this.get(bufferName);
     if (v.access === 'read' && v.decl.elementType === 'f32' && v.decl.size % 4 === 0) v.vec4 = true;
+    return v.vec4;
+  }
+
+  /** Declares a read-only u8 buffer as array<vec4<u32>> (16 bytes per element); returns whether it now is. */
+  tryVec4Bytes(bufferName: string): boolean {
+    const v = this.get(bufferName);
+    if (v.access === 'read' && v.decl.elementType === 'u8') v.vec4 = true;
     return v.vec4;
   }
 
@@ -231,10 +239,11 @@ export function viewBase(view: View): string {
 
 /** Raw element load from a buffer as its WGSL storage type (u8 → u32 byte value). */
 function loadRaw(v: BufferVar, index: string): string {
-  if (v.vec4) return `${v.ident}[(${index}) >> 2u][(${index}) & 3u]`;
   if (v.decl.elementType === 'u8') {
-    return `((${v.ident}[(${index}) >> 2u] >> (((${index}) & 3u) * 8u)) & 0xffu)`;
+    const word = v.vec4 ? `${v.ident}[(${index}) >> 4u][((${index}) >> 2u) & 3u]` : `${v.ident}[(${index}) >> 2u]`;
+    return `((${word} >> (((${index}) & 3u) * 8u)) & 0xffu)`;
   }
+  if (v.vec4) return `${v.ident}[(${index}) >> 2u][(${index}) & 3u]`;
   return `${v.ident}[${index}]`;
 }
 
@@ -275,10 +284,11 @@ export function storeF32(v: BufferVar, index: string, value: string, accumulate:
  * SwiftShader a load then costs ~2.4 instead of ~4.1 ns (bench/access-costs.mjs, bench/README.md).
  */
 export function storageArrayType(v: BufferVar): string {
-  const elem = v.vec4 ? 'vec4<f32>' : wgslElementType(v.decl.elementType);
+  const u8 = v.decl.elementType === 'u8';
+  const elem = v.vec4 ? (u8 ? 'vec4<u32>' : 'vec4<f32>') : wgslElementType(v.decl.elementType);
   if (v.decl.size <= 0) return `array<${elem}>`;
-  // vec4 declarations cover whole vec4s only (tryVec4*: sizes are multiples of 4); u8 packs 4 per word.
-  const length = v.vec4 ? v.decl.size / 4 : v.decl.elementType === 'u8' ? Math.ceil(v.decl.size / 4) : v.decl.size;
+  // f32 vec4 declarations cover whole vec4s only (tryVec4*: sizes are multiples of 4); u8 packs 4 per word, 16 per vec4.
+  const length = v.vec4 ? (u8 ? Math.ceil(v.decl.size / 16) : v.decl.size / 4) : u8 ? Math.ceil(v.decl.size / 4) : v.decl.size;
   return `array<${elem}, ${length}>`;
 }
 

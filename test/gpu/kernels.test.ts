@@ -358,6 +358,46 @@ describe('gather', () => {
         outputs: ['arena'],
       });
     }
+    // Rows starting on vec4s (vec4 stores) and rows of 16 columns per invocation: u8 read 16 bytes at a
+    // time (scaled 1/255 by unpack4x8unorm, by 1 or 0.25 with shifts), f32 as four vec4s; a 4-wide one beside them.
+    for (const rows of [3, 17]) {
+      const datasetRows = 24;
+      const arena = new Arena('arena');
+      const aligned = [
+        { dataset: 'pixels', elementType: 'u8', cols: 784, scale: 1 / 255 },
+        { dataset: 'bytes48', elementType: 'u8', cols: 48, scale: 1 },
+        { dataset: 'bytes16', elementType: 'u8', cols: 16, scale: 0.25 },
+        { dataset: 'floats32', elementType: 'f32', cols: 32, scale: 1 },
+        { dataset: 'floats12', elementType: 'f32', cols: 12, scale: 3 },
+      ] as const;
+      const sources = aligned.map((w) => ({
+        dataset: w.dataset,
+        elementType: w.elementType,
+        scale: w.scale,
+        out: arena.view(rows, w.cols, { pad: 4, align4: true }),
+      }));
+      cases.push({
+        label: `gather aligned rows, ${rows} rows`,
+        decls: {
+          arena: arena.decl('arena', true),
+          idx: { name: 'idx', elementType: 'u32', size: datasetRows, role: 'indices' },
+          ...Object.fromEntries(aligned.map((w) => [w.dataset, { name: w.dataset, elementType: w.elementType, size: datasetRows * w.cols, role: 'dataset' }])),
+        },
+        init: { idx: Array.from({ length: datasetRows }, (_, i) => (i * 5 + 3) % datasetRows) },
+        kernels: [{ kind: 'gather', name: 'gather aligned', indices: 'idx', rows, sources }],
+        steps: [{ ...STEP0, rowBase: datasetRows - rows }],
+        outputs: ['arena'],
+      });
+    }
+    const wgslOf = (label: string): string => {
+      const c = cases.find((x) => x.label === label)!;
+      return generateKernel(c.kernels[0]!, c.decls).wgsl;
+    };
+    const alignedWgsl = wgslOf('gather aligned rows, 3 rows');
+    expect(alignedWgsl).toContain('var<storage, read_write> buf_arena: array<vec4<f32>');
+    expect(alignedWgsl).toContain('buf_pixels: array<vec4<u32>');
+    expect(alignedWgsl).toContain('unpack4x8unorm(words[3])');
+    expect(wgslOf('gather wide rows, 5 rows')).not.toContain('read_write> buf_arena: array<vec4');
     expectAllPass(await runShare(cases), 1e-6);
   });
 });

@@ -66,9 +66,15 @@ describe('bindings', () => {
   test('buffers of unknown size (datasets, predictions: size 0) stay runtime-sized arrays', () => {
     const source = { dataset: 'rows', elementType: 'f32', scale: 1, out: view('arena', 0, 32, 784) } as const;
     const k = generateKernel({ kind: 'gather', name: 'g', indices: 'idx', rows: 32, sources: [source] }, { ...decls, rows: f32('rows', 0, 'dataset') });
-    expect(k.wgsl).toContain('var<storage, read> buf_rows: array<f32>;');
+    // 784 columns: read four-wide, as a runtime-sized array of vec4s.
+    expect(k.wgsl).toContain('var<storage, read> buf_rows: array<vec4<f32>>;');
+    const odd = generateKernel(
+      { kind: 'gather', name: 'g', indices: 'idx', rows: 32, sources: [{ ...source, out: view('arena', 0, 32, 783) }] },
+      { ...decls, rows: f32('rows', 0, 'dataset') },
+    );
+    expect(odd.wgsl).toContain('var<storage, read> buf_rows: array<f32>;');
     expect(k.wgsl).toContain('var<storage, read> buf_idx: array<u32, 60000>;');
-    expect(k.wgsl).toContain('var<storage, read_write> buf_arena: array<f32, 100000>;');
+    expect(k.wgsl).toContain('var<storage, read_write> buf_arena: array<vec4<f32>, 25000>;');
   });
 
   test('optimizer: params and slots written, grads read', () => {
@@ -348,13 +354,20 @@ describe('constants and code paths', () => {
       },
       decls,
     );
-    // 60000 × 784 bytes: 11,760,000 words of four pixels.
-    expect(k.wgsl).toContain('var<storage, read> buf_pixels: array<u32, 11760000>;');
-    // 784 columns: four pixels (one packed word) per invocation.
-    expect(k.wgsl).toContain('>> 2u]');
-    expect(k.wgsl).toContain('& 255u');
-    expect(k.wgsl).toContain('0.003921568');
-    expect(k.workgroups).toEqual([98, 1, 1]);
+    // 784 columns: 16 pixels (four packed words, one vec4<u32>) per invocation; 60000 × 784 bytes
+    // are 2,940,000 of them. Scaled by 1/255: unpack4x8unorm.
+    expect(k.wgsl).toContain('var<storage, read> buf_pixels: array<vec4<u32>, 2940000>;');
+    expect(k.wgsl).toContain('let words = buf_pixels[(sample * 784u + c) >> 4u];');
+    expect(k.wgsl).toContain('unpack4x8unorm(words[3])');
+    expect(k.workgroups).toEqual([Math.ceil((32 * 49) / 64), 1, 1]);
+    // 20 columns, scale 0.5: one word (four pixels) per invocation, bytes by shifts and masks, the scale baked in.
+    const four = generateKernel(
+      { kind: 'gather', name: 'g', indices: 'idx', rows: 32, sources: [{ dataset: 'pixels', elementType: 'u8', scale: 0.5, out: view('arena', 7, 32, 20) }] },
+      decls,
+    );
+    expect(four.wgsl).toContain('var<storage, read> buf_pixels: array<u32, 11760000>;');
+    expect(four.wgsl).toContain('0.5f * vec4<f32>((vec4<u32>(buf_pixels[((sample * 20u + c) >> 2u) + 0u]) >> vec4<u32>(0u, 8u, 16u, 24u)) & vec4<u32>(255u))');
+    expect(four.workgroups).toEqual([Math.ceil((32 * 5) / 64), 1, 1]);
     // An odd column count falls back to one element per invocation, unpacking bytes one by one.
     const odd = generateKernel(
       {
