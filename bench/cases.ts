@@ -45,7 +45,7 @@ export const MATMUL_SHAPES: MatmulShape[] = [
 
 export type Task =
   | { kind: 'compile'; lib: GpuLib; model: ModelId; rep: number }
-  | { kind: 'fit'; lib: Lib; model: ModelId; batch: number; samples: number; rep: number }
+  | { kind: 'fit'; lib: Lib; model: ModelId; batch: number; samples: number; rep: number; calls: number }
   | { kind: 'step'; lib: GpuLib; model: ModelId; batch: number; count: number; rep: number }
   | { kind: 'predict'; lib: GpuLib; model: ModelId; batch: number; samples: number; rep: number }
   | { kind: 'matmul'; lib: MatmulLib; shape: string; seconds: number; rep: number }
@@ -58,6 +58,11 @@ export interface BenchOptions {
   repeats: number;
   /** Samples per timed fit call (the same for every library; a fixed count, not an epoch). */
   fitSamples: number;
+  /**
+   * Timed fit calls per weft fit case, and timed epochs per PyTorch run: each reports their median (a
+   * b32 call is ~0.4 s, short enough for one burst of other work on the machine to move it 20–40%).
+   */
+  fitCalls: number;
   batches: number[];
   stepCount: number;
   predictSamples: number;
@@ -79,6 +84,7 @@ export function defaultOptions(overrides: Partial<BenchOptions> = {}): BenchOpti
     profile: false,
     repeats: quick ? 1 : 3,
     fitSamples: quick ? 2048 : 8192,
+    fitCalls: quick ? 1 : 3,
     batches: [32, 256],
     stepCount: quick ? 10 : 30,
     predictSamples: quick ? 2048 : 4096,
@@ -107,7 +113,7 @@ export function planTasks(o: BenchOptions): Task[] {
         for (const batch of o.batches)
           for (const lib of o.libs)
             if (!(isWasm(lib) && MODELS[model].tfjsWasmCannotFit))
-              tasks.push({ kind: 'fit', lib, model, batch, samples: samplesFor(model, o.fitSamples, batch), rep });
+              tasks.push({ kind: 'fit', lib, model, batch, samples: samplesFor(model, o.fitSamples, batch), rep, calls: lib === 'weft' ? o.fitCalls : 1 });
     if (kinds.has('step'))
       for (const model of o.models) for (const lib of gpuLibs) tasks.push({ kind: 'step', lib, model, batch: 32, count: o.stepCount, rep });
     if (kinds.has('predict'))
@@ -252,13 +258,18 @@ async function fitWeft(env: BenchEnv, task: Extract<Task, { kind: 'fit' }>): Pro
     const firstFitMs = now() - f0;
     const c0 = weftCounters(weft);
     const a0 = api();
-    const t0 = now();
-    const history = await model.fit(one(x), one(y), { epochs: 1, batchSize: task.batch, verbose: 0, seed: 2 });
-    const ms = now() - t0;
-    const counters = perStep(c0, weftCounters(weft), steps);
-    const apiPerStep = perStep(a0, api(), steps);
+    const times: number[] = [];
+    let history: Awaited<ReturnType<typeof model.fit>> | undefined;
+    for (let call = 0; call < task.calls; call++) {
+      const t0 = now();
+      history = await model.fit(one(x), one(y), { epochs: 1, batchSize: task.batch, verbose: 0, seed: 2 + call });
+      times.push(now() - t0);
+    }
+    const ms = median(times);
+    const counters = perStep(c0, weftCounters(weft), steps * times.length);
+    const apiPerStep = perStep(a0, api(), steps * times.length);
     const explain = await model.explain(task.batch);
-    const h = history.history as Record<string, number[]>;
+    const h = history!.history as Record<string, number[]>;
     return {
       value: (task.samples * 1000) / ms,
       unit: 'samples/s',
@@ -295,7 +306,7 @@ async function fitTf(env: BenchEnv, task: Extract<Task, { kind: 'fit' }>): Promi
     const t0 = now();
     const history = await model.fit(one(d.x), one(d.y), { epochs: 1, batchSize: task.batch, verbose: 0, shuffle: true });
     const ms = now() - t0;
-    const h = history.history as Record<string, number[]>;
+    const h = history!.history as Record<string, number[]>;
     return {
       value: (task.samples * 1000) / ms,
       unit: 'samples/s',

@@ -58,7 +58,7 @@ export function runNative({ fits, options, log = console.error }) {
     '--threads',
     '2',
     '--repeats',
-    '1',
+    String(options.fitCalls),
   ];
   log(`bench: native PyTorch: ${PYTHON} ${args.join(' ')}`);
   const r = spawnSync(PYTHON, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -109,7 +109,7 @@ export function formatNative(comparison) {
   const lines = [
     '',
     `fit samples/s against native PyTorch ${comparison.native.torch} (eager, CPU, ${comparison.native.threads} threads, same samples and batches, Adam 1e-3)`,
-    `PyTorch ran after each of the ${repeats} repeat(s), beside that repeat's weft fits; weft and PyTorch are medians, weft/PyTorch the median [min–max] of the repeats' paired ratios`,
+    `PyTorch ran after each of the ${repeats} repeat(s), beside that repeat's weft fits, each time the median of ${comparison.native.results[0]?.all?.length ?? 1} timed epoch(s) (weft: of as many fit calls); weft and PyTorch are medians over repeats, weft/PyTorch the median [min–max] of the repeats' paired ratios`,
     'model         batch        weft     PyTorch   weft/PyTorch',
   ];
   for (const r of comparison.rows) {

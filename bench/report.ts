@@ -209,6 +209,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
       notes: [
         `model.fit(x, y, { epochs: 1, batchSize }) on ${options.fitSamples.toLocaleString('en-US')} Fashion-MNIST training samples per call — a fixed sample count, not the full 55,000-sample epoch — after a 2-batch warm-up fit; Adam 1e-3, sparse categorical cross-entropy, accuracy.`,
         "The timed fit starts from data already on the device, as PyTorch's timed epochs start from tensors in memory and as every epoch after a fit's first does: weft's 'first fit' column times the fit before it, the first on those fresh tensors (it also checks, packs and uploads them); TF.js's tensors are moved to its backend (one gather) before its timed fit.",
+        `weft's value in a repeat is the median of ${options.fitCalls} timed fit call(s) on the same model (PyTorch's of as many timed epochs); TF.js's is one timed call.`,
 
         ...models
           .filter((m) => MODELS[m].sampleFraction !== 1)

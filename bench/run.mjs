@@ -108,6 +108,9 @@ function parseArgs(argv) {
       case '--samples':
         o.overrides.fitSamples = int(a, value());
         break;
+      case '--fit-calls':
+        o.overrides.fitCalls = int(a, value());
+        break;
       case '--models':
         o.overrides.models = list(value());
         break;
@@ -146,7 +149,7 @@ function formatPrecisionCheck(check, adapter, runtime) {
 }
 
 function readUsage() {
-  return 'usage: npm run bench -- [--quick] [--profile] [--json FILE] [--repeats N] [--samples N] [--models a,b] [--cases a,b] [--libs a,b] [--batches a,b] [--matmul-shapes a,b] [--precision float32|mixed_float16] [--precision-check [--emulate-f16]] [--node] [--no-native] [--serve]';
+  return 'usage: npm run bench -- [--quick] [--profile] [--json FILE] [--repeats N] [--samples N] [--fit-calls N] [--models a,b] [--cases a,b] [--libs a,b] [--batches a,b] [--matmul-shapes a,b] [--precision float32|mixed_float16] [--precision-check [--emulate-f16]] [--node] [--no-native] [--serve]';
 }
 
 let args;

@@ -72,7 +72,7 @@ test('one weft fit case (MLP, batch 32, 4 steps) runs end to end and lands in th
     },
     undefined,
   );
-  expect(out.tasks).toEqual([{ kind: 'fit', lib: 'weft', model: 'mlp', batch: 32, samples: 128, rep: 0 }]);
+  expect(out.tasks).toEqual([{ kind: 'fit', lib: 'weft', model: 'mlp', batch: 32, samples: 128, rep: 0, calls: 1 }]);
   const [r] = out.results;
   expect(r.error ?? null).toBeNull();
   expect(r.ok).toBe(true);
