@@ -35,9 +35,9 @@ let torchMissing = false;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
- * Runs PyTorch once (one timed epoch per model and batch) on the models and batch sizes of weft's fit
- * cases in `fits`; returns its JSON, or null when PyTorch cannot be had or failed. run.mjs calls it after
- * each repeat's cases, so each repeat's weft fits have a PyTorch run from the same minutes beside them.
+ * Runs PyTorch once (options.fitCalls timed epochs per model and batch) on the models and batch sizes of
+ * weft's fit cases in `fits`; returns its JSON, or null when PyTorch cannot be had or failed. run.mjs calls
+ * it right after each weft fit case, for that case, so the two are measured seconds apart.
  */
 export function runNative({ fits, options, log = console.error }) {
   const weftFits = fits.filter((r) => r.ok && r.task.kind === 'fit' && r.task.lib === 'weft');
@@ -70,10 +70,9 @@ export function runNative({ fits, options, log = console.error }) {
 }
 
 /**
- * The table rows ({ model, batch, weft, torch, ratio, ratios }) from weft's fit results and one PyTorch
- * run per repeat (null where it failed): weft and PyTorch as medians over repeats, the
- * ratio as the median of each repeat's weft ÷ that repeat's PyTorch (paired, like the TF.js ratios).
- * `runs` is indexed by the tasks' 0-based `rep`.
+ * The table rows ({ model, batch, weft, torch, ratio, ratios }) from weft's fit results and the PyTorch
+ * runs made beside them (each tagged with its repeat's 0-based `rep`): weft and PyTorch as medians over
+ * repeats, the ratio as the median of each repeat's weft ÷ that repeat's PyTorch (paired, like the TF.js ratios).
  */
 export function nativeComparison({ results, runs }) {
   const fits = results.filter((r) => r.ok && r.task.kind === 'fit' && r.task.lib === 'weft');
@@ -86,7 +85,7 @@ export function nativeComparison({ results, runs }) {
     for (const batch of batches) {
       const pairs = [];
       for (const f of fits.filter((f) => f.task.model === model && f.task.batch === batch)) {
-        const torch = runs[f.task.rep]?.results.find((n) => n.model === model && n.batch === batch);
+        const torch = done.filter((run) => run.rep === f.task.rep).flatMap((run) => run.results.find((n) => n.model === model && n.batch === batch) ?? [])[0];
         if (torch) pairs.push({ weft: f.value, torch: torch.samplesPerSecond });
       }
       if (!pairs.length) continue;
@@ -105,11 +104,11 @@ export function nativeComparison({ results, runs }) {
 
 export function formatNative(comparison) {
   const n = (x) => Math.round(x).toLocaleString('en-US');
-  const repeats = comparison.runs.filter(Boolean).length;
+  const repeats = new Set(comparison.runs.filter(Boolean).map((run) => run.rep)).size;
   const lines = [
     '',
     `fit samples/s against native PyTorch ${comparison.native.torch} (eager, CPU, ${comparison.native.threads} threads, same samples and batches, Adam 1e-3)`,
-    `PyTorch ran after each of the ${repeats} repeat(s), beside that repeat's weft fits, each time the median of ${comparison.native.results[0]?.all?.length ?? 1} timed epoch(s) (weft: of as many fit calls); weft and PyTorch are medians over repeats, weft/PyTorch the median [min–max] of the repeats' paired ratios`,
+    `PyTorch ran each case right after weft's, in each of the ${repeats} repeat(s), as the median of ${comparison.native.results[0]?.all?.length ?? 1} timed epoch(s) (weft: of as many fit calls); weft and PyTorch are medians over repeats, weft/PyTorch the median [min–max] of the repeats' paired ratios`,
     'model         batch        weft     PyTorch   weft/PyTorch',
   ];
   for (const r of comparison.rows) {

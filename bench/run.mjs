@@ -252,14 +252,16 @@ try {
   );
 
   const results = [];
-  // PyTorch runs right after each repeat's fit cases (one timed epoch per case), so each repeat's weft / PyTorch
-  // ratio compares runs a minute apart, not weft's first repeat with a PyTorch run at the very end.
+  // PyTorch runs the same case right after each weft fit case (before TF.js's), so each weft / PyTorch ratio
+  // compares runs seconds apart: the machine's load moves both alike.
   const nativeRuns = [];
-  const lastFitOfRepeat = (i) => tasks[i].kind === 'fit' && !(tasks[i + 1]?.kind === 'fit' && tasks[i + 1].rep === tasks[i].rep);
   for (let i = 0; i < tasks.length; i++) {
     const r = await page.evaluate((task) => window.weftBench.bench.runTask(window.weftBench.env, task), tasks[i]);
     results.push(r);
-    if (args.native && lastFitOfRepeat(i)) nativeRuns[tasks[i].rep] = runNative({ fits: results.filter((x) => x.task.rep === tasks[i].rep), options });
+    if (args.native && r.ok && tasks[i].kind === 'fit' && tasks[i].lib === 'weft') {
+      const run = runNative({ fits: [r], options });
+      if (run) nativeRuns.push({ ...run, rep: tasks[i].rep });
+    }
     load.samples.push(loadavg()[0]);
     const what = await page.evaluate((task) => window.weftBench.bench.describeTask(task), tasks[i]);
     const value = r.ok
