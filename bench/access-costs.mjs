@@ -34,6 +34,10 @@ const KERNELS = {
   'vec4, fixed-size array': `${header(`array<vec4<f32>, ${N / 4}>`)}
 @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   ${loop('a[g.x + j * 16384u]', PER_INVOCATION / 4, 'vec4(0.0)')} b[g.x] = s.x + s.y + s.z + s.w; }`,
+  // A mat4x4 is 16 floats in one access expression (one index, one bounds clamp).
+  'mat4x4, fixed-size array': `${header(`array<mat4x4<f32>, ${N / 16}>`)}
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  var s = vec4(0.0); for (var j = 0u; j < ${PER_INVOCATION / 16}u; j++) { let m = a[g.x + j * 16384u]; s += m[0] + m[1] + m[2] + m[3]; } b[g.x] = s.x + s.y + s.z + s.w; }`,
   'vec2, fixed-size array': `${header(`array<vec2<f32>, ${N / 2}>`)}
 @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   ${loop('a[g.x + j * 16384u]', PER_INVOCATION / 2, 'vec2(0.0)')} b[g.x] = s.x + s.y; }`,
@@ -46,6 +50,10 @@ const KERNELS = {
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>, ${N / 4}>;
 @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   let x = a[g.x]; for (var j = 0u; j < ${PER_INVOCATION / 4}u; j++) { c[g.x + j * 16384u] = vec4(x + f32(j)); } b[g.x] = x; }`,
+  'mat4x4 stores, fixed-size array': `${header(`array<f32, ${N}>`)}
+@group(0) @binding(2) var<storage, read_write> c: array<mat4x4<f32>, ${N / 16}>;
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  let x = a[g.x]; for (var j = 0u; j < ${PER_INVOCATION / 16}u; j++) { let v = vec4(x + f32(j)); c[g.x + j * 16384u] = mat4x4<f32>(v, v, v, v); } b[g.x] = x; }`,
   'f32 through atomicLoad': `@group(0) @binding(0) var<storage, read_write> a: array<atomic<u32>>;
 @group(0) @binding(1) var<storage, read_write> b: array<f32>;
 @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3<u32>) {

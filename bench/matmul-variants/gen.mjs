@@ -125,3 +125,81 @@ export function laneScheme({ M, N, K, R, C, fma = false }) {
   L.push('  }', '}');
   return { code: L.join('\n'), workgroups: dispatch(Math.ceil(blocks / W)), name: `lane ${R}x${C}` };
 }
+
+// 'uniformA': quad shares R rows, lane l owns columns n0 + l + 4j (j < Cl), and all lanes are at the
+// same k: A[m0 + i, k..k+3] is one vec4 load at an address every lane shares (a4: true) or four
+// scalar ones (a4: false), B[k + kk, n0 + l + 4j] is read at consecutive addresses across the quad.
+// No quad operation at all. Needs K % 4 == 0 for a4. (Measured 0.62–0.72× weft's swaps at 32 × 30 × 784.)
+export function uniformA({ M, N, K, R, Cl, a4 = true, wg = 4 }) {
+  const QC = 4 * Cl,
+    QN = Math.ceil(N / QC),
+    quads = Math.ceil(M / R) * QN;
+  const L = [
+    head(wg)
+      .replace('enable subgroups;\n', '')
+      .replace('A: array<f32>', a4 ? 'A: array<vec4<f32>>' : 'A: array<f32>'),
+  ];
+  L.push(
+    `  let q = min(wg * ${u(wg / 4)} + lidx / 4u, ${u(quads - 1)});`,
+    `  let l = lidx & 3u;`,
+    `  let m0 = (q / ${u(QN)}) * ${u(R)};`,
+    `  let n0 = (q % ${u(QN)}) * ${u(QC)} + l;`,
+  );
+  for (let i = 0; i < R; i++) L.push(`  let ra${i} = min(m0 + ${u(i)}, ${u(M - 1)}) * ${u(K)};`);
+  for (let j = 0; j < Cl; j++) L.push(`  let cb${j} = min(n0 + ${u(4 * j)}, ${u(N - 1)});`);
+  for (let i = 0; i < R; i++) for (let j = 0; j < Cl; j++) L.push(`  var c${i}_${j} = 0.0;`);
+  L.push(`  for (var k = 0u; k < ${u(K)}; k = k + 4u) {`);
+  for (let i = 0; i < R; i++)
+    L.push(
+      a4 ? `    let av${i} = A[(ra${i} + k) >> 2u];` : `    let av${i} = vec4<f32>(A[ra${i} + k], A[ra${i} + k + 1u], A[ra${i} + k + 2u], A[ra${i} + k + 3u]);`,
+    );
+  for (let kk = 0; kk < 4; kk++) {
+    L.push(`    let rb${kk} = (k + ${u(kk)}) * ${u(N)};`);
+    for (let j = 0; j < Cl; j++) L.push(`    let b${kk}_${j} = B[rb${kk} + cb${j}];`);
+    for (let i = 0; i < R; i++) for (let j = 0; j < Cl; j++) L.push(`    c${i}_${j} = c${i}_${j} + av${i}[${kk}] * b${kk}_${j};`);
+  }
+  L.push('  }');
+  L.push(`  if (wg * ${u(wg / 4)} + lidx / 4u < ${u(quads)}) {`);
+  for (let i = 0; i < R; i++)
+    for (let j = 0; j < Cl; j++)
+      L.push(`    if (m0 + ${u(i)} < ${u(M)} && n0 + ${u(4 * j)} < ${u(N)}) { C[(m0 + ${u(i)}) * ${u(N)} + n0 + ${u(4 * j)}] = c${i}_${j}; }`);
+  L.push('  }', '}');
+  return { code: L.join('\n'), workgroups: dispatch(Math.ceil(quads / (wg / 4))), name: `uniformA ${R}x${Cl}${a4 ? ' a4' : ''} wg${wg}` };
+}
+
+// 'wideB': weft's swap scheme (quad shares R rows, A round by quad swaps, lane l at k + (l ^ kk)) with
+// each lane's Cl columns contiguous (n0 + Cl·l + j) and read from B `width` at a time (B declared as
+// array<vec{width}<f32>>; needs N % width == 0 and Cl % width == 0). (Measured 0.97× at 32 × 30 × 784.)
+export function wideB({ M, N, K, R, Cl, width = 2 }) {
+  const QC = 4 * Cl,
+    QN = Math.ceil(N / QC),
+    quads = Math.ceil(M / R) * QN;
+  const W = width;
+  const L = [head(4).replace('B: array<f32>', W === 1 ? 'B: array<f32>' : `B: array<vec${W}<f32>>`)];
+  L.push(
+    `  let q = min(wg, ${u(quads - 1)});`,
+    `  let l = lidx & 3u;`,
+    `  let m0 = (q / ${u(QN)}) * ${u(R)};`,
+    `  let n0 = (q % ${u(QN)}) * ${u(QC)} + l * ${u(Cl)};`,
+  );
+  for (let i = 0; i < R; i++) L.push(`  let ra${i} = min(m0 + ${u(i)}, ${u(M - 1)}) * ${u(K)};`);
+  for (let j = 0; j < Cl; j += W) L.push(`  let cb${j} = min(n0 + ${u(j)}, ${u(N - W)});`);
+  for (let i = 0; i < R; i++) for (let j = 0; j < Cl; j++) L.push(`  var c${i}_${j} = 0.0;`);
+  L.push(`  for (var k = 0u; k < ${u(K)}; k = k + 4u) {`);
+  for (let i = 0; i < R; i++) L.push(`    let av${i} = A[ra${i} + k + l];`);
+  const SW = ['', 'quadSwapX', 'quadSwapY', 'quadSwapDiagonal'];
+  for (let kk = 0; kk < 4; kk++) {
+    for (let i = 0; i < R; i++) L.push(`    let a${i}_${kk} = ${kk === 0 ? `av${i}` : `${SW[kk]}(av${i})`};`);
+    L.push(`    let rb${kk} = (k + (l ^ ${u(kk)})) * ${u(N)};`);
+    for (let j = 0; j < Cl; j += W) L.push(W === 1 ? `    let b${kk}_${j} = B[rb${kk} + cb${j}];` : `    let b${kk}_${j} = B[(rb${kk} + cb${j}) / ${u(W)}];`);
+    const bj = (j) => (W === 1 ? `b${kk}_${j}` : `b${kk}_${j - (j % W)}[${j % W}]`);
+    for (let i = 0; i < R; i++) for (let j = 0; j < Cl; j++) L.push(`    c${i}_${j} = c${i}_${j} + a${i}_${kk} * ${bj(j)};`);
+  }
+  L.push('  }');
+  L.push(`  if (wg < ${u(quads)}) {`);
+  for (let i = 0; i < R; i++)
+    for (let j = 0; j < Cl; j++)
+      L.push(`    if (m0 + ${u(i)} < ${u(M)} && n0 + ${u(j)} < ${u(N)}) { C[(m0 + ${u(i)}) * ${u(N)} + n0 + ${u(j)}] = c${i}_${j}; }`);
+  L.push('  }', '}');
+  return { code: L.join('\n'), workgroups: dispatch(quads), name: `wideB ${R}x${Cl} w${W}` };
+}
