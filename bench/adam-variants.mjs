@@ -36,6 +36,27 @@ const update = `    let m = b1 * m0 + (1.0 - b1) * gv;
 const plainStores = `    s[j] = m; s[j + ${V}u] = v; p[j] = pv - stepSize * m / (sqrt(v) + eps);`;
 const selectStores = `    s[j] = select(m0, m, live); s[j + ${V}u] = select(v0, v, live);
     p[j] = select(pv, pv - stepSize * m / (sqrt(v) + eps), live);`;
+// Parameters, gradients and state as mat4x4s (16 floats per access expression), two per invocation.
+const MAT4_DECL = `@group(0) @binding(0) var<storage, read_write> p: array<mat4x4<f32>, ${V / 4}>;
+@group(0) @binding(1) var<storage, read> g: array<mat4x4<f32>, ${V / 4}>;
+@group(0) @binding(2) var<storage, read_write> s: array<mat4x4<f32>, ${V / 2}>;
+const b1 = 0.9; const b2 = 0.999; const stepSize = 0.001; const eps = 1e-7;`;
+const mat4 = `${MAT4_DECL}
+@compute @workgroup_size(64) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
+  let gidx = wid.x * 64u + lidx;
+  if (gidx >= 775u) { return; }
+  for (var q = 0u; q < 2u; q = q + 1u) {
+    let j = gidx + q * 775u;
+    let pm = p[j]; let gm = g[j]; let mm = s[j]; let vm = s[j + ${V / 4}u];
+    var mo: mat4x4<f32>; var vo: mat4x4<f32>; var po: mat4x4<f32>;
+    for (var c = 0; c < 4; c++) {
+      let m = b1 * mm[c] + (1.0 - b1) * gm[c];
+      let v = b2 * vm[c] + (1.0 - b2) * gm[c] * gm[c];
+      mo[c] = m; vo[c] = v; po[c] = pm[c] - stepSize * m / (sqrt(v) + eps);
+    }
+    s[j] = mo; s[j + ${V / 4}u] = vo; p[j] = po;
+  }
+}`;
 const KERNELS = {
   // weft's kernel until 1 Dec (fourth session): a bound check that returns, a select per store keeping the padding.
   'guard + three selects (weft before)': eight([`    if (j >= 6198u) { return; }`, live, load, update, selectStores].join('\n')),
@@ -71,6 +92,7 @@ const KERNELS = {
   'one vec4 per invocation, select': one(64, [live, load, update, selectStores].join('\n'), 6198),
   '8 per invocation, select, no guard': eight([live, load, update, selectStores].join('\n')),
   'one vec4 per invocation, wg 256': one(256, [load, update, plainStores].join('\n')),
+  'mat4x4s, 2 per invocation': mat4,
 };
 const buffer = (vec4s) => device.createBuffer({ size: vec4s * 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
 const [pb, gb, sb] = [buffer(V), buffer(V), buffer(2 * V)];
