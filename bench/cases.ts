@@ -98,7 +98,11 @@ export function defaultOptions(overrides: Partial<BenchOptions> = {}): BenchOpti
   };
 }
 
-/** Every task, in run order: within a repeat, each case runs weft, then TF.js WebGPU (then WASM). */
+/**
+ * Every task, in run order: within a repeat, each case runs weft, then TF.js WebGPU (then WASM) — except
+ * fit, where all of weft's cases come first (run.mjs runs PyTorch right after each) and the other libraries'
+ * after them, so TF.js's long fits do not load the machine between weft's and PyTorch's.
+ */
 export function planTasks(o: BenchOptions): Task[] {
   const tasks: Task[] = [];
   for (const m of o.models) if (!ALL_MODEL_IDS.includes(m)) throw new Error(`bench: unknown model '${m}'; choose from ${ALL_MODEL_IDS.join(', ')}`);
@@ -109,9 +113,9 @@ export function planTasks(o: BenchOptions): Task[] {
     // compile first, so that the first repeat measures each library's pipelines cold in this session
     if (kinds.has('compile')) for (const model of o.models) for (const lib of gpuLibs) tasks.push({ kind: 'compile', lib, model, rep });
     if (kinds.has('fit'))
-      for (const model of o.models)
-        for (const batch of o.batches)
-          for (const lib of o.libs)
+      for (const lib of o.libs)
+        for (const model of o.models)
+          for (const batch of o.batches)
             if (!(isWasm(lib) && MODELS[model].tfjsWasmCannotFit))
               tasks.push({ kind: 'fit', lib, model, batch, samples: samplesFor(model, o.fitSamples, batch), rep, calls: lib === 'weft' ? o.fitCalls : 1 });
     if (kinds.has('step'))

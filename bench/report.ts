@@ -218,7 +218,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
               `${MODELS[m].label}: ${samplesFor(m, options.fitSamples, Math.max(...options.batches)).toLocaleString('en-US')} samples per call at batch ${Math.max(...options.batches)} (${MODELS[m].sampleFraction} of the count, at least two batches), images as [n, ${MODELS[m].image?.join(', ')}].`,
           ),
         ...models.filter((m) => MODELS[m].tfjsWasmCannotFit).map((m) => `${MODELS[m].label}: no TF.js WASM column (${MODELS[m].tfjsWasmCannotFit}).`),
-        `Each value: ${spread}; ratios are paired within a repeat (weft and TF.js run back to back). ms/step = fit time / steps.`,
+        `Each value: ${spread}; ratios are paired within a repeat (a repeat runs weft's fit cases, then TF.js's). ms/step = fit time / steps.`,
         `weft step GFLOP/s = the step's matmul FLOPs (2·M·N·K over its dense and convolution kernels, forward and backward; a convolution as its implicit GEMM) × steps/s, and its % of the adapter's multiply-add peak${peak ? ` (${fmt(peak.median)} GFLOP/s)` : ' (not measured in this run: add --cases peak)'}.`,
         "TF.js Layers ignores lossWeights, so its two-output model uses weighted categorical cross-entropy losses on one-hot targets (same arithmetic as weft's weighted sparse loss).",
       ],
