@@ -286,6 +286,38 @@ describe('matmul quad blocks (quadTiled)', () => {
 });
 
 describe('gather', () => {
+  /**
+   * One gather of `rows` rows, one dataset of `datasetRows` rows per source, into views of one arena (rows
+   * starting on vec4s when `align4`), from the last `rows` positions of a permutation.
+   */
+  function gatherCase(
+    label: string,
+    rows: number,
+    datasetRows: number,
+    sources: readonly { dataset: string; elementType: 'u8' | 'f32'; cols: number; scale: number }[],
+    align4: boolean,
+  ): KernelCase {
+    const arena = new Arena('arena');
+    const views = sources.map((w) => ({
+      dataset: w.dataset,
+      elementType: w.elementType,
+      scale: w.scale,
+      out: arena.view(rows, w.cols, align4 ? { pad: 4, align4 } : { pad: 1 }),
+    }));
+    return {
+      label,
+      decls: {
+        arena: arena.decl('arena', align4),
+        idx: { name: 'idx', elementType: 'u32', size: datasetRows, role: 'indices' },
+        ...Object.fromEntries(sources.map((w) => [w.dataset, { name: w.dataset, elementType: w.elementType, size: datasetRows * w.cols, role: 'dataset' }])),
+      },
+      init: { idx: Array.from({ length: datasetRows }, (_, i) => (i * 7 + 5) % datasetRows) },
+      kernels: [{ kind: 'gather', name: label, indices: 'idx', rows, sources: views }],
+      steps: [{ ...STEP0, rowBase: datasetRows - rows }],
+      outputs: ['arena'],
+    };
+  }
+
   test('f32 and u8 datasets, several sources in one dispatch, rowBase from the step', async () => {
     const cases: KernelCase[] = [];
     for (const indexType of ['u32', 'i32'] as const) {
@@ -334,61 +366,24 @@ describe('gather', () => {
     cases.push(single);
     // Rows wider than a workgroup's lanes (lanes stride along the row: 784 u8 pixels = 196 words, 301
     // and 260 f32 columns) beside narrow ones sharing a workgroup (3 and 20 columns), odd row counts.
-    for (const rows of [5, 33]) {
-      const datasetRows = 40;
-      const arena = new Arena('arena');
-      const wide = [
-        { dataset: 'pixels', elementType: 'u8', cols: 784, scale: 1 / 255 },
-        { dataset: 'wideF', elementType: 'f32', cols: 301, scale: 1 },
-        { dataset: 'narrowF', elementType: 'f32', cols: 3, scale: 0.5 },
-        { dataset: 'wideF4', elementType: 'f32', cols: 260, scale: 2 },
-        { dataset: 'narrowU', elementType: 'u8', cols: 20, scale: 1 },
-      ] as const;
-      const sources = wide.map((w) => ({ dataset: w.dataset, elementType: w.elementType, scale: w.scale, out: arena.view(rows, w.cols, { pad: 1 }) }));
-      cases.push({
-        label: `gather wide rows, ${rows} rows`,
-        decls: {
-          arena: arena.decl(),
-          idx: { name: 'idx', elementType: 'u32', size: datasetRows, role: 'indices' },
-          ...Object.fromEntries(wide.map((w) => [w.dataset, { name: w.dataset, elementType: w.elementType, size: datasetRows * w.cols, role: 'dataset' }])),
-        },
-        init: { idx: Array.from({ length: datasetRows }, (_, i) => (i * 7 + 5) % datasetRows) },
-        kernels: [{ kind: 'gather', name: 'gather wide', indices: 'idx', rows, sources }],
-        steps: [{ ...STEP0, rowBase: datasetRows - rows }],
-        outputs: ['arena'],
-      });
-    }
+    const wide = [
+      { dataset: 'pixels', elementType: 'u8', cols: 784, scale: 1 / 255 },
+      { dataset: 'wideF', elementType: 'f32', cols: 301, scale: 1 },
+      { dataset: 'narrowF', elementType: 'f32', cols: 3, scale: 0.5 },
+      { dataset: 'wideF4', elementType: 'f32', cols: 260, scale: 2 },
+      { dataset: 'narrowU', elementType: 'u8', cols: 20, scale: 1 },
+    ] as const;
+    for (const rows of [5, 33]) cases.push(gatherCase(`gather wide rows, ${rows} rows`, rows, 40, wide, false));
     // Rows starting on vec4s (vec4 stores) and rows of 16 columns per invocation: u8 read 16 bytes at a
     // time (scaled 1/255 by unpack4x8unorm, by 1 or 0.25 with shifts), f32 as four vec4s; a 4-wide one beside them.
-    for (const rows of [3, 17]) {
-      const datasetRows = 24;
-      const arena = new Arena('arena');
-      const aligned = [
-        { dataset: 'pixels', elementType: 'u8', cols: 784, scale: 1 / 255 },
-        { dataset: 'bytes48', elementType: 'u8', cols: 48, scale: 1 },
-        { dataset: 'bytes16', elementType: 'u8', cols: 16, scale: 0.25 },
-        { dataset: 'floats32', elementType: 'f32', cols: 32, scale: 1 },
-        { dataset: 'floats12', elementType: 'f32', cols: 12, scale: 3 },
-      ] as const;
-      const sources = aligned.map((w) => ({
-        dataset: w.dataset,
-        elementType: w.elementType,
-        scale: w.scale,
-        out: arena.view(rows, w.cols, { pad: 4, align4: true }),
-      }));
-      cases.push({
-        label: `gather aligned rows, ${rows} rows`,
-        decls: {
-          arena: arena.decl('arena', true),
-          idx: { name: 'idx', elementType: 'u32', size: datasetRows, role: 'indices' },
-          ...Object.fromEntries(aligned.map((w) => [w.dataset, { name: w.dataset, elementType: w.elementType, size: datasetRows * w.cols, role: 'dataset' }])),
-        },
-        init: { idx: Array.from({ length: datasetRows }, (_, i) => (i * 5 + 3) % datasetRows) },
-        kernels: [{ kind: 'gather', name: 'gather aligned', indices: 'idx', rows, sources }],
-        steps: [{ ...STEP0, rowBase: datasetRows - rows }],
-        outputs: ['arena'],
-      });
-    }
+    const aligned = [
+      { dataset: 'pixels', elementType: 'u8', cols: 784, scale: 1 / 255 },
+      { dataset: 'bytes48', elementType: 'u8', cols: 48, scale: 1 },
+      { dataset: 'bytes16', elementType: 'u8', cols: 16, scale: 0.25 },
+      { dataset: 'floats32', elementType: 'f32', cols: 32, scale: 1 },
+      { dataset: 'floats12', elementType: 'f32', cols: 12, scale: 3 },
+    ] as const;
+    for (const rows of [3, 17]) cases.push(gatherCase(`gather aligned rows, ${rows} rows`, rows, 24, aligned, true));
     const wgslOf = (label: string): string => {
       const c = cases.find((x) => x.label === label)!;
       return generateKernel(c.kernels[0]!, c.decls).wgsl;
