@@ -2,7 +2,7 @@
 // (sources laid end to end in the invocation range). An invocation copies 16 columns of a row when
 // rows hold whole groups of 16, else 4, else 1, as vec4s where the buffers allow: on SwiftShader an
 // access costs about the same whatever its width, and fewer invocations read the row's index fewer
-// times (the article's 32 × 784 u8 batch: 125 → 65 µs a dispatch with 16, bench/README.md).
+// times (the article's 32 × 784 u8 batch: 0.155 → 0.104 ms a dispatch with 16, bench/README.md).
 import type { BufferDecl, GatherKernel, GatherSource } from '../ir/kernel.js';
 import {
   BufferSet,
