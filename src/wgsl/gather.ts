@@ -36,8 +36,18 @@ function scaledBytes(word: string, scale: number): string {
 export function generateGather(desc: GatherKernel, decls: Record<string, BufferDecl>): GeneratedKernel {
   const buffers = new BufferSet(desc.name, decls);
   const indices = buffers.use(desc.indices, false);
-  const wideOut = wideOutputs(desc.sources, decls);
-  const wideBytes = wideByteDatasets(desc.sources);
+  // Outputs every source writes four-wide into rows that start on vec4s: declared array<vec4<f32>>.
+  const wideOut = wideForAll(
+    desc.sources,
+    (s) => s.out.buffer,
+    (s) => columnsPerInvocation(s.out.cols) > 1 && viewAligned4(s.out) && decls[s.out.buffer]?.elementType === 'f32',
+  );
+  // u8 datasets every source reads 16 bytes at a time: declared array<vec4<u32>>.
+  const wideBytes = wideForAll(
+    desc.sources,
+    (s) => s.dataset,
+    (s) => s.elementType === 'u8' && columnsPerInvocation(s.out.cols) === 16,
+  );
   const parts: string[] = [];
   let start = 0;
   for (const [i, source] of desc.sources.entries()) {
@@ -69,7 +79,7 @@ export function generateGather(desc: GatherKernel, decls: Record<string, BufferD
     else {
       // Dataset rows start at multiples of `lanes` elements (whole buffers are bound: offset 0).
       const quads = lanes / 4;
-      if (source.elementType === 'u8' && lanes === 16 && wideBytes.has(source.dataset) && buffers.tryVec4Bytes(dataset.name)) {
+      if (wideBytes.has(source.dataset) && buffers.tryVec4Bytes(dataset.name)) {
         lines.push(`    let words = ${dataset.ident}[(${first}) >> 4u];`);
         for (let q = 0; q < quads; q++) lines.push(`    let v${q} = ${scaledBytes(`words[${q}]`, source.scale)};`);
       } else if (source.elementType === 'u8') {
@@ -111,25 +121,11 @@ function vec4Load(buffers: BufferSet, v: BufferVar, index: string): string {
 }
 
 /**
- * Output buffers every source writes four-wide into rows that start at multiples of 4 elements: those
- * can be declared array<vec4<f32>> (a buffer's declaration is one for the whole kernel).
+ * The buffers (named by `buffer`) for which `wide` holds for every source that names them: a buffer's
+ * declaration is one for the whole kernel.
  */
-function wideOutputs(sources: readonly GatherSource[], decls: Record<string, BufferDecl>): Set<string> {
-  const wide = new Set<string>();
-  const narrow = new Set<string>();
-  for (const source of sources) {
-    const four = columnsPerInvocation(source.out.cols) > 1 && viewAligned4(source.out) && decls[source.out.buffer]?.elementType === 'f32';
-    (four ? wide : narrow).add(source.out.buffer);
-  }
-  for (const name of narrow) wide.delete(name);
-  return wide;
-}
-
-/** u8 datasets every source reads 16 bytes at a time: those can be declared array<vec4<u32>>. */
-function wideByteDatasets(sources: readonly GatherSource[]): Set<string> {
-  const wide = new Set<string>();
-  const narrow = new Set<string>();
-  for (const source of sources) (source.elementType === 'u8' && columnsPerInvocation(source.out.cols) === 16 ? wide : narrow).add(source.dataset);
-  for (const name of narrow) wide.delete(name);
-  return wide;
+function wideForAll(sources: readonly GatherSource[], buffer: (s: GatherSource) => string, wide: (s: GatherSource) => boolean): Set<string> {
+  const all = new Set(sources.map(buffer));
+  for (const source of sources) if (!wide(source)) all.delete(buffer(source));
+  return all;
 }
