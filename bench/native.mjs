@@ -85,7 +85,8 @@ export function nativeComparison({ results, runs }) {
     for (const batch of batches) {
       const pairs = [];
       for (const f of fits.filter((f) => f.task.model === model && f.task.batch === batch)) {
-        const torch = done.filter((run) => run.rep === f.task.rep).flatMap((run) => run.results.find((n) => n.model === model && n.batch === batch) ?? [])[0];
+        const sameCase = (n) => n.model === model && n.batch === batch;
+        const torch = done.find((run) => run.rep === f.task.rep && run.results.some(sameCase))?.results.find(sameCase);
         if (torch) pairs.push({ weft: f.value, torch: torch.samplesPerSecond });
       }
       if (!pairs.length) continue;
