@@ -27,7 +27,7 @@ import {
 } from './views.js';
 
 export type { MatmulVariant } from './matmulCommon.js';
-export { chooseQuadBlock, type QuadBlock, type QuadChoice, type QuadSharing } from './matmulQuad.js';
+export { chooseQuadBlock, type QuadBlock, type QuadChoice, type QuadLanes, type QuadSharing } from './matmulQuad.js';
 
 export function generateMatmul(
   desc: MatmulKernel,

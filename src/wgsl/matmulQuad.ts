@@ -10,6 +10,10 @@
 //   fixed shuffles, cheaper than a broadcast here), so lane l is at k + (l ^ kk) and reads its B
 //   row there. op(B) is loaded per lane (its own columns). A quad so loads R + 4·Cl values per K
 //   step for 4·R·Cl multiply-adds, against R + Cl per lane for R·Cl without sharing.
+// - lanes on rows (QuadChoice.lanes, for outputs a few columns wide): the same with the operands'
+//   roles exchanged: lane l owns the rows m0 + l + 4i (i < R) and all Cl columns of the block, and
+//   the quad shares op(B)'s values (loaded at k + l, handed round the same way) while each lane
+//   reads its own op(A) rows. A 10-column output so runs 10 columns per quad, not 12.
 // Quads are 4 consecutive local invocation indices (SwiftShader's SIMD groups, and the quads of a
 // subgroup in local-index order): lanes derive their block from `lidx`, and the quad operations stay
 // in uniform control flow (surplus quads compute a clamped block and store nothing).
@@ -37,7 +41,17 @@ export interface QuadChoice {
   block: QuadBlock;
   workgroupSize: number;
   sharing?: QuadSharing;
+  /** Which of op(A)'s rows or op(B)'s columns each lane owns (default 'columns'; see quadTiled). */
+  lanes?: QuadLanes;
 }
+
+/**
+ * 'columns': the quad's lanes own columns of the output and share op(A)'s rows (block R × Cl: R
+ * rows × Cl groups of 4 columns); 'rows': they own rows and share op(B)'s columns (block R × Cl:
+ * R groups of 4 rows × Cl columns) — for outputs a few columns wide, where groups of 4 columns
+ * would compute columns that are not there.
+ */
+export type QuadLanes = 'columns' | 'rows';
 
 /** The WGSL extensions the quadTiled variant needs (emitted at the top of its module). */
 export const QUAD_ENABLES = ['subgroups'] as const;
@@ -64,9 +78,14 @@ export const BIG_QUAD_BLOCK_MACS = 1 << 26;
  * BIG_QUAD_BLOCK_MACS, its rows and columns evenly spread when M is not a multiple of 32 or N of 32
  * (40 × 4096 × 512: 20 × 8 runs 1.46× 32 × 8; 4096 × 40 × 512: 32 × 5 1.59× 32 × 8); smaller ones take at most 16 × 8. Rows are halved until there are 4 quads
  * (2 from K = LONG_K) (one-quad workgroups on 2 cores balanced best: 512³ 1.17 GFLOP/s against 1.01
- * with 4 quads per workgroup and 0.66 with 16). Narrow outputs take fewer column groups.
+ * with 4 quads per workgroup and 0.66 with 16). Outputs up to NARROW_OUTPUT columns wide put the lanes on rows.
  */
 export function chooseQuadBlock(m: number, n: number, k: number): QuadChoice {
+  // Rows are halved for parallelism until there are 4 quads, or 2 when K is long: then each quad's
+  // A rows and B loads are reused over many K steps, and 2 quads still keep 2 cores busy (32 × 30 ×
+  // 784: 16 × 8 runs 1.18× 8 × 8; 32 × 10 × 814: 16 × 3 1.26× 8 × 3; bench/README.md).
+  const fewestQuads = k >= LONG_K ? 2 : 4;
+  if (n <= NARROW_OUTPUT) return chooseRowLanes(m, n, fewestQuads);
   const big = m * n * k >= BIG_QUAD_BLOCK_MACS;
   // Big products: rows and column groups spread evenly over the blocks (40 rows: 2 × 20, not 32 + 8
   // in 64; 40 columns: 2 × 5 groups of 4, not 8 + 2 in 16 groups).
@@ -74,12 +93,23 @@ export function chooseQuadBlock(m: number, n: number, k: number): QuadChoice {
   const cl = big ? Math.ceil(groups / Math.ceil(groups / 8)) : Math.min(8, groups);
   let r = big ? Math.ceil(m / Math.ceil(m / 32)) : Math.max(1, Math.min(16, m));
   const quads = (rr: number): number => Math.ceil(m / rr) * Math.ceil(n / (4 * cl));
-  // Rows are halved for parallelism until there are 4 quads, or 2 when K is long: then each quad's
-  // A rows and B loads are reused over many K steps, and 2 quads still keep 2 cores busy (32 × 30 ×
-  // 784: 16 × 8 runs 1.18× 8 × 8; 32 × 10 × 814: 16 × 3 1.26× 8 × 3; bench/README.md).
-  const fewestQuads = k >= LONG_K ? 2 : 4;
   while (r > 2 && quads(r) < fewestQuads) r = Math.ceil(r / 2);
   return { block: [r, cl], workgroupSize: 4, sharing: 'swap' };
+}
+
+/**
+ * Outputs at most this many columns wide put the quad's lanes on rows (QuadLanes 'rows'): measured
+ * against lanes on columns (bench/README.md), the wide & deep output layer's weight gradient (815 ×
+ * 10 × 32, Xᵀ·dZ) ran 1.49× and its forward product (32 × 10 × 815) 1.22×; 8 columns 1.10× / 1.26×,
+ * 16 columns 1.01× / 1.05×, 20 columns 0.97×.
+ */
+export const NARROW_OUTPUT = 12;
+
+/** Lanes on rows for a narrow output: every column in one block, 8 groups of 4 rows halved down to `fewestQuads` quads. */
+function chooseRowLanes(m: number, n: number, fewestQuads: number): QuadChoice {
+  let r = Math.max(1, Math.min(8, Math.ceil(m / 4)));
+  while (r > 1 && Math.ceil(m / (4 * r)) < fewestQuads) r = Math.ceil(r / 2);
+  return { block: [r, Math.max(1, n)], workgroupSize: 4, sharing: 'swap', lanes: 'rows' };
 }
 
 export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, ctx.N, ctx.K)): GeneratedKernel {
@@ -87,13 +117,19 @@ export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, 
   const [R, Cl] = choice.block;
   const W = choice.workgroupSize;
   const sharing = choice.sharing ?? 'broadcast';
-  if (!Number.isInteger(R) || !Number.isInteger(Cl) || R < 1 || Cl < 1 || R > MAX_QUAD_ROWS || Cl > MAX_QUAD_COLUMN_GROUPS) {
-    throw new KernelCodegenError(desc.name, `quadTiled block ${R}×${Cl} is not in 1..${MAX_QUAD_ROWS} × 1..${MAX_QUAD_COLUMN_GROUPS}`);
+  const lanes = choice.lanes ?? 'columns';
+  // 'columns': R rows × Cl groups of 4 columns; 'rows': R groups of 4 rows × Cl columns.
+  const [maxR, maxC] = lanes === 'columns' ? [MAX_QUAD_ROWS, MAX_QUAD_COLUMN_GROUPS] : [MAX_QUAD_COLUMN_GROUPS, MAX_QUAD_ROWS];
+  if (!Number.isInteger(R) || !Number.isInteger(Cl) || R < 1 || Cl < 1 || R > maxR || Cl > maxC) {
+    throw new KernelCodegenError(desc.name, `quadTiled block ${R}×${Cl} (lanes on ${lanes}) is not in 1..${maxR} × 1..${maxC}`);
   }
   if (W % 4 !== 0 || W < 4) throw new KernelCodegenError(desc.name, `quadTiled workgroup size ${W} is not a multiple of 4`);
-  const QC = 4 * Cl;
+  const byColumns = lanes === 'columns';
+  // The quad's block: QR rows × QC columns.
+  const QR = byColumns ? R : 4 * R;
+  const QC = byColumns ? 4 * Cl : Cl;
   const QN = Math.ceil(N / QC);
-  const quads = Math.max(1, Math.ceil(M / R) * QN);
+  const quads = Math.max(1, Math.ceil(M / QR) * QN);
   const perGroup = W / 4;
   const dispatch = linearGroups(Math.ceil(quads / perGroup));
   const { sA, sB, K4, rem, ones } = operandWalk(ctx);
@@ -102,6 +138,10 @@ export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, 
   // op(A)[row, k] and op(B)[k, col] as buffer reads (row, col clamped in range; k < K).
   const opA = (row: string, k: string): string => loadF32(A, desc.transA ? `${viewBase(desc.a)} + (${k}) * ${u32(sA)} + ${row}` : `${row} + ${k}`);
   const opB = (k: string, col: string): string => loadF32(B, desc.transB ? `${col} + ${k}` : `${viewBase(desc.b)} + (${k}) * ${u32(sB)} + ${col}`);
+  // Lane l's row i and column j: 'columns' lanes share rows and own columns n0 + l + 4j; 'rows'
+  // lanes own rows m0 + l + 4i and share columns.
+  const rowOf = (i: number): string => (byColumns ? plus('m0', i) : `m0 + l${i === 0 ? '' : ` + ${u32(4 * i)}`}`);
+  const colOf = (j: number): string => (byColumns ? `n0 + l${j === 0 ? '' : ` + ${u32(4 * j)}`}` : plus('n0', j));
 
   const L: string[] = [];
   L.push(`  ${linearWorkgroupIndex(dispatch)}`);
@@ -109,17 +149,17 @@ export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, 
   L.push(`  let live = quad < ${u32(quads)};`);
   L.push(`  let q = min(quad, ${u32(quads - 1)});`);
   L.push(`  let l = lidx & 3u;`);
-  L.push(`  let m0 = (q / ${u32(QN)}) * ${u32(R)};`);
-  L.push(`  let n0 = (q % ${u32(QN)}) * ${u32(QC)} + l;`);
+  L.push(`  let m0 = (q / ${u32(QN)}) * ${u32(QR)};`);
+  L.push(`  let n0 = (q % ${u32(QN)}) * ${u32(QC)};`);
   // Row bases of A (clamped to rows A has; the ones row and rows past M are fixed up or not stored).
   const lastRow = Math.max(0, mReal - 1);
   for (const i of rows) {
-    const row = `min(${plus('m0', i)}, ${u32(lastRow)})`;
+    const row = `min(${rowOf(i)}, ${u32(lastRow)})`;
     L.push(desc.transA ? `  let ra${i} = ${row};` : `  let ra${i} = ${viewBase(desc.a)} + ${row} * ${u32(sA)};`);
-    if (ones) L.push(`  let one${i} = ${plus('m0', i)} >= ${u32(mReal)};`);
+    if (ones) L.push(`  let one${i} = ${rowOf(i)} >= ${u32(mReal)};`);
   }
   for (const j of cols) {
-    const col = `min(${plus('n0', 4 * j)}, ${u32(N - 1)})`;
+    const col = `min(${colOf(j)}, ${u32(N - 1)})`;
     L.push(desc.transB ? `  let cb${j} = ${viewBase(desc.b)} + ${col} * ${u32(sB)};` : `  let cb${j} = ${col};`);
   }
   for (const i of rows) for (const j of cols) L.push(`  var c${i}_${j} = 0.0;`);
@@ -128,23 +168,34 @@ export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, 
     const v = opA(`ra${i}`, k);
     return ones ? `select(${v}, 1.0, one${i})` : v;
   };
-  // Step kk of 4 hands every lane one of the 4 A values the quad loaded: 'broadcast' the one of
-  // lane kk (all lanes at k + kk), 'swap' the one of lane l ^ kk (lane l at k + (l ^ kk): its own
-  // value, then quadSwapX / Y / Diagonal), whose B row each lane then reads for itself.
+  const bLoad = (j: number, k: string): string => opB(k, `cb${j}`);
+  // The quad shares the operand its lanes do not own: op(A)'s rows ('columns' lanes) or op(B)'s
+  // columns ('rows' lanes). Each lane loads it at k + l for the 4 steps of K; step kk hands every
+  // lane one of the 4 values: 'broadcast' the one of lane kk (all lanes at k + kk), 'swap' the one
+  // of lane l ^ kk (lane l at k + (l ^ kk): its own value, then quadSwapX / Y / Diagonal), at whose
+  // k each lane then reads its own operand.
+  const [sharedName, shared, sharedLoad, ownName, own, ownLoad] = byColumns
+    ? (['a', rows, aLoad, 'b', cols, bLoad] as const)
+    : (['b', cols, bLoad, 'a', rows, aLoad] as const);
   const SWAPS = ['', 'quadSwapX', 'quadSwapY', 'quadSwapDiagonal'] as const;
+  const loadShared = (indent: string, k: string): void => {
+    for (const s of shared) L.push(`${indent}let ${sharedName}v${s} = ${sharedLoad(s, k)};`);
+  };
   const step = (indent: string, kBase: string, kks: number[], how: QuadSharing): void => {
     for (const kk of kks) {
       const swapped = how === 'swap' && kk > 0;
-      for (const i of rows)
-        L.push(`${indent}let a${i}_${kk} = ${how === 'broadcast' ? `quadBroadcast(av${i}, ${u32(kk)})` : swapped ? `${SWAPS[kk]}(av${i})` : `av${i}`};`);
+      for (const s of shared) {
+        const v = `${sharedName}v${s}`;
+        L.push(`${indent}let ${sharedName}${s}_${kk} = ${how === 'broadcast' ? `quadBroadcast(${v}, ${u32(kk)})` : swapped ? `${SWAPS[kk]}(${v})` : v};`);
+      }
       const kRow = how === 'broadcast' ? plus(kBase, kk) : swapped ? `${kBase} + (l ^ ${u32(kk)})` : `${kBase} + l`;
-      for (const j of cols) L.push(`${indent}let b${kk}_${j} = ${opB(kRow, `cb${j}`)};`);
-      for (const i of rows) for (const j of cols) L.push(`${indent}c${i}_${j} = c${i}_${j} + a${i}_${kk} * b${kk}_${j};`);
+      for (const o of own) L.push(`${indent}let ${ownName}${o}_${kk} = ${ownLoad(o, kRow)};`);
+      for (const i of rows) for (const j of cols) L.push(`${indent}c${i}_${j} = c${i}_${j} + a${i}_${kk} * b${j}_${kk};`);
     }
   };
   if (K4 > 0) {
     L.push(`  for (var k = 0u; k < ${u32(K4)}; k = k + 4u) {`);
-    for (const i of rows) L.push(`    let av${i} = ${aLoad(i, 'k + l')};`);
+    loadShared('    ', 'k + l');
     step('    ', 'k', [0, 1, 2, 3], sharing);
     L.push('  }');
   }
@@ -152,15 +203,15 @@ export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, 
     // The K tail: lanes past K load a clamped duplicate that is never broadcast.
     L.push('  {');
     L.push(`    let kl = min(${u32(K4)} + l, ${u32(K - 1)});`);
-    for (const i of rows) L.push(`    let av${i} = ${aLoad(i, 'kl')};`);
-    step('    ', u32(K4), range(rem), 'broadcast'); // lanes past K must not read a B row
+    loadShared('    ', 'kl');
+    step('    ', u32(K4), range(rem), 'broadcast'); // lanes past K must not read the other operand's row
     L.push('  }');
   }
   L.push('  if (live) {');
   for (const i of rows) {
-    const m = plus('m0', i);
+    const m = rowOf(i);
     const stores = cols.map((j) => {
-      const n = plus('n0', 4 * j);
+      const n = colOf(j);
       return `if (${n} < ${u32(N)}) { epilogue(${m}, ${n}, c${i}_${j}); }`;
     });
     L.push(`    if (${m} < ${u32(M)}) {`, ...stores.map((x) => `      ${x}`), '    }');
@@ -168,7 +219,7 @@ export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, 
   L.push('  }');
   return assemble({
     desc,
-    summary: `${summary(ctx, 'quadTiled')} (${R}×${QC} per quad of 4, ${W} per workgroup${sharing === 'swap' ? ', A by quad swaps' : ''})`,
+    summary: `${summary(ctx, 'quadTiled')} (${QR}×${QC} per quad of 4, lanes on ${lanes}, ${W} per workgroup${sharing === 'swap' ? `, ${byColumns ? 'A' : 'B'} by quad swaps` : ''})`,
     buffers,
     helpers: [needsActivationFns(desc) ? ACTIVATION_FUNCTIONS : '', epilogueFn(ctx)].filter(Boolean).join('\n\n'),
     workgroupSize: W,

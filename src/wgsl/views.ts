@@ -44,8 +44,8 @@ export interface GenerateOptions {
   variant?: 'registerTiled' | 'workgroupTiled' | 'quadTiled';
   /** registerTiled: output rows × columns per invocation (default: chosen from the output size). */
   registerBlock?: [4 | 8, 4 | 8];
-  /** quadTiled: rows × column groups of a quad's block, the workgroup size and (matmul) how A is shared (default: chooseQuadBlock; conv2d: chooseConvQuad). */
-  quad?: { block: [number, number]; workgroupSize: number; sharing?: 'broadcast' | 'swap' };
+  /** quadTiled: rows × column groups of a quad's block, the workgroup size and (matmul) how A is shared and which operand the lanes own (default: chooseQuadBlock; conv2d: chooseConvQuad). */
+  quad?: { block: [number, number]; workgroupSize: number; sharing?: 'broadcast' | 'swap'; lanes?: 'columns' | 'rows' };
   /**
    * Single-workgroup reductions (loss heads) run in one quad and sum with subgroupAdd instead of 64
    * invocations, workgroup memory and a barrier (needs the `subgroups` feature; generateLossHead).

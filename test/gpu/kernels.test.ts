@@ -96,7 +96,9 @@ function matmulCase(o: MatmulOptions): KernelCase {
     o.bInArena ? 'bInArena' : '',
     o.aligned ? `aligned:${o.aligned}` : '',
     o.block ? `block:${o.block.join('×')}` : '',
-    o.quad ? `quad:${o.quad.block.join('×')}/${o.quad.workgroupSize}${o.quad.sharing ? `/${o.quad.sharing}` : ''}` : '',
+    o.quad
+      ? `quad:${o.quad.block.join('×')}/${o.quad.workgroupSize}${o.quad.sharing ? `/${o.quad.sharing}` : ''}${o.quad.lanes ? `/lanes:${o.quad.lanes}` : ''}`
+      : '',
   ].filter(Boolean);
   const decls = {
     arena: arena.decl(),
@@ -232,7 +234,7 @@ describe('matmul register blocks', () => {
 });
 
 describe('matmul quad blocks (quadTiled)', () => {
-  test('blocks from 1×1 to 16×16, workgroups of one quad to 64 invocations, A broadcast or swapped, K tails 1–3', async () => {
+  test('blocks from 1×1 to 16×16, workgroups of one quad to 64 invocations, A broadcast or swapped, lanes on columns or rows, K tails 1–3', async () => {
     const cases: KernelCase[] = [];
     const variant = 'quadTiled';
     const choices: QuadChoice[] = [
@@ -243,6 +245,9 @@ describe('matmul quad blocks (quadTiled)', () => {
       { block: [16, 8], workgroupSize: 16 },
       { block: [5, 3], workgroupSize: 12 },
       { block: [3, 2], workgroupSize: 8, sharing: 'swap' },
+      // Lanes on rows (narrow outputs): R groups of 4 rows × Cl columns, B shared.
+      { block: [3, 5], workgroupSize: 8, sharing: 'swap', lanes: 'rows' },
+      { block: [2, 10], workgroupSize: 4, sharing: 'broadcast', lanes: 'rows' },
     ];
     for (const quad of choices) {
       for (const [transA, transB] of TRANSPOSES) {

@@ -258,12 +258,27 @@ describe('workgroup counts', () => {
     expect(chooseQuadBlock(1000, 1000, 1000)).toEqual({ block: [32, 8], ...swap }); // 32 blocks of 31.25 rows, 250 groups in 32 × 7.8
     expect(chooseQuadBlock(256, 256, 256)).toEqual({ block: [16, 8], ...swap }); // under BIG_QUAD_BLOCK_MACS
     expect(chooseQuadBlock(32, 30, 784)).toEqual({ block: [16, 8], ...swap }); // long K: 2 quads, not 4
-    expect(chooseQuadBlock(32, 10, 814)).toEqual({ block: [16, 3], ...swap });
+    // Outputs up to NARROW_OUTPUT columns: lanes on rows, every column in the block (R groups of 4 rows).
+    const rows = { ...swap, lanes: 'rows' };
+    expect(chooseQuadBlock(32, 10, 814)).toEqual({ block: [4, 10], ...rows }); // long K: 2 quads of 16 rows
+    expect(chooseQuadBlock(815, 10, 32)).toEqual({ block: [8, 10], ...rows }); // wide & deep's output weight gradient: 26 quads
+    expect(chooseQuadBlock(32, 12, 30)).toEqual({ block: [2, 12], ...rows }); // 4 quads
+    expect(chooseQuadBlock(3, 1, 5)).toEqual({ block: [1, 1], ...rows });
+    expect(chooseQuadBlock(32, 13, 784)).toEqual({ block: [16, 4], ...swap }); // past NARROW_OUTPUT: lanes on columns
     expect(chooseQuadBlock(32, 30, 255)).toEqual({ block: [8, 8], ...swap }); // K under LONG_K: 4 quads
     expect(chooseQuadBlock(256, 30, 784)).toEqual({ block: [16, 8], ...swap });
     expect(chooseQuadBlock(785, 30, 32)).toEqual({ block: [16, 8], ...swap });
-    expect(chooseQuadBlock(32, 10, 30)).toEqual({ block: [8, 3], ...swap });
-    expect(chooseQuadBlock(5, 3, 2)).toEqual({ block: [2, 1], ...swap });
+    expect(chooseQuadBlock(32, 10, 30)).toEqual({ block: [2, 10], ...rows });
+    // Lanes on rows: the quad swaps B's values (loaded at k + l), each lane reads its own A rows
+    // m0 + l + 4i at k + (l ^ kk) and stores them; the K tail (30 = 4·7 + 2) broadcasts B.
+    const narrow = generateKernel(mm({ n: 10, k: 30, b: view('params', 0, 30, 10) }), decls, { variant: 'quadTiled' });
+    expect(narrow.wgsl).toContain('quadSwapDiagonal(bv0)');
+    expect(narrow.wgsl).toContain('quadBroadcast(bv9, 1u)');
+    expect(narrow.wgsl).not.toContain('quadSwapX(av');
+    expect(narrow.wgsl).toContain('let ra1 = 1000u + min(m0 + l + 4u, 31u) * 790u;');
+    expect(narrow.wgsl).toContain('if (m0 + l + 4u < 32u) {');
+    expect(narrow.wgsl).toContain('lanes on rows');
+    expect(narrow.workgroups).toEqual([4, 1, 1]);
     // A group with a quadTiled part enables subgroups once, at the top.
     const other = generateKernel(mm({ name: 'other', out: view('arena', 0, 32, 30) }), decls, { variant: 'quadTiled' });
     const group = generateGroup([k, other]);
