@@ -50,7 +50,9 @@ if (process.env.BASE !== '0') {
   const steps = device.createBuffer({ size: 256, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   // WEFT='[{"block":[32,8],"workgroupSize":4,"sharing":"swap"}, ...]': weft's generator with these choices (default: its own).
   for (const quad of process.env.WEFT ? JSON.parse(process.env.WEFT) : [undefined]) {
-    const v = quad ? `quadTiled ${quad.block.join('x')}${quad.sharing === 'swap' ? ' swap' : ''}` : 'quadTiled';
+    const v = quad
+      ? `quadTiled ${quad.block.join('x')}${quad.sharing === 'swap' ? ' swap' : ''}${quad.lanes === 'rows' ? ' rows' : ''}${quad.workgroupSize !== 4 ? ` wg${quad.workgroupSize}` : ''}`
+      : 'quadTiled';
     const kernel = wgsl.generateKernel(desc, decls, { variant: 'quadTiled', quad });
     const t0 = performance.now();
     const sp = await runtime.StepProgram.create(

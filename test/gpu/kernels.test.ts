@@ -247,7 +247,6 @@ describe('matmul quad blocks (quadTiled)', () => {
       { block: [3, 2], workgroupSize: 8, sharing: 'swap' },
       // Lanes on rows (narrow outputs): R groups of 4 rows × Cl columns, B shared.
       { block: [3, 5], workgroupSize: 8, sharing: 'swap', lanes: 'rows' },
-      { block: [2, 10], workgroupSize: 4, sharing: 'broadcast', lanes: 'rows' },
     ];
     for (const quad of choices) {
       for (const [transA, transB] of TRANSPOSES) {
@@ -261,6 +260,11 @@ describe('matmul quad blocks (quadTiled)', () => {
         cases.push(matmulCase({ m: 31, n: 30, k: 33, transA, transB, variant, quad, aOnesRow: true, accumulate: true, bias: true, activation: 'sigmoid' }));
         cases.push(matmulCase({ m: 13, n: 11, k: 6, transA, transB, variant, quad, rowBases: [0, 3], gradMask: 'tanh' }));
       }
+    }
+    // Lanes on rows with B broadcast, 10 columns as an output layer's (one case per transpose: K tails 3 and 1).
+    const rowLanes: QuadChoice = { block: [2, 10], workgroupSize: 4, sharing: 'broadcast', lanes: 'rows' };
+    for (const [i, [transA, transB]] of TRANSPOSES.entries()) {
+      cases.push(matmulCase({ m: 37, n: 10, k: i % 2 ? 15 : 33, transA, transB, variant, quad: rowLanes, aOnesRow: i > 1, bias: i < 2 }));
     }
     // The 16 × 16 block (chosen for big products) compiles slowly on SwiftShader: two cases per transpose.
     const big: QuadChoice = { block: [16, 16], workgroupSize: 4, sharing: 'swap' };
