@@ -15,8 +15,8 @@
 // reduced channels are not a multiple of 4 (cin = 1 or 3 in a first layer, or an odd cout) the
 // reduction runs over the flattened (tap, channel) index instead, each lane finding its own tap.
 import type { Conv2dKernel } from '../ir/kernel.js';
-import { QUAD_ENABLES } from './matmulQuad.js';
-import { type BufferVar, KernelCodegenError, linearGroups, linearWorkgroupIndex, loadF32, u32 } from './views.js';
+import { QUAD_ENABLES, quadStart } from './matmulQuad.js';
+import { type BufferVar, KernelCodegenError, linearGroups, loadF32, u32 } from './views.js';
 import { i32, windowMasks } from './windowIndex.js';
 
 /** Rows R × column groups Cl of a quad's block (the quad covers R × 4·Cl outputs). */
@@ -82,14 +82,7 @@ export function conv2dQuadBody(desc: Conv2dKernel, A: BufferVar, B: BufferVar, M
     loadF32(B, bAt(forward ? `(${t} * ${u32(KC)} + ${c}) * ${u32(sB)} + cb${j}` : `(${t} * ${u32(desc.inC)} + cb${j}) * ${u32(sB)} + ${c}`));
   const masks = windowMasks(g);
 
-  const L: string[] = [];
-  L.push(`  ${linearWorkgroupIndex(dispatch)}`);
-  L.push(`  let quad = wg * ${u32(perGroup)} + lidx / 4u;`);
-  L.push(`  let live = quad < ${u32(quads)};`);
-  L.push(`  let q = min(quad, ${u32(quads - 1)});`);
-  L.push(`  let l = lidx & 3u;`);
-  L.push(`  let m0 = (q / ${u32(QN)}) * ${u32(R)};`);
-  L.push(`  let n0 = (q % ${u32(QN)}) * ${u32(QC)} + l;`);
+  const L: string[] = quadStart({ dispatch, perGroup, quads, across: QN, rows: R, columns: QC, laneInColumn: true });
   for (const j of cols) L.push(`  let cb${j} = min(n0 + ${u32(4 * j)}, ${u32(N - 1)});`);
   // Each row's pixel: forward the window's top-left corner (may lie in the padding), input gradient the pixel itself.
   for (const i of rows) {

@@ -24,6 +24,7 @@ import {
   assemble,
   linearGroups,
   linearWorkgroupIndex,
+  type LinearDispatch,
   loadF32,
   u32,
   viewBase,
@@ -52,6 +53,35 @@ export interface QuadChoice {
  * would compute columns that are not there.
  */
 export type QuadLanes = 'columns' | 'rows';
+
+/** Where a quad kernel's quads lie: blocks of `rows` × `columns` outputs, `across` of them side by side. */
+export interface QuadLayout {
+  dispatch: LinearDispatch;
+  /** Quads per workgroup. */
+  perGroup: number;
+  quads: number;
+  across: number;
+  rows: number;
+  columns: number;
+  /** Add the lane to the block's first column (kernels whose lanes own columns l, l + 4, …). */
+  laneInColumn?: boolean;
+}
+
+/**
+ * The first lines of a quad kernel: this invocation's quad (clamped to the last one; `live` when it
+ * has a block to store), its lane `l`, and its block's first row `m0` and column `n0`.
+ */
+export function quadStart(q: QuadLayout): string[] {
+  return [
+    `  ${linearWorkgroupIndex(q.dispatch)}`,
+    `  let quad = wg * ${u32(q.perGroup)} + lidx / 4u;`,
+    `  let live = quad < ${u32(q.quads)};`,
+    `  let q = min(quad, ${u32(q.quads - 1)});`,
+    `  let l = lidx & 3u;`,
+    `  let m0 = (q / ${u32(q.across)}) * ${u32(q.rows)};`,
+    `  let n0 = (q % ${u32(q.across)}) * ${u32(q.columns)}${q.laneInColumn ? ' + l' : ''};`,
+  ];
+}
 
 /** The WGSL extensions the quadTiled variant needs (emitted at the top of its module). */
 export const QUAD_ENABLES = ['subgroups'] as const;
@@ -143,14 +173,7 @@ export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, 
   const rowOf = (i: number): string => (byColumns ? plus('m0', i) : `m0 + l${i === 0 ? '' : ` + ${u32(4 * i)}`}`);
   const colOf = (j: number): string => (byColumns ? `n0 + l${j === 0 ? '' : ` + ${u32(4 * j)}`}` : plus('n0', j));
 
-  const L: string[] = [];
-  L.push(`  ${linearWorkgroupIndex(dispatch)}`);
-  L.push(`  let quad = wg * ${u32(perGroup)} + lidx / 4u;`);
-  L.push(`  let live = quad < ${u32(quads)};`);
-  L.push(`  let q = min(quad, ${u32(quads - 1)});`);
-  L.push(`  let l = lidx & 3u;`);
-  L.push(`  let m0 = (q / ${u32(QN)}) * ${u32(QR)};`);
-  L.push(`  let n0 = (q % ${u32(QN)}) * ${u32(QC)};`);
+  const L: string[] = quadStart({ dispatch, perGroup, quads, across: QN, rows: QR, columns: QC });
   // Row bases of A (clamped to rows A has; the ones row and rows past M are fixed up or not stored).
   const lastRow = Math.max(0, mReal - 1);
   for (const i of rows) {
