@@ -38,6 +38,11 @@ const KERNELS = {
   'mat4x4, fixed-size array': `${header(`array<mat4x4<f32>, ${N / 16}>`)}
 @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   var s = vec4(0.0); for (var j = 0u; j < ${PER_INVOCATION / 16}u; j++) { let m = a[g.x + j * 16384u]; s += m[0] + m[1] + m[2] + m[3]; } b[g.x] = s.x + s.y + s.z + s.w; }`,
+  // The same from a read_write binding (the optimizer's parameters and state are bound so).
+  'vec4, fixed-size read_write': `@group(0) @binding(0) var<storage, read_write> a: array<vec4<f32>, ${N / 4}>;
+@group(0) @binding(1) var<storage, read_write> b: array<f32>;
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  ${loop('a[g.x + j * 16384u]', PER_INVOCATION / 4, 'vec4(0.0)')} b[g.x] = s.x + s.y + s.z + s.w; }`,
   'vec2, fixed-size array': `${header(`array<vec2<f32>, ${N / 2}>`)}
 @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   ${loop('a[g.x + j * 16384u]', PER_INVOCATION / 2, 'vec2(0.0)')} b[g.x] = s.x + s.y; }`,
