@@ -8,15 +8,17 @@ import { BufferSet, KernelCodegenError, assemble, perItemPrologue, storeF32, u32
 
 /**
  * Invocations per workgroup and units (parameters, or vec4s of them) per invocation; bench/step-kernels.mjs
- * and bench/adam-variants.mjs measure others. Eight per invocation: in fit eight ran 1.03–1.05× four at batch
- * 32, and one per invocation 0.84× eight (bench/fit-pair.mjs), though one measured fastest alone
- * (bench/README.md).
+ * and bench/adam-variants.mjs measure others alone, but only fit tells (bench/fit-pair.mjs, bench/README.md):
+ * at batch 32 eight per invocation ran 1.03–1.05× four, and sixteen 1.03–1.10× eight (four runs; wide & deep
+ * and b256 1.01–1.03×), while one per invocation, fastest alone, ran 0.84–0.91× eight in fit. Fewer
+ * invocations pay as long as the workgroups still split evenly over the cores: 32 per invocation (the
+ * MLP's 6,198 vec4s in 4 workgroups) ran 0.97×, 16 in workgroups of 128 (4) 0.98×.
  */
 export interface OptimizerShape {
   workgroupSize: number;
   perInvocation: number;
 }
-const SHAPE: OptimizerShape = { workgroupSize: 64, perInvocation: 8 };
+const SHAPE: OptimizerShape = { workgroupSize: 64, perInvocation: 16 };
 
 export function generateOptimizer(desc: OptimizerKernel, decls: Record<string, BufferDecl>, shape: OptimizerShape = SHAPE): GeneratedKernel {
   const { workgroupSize, perInvocation } = shape;

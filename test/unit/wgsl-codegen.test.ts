@@ -115,7 +115,7 @@ describe('bindings', () => {
     // The last vec4 reaches past the 1237 parameters: its gradient is zero there (one select), the stores are plain.
     expect(wide.wgsl).toContain('let g = select(vec4<f32>(0.0), buf_grads[j], live);');
     expect(wide.wgsl).toContain('buf_slots[j + 310u] = v;');
-    // 310 vec4s, 8 per invocation: 39 invocations in 1 workgroup of 64; 4 per invocation: 78 in 2.
+    // 310 vec4s, 16 per invocation: 20 invocations in 1 workgroup of 64; 4 per invocation: 78 in 2.
     expect(wide.workgroups).toEqual([1, 1, 1]);
     expect(generateOptimizer({ ...desc, stateStride: 1240 }, padded(1240), { workgroupSize: 64, perInvocation: 4 }).workgroups).toEqual([2, 1, 1]);
     const narrow = generateKernel(desc, padded(1240));
