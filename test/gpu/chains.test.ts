@@ -20,16 +20,10 @@ test('chained small kernels train and predict as separate dispatches (Adam, a pe
     async (): Promise<Record<'apart' | 'chained' | 'chainedFused', Run>> => {
       const weft = (window as any).weft;
       const n = 75;
-      let s = 11;
-      const random = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
-      const x = weft.tensor(
-        Float32Array.from({ length: n * 9 }, () => random() * 2 - 1),
-        [n, 9],
-      );
-      const y = weft.tensor(
-        Int32Array.from({ length: n }, () => Math.floor(random() * 4)),
-        [n],
-      );
+      const data = (window as any).weftTesting.seededClassification(n, 9, 4, 11);
+      const random = data.random;
+      const x = weft.tensor(data.x, [n, 9]);
+      const y = weft.tensor(data.y, [n]);
       const z = weft.tensor(
         Float32Array.from({ length: n * 2 }, () => random()),
         [n, 2],

@@ -17,16 +17,9 @@ test('fused updates train as the optimizer kernel does (Adam, a regularized laye
     async (): Promise<Record<'apart' | 'fused', { weights: number[]; loss: number[]; dispatches: number; optimizerKernel: boolean }>> => {
       const weft = (window as any).weft;
       const n = 75;
-      let s = 5;
-      const random = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
-      const x = weft.tensor(
-        Float32Array.from({ length: n * 9 }, () => random() * 2 - 1),
-        [n, 9],
-      );
-      const y = weft.tensor(
-        Int32Array.from({ length: n }, () => Math.floor(random() * 4)),
-        [n],
-      );
+      const data = (window as any).weftTesting.seededClassification(n, 9, 4, 5);
+      const x = weft.tensor(data.x, [n, 9]);
+      const y = weft.tensor(data.y, [n]);
       const train = async (fused: boolean) => {
         (window as any).WEFT_FUSED_UPDATES = fused;
         try {

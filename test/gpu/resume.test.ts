@@ -15,16 +15,9 @@ beforeAll(async () => {
 const SETUP = () => {
   const weft = (window as any).weft;
   const n = 96;
-  let s = 11;
-  const random = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
-  const x = weft.tensor(
-    Float32Array.from({ length: n * 6 }, () => random() * 2 - 1),
-    [n, 6],
-  );
-  const y = weft.tensor(
-    Int32Array.from({ length: n }, () => Math.floor(random() * 3)),
-    [n],
-  );
+  const data = (window as any).weftTesting.seededClassification(n, 6, 3, 11);
+  const x = weft.tensor(data.x, [n, 6]);
+  const y = weft.tensor(data.y, [n]);
   const build = () => {
     const input = weft.input({ shape: [6], name: 'features' });
     const h = weft.layers.dense({ units: 12, activation: 'relu', seed: 1, name: 'hidden' }).apply(input);
