@@ -28,7 +28,16 @@ const SETUP = () => {
   };
   const flat = async (model: any) => Float32Array.from((await model.getWeights()).flatMap((w: any) => Array.from(w.dataSync() as Float32Array)));
   const fitArgs = { epochs: 1, batchSize: 16, shuffle: false, verbose: 0 };
-  (window as any).resumeSetup = { weft, x, y, build, flat, fitArgs };
+  // The weights after two epochs without a break, and the largest difference from them.
+  const uninterrupted = async (): Promise<Float32Array> => {
+    const model = build();
+    await model.fit(x, y, { ...fitArgs, epochs: 2 });
+    const weights = await flat(model);
+    model.dispose();
+    return weights;
+  };
+  const maxDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+  (window as any).resumeSetup = { weft, x, y, build, flat, fitArgs, uninterrupted, maxDiff };
 };
 
 test('save with includeOptimizer → load → fit continues as uninterrupted training (Adam)', async () => {
@@ -36,10 +45,8 @@ test('save with includeOptimizer → load → fit continues as uninterrupted tra
     page,
     async (setup: string) => {
       (0, eval)(`(${setup})()`);
-      const { weft, x, y, build, flat, fitArgs } = (window as any).resumeSetup;
-      const uninterrupted = build();
-      await uninterrupted.fit(x, y, { ...fitArgs, epochs: 2 });
-      const expected = await flat(uninterrupted);
+      const { weft, x, y, build, flat, fitArgs, uninterrupted, maxDiff } = (window as any).resumeSetup;
+      const expected = await uninterrupted();
 
       const first = build();
       await first.fit(x, y, fitArgs);
@@ -53,12 +60,10 @@ test('save with includeOptimizer → load → fit continues as uninterrupted tra
       const resumed = await flat(loaded);
       const plainLoaded = await weft.loadLayersModel({ load: async () => plain });
       const plainCompiled = plainLoaded.metricsNames.length > 0;
-      let maxDiff = 0;
-      for (let i = 0; i < expected.length; i++) maxDiff = Math.max(maxDiff, Math.abs(expected[i] - resumed[i]));
       const specs = stored.weightSpecs.map((w: any) => `${w.name}:${w.dtype}:${w.group ?? 'model'}`);
-      for (const m of [uninterrupted, first, loaded, plainLoaded]) m.dispose();
+      for (const m of [first, loaded, plainLoaded]) m.dispose();
       return {
-        maxDiff,
+        maxDiff: maxDiff(expected, resumed),
         count: expected.length,
         specs,
         trainingConfig: stored.trainingConfig,
@@ -104,10 +109,8 @@ test('the optimizer state survives device loss: fit after weft.resetGpu() contin
     lossPage,
     async (setup: string) => {
       (0, eval)(`(${setup})()`);
-      const { weft, x, y, build, flat, fitArgs } = (window as any).resumeSetup;
-      const uninterrupted = build();
-      await uninterrupted.fit(x, y, { ...fitArgs, epochs: 2 });
-      const expected = await flat(uninterrupted);
+      const { weft, x, y, build, flat, fitArgs, uninterrupted, maxDiff } = (window as any).resumeSetup;
+      const expected = await uninterrupted();
       const model = build();
       await model.fit(x, y, fitArgs);
       (await weft.getGpu()).device.destroy();
@@ -115,10 +118,8 @@ test('the optimizer state survives device loss: fit after weft.resetGpu() contin
       weft.resetGpu();
       await model.fit(x, y, fitArgs);
       const resumed = await flat(model);
-      let maxDiff = 0;
-      for (let i = 0; i < expected.length; i++) maxDiff = Math.max(maxDiff, Math.abs(expected[i] - resumed[i]));
       model.dispose();
-      return { maxDiff };
+      return { maxDiff: maxDiff(expected, resumed) };
     },
     SETUP.toString(),
   );
