@@ -113,7 +113,7 @@ export const BIG_QUAD_BLOCK_MACS = 1 << 26;
 export function chooseQuadBlock(m: number, n: number, k: number): QuadChoice {
   // Rows are halved for parallelism until there are 4 quads, or 2 when K is long: then each quad's
   // A rows and B loads are reused over many K steps, and 2 quads still keep 2 cores busy (32 × 30 ×
-  // 784: 16 × 8 runs 1.18× 8 × 8; 32 × 10 × 814: 16 × 3 1.26× 8 × 3; bench/README.md).
+  // 784: 16 × 8 runs 1.18× 8 × 8; 32 × 10 × 814, lanes on columns then: 16 × 3 1.26× 8 × 3; bench/README.md).
   const fewestQuads = k >= LONG_K ? 2 : 4;
   if (n <= NARROW_OUTPUT) return chooseRowLanes(m, n, fewestQuads);
   const big = m * n * k >= BIG_QUAD_BLOCK_MACS;
@@ -170,8 +170,9 @@ export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, 
   const opB = (k: string, col: string): string => loadF32(B, desc.transB ? `${col} + ${k}` : `${viewBase(desc.b)} + (${k}) * ${u32(sB)} + ${col}`);
   // Lane l's row i and column j: 'columns' lanes share rows and own columns n0 + l + 4j; 'rows'
   // lanes own rows m0 + l + 4i and share columns.
-  const rowOf = (i: number): string => (byColumns ? plus('m0', i) : `m0 + l${i === 0 ? '' : ` + ${u32(4 * i)}`}`);
-  const colOf = (j: number): string => (byColumns ? `n0 + l${j === 0 ? '' : ` + ${u32(4 * j)}`}` : plus('n0', j));
+  const laneOwned = (base: string, x: number): string => plus(`${base} + l`, 4 * x);
+  const rowOf = (i: number): string => (byColumns ? plus('m0', i) : laneOwned('m0', i));
+  const colOf = (j: number): string => (byColumns ? laneOwned('n0', j) : plus('n0', j));
 
   const L: string[] = quadStart({ dispatch, perGroup, quads, across: QN, rows: QR, columns: QC });
   // Row bases of A (clamped to rows A has; the ones row and rows past M are fixed up or not stored).
