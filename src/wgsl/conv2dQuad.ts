@@ -16,11 +16,9 @@
 // reduction runs over the flattened (tap, channel) index instead, each lane finding its own tap.
 import type { Conv2dKernel } from '../ir/kernel.js';
 import { QUAD_ENABLES, quadStart } from './matmulQuad.js';
+import type { QuadBlock, QuadChoice } from './quadShape.js';
 import { type BufferVar, KernelCodegenError, linearGroups, loadF32, u32 } from './views.js';
 import { i32, windowMasks } from './windowIndex.js';
-
-/** Rows R × column groups Cl of a quad's block (the quad covers R × 4·Cl outputs). */
-export type ConvQuadBlock = [number, number];
 
 /**
  * The block and workgroup size for an M × N product: 16 rows × up to 16 columns (4 groups of 4),
@@ -38,18 +36,15 @@ export function chooseConvQuad(m: number, n: number): ConvQuadChoice {
   return { block: [r, cl], workgroupSize: quads(r) >= 64 ? 16 : 4 };
 }
 
-/** A quad block and the workgroup size (a multiple of 4). */
-export interface ConvQuadChoice {
-  block: ConvQuadBlock;
-  workgroupSize: number;
-}
+/** A quad block and the workgroup size (a multiple of 4): the convolutions share the image operand by quadBroadcast, lanes on columns. */
+export type ConvQuadChoice = Pick<QuadChoice, 'block' | 'workgroupSize'>;
 
 export interface ConvQuadParts {
   body: string;
   workgroupSize: number;
   workgroups: [number, number, number];
   enables: string[];
-  block: ConvQuadBlock;
+  block: QuadBlock;
 }
 
 /** The body of a quadTiled forward or input-gradient kernel for the M × N product (epilogue() given by the caller). */

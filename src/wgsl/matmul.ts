@@ -12,7 +12,8 @@
 //   for CPU adapters with the `subgroups` feature.
 import type { BufferDecl, MatmulKernel } from '../ir/kernel.js';
 import { type Ctx, type MatmulVariant, XYZW, epilogueFn, needsActivationFns, operandWalk, plus, prepare, range, summary } from './matmulCommon.js';
-import { quadTiled, type QuadChoice } from './matmulQuad.js';
+import { quadTiled } from './matmulQuad.js';
+import type { QuadChoice } from './quadShape.js';
 import {
   ACTIVATION_FUNCTIONS,
   assemble,
@@ -27,7 +28,8 @@ import {
 } from './views.js';
 
 export type { MatmulVariant } from './matmulCommon.js';
-export { chooseQuadBlock, type QuadBlock, type QuadChoice, type QuadLanes, type QuadSharing } from './matmulQuad.js';
+export { chooseQuadBlock } from './matmulQuad.js';
+export type { QuadBlock, QuadChoice, QuadLanes, QuadSharing } from './quadShape.js';
 
 export function generateMatmul(
   desc: MatmulKernel,

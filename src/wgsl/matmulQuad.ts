@@ -30,29 +30,7 @@ import {
   viewBase,
   type GeneratedKernel,
 } from './views.js';
-
-/** Rows R × column groups Cl of a quad's block (the quad covers R × 4·Cl outputs). */
-export type QuadBlock = [number, number];
-
-/** How a quad hands round the A values it loaded: quadBroadcast, or quad swaps (see quadTiled). */
-export type QuadSharing = 'broadcast' | 'swap';
-
-/** A quadTiled kernel's shape: the block, invocations per workgroup, and the sharing (default 'broadcast'). */
-export interface QuadChoice {
-  block: QuadBlock;
-  workgroupSize: number;
-  sharing?: QuadSharing;
-  /** Which of op(A)'s rows or op(B)'s columns each lane owns (default 'columns'; see quadTiled). */
-  lanes?: QuadLanes;
-}
-
-/**
- * 'columns': the quad's lanes own columns of the output and share op(A)'s rows (block R × Cl: R
- * rows × Cl groups of 4 columns); 'rows': they own rows and share op(B)'s columns (block R × Cl:
- * R groups of 4 rows × Cl columns) — for outputs a few columns wide, where groups of 4 columns
- * would compute columns that are not there.
- */
-export type QuadLanes = 'columns' | 'rows';
+import type { QuadChoice, QuadSharing } from './quadShape.js';
 
 /** Where a quad kernel's quads lie: blocks of `rows` × `columns` outputs, `across` of them side by side. */
 export interface QuadLayout {

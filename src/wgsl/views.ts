@@ -3,6 +3,7 @@
 // Pure strings: nothing here touches WebGPU.
 import type { BufferDecl, ElementType, ElementwiseActivation, KernelDesc, View } from '../ir/kernel.js';
 import { STEP_UNIFORM_FIELDS, kernelUsesStep } from '../ir/kernel.js';
+import type { QuadChoice } from './quadShape.js';
 
 /** WebGPU's default (and common) maxComputeWorkgroupsPerDimension. */
 export const MAX_WORKGROUPS_PER_DIMENSION = 65535;
@@ -45,7 +46,7 @@ export interface GenerateOptions {
   /** registerTiled: output rows × columns per invocation (default: chosen from the output size). */
   registerBlock?: [4 | 8, 4 | 8];
   /** quadTiled: rows × column groups of a quad's block, the workgroup size and (matmul) how A is shared and which operand the lanes own (default: chooseQuadBlock; conv2d: chooseConvQuad). */
-  quad?: { block: [number, number]; workgroupSize: number; sharing?: 'broadcast' | 'swap'; lanes?: 'columns' | 'rows' };
+  quad?: QuadChoice;
   /**
    * Single-workgroup reductions (loss heads) run in one quad and sum with subgroupAdd instead of 64
    * invocations, workgroup memory and a barrier (needs the `subgroups` feature; generateLossHead).
