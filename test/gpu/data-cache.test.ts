@@ -17,8 +17,7 @@ test('repeated calls on the same tensors reuse their GPU copies; dispose frees t
       const { weft, runtime } = (window as any).weftTesting;
       const memoryStart = weft.memory();
       const rows = 32 * 20 + 7;
-      let s = 5;
-      const random = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+      const random = window.weftTesting.lcg(5);
       const makeX = () =>
         weft.tensor(
           Float32Array.from({ length: rows * 20 }, () => random() - 0.5),

@@ -20,9 +20,9 @@ test('200,000 × 784 float32 (627 MB) trains in one fit call with a 128 MiB bind
       const memoryStart = weft.memory();
       const rows = 200_000;
       const features = 784;
-      let s = 1;
+      const random = window.weftTesting.lcg(1);
       const values = new Float32Array(rows * features);
-      for (let i = 0; i < values.length; i++) values[i] = (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+      for (let i = 0; i < values.length; i++) values[i] = random();
       // A learnable label: whether the first feature is above one half (classes 0 and 1 of 10).
       const labels = Int32Array.from({ length: rows }, (_, r) => (values[r * features]! > 0.5 ? 1 : 0));
       const x = weft.tensor(values, [rows, features]);

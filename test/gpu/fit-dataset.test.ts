@@ -101,8 +101,7 @@ test('bad input while streaming: a WeftError naming the batch, the last complete
     page,
     async () => {
       const weft = (window as any).weft;
-      let s = 3;
-      const random = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+      const random = window.weftTesting.lcg(3);
       const batch = (rows: number, features = 8) => ({
         xs: weft.tensor(
           Float32Array.from({ length: rows * features }, () => random() - 0.5),
@@ -216,8 +215,7 @@ test('fitDataset with classWeight trains as fit with the same classWeight (one-h
     page,
     async () => {
       const weft = (window as any).weft;
-      let seed = 99;
-      const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
+      const random = window.weftTesting.lcg(99);
       const rows = 61; // batches of 8 and a ragged last one
       const batchSize = 8;
       const x = Float32Array.from({ length: rows * 5 }, () => random() * 2 - 1);

@@ -79,8 +79,7 @@ test.each(thisRuntimesShare(cases, (c) => c.name))('$name ($optimizer, batch $ba
     async (c: Case) => {
       const T = window.weftTesting;
       const weft = T.weft;
-      let seed = 12345;
-      const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
+      const random = window.weftTesting.lcg(12345);
       const rows = c.batch * 2 + 3; // two full batches and a partial one
       const half = Math.floor(c.features / 2);
       // Build the model.

@@ -17,8 +17,8 @@ test('flatten → dense → dropout → add(dense, dense) → reshape → flatte
     async () => {
       const T = window.weftTesting;
       const weft = T.weft;
-      let s = 7;
-      const random = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296) * 2 - 1;
+      const next = window.weftTesting.lcg(7);
+      const random = () => next() * 2 - 1;
       const rows = 23;
       const input = weft.input({ shape: [4, 6] });
       const flat = weft.layers.flatten().apply(input);
@@ -76,8 +76,8 @@ test('batchNormalization: one SGD step (weights and moving statistics) matches t
     async () => {
       const T = window.weftTesting;
       const weft = T.weft;
-      let s = 11;
-      const random = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296) * 2 - 1;
+      const next = window.weftTesting.lcg(11);
+      const random = () => next() * 2 - 1;
       const rows = 29;
       const input = weft.input({ shape: [9] });
       const h = weft.layers.dense({ units: 7, seed: 5 }).apply(input);

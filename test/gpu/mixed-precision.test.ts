@@ -23,8 +23,7 @@ async function trainBoth(page: Page, emulate: boolean) {
     async (emulate: boolean) => {
       const T = window.weftTesting;
       const weft = T.weft;
-      let seed = 99;
-      const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
+      const random = window.weftTesting.lcg(99);
       const rows = 3 * 19;
       const x = weft.tensor(
         Float32Array.from({ length: rows * 37 }, () => random() * 2 - 1),

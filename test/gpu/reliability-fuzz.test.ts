@@ -170,8 +170,7 @@ beforeAll(async () => {
         const memoryStart = weft.memory();
         const log: string[] = [];
         const problems: string[] = [];
-        let s = sc.seed + 1;
-        const random = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+        const random = window.weftTesting.lcg(sc.seed + 1);
         // A step that may throw: a WeftError is an outcome, anything else a problem.
         const attempt = async <T>(what: string, f: () => T | Promise<T>): Promise<{ ok: true; value: T } | { ok: false; message: string }> => {
           let timer: any;

@@ -19,8 +19,7 @@ beforeAll(async () => {
       const weft = window.weft;
       const rel = {
         data(n: number, seed = 1) {
-          let s = seed;
-          const random = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+          const random = window.weftTesting.lcg(seed);
           const x = Float32Array.from({ length: n * 3 }, () => random() * 2 - 1);
           const y = Int32Array.from({ length: n }, (_, i) => (x[i * 3]! + x[i * 3 + 1]! > 0 ? 1 : 0) + (x[i * 3 + 2]! > 0.5 ? 1 : 0));
           const t = Float32Array.from({ length: n }, (_, i) => x[i * 3]! - 2 * x[i * 3 + 1]! + 0.5 * x[i * 3 + 2]!);
@@ -443,8 +442,7 @@ test('device loss during fit: a clear rejection, the last completed epoch kept, 
     async () => {
       const weft = window.weft;
       const n = 48;
-      let s = 9;
-      const random = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+      const random = window.weftTesting.lcg(9);
       const x = weft.tensor(
         Float32Array.from({ length: n * 3 }, () => random() * 2 - 1),
         [n, 3],

@@ -17,8 +17,7 @@ test('predict/evaluate at once (CPU for an early synchronous read, GPU when awai
     page,
     async (_: undefined) => {
       const weft = window.weft;
-      let seed = 11;
-      const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
+      const random = window.weftTesting.lcg(11);
       const rows = 50;
       const xs = Float32Array.from({ length: rows * 6 }, () => random() * 2 - 1);
       const labels = Int32Array.from({ length: rows }, (_, i) => (xs[i * 6]! > 0 ? 1 : 0) + (xs[i * 6 + 1]! > 0 ? 1 : 0));

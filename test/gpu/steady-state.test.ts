@@ -15,8 +15,7 @@ test('article MLP and wide & deep: dispatches per step, and a steady-state epoch
     async () => {
       const weft = window.weft;
       const rows = 32 * 70 + 5;
-      let s = 3;
-      const random = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+      const random = window.weftTesting.lcg(3);
       const x = weft.tensor(
         Float32Array.from({ length: rows * 784 }, () => random()),
         [rows, 784],

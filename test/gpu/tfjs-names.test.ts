@@ -16,8 +16,7 @@ test('binary classifier: logs carry acc / val_acc beside accuracy / val_accuracy
     page,
     async () => {
       const weft = (window as any).weft;
-      let seed = 5;
-      const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
+      const random = window.weftTesting.lcg(5);
       const rows = 96;
       const xs = Float32Array.from({ length: rows * 4 }, () => random() * 2 - 1);
       // A learnable rule: the class is whether the first two features sum above zero.
