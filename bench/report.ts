@@ -361,7 +361,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
     sections.push({
       title: 'matmul: GFLOP/s',
       notes: [
-        'weft: its matmul kernel generated from a KernelDesc (weftTesting.wgsl.generateKernel) and run through its runtime (StepProgram), many dispatches per submit, waited with onSubmittedWorkDone. TF.js: tf.matMul repeated, then await data() of the last result. Warm-up first.',
+        'weft: its matmul kernel generated from a KernelDesc (weftTesting.wgsl.generateKernel) and run through its runtime (StepProgram), many dispatches per submit, waited with onSubmittedWorkDone. TF.js: tf.matMul repeated, then await data() of the last result. Warm-up first; each value is the best of three timed runs, as the peak is.',
         `weft's planner picks ${pickedVariant(env)} on this adapter (subgroups: ${env?.subgroups === undefined ? '?' : env.subgroups ? 'yes' : 'no'}); the ratio and "weft % of peak" use the planner's choice. registerTiled: 4×4 outputs per invocation (the 8×8 column is the larger register block); quadTiled: blocks shared by quads of invocations through quad swaps, up to 32×32 per quad (needs subgroups; the '8×8 bcast' column is its earlier choice, 8×32 per quad through quadBroadcast); workgroupTiled: 64×64 tiles through workgroup memory (real GPUs). Peak (register-bound multiply-add kernel, 8 vec4 chains per invocation): ${peak ? `${fmtStats(peak)} GFLOP/s` : 'not measured'}.`,
         'dW+db shapes: the weight gradient Xᵀ·dY with the bias gradient as one more output row (a row of ones in Xᵀ), as the planner fuses them.',
       ],
