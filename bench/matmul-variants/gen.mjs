@@ -170,12 +170,16 @@ export function uniformA({ M, N, K, R, Cl, a4 = true, wg = 4 }) {
 // 'wideB': weft's swap scheme (quad shares R rows, A round by quad swaps, lane l at k + (l ^ kk)) with
 // each lane's Cl columns contiguous (n0 + Cl·l + j) and read from B `width` at a time (B declared as
 // array<vec{width}<f32>>; needs N % width == 0 and Cl % width == 0). (Measured 0.97× at 32 × 30 × 784.)
-export function wideB({ M, N, K, R, Cl, width = 2 }) {
+export function wideB({ M, N, K, R, Cl, width = 2, fixed = false }) {
   const QC = 4 * Cl,
     QN = Math.ceil(N / QC),
     quads = Math.ceil(M / R) * QN;
   const W = width;
-  const L = [head(4).replace('B: array<f32>', W === 1 ? 'B: array<f32>' : `B: array<vec${W}<f32>>`)];
+  // fixed: arrays of a constant length, as weft declares them (cheaper bounds checks on SwiftShader)
+  const bType = W === 1 ? 'f32' : `vec${W}<f32>`;
+  let top = head(4).replace('B: array<f32>', fixed ? `B: array<${bType}, ${(K * N) / W}>` : `B: array<${bType}>`);
+  if (fixed) top = top.replace('A: array<f32>', `A: array<f32, ${M * K}>`).replace('C: array<f32>', `C: array<f32, ${M * N}>`);
+  const L = [top];
   L.push(
     `  let q = min(wg, ${u(quads - 1)});`,
     `  let l = lidx & 3u;`,
@@ -201,5 +205,5 @@ export function wideB({ M, N, K, R, Cl, width = 2 }) {
     for (let j = 0; j < Cl; j++)
       L.push(`    if (m0 + ${u(i)} < ${u(M)} && n0 + ${u(j)} < ${u(N)}) { C[(m0 + ${u(i)}) * ${u(N)} + n0 + ${u(j)}] = c${i}_${j}; }`);
   L.push('  }', '}');
-  return { code: L.join('\n'), workgroups: dispatch(quads), name: `wideB ${R}x${Cl} w${W}` };
+  return { code: L.join('\n'), workgroups: dispatch(quads), name: `wideB ${R}x${Cl} w${W}${fixed ? ' fixed' : ''}` };
 }
