@@ -10,12 +10,13 @@
 //     expect(out).toEqual([1, 2]);
 //   });
 //
-// Pages opened here are closed, and the connection dropped, after the test file (afterAll below).
+// Pages opened here are closed, and the connection dropped, after the test file (closePages, run by
+// setup/perFile.ts).
 // In the `gpu-node` project (setup/nodeSetup.ts) there is no browser: openPage() returns a NodePage
 // (./nodePage.ts), which runs the same functions in this Node process on Dawn.
 import type { Browser, Page } from 'puppeteer';
 import puppeteer from 'puppeteer';
-import { afterAll, inject } from 'vitest';
+import { inject } from 'vitest';
 import { NodePage } from './nodePage.js';
 
 let connection: Promise<Browser> | null = null;
@@ -30,14 +31,19 @@ function browser(): Promise<Browser> {
   return connection;
 }
 
-afterAll(async () => {
+/**
+ * Closes the pages this test file opened and drops the connection: run after each test file by
+ * setup/perFile.ts (a setup file, not an afterAll here, because the `gpu` project does not isolate test
+ * files: this module is loaded once for all of them).
+ */
+export async function closePages(): Promise<void> {
   for (const p of pages.splice(0)) await p.close().catch(() => {});
   if (connection) {
     const b = await connection.catch(() => null);
     connection = null;
     await b?.disconnect().catch(() => {});
   }
-});
+}
 
 /** The base URL of the static server, e.g. http://127.0.0.1:41234 (routes: /dist/, /data/fashion-mnist/, /repo/). */
 export function baseUrl(): string {
