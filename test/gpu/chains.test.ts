@@ -20,7 +20,7 @@ test('chained small kernels train and predict as separate dispatches (Adam, a pe
     async (): Promise<Record<'apart' | 'chained' | 'chainedFused', Run>> => {
       const weft = (window as any).weft;
       const n = 75;
-      const data = (window as any).weftTesting.seededClassification(n, 9, 4, 11);
+      const data = window.weftTesting.seededClassification(n, 9, 4, 11);
       const random = data.random;
       const x = weft.tensor(data.x, [n, 9]);
       const y = weft.tensor(data.y, [n]);

@@ -17,7 +17,7 @@ test('fused updates train as the optimizer kernel does (Adam, a regularized laye
     async (): Promise<Record<'apart' | 'fused', { weights: number[]; loss: number[]; dispatches: number; optimizerKernel: boolean }>> => {
       const weft = (window as any).weft;
       const n = 75;
-      const data = (window as any).weftTesting.seededClassification(n, 9, 4, 5);
+      const data = window.weftTesting.seededClassification(n, 9, 4, 5);
       const x = weft.tensor(data.x, [n, 9]);
       const y = weft.tensor(data.y, [n]);
       const train = async (fused: boolean) => {

@@ -17,7 +17,7 @@ test('flatten → dense → dropout → add(dense, dense) → reshape → flatte
     async () => {
       const T = window.weftTesting;
       const weft = T.weft;
-      const next = window.weftTesting.lcg(7);
+      const next = T.lcg(7);
       const random = () => next() * 2 - 1;
       const rows = 23;
       const input = weft.input({ shape: [4, 6] });
@@ -76,7 +76,7 @@ test('batchNormalization: one SGD step (weights and moving statistics) matches t
     async () => {
       const T = window.weftTesting;
       const weft = T.weft;
-      const next = window.weftTesting.lcg(11);
+      const next = T.lcg(11);
       const random = () => next() * 2 - 1;
       const rows = 29;
       const input = weft.input({ shape: [9] });

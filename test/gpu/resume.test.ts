@@ -15,7 +15,7 @@ beforeAll(async () => {
 const SETUP = () => {
   const weft = (window as any).weft;
   const n = 96;
-  const data = (window as any).weftTesting.seededClassification(n, 6, 3, 11);
+  const data = window.weftTesting.seededClassification(n, 6, 3, 11);
   const x = weft.tensor(data.x, [n, 6]);
   const y = weft.tensor(data.y, [n]);
   const build = () => {
