@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 // that need no browser, in Node on Dawn). Run one: `npx vitest run --project unit`.
 const GPU_NODE_FILES = [
   'kernels',
+  'conv-kernels',
   'fused-vs-interpreter',
   'tfjs-oracle',
   'steady-state',
@@ -51,8 +52,8 @@ export default defineConfig({
         // bench page with TF.js's WebGPU and WASM backends), webgpu-smoke (checks Chromium's
         // navigator.gpu and adapter flags), datasets and io (fetch the page's URLs and browser
         // downloads; Node's file:// IO and loader have their own checks in test/unit/node-*.test.ts).
-        // kernels, tfjs-oracle and fused-vs-interpreter split their cases with the `gpu` project
-        // (test/gpu/runtimeShare.ts): each case runs once, Node one in four, each runtime some of
+        // kernels, conv-kernels, tfjs-oracle and fused-vs-interpreter split their cases with the `gpu` project
+        // (test/gpu/runtimeShare.ts): each case runs once, Chromium one in four, each runtime some of
         // every family; WEFT_ALL_CASES=1 runs every case in the project that runs.
         test: {
           name: 'gpu-node',
