@@ -2,7 +2,17 @@
 // planTasks orders them so that weft and TensorFlow.js alternate on the same adapter, repeat by repeat.
 import type * as Weft from '../src/index.js';
 import type { MatmulKernel } from '../src/ir/kernel.js';
-import { apiCounts, captureDispatches, installApiCounters, measurePeak, median, timeDispatches, type ApiCounts, type KernelTiming } from './gpu.js';
+import {
+  apiCounts,
+  captureDispatches,
+  installApiCounters,
+  measurePeak,
+  median,
+  timeDispatches,
+  timeStepReplay,
+  type ApiCounts,
+  type KernelTiming,
+} from './gpu.js';
 import { ALL_MODEL_IDS, BenchData, MODEL_IDS, MODELS, one, samplesFor, tfModel, weftModel, type ModelId, type Tf } from './models.js';
 import { WASM_BACKEND, prepareWasmBackends, threadsInUse, type WasmLib } from './tfjsWasm.js';
 
@@ -706,8 +716,10 @@ async function profileWeft(env: BenchEnv, task: Extract<Task, { kind: 'profile' 
       await model.fit(one(single.x), one(single.y), { epochs: 1, batchSize: task.batch, verbose: 0 });
     });
     let kernels: ProfileKernel[];
+    let replayStepMs: number | null;
     try {
       kernels = await timeDispatches(captured.dispatches, { targetMs: task.targetMs, maxCopies: 400 });
+      replayStepMs = await timeStepReplay(captured.dispatches, { targetMs: task.targetMs, maxCopies: 400 });
     } finally {
       captured.release();
     }
@@ -723,7 +735,7 @@ async function profileWeft(env: BenchEnv, task: Extract<Task, { kind: 'profile' 
       if (e?.fusedOps) k.fusedOps = e.fusedOps;
       if (e) k.flops = matmulFlops(e.wgsl);
     }
-    return profileResult(kernels, fitMsPerStep, 'model.fit over 32 steps, per step', weft.getGpu ? (await weft.getGpu()).timestampQuery : null);
+    return profileResult(kernels, fitMsPerStep, 'model.fit over 32 steps, per step', weft.getGpu ? (await weft.getGpu()).timestampQuery : null, replayStepMs);
   } finally {
     model.dispose();
   }
@@ -747,27 +759,29 @@ async function profileTf(env: BenchEnv, task: Extract<Task, { kind: 'profile' }>
       await call();
     });
     let kernels: ProfileKernel[];
+    let replayStepMs: number | null;
     try {
       kernels = await timeDispatches(captured.dispatches, { targetMs: task.targetMs, maxCopies: 400 });
+      replayStepMs = await timeStepReplay(captured.dispatches, { targetMs: task.targetMs, maxCopies: 400 });
     } finally {
       captured.release();
     }
     const device: GPUDevice | undefined = tf.backend()?.device;
-    return profileResult(kernels, median(times), 'model.trainOnBatch, median of 5', device ? device.features.has('timestamp-query') : null);
+    return profileResult(kernels, median(times), 'model.trainOnBatch, median of 5', device ? device.features.has('timestamp-query') : null, replayStepMs);
   } finally {
     d.dispose();
     disposeTfModel(model);
   }
 }
 
-function profileResult(kernels: ProfileKernel[], stepMs: number, stepHow: string, timestampQuery: boolean | null): Measured {
+function profileResult(kernels: ProfileKernel[], stepMs: number, stepHow: string, timestampQuery: boolean | null, replayStepMs: number | null): Measured {
   const gpuValues = kernels.map((k) => k.gpuMs);
   const gpuTotal = gpuValues.every((v) => v !== null) ? gpuValues.reduce((a, b) => a + (b ?? 0), 0) : null;
   const wallTotal = kernels.reduce((a, k) => a + k.wallMs, 0);
   return {
     value: gpuTotal ?? wallTotal,
     unit: gpuTotal !== null ? 'GPU ms/step (timestamps)' : 'ms/step (CPU-timed replay)',
-    details: { kernels, gpuTotalMs: gpuTotal, wallTotalMs: wallTotal, stepMs, stepHow, timestampQuery, dispatches: kernels.length },
+    details: { kernels, gpuTotalMs: gpuTotal, wallTotalMs: wallTotal, replayStepMs, stepMs, stepHow, timestampQuery, dispatches: kernels.length },
   };
 }
 

@@ -375,6 +375,43 @@ export async function timeDispatches(dispatches: CapturedDispatch[], options: { 
   return out;
 }
 
+/**
+ * The captured dispatches replayed in their recorded order as one step, `copies` steps in one pass
+ * (copies chosen so the pass takes about `targetMs`), submitted and waited for, minus an empty submit;
+ * median of 3 trials, ms per step. What the adapter takes for the step's dispatches back to back, with
+ * the switches between kernels but without fit's JavaScript, submits and waits: against the sum of
+ * the kernels replayed alone it shows what running them in sequence costs, against fit's measured
+ * step what the orchestration costs. Null when the dispatches span devices or there are none.
+ */
+export async function timeStepReplay(dispatches: CapturedDispatch[], options: { targetMs: number; maxCopies: number }): Promise<number | null> {
+  const device = dispatches[0]?.device;
+  if (!device || dispatches.some((d) => d.device !== device)) return null;
+  const base = await emptySubmitMs(device);
+  const wall = async (n: number): Promise<number> => {
+    for (const d of dispatches) for (const u of d.uniforms) device.queue.writeBuffer(u.buffer, 0, u.bytes as Uint8Array<ArrayBuffer>);
+    const encoder = device.createCommandEncoder({ label: 'bench step replay' });
+    const pass = encoder.beginComputePass({ label: 'bench step replay' });
+    for (let i = 0; i < n; i++) {
+      for (const d of dispatches) {
+        pass.setPipeline(d.pipeline);
+        for (const g of d.groups) pass.setBindGroup(g.index, g.group, g.offsets);
+        pass.dispatchWorkgroups(...d.workgroups);
+      }
+    }
+    pass.end();
+    const t0 = performance.now();
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    return performance.now() - t0;
+  };
+  await wall(1);
+  const once = Math.max(0.001, (await wall(1)) - base);
+  const copies = Math.max(1, Math.min(options.maxCopies, Math.round(options.targetMs / once)));
+  const trials: number[] = [];
+  for (let i = 0; i < 3; i++) trials.push(Math.max(0, ((await wall(copies)) - base) / copies));
+  return median(trials);
+}
+
 async function emptySubmitMs(device: GPUDevice): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < 7; i++) {
