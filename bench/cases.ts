@@ -60,7 +60,7 @@ export type Task =
   | { kind: 'predict'; lib: GpuLib; model: ModelId; batch: number; samples: number; rep: number }
   | { kind: 'matmul'; lib: MatmulLib; shape: string; seconds: number; rep: number }
   | { kind: 'peak'; seconds: number; rep: number }
-  | { kind: 'profile'; lib: GpuLib; model: ModelId; batch: number; targetMs: number };
+  | { kind: 'profile'; lib: GpuLib; model: ModelId; batch: number; targetMs: number; steps: number };
 
 export interface BenchOptions {
   quick: boolean;
@@ -155,8 +155,13 @@ export function planTasks(o: BenchOptions): Task[] {
   }
   if (o.profile || kinds.has('profile')) {
     const targetMs = o.quick ? 8 : 25;
-    if (libs.has('weft')) for (const model of o.models) for (const batch of o.batches) tasks.push({ kind: 'profile', lib: 'weft', model, batch, targetMs });
-    if (libs.has('tfjs-webgpu') && o.models.includes('mlp')) tasks.push({ kind: 'profile', lib: 'tfjs-webgpu', model: 'mlp', batch: 32, targetMs });
+    // weft's measured step: a fit over the fit case's sample count (at least 32 steps), so that a call's
+    // fixed cost (~11 ms here) adds ~0.04 ms to a b32 step, not the 0.34 ms it added over 32 steps.
+    const steps = (model: ModelId, batch: number): number => Math.max(32, Math.floor(samplesFor(model, o.fitSamples, batch) / batch));
+    if (libs.has('weft'))
+      for (const model of o.models)
+        for (const batch of o.batches) tasks.push({ kind: 'profile', lib: 'weft', model, batch, targetMs, steps: steps(model, batch) });
+    if (libs.has('tfjs-webgpu') && o.models.includes('mlp')) tasks.push({ kind: 'profile', lib: 'tfjs-webgpu', model: 'mlp', batch: 32, targetMs, steps: 5 });
   }
   return tasks;
 }
@@ -705,7 +710,7 @@ async function profileWeft(env: BenchEnv, task: Extract<Task, { kind: 'profile' 
   const data = await benchData(env);
   const model = weftModel(weft, task.model, env.precision);
   try {
-    const steps = 32;
+    const steps = task.steps;
     const many = data.weft(weft, task.model, 'train', task.batch * steps);
     await model.fit(one(many.x), one(many.y), { epochs: 1, batchSize: task.batch, verbose: 0 });
     const t0 = now();
@@ -719,7 +724,7 @@ async function profileWeft(env: BenchEnv, task: Extract<Task, { kind: 'profile' 
     let replayStepMs: number | null;
     try {
       kernels = await timeDispatches(captured.dispatches, { targetMs: task.targetMs, maxCopies: 400 });
-      replayStepMs = await timeStepReplay(captured.dispatches, { targetMs: task.targetMs, maxCopies: 400 });
+      replayStepMs = await timeStepReplay(captured.dispatches, { targetMs: 8 * task.targetMs, maxCopies: 1000 });
     } finally {
       captured.release();
     }
@@ -735,7 +740,13 @@ async function profileWeft(env: BenchEnv, task: Extract<Task, { kind: 'profile' 
       if (e?.fusedOps) k.fusedOps = e.fusedOps;
       if (e) k.flops = matmulFlops(e.wgsl);
     }
-    return profileResult(kernels, fitMsPerStep, 'model.fit over 32 steps, per step', weft.getGpu ? (await weft.getGpu()).timestampQuery : null, replayStepMs);
+    return profileResult(
+      kernels,
+      fitMsPerStep,
+      `model.fit over ${steps} steps, per step`,
+      weft.getGpu ? (await weft.getGpu()).timestampQuery : null,
+      replayStepMs,
+    );
   } finally {
     model.dispose();
   }
@@ -750,7 +761,7 @@ async function profileTf(env: BenchEnv, task: Extract<Task, { kind: 'profile' }>
     const call = () => model.trainOnBatch(one(d.x), one(d.y));
     for (let i = 0; i < 3; i++) await call();
     const times: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < task.steps; i++) {
       const t0 = now();
       await call();
       times.push(now() - t0);
@@ -762,12 +773,18 @@ async function profileTf(env: BenchEnv, task: Extract<Task, { kind: 'profile' }>
     let replayStepMs: number | null;
     try {
       kernels = await timeDispatches(captured.dispatches, { targetMs: task.targetMs, maxCopies: 400 });
-      replayStepMs = await timeStepReplay(captured.dispatches, { targetMs: task.targetMs, maxCopies: 400 });
+      replayStepMs = await timeStepReplay(captured.dispatches, { targetMs: 8 * task.targetMs, maxCopies: 1000 });
     } finally {
       captured.release();
     }
     const device: GPUDevice | undefined = tf.backend()?.device;
-    return profileResult(kernels, median(times), 'model.trainOnBatch, median of 5', device ? device.features.has('timestamp-query') : null, replayStepMs);
+    return profileResult(
+      kernels,
+      median(times),
+      `model.trainOnBatch, median of ${task.steps}`,
+      device ? device.features.has('timestamp-query') : null,
+      replayStepMs,
+    );
   } finally {
     d.dispose();
     disposeTfModel(model);

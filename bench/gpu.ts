@@ -378,7 +378,7 @@ export async function timeDispatches(dispatches: CapturedDispatch[], options: { 
 /**
  * The captured dispatches replayed in their recorded order as one step, `copies` steps in one pass
  * (copies chosen so the pass takes about `targetMs`), submitted and waited for, minus an empty submit;
- * median of 3 trials, ms per step. What the adapter takes for the step's dispatches back to back, with
+ * median of 5 trials, ms per step. What the adapter takes for the step's dispatches back to back, with
  * the switches between kernels but without fit's JavaScript, submits and waits: against the sum of
  * the kernels replayed alone it shows what running them in sequence costs, against fit's measured
  * step what the orchestration costs. Null when the dispatches span devices or there are none.
@@ -408,7 +408,7 @@ export async function timeStepReplay(dispatches: CapturedDispatch[], options: { 
   const once = Math.max(0.001, (await wall(1)) - base);
   const copies = Math.max(1, Math.min(options.maxCopies, Math.round(options.targetMs / once)));
   const trials: number[] = [];
-  for (let i = 0; i < 3; i++) trials.push(Math.max(0, ((await wall(copies)) - base) / copies));
+  for (let i = 0; i < 5; i++) trials.push(Math.max(0, ((await wall(copies)) - base) / copies));
   return median(trials);
 }
 
