@@ -86,6 +86,34 @@ test('one weft fit case (MLP, batch 32, 4 steps) runs end to end and lands in th
   expect(out.text).toMatch(/MLP 784→30→30→10 b32 +[\d,]+/);
 });
 
+test('one weft profile case (MLP, batch 32) replays its step kernel by kernel and whole, and lands in the tables', async () => {
+  const out = await inPage(
+    page,
+    async () => {
+      const { bench, env } = window.weftBench;
+      const options = bench.defaultOptions({ quick: true, repeats: 1, fitSamples: 128, models: ['mlp'], batches: [32], kinds: ['profile'], libs: ['weft'] });
+      const tasks = bench.planTasks(options);
+      const results = [];
+      for (const t of tasks) results.push(await bench.runTask(env, t));
+      const summary = bench.summarize(results, options, await bench.environment(env));
+      return { tasks, results, text: bench.formatText(summary) as string };
+    },
+    undefined,
+  );
+  // 128 samples are 4 steps at batch 32: the measured fit still runs 32.
+  expect(out.tasks).toEqual([{ kind: 'profile', lib: 'weft', model: 'mlp', batch: 32, targetMs: 8, steps: 32 }]);
+  const [r] = out.results;
+  expect(r.error ?? null).toBeNull();
+  expect(r.details.dispatches).toBe(9);
+  expect(r.details.kernels).toHaveLength(9);
+  for (const k of r.details.kernels) expect(k.wallMs).toBeGreaterThan(0);
+  expect(r.details.replayStepMs).toBeGreaterThan(0);
+  expect(r.details.stepMs).toBeGreaterThan(0);
+  expect(r.details.stepHow).toBe('model.fit over 32 steps, per step');
+  expect(out.text).toContain('replayed step ms');
+  expect(out.text).toMatch(/the step replayed \(its dispatches in order, many steps in one pass\) +9 +— +[\d.]+/);
+});
+
 test('TF.js WASM runs as two columns: one thread, and every core (the page is cross-origin isolated)', async () => {
   const out = await inPage(
     page,
