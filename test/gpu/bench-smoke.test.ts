@@ -58,20 +58,25 @@ test('the bench page loads weft, its bench module and TensorFlow.js', async () =
   expect(state.backends).toEqual(expect.arrayContaining(['webgpu', 'wasm']));
 });
 
-test('one weft fit case (MLP, batch 32, 4 steps) runs end to end and lands in the table', async () => {
-  const out = await inPage(
+/** The bench's weft cases of one kind for the MLP at batch 32 over 128 samples, run in the bench page, and the report's text (records checked field by field by the callers). */
+async function runWeftCases(kind: 'fit' | 'profile'): Promise<{ tasks: unknown[]; results: any[]; text: string }> {
+  return inPage(
     page,
-    async () => {
+    async (k: string) => {
       const { bench, env } = window.weftBench;
-      const options = bench.defaultOptions({ quick: true, repeats: 1, fitSamples: 128, models: ['mlp'], batches: [32], kinds: ['fit'], libs: ['weft'] });
+      const options = bench.defaultOptions({ quick: true, repeats: 1, fitSamples: 128, models: ['mlp'], batches: [32], kinds: [k], libs: ['weft'] });
       const tasks = bench.planTasks(options);
       const results = [];
       for (const t of tasks) results.push(await bench.runTask(env, t));
       const summary = bench.summarize(results, options, await bench.environment(env));
       return { tasks, results, text: bench.formatText(summary) as string };
     },
-    undefined,
+    kind,
   );
+}
+
+test('one weft fit case (MLP, batch 32, 4 steps) runs end to end and lands in the table', async () => {
+  const out = await runWeftCases('fit');
   expect(out.tasks).toEqual([{ kind: 'fit', lib: 'weft', model: 'mlp', batch: 32, samples: 128, rep: 0, calls: 1 }]);
   const [r] = out.results;
   expect(r.error ?? null).toBeNull();
@@ -87,19 +92,7 @@ test('one weft fit case (MLP, batch 32, 4 steps) runs end to end and lands in th
 });
 
 test('one weft profile case (MLP, batch 32) replays its step kernel by kernel and whole, and lands in the tables', async () => {
-  const out = await inPage(
-    page,
-    async () => {
-      const { bench, env } = window.weftBench;
-      const options = bench.defaultOptions({ quick: true, repeats: 1, fitSamples: 128, models: ['mlp'], batches: [32], kinds: ['profile'], libs: ['weft'] });
-      const tasks = bench.planTasks(options);
-      const results = [];
-      for (const t of tasks) results.push(await bench.runTask(env, t));
-      const summary = bench.summarize(results, options, await bench.environment(env));
-      return { tasks, results, text: bench.formatText(summary) as string };
-    },
-    undefined,
-  );
+  const out = await runWeftCases('profile');
   // 128 samples are 4 steps at batch 32: the measured fit still runs 32.
   expect(out.tasks).toEqual([{ kind: 'profile', lib: 'weft', model: 'mlp', batch: 32, targetMs: 8, steps: 32 }]);
   const [r] = out.results;

@@ -5,9 +5,8 @@ import type { Page } from 'puppeteer';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { KernelDesc } from '../../src/ir/kernel.js';
 import { windowGeometry, type Padding } from '../../src/ir/ops/window.js';
-import { Arena, STEP0, failures, runCases, type KernelCase } from './kernelCases.js';
+import { Arena, STEP0, failures, runShareOfCases, type KernelCase } from './kernelCases.js';
 import { openPage } from './harness.js';
-import { gpuRuntime, thisRuntimesShare } from './runtimeShare.js';
 
 let page: Page;
 beforeAll(async () => {
@@ -170,18 +169,9 @@ function poolCases(c: PoolConfig): KernelCase[] {
   return cases;
 }
 
-/** Runs this runtime's share of the cases (test/gpu/runtimeShare.ts: the other GPU project runs the rest). */
-async function runShare(cases: KernelCase[]): Promise<Awaited<ReturnType<typeof runCases>>> {
-  const share = thisRuntimesShare(cases, (c) => c.label);
-  const t0 = performance.now();
-  const results = await runCases(page, share);
-  console.log(`[conv-kernels] ${gpuRuntime()} ran ${share.length} of ${cases.length} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return results;
-}
-
 describe('windowed kernels match the float64 reference', () => {
   test('conv2d: forward (+ bias, relu), input gradient (relu mask or accumulate), filter gradient (+ ones row or accumulate)', async () => {
-    const results = await runShare(CONFIGS.flatMap(convCases));
+    const results = await runShareOfCases(page, CONFIGS.flatMap(convCases), 'conv-kernels');
     console.log(`[conv-kernels] ${results.length} conv cases, worst ${Math.max(...results.map((r) => r.error)).toExponential(2)}`);
     expect(failures(results, 1e-4)).toEqual([]);
   });
@@ -199,12 +189,12 @@ describe('windowed kernels match the float64 reference', () => {
         ),
       ),
     );
-    const results = await runShare([...quad, ...blocks]);
+    const results = await runShareOfCases(page, [...quad, ...blocks], 'conv-kernels');
     console.log(`[conv-kernels] ${results.length} quadTiled conv cases, worst ${Math.max(...results.map((r) => r.error)).toExponential(2)}`);
     expect(failures(results, 1e-4)).toEqual([]);
   });
   test('pool2d: max and avg, forward and gradient (× an activation gradient)', async () => {
-    const results = await runShare(POOL_CONFIGS.flatMap(poolCases));
+    const results = await runShareOfCases(page, POOL_CONFIGS.flatMap(poolCases), 'conv-kernels');
     console.log(`[conv-kernels] ${results.length} pool cases, worst ${Math.max(...results.map((r) => r.error)).toExponential(2)}`);
     expect(failures(results, 1e-4)).toEqual([]);
   });

@@ -6,6 +6,7 @@ import type { BufferDecl, ElementType, KernelDesc, View } from '../../src/ir/ker
 import type { QuadChoice } from '../../src/wgsl/index.js';
 import { runKernelReference, type RefBuffers, type RefStep } from '../reference/kernelReference.js';
 import { inPage } from './harness.js';
+import { gpuRuntime, thisRuntimesShare } from './runtimeShare.js';
 
 /** Initial contents: explicit values, or seeded random ones (f32: U(lo, hi) never 0; u8: bytes; ints: floor U(lo, hi)). */
 export type InitSpec = number[] | { seed: number; lo?: number; hi?: number };
@@ -269,6 +270,18 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
 }
 
 /** Formats failures (error ≥ tol) for an assertion message. */
+/**
+ * Runs this runtime's share of the cases (runtimeShare.ts: the other GPU project runs the rest) and logs
+ * how many ran and how long they took, tagged with the test file's name.
+ */
+export async function runShareOfCases(page: Page, cases: KernelCase[], tag: string): Promise<CaseResult[]> {
+  const share = thisRuntimesShare(cases, (c) => c.label);
+  const t0 = performance.now();
+  const results = await runCases(page, share);
+  console.log(`[${tag}] ${gpuRuntime()} ran ${share.length} of ${cases.length} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return results;
+}
+
 export function failures(results: CaseResult[], tol = 1e-4): string[] {
   return results.filter((r) => !(r.error < tol)).map((r) => `${r.label}: rel error ${r.error.toExponential(2)} at ${r.worst}`);
 }

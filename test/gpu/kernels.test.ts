@@ -7,9 +7,8 @@ import type { ElementwiseActivation, ElementwiseExpr, KernelDesc, LossKind, Matm
 import { optimizerStateArrays } from '../../src/ir/kernel.js';
 import { generateKernel, type QuadChoice } from '../../src/wgsl/index.js';
 import type { RefStep } from '../reference/kernelReference.js';
-import { Arena, STEP0, failures, runCases, type KernelCase } from './kernelCases.js';
+import { Arena, STEP0, failures, runShareOfCases, type CaseResult, type KernelCase } from './kernelCases.js';
 import { openPage } from './harness.js';
-import { gpuRuntime, thisRuntimesShare } from './runtimeShare.js';
 
 let page: Page;
 beforeAll(async () => {
@@ -118,16 +117,7 @@ function matmulCase(o: MatmulOptions): KernelCase {
   };
 }
 
-/** Runs this runtime's share of the cases (test/gpu/runtimeShare.ts: the other GPU project runs the rest). */
-async function runShare(cases: KernelCase[]): Promise<Awaited<ReturnType<typeof runCases>>> {
-  const share = thisRuntimesShare(cases, (c) => c.label);
-  const t0 = performance.now();
-  const results = await runCases(page, share);
-  console.log(`[kernels] ${gpuRuntime()} ran ${share.length} of ${cases.length} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return results;
-}
-
-function expectAllPass(results: Awaited<ReturnType<typeof runCases>>, tol = 1e-4): void {
+function expectAllPass(results: CaseResult[], tol = 1e-4): void {
   const worst = results.reduce((w, r) => (r.error > w.error ? r : w), results[0]!);
   const slowest = results.reduce((w, r) => (r.gpuMs > w.gpuMs ? r : w), results[0]!);
   const gpuMs = results.reduce((s, r) => s + r.gpuMs, 0);
@@ -155,7 +145,7 @@ describe('matmul', () => {
       // (workgroupTiled: the sizes that exercise its tile edges; each pipeline compiles slowly on SwiftShader.)
       const sizes = variant !== 'workgroupTiled' ? SIZES : SIZES.filter(([m, n]) => !(m === 8 && n === 12) && !(m === 2 && n === 7));
       for (const [m, n, k] of sizes) for (const [transA, transB] of TRANSPOSES) cases.push(matmulCase({ m, n, k, transA, transB, variant }));
-      expectAllPass(await runShare(cases));
+      expectAllPass(await runShareOfCases(page, cases, 'kernels'));
     });
 
     test(`${variant}: epilogues, aOnesRow, accumulate, rowBaseFromStep`, async () => {
@@ -200,7 +190,7 @@ describe('matmul', () => {
         const vec4 = cases.filter((c) => generateKernel(c.kernels[0]!, c.decls, { variant }).wgsl.includes('array<vec4<f32>'));
         expect(vec4.length).toBeGreaterThanOrEqual(50);
       }
-      expectAllPass(await runShare(cases));
+      expectAllPass(await runShareOfCases(page, cases, 'kernels'));
     });
   }
 });
@@ -229,7 +219,7 @@ describe('matmul register blocks', () => {
         cases.push(matmulCase({ m: 24, n: 20, k: 19, transA, transB, variant, block: [...block], aligned: 'separate', bias: true }));
       }
     }
-    expectAllPass(await runShare(cases));
+    expectAllPass(await runShareOfCases(page, cases, 'kernels'));
   });
 });
 
@@ -272,7 +262,7 @@ describe('matmul quad blocks (quadTiled)', () => {
       cases.push(matmulCase({ m: 37, n: 70, k: 15, transA, transB, variant, quad: big }));
       cases.push(matmulCase({ m: 31, n: 30, k: 33, transA, transB, variant, quad: big, aOnesRow: true, accumulate: true, bias: true, activation: 'sigmoid' }));
     }
-    expectAllPass(await runShare(cases));
+    expectAllPass(await runShareOfCases(page, cases, 'kernels'));
   });
 
   test('the 32 × 8 block (chosen for big products): row, column and K tails, A swapped or broadcast', async () => {
@@ -290,7 +280,7 @@ describe('matmul quad blocks (quadTiled)', () => {
     }
     const broadcast: QuadChoice = { ...big, sharing: 'broadcast' };
     cases.push(matmulCase({ m: 33, n: 35, k: 10, transA: false, transB: false, variant, quad: broadcast, rowBases: [0, 3], gradMask: 'tanh' }));
-    expectAllPass(await runShare(cases));
+    expectAllPass(await runShareOfCases(page, cases, 'kernels'));
   });
 });
 
@@ -402,7 +392,7 @@ describe('gather', () => {
     expect(alignedWgsl).toContain('buf_pixels: array<vec4<u32>');
     expect(alignedWgsl).toContain('unpack4x8unorm(words[3])');
     expect(wgslOf('gather wide rows, 5 rows')).not.toContain('read_write> buf_arena: array<vec4');
-    expectAllPass(await runShare(cases), 1e-6);
+    expectAllPass(await runShareOfCases(page, cases, 'kernels'), 1e-6);
   });
 });
 
@@ -510,7 +500,7 @@ describe('elementwise', () => {
         outputs: ['big'],
       });
     }
-    expectAllPass(await runShare(cases));
+    expectAllPass(await runShareOfCases(page, cases, 'kernels'));
   });
 });
 
@@ -552,7 +542,7 @@ describe('softmaxRows and columnSum', () => {
         });
       }
     }
-    expectAllPass(await runShare(cases));
+    expectAllPass(await runShareOfCases(page, cases, 'kernels'));
   });
 });
 
@@ -669,7 +659,7 @@ describe('lossHead', () => {
     }
     cases.push(lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 32, cols: 10, labelType: 'i32', rowBase: 9 }));
     cases.push(lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 32, cols: 10, labelType: 'u32', grad: false, predict: true }));
-    expectAllPass(await runShare(bothReductions(cases)));
+    expectAllPass(await runShareOfCases(page, bothReductions(cases), 'kernels'));
   });
 
   test('binary cross-entropy: sigmoid on logits up to ±1e4, and from probabilities', async () => {
@@ -685,7 +675,7 @@ describe('lossHead', () => {
     }
     cases.push(lossCase({ loss: 'sigmoidCrossEntropy', sparse: false, rows: 37, cols: 2, scale: 1e4, predict: true }));
     cases.push(lossCase({ loss: 'sigmoidCrossEntropy', sparse: true, rows: 32, cols: 4, rowBase: 4 }));
-    expectAllPass(await runShare(bothReductions(cases)));
+    expectAllPass(await runShareOfCases(page, bothReductions(cases), 'kernels'));
   });
 
   test('weighted samples (classWeight) and the weight penalty (regularizers), every loss', async () => {
@@ -697,7 +687,7 @@ describe('lossHead', () => {
     }
     cases.push(lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 65, cols: 10, weighted: true, rowBase: 3, labelType: 'i32' }));
     cases.push(lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 5, cols: 4, penalty: true }));
-    expectAllPass(await runShare(bothReductions(cases)));
+    expectAllPass(await runShareOfCases(page, bothReductions(cases), 'kernels'));
   });
 });
 
@@ -847,7 +837,7 @@ describe('optimizer', () => {
         outputs: nSlots ? ['params', 'slots'] : ['params'],
       });
     }
-    expectAllPass(await runShare(cases));
+    expectAllPass(await runShareOfCases(page, cases, 'kernels'));
   });
 });
 
@@ -928,6 +918,6 @@ describe('matmul with a fused optimizer update (MatmulKernel.update)', () => {
         }
       }
     }
-    expectAllPass(await runShare(cases));
+    expectAllPass(await runShareOfCases(page, cases, 'kernels'));
   });
 });
