@@ -97,14 +97,15 @@ test('one weft profile case (MLP, batch 32) replays its step kernel by kernel an
   expect(out.tasks).toEqual([{ kind: 'profile', lib: 'weft', model: 'mlp', batch: 32, targetMs: 8, steps: 32 }]);
   const [r] = out.results;
   expect(r.error ?? null).toBeNull();
-  expect(r.details.dispatches).toBe(9);
-  expect(r.details.kernels).toHaveLength(9);
+  // One timed kernel per captured dispatch (9 on SwiftShader; fewer where chains join the small kernels).
+  expect(r.details.dispatches).toBeGreaterThan(0);
+  expect(r.details.kernels).toHaveLength(r.details.dispatches);
   for (const k of r.details.kernels) expect(k.wallMs).toBeGreaterThan(0);
   expect(r.details.replayStepMs).toBeGreaterThan(0);
   expect(r.details.stepMs).toBeGreaterThan(0);
   expect(r.details.stepHow).toBe('model.fit over 32 steps, per step');
   expect(out.text).toContain('replayed step ms');
-  expect(out.text).toMatch(/the step replayed \(its dispatches in order, many steps in one pass\) +9 +— +[\d.]+/);
+  expect(out.text).toMatch(new RegExp(`the step replayed \\(its dispatches in order, many steps in one pass\\) +${r.details.dispatches} +— +[\\d.]+`));
 });
 
 test('TF.js WASM runs as two columns: one thread, and every core (the page is cross-origin isolated)', async () => {
