@@ -310,6 +310,51 @@ export interface KernelTiming {
   copies: number;
 }
 
+/** Records `sequence` (captured dispatches, in order) into a compute pass. */
+function encodeSequence(pass: GPUComputePassEncoder, sequence: CapturedDispatch[]): void {
+  for (const d of sequence) {
+    pass.setPipeline(d.pipeline);
+    for (const g of d.groups) pass.setBindGroup(g.index, g.group, g.offsets);
+    pass.dispatchWorkgroups(...d.workgroups);
+  }
+}
+
+/** Writes back the uniform contents each dispatch of `sequence` saw when it was recorded. */
+function restoreUniforms(device: GPUDevice, sequence: CapturedDispatch[]): void {
+  for (const d of sequence) for (const u of d.uniforms) device.queue.writeBuffer(u.buffer, 0, u.bytes as Uint8Array<ArrayBuffer>);
+}
+
+/**
+ * Wall time of one replay of `sequence` (all on `device`): `copies` replays in one pass (copies chosen so
+ * the pass takes about `targetMs`), submitted and waited for, less an empty submit's wait (`base`);
+ * the median of `trials` such passes, after a warm-up (first use of the pipelines in this pattern). On a
+ * CPU adapter other processes steal time from single trials, hence the median.
+ */
+async function replayWallMs(
+  device: GPUDevice,
+  sequence: CapturedDispatch[],
+  base: number,
+  options: { targetMs: number; maxCopies: number; trials: number },
+): Promise<{ wallMs: number; copies: number }> {
+  const wall = async (n: number): Promise<number> => {
+    restoreUniforms(device, sequence);
+    const encoder = device.createCommandEncoder({ label: 'bench replay' });
+    const pass = encoder.beginComputePass({ label: 'bench replay' });
+    for (let i = 0; i < n; i++) encodeSequence(pass, sequence);
+    pass.end();
+    const t0 = performance.now();
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    return performance.now() - t0;
+  };
+  await wall(1);
+  const once = Math.max(0.001, (await wall(1)) - base);
+  const copies = Math.max(1, Math.min(options.maxCopies, Math.round(options.targetMs / once)));
+  const trials: number[] = [];
+  for (let i = 0; i < options.trials; i++) trials.push(Math.max(0, ((await wall(copies)) - base) / copies));
+  return { wallMs: median(trials), copies };
+}
+
 /** Replays each captured dispatch on its own and times it. */
 export async function timeDispatches(dispatches: CapturedDispatch[], options: { targetMs: number; maxCopies: number }): Promise<KernelTiming[]> {
   const out: KernelTiming[] = [];
@@ -317,44 +362,18 @@ export async function timeDispatches(dispatches: CapturedDispatch[], options: { 
   for (const d of dispatches) {
     const device = d.device;
     if (!baselines.has(device)) baselines.set(device, await emptySubmitMs(device));
-    const base = baselines.get(device)!;
-    const encodeInto = (pass: GPUComputePassEncoder): void => {
-      pass.setPipeline(d.pipeline);
-      for (const g of d.groups) pass.setBindGroup(g.index, g.group, g.offsets);
-      pass.dispatchWorkgroups(...d.workgroups);
-    };
-    const restore = (): void => {
-      for (const u of d.uniforms) device.queue.writeBuffer(u.buffer, 0, u.bytes as Uint8Array<ArrayBuffer>);
-    };
-    const wall = async (n: number): Promise<number> => {
-      restore();
-      const encoder = device.createCommandEncoder({ label: 'bench replay' });
-      const pass = encoder.beginComputePass({ label: 'bench replay' });
-      for (let i = 0; i < n; i++) encodeInto(pass);
-      pass.end();
-      const t0 = performance.now();
-      device.queue.submit([encoder.finish()]);
-      await device.queue.onSubmittedWorkDone();
-      return performance.now() - t0;
-    };
-    await wall(1); // warm (first use of the pipeline in this pattern)
-    const once = Math.max(0.001, (await wall(1)) - base);
-    const copies = Math.max(1, Math.min(options.maxCopies, Math.round(options.targetMs / once)));
-    // median of 3 trials: on a CPU adapter other processes steal time from single trials
-    const trials: number[] = [];
-    for (let i = 0; i < 3; i++) trials.push(Math.max(0, ((await wall(copies)) - base) / copies));
-    const wallMs = median(trials);
+    const { wallMs, copies } = await replayWallMs(device, [d], baselines.get(device)!, { ...options, trials: 3 });
     let gpuMs: number | null = null;
     if (device.features.has('timestamp-query')) {
       const n = Math.max(5, Math.min(copies, 64));
       const querySet = device.createQuerySet({ type: 'timestamp', count: 2 * n });
       const resolve = device.createBuffer({ size: 16 * n, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
       const read = device.createBuffer({ size: 16 * n, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-      restore();
+      restoreUniforms(device, [d]);
       const encoder = device.createCommandEncoder({ label: 'bench replay (timestamps)' });
       for (let i = 0; i < n; i++) {
         const pass = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
-        encodeInto(pass);
+        encodeSequence(pass, [d]);
         pass.end();
       }
       encoder.resolveQuerySet(querySet, 0, 2 * n, resolve, 0);
@@ -376,40 +395,18 @@ export async function timeDispatches(dispatches: CapturedDispatch[], options: { 
 }
 
 /**
- * The captured dispatches replayed in their recorded order as one step, `copies` steps in one pass
- * (copies chosen so the pass takes about `targetMs`), submitted and waited for, minus an empty submit;
- * median of 5 trials, ms per step. What the adapter takes for the step's dispatches back to back, with
- * the switches between kernels but without fit's JavaScript, submits and waits: against the sum of
- * the kernels replayed alone it shows what running them in sequence costs, against fit's measured
- * step what the orchestration costs. Null when the dispatches span devices or there are none.
+ * The captured dispatches replayed in their recorded order as one step, many steps in one pass (about
+ * `targetMs`), less an empty submit; median of 5 trials, ms per step (replayWallMs). What the adapter
+ * takes for the step's dispatches back to back, with the switches between kernels but without fit's
+ * JavaScript, submits and waits: against the sum of the kernels replayed alone it shows what running
+ * them in sequence costs, against fit's measured step what the orchestration costs. Null when the
+ * dispatches span devices or there are none.
  */
 export async function timeStepReplay(dispatches: CapturedDispatch[], options: { targetMs: number; maxCopies: number }): Promise<number | null> {
   const device = dispatches[0]?.device;
   if (!device || dispatches.some((d) => d.device !== device)) return null;
   const base = await emptySubmitMs(device);
-  const wall = async (n: number): Promise<number> => {
-    for (const d of dispatches) for (const u of d.uniforms) device.queue.writeBuffer(u.buffer, 0, u.bytes as Uint8Array<ArrayBuffer>);
-    const encoder = device.createCommandEncoder({ label: 'bench step replay' });
-    const pass = encoder.beginComputePass({ label: 'bench step replay' });
-    for (let i = 0; i < n; i++) {
-      for (const d of dispatches) {
-        pass.setPipeline(d.pipeline);
-        for (const g of d.groups) pass.setBindGroup(g.index, g.group, g.offsets);
-        pass.dispatchWorkgroups(...d.workgroups);
-      }
-    }
-    pass.end();
-    const t0 = performance.now();
-    device.queue.submit([encoder.finish()]);
-    await device.queue.onSubmittedWorkDone();
-    return performance.now() - t0;
-  };
-  await wall(1);
-  const once = Math.max(0.001, (await wall(1)) - base);
-  const copies = Math.max(1, Math.min(options.maxCopies, Math.round(options.targetMs / once)));
-  const trials: number[] = [];
-  for (let i = 0; i < 5; i++) trials.push(Math.max(0, ((await wall(copies)) - base) / copies));
-  return median(trials);
+  return (await replayWallMs(device, dispatches, base, { ...options, trials: 5 })).wallMs;
 }
 
 async function emptySubmitMs(device: GPUDevice): Promise<number> {

@@ -452,7 +452,7 @@ export function summarize(results: TaskResult[], options: BenchOptions, env: Env
         fmt(d.stepMs),
         fmt(d.gpuTotalMs),
         fmt(d.wallTotalMs),
-        fmt(d.replayStepMs ?? null),
+        fmt(d.replayStepMs),
         fmt(d.stepMs - total),
         String(d.kernels.length),
         flops > 0 ? fmt(flops / 1e6) : '—',

@@ -1,6 +1,6 @@
-// Test files that both GPU projects run (kernels, conv-kernels, tfjs-oracle, fused-vs-interpreter: issue 13 wants them to pass in
-// Chromium and in Node on Dawn) split their case lists between the two runtimes instead of running
-// every case twice: each case runs in exactly one of them per `npm test`, and each runtime runs some
+// Test files that both GPU projects run (kernels, conv-kernels, tfjs-oracle, fused-vs-interpreter:
+// issue 13 wants them to pass in Chromium and in Node on Dawn) split their case lists between the two
+// runtimes instead of running every case twice: each case runs in exactly one of them per `npm test`, and each runtime runs some
 // of every family. Chromium gets one case in four, Node the rest: a kernel case costs Chromium
 // ~0.41 s and Node ~0.17 s on SwiftShader (fresh-clone `npm test`, 1 Dec 2026: 597 cases in 244 s
 // against 199 in 34 s; before Dawn's busy polling was put on a 1 ms timer, src/node, it was the other
