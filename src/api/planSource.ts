@@ -22,7 +22,14 @@ export function planSource(model: LowerableModel, state: CompiledState | null): 
     try {
       const graph = lowerModel(model, batchSize, mode, mode === 'predict' ? [] : (state?.outputs ?? []), weightedOutputs);
       const optimizer = mode === 'train' && state ? { optimizer: state.optimizer.algorithm } : {};
-      return compileGraph(graph, { mode, inputStorage: [...storage], precision: precisionFor(device), fuseUpdates: device.fusedUpdates, ...optimizer });
+      return compileGraph(graph, {
+        mode,
+        inputStorage: [...storage],
+        precision: precisionFor(device),
+        fuseUpdates: device.fusedUpdates,
+        gatheredProducts: device.gatheredProducts,
+        ...optimizer,
+      });
     } catch (e) {
       if (e instanceof WeftError) throw e;
       // The compiler's own errors (unsupported loss, shape, gradient) reach the user as WeftErrors.

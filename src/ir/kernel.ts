@@ -39,6 +39,29 @@ export interface View {
   rowBaseFromStep?: boolean;
   /** Rows per sample of a shifted view of a rank > 2 value (seen as [batch·t, f]: t); 1 when absent. */
   rowsPerSample?: number;
+  /**
+   * Rows read from a dataset through the step's sample indices instead of a gathered batch (plan
+   * option `gatheredProducts`, plan/foldGather.ts): element (r, c) is
+   *   scale × buffer[offset + indices[step.rowBase + r] · rowStride + c].
+   * Only a matmul's `a` under the quadTiled variant reads such a view (wgsl/matmulQuad.ts).
+   */
+  gathered?: GatheredRows;
+}
+
+/** How a view's rows come from a dataset: `indices` names the sample index buffer, `scale` multiplies every value (1/255 for u8 pixels). */
+export interface GatheredRows {
+  indices: string;
+  scale: number;
+}
+
+/** Whether reading `view` needs the Step uniform (a rowBase shift or rows picked by the step's indices). */
+export function viewUsesStep(view: View): boolean {
+  return !!view.rowBaseFromStep || !!view.gathered;
+}
+
+/** The buffers reading `view` touches: its own, and the index buffer of gathered rows. */
+export function viewBuffers(view: View): string[] {
+  return view.gathered ? [view.buffer, view.gathered.indices] : [view.buffer];
 }
 
 /** Per-step values, one 256-byte record per step in a uniform buffer bound with a dynamic offset. */
@@ -366,16 +389,16 @@ export function kernelUsesStep(kernel: KernelDesc): boolean {
     case 'optimizer':
       return true;
     case 'lossHead':
-      return kernel.target.sparse || !!kernel.sampleWeights || !!kernel.predictionOut?.rowBaseFromStep || viewsOf(kernel).some((v) => v.rowBaseFromStep);
+      return kernel.target.sparse || !!kernel.sampleWeights || !!kernel.predictionOut?.rowBaseFromStep || viewsOf(kernel).some(viewUsesStep);
     case 'elementwise':
-      return viewsOf(kernel).some((v) => v.rowBaseFromStep) || expressionUsesDropout(kernel.expr);
+      return viewsOf(kernel).some(viewUsesStep) || expressionUsesDropout(kernel.expr);
     case 'matmul':
-      return !!kernel.update || viewsOf(kernel).some((v) => v.rowBaseFromStep);
+      return !!kernel.update || viewsOf(kernel).some(viewUsesStep);
     case 'softmaxRows':
     case 'columnSum':
     case 'conv2d':
     case 'pool2d':
-      return viewsOf(kernel).some((v) => v.rowBaseFromStep);
+      return viewsOf(kernel).some(viewUsesStep);
     default:
       return kernel satisfies never;
   }

@@ -6,6 +6,7 @@
 //   liveness and allocation (allocation.ts)  arena blocks share memory by lifetime; the peak is known
 //   kernel selection (kernelSelection.ts)    the kernel computing each node, over those views
 //   update fusion (fuseOptimizerUpdates.ts)  the optimizer applied in the weight-gradient kernels
+//   gather folding (foldGather.ts)           inputs read only by matmuls are read from the dataset by index (gatheredProducts)
 //   buffer declarations (buffers.ts)
 // Which kernels share a dispatch is decided afterwards, in one place: plan/dispatchGroups.ts.
 
@@ -13,6 +14,7 @@ import type { IrGraph } from './graph.js';
 import { allocateBlocks, blockLifetimes } from './plan/allocation.js';
 import { declareBuffers, metricSlotCountOf } from './plan/buffers.js';
 import { executionOrder } from './plan/executionOrder.js';
+import { foldGatherIntoProducts } from './plan/foldGather.js';
 import { fuseOptimizerUpdates } from './plan/fuseOptimizerUpdates.js';
 import { selectKernels, valueViews } from './plan/kernelSelection.js';
 import { paramLayout, placeValues } from './plan/placement.js';
@@ -28,7 +30,8 @@ export function planGraph(graph: IrGraph, options: PlanOptions): Plan {
   const order = options.fuseUpdates ? executionOrder(graph, options) : graph.nodes.map((n) => n.id);
   const { offsets, arenaSize } = allocateBlocks(placement.blockSizes, blockLifetimes(graph, placement, order));
   const selected = selectKernels(graph, placement, valueViews(graph, placement, offsets), options, paramCount, order);
-  const kernels = options.fuseUpdates ? fuseOptimizerUpdates(selected) : selected;
+  const fused = options.fuseUpdates ? fuseOptimizerUpdates(selected) : selected;
+  const kernels = options.gatheredProducts ? foldGatherIntoProducts(fused) : fused;
   const metricSlotCount = metricSlotCountOf(graph);
   const { buffers, plannedBytes } = declareBuffers(graph, kernels, options, {
     arenaSize,

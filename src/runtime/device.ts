@@ -121,6 +121,17 @@ export function chainsWanted(gpu: Pick<Gpu, 'cpuAdapter'>): boolean {
   return forcedSwitch('WEFT_CHAINS') ?? !gpu.cpuAdapter;
 }
 
+/**
+ * Whether plans let the matmuls that read a model input take its rows from the dataset through the
+ * sample indices (plan option gatheredProducts, plan/foldGather.ts): where matmuls are quadTiled, the
+ * only variant that generates such reads. The article MLP's step loses its gather dispatch and its
+ * first layer reads u8 pixels. WEFT_GATHERED_PRODUCTS=0 turns it off (1 cannot force it on another
+ * variant).
+ */
+export function gatheredProductsWanted(gpu: Pick<Gpu, 'cpuAdapter' | 'subgroups'>): boolean {
+  return preferredMatmulVariant(gpu) === 'quadTiled' && forcedSwitch('WEFT_GATHERED_PRODUCTS') !== false;
+}
+
 /** A plan switch set by hand (globalThis in a page, else Node's environment): true, false, or undefined when unset. */
 function forcedSwitch(name: string): boolean | undefined {
   const g = globalThis as Record<string, unknown> & { process?: { env?: Record<string, string | undefined> } };

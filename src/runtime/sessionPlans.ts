@@ -7,7 +7,7 @@ import { optimizerStateArrays, type OptimizerAlgorithm } from '../ir/kernel.js';
 import type { PlanMode } from '../ir/plan.js';
 import type { DeviceDataset } from './deviceDataset.js';
 import type { DeviceModel } from './deviceModel.js';
-import { fusedUpdatesWanted, type Gpu } from './device.js';
+import { fusedUpdatesWanted, gatheredProductsWanted, type Gpu } from './device.js';
 import { WeftError } from './errors.js';
 import { f16Emulation } from './f16Emulation.js';
 import { PlanRunner } from './planRunner.js';
@@ -21,6 +21,8 @@ export interface DeviceFeatures {
   shaderF16: boolean;
   /** Apply the optimizer inside the weight-gradient kernels where it pays (device.ts: fusedUpdatesWanted). */
   fusedUpdates: boolean;
+  /** Matmuls read model inputs from the dataset by sample index (device.ts: gatheredProductsWanted). */
+  gatheredProducts: boolean;
 }
 
 /** What the model gives the runtime to compile itself: a pure function per plan, and its optimizer. */
@@ -74,7 +76,7 @@ export class SessionPlans {
       mode,
       batchSize,
       storage,
-      { shaderF16: this.gpu.shaderF16 || f16Emulation(), fusedUpdates: fusedUpdatesWanted(this.gpu) },
+      { shaderF16: this.gpu.shaderF16 || f16Emulation(), fusedUpdates: fusedUpdatesWanted(this.gpu), gatheredProducts: gatheredProductsWanted(this.gpu) },
       weightedOutputs,
     );
     const optimizer = source.optimizer;

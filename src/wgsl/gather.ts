@@ -12,6 +12,7 @@ import {
   loadF32,
   loadU32,
   perItemPrologue,
+  scaledBytes,
   storeF32,
   u32,
   viewAligned4,
@@ -21,17 +22,6 @@ import {
 } from './views.js';
 
 const WORKGROUP_SIZE = 64;
-
-/**
- * The four bytes of a u32 word, lowest first, as `scale` × byte in a vec4<f32>. Bytes scaled by 1/255
- * (pixels that were k/255) go through unpack4x8unorm, one instruction where the shifts and masks are
- * several (on SwiftShader the same values as byte × f32(1/255): checked by the kernel tests).
- */
-function scaledBytes(word: string, scale: number): string {
-  if (scale === Math.fround(1 / 255) || scale === 1 / 255) return `unpack4x8unorm(${word})`;
-  const bytes = `vec4<f32>((vec4<u32>(${word}) >> vec4<u32>(0u, 8u, 16u, 24u)) & vec4<u32>(255u))`;
-  return scale === 1 ? bytes : `${f32(scale)} * ${bytes}`;
-}
 
 export function generateGather(desc: GatherKernel, decls: Record<string, BufferDecl>): GeneratedKernel {
   const buffers = new BufferSet(desc.name, decls);

@@ -6,7 +6,8 @@
 //   kernelUsesStep(desc); the runtime binds it with a dynamic offset of stepRecord × 256.
 // - offsets, strides and sizes are WGSL constants; u8 buffers are array<u32>, unpacked on load.
 // - dispatches stay within 65535 workgroups per dimension (spilling into y).
-import type { BufferDecl, KernelDesc } from '../ir/kernel.js';
+import { viewsOf, type BufferDecl, type KernelDesc } from '../ir/kernel.js';
+import { KernelCodegenError } from './views.js';
 import { generateColumnSum } from './columnSum.js';
 import { generateConv2d } from './conv2d.js';
 import { generatePool2d } from './pool2d.js';
@@ -29,6 +30,7 @@ export { generateColumnSum, generateElementwise, generateGather, generateLossHea
 
 /** Generates the WGSL module of one kernel. */
 export function generateKernel(desc: KernelDesc, buffers: Record<string, BufferDecl>, options: GenerateOptions = {}): GeneratedKernel {
+  checkGatheredViews(desc, options);
   switch (desc.kind) {
     case 'gather':
       return generateGather(desc, buffers);
@@ -51,4 +53,19 @@ export function generateKernel(desc: KernelDesc, buffers: Record<string, BufferD
     default:
       return desc satisfies never;
   }
+}
+
+/**
+ * Rows read through the sample indices (View.gathered) are generated for one operand only: a
+ * matmul's op(A) under the quadTiled variant, which the plan option `gatheredProducts` targets.
+ */
+function checkGatheredViews(desc: KernelDesc, options: GenerateOptions): void {
+  const gathered = viewsOf(desc).filter((v) => v.gathered);
+  if (gathered.length === 0) return;
+  const quadA = desc.kind === 'matmul' && (options.variant ?? 'registerTiled') === 'quadTiled' && gathered.every((v) => v === desc.a);
+  if (!quadA)
+    throw new KernelCodegenError(
+      desc.name,
+      `reads "${gathered[0]!.buffer}" through the sample indices, which only a quadTiled matmul's first operand can; compile the plan without gatheredProducts for this adapter`,
+    );
 }

@@ -17,15 +17,18 @@
 // Quads are 4 consecutive local invocation indices (SwiftShader's SIMD groups, and the quads of a
 // subgroup in local-index order): lanes derive their block from `lidx`, and the quad operations stay
 // in uniform control flow (surplus quads compute a clamped block and store nothing).
-import { type Ctx, epilogueFn, needsActivationFns, operandWalk, plus, range, summary } from './matmulCommon.js';
+import { type Ctx, XYZW, epilogueFn, needsActivationFns, operandWalk, plus, range, summary } from './matmulCommon.js';
 import {
   ACTIVATION_FUNCTIONS,
   KernelCodegenError,
   assemble,
+  f32,
   linearGroups,
   linearWorkgroupIndex,
   type LinearDispatch,
   loadF32,
+  loadU32,
+  scaledBytes,
   u32,
   viewBase,
   type GeneratedKernel,
@@ -143,8 +146,22 @@ export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, 
   const { sA, sB, K4, rem, ones } = operandWalk(ctx);
   const rows = range(R);
   const cols = range(Cl);
+  // A's rows read through the step's sample indices (View.gathered): A[s, c] is dataset sample
+  // indices[step.rowBase + s], times the dataset's scale, so the batch is never copied out.
+  const gathered = desc.a.gathered;
+  const indices = gathered ? buffers.use(gathered.indices, false) : undefined;
+  const sampleStart = (s: string): string => `${plus(`${loadU32(indices!, `step.rowBase + ${s}`)} * ${u32(sA)}`, desc.a.offset)}`;
+  const scaled = (x: string): string => (gathered && gathered.scale !== 1 ? `${f32(gathered.scale)} * ${x}` : x);
+  // Aᵀ gathered: the sample at k is the same for all R rows, so its start is read once per k (sampleAt).
+  const sampleVar = (k: string): string => `sa_${k.replace(/[^A-Za-z0-9]+/g, '_')}`;
+  const sampleAt = (indent: string, k: string): void => {
+    if (gathered && desc.transA) L.push(`${indent}let ${sampleVar(k)} = ${sampleStart(k)};`);
+  };
   // op(A)[row, k] and op(B)[k, col] as buffer reads (row, col clamped in range; k < K).
-  const opA = (row: string, k: string): string => loadF32(A, desc.transA ? `${viewBase(desc.a)} + (${k}) * ${u32(sA)} + ${row}` : `${row} + ${k}`);
+  const opA = (row: string, k: string): string =>
+    desc.transA
+      ? scaled(loadF32(A, gathered ? `${sampleVar(k)} + ${row}` : `${viewBase(desc.a)} + (${k}) * ${u32(sA)} + ${row}`))
+      : scaled(loadF32(A, `${row} + ${k}`));
   const opB = (k: string, col: string): string => loadF32(B, desc.transB ? `${col} + ${k}` : `${viewBase(desc.b)} + (${k}) * ${u32(sB)} + ${col}`);
   // Lane l's row i and column j: 'columns' lanes share rows and own columns n0 + l + 4j; 'rows'
   // lanes own rows m0 + l + 4i and share columns.
@@ -157,7 +174,8 @@ export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, 
   const lastRow = Math.max(0, mReal - 1);
   for (const i of rows) {
     const row = `min(${rowOf(i)}, ${u32(lastRow)})`;
-    L.push(desc.transA ? `  let ra${i} = ${row};` : `  let ra${i} = ${viewBase(desc.a)} + ${row} * ${u32(sA)};`);
+    if (desc.transA) L.push(`  let ra${i} = ${row};`);
+    else L.push(`  let ra${i} = ${gathered ? sampleStart(row) : `${viewBase(desc.a)} + ${row} * ${u32(sA)}`};`);
     if (ones) L.push(`  let one${i} = ${rowOf(i)} >= ${u32(mReal)};`);
   }
   for (const j of cols) {
@@ -180,7 +198,31 @@ export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, 
     ? (['a', rows, aLoad, 'b', cols, bLoad] as const)
     : (['b', cols, bLoad, 'a', rows, aLoad] as const);
   const SWAPS = ['', 'quadSwapX', 'quadSwapY', 'quadSwapDiagonal'] as const;
-  const loadShared = (indent: string, k: string): void => {
+  // Gathered u8 rows come 4 bytes to a word, and where the words line up A's loads use that. A as
+  // stored (not Aᵀ): the 4 k of a K step are one word of each row and lane l takes byte l of it
+  // (one shift by a per-lane constant), then shares it as usual; unpacking all 4 in every lane and
+  // sharing none measured slower (fit 0.97×). Aᵀ: a lane's R rows at its k are R/4 consecutive
+  // words of one sample, loaded and unpacked whole (fit 1.07× over a byte at a time).
+  const u8Words = !!gathered && A.decl.elementType === 'u8' && byColumns && mReal > 0 && sA % 4 === 0 && desc.a.offset % 4 === 0;
+  const laneBytes = u8Words && !desc.transA && !ones;
+  const columnWords = u8Words && desc.transA && R % 4 === 0;
+  if (laneBytes) L.push('  let laneByte = l * 8u;');
+  // The shared operand at this lane's k (k + l, or kl in the K tail); `wordStep`: the K step's first k, where whole words line up.
+  const loadShared = (indent: string, k: string, wordStep?: string): void => {
+    if (byColumns) sampleAt(indent, k);
+    if (wordStep !== undefined && laneBytes) {
+      for (const i of rows) L.push(`${indent}let av${i} = ${scaled(`f32((${A.ident}[(ra${i} + ${wordStep}) >> 2u] >> laneByte) & 255u)`)};`);
+      return;
+    }
+    if (columnWords) {
+      for (let w = 0; w < R / 4; w++)
+        L.push(`${indent}let aq${w} = ${scaledBytes(`${A.ident}[${plus(`((${sampleVar(k)} + m0) >> 2u)`, w)}]`, gathered!.scale)};`);
+      for (const i of rows) {
+        const v = `aq${i >> 2}.${XYZW[i & 3]}`;
+        L.push(`${indent}let av${i} = ${ones ? `select(${v}, 1.0, one${i})` : v};`);
+      }
+      return;
+    }
     for (const s of shared) L.push(`${indent}let ${sharedName}v${s} = ${sharedLoad(s, k)};`);
   };
   const step = (indent: string, kBase: string, kks: number[], how: QuadSharing): void => {
@@ -191,13 +233,14 @@ export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, 
         L.push(`${indent}let ${sharedName}${s}_${kk} = ${how === 'broadcast' ? `quadBroadcast(${v}, ${u32(kk)})` : swapped ? `${SWAPS[kk]}(${v})` : v};`);
       }
       const kRow = how === 'broadcast' ? plus(kBase, kk) : swapped ? `${kBase} + (l ^ ${u32(kk)})` : `${kBase} + l`;
+      if (!byColumns && own.length > 0) sampleAt(indent, kRow);
       for (const o of own) L.push(`${indent}let ${ownName}${o}_${kk} = ${ownLoad(o, kRow)};`);
       for (const i of rows) for (const j of cols) L.push(`${indent}c${i}_${j} = c${i}_${j} + a${i}_${kk} * b${j}_${kk};`);
     }
   };
   if (K4 > 0) {
     L.push(`  for (var k = 0u; k < ${u32(K4)}; k = k + 4u) {`);
-    loadShared('    ', 'k + l');
+    loadShared('    ', 'k + l', 'k');
     step('    ', 'k', [0, 1, 2, 3], sharing);
     L.push('  }');
   }

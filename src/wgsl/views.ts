@@ -219,6 +219,8 @@ export function commentSafe(s: string): string {
 
 /** WGSL expression: element index of view(r, c), r and c being u32 expressions. */
 export function viewIndex(view: View, r: string, c: string): string {
+  // Gathered rows have no fixed index: only the generators that read them through the indices accept them (index.ts).
+  if (view.gathered) throw new Error(`internal: a gathered view of "${view.buffer}" indexed as a fixed one`);
   const terms: string[] = [];
   if (view.offset !== 0) terms.push(u32(view.offset));
   const sampleStride = view.rowStride * (view.rowsPerSample ?? 1);
@@ -252,6 +254,17 @@ function loadRaw(v: BufferVar, index: string): string {
 export function loadF32(v: BufferVar, index: string): string {
   const raw = loadRaw(v, index);
   return v.decl.elementType === 'f32' ? raw : `f32(${raw})`;
+}
+
+/**
+ * The four bytes of a u32 word, lowest first, as `scale` × byte in a vec4<f32>. Bytes scaled by 1/255
+ * (pixels that were k/255) go through unpack4x8unorm, one instruction where the shifts and masks are
+ * several (on SwiftShader the same values as byte × f32(1/255): checked by the kernel tests).
+ */
+export function scaledBytes(word: string, scale: number): string {
+  if (scale === Math.fround(1 / 255) || scale === 1 / 255) return `unpack4x8unorm(${word})`;
+  const bytes = `vec4<f32>((vec4<u32>(${word}) >> vec4<u32>(0u, 8u, 16u, 24u)) & vec4<u32>(255u))`;
+  return scale === 1 ? bytes : `${f32(scale)} * ${bytes}`;
 }
 
 /** Loads element `index` of a buffer as u32 (f32 values are truncated; i32 reinterpreted). */

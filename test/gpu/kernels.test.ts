@@ -284,6 +284,96 @@ describe('matmul quad blocks (quadTiled)', () => {
   });
 });
 
+describe('matmul reading A through the sample indices (View.gathered, quadTiled)', () => {
+  /**
+   * op(A) from `datasetRows` samples of a u8 or f32 dataset, the step's `batch` rows picked by a
+   * shuffled index list from rowBase on: A is batch × features (the first layer's forward) or, with
+   * transA, features × batch (its weight gradient, with the ones row).
+   */
+  function gatheredCase(o: {
+    elementType: 'u8' | 'f32';
+    features: number;
+    batch: number;
+    n: number;
+    transA: boolean;
+    transB?: boolean;
+    scale: number;
+    offset?: number;
+    aOnesRow?: boolean;
+    quad?: QuadChoice;
+  }): KernelCase {
+    const datasetRows = o.batch + 11;
+    const rowBases = [datasetRows - o.batch, 4];
+    const arena = new Arena('arena');
+    const params = new Arena('params');
+    const [m, k] = o.transA ? [o.features + (o.aOnesRow ? 1 : 0), o.batch] : [o.batch, o.features];
+    const offset = o.offset ?? 0;
+    const a: View = { buffer: 'ds', offset, rowStride: o.features, rows: o.batch, cols: o.features, gathered: { indices: 'idx', scale: o.scale } };
+    const b = o.transB ? params.view(o.n, k, { pad: 2 }) : o.transA ? arena.view(k, o.n, { pad: 1 }) : params.view(k, o.n, { pad: 3 });
+    const out = arena.view(m, o.n, { pad: 2, gap: 5 });
+    const desc: MatmulKernel = {
+      kind: 'matmul',
+      name: 'gathered matmul',
+      m,
+      n: o.n,
+      k,
+      a,
+      b,
+      transA: o.transA,
+      transB: !!o.transB,
+      out,
+      ...(o.aOnesRow ? { aOnesRow: true } : {}),
+      ...(o.transA ? {} : { bias: params.view(1, o.n), activation: 'relu' as const }),
+    };
+    const quad = o.quad ? ` quad:${o.quad.block.join('×')}/${o.quad.workgroupSize}${o.quad.lanes ? `/lanes:${o.quad.lanes}` : ''}` : '';
+    return {
+      label: `gathered ${o.elementType}×${o.scale} ${m}×${o.n}×${k} ${o.transA ? 'tA' : 'A'}${o.transB ? ' tB' : ''}${o.aOnesRow ? ' ones' : ''} offset ${offset}${quad}`,
+      decls: {
+        arena: arena.decl(),
+        params: params.decl('params'),
+        ds: { name: 'ds', elementType: o.elementType, size: offset + datasetRows * o.features, role: 'dataset' },
+        idx: { name: 'idx', elementType: 'u32', size: datasetRows, role: 'indices' },
+      },
+      init: { idx: Array.from({ length: datasetRows }, (_, i) => (i * 7 + 5) % datasetRows) },
+      kernels: [desc],
+      steps: rowBases.map((rowBase) => ({ ...STEP0, rowBase })),
+      variant: 'quadTiled',
+      ...(o.quad ? { quad: o.quad } : {}),
+      outputs: ['arena'],
+    };
+  }
+
+  test('u8 and f32 datasets, forward and weight-gradient shapes, whole words and odd sizes, two steps', async () => {
+    const cases: KernelCase[] = [];
+    for (const elementType of ['u8', 'f32'] as const) {
+      const scale = elementType === 'u8' ? 1 / 255 : 1;
+      // Whole words (features a multiple of 4, the u8 word paths) and odd sizes (byte at a time); K tails.
+      for (const [features, batch] of [
+        [36, 9],
+        [23, 7],
+      ] as const) {
+        cases.push(gatheredCase({ elementType, features, batch, n: 30, transA: false, scale }));
+        cases.push(gatheredCase({ elementType, features, batch, n: 30, transA: true, aOnesRow: true, scale }));
+        cases.push(gatheredCase({ elementType, features, batch, n: 7, transA: true, transB: true, scale }));
+      }
+      // Narrow outputs put the lanes on rows (A a lane's own operand); a block of 3 rows (no whole words of Aᵀ).
+      cases.push(gatheredCase({ elementType, features: 20, batch: 6, n: 10, transA: false, scale }));
+      cases.push(gatheredCase({ elementType, features: 20, batch: 6, n: 10, transA: true, aOnesRow: true, scale }));
+      cases.push(gatheredCase({ elementType, features: 40, batch: 5, n: 9, transA: true, scale, quad: { block: [3, 3], workgroupSize: 8, sharing: 'swap' } }));
+    }
+    // u8 at another scale (bytes times a constant, not unorm), at an aligned and an unaligned offset.
+    cases.push(gatheredCase({ elementType: 'u8', features: 16, batch: 8, n: 12, transA: false, scale: 0.5, offset: 8 }));
+    cases.push(gatheredCase({ elementType: 'u8', features: 16, batch: 8, n: 13, transA: true, aOnesRow: true, scale: 0.5, offset: 3 }));
+    expectAllPass(await runShareOfCases(page, cases, 'kernels'));
+  });
+
+  test('only a quadTiled matmul reads gathered rows: other variants refuse them by name', () => {
+    const c = gatheredCase({ elementType: 'u8', features: 8, batch: 4, n: 4, transA: false, scale: 1 / 255 });
+    expect(() => generateKernel(c.kernels[0]!, c.decls, { variant: 'registerTiled' })).toThrow(/gathered matmul.*only a quadTiled matmul's first operand/);
+    expect(() => generateKernel(c.kernels[0]!, c.decls, { variant: 'quadTiled' })).not.toThrow();
+  });
+});
+
 describe('gather', () => {
   /**
    * One gather of `rows` rows, one dataset of `datasetRows` rows per source, into views of one arena (rows

@@ -39,11 +39,19 @@ function buf(buffers: RefBuffers, name: string): RefArray {
 
 /** Element index of view(r, c). */
 export function viewIndex(view: View, r: number, c: number, step: RefStep): number {
+  if (view.gathered) throw new Error(`reference: a gathered view of "${view.buffer}" needs its indices (read it through get)`);
   return view.offset + ((view.rowBaseFromStep ? step.rowBase : 0) + r) * view.rowStride + c;
 }
 
 function get(buffers: RefBuffers, view: View, r: number, c: number, step: RefStep): number {
   const b = buf(buffers, view.buffer);
+  if (view.gathered) {
+    // Row r is dataset sample indices[step.rowBase + r] (View.gathered in src/ir/kernel.ts).
+    const sample = buf(buffers, view.gathered.indices)[step.rowBase + r]!;
+    const i = view.offset + sample * view.rowStride + c;
+    if (i < 0 || i >= b.length) throw new Error(`reference: gathered read of "${view.buffer}"[${i}] out of bounds (${b.length})`);
+    return view.gathered.scale * b[i]!;
+  }
   const i = viewIndex(view, r, c, step);
   if (i < 0 || i >= b.length) throw new Error(`reference: read of "${view.buffer}"[${i}] out of bounds (${b.length})`);
   return b[i]!;

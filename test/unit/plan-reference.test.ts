@@ -15,7 +15,12 @@ import { outputSpecs } from '../reference/outputSpecs.js';
 
 const LEARNING_RATE = 0.1;
 
-function check(seed: number, batch: number, weighted = false, regularized = false, fuseUpdates = false): void {
+/** Whether a plan has a matmul reading an input's rows through the sample indices (plan option gatheredProducts). */
+function readsGatheredRows(kernels: readonly { kind: string; a?: { gathered?: unknown } }[]): boolean {
+  return kernels.some((k) => k.kind === 'matmul' && !!k.a?.gathered);
+}
+
+function check(seed: number, batch: number, weighted = false, regularized = false, fuseUpdates = false, gatheredProducts = false): boolean {
   const spec = randomGraph(seed);
   // Regularized: every dense layer gets a kernel penalty, every other one a bias penalty too.
   if (regularized)
@@ -44,11 +49,19 @@ function check(seed: number, batch: number, weighted = false, regularized = fals
     optimizer: { kind: 'sgd' },
     inputStorage: spec.inputs.map(() => ({ elementType: 'f32', scale: 1 })),
     fuseUpdates,
+    gatheredProducts,
   });
   const params = model.weights.map((w) => Float64Array.from(w.values));
   const expected = interpret(compiled.unfused, { inputs, targets, sampleWeights, params });
 
   const plan = compiled.plan;
+  // Step row r (sample r of the interpreter's batch) is dataset row permutation[r]: a shuffled epoch.
+  const permutation = Array.from({ length: batch }, (_, i) => i);
+  for (let i = batch - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [permutation[i], permutation[j]] = [permutation[j]!, permutation[i]!];
+  }
+  const sampleAt = (row: number): number => permutation[row]!;
   const flat = new Float64Array(Math.max(1, plan.paramCount));
   params.forEach((p, i) => flat.set(p, plan.paramOffsets[i]!));
   // Fill the arena with garbage: a value read before it is written shows up.
@@ -57,18 +70,26 @@ function check(seed: number, batch: number, weighted = false, regularized = fals
     params: flat,
     grads: new Float64Array(flat.length),
     metrics: new Float64Array(Math.max(1, plan.metricSlotCount)),
-    indices: Uint32Array.from({ length: batch }, (_, i) => i),
+    // The step's samples from rowBase 2 on, in a shuffled order: every dataset row sits where its index points.
+    indices: Uint32Array.from({ length: batch + STEP_ROW_BASE }, (_, i) => (i < STEP_ROW_BASE ? batch - 1 - i : sampleAt(i - STEP_ROW_BASE))),
   };
   for (const declared of plan.buffers)
     if (declared.role === 'arena' && !buffers[declared.name]) buffers[declared.name] = Float64Array.from({ length: declared.size }, () => 1e6 * (r() - 0.5));
-  inputs.forEach((x, i) => (buffers[`input${i}`] = x));
+  // Each dataset's rows where the indices point.
+  function shuffled<T extends Float64Array | Int32Array>(rows: T): T {
+    const cols = rows.length / batch;
+    const out = rows.slice() as T;
+    for (let r = 0; r < batch; r++) out.set(rows.subarray(r * cols, (r + 1) * cols), sampleAt(r) * cols);
+    return out;
+  }
+  inputs.forEach((x, i) => (buffers[`input${i}`] = shuffled(x)));
   outputs.forEach((o, i) => {
-    if (o.loss.sparse) buffers[`labels${i}`] = Int32Array.from(targets[i]!);
-    else buffers[`target${i}`] = targets[i]!;
-    if (sampleWeights[i]) buffers[`sampleWeights${i}`] = sampleWeights[i]!;
+    if (o.loss.sparse) buffers[`labels${i}`] = shuffled(Int32Array.from(targets[i]!));
+    else buffers[`target${i}`] = shuffled(targets[i]!);
+    if (sampleWeights[i]) buffers[`sampleWeights${i}`] = shuffled(sampleWeights[i]!);
   });
   for (const kernel of plan.kernels)
-    runKernelReference(kernel, buffers, { rowBase: 0, t: 1, learningRate: LEARNING_RATE, beta1Power: 0, beta2Power: 0, seed: 0 });
+    runKernelReference(kernel, buffers, { rowBase: STEP_ROW_BASE, t: 1, learningRate: LEARNING_RATE, beta1Power: 0, beta2Power: 0, seed: 0 });
 
   for (const [slot, value] of expected.slots) expect(buffers.metrics![slot], `seed ${seed} slot ${slot}`).toBeCloseTo(value, 6);
   if (regularized) expect(plan.metricSlotCount, 'a penalty slot').toBe(compiled.unfused.penaltySlot! + 1);
@@ -83,7 +104,11 @@ function check(seed: number, batch: number, weighted = false, regularized = fals
         9,
       );
   });
+  return readsGatheredRows(plan.kernels);
 }
+
+/** The step's first row: the indices buffer holds other samples before it. */
+const STEP_ROW_BASE = 2;
 
 describe('planned kernels on the float64 reference equal the unfused interpreter', () => {
   for (let seed = 1; seed <= 60; seed++) test(`random graph ${seed}`, () => check(seed, 3 + (seed % 5)));
@@ -93,4 +118,12 @@ describe('planned kernels on the float64 reference equal the unfused interpreter
   // test/unit/fused-updates.test.ts): the weight gradients run last, over a re-planned arena.
   for (let seed = 1; seed <= 100; seed++)
     test(`random graph ${seed}, fused updates`, () => check(seed, 3 + (seed % 5), seed > 60 && seed <= 80, seed > 80, true));
+  // Inputs read only by matmuls are read from the dataset through the indices (plan option
+  // gatheredProducts, plan/foldGather.ts), with and without fused updates.
+  const gathered = (seed: number): boolean => check(seed, 3 + (seed % 5), seed > 60 && seed <= 80, seed > 80, seed % 2 === 0, true);
+  for (let seed = 1; seed <= 100; seed++) test(`random graph ${seed}, gathered products`, () => void gathered(seed));
+  test('gathered products: most random graphs read some input through the indices', () => {
+    const folded = Array.from({ length: 100 }, (_, i) => i + 1).filter(gathered);
+    expect(folded.length, `folded: ${folded.join(', ')}`).toBeGreaterThanOrEqual(40);
+  });
 });

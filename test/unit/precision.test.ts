@@ -266,14 +266,14 @@ describe('compile({ precision })', () => {
   test('without shader-f16 a mixed_float16 model compiles float32 plans and warns once per compile()', () => {
     const warn = vi.fn();
     const choose = precisionChooser('mixed_float16', warn);
-    expect(choose({ shaderF16: false, fusedUpdates: false })).toBe('float32');
-    expect(choose({ shaderF16: false, fusedUpdates: false })).toBe('float32');
+    expect(choose({ shaderF16: false, fusedUpdates: false, gatheredProducts: false })).toBe('float32');
+    expect(choose({ shaderF16: false, fusedUpdates: false, gatheredProducts: false })).toBe('float32');
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0]![0]).toBe(NO_SHADER_F16_WARNING);
     expect(NO_SHADER_F16_WARNING).toMatch(/lacks; .*float32 instead/);
-    expect(choose({ shaderF16: true, fusedUpdates: false })).toBe('mixed_float16');
+    expect(choose({ shaderF16: true, fusedUpdates: false, gatheredProducts: false })).toBe('mixed_float16');
     const plain = vi.fn();
-    expect(precisionChooser('float32', plain)({ shaderF16: true, fusedUpdates: false })).toBe('float32');
+    expect(precisionChooser('float32', plain)({ shaderF16: true, fusedUpdates: false, gatheredProducts: false })).toBe('float32');
     expect(plain).not.toHaveBeenCalled();
   });
 
@@ -287,12 +287,12 @@ describe('compile({ precision })', () => {
     try {
       const source = planSource(model as never, state);
       const storage = [{ elementType: 'f32' as const, scale: 1 }];
-      const off = source.compile('train', 8, storage, { shaderF16: false, fusedUpdates: false }).plan;
-      const on = source.compile('train', 8, storage, { shaderF16: true, fusedUpdates: false }).plan;
+      const off = source.compile('train', 8, storage, { shaderF16: false, fusedUpdates: false, gatheredProducts: false }).plan;
+      const on = source.compile('train', 8, storage, { shaderF16: true, fusedUpdates: false, gatheredProducts: false }).plan;
       expect([off.precision, on.precision]).toEqual(['float32', 'mixed_float16']);
       expect(off.buffers.find((b) => b.name === 'arena')!.elementType).toBe('f32');
       expect(on.buffers.find((b) => b.name === 'arena')!.elementType).toBe('f16');
-      expect(source.compile('predict', 8, storage, { shaderF16: true, fusedUpdates: false }).plan.precision).toBe('mixed_float16');
+      expect(source.compile('predict', 8, storage, { shaderF16: true, fusedUpdates: false, gatheredProducts: false }).plan.precision).toBe('mixed_float16');
       expect(warn).toHaveBeenCalledTimes(1);
     } finally {
       warn.mockRestore();

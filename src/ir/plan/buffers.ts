@@ -1,7 +1,7 @@
 // Buffer declarations: every named buffer the plan's kernels use, with its size and role.
 
 import type { IrGraph } from '../graph.js';
-import { optimizerStateArrays, paddedParamCount, viewsOf, type BufferDecl, type KernelDesc } from '../kernel.js';
+import { optimizerStateArrays, paddedParamCount, viewBuffers, viewsOf, type BufferDecl, type KernelDesc } from '../kernel.js';
 import { HALF_WEIGHTS, activationElementType, declBytes } from '../precision.js';
 import type { PlanOptions } from './types.js';
 
@@ -81,7 +81,7 @@ function buffersOf(kernel: KernelDesc): string[] {
       // A fused update writes the parameters and optimizer state in place of its gradient view.
       if (kernel.update)
         return [
-          kernel.a.buffer,
+          ...viewBuffers(kernel.a),
           kernel.b.buffer,
           ...(kernel.bias ? [kernel.bias.buffer] : []),
           ...(kernel.gradMask ? [kernel.gradMask.y.buffer] : []),
@@ -89,13 +89,13 @@ function buffersOf(kernel: KernelDesc): string[] {
           ...(kernel.update.state ? [kernel.update.state] : []),
           ...(kernel.update.halfCopy ? [kernel.update.halfCopy] : []),
         ];
-      return viewsOf(kernel).map((v) => v.buffer);
+      return viewsOf(kernel).flatMap(viewBuffers);
     case 'elementwise':
     case 'softmaxRows':
     case 'columnSum':
     case 'conv2d':
     case 'pool2d':
-      return viewsOf(kernel).map((v) => v.buffer);
+      return viewsOf(kernel).flatMap(viewBuffers);
     default:
       return kernel satisfies never;
   }

@@ -6,7 +6,7 @@ import type { Plan } from './types.js';
 
 export function dumpPlan(plan: Plan): string {
   const v = (view: View): string =>
-    `${view.buffer}[${view.offset}${view.rowBaseFromStep ? `+step${view.rowsPerSample ? `×${view.rowsPerSample}` : ''}` : ''}; ${view.rows}×${view.cols}/${view.rowStride}]`;
+    `${view.buffer}[${view.offset}${view.rowBaseFromStep ? `+step${view.rowsPerSample ? `×${view.rowsPerSample}` : ''}` : ''}${view.gathered ? `+rows by ${view.gathered.indices}[step]×${view.gathered.scale}` : ''}; ${view.rows}×${view.cols}/${view.rowStride}]`;
   const lines = [
     `plan ${plan.mode} (batch ${plan.batchSize}): ${plan.kernels.length} kernels, ${plan.plannedBytes} bytes planned, arena ${bufferBytes(activationElementType(plan.precision), plan.arenaSize)} bytes${plan.precision === 'float32' ? '' : ` (${plan.precision})`}`,
   ];

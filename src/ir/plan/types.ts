@@ -18,6 +18,12 @@ export interface PlanOptions {
    * (plan/executionOrder.ts, plan/fuseOptimizerUpdates.ts); the runtime decides per adapter.
    */
   fuseUpdates?: boolean;
+  /**
+   * Matmuls whose first operand is a model input read its rows from the dataset through the sample
+   * indices instead of a gathered batch (plan/foldGather.ts); only the quadTiled matmul variant can
+   * generate them, so the runtime decides per adapter.
+   */
+  gatheredProducts?: boolean;
 }
 
 export interface Plan {
