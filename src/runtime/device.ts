@@ -113,9 +113,12 @@ export function fusedUpdatesWanted(gpu: Pick<Gpu, 'cpuAdapter'>): boolean {
 
 /**
  * Whether runs of small kernels share one single-workgroup dispatch (plan/dispatchGroups.ts
- * chainDispatches): on for real GPUs, off on CPU adapters, where the separate dispatches measured
- * faster (one core runs a workgroup). WEFT_CHAINS=1 or 0 (Node's environment, or globalThis in a
- * page) overrides either way.
+ * chainDispatches): on for real GPUs, off on CPU adapters. On SwiftShader with subgroups, where a
+ * chain's matmuls take small blocks (wgsl chainQuadBlock), the MLP's b32 step, its gather folded, runs
+ * 8 → 4 dispatches and fit measured 1.12× (bench/README.md); but a chain compiles as one function on one
+ * core, so the many tiny models of `npm test` compiled ~75 s slower with chains on, past the suite's
+ * budget: the default stays off there until that is won back. WEFT_CHAINS=1 or 0 (Node's environment,
+ * or globalThis in a page) overrides either way.
  */
 export function chainsWanted(gpu: Pick<Gpu, 'cpuAdapter'>): boolean {
   return forcedSwitch('WEFT_CHAINS') ?? !gpu.cpuAdapter;

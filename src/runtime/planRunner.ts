@@ -4,7 +4,8 @@
 import type { Plan } from '../ir/plan.js';
 import { planDispatches } from '../ir/plan/dispatchGroups.js';
 import { HALF_WEIGHTS, activationElementType, bufferBytes, declBytes } from '../ir/precision.js';
-import { dispatchTraits, emulateF16Storage, generateChain, generateKernel, type GeneratedKernel } from '../wgsl/index.js';
+import type { KernelDesc } from '../ir/kernel.js';
+import { chainQuadBlock, dispatchTraits, emulateF16Storage, generateChain, generateKernel, type GenerateOptions, type GeneratedKernel } from '../wgsl/index.js';
 import type { DeviceDataset } from './deviceDataset.js';
 import type { DeviceModel } from './deviceModel.js';
 import { chainsWanted, preferredMatmulVariant, quadReductionWanted, storageBindingLimit, type Gpu } from './device.js';
@@ -41,9 +42,10 @@ export class PlanRunner {
     readonly plan: Plan,
   ) {
     const declarations = Object.fromEntries(plan.buffers.map((b) => [b.name, b]));
-    this.kernels = plan.kernels.map((k) => {
+    const variant = preferredMatmulVariant(gpu);
+    const generate = (k: KernelDesc, options: GenerateOptions = {}): GeneratedKernel => {
       try {
-        return generateKernel(k, declarations, { variant: preferredMatmulVariant(gpu), quadReduction: quadReductionWanted(gpu) });
+        return generateKernel(k, declarations, { variant, quadReduction: quadReductionWanted(gpu), ...options });
       } catch (e) {
         if (e instanceof WeftError) throw e;
         throw new WeftError(`generating WGSL for the ${plan.mode} plan (batch size ${plan.batchSize}) failed: ${(e as Error)?.message ?? e}`, {
@@ -51,13 +53,19 @@ export class PlanRunner {
           cause: e,
         });
       }
-    });
+    };
+    this.kernels = plan.kernels.map((k) => generate(k));
     checkLimits(gpu, plan, this.kernels);
     // Which kernels share a dispatch (side by side, or chained in stages) is decided by planDispatches; here each dispatch becomes one module.
     const generated = this.kernels;
     const dispatches = planDispatches(plan.kernels, generated.map(dispatchTraits), gpu.limits.maxStorageBuffersPerShaderStage ?? 8, chainsWanted(gpu));
     this.groups = dispatches.map((stages) => stages.flat());
-    this.kernels = dispatches.map((stages) => generateChain(stages.map((group) => group.map((i) => generated[i]!))));
+    // A chain's quad matmuls get small blocks: the chain compiles as one function (chainQuadBlock).
+    const staged = (i: number): GeneratedKernel => {
+      const k = plan.kernels[i]!;
+      return variant === 'quadTiled' && k.kind === 'matmul' ? generate(k, { quad: chainQuadBlock(k.m, k.n) }) : generated[i]!;
+    };
+    this.kernels = dispatches.map((stages) => generateChain(stages.map((group) => group.map((i) => (stages.length > 1 ? staged(i) : generated[i]!)))));
     if (emulatesF16(gpu, plan)) this.kernels = this.kernels.map(emulateF16Storage);
     checkLimits(gpu, plan, this.kernels);
     this.arena = this.own(

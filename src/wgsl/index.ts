@@ -22,7 +22,7 @@ import type { GenerateOptions, GeneratedKernel } from './views.js';
 export type { Access, Binding, GenerateOptions, GeneratedKernel } from './views.js';
 export { KernelCodegenError, MAX_WORKGROUPS_PER_DIMENSION, STEP_STRUCT_BYTES } from './views.js';
 export type { MatmulVariant, QuadBlock, QuadChoice, QuadSharing, RegisterBlock } from './matmul.js';
-export { chooseQuadBlock, chooseRegisterBlock } from './matmul.js';
+export { chainQuadBlock, chooseQuadBlock, chooseRegisterBlock } from './matmul.js';
 export { dispatchTraits, generateChain, generateGroup } from './group.js';
 export { emulateF16Storage, generateHalfWeights } from './precision.js';
 export { generateConv2d, generatePool2d };

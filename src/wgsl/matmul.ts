@@ -28,7 +28,7 @@ import {
 } from './views.js';
 
 export type { MatmulVariant } from './matmulCommon.js';
-export { chooseQuadBlock } from './matmulQuad.js';
+export { chainQuadBlock, chooseQuadBlock } from './matmulQuad.js';
 export type { QuadBlock, QuadChoice, QuadLanes, QuadSharing } from './quadShape.js';
 
 export function generateMatmul(

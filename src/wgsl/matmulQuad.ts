@@ -123,6 +123,19 @@ function chooseRowLanes(m: number, n: number, fewestQuads: number): QuadChoice {
   return { block: [r, Math.max(1, n)], workgroupSize: 4, sharing: 'swap', lanes: 'rows' };
 }
 
+/**
+ * The block of a product that runs as a stage of a chain (plan/dispatchGroups.ts chainDispatches: all
+ * its stages in one workgroup). Chained products are small, and a chain's module is compiled as one
+ * function, where the blocks chooseQuadBlock picks for parallelism (8 × 8 and up for a 32 × 30 × 30
+ * product) made the article MLP's chain ~3,200 lines that SwiftShader took ~2 s to compile. So: 4 rows ×
+ * 4 column groups, or lanes on rows (2 groups of 4 rows × every column) for outputs at most
+ * NARROW_OUTPUT wide.
+ */
+export function chainQuadBlock(m: number, n: number): QuadChoice {
+  if (n <= NARROW_OUTPUT) return { block: [Math.max(1, Math.min(2, Math.ceil(m / 4))), Math.max(1, n)], workgroupSize: 4, sharing: 'swap', lanes: 'rows' };
+  return { block: [Math.max(1, Math.min(4, m)), Math.max(1, Math.min(4, Math.ceil(n / 4)))], workgroupSize: 4, sharing: 'swap' };
+}
+
 export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, ctx.N, ctx.K)): GeneratedKernel {
   const { desc, M, N, K, mReal, A, B, buffers } = ctx;
   const [R, Cl] = choice.block;

@@ -5,7 +5,7 @@ import type { Page } from 'puppeteer';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { ElementwiseActivation, ElementwiseExpr, KernelDesc, LossKind, MatmulKernel, MetricKind, OptimizerAlgorithm, View } from '../../src/ir/kernel.js';
 import { optimizerStateArrays } from '../../src/ir/kernel.js';
-import { generateKernel, type QuadChoice } from '../../src/wgsl/index.js';
+import { chainQuadBlock, generateKernel, type QuadChoice } from '../../src/wgsl/index.js';
 import type { RefStep } from '../reference/kernelReference.js';
 import { Arena, STEP0, failures, runShareOfCases, type CaseResult, type KernelCase } from './kernelCases.js';
 import { openPage } from './harness.js';
@@ -255,6 +255,11 @@ describe('matmul quad blocks (quadTiled)', () => {
     const rowLanes: QuadChoice = { block: [2, 10], workgroupSize: 4, sharing: 'broadcast', lanes: 'rows' };
     for (const [i, [transA, transB]] of TRANSPOSES.entries()) {
       cases.push(matmulCase({ m: 37, n: 10, k: i % 2 ? 15 : 33, transA, transB, variant, quad: rowLanes, aOnesRow: i > 1, bias: i < 2 }));
+    }
+    // The blocks of chained products (chainQuadBlock), wide and narrow: one case each per transpose.
+    for (const [i, [transA, transB]] of TRANSPOSES.entries()) {
+      cases.push(matmulCase({ m: 37, n: 61, k: 13, transA, transB, variant, quad: chainQuadBlock(37, 61), bias: i % 2 === 0 }));
+      cases.push(matmulCase({ m: 31, n: 10, k: 30, transA, transB, variant, quad: chainQuadBlock(31, 10), aOnesRow: i > 1, gradMask: 'relu' }));
     }
     // The 16 × 16 block (chosen for big products) compiles slowly on SwiftShader: two cases per transpose.
     const big: QuadChoice = { block: [16, 16], workgroupSize: 4, sharing: 'swap' };
