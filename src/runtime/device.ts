@@ -113,27 +113,16 @@ export function fusedUpdatesWanted(gpu: Pick<Gpu, 'cpuAdapter'>): boolean {
 
 /**
  * Whether runs of small kernels share one single-workgroup dispatch (plan/dispatchGroups.ts
- * chainDispatches): on for real GPUs and for CPU adapters with subgroups, where a chain's matmuls take
- * small blocks (wgsl chainQuadBlock) and chains are capped (chainStageLimit): there the MLP's b32 step,
- * its gather folded, runs 8 → 5 dispatches and fit measured 1.065× (bench/README.md). Off on CPU
- * adapters without subgroups, whose 64-wide loss head with its barriers made chains slower (0.78×).
- * WEFT_CHAINS=1 or 0 (Node's environment, or globalThis in a page) overrides either way.
+ * chainDispatches): on for real GPUs, off on CPU adapters. On SwiftShader with subgroups, where a
+ * chain's matmuls take small blocks (wgsl chainQuadBlock), the MLP's b32 step, its gather folded, runs
+ * 8 → 4 dispatches and fit measured 1.12× (bench/README.md); but a chain compiles as one function on one
+ * core, so the many tiny models of `npm test` compiled ~75 s slower with chains on, past the suite's
+ * budget: the default stays off there until that is won back. WEFT_CHAINS=1 or 0 (Node's environment,
+ * or globalThis in a page) overrides either way.
  */
-export function chainsWanted(gpu: Pick<Gpu, 'cpuAdapter' | 'subgroups'>): boolean {
-  return forcedSwitch('WEFT_CHAINS') ?? (!gpu.cpuAdapter || gpu.subgroups);
+export function chainsWanted(gpu: Pick<Gpu, 'cpuAdapter'>): boolean {
+  return forcedSwitch('WEFT_CHAINS') ?? !gpu.cpuAdapter;
 }
-
-/**
- * The most stages one chain takes. On a CPU adapter a chain compiles as one function on one core, in
- * time that grows faster than its length: uncapped, the test suite's small models compiled ~75 s
- * slower (the MLP's five-stage chain fit 1.12×); capped at 3 their compile time stayed level (60 s
- * against 60 s for three of its files) and the MLP kept 1.065×. Unbounded on GPUs.
- */
-export function chainStageLimit(gpu: Pick<Gpu, 'cpuAdapter'>): number {
-  return gpu.cpuAdapter ? CPU_CHAIN_STAGES : Number.POSITIVE_INFINITY;
-}
-
-export const CPU_CHAIN_STAGES = 3;
 
 /**
  * Whether plans let the matmuls that read a model input take its rows from the dataset through the

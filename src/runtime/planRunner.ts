@@ -8,7 +8,7 @@ import type { KernelDesc } from '../ir/kernel.js';
 import { chainQuadBlock, dispatchTraits, emulateF16Storage, generateChain, generateKernel, type GenerateOptions, type GeneratedKernel } from '../wgsl/index.js';
 import type { DeviceDataset } from './deviceDataset.js';
 import type { DeviceModel } from './deviceModel.js';
-import { chainStageLimit, chainsWanted, preferredMatmulVariant, quadReductionWanted, storageBindingLimit, type Gpu } from './device.js';
+import { chainsWanted, preferredMatmulVariant, quadReductionWanted, storageBindingLimit, type Gpu } from './device.js';
 import { WeftError } from './errors.js';
 import { f16Emulation } from './f16Emulation.js';
 import { getPipeline } from './pipelineCache.js';
@@ -58,13 +58,7 @@ export class PlanRunner {
     checkLimits(gpu, plan, this.kernels);
     // Which kernels share a dispatch (side by side, or chained in stages) is decided by planDispatches; here each dispatch becomes one module.
     const generated = this.kernels;
-    const dispatches = planDispatches(
-      plan.kernels,
-      generated.map(dispatchTraits),
-      gpu.limits.maxStorageBuffersPerShaderStage ?? 8,
-      chainsWanted(gpu),
-      chainStageLimit(gpu),
-    );
+    const dispatches = planDispatches(plan.kernels, generated.map(dispatchTraits), gpu.limits.maxStorageBuffersPerShaderStage ?? 8, chainsWanted(gpu));
     this.groups = dispatches.map((stages) => stages.flat());
     // A chain's quad matmuls get small blocks: the chain compiles as one function (chainQuadBlock).
     const staged = (i: number): GeneratedKernel => {

@@ -206,19 +206,12 @@ export function chainWork(kernel: KernelDesc): number | null {
  * dispatch with its pipeline barrier costs microseconds however little it does (the article MLP's
  * b32 step on an H200: 9 dispatches in 0.19 ms, bench/REAL-GPU.md), more than such a kernel's work in
  * one workgroup. On a CPU adapter (SwiftShader) a workgroup runs on one core: with subgroups (one-quad
- * kernels, small blocks) the MLP's b32 chain measured 1.12× (1.065× capped at 3 stages, which keeps its
- * compile time level), without them (64-wide heads, barriers) 0.78× (runtime/device.ts chainsWanted).
- * Every kernel of a chain must be able to share a module with every other (codeConflict), the chain
- * binds at most `maxStorageBuffers` buffers and has at most `maxStages` stages (a longer run becomes
- * several chains).
+ * kernels, small blocks) the MLP's b32 chain measured 1.12×, without them (64-wide heads, barriers)
+ * 0.78×; off there by default for its compile time (runtime/device.ts chainsWanted).
+ * Every kernel of a chain must be able to share a module with every other (codeConflict), and the
+ * chain binds at most `maxStorageBuffers` buffers.
  */
-export function chainDispatches(
-  kernels: KernelDesc[],
-  groups: number[][],
-  traits: DispatchTraits[],
-  maxStorageBuffers = Infinity,
-  maxStages = Infinity,
-): DispatchStages[] {
+export function chainDispatches(kernels: KernelDesc[], groups: number[][], traits: DispatchTraits[], maxStorageBuffers = Infinity): DispatchStages[] {
   const small = (i: number): boolean => {
     const work = chainWork(kernels[i]!);
     return work !== null && work <= CHAIN_KERNEL_WORK && traits[i]!.workgroupSize !== null;
@@ -242,7 +235,7 @@ export function chainDispatches(
       dispatches.push([group]);
       continue;
     }
-    if (chain.length && (chain.length >= maxStages || !canJoin(group))) close();
+    if (chain.length && !canJoin(group)) close();
     chain.push(group);
   }
   close();
@@ -253,13 +246,7 @@ export function chainDispatches(
  * The dispatches of a plan: groupDispatches' horizontal groups, and with `chain` runs of small ones
  * chained (chainDispatches). The runtime and the exporter both ask here.
  */
-export function planDispatches(
-  kernels: KernelDesc[],
-  traits: DispatchTraits[],
-  maxStorageBuffers: number,
-  chain: boolean,
-  maxStages = Infinity,
-): DispatchStages[] {
+export function planDispatches(kernels: KernelDesc[], traits: DispatchTraits[], maxStorageBuffers: number, chain: boolean): DispatchStages[] {
   const groups = groupDispatches(kernels, traits, maxStorageBuffers);
-  return chain ? chainDispatches(kernels, groups, traits, maxStorageBuffers, maxStages) : groups.map((group) => [group]);
+  return chain ? chainDispatches(kernels, groups, traits, maxStorageBuffers) : groups.map((group) => [group]);
 }
