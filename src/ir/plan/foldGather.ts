@@ -5,8 +5,9 @@
 // (a quarter of the bytes) where they read the f32 batch. The runtime asks for it where the matmul
 // variant can read such rows (quadTiled: runtime/device.ts gatheredProductsWanted).
 
-import type { GatherKernel, GatherSource, KernelDesc, MatmulKernel, View } from '../kernel.js';
+import type { GatherKernel, GatherSource, KernelDesc, View } from '../kernel.js';
 import { viewsOf } from '../kernel.js';
+import { overlaps, viewRegion } from './dispatchGroups.js';
 
 /** The kernels with every foldable gather source read in place: the gather loses those sources (and goes when none is left). */
 export function foldGatherIntoProducts(kernels: KernelDesc[]): KernelDesc[] {
@@ -28,7 +29,7 @@ export function foldGatherIntoProducts(kernels: KernelDesc[]): KernelDesc[] {
       continue;
     }
     const source = kernel.kind === 'matmul' ? [...folded.keys()].find((s) => sameView(kernel.a, s.out)) : undefined;
-    result.push(source ? { ...(kernel as MatmulKernel), a: folded.get(source)! } : kernel);
+    result.push(source && kernel.kind === 'matmul' ? { ...kernel, a: folded.get(source)! } : kernel);
   }
   return result;
 }
@@ -42,7 +43,7 @@ function foldable(source: GatherSource, kernels: KernelDesc[]): boolean {
   if (out.rowBaseFromStep) return false;
   let readers = 0;
   for (const kernel of kernels) {
-    const touching = viewsOf(kernel).filter((v) => overlaps(v, out));
+    const touching = viewsOf(kernel).filter((v) => overlaps([viewRegion(v)], [viewRegion(out)]));
     if (touching.length === 0) continue;
     if (kernel.kind !== 'matmul' || touching.some((v) => v !== kernel.a) || !sameView(kernel.a, out)) return false;
     readers++;
@@ -62,12 +63,4 @@ function sameView(a: View, b: View): boolean {
     !a.gathered &&
     !b.gathered
   );
-}
-
-/** Whether two views of the same buffer can share an element (their bounding ranges meet). */
-function overlaps(a: View, b: View): boolean {
-  if (a.buffer !== b.buffer) return false;
-  const end = (v: View): number => (v.rows > 0 && v.cols > 0 ? v.offset + (v.rows - 1) * v.rowStride + v.cols : v.offset);
-  if (a.rowBaseFromStep || b.rowBaseFromStep) return true;
-  return a.offset < end(b) && b.offset < end(a);
 }
