@@ -2,7 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 // Three projects: `unit` (node, parallel), `gpu` (headless Chromium + WebGPU, one file at a time in one
 // process, one shared browser started by test/gpu/setup/globalSetup.ts) and `gpu-node` (GPU test files
-// that need no browser, in Node on Dawn). Run one: `npx vitest run --project unit`.
+// that need no browser, in Node on Dawn). Run one: `npx vitest run --project unit`. `npm test` runs `gpu`
+// and `unit` + `gpu-node` as two Vitest processes at the same time (scripts/test.mjs): Vitest itself would
+// run projects whose files go one at a time one after the other.
 const GPU_NODE_FILES = [
   'kernels',
   'conv-kernels',
@@ -53,7 +55,7 @@ export default defineConfig({
         // navigator.gpu and adapter flags), datasets and io (fetch the page's URLs and browser
         // downloads; Node's file:// IO and loader have their own checks in test/unit/node-*.test.ts).
         // kernels, conv-kernels, tfjs-oracle and fused-vs-interpreter split their cases with the `gpu` project
-        // (test/gpu/runtimeShare.ts): each case runs once, Chromium one in four, each runtime some of
+        // (test/gpu/runtimeShare.ts): each case runs once, Chromium one in eight, each runtime some of
         // every family; WEFT_ALL_CASES=1 runs every case in the project that runs.
         test: {
           name: 'gpu-node',
