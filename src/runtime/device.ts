@@ -113,15 +113,16 @@ export function fusedUpdatesWanted(gpu: Pick<Gpu, 'cpuAdapter'>): boolean {
 
 /**
  * Whether runs of small kernels share one single-workgroup dispatch (plan/dispatchGroups.ts
- * chainDispatches): on for real GPUs, off on CPU adapters. On SwiftShader with subgroups, where a
- * chain's matmuls take small blocks (wgsl chainQuadBlock), the MLP's b32 step, its gather folded, runs
- * 8 → 4 dispatches and fit measured 1.12× (bench/README.md); but a chain compiles as one function on one
- * core, so the many tiny models of `npm test` compiled ~75 s slower with chains on, past the suite's
- * budget: the default stays off there until that is won back. WEFT_CHAINS=1 or 0 (Node's environment,
- * or globalThis in a page) overrides either way.
+ * chainDispatches): on for real GPUs and for CPU adapters with subgroups. On SwiftShader with subgroups,
+ * where a chain's matmuls take small blocks (wgsl chainQuadBlock), the MLP's b32 step, its gather folded,
+ * runs 8 → 4 dispatches and fit measured 1.12× (bench/README.md); a chain compiles as one function on one
+ * core, which costs the test suite's many tiny models time (scripts/test.mjs runs the Chromium and Node
+ * projects side by side to pay for it). Off on CPU adapters without subgroups, whose 64-wide loss head
+ * with its barriers made chains slower (0.78×). WEFT_CHAINS=1 or 0 (Node's environment, or globalThis
+ * in a page) overrides either way.
  */
-export function chainsWanted(gpu: Pick<Gpu, 'cpuAdapter'>): boolean {
-  return forcedSwitch('WEFT_CHAINS') ?? !gpu.cpuAdapter;
+export function chainsWanted(gpu: Pick<Gpu, 'cpuAdapter' | 'subgroups'>): boolean {
+  return forcedSwitch('WEFT_CHAINS') ?? (!gpu.cpuAdapter || gpu.subgroups);
 }
 
 /**

@@ -1,5 +1,5 @@
-// Chains of small kernels (plan/dispatchGroups.ts chainDispatches: on for real GPUs, off by default on
-// CPU adapters like this one, where their quadTiled matmuls take small blocks, wgsl chainQuadBlock)
+// Chains of small kernels (plan/dispatchGroups.ts chainDispatches: on for real GPUs and for CPU adapters
+// with subgroups like this one, where their quadTiled matmuls take small blocks, wgsl chainQuadBlock)
 // compute what separate dispatches do: forced on and off in the page (window.WEFT_CHAINS), the same models from the same weights reach the same
 // weights, losses and predictions in fewer dispatches per step, with the optimizer fused into the
 // weight gradients too (the real-GPU configuration) and without.

@@ -207,7 +207,7 @@ export function chainWork(kernel: KernelDesc): number | null {
  * b32 step on an H200: 9 dispatches in 0.19 ms, bench/REAL-GPU.md), more than such a kernel's work in
  * one workgroup. On a CPU adapter (SwiftShader) a workgroup runs on one core: with subgroups (one-quad
  * kernels, small blocks) the MLP's b32 chain measured 1.12×, without them (64-wide heads, barriers)
- * 0.78×; off there by default for its compile time (runtime/device.ts chainsWanted).
+ * 0.78×, so chains are on there only with subgroups (runtime/device.ts chainsWanted).
  * Every kernel of a chain must be able to share a module with every other (codeConflict), and the
  * chain binds at most `maxStorageBuffers` buffers.
  */
