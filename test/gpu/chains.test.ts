@@ -81,3 +81,55 @@ test('chained small kernels train and predict as separate dispatches (Adam, a pe
     run.predictions.forEach((p, i) => expect(Math.abs(p - r.apart.predictions[i]!), `prediction ${i}`).toBeLessThan(1e-5));
   }
 });
+
+test('wide & deep: the small backward kernels that the plan interleaves with big ones chain out of its order, and train as the plan does', async () => {
+  const r = await inPage(
+    page,
+    async (): Promise<Record<'apart' | 'chained', Run & { chainNames: string[] }>> => {
+      const weft = (window as any).weft;
+      // 300 features: the first layer's products and the output layer's (over the concat) are big
+      // (chainWork > CHAIN_KERNEL_WORK), the hidden layer's and the loss head small.
+      const n = 96;
+      const features = 300;
+      const data = window.weftTesting.seededClassification(n, features, 10, 17);
+      const x = weft.tensor(data.x, [n, features]);
+      const y = weft.tensor(data.y, [n]);
+      const train = async (chains: boolean): Promise<Run & { chainNames: string[] }> => {
+        (window as any).WEFT_CHAINS = chains;
+        (window as any).WEFT_FUSED_UPDATES = false;
+        try {
+          const input = weft.input({ shape: [features] });
+          const h1 = weft.layers.dense({ units: 30, activation: 'relu', seed: 1 }).apply(input);
+          const h2 = weft.layers.dense({ units: 30, activation: 'relu', seed: 2 }).apply(h1);
+          const out = weft.layers.dense({ units: 10, activation: 'softmax', seed: 3 }).apply(weft.layers.concatenate().apply([input, h2]));
+          const model = weft.model({ inputs: input, outputs: out });
+          model.compile({ optimizer: weft.train.adam(0.01), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+          const explain = await model.explain(32);
+          const history = await model.fit(x, y, { epochs: 2, batchSize: 32, shuffle: false, verbose: 0, seed: 3 });
+          const weights: number[] = (await model.getWeights()).flatMap((w: any) => Array.from(w.dataSync() as Float32Array));
+          const predictions = Array.from((await model.predict(x, { batchSize: 32 }).data()) as Float32Array);
+          model.dispose();
+          const chainNames: string[] = explain.kernels.map((k: any) => k.name).filter((name: string) => name.includes(' → '));
+          return { weights, loss: history.history.loss, predictions, dispatches: explain.dispatchesPerTrainStep, chained: chainNames.length > 0, chainNames };
+        } finally {
+          delete (window as any).WEFT_CHAINS;
+          delete (window as any).WEFT_FUSED_UPDATES;
+        }
+      };
+      return { apart: await train(false), chained: await train(true) };
+    },
+    undefined,
+  );
+  // In the plan's order each small backward kernel shares a group with a big one and nothing chains;
+  // reordered, the loss head and the hidden layer's two gradients run as one chain and the two big
+  // weight gradients side by side: 9 → 7 dispatches.
+  expect(r.apart.dispatches).toBe(9);
+  expect(r.chained.dispatches).toBe(7);
+  expect(r.chained.chainNames).toHaveLength(1);
+  expect(r.chained.chainNames[0]).toMatch(/head.* → .*dense_\d+ weight gradient/);
+  const scale = Math.max(...r.apart.weights.map((w) => Math.abs(w)));
+  expect(r.chained.weights.length).toBe(r.apart.weights.length);
+  r.chained.weights.forEach((w, i) => expect(Math.abs(w - r.apart.weights[i]!), `weight ${i}`).toBeLessThan(1e-5 * scale));
+  r.chained.loss.forEach((l, i) => expect(l).toBeCloseTo(r.apart.loss[i]!, 5));
+  r.chained.predictions.forEach((p, i) => expect(Math.abs(p - r.apart.predictions[i]!), `prediction ${i}`).toBeLessThan(1e-5));
+});

@@ -2,10 +2,18 @@
 import { describe, expect, test } from 'vitest';
 import { GraphBuilder } from '../../src/ir/builder.js';
 import { isPlainMatmul, operandsOf, mapOperands, type IrGraph } from '../../src/ir/graph.js';
-import type { KernelDesc, DispatchTraits } from '../../src/ir/kernel.js';
+import { viewsOf, type KernelDesc, type DispatchTraits } from '../../src/ir/kernel.js';
 import { OPS } from '../../src/ir/ops/table.js';
 import { allocateBlocks, blockLifetimes } from '../../src/ir/plan/allocation.js';
-import { CHAIN_KERNEL_WORK, chainDispatches, chainWork, codeConflict, groupDispatches, planDispatches } from '../../src/ir/plan/dispatchGroups.js';
+import {
+  CHAIN_KERNEL_WORK,
+  chainDispatches,
+  chainingGroups,
+  chainWork,
+  codeConflict,
+  groupDispatches,
+  planDispatches,
+} from '../../src/ir/plan/dispatchGroups.js';
 import { kernelFor, selectKernels, valueViews } from '../../src/ir/plan/kernelSelection.js';
 import { paramLayout, placeValues } from '../../src/ir/plan/placement.js';
 import { graphProblems, verifyGraph, IrVerifyError } from '../../src/ir/verify.js';
@@ -188,6 +196,52 @@ describe('plan stages', () => {
     // Windows never chain; every other kind is weighed by its work.
     expect(chainWork(copy(0, 4))).toBe(4);
     expect(chainWork({ kind: 'matmul', name: 'mm', m: 32, n: 30, k: 30, a: v(0), b: v(0), transA: false, transB: false, out: v(0) })).toBe(28800);
+  });
+
+  test('chaining order: small kernels the plan interleaves with big ones are scheduled together, every dependency kept', () => {
+    const view = (buffer: string, cols: number) => ({ buffer, offset: 0, rowStride: cols, rows: 1, cols });
+    const copy = (from: string, to: string, cols = 4): KernelDesc => ({
+      kind: 'elementwise',
+      name: `${from}→${to}`,
+      rows: 1,
+      cols,
+      expr: { op: 'read', view: view(from, cols) },
+      out: view(to, cols),
+    });
+    const big = CHAIN_KERNEL_WORK + 1;
+    // As in wide & deep's backward pass: a chain of small kernels (a → b → c → d) with big ones that
+    // read `a` (independent of the small ones and of each other) in between.
+    const kernels = [copy('a', 'b'), copy('a', 'p', big), copy('b', 'c'), copy('a', 'q', big), copy('c', 'd')];
+    const traits = kernels.map(
+      (k): DispatchTraits => ({
+        workgroupSize: 64,
+        usesBarrier: false,
+        workgroups: [1, 1, 1],
+        buffers: [...new Set(viewsOf(k).map((x) => x.buffer))].map((name) => ({ name, ident: `buf_${name}`, vec4: false, readWrite: true })),
+      }),
+    );
+    // The plan's order: each small kernel shares a group with a big one, so nothing chains (3 dispatches).
+    expect(groupDispatches(kernels, traits)).toEqual([[0, 1], [2, 3], [4]]);
+    expect(chainingGroups(kernels, traits)).toEqual([[0], [2], [4], [1, 3]]);
+    expect(planDispatches(kernels, traits, 8, true)).toEqual([[[0], [2], [4]], [[1, 3]]]);
+    // Without chains the plan's order and groups stand.
+    expect(planDispatches(kernels, traits, 8, false)).toEqual([[[0, 1]], [[2, 3]], [[4]]]);
+    // A kernel that overwrites what others read stays after them, small as it is (`d → a` after the big readers of a).
+    const reuse = [...kernels, copy('d', 'a')];
+    const order = chainingGroups(reuse, [...traits, traits[0]!]).flat();
+    expect(order).toEqual([0, 2, 4, 1, 3, 5]);
+    for (const [first, then] of [
+      [0, 2],
+      [2, 4],
+      [4, 5],
+      [0, 5],
+      [1, 5],
+      [3, 5],
+    ] as const)
+      expect(order.indexOf(first), `${first} before ${then}`).toBeLessThan(order.indexOf(then));
+    // A tie keeps the plan's order.
+    const tie = [copy('a', 'b'), copy('b', 'c')];
+    expect(planDispatches(tie, traits.slice(0, 2), 8, true)).toEqual([[[0], [1]]]);
   });
 });
 

@@ -212,10 +212,7 @@ export function chainWork(kernel: KernelDesc): number | null {
  * chain binds at most `maxStorageBuffers` buffers.
  */
 export function chainDispatches(kernels: KernelDesc[], groups: number[][], traits: DispatchTraits[], maxStorageBuffers = Infinity): DispatchStages[] {
-  const small = (i: number): boolean => {
-    const work = chainWork(kernels[i]!);
-    return work !== null && work <= CHAIN_KERNEL_WORK && traits[i]!.workgroupSize !== null;
-  };
+  const small = (i: number): boolean => chainable(kernels[i]!, traits[i]!);
   const canJoin = (group: number[]): boolean => {
     const members = chain.flat();
     return (
@@ -242,11 +239,71 @@ export function chainDispatches(kernels: KernelDesc[], groups: number[][], trait
   return dispatches;
 }
 
+/** Whether a kernel may be a stage of a chain (chainDispatches' test). */
+function chainable(kernel: KernelDesc, traits: DispatchTraits): boolean {
+  const work = chainWork(kernel);
+  return work !== null && work <= CHAIN_KERNEL_WORK && traits.workgroupSize !== null;
+}
+
+/**
+ * Horizontal groups for chaining, in an order of their own: the plan's order interleaves small and
+ * big kernels where the graph does (wide & deep's backward pass: the output layer's weight gradient,
+ * big, between the loss head and the small hidden-layer gradients), which leaves each small group
+ * alone between big ones. This list schedule keeps every dependency (a kernel that is not
+ * `independent` of an earlier one stays after it, which also covers arena memory reused by a later
+ * value) and, where it has a choice, keeps small kernels with small ones and big with big: a ready
+ * kernel joins the current group when it is independent of its members, its code can share their
+ * module and it is of their size class; otherwise a new group starts, with a small kernel when the
+ * current group is small (the chain goes on) and else with the earliest ready kernel, small first.
+ * Wide & deep's b32 step: 9 dispatches in the plan's order, 7 in this one. Returns groups of kernel
+ * indices, in the order they run.
+ */
+export function chainingGroups(kernels: KernelDesc[], traits: DispatchTraits[], maxStorageBuffers = Infinity): number[][] {
+  const n = kernels.length;
+  const access = kernels.map(kernelAccess);
+  const conflict = (i: number, j: number): boolean =>
+    overlaps(access[i]!.writes, [...access[j]!.reads, ...access[j]!.writes]) || overlaps(access[j]!.writes, access[i]!.reads);
+  const waitingOn = Array.from({ length: n }, () => 0);
+  const successors: number[][] = Array.from({ length: n }, () => []);
+  for (let j = 0; j < n; j++)
+    for (let i = 0; i < j; i++)
+      if (conflict(i, j)) {
+        waitingOn[j]!++;
+        successors[i]!.push(j);
+      }
+  const small = kernels.map((k, i) => chainable(k, traits[i]!));
+  const ready = new Set<number>(waitingOn.flatMap((w, i) => (w === 0 ? [i] : [])));
+  const groups: number[][] = [];
+  let group: number[] = [];
+  const joins = (i: number): boolean =>
+    small[i] === small[group[0]!] &&
+    group.every((j) => !conflict(j, i) && codeConflict(traits[j]!, traits[i]!) === null) &&
+    distinctBuffers([...group, i].map((j) => traits[j]!)) <= maxStorageBuffers;
+  const earliest = (pick: (i: number) => boolean): number | undefined => [...ready].filter(pick).sort((a, b) => a - b)[0];
+  while (ready.size > 0) {
+    let next = group.length > 0 ? earliest(joins) : undefined;
+    if (next === undefined) {
+      if (group.length > 0) groups.push(group);
+      group = [];
+      next = earliest((i) => small[i]!) ?? earliest(() => true)!;
+    }
+    group.push(next);
+    ready.delete(next);
+    for (const s of successors[next]!) if (--waitingOn[s]! === 0) ready.add(s);
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
 /**
  * The dispatches of a plan: groupDispatches' horizontal groups, and with `chain` runs of small ones
- * chained (chainDispatches). The runtime and the exporter both ask here.
+ * chained (chainDispatches) — over the plan's order or chainingGroups' order, whichever makes fewer
+ * dispatches (the plan's on a tie). The runtime and the exporter both ask here.
  */
 export function planDispatches(kernels: KernelDesc[], traits: DispatchTraits[], maxStorageBuffers: number, chain: boolean): DispatchStages[] {
   const groups = groupDispatches(kernels, traits, maxStorageBuffers);
-  return chain ? chainDispatches(kernels, groups, traits, maxStorageBuffers) : groups.map((group) => [group]);
+  if (!chain) return groups.map((group) => [group]);
+  const inPlanOrder = chainDispatches(kernels, groups, traits, maxStorageBuffers);
+  const reordered = chainDispatches(kernels, chainingGroups(kernels, traits, maxStorageBuffers), traits, maxStorageBuffers);
+  return reordered.length < inPlanOrder.length ? reordered : inPlanOrder;
 }
