@@ -27,7 +27,7 @@ function whole(buffer: string): Region {
 }
 
 /** What a kernel reads and what it writes, conservatively (bounding ranges). */
-export function kernelAccess(kernel: KernelDesc): { reads: Region[]; writes: Region[] } {
+export function kernelAccess(kernel: KernelDesc): Access {
   switch (kernel.kind) {
     case 'gather':
       return {
@@ -113,11 +113,16 @@ export function overlaps(a: Region[], b: Region[]): boolean {
   return a.some((x) => b.some((y) => x.buffer === y.buffer && x.start < y.end && y.start < x.end));
 }
 
+type Access = { reads: Region[]; writes: Region[] };
+
+/** Whether one of two accesses writes what the other touches (so their kernels must run in order). */
+function accessesConflict(x: Access, y: Access): boolean {
+  return overlaps(x.writes, [...y.reads, ...y.writes]) || overlaps(y.writes, x.reads);
+}
+
 /** Whether two kernels may run at the same time (neither writes what the other touches). */
 export function independent(a: KernelDesc, b: KernelDesc): boolean {
-  const x = kernelAccess(a);
-  const y = kernelAccess(b);
-  return !overlaps(x.writes, [...y.reads, ...y.writes]) && !overlaps(y.writes, x.reads);
+  return !accessesConflict(kernelAccess(a), kernelAccess(b));
 }
 
 /** Why two kernels' code cannot share a dispatch, or null when it can. */
@@ -261,8 +266,7 @@ function chainable(kernel: KernelDesc, traits: DispatchTraits): boolean {
 export function chainingGroups(kernels: KernelDesc[], traits: DispatchTraits[], maxStorageBuffers = Infinity): number[][] {
   const n = kernels.length;
   const access = kernels.map(kernelAccess);
-  const conflict = (i: number, j: number): boolean =>
-    overlaps(access[i]!.writes, [...access[j]!.reads, ...access[j]!.writes]) || overlaps(access[j]!.writes, access[i]!.reads);
+  const conflict = (i: number, j: number): boolean => accessesConflict(access[i]!, access[j]!);
   const waitingOn = Array.from({ length: n }, () => 0);
   const successors: number[][] = Array.from({ length: n }, () => []);
   for (let j = 0; j < n; j++)
