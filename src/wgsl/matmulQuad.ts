@@ -77,6 +77,10 @@ export const LONG_K = 256;
 /** Multiply-adds (M·N·K) from which a product gets the 32 × 8 block (see chooseQuadBlock). */
 export const BIG_QUAD_BLOCK_MACS = 1 << 26;
 
+/** K up to which, over at least SHORT_K_ROWS rows, a product gets the 32 × 8 block too (see chooseQuadBlock). */
+export const SHORT_K = 64;
+export const SHORT_K_ROWS = 512;
+
 /**
  * The block, workgroup size and sharing for an M × N × K product. What decides on SwiftShader (issue
  * 14, bench/README.md): a gather (any per-lane load) costs about 6 multiply-adds and a swap 1–3, and
@@ -97,7 +101,11 @@ export function chooseQuadBlock(m: number, n: number, k: number): QuadChoice {
   // 784: 16 × 8 runs 1.18× 8 × 8; 32 × 10 × 814, lanes on columns then: 16 × 3 1.26× 8 × 3; bench/README.md).
   const fewestQuads = k >= LONG_K ? 2 : 4;
   if (n <= NARROW_OUTPUT) return chooseRowLanes(m, n, fewestQuads);
-  const big = m * n * k >= BIG_QUAD_BLOCK_MACS;
+  // Short K over many rows (a weight gradient from a small batch: the MLP's 785 × 30 from K = 32) takes
+  // the big block too: an output is only K multiply-adds, so a quad's fixed costs (its prologue, the
+  // B rows it loads for every k) weigh more, and 32 rows halve them per output (MLP b32 fit 1.04×
+  // against 16 rows, bench/README.md), for the bigger block's longer pipeline creation.
+  const big = m * n * k >= BIG_QUAD_BLOCK_MACS || (k <= SHORT_K && m >= SHORT_K_ROWS);
   // Big products: rows and column groups spread evenly over the blocks (40 rows: 2 × 20, not 32 + 8
   // in 64; 40 columns: 2 × 5 groups of 4, not 8 + 2 in 16 groups).
   const groups = Math.max(1, Math.ceil(n / 4));

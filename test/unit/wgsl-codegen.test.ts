@@ -258,6 +258,9 @@ describe('workgroup counts', () => {
     expect(chooseQuadBlock(1000, 1000, 1000)).toEqual({ block: [32, 8], ...swap }); // 32 blocks of 31.25 rows, 250 groups in 32 × 7.8
     expect(chooseQuadBlock(256, 256, 256)).toEqual({ block: [16, 8], ...swap }); // under BIG_QUAD_BLOCK_MACS
     expect(chooseQuadBlock(32, 30, 784)).toEqual({ block: [16, 8], ...swap }); // long K: 2 quads, not 4
+    expect(chooseQuadBlock(785, 30, 32)).toEqual({ block: [32, 8], ...swap }); // short K over many rows: 25 quads of 31.4 rows
+    expect(chooseQuadBlock(301, 30, 32)).toEqual({ block: [16, 8], ...swap }); // short K, but under SHORT_K_ROWS rows
+    expect(chooseQuadBlock(785, 30, 128)).toEqual({ block: [16, 8], ...swap }); // K past SHORT_K
     // Outputs up to NARROW_OUTPUT columns: lanes on rows, every column in the block (R groups of 4 rows).
     const rows = { ...swap, lanes: 'rows' };
     expect(chooseQuadBlock(32, 10, 814)).toEqual({ block: [4, 10], ...rows }); // long K: 2 quads of 16 rows
@@ -267,7 +270,6 @@ describe('workgroup counts', () => {
     expect(chooseQuadBlock(32, 13, 784)).toEqual({ block: [16, 4], ...swap }); // past NARROW_OUTPUT: lanes on columns
     expect(chooseQuadBlock(32, 30, 255)).toEqual({ block: [8, 8], ...swap }); // K under LONG_K: 4 quads
     expect(chooseQuadBlock(256, 30, 784)).toEqual({ block: [16, 8], ...swap });
-    expect(chooseQuadBlock(785, 30, 32)).toEqual({ block: [16, 8], ...swap });
     expect(chooseQuadBlock(32, 10, 30)).toEqual({ block: [2, 10], ...rows });
     // Lanes on rows: the quad swaps B's values (loaded at k + l), each lane reads its own A rows
     // m0 + l + 4i at k + (l ^ kk) and stores them; the K tail (30 = 4·7 + 2) broadcasts B.
