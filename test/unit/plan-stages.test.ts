@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { GraphBuilder } from '../../src/ir/builder.js';
 import { isPlainMatmul, operandsOf, mapOperands, type IrGraph } from '../../src/ir/graph.js';
-import { viewsOf, type KernelDesc, type DispatchTraits } from '../../src/ir/kernel.js';
+import { viewsOf, type KernelDesc, type DispatchTraits, type View } from '../../src/ir/kernel.js';
 import { OPS } from '../../src/ir/ops/table.js';
 import { allocateBlocks, blockLifetimes } from '../../src/ir/plan/allocation.js';
 import {
@@ -142,23 +142,10 @@ describe('plan stages', () => {
   });
 
   test('dispatch groups: independent kernels share a dispatch only when their code can', () => {
-    const v = (offset: number) => ({ buffer: 'arena', offset, rowStride: 4, rows: 1, cols: 4 });
-    const copy = (from: number, to: number): KernelDesc => ({
-      kind: 'elementwise',
-      name: `${from}→${to}`,
-      rows: 1,
-      cols: 4,
-      expr: { op: 'read', view: v(from) },
-      out: v(to),
-    });
+    const copy = (from: number, to: number): KernelDesc => copyKernel(rowView('arena', from, 4), rowView('arena', to, 4));
     const kernels = [copy(0, 4), copy(8, 12), copy(4, 16)];
     expect(groupDispatches(kernels)).toEqual([[0, 1], [2]]);
-    const traits = (size: number, barrier = false): DispatchTraits => ({
-      workgroupSize: size,
-      usesBarrier: barrier,
-      workgroups: [1, 1, 1],
-      buffers: [{ name: 'arena', ident: 'buf_arena', vec4: false, readWrite: true }],
-    });
+    const traits = (size: number, barrier = false): DispatchTraits => traitsOf(size, barrier, ['arena']);
     expect(groupDispatches(kernels, [traits(64), traits(256, true), traits(64)])).toEqual([[0, 1], [2]]);
     expect(codeConflict(traits(64, true), traits(256))).toMatch(/synchronises/);
     expect(groupDispatches(kernels, [traits(64, true), traits(256), traits(64)])).toEqual([[0], [1, 2]]);
@@ -166,24 +153,12 @@ describe('plan stages', () => {
   });
 
   test('chains: runs of small dispatch groups become the stages of one dispatch; big kernels and conflicts end a chain', () => {
-    const v = (offset: number, cols = 4) => ({ buffer: 'arena', offset, rowStride: cols, rows: 1, cols });
-    const copy = (from: number, to: number, cols = 4): KernelDesc => ({
-      kind: 'elementwise',
-      name: `${from}→${to}`,
-      rows: 1,
-      cols,
-      expr: { op: 'read', view: v(from, cols) },
-      out: v(to, cols),
-    });
+    const v = (offset: number, cols = 4) => rowView('arena', offset, cols);
+    const copy = (from: number, to: number, cols = 4): KernelDesc => copyKernel(v(from, cols), v(to, cols));
     const big = CHAIN_KERNEL_WORK + 1;
     // 0 and 1 independent (one group), then each reads the one before: 2, 3 (big), 4 and 5 (small again).
     const kernels = [copy(0, 4), copy(8, 12), copy(4, 16), copy(16, 100000, big), copy(100000, 200000), copy(200000, 200008)];
-    const traits = (size: number, barrier = false): DispatchTraits => ({
-      workgroupSize: size,
-      usesBarrier: barrier,
-      workgroups: [1, 1, 1],
-      buffers: [{ name: 'arena', ident: 'buf_arena', vec4: false, readWrite: true }],
-    });
+    const traits = (size: number, barrier = false): DispatchTraits => traitsOf(size, barrier, ['arena']);
     const all64 = kernels.map(() => traits(64));
     const groups = groupDispatches(kernels, all64);
     expect(groups).toEqual([[0, 1], [2], [3], [4], [5]]);
@@ -199,27 +174,12 @@ describe('plan stages', () => {
   });
 
   test('chaining order: small kernels the plan interleaves with big ones are scheduled together, every dependency kept', () => {
-    const view = (buffer: string, cols: number) => ({ buffer, offset: 0, rowStride: cols, rows: 1, cols });
-    const copy = (from: string, to: string, cols = 4): KernelDesc => ({
-      kind: 'elementwise',
-      name: `${from}→${to}`,
-      rows: 1,
-      cols,
-      expr: { op: 'read', view: view(from, cols) },
-      out: view(to, cols),
-    });
+    const copy = (from: string, to: string, cols = 4): KernelDesc => copyKernel(rowView(from, 0, cols), rowView(to, 0, cols));
     const big = CHAIN_KERNEL_WORK + 1;
     // As in wide & deep's backward pass: a chain of small kernels (a → b → c → d) with big ones that
     // read `a` (independent of the small ones and of each other) in between.
     const kernels = [copy('a', 'b'), copy('a', 'p', big), copy('b', 'c'), copy('a', 'q', big), copy('c', 'd')];
-    const traits = kernels.map(
-      (k): DispatchTraits => ({
-        workgroupSize: 64,
-        usesBarrier: false,
-        workgroups: [1, 1, 1],
-        buffers: [...new Set(viewsOf(k).map((x) => x.buffer))].map((name) => ({ name, ident: `buf_${name}`, vec4: false, readWrite: true })),
-      }),
-    );
+    const traits = kernels.map((k) => traitsOf(64, false, [...new Set(viewsOf(k).map((x) => x.buffer))]));
     // The plan's order: each small kernel shares a group with a big one, so nothing chains (3 dispatches).
     expect(groupDispatches(kernels, traits)).toEqual([[0, 1], [2, 3], [4]]);
     expect(chainingGroups(kernels, traits)).toEqual([[0], [2], [4], [1, 3]]);
@@ -244,6 +204,28 @@ describe('plan stages', () => {
     expect(planDispatches(tie, traits.slice(0, 2), 8, true)).toEqual([[[0], [1]]]);
   });
 });
+
+/** One row of `cols` elements of `buffer` from `offset`. */
+function rowView(buffer: string, offset: number, cols: number): View {
+  return { buffer, offset, rowStride: cols, rows: 1, cols };
+}
+
+/** A kernel that copies one row view into another (the dispatch grouping and chaining tests' kernels). */
+function copyKernel(from: View, to: View): KernelDesc {
+  return {
+    kind: 'elementwise',
+    name: `${from.buffer}[${from.offset}]→${to.buffer}[${to.offset}]`,
+    rows: 1,
+    cols: from.cols,
+    expr: { op: 'read', view: from },
+    out: to,
+  };
+}
+
+/** Dispatch traits of a 1-workgroup kernel binding `buffers` read-write, as scalars. */
+function traitsOf(workgroupSize: number, usesBarrier: boolean, buffers: string[]): DispatchTraits {
+  return { workgroupSize, usesBarrier, workgroups: [1, 1, 1], buffers: buffers.map((name) => ({ name, ident: `buf_${name}`, vec4: false, readWrite: true })) };
+}
 
 describe('verifyGraph', () => {
   test('names the stage, every problem, and prints the dump', () => {
