@@ -129,7 +129,8 @@ export function chainsWanted(gpu: Pick<Gpu, 'cpuAdapter' | 'subgroups'>): boolea
  * Whether plans let the matmuls that read a model input take its rows from the dataset through the
  * sample indices (plan option gatheredProducts, plan/foldGather.ts): where matmuls are quadTiled, the
  * only variant that generates such reads. The article MLP's step loses its gather dispatch and its
- * first layer reads u8 pixels. WEFT_GATHERED_PRODUCTS=0 turns it off (1 cannot force it on another
+ * first layer reads u8 pixels; wide & deep's too, its output layer's products split at the input's
+ * columns (7 → 4 dispatches with chains, fit 1.17–1.29× in Chromium, bench/README.md). WEFT_GATHERED_PRODUCTS=0 turns it off (1 cannot force it on another
  * variant).
  */
 export function gatheredProductsWanted(gpu: Pick<Gpu, 'cpuAdapter' | 'subgroups'>): boolean {

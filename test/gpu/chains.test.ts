@@ -97,6 +97,9 @@ test('wide & deep: the small backward kernels that the plan interleaves with big
       const train = async (chains: boolean): Promise<Run & { chainNames: string[] }> => {
         (window as any).WEFT_CHAINS = chains;
         (window as any).WEFT_FUSED_UPDATES = false;
+        // The input gathered into the concat, as on adapters without quad reads: read by index, the output
+        // layer's products split at its columns and the plan changes shape (the test after this one).
+        (window as any).WEFT_GATHERED_PRODUCTS = false;
         try {
           const input = weft.input({ shape: [features] });
           const h1 = weft.layers.dense({ units: 30, activation: 'relu', seed: 1 }).apply(input);
@@ -114,6 +117,7 @@ test('wide & deep: the small backward kernels that the plan interleaves with big
         } finally {
           delete (window as any).WEFT_CHAINS;
           delete (window as any).WEFT_FUSED_UPDATES;
+          delete (window as any).WEFT_GATHERED_PRODUCTS;
         }
       };
       return { apart: await train(false), chained: await train(true) };
@@ -132,4 +136,64 @@ test('wide & deep: the small backward kernels that the plan interleaves with big
   r.chained.weights.forEach((w, i) => expect(Math.abs(w - r.apart.weights[i]!), `weight ${i}`).toBeLessThan(1e-5 * scale));
   r.chained.loss.forEach((l, i) => expect(l).toBeCloseTo(r.apart.loss[i]!, 5));
   r.chained.predictions.forEach((p, i) => expect(Math.abs(p - r.apart.predictions[i]!), `prediction ${i}`).toBeLessThan(1e-5));
+});
+
+test("wide & deep with its input read by index: the output layer's products split at the input's columns, 4 dispatches, and it trains as with the input gathered", async () => {
+  const r = await inPage(
+    page,
+    async (): Promise<Record<'gathered' | 'read', Run & { names: string[] }>> => {
+      const weft = (window as any).weft;
+      const n = 96;
+      const features = 300;
+      const data = window.weftTesting.seededClassification(n, features, 10, 23);
+      const x = weft.tensor(data.x, [n, features]);
+      const y = weft.tensor(data.y, [n]);
+      const train = async (byIndex: boolean): Promise<Run & { names: string[] }> => {
+        (window as any).WEFT_GATHERED_PRODUCTS = byIndex;
+        (window as any).WEFT_FUSED_UPDATES = false;
+        try {
+          const input = weft.input({ shape: [features] });
+          const h1 = weft.layers.dense({ units: 30, activation: 'relu', seed: 1 }).apply(input);
+          const h2 = weft.layers.dense({ units: 30, activation: 'relu', seed: 2 }).apply(h1);
+          const out = weft.layers.dense({ units: 10, activation: 'softmax', seed: 3 }).apply(weft.layers.concatenate().apply([input, h2]));
+          const model = weft.model({ inputs: input, outputs: out });
+          // SGD: Adam turns rounding in a near-zero gradient into a whole step of either sign.
+          model.compile({ optimizer: weft.train.sgd(0.1), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+          const explain = await model.explain(32);
+          const history = await model.fit(x, y, { epochs: 2, batchSize: 32, shuffle: true, verbose: 0, seed: 5 });
+          const weights: number[] = (await model.getWeights()).flatMap((w: any) => Array.from(w.dataSync() as Float32Array));
+          const predictions = Array.from((await model.predict(x, { batchSize: 32 }).data()) as Float32Array);
+          model.dispose();
+          const names: string[] = explain.kernels.map((k: any) => k.name);
+          return {
+            weights,
+            loss: history.history.loss,
+            predictions,
+            dispatches: explain.dispatchesPerTrainStep,
+            chained: names.some((k) => k.includes(' → ')),
+            names,
+          };
+        } finally {
+          delete (window as any).WEFT_GATHERED_PRODUCTS;
+          delete (window as any).WEFT_FUSED_UPDATES;
+        }
+      };
+      return { gathered: await train(false), read: await train(true) };
+    },
+    undefined,
+  );
+  // Gathered: the gather, the first layer, the hidden layer, the output layer, a chain, the two big
+  // weight gradients, Adam (7). Read by index: the first layer beside the output layer's input part,
+  // a chain from the hidden layer to its weight gradient, the input parts' weight gradients side by side, the optimizer.
+  expect(r.gathered.dispatches).toBe(7);
+  expect(r.gathered.names.some((k) => k.startsWith('gather'))).toBe(true);
+  expect(r.read.dispatches).toBe(4);
+  expect(r.read.names.some((k) => k.includes('gather'))).toBe(false);
+  expect(r.read.names[0]).toMatch(/^dense_\d+ \(%\d+\) \| dense_\d+ \(%\d+\), columns 0–300$/);
+  expect(r.read.names[2]).toMatch(/weight gradient \+ bias gradient \(%\d+\), rows 0–300 \| dense_\d+ weight gradient/);
+  const scale = Math.max(...r.gathered.weights.map((w) => Math.abs(w)));
+  expect(r.read.weights.length).toBe(r.gathered.weights.length);
+  r.read.weights.forEach((w, i) => expect(Math.abs(w - r.gathered.weights[i]!), `weight ${i}`).toBeLessThan(1e-5 * scale));
+  r.read.loss.forEach((l, i) => expect(l).toBeCloseTo(r.gathered.loss[i]!, 5));
+  r.read.predictions.forEach((p, i) => expect(Math.abs(p - r.gathered.predictions[i]!), `prediction ${i}`).toBeLessThan(1e-5));
 });

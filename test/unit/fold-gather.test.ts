@@ -70,11 +70,68 @@ describe('the gather folded into the products that read an input', () => {
     expect(gatheredProducts(fused.kernels).filter((k) => k.update).length).toBe(1);
   });
 
-  test("wide & deep keeps its gather: the input also fills the concat's columns", () => {
+  test("wide & deep: the output layer's products over [input, hidden] split at the input's columns, and the gather goes", () => {
     const [input, output] = mlp(true);
+    const plan = planOf([input], [output], 'train', true);
+    expect(plan.kernels.map((k) => k.kind)).not.toContain('gather');
+    const products = plan.kernels.filter((k): k is MatmulKernel => k.kind === 'matmul');
+    // Layer names count up across the file's models: the part after the layer name.
+    const shape = (k: MatmulKernel) => [k.name.replace(/^dense(_\d+)? /, ''), k.transA, k.m, k.n, k.k, !!k.a.gathered, !!k.accumulate, !!k.aOnesRow, !!k.bias];
+    expect(products.map(shape)).toEqual([
+      ['(%7)', false, 32, 30, 784, true, false, false, true],
+      ['(%8)', false, 32, 30, 30, false, false, false, true],
+      // The forward product: the input's part stores with the bias, the hidden part adds into it.
+      ['(%10), columns 0–784', false, 32, 10, 784, true, false, false, true],
+      ['(%10), columns 784–814', false, 32, 10, 30, false, true, false, false],
+      // The weight gradient: the input's rows, then the hidden rows with the bias gradient's ones row.
+      ['weight gradient + bias gradient (%13), rows 0–784', true, 784, 10, 32, true, false, false, false],
+      ['weight gradient + bias gradient (%13), rows 784–815', true, 31, 10, 32, false, false, true, false],
+      ['matmul (%17)', false, 32, 30, 10, false, false, false, false],
+      ['weight gradient + bias gradient (%18)', true, 31, 30, 32, false, false, true, false],
+      ['input gradient (%21)', false, 32, 30, 30, false, false, false, false],
+      ['weight gradient + bias gradient (%22)', true, 785, 30, 32, true, false, true, false],
+    ]);
+    const [forwardInput, forwardHidden, gradientInput, gradientHidden] = products.slice(2, 6) as MatmulKernel[];
+    // Each part reads its rows of the output layer's kernel (814 × 10 at params 24480) and writes its rows of the gradient.
+    expect([forwardInput!.b.offset, forwardInput!.b.rows, forwardHidden!.b.offset, forwardHidden!.b.rows]).toEqual([24480, 784, 24480 + 7840, 30]);
+    expect(forwardHidden!.out).toEqual(forwardInput!.out);
+    expect([gradientInput!.out.offset, gradientInput!.out.rows, gradientHidden!.out.offset, gradientHidden!.out.rows]).toEqual([24480, 784, 24480 + 7840, 31]);
+    // The hidden part reads the concat's columns 784..814, where the hidden layer writes them.
+    expect(forwardHidden!.a).toEqual(products[1]!.out);
+    // Without the option nothing splits.
+    const unfolded = planOf([input], [output], 'train', false);
+    expect(unfolded.kernels[0]!.kind).toBe('gather');
+    expect(unfolded.kernels.filter((k) => k.kind === 'matmul').length).toBe(products.length - 2);
+  });
+
+  test('a product over a concat with an activation of its own does not split: the input keeps its gather', () => {
+    const input = weft.input({ shape: [20] });
+    const hidden = weft.layers.dense({ units: 6, activation: 'relu' }).apply(input);
+    const top = weft.layers.dense({ units: 8, activation: 'tanh' }).apply(weft.layers.concatenate().apply([hidden, input]));
+    const output = weft.layers.dense({ units: 10, activation: 'softmax' }).apply(top);
     const plan = planOf([input], [output], 'train', true);
     expect(plan.kernels[0]!.kind).toBe('gather');
     expect(gatheredProducts(plan.kernels)).toEqual([]);
+    expect(plan.kernels.filter((k) => k.kind === 'matmul').length).toBe(
+      planOf([input], [output], 'train', false).kernels.filter((k) => k.kind === 'matmul').length,
+    );
+  });
+
+  test('an input in the middle of a concat: three parts, the input first; predict plans split the forward product', () => {
+    const input = weft.input({ shape: [20] });
+    const a = weft.layers.dense({ units: 6, activation: 'relu' }).apply(input);
+    const b = weft.layers.dense({ units: 5, activation: 'relu' }).apply(input);
+    const output = weft.layers.dense({ units: 10, activation: 'softmax' }).apply(weft.layers.concatenate().apply([a, input, b]));
+    for (const mode of ['train', 'predict'] as const) {
+      const plan = planOf([input], [output], mode, true);
+      expect(plan.kernels.map((k) => k.kind)).not.toContain('gather');
+      const parts = plan.kernels.filter((k): k is MatmulKernel => k.kind === 'matmul' && / \(%\d+\), columns /.test(k.name));
+      expect(parts.map((k) => [k.name.replace(/.*, /, ''), k.k, !!k.accumulate, !!k.bias])).toEqual([
+        ['columns 6–26', 20, false, true],
+        ['columns 0–6', 6, true, false],
+        ['columns 26–31', 5, true, false],
+      ]);
+    }
   });
 
   test('an input read by anything but a product keeps its gather; another input of the same model folds', () => {

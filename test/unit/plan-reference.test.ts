@@ -20,7 +20,13 @@ function readsGatheredRows(kernels: readonly { kind: string; a?: { gathered?: un
   return kernels.some((k) => k.kind === 'matmul' && !!k.a?.gathered);
 }
 
-function check(seed: number, batch: number, weighted = false, regularized = false, fuseUpdates = false, gatheredProducts = false): boolean {
+/** What a checked plan did with its inputs: read some through the indices; split a product at an input's columns (more matmul kernels than products). */
+interface Folding {
+  gathered: boolean;
+  split: boolean;
+}
+
+function check(seed: number, batch: number, weighted = false, regularized = false, fuseUpdates = false, gatheredProducts = false): Folding {
   const spec = randomGraph(seed);
   // Regularized: every dense layer gets a kernel penalty, every other one a bias penalty too.
   if (regularized)
@@ -104,7 +110,8 @@ function check(seed: number, batch: number, weighted = false, regularized = fals
         9,
       );
   });
-  return readsGatheredRows(plan.kernels);
+  const products = compiled.fused.nodes.filter((n) => n.op === 'matmul').length;
+  return { gathered: readsGatheredRows(plan.kernels), split: plan.kernels.filter((k) => k.kind === 'matmul').length > products };
 }
 
 /** The step's first row: the indices buffer holds other samples before it. */
@@ -120,10 +127,13 @@ describe('planned kernels on the float64 reference equal the unfused interpreter
     test(`random graph ${seed}, fused updates`, () => check(seed, 3 + (seed % 5), seed > 60 && seed <= 80, seed > 80, true));
   // Inputs read only by matmuls are read from the dataset through the indices (plan option
   // gatheredProducts, plan/foldGather.ts), with and without fused updates.
-  const gathered = (seed: number): boolean => check(seed, 3 + (seed % 5), seed > 60 && seed <= 80, seed > 80, seed % 2 === 0, true);
+  const gathered = (seed: number): Folding => check(seed, 3 + (seed % 5), seed > 60 && seed <= 80, seed > 80, seed % 2 === 0, true);
   for (let seed = 1; seed <= 100; seed++) test(`random graph ${seed}, gathered products`, () => void gathered(seed));
-  test('gathered products: most random graphs read some input through the indices', () => {
-    const folded = Array.from({ length: 100 }, (_, i) => i + 1).filter(gathered);
+  test('gathered products: most random graphs read some input through the indices, some after splitting a product over a concat', () => {
+    const seeds = Array.from({ length: 100 }, (_, i) => i + 1);
+    const folded = seeds.filter((seed) => gathered(seed).gathered);
     expect(folded.length, `folded: ${folded.join(', ')}`).toBeGreaterThanOrEqual(40);
+    const split = seeds.filter((seed) => gathered(seed).split);
+    expect(split.length, `split: ${split.join(', ')}`).toBeGreaterThanOrEqual(5);
   });
 });

@@ -1,11 +1,14 @@
 // Gather folding (plan option `gatheredProducts`): a model input whose only readers are matmuls that
 // take it as their first operand is not copied into the batch buffer; those matmuls read its rows
-// from the dataset through the step's sample indices instead (View.gathered). The article's MLP
+// from the dataset through the step's sample indices instead (View.gathered). The article MLP's step
 // then runs without its gather dispatch, and its first layer's two products read the u8 pixels
-// (a quarter of the bytes) where they read the f32 batch. The runtime asks for it where the matmul
-// variant can read such rows (quadTiled: runtime/device.ts gatheredProductsWanted).
+// (a quarter of the bytes) where they read the f32 batch. A product over a concat that holds the
+// input among other columns (wide & deep's output layer over [input, hidden]) is first split at the
+// input's columns (splitAtColumns): one product reads the input, the others the rest, so the input
+// folds there too. The runtime asks for it where the matmul variant can read such rows (quadTiled:
+// runtime/device.ts gatheredProductsWanted).
 
-import type { GatherKernel, GatherSource, KernelDesc, View } from '../kernel.js';
+import type { GatherKernel, GatherSource, KernelDesc, MatmulKernel, View } from '../kernel.js';
 import { viewsOf } from '../kernel.js';
 import { overlaps, viewRegion } from './dispatchGroups.js';
 
@@ -13,17 +16,25 @@ import { overlaps, viewRegion } from './dispatchGroups.js';
 export function foldGatherIntoProducts(kernels: KernelDesc[]): KernelDesc[] {
   const gather = kernels.find((k): k is GatherKernel => k.kind === 'gather');
   if (!gather) return kernels;
-  const others = kernels.filter((k) => k !== gather);
+  let split = kernels;
   const folded = new Map<GatherSource, View>();
   for (const source of gather.sources) {
-    if (!foldable(source, others)) continue;
+    const pieces = split.flatMap((k) => splitAtColumns(k, source.out) ?? [k]);
+    if (
+      !foldable(
+        source,
+        pieces.filter((k) => k !== gather),
+      )
+    )
+      continue;
+    split = pieces;
     const { out, dataset, scale } = source;
     folded.set(source, { buffer: dataset, offset: 0, rowStride: out.cols, rows: out.rows, cols: out.cols, gathered: { indices: gather.indices, scale } });
   }
   if (folded.size === 0) return kernels;
   const rest = gather.sources.filter((s) => !folded.has(s));
   const result: KernelDesc[] = [];
-  for (const kernel of kernels) {
+  for (const kernel of split) {
     if (kernel === gather) {
       if (rest.length > 0) result.push({ ...gather, sources: rest });
       continue;
@@ -43,12 +54,27 @@ function foldable(source: GatherSource, kernels: KernelDesc[]): boolean {
   if (out.rowBaseFromStep) return false;
   let readers = 0;
   for (const kernel of kernels) {
-    const touching = viewsOf(kernel).filter((v) => overlaps([viewRegion(v)], [viewRegion(out)]));
+    const touching = viewsOf(kernel).filter((v) => touches(v, out));
     if (touching.length === 0) continue;
     if (kernel.kind !== 'matmul' || touching.some((v) => v !== kernel.a) || !sameView(kernel.a, out)) return false;
     readers++;
   }
   return readers > 0;
+}
+
+/**
+ * Whether `v` reads or writes an element of `place`: exactly, where both are row-major windows of one
+ * row stride (a concat's column ranges share rows but no element), else by their bounding ranges.
+ */
+function touches(v: View, place: View): boolean {
+  const window = (w: View): { row: number; column: number } | null =>
+    w.rowBaseFromStep || w.gathered || (w.offset % w.rowStride) + w.cols > w.rowStride
+      ? null
+      : { row: Math.floor(w.offset / w.rowStride), column: w.offset % w.rowStride };
+  const [a, b] = [window(v), window(place)];
+  if (v.buffer !== place.buffer || !a || !b || v.rowStride !== place.rowStride) return overlaps([viewRegion(v)], [viewRegion(place)]);
+  const cross = (s: number, n: number, t: number, m: number): boolean => s < t + m && t < s + n;
+  return cross(a.row, v.rows, b.row, place.rows) && cross(a.column, v.cols, b.column, place.cols);
 }
 
 function sameView(a: View, b: View): boolean {
@@ -63,4 +89,59 @@ function sameView(a: View, b: View): boolean {
     !a.gathered &&
     !b.gathered
   );
+}
+
+/**
+ * A matmul whose first operand spans `columns` (a gathered input's place in the batch buffer) and
+ * further columns of the same rows, as pieces that each read one column range: the input's piece
+ * first, then the rest in order. Returns null for any other kernel. A product over A's columns
+ * (op(A) = A: K runs over them) becomes partial products over K, the first storing with the bias
+ * and the rest adding into the output, so only an epilogue that is linear in the product splits
+ * (no activation, activation gradient or fused update). A product over A's rows (op(A) = Aᵀ, a
+ * weight gradient: M runs over A's columns) becomes products over row ranges of the output, the ones
+ * row (aOnesRow) with the last range.
+ */
+export function splitAtColumns(kernel: KernelDesc, columns: View): MatmulKernel[] | null {
+  if (kernel.kind !== 'matmul' || kernel.update) return null;
+  const { a } = kernel;
+  if (a.buffer !== columns.buffer || a.rowStride !== columns.rowStride || a.rows !== columns.rows) return null;
+  if (a.gathered || a.rowBaseFromStep || columns.gathered || columns.rowBaseFromStep) return null;
+  const start = columns.offset - a.offset;
+  // The input's columns lie inside A's, on the same rows: a proper part of them.
+  if (start < 0 || start + columns.cols > a.cols || columns.cols === a.cols || (a.offset % a.rowStride) + a.cols > a.rowStride) return null;
+  const ranges: [number, number][] = [[start, columns.cols]];
+  if (start > 0) ranges.push([0, start]);
+  if (start + columns.cols < a.cols) ranges.push([start + columns.cols, a.cols - start - columns.cols]);
+  const piece = (from: number, width: number): View => ({ ...a, offset: a.offset + from, cols: width });
+  if (!kernel.transA) {
+    if ((kernel.activation ?? 'linear') !== 'linear' || kernel.gradMask) return null;
+    const { bias, ...rest } = kernel;
+    return ranges.map(([from, width], i) => ({
+      ...rest,
+      name: `${kernel.name}, columns ${from}–${from + width}`,
+      k: width,
+      a: piece(from, width),
+      b: kernel.transB
+        ? { ...kernel.b, offset: kernel.b.offset + from, cols: width }
+        : { ...kernel.b, offset: kernel.b.offset + from * kernel.b.rowStride, rows: width },
+      ...(i === 0 && bias ? { bias } : {}),
+      ...(i === 0 ? {} : { accumulate: true }),
+    }));
+  }
+  const last = a.cols;
+  const { aOnesRow, ...rest } = kernel;
+  return ranges.map(([from, width]) => {
+    const ones = !!aOnesRow && from + width === last;
+    const m = width + (ones ? 1 : 0);
+    const rows = (v: View): View => ({ ...v, offset: v.offset + from * v.rowStride, rows: m });
+    return {
+      ...rest,
+      name: `${kernel.name}, rows ${from}–${from + m}`,
+      m,
+      a: piece(from, width),
+      out: rows(kernel.out),
+      ...(ones ? { aOnesRow: true } : {}),
+      ...(kernel.gradMask ? { gradMask: { ...kernel.gradMask, y: rows(kernel.gradMask.y) } } : {}),
+    };
+  });
 }
