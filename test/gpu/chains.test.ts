@@ -82,74 +82,31 @@ test('chained small kernels train and predict as separate dispatches (Adam, a pe
   }
 });
 
-test('wide & deep: the small backward kernels that the plan interleaves with big ones chain out of its order, and train as the plan does', async () => {
-  const r = await inPage(
+/** A page switch set for one run (window.WEFT_…), and the optimizer that run trains with. */
+interface WideDeepRun {
+  switches: Record<'WEFT_CHAINS' | 'WEFT_GATHERED_PRODUCTS', boolean | undefined>;
+  optimizer: 'adam' | 'sgd';
+}
+
+/**
+ * Wide & deep with 300 features (the first layer's products and the output layer's over the concat are big,
+ * chainWork > CHAIN_KERNEL_WORK; the hidden layer's and the loss head small), trained from the same weights
+ * for two epochs of 96 samples under each run's switches, fused updates off: weights, losses, predictions,
+ * dispatches per step and the step's kernel names.
+ */
+async function trainWideDeep(runs: WideDeepRun[]): Promise<(Run & { names: string[] })[]> {
+  return inPage(
     page,
-    async (): Promise<Record<'apart' | 'chained', Run & { chainNames: string[] }>> => {
+    async (runs: WideDeepRun[]): Promise<(Run & { names: string[] })[]> => {
       const weft = (window as any).weft;
-      // 300 features: the first layer's products and the output layer's (over the concat) are big
-      // (chainWork > CHAIN_KERNEL_WORK), the hidden layer's and the loss head small.
       const n = 96;
       const features = 300;
       const data = window.weftTesting.seededClassification(n, features, 10, 17);
       const x = weft.tensor(data.x, [n, features]);
       const y = weft.tensor(data.y, [n]);
-      const train = async (chains: boolean): Promise<Run & { chainNames: string[] }> => {
-        (window as any).WEFT_CHAINS = chains;
-        (window as any).WEFT_FUSED_UPDATES = false;
-        // The input gathered into the concat, as on adapters without quad reads: read by index, the output
-        // layer's products split at its columns and the plan changes shape (the test after this one).
-        (window as any).WEFT_GATHERED_PRODUCTS = false;
-        try {
-          const input = weft.input({ shape: [features] });
-          const h1 = weft.layers.dense({ units: 30, activation: 'relu', seed: 1 }).apply(input);
-          const h2 = weft.layers.dense({ units: 30, activation: 'relu', seed: 2 }).apply(h1);
-          const out = weft.layers.dense({ units: 10, activation: 'softmax', seed: 3 }).apply(weft.layers.concatenate().apply([input, h2]));
-          const model = weft.model({ inputs: input, outputs: out });
-          model.compile({ optimizer: weft.train.adam(0.01), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-          const explain = await model.explain(32);
-          const history = await model.fit(x, y, { epochs: 2, batchSize: 32, shuffle: false, verbose: 0, seed: 3 });
-          const weights: number[] = (await model.getWeights()).flatMap((w: any) => Array.from(w.dataSync() as Float32Array));
-          const predictions = Array.from((await model.predict(x, { batchSize: 32 }).data()) as Float32Array);
-          model.dispose();
-          const chainNames: string[] = explain.kernels.map((k: any) => k.name).filter((name: string) => name.includes(' → '));
-          return { weights, loss: history.history.loss, predictions, dispatches: explain.dispatchesPerTrainStep, chained: chainNames.length > 0, chainNames };
-        } finally {
-          delete (window as any).WEFT_CHAINS;
-          delete (window as any).WEFT_FUSED_UPDATES;
-          delete (window as any).WEFT_GATHERED_PRODUCTS;
-        }
-      };
-      return { apart: await train(false), chained: await train(true) };
-    },
-    undefined,
-  );
-  // In the plan's order each small backward kernel shares a group with a big one and nothing chains;
-  // reordered, the loss head and the hidden layer's two gradients run as one chain and the two big
-  // weight gradients side by side: 9 → 7 dispatches.
-  expect(r.apart.dispatches).toBe(9);
-  expect(r.chained.dispatches).toBe(7);
-  expect(r.chained.chainNames).toHaveLength(1);
-  expect(r.chained.chainNames[0]).toMatch(/head.* → .*dense_\d+ weight gradient/);
-  const scale = Math.max(...r.apart.weights.map((w) => Math.abs(w)));
-  expect(r.chained.weights.length).toBe(r.apart.weights.length);
-  r.chained.weights.forEach((w, i) => expect(Math.abs(w - r.apart.weights[i]!), `weight ${i}`).toBeLessThan(1e-5 * scale));
-  r.chained.loss.forEach((l, i) => expect(l).toBeCloseTo(r.apart.loss[i]!, 5));
-  r.chained.predictions.forEach((p, i) => expect(Math.abs(p - r.apart.predictions[i]!), `prediction ${i}`).toBeLessThan(1e-5));
-});
-
-test("wide & deep with its input read by index: the output layer's products split at the input's columns, 4 dispatches, and it trains as with the input gathered", async () => {
-  const r = await inPage(
-    page,
-    async (): Promise<Record<'gathered' | 'read', Run & { names: string[] }>> => {
-      const weft = (window as any).weft;
-      const n = 96;
-      const features = 300;
-      const data = window.weftTesting.seededClassification(n, features, 10, 23);
-      const x = weft.tensor(data.x, [n, features]);
-      const y = weft.tensor(data.y, [n]);
-      const train = async (byIndex: boolean): Promise<Run & { names: string[] }> => {
-        (window as any).WEFT_GATHERED_PRODUCTS = byIndex;
+      const results: (Run & { names: string[] })[] = [];
+      for (const run of runs) {
+        for (const [name, value] of Object.entries(run.switches)) if (value !== undefined) (window as any)[name] = value;
         (window as any).WEFT_FUSED_UPDATES = false;
         try {
           const input = weft.input({ shape: [features] });
@@ -157,43 +114,74 @@ test("wide & deep with its input read by index: the output layer's products spli
           const h2 = weft.layers.dense({ units: 30, activation: 'relu', seed: 2 }).apply(h1);
           const out = weft.layers.dense({ units: 10, activation: 'softmax', seed: 3 }).apply(weft.layers.concatenate().apply([input, h2]));
           const model = weft.model({ inputs: input, outputs: out });
-          // SGD: Adam turns rounding in a near-zero gradient into a whole step of either sign.
-          model.compile({ optimizer: weft.train.sgd(0.1), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+          const optimizer = run.optimizer === 'adam' ? weft.train.adam(0.01) : weft.train.sgd(0.1);
+          model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
           const explain = await model.explain(32);
-          const history = await model.fit(x, y, { epochs: 2, batchSize: 32, shuffle: true, verbose: 0, seed: 5 });
+          const history = await model.fit(x, y, { epochs: 2, batchSize: 32, shuffle: true, verbose: 0, seed: 3 });
           const weights: number[] = (await model.getWeights()).flatMap((w: any) => Array.from(w.dataSync() as Float32Array));
           const predictions = Array.from((await model.predict(x, { batchSize: 32 }).data()) as Float32Array);
           model.dispose();
           const names: string[] = explain.kernels.map((k: any) => k.name);
-          return {
+          results.push({
             weights,
             loss: history.history.loss,
             predictions,
             dispatches: explain.dispatchesPerTrainStep,
             chained: names.some((k) => k.includes(' → ')),
             names,
-          };
+          });
         } finally {
-          delete (window as any).WEFT_GATHERED_PRODUCTS;
-          delete (window as any).WEFT_FUSED_UPDATES;
+          for (const name of [...Object.keys(run.switches), 'WEFT_FUSED_UPDATES']) delete (window as any)[name];
         }
-      };
-      return { gathered: await train(false), read: await train(true) };
+      }
+      return results;
     },
-    undefined,
+    runs,
   );
-  // Gathered: the gather, the first layer, the hidden layer, the output layer, a chain, the two big
-  // weight gradients, Adam (7). Read by index: the first layer beside the output layer's input part,
-  // a chain from the hidden layer to its weight gradient, the input parts' weight gradients side by side, the optimizer.
-  expect(r.gathered.dispatches).toBe(7);
-  expect(r.gathered.names.some((k) => k.startsWith('gather'))).toBe(true);
-  expect(r.read.dispatches).toBe(4);
-  expect(r.read.names.some((k) => k.includes('gather'))).toBe(false);
-  expect(r.read.names[0]).toMatch(/^dense_\d+ \(%\d+\) \| dense_\d+ \(%\d+\), columns 0–300$/);
-  expect(r.read.names[2]).toMatch(/weight gradient \+ bias gradient \(%\d+\), rows 0–300 \| dense_\d+ weight gradient/);
-  const scale = Math.max(...r.gathered.weights.map((w) => Math.abs(w)));
-  expect(r.read.weights.length).toBe(r.gathered.weights.length);
-  r.read.weights.forEach((w, i) => expect(Math.abs(w - r.gathered.weights[i]!), `weight ${i}`).toBeLessThan(1e-5 * scale));
-  r.read.loss.forEach((l, i) => expect(l).toBeCloseTo(r.gathered.loss[i]!, 5));
-  r.read.predictions.forEach((p, i) => expect(Math.abs(p - r.gathered.predictions[i]!), `prediction ${i}`).toBeLessThan(1e-5));
+}
+
+/** `run` reached what `reference` did: weights within 1e-5 of the largest, losses to 5 digits, predictions within 1e-5. */
+function expectSameTraining(run: Run, reference: Run): void {
+  const scale = Math.max(...reference.weights.map((w) => Math.abs(w)));
+  expect(run.weights.length).toBe(reference.weights.length);
+  run.weights.forEach((w, i) => expect(Math.abs(w - reference.weights[i]!), `weight ${i}`).toBeLessThan(1e-5 * scale));
+  run.loss.forEach((l, i) => expect(l).toBeCloseTo(reference.loss[i]!, 5));
+  expect(run.predictions.length).toBe(reference.predictions.length);
+  run.predictions.forEach((p, i) => expect(Math.abs(p - reference.predictions[i]!), `prediction ${i}`).toBeLessThan(1e-5));
+}
+
+test('wide & deep: the small backward kernels that the plan interleaves with big ones chain out of its order, and train as the plan does', async () => {
+  // The input gathered into the concat, as on real GPUs: read by index, the output layer's products split
+  // at its columns and the plan changes shape (the test after this one).
+  const [apart, chained] = await trainWideDeep([
+    { switches: { WEFT_CHAINS: false, WEFT_GATHERED_PRODUCTS: false }, optimizer: 'adam' },
+    { switches: { WEFT_CHAINS: true, WEFT_GATHERED_PRODUCTS: false }, optimizer: 'adam' },
+  ]);
+  // In the plan's order each small backward kernel shares a group with a big one and nothing chains;
+  // reordered, the loss head and the hidden layer's two gradients run as one chain and the two big
+  // weight gradients side by side: 9 → 7 dispatches.
+  expect(apart!.dispatches).toBe(9);
+  expect(chained!.dispatches).toBe(7);
+  const chainNames = chained!.names.filter((name) => name.includes(' → '));
+  expect(chainNames).toHaveLength(1);
+  expect(chainNames[0]).toMatch(/head.* → .*dense_\d+ weight gradient/);
+  expectSameTraining(chained!, apart!);
+});
+
+test("wide & deep with its input read by index: the output layer's products split at the input's columns, 4 dispatches, and it trains as with the input gathered", async () => {
+  // SGD: Adam turns rounding in a near-zero gradient into a whole step of either sign.
+  const [gathered, read] = await trainWideDeep([
+    { switches: { WEFT_CHAINS: true, WEFT_GATHERED_PRODUCTS: false }, optimizer: 'sgd' },
+    { switches: { WEFT_CHAINS: true, WEFT_GATHERED_PRODUCTS: true }, optimizer: 'sgd' },
+  ]);
+  // Gathered: the gather, the first layer, the hidden layer, the output layer, a chain, the two big weight
+  // gradients, the optimizer (7). Read by index: the first layer beside the output layer's input part, a chain
+  // from the hidden layer to its weight gradient, the input parts' weight gradients side by side, the optimizer.
+  expect(gathered!.dispatches).toBe(7);
+  expect(gathered!.names.some((k) => k.startsWith('gather'))).toBe(true);
+  expect(read!.dispatches).toBe(4);
+  expect(read!.names.some((k) => k.includes('gather'))).toBe(false);
+  expect(read!.names[0]).toMatch(/^dense_\d+ \(%\d+\) \| dense_\d+ \(%\d+\), columns 0–300$/);
+  expect(read!.names[2]).toMatch(/weight gradient \+ bias gradient \(%\d+\), rows 0–300 \| dense_\d+ weight gradient/);
+  expectSameTraining(read!, gathered!);
 });
