@@ -130,8 +130,8 @@ export function chainsWanted(gpu: Pick<Gpu, 'cpuAdapter' | 'subgroups'>): boolea
  * sample indices (plan option gatheredProducts, plan/foldGather.ts): where matmuls are quadTiled, the
  * only variant that generates such reads. The article MLP's step loses its gather dispatch and its
  * first layer reads u8 pixels; wide & deep's too, its output layer's products split at the input's
- * columns (7 → 4 dispatches with chains, fit 1.17–1.29× in Chromium, bench/README.md). WEFT_GATHERED_PRODUCTS=0 turns it off (1 cannot force it on another
- * variant).
+ * columns (7 → 4 dispatches with chains; fit 1.02–1.10× in Node, paired, bench/README.md).
+ * WEFT_GATHERED_PRODUCTS=0 turns it off (1 cannot force it on another variant).
  */
 export function gatheredProductsWanted(gpu: Pick<Gpu, 'cpuAdapter' | 'subgroups'>): boolean {
   return preferredMatmulVariant(gpu) === 'quadTiled' && forcedSwitch('WEFT_GATHERED_PRODUCTS') !== false;

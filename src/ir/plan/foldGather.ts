@@ -20,13 +20,8 @@ export function foldGatherIntoProducts(kernels: KernelDesc[]): KernelDesc[] {
   const folded = new Map<GatherSource, View>();
   for (const source of gather.sources) {
     const pieces = split.flatMap((k) => splitAtColumns(k, source.out) ?? [k]);
-    if (
-      !foldable(
-        source,
-        pieces.filter((k) => k !== gather),
-      )
-    )
-      continue;
+    const candidates = pieces.filter((k) => k !== gather);
+    if (!foldable(source, candidates)) continue;
     split = pieces;
     const { out, dataset, scale } = source;
     folded.set(source, { buffer: dataset, offset: 0, rowStride: out.cols, rows: out.rows, cols: out.cols, gathered: { indices: gather.indices, scale } });
@@ -68,7 +63,7 @@ function foldable(source: GatherSource, kernels: KernelDesc[]): boolean {
  */
 function touches(v: View, place: View): boolean {
   const window = (w: View): { row: number; column: number } | null =>
-    w.rowBaseFromStep || w.gathered || (w.offset % w.rowStride) + w.cols > w.rowStride
+    w.rowBaseFromStep || w.gathered || w.rowStride <= 0 || (w.offset % w.rowStride) + w.cols > w.rowStride
       ? null
       : { row: Math.floor(w.offset / w.rowStride), column: w.offset % w.rowStride };
   const [a, b] = [window(v), window(place)];
