@@ -55,7 +55,7 @@ export default defineConfig({
         // navigator.gpu and adapter flags), datasets and io (fetch the page's URLs and browser
         // downloads; Node's file:// IO and loader have their own checks in test/unit/node-*.test.ts).
         // kernels, conv-kernels, tfjs-oracle and fused-vs-interpreter split their cases with the `gpu` project
-        // (test/gpu/runtimeShare.ts): each case runs once, Chromium one in eight, each runtime some of
+        // (test/gpu/runtimeShare.ts): each case runs once, Chromium one in twelve, each runtime some of
         // every family; WEFT_ALL_CASES=1 runs every case in the project that runs.
         test: {
           name: 'gpu-node',
