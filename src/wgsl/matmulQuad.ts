@@ -90,8 +90,9 @@ export const SHORT_K_ROWS = 512;
  * the same 256) reaches ~60%. A goes round by quad swaps, one shuffle each, which leave lanes at
  * different k (each reads its own B row, a gather anyway). A block's code grows with R·Cl (pipeline
  * creation of 32 × 8 takes ~2× that of 16 × 8), so it is kept for products of at least
- * BIG_QUAD_BLOCK_MACS and for short-K products over many rows (K ≤ SHORT_K, M ≥ SHORT_K_ROWS), its rows and columns evenly spread when M is not a multiple of 32 or N of 32
- * (40 × 4096 × 512: 20 × 8 runs 1.46× 32 × 8; 4096 × 40 × 512: 32 × 5 1.59× 32 × 8); smaller ones take at most 16 × 8. Rows are halved until there are 4 quads
+ * BIG_QUAD_BLOCK_MACS and for short-K products over many rows (K ≤ SHORT_K, M ≥ SHORT_K_ROWS), its
+ * rows and columns evenly spread when M is not a multiple of 32 or N of 32 (40 × 4096 × 512: 20 × 8
+ * runs 1.46× 32 × 8; 4096 × 40 × 512: 32 × 5 1.59× 32 × 8); smaller ones take at most 16 × 8. Rows are halved until there are 4 quads
  * (2 from K = LONG_K) (one-quad workgroups on 2 cores balanced best: 512³ 1.17 GFLOP/s against 1.01
  * with 4 quads per workgroup and 0.66 with 16). Outputs up to NARROW_OUTPUT columns wide put the lanes on rows.
  */

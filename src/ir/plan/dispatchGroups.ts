@@ -113,6 +113,22 @@ export function overlaps(a: Region[], b: Region[]): boolean {
   return a.some((x) => b.some((y) => x.buffer === y.buffer && x.start < y.end && y.start < x.end));
 }
 
+/**
+ * Whether two views have an element in common: exactly, where both are row-major windows of one row
+ * stride (a concat's column ranges share rows but no element), else by their bounding ranges. The
+ * dependency test below (kernelAccess) stays on bounding ranges; gather folding (foldGather.ts) asks here.
+ */
+export function viewsShareElements(x: View, y: View): boolean {
+  const window = (w: View): { row: number; column: number } | null =>
+    w.rowBaseFromStep || w.gathered || w.rowStride <= 0 || (w.offset % w.rowStride) + w.cols > w.rowStride
+      ? null
+      : { row: Math.floor(w.offset / w.rowStride), column: w.offset % w.rowStride };
+  const [wx, wy] = [window(x), window(y)];
+  if (x.buffer !== y.buffer || !wx || !wy || x.rowStride !== y.rowStride) return overlaps([viewRegion(x)], [viewRegion(y)]);
+  const cross = (s: number, n: number, t: number, m: number): boolean => s < t + m && t < s + n;
+  return cross(wx.row, x.rows, wy.row, y.rows) && cross(wx.column, x.cols, wy.column, y.cols);
+}
+
 type Access = { reads: Region[]; writes: Region[] };
 
 /** Whether one of two accesses writes what the other touches (so their kernels must run in order). */

@@ -10,7 +10,7 @@
 
 import type { GatherKernel, GatherSource, KernelDesc, MatmulKernel, View } from '../kernel.js';
 import { viewsOf } from '../kernel.js';
-import { overlaps, viewRegion } from './dispatchGroups.js';
+import { viewsShareElements } from './dispatchGroups.js';
 
 /** The kernels with every foldable gather source read in place: the gather loses those sources (and goes when none is left). */
 export function foldGatherIntoProducts(kernels: KernelDesc[]): KernelDesc[] {
@@ -49,27 +49,12 @@ function foldable(source: GatherSource, kernels: KernelDesc[]): boolean {
   if (out.rowBaseFromStep) return false;
   let readers = 0;
   for (const kernel of kernels) {
-    const touching = viewsOf(kernel).filter((v) => touches(v, out));
+    const touching = viewsOf(kernel).filter((v) => viewsShareElements(v, out));
     if (touching.length === 0) continue;
     if (kernel.kind !== 'matmul' || touching.some((v) => v !== kernel.a) || !sameView(kernel.a, out)) return false;
     readers++;
   }
   return readers > 0;
-}
-
-/**
- * Whether `v` reads or writes an element of `place`: exactly, where both are row-major windows of one
- * row stride (a concat's column ranges share rows but no element), else by their bounding ranges.
- */
-function touches(v: View, place: View): boolean {
-  const window = (w: View): { row: number; column: number } | null =>
-    w.rowBaseFromStep || w.gathered || w.rowStride <= 0 || (w.offset % w.rowStride) + w.cols > w.rowStride
-      ? null
-      : { row: Math.floor(w.offset / w.rowStride), column: w.offset % w.rowStride };
-  const [a, b] = [window(v), window(place)];
-  if (v.buffer !== place.buffer || !a || !b || v.rowStride !== place.rowStride) return overlaps([viewRegion(v)], [viewRegion(place)]);
-  const cross = (s: number, n: number, t: number, m: number): boolean => s < t + m && t < s + n;
-  return cross(a.row, v.rows, b.row, place.rows) && cross(a.column, v.cols, b.column, place.cols);
 }
 
 function sameView(a: View, b: View): boolean {
