@@ -4,8 +4,20 @@
 import type { Plan } from '../ir/plan.js';
 import { planDispatches } from '../ir/plan/dispatchGroups.js';
 import { HALF_WEIGHTS, activationElementType, bufferBytes, declBytes } from '../ir/precision.js';
-import type { KernelDesc } from '../ir/kernel.js';
-import { chainQuadBlock, dispatchTraits, emulateF16Storage, generateChain, generateKernel, type GenerateOptions, type GeneratedKernel } from '../wgsl/index.js';
+import type { KernelDesc, MatmulKernel } from '../ir/kernel.js';
+import {
+  SHARED_A_JOIN,
+  chainQuadBlock,
+  dispatchTraits,
+  emulateF16Storage,
+  generateChain,
+  generateGroup,
+  generateKernel,
+  generateProductsSharingA,
+  productsSharingA,
+  type GenerateOptions,
+  type GeneratedKernel,
+} from '../wgsl/index.js';
 import type { DeviceDataset } from './deviceDataset.js';
 import type { DeviceModel } from './deviceModel.js';
 import { chainsWanted, preferredMatmulVariant, quadReductionWanted, storageBindingLimit, type Gpu } from './device.js';
@@ -43,15 +55,18 @@ export class PlanRunner {
   ) {
     const declarations = Object.fromEntries(plan.buffers.map((b) => [b.name, b]));
     const variant = preferredMatmulVariant(gpu);
+    const failed = (kernel: string, e: unknown): never => {
+      if (e instanceof WeftError) throw e;
+      throw new WeftError(`generating WGSL for the ${plan.mode} plan (batch size ${plan.batchSize}) failed: ${(e as Error)?.message ?? e}`, {
+        kernel,
+        cause: e,
+      });
+    };
     const generate = (k: KernelDesc, options: GenerateOptions = {}): GeneratedKernel => {
       try {
         return generateKernel(k, declarations, { variant, quadReduction: quadReductionWanted(gpu), ...options });
       } catch (e) {
-        if (e instanceof WeftError) throw e;
-        throw new WeftError(`generating WGSL for the ${plan.mode} plan (batch size ${plan.batchSize}) failed: ${(e as Error)?.message ?? e}`, {
-          kernel: k.name,
-          cause: e,
-        });
+        return failed(k.name, e);
       }
     };
     this.kernels = plan.kernels.map((k) => generate(k));
@@ -65,7 +80,22 @@ export class PlanRunner {
       const k = plan.kernels[i]!;
       return variant === 'quadTiled' && k.kind === 'matmul' ? generate(k, { quad: chainQuadBlock(k.m, k.n) }) : generated[i]!;
     };
-    this.kernels = dispatches.map((stages) => generateChain(stages.map((group) => group.map((i) => (stages.length > 1 ? staged(i) : generated[i]!)))));
+    // Side by side, products over the same rows read by index become one kernel that loads them once (wgsl/sharedOperand.ts).
+    const sideBySide = (group: number[]): GeneratedKernel[] => {
+      if (variant !== 'quadTiled') return group.map((i) => generated[i]!);
+      return productsSharingA(group.map((i) => plan.kernels[i]!)).map((set) => {
+        if (set.length === 1) return generated[group[set[0]!]!]!;
+        const products = set.map((j) => plan.kernels[group[j]!]! as MatmulKernel);
+        try {
+          return generateProductsSharingA(products, declarations);
+        } catch (e) {
+          return failed(products.map((k) => k.name).join(SHARED_A_JOIN), e);
+        }
+      });
+    };
+    this.kernels = dispatches.map((stages) =>
+      stages.length > 1 ? generateChain(stages.map((group) => group.map(staged))) : generateGroup(sideBySide(stages[0]!)),
+    );
     if (emulatesF16(gpu, plan)) this.kernels = this.kernels.map(emulateF16Storage);
     checkLimits(gpu, plan, this.kernels);
     this.arena = this.own(

@@ -38,9 +38,12 @@ export function declareEpilogueWrites(kernelName: string, desc: EpilogueFields, 
   }
 }
 
-/** `fn epilogue(m, n, v)`: bias, activation, activation-gradient mask, store or accumulate. */
-export function epilogueFunction(desc: EpilogueFields, buffers: BufferSet): string {
-  const lines = ['fn epilogue(m: u32, n: u32, acc: f32) {', '  var v = acc;'];
+/**
+ * `fn epilogue(m, n, v)`: bias, activation, activation-gradient mask, store or accumulate. `name`: another
+ * function name, for a module holding several products' epilogues (matmulQuad.ts quadTiledSharingA).
+ */
+export function epilogueFunction(desc: EpilogueFields, buffers: BufferSet, name = 'epilogue'): string {
+  const lines = [`fn ${name}(m: u32, n: u32, acc: f32) {`, '  var v = acc;'];
   if (desc.bias) lines.push(`  v = v + ${loadF32(buffers.get(desc.bias.buffer), viewIndex(desc.bias, '0u', 'n'))};`);
   if (desc.activation && desc.activation !== 'linear') lines.push(`  v = ${activationExpr(desc.activation, 'v')};`);
   if (desc.gradMask) {

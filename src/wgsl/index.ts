@@ -24,6 +24,7 @@ export { KernelCodegenError, MAX_WORKGROUPS_PER_DIMENSION, STEP_STRUCT_BYTES } f
 export type { MatmulVariant, QuadBlock, QuadChoice, QuadSharing, RegisterBlock } from './matmul.js';
 export { chainQuadBlock, chooseQuadBlock, chooseRegisterBlock } from './matmul.js';
 export { dispatchTraits, generateChain, generateGroup } from './group.js';
+export { SHARED_A_JOIN, generateProductsSharingA, productsSharingA } from './sharedOperand.js';
 export { emulateF16Storage, generateHalfWeights } from './precision.js';
 export { generateConv2d, generatePool2d };
 export { generateColumnSum, generateElementwise, generateGather, generateLossHead, generateMatmul, generateOptimizer, generateSoftmaxRows };

@@ -20,7 +20,8 @@ export interface Ctx {
   buffers: BufferSet;
 }
 
-export function prepare(desc: MatmulKernel, decls: Record<string, BufferDecl>): Ctx {
+/** Checks a matmul's views and registers its buffers in `buffers` (a new set unless several products share one module). */
+export function prepare(desc: MatmulKernel, decls: Record<string, BufferDecl>, buffers = new BufferSet(desc.name, decls)): Ctx {
   const { m: M, n: N, k: K } = desc;
   for (const [what, x] of [
     ['m', M],
@@ -31,7 +32,6 @@ export function prepare(desc: MatmulKernel, decls: Record<string, BufferDecl>): 
   }
   const mReal = desc.aOnesRow ? M - 1 : M;
   if (mReal < 0) throw new KernelCodegenError(desc.name, 'aOnesRow needs m ≥ 1');
-  const buffers = new BufferSet(desc.name, decls);
   const shaped = (v: View, rows: number, cols: number, what: string): View => {
     if (v.rows < rows || v.cols < cols) {
       throw new KernelCodegenError(desc.name, `${what} is ${v.rows}×${v.cols}, needs at least ${rows}×${cols}`);
@@ -66,6 +66,26 @@ export function operandWalk(ctx: Ctx): OperandWalk {
   return { sA: desc.a.rowStride, sB: desc.b.rowStride, K4: K - (K % 4), rem: K % 4, ones: !!desc.aOnesRow };
 }
 
+/** Whether two products read the same op(A) over the same K: one view (rows gathered alike), transposed alike, the same rows of ones. */
+export function sameOperandA(x: MatmulKernel, y: MatmulKernel): boolean {
+  const rowsOfA = (d: MatmulKernel): number => (d.aOnesRow ? d.m - 1 : d.m);
+  const [a, b] = [x.a, y.a];
+  return (
+    x.transA === y.transA &&
+    x.k === y.k &&
+    rowsOfA(x) === rowsOfA(y) &&
+    a.buffer === b.buffer &&
+    a.offset === b.offset &&
+    a.rowStride === b.rowStride &&
+    a.rows === b.rows &&
+    a.cols === b.cols &&
+    !!a.rowBaseFromStep === !!b.rowBaseFromStep &&
+    (a.rowsPerSample ?? 1) === (b.rowsPerSample ?? 1) &&
+    a.gathered?.indices === b.gathered?.indices &&
+    a.gathered?.scale === b.gathered?.scale
+  );
+}
+
 /** `base + x` in WGSL (just `base` for x = 0). */
 export function plus(base: string, x: number): string {
   return x === 0 ? base : `${base} + ${u32(x)}`;
@@ -76,9 +96,9 @@ export function range(n: number): number[] {
   return [...Array(n).keys()];
 }
 
-/** `fn epilogue(m, n, v)` for this matmul (src/wgsl/epilogue.ts). */
-export function epilogueFn(ctx: Ctx): string {
-  return epilogueFunction(ctx.desc, ctx.buffers);
+/** `fn epilogue(m, n, v)` for this matmul (src/wgsl/epilogue.ts), or another name for it. */
+export function epilogueFn(ctx: Ctx, name?: string): string {
+  return epilogueFunction(ctx.desc, ctx.buffers, name);
 }
 
 export function needsActivationFns(desc: MatmulKernel): boolean {

@@ -17,7 +17,7 @@
 // Quads are 4 consecutive local invocation indices (SwiftShader's SIMD groups, and the quads of a
 // subgroup in local-index order): lanes derive their block from `lidx`, and the quad operations stay
 // in uniform control flow (surplus quads compute a clamped block and store nothing).
-import { type Ctx, XYZW, epilogueFn, needsActivationFns, operandWalk, plus, range, summary } from './matmulCommon.js';
+import { type Ctx, XYZW, epilogueFn, needsActivationFns, operandWalk, plus, range, sameOperandA, summary } from './matmulCommon.js';
 import {
   ACTIVATION_FUNCTIONS,
   KernelCodegenError,
@@ -34,6 +34,7 @@ import {
   type GeneratedKernel,
 } from './views.js';
 import type { QuadChoice, QuadSharing } from './quadShape.js';
+import { kernelUsesStep } from '../ir/kernel.js';
 
 /** Where a quad kernel's quads lie: blocks of `rows` × `columns` outputs, `across` of them side by side. */
 export interface QuadLayout {
@@ -100,21 +101,36 @@ export function chooseQuadBlock(m: number, n: number, k: number): QuadChoice {
   // Rows are halved for parallelism until there are 4 quads, or 2 when K is long: then each quad's
   // A rows and B loads are reused over many K steps, and 2 quads still keep 2 cores busy (32 × 30 ×
   // 784: 16 × 8 runs 1.18× 8 × 8; 32 × 10 × 814, lanes on columns then: 16 × 3 1.26× 8 × 3; bench/README.md).
-  const fewestQuads = k >= LONG_K ? 2 : 4;
-  if (n <= NARROW_OUTPUT) return chooseRowLanes(m, n, fewestQuads);
-  // Short K over many rows (a weight gradient from a small batch: the MLP's 785 × 30 from K = 32) takes
-  // the big block too: an output is only K multiply-adds, so a quad's fixed costs (its prologue, the
-  // B rows it loads for every k) weigh more, and 32 rows halve them per output (MLP b32 fit 1.04×
-  // against 16 rows, bench/README.md), for the bigger block's longer pipeline creation.
-  const big = m * n * k >= BIG_QUAD_BLOCK_MACS || (k <= SHORT_K && m >= SHORT_K_ROWS);
+  if (n <= NARROW_OUTPUT) return chooseRowLanes(m, n, fewestQuads(k));
   // Big products: rows and column groups spread evenly over the blocks (40 rows: 2 × 20, not 32 + 8
   // in 64; 40 columns: 2 × 5 groups of 4, not 8 + 2 in 16 groups).
   const groups = Math.max(1, Math.ceil(n / 4));
-  const cl = big ? Math.ceil(groups / Math.ceil(groups / 8)) : Math.min(8, groups);
-  let r = big ? Math.ceil(m / Math.ceil(m / 32)) : Math.max(1, Math.min(16, m));
+  const cl = bigQuadBlock(m, n, k) ? Math.ceil(groups / Math.ceil(groups / 8)) : Math.min(8, groups);
+  return { block: [quadRows(m, n, k, cl), cl], workgroupSize: 4, sharing: 'swap' };
+}
+
+/** Quads a product should at least have: 4, or 2 from K = LONG_K (see chooseQuadBlock). */
+function fewestQuads(k: number): number {
+  return k >= LONG_K ? 2 : 4;
+}
+
+/**
+ * Whether a product gets the 32 × 8 block: big ones, and short K over many rows (a weight gradient
+ * from a small batch: the MLP's 785 × 30 from K = 32), where an output is only K multiply-adds, so a
+ * quad's fixed costs (its prologue, the B rows it loads for every k) weigh more, and 32 rows halve them
+ * per output (MLP b32 fit 1.04× against 16 rows, bench/README.md), for the bigger block's longer
+ * pipeline creation.
+ */
+function bigQuadBlock(m: number, n: number, k: number): boolean {
+  return m * n * k >= BIG_QUAD_BLOCK_MACS || (k <= SHORT_K && m >= SHORT_K_ROWS);
+}
+
+/** The rows of a lanes-on-columns block of `cl` column groups for an M × N × K product (chooseQuadBlock). */
+export function quadRows(m: number, n: number, k: number, cl: number): number {
+  let r = bigQuadBlock(m, n, k) ? Math.ceil(m / Math.ceil(m / 32)) : Math.max(1, Math.min(16, m));
   const quads = (rr: number): number => Math.ceil(m / rr) * Math.ceil(n / (4 * cl));
-  while (r > 2 && quads(r) < fewestQuads) r = Math.ceil(r / 2);
-  return { block: [r, cl], workgroupSize: 4, sharing: 'swap' };
+  while (r > 2 && quads(r) < fewestQuads(k)) r = Math.ceil(r / 2);
+  return r;
 }
 
 /**
@@ -146,7 +162,38 @@ export function chainQuadBlock(m: number, n: number): QuadChoice {
 }
 
 export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, ctx.N, ctx.K)): GeneratedKernel {
-  const { desc, M, N, K, mReal, A, B, buffers } = ctx;
+  return quadKernel([ctx], choice, ctx.desc.name);
+}
+
+/**
+ * Products over one op(A) as one kernel (sharedOperand.ts decides which): their columns side by side
+ * in one quad block, each product owning whole column groups (its own B view and epilogue, decided at
+ * generation, not per lane), so op(A)'s loads — rows gathered by index and unpacked from bytes — are
+ * paid once for all of them. The block is one row band wide (every column group of every product), its
+ * rows as chooseQuadBlock picks them for a product that wide. The contexts must share the module's
+ * BufferSet and have equal op(A) and K; `name` names the kernel.
+ */
+export function quadTiledSharingA(ctxs: Ctx[], name: string): GeneratedKernel {
+  const first = ctxs[0]!;
+  const groups = ctxs.reduce((sum, c) => sum + columnGroups(c.N), 0);
+  const M = Math.max(...ctxs.map((c) => c.M));
+  const block: [number, number] = [quadRows(M, 4 * groups, first.K, groups), groups];
+  return quadKernel(ctxs, { block, workgroupSize: 4, sharing: 'swap' }, name);
+}
+
+/** Groups of 4 columns a product's N takes (at least one). */
+function columnGroups(n: number): number {
+  return Math.max(1, Math.ceil(n / 4));
+}
+
+/**
+ * The quad kernel over `parts`: one product, or several over the same op(A) (quadTiledSharingA). op(A),
+ * K and the block's rows come from the first; each part owns consecutive column groups of the block.
+ */
+function quadKernel(parts: Ctx[], choice: QuadChoice, name: string): GeneratedKernel {
+  const first = parts[0]!;
+  const { desc, K, mReal, A, buffers } = first;
+  const M = Math.max(...parts.map((p) => p.M));
   const [R, Cl] = choice.block;
   const W = choice.workgroupSize;
   const sharing = choice.sharing ?? 'broadcast';
@@ -154,10 +201,22 @@ export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, 
   // 'columns': R rows × Cl groups of 4 columns; 'rows': R groups of 4 rows × Cl columns.
   const [maxR, maxC] = lanes === 'columns' ? [MAX_QUAD_ROWS, MAX_QUAD_COLUMN_GROUPS] : [MAX_QUAD_COLUMN_GROUPS, MAX_QUAD_ROWS];
   if (!Number.isInteger(R) || !Number.isInteger(Cl) || R < 1 || Cl < 1 || R > maxR || Cl > maxC) {
-    throw new KernelCodegenError(desc.name, `quadTiled block ${R}×${Cl} (lanes on ${lanes}) is not in 1..${maxR} × 1..${maxC}`);
+    throw new KernelCodegenError(name, `quadTiled block ${R}×${Cl} (lanes on ${lanes}) is not in 1..${maxR} × 1..${maxC}`);
   }
-  if (W % 4 !== 0 || W < 4) throw new KernelCodegenError(desc.name, `quadTiled workgroup size ${W} is not a multiple of 4`);
+  if (W % 4 !== 0 || W < 4) throw new KernelCodegenError(name, `quadTiled workgroup size ${W} is not a multiple of 4`);
   const byColumns = lanes === 'columns';
+  // Which part owns column group j of the block, and which of its own groups that is (one part: all, j).
+  const owners: { part: number; group: number }[] = [];
+  if (parts.length > 1) {
+    if (!byColumns) throw new KernelCodegenError(name, 'products sharing op(A) need the lanes on columns');
+    parts.forEach((p, index) => {
+      if (!sameOperandA(p.desc, desc)) throw new KernelCodegenError(name, `"${p.desc.name}" does not read the same op(A) over the same K as "${desc.name}"`);
+      if (p.buffers !== buffers) throw new KernelCodegenError(name, 'products sharing op(A) must share one BufferSet');
+      for (let g = 0; g < columnGroups(p.N); g++) owners.push({ part: index, group: g });
+    });
+    if (owners.length !== Cl) throw new KernelCodegenError(name, `the block has ${Cl} column groups for the products' ${owners.length}`);
+  } else for (let j = 0; j < Cl; j++) owners.push({ part: 0, group: j });
+  const N = parts.length > 1 ? 4 * Cl : first.N;
   // The quad's block: QR rows × QC columns.
   const QR = byColumns ? R : 4 * R;
   const QC = byColumns ? 4 * Cl : Cl;
@@ -165,7 +224,9 @@ export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, 
   const quads = Math.max(1, Math.ceil(M / QR) * QN);
   const perGroup = W / 4;
   const dispatch = linearGroups(Math.ceil(quads / perGroup));
-  const { sA, sB, K4, rem, ones } = operandWalk(ctx);
+  const { sA, K4, rem } = operandWalk(first);
+  // op(A) ends in a row of ones when any part takes it (the bias gradient riding along); parts without stop before it.
+  const ones = parts.some((p) => !!p.desc.aOnesRow);
   const rows = range(R);
   const cols = range(Cl);
   // A's rows read through the step's sample indices (View.gathered): A[s, c] is dataset sample
@@ -184,12 +245,14 @@ export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, 
     desc.transA
       ? scaled(loadF32(A, gathered ? `${sampleVar(k)} + ${row}` : `${viewBase(desc.a)} + (${k}) * ${u32(sA)} + ${row}`))
       : scaled(loadF32(A, `${row} + ${k}`));
-  const opB = (k: string, col: string): string => loadF32(B, desc.transB ? `${col} + ${k}` : `${viewBase(desc.b)} + (${k}) * ${u32(sB)} + ${col}`);
+  const opB = (p: Ctx, k: string, col: string): string =>
+    loadF32(p.B, p.desc.transB ? `${col} + ${k}` : `${viewBase(p.desc.b)} + (${k}) * ${u32(p.desc.b.rowStride)} + ${col}`);
   // Lane l's row i and column j: 'columns' lanes share rows and own columns n0 + l + 4j; 'rows'
   // lanes own rows m0 + l + 4i and share columns.
   const laneOwned = (base: string, x: number): string => plus(`${base} + l`, 4 * x);
   const rowOf = (i: number): string => (byColumns ? plus('m0', i) : laneOwned('m0', i));
-  const colOf = (j: number): string => (byColumns ? laneOwned('n0', j) : plus('n0', j));
+  const colOf = (j: number): string => (byColumns ? laneOwned('n0', owners[j]!.group) : plus('n0', j));
+  const partOf = (j: number): Ctx => parts[owners[j]!.part]!;
 
   const L: string[] = quadStart({ dispatch, perGroup, quads, across: QN, rows: QR, columns: QC });
   // Row bases of A (clamped to rows A has; the ones row and rows past M are fixed up or not stored).
@@ -201,8 +264,9 @@ export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, 
     if (ones) L.push(`  let one${i} = ${rowOf(i)} >= ${u32(mReal)};`);
   }
   for (const j of cols) {
-    const col = `min(${colOf(j)}, ${u32(N - 1)})`;
-    L.push(desc.transB ? `  let cb${j} = ${viewBase(desc.b)} + ${col} * ${u32(sB)};` : `  let cb${j} = ${col};`);
+    const p = partOf(j);
+    const col = `min(${colOf(j)}, ${u32(Math.max(0, p.N - 1))})`;
+    L.push(p.desc.transB ? `  let cb${j} = ${viewBase(p.desc.b)} + ${col} * ${u32(p.desc.b.rowStride)};` : `  let cb${j} = ${col};`);
   }
   for (const i of rows) for (const j of cols) L.push(`  var c${i}_${j} = 0.0;`);
   const aLoad = (i: number, k: string): string => {
@@ -210,7 +274,7 @@ export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, 
     const v = opA(`ra${i}`, k);
     return ones ? `select(${v}, 1.0, one${i})` : v;
   };
-  const bLoad = (j: number, k: string): string => opB(k, `cb${j}`);
+  const bLoad = (j: number, k: string): string => opB(partOf(j), k, `cb${j}`);
   // The quad shares the operand its lanes do not own: op(A)'s rows ('columns' lanes) or op(B)'s
   // columns ('rows' lanes). Each lane loads it at k + l for the 4 steps of K; step kk hands every
   // lane one of the 4 values: 'broadcast' the one of lane kk (all lanes at k + kk), 'swap' the one
@@ -274,24 +338,37 @@ export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, 
     step('    ', u32(K4), range(rem), 'broadcast'); // lanes past K must not read the other operand's row
     L.push('  }');
   }
+  // Stores: each part its own rows and columns, through its own epilogue (`epilogue`, or `epilogueP` for part P of several).
+  const epilogueName = (part: number): string => (parts.length > 1 ? `epilogue${part}` : 'epilogue');
   L.push('  if (live) {');
   for (const i of rows) {
     const m = rowOf(i);
-    const stores = cols.map((j) => {
-      const n = colOf(j);
-      return `if (${n} < ${u32(N)}) { epilogue(${m}, ${n}, c${i}_${j}); }`;
+    parts.forEach((p, part) => {
+      const stores = cols
+        .filter((j) => owners[j]!.part === part)
+        .map((j) => {
+          const n = colOf(j);
+          return `if (${n} < ${u32(p.N)}) { ${epilogueName(part)}(${m}, ${n}, c${i}_${j}); }`;
+        });
+      L.push(`    if (${m} < ${u32(p.M)}) {`, ...stores.map((x) => `      ${x}`), '    }');
     });
-    L.push(`    if (${m} < ${u32(M)}) {`, ...stores.map((x) => `      ${x}`), '    }');
   }
   L.push('  }');
+  const block = `(${QR}×${QC} per quad of 4, lanes on ${lanes}, ${W} per workgroup${sharing === 'swap' ? `, ${byColumns ? 'A' : 'B'} by quad swaps` : ''})`;
   return assemble({
-    desc,
-    summary: `${summary(ctx, 'quadTiled')} (${QR}×${QC} per quad of 4, lanes on ${lanes}, ${W} per workgroup${sharing === 'swap' ? `, ${byColumns ? 'A' : 'B'} by quad swaps` : ''})`,
+    desc: parts.length > 1 ? { ...desc, name } : desc,
+    summary:
+      parts.length > 1
+        ? `products sharing op(A), their columns side by side ${block}: ${parts.map((p) => summary(p, 'quadTiled')).join('; ')}`
+        : `${summary(first, 'quadTiled')} ${block}`,
     buffers,
-    helpers: [needsActivationFns(desc) ? ACTIVATION_FUNCTIONS : '', epilogueFn(ctx)].filter(Boolean).join('\n\n'),
+    helpers: [parts.some((p) => needsActivationFns(p.desc)) ? ACTIVATION_FUNCTIONS : '', ...parts.map((p, part) => epilogueFn(p, epilogueName(part)))]
+      .filter(Boolean)
+      .join('\n\n'),
     workgroupSize: W,
     body: L.join('\n'),
     workgroups: dispatch.workgroups,
     enables: [...QUAD_ENABLES],
+    usesStep: parts.some((p) => kernelUsesStep(p.desc)),
   });
 }

@@ -431,6 +431,8 @@ export interface ModuleParts {
   workgroups: [number, number, number];
   /** WGSL extensions the code needs (`enable …;` at the top of the module), e.g. 'subgroups'. */
   enables?: string[];
+  /** Whether the code reads the Step uniform, for a module of several kernels (default: kernelUsesStep(desc)). */
+  usesStep?: boolean;
 }
 
 /**
@@ -448,7 +450,7 @@ export function enableDirectives(buffers: readonly BufferVar[], enables: readonl
 
 /** Assembles a complete module and its GeneratedKernel. */
 export function assemble(parts: ModuleParts): GeneratedKernel {
-  const usesStep = kernelUsesStep(parts.desc);
+  const usesStep = parts.usesStep ?? kernelUsesStep(parts.desc);
   const ws = Array.isArray(parts.workgroupSize) ? parts.workgroupSize.join(', ') : String(parts.workgroupSize);
   const sections = [
     enableDirectives(parts.buffers.variables(), parts.enables ?? []),

@@ -175,13 +175,14 @@ test("wide & deep with its input read by index: the output layer's products spli
     { switches: { WEFT_CHAINS: true, WEFT_GATHERED_PRODUCTS: true }, optimizer: 'sgd' },
   ]);
   // Gathered: the gather, the first layer, the hidden layer, the output layer, a chain, the two big weight
-  // gradients, the optimizer (7). Read by index: the first layer beside the output layer's input part, a chain
-  // from the hidden layer to its weight gradient, the input parts' weight gradients side by side, the optimizer.
+  // gradients, the optimizer (7). Read by index: the first layer with the output layer's input part (one kernel
+  // over the rows read by index, wgsl/sharedOperand.ts), a chain from the hidden layer to its weight gradient,
+  // the input parts' weight gradients (one kernel too), the optimizer.
   expect(gathered!.dispatches).toBe(7);
   expect(gathered!.names.some((k) => k.startsWith('gather'))).toBe(true);
   expect(read!.dispatches).toBe(4);
   expect(read!.names.some((k) => k.includes('gather'))).toBe(false);
-  expect(read!.names[0]).toMatch(/^dense_\d+ \(%\d+\) \| dense_\d+ \(%\d+\), columns 0–300$/);
-  expect(read!.names[2]).toMatch(/weight gradient \+ bias gradient \(%\d+\), rows 0–300 \| dense_\d+ weight gradient/);
+  expect(read!.names[0]).toMatch(/^dense_\d+ \(%\d+\) & dense_\d+ \(%\d+\), columns 0–300$/);
+  expect(read!.names[2]).toMatch(/weight gradient \+ bias gradient \(%\d+\), rows 0–300 & dense_\d+ weight gradient/);
   expectSameTraining(read!, gathered!);
 });

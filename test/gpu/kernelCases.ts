@@ -2,7 +2,7 @@
 // kernels, step records), compute the expected buffers with the float64 reference in node, run
 // the generated WGSL in the page (one inPage call per batch of cases), and compare.
 import type { Page } from 'puppeteer';
-import type { BufferDecl, ElementType, KernelDesc, View } from '../../src/ir/kernel.js';
+import type { BufferDecl, ElementType, KernelDesc, MatmulKernel, View } from '../../src/ir/kernel.js';
 import type { QuadChoice } from '../../src/wgsl/index.js';
 import { runKernelReference, type RefBuffers, type RefStep } from '../reference/kernelReference.js';
 import { inPage } from './harness.js';
@@ -27,6 +27,8 @@ export interface KernelCase {
   quadReduction?: boolean;
   /** f32 buffers to compare (whole buffers: untouched elements must stay as they were). */
   outputs: string[];
+  /** The kernels (products over one op(A)) run as the one kernel generateProductsSharingA makes (quadTiled). */
+  sharedA?: boolean;
 }
 
 export const STEP0: RefStep = { rowBase: 0, t: 1, learningRate: 0.01, beta1Power: 0.9, beta2Power: 0.999, seed: 7 };
@@ -128,6 +130,7 @@ interface PageCase {
   quad: QuadChoice | null;
   quadReduction: boolean;
   outputs: string[];
+  sharedA: boolean;
 }
 
 /** Runs the cases in the page and compares each with the reference; returns one result per case. */
@@ -146,6 +149,7 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
       quad: c.quad ?? null,
       quadReduction: c.quadReduction ?? false,
       outputs: c.outputs,
+      sharedA: c.sharedA ?? false,
     };
   });
   const got = await inPage(
@@ -157,23 +161,24 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
       const gpu = await runtime.getGpu();
       const device: GPUDevice = gpu.device;
       const results: { outputs: Record<string, Float32Array>; gpuMs: number }[] = [];
+      const generate = (c: PageCase) =>
+        c.sharedA
+          ? [wgsl.generateProductsSharingA(c.kernels as MatmulKernel[], c.decls)]
+          : c.kernels.map((k) =>
+              wgsl.generateKernel(k, c.decls, {
+                variant: c.variant,
+                ...(c.registerBlock ? { registerBlock: c.registerBlock } : {}),
+                ...(c.quad ? { quad: c.quad } : {}),
+                quadReduction: c.quadReduction,
+              }),
+            );
       // Compile every pipeline up front, concurrently (the cache hands them to StepProgram.create).
       await Promise.all(
         arg.cases.flatMap((c) =>
-          c.kernels.map((k) =>
-            runtime
-              .getPipeline(
-                gpu,
-                wgsl.generateKernel(k, c.decls, {
-                  variant: c.variant,
-                  ...(c.registerBlock ? { registerBlock: c.registerBlock } : {}),
-                  ...(c.quad ? { quad: c.quad } : {}),
-                  quadReduction: c.quadReduction,
-                }),
-              )
-              .catch((e: Error) => {
-                throw new Error(`case "${c.label}": ${e.message}`);
-              }),
+          generate(c).map((kernel) =>
+            runtime.getPipeline(gpu, kernel).catch((e: Error) => {
+              throw new Error(`case "${c.label}": ${e.message}`);
+            }),
           ),
         ),
       );
@@ -195,14 +200,7 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
             runtime.writeBuffer(gpu, b, 0, bytes);
             buffers.set(name, b);
           }
-          const kernels = c.kernels.map((k) =>
-            wgsl.generateKernel(k, c.decls, {
-              variant: c.variant,
-              ...(c.registerBlock ? { registerBlock: c.registerBlock } : {}),
-              ...(c.quad ? { quad: c.quad } : {}),
-              quadReduction: c.quadReduction,
-            }),
-          );
+          const kernels = generate(c);
           const stepBuffer = runtime.createBuffer(gpu, {
             size: c.steps.length * 256,
             usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,

@@ -5,7 +5,7 @@ import type { Page } from 'puppeteer';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { ElementwiseActivation, ElementwiseExpr, KernelDesc, LossKind, MatmulKernel, MetricKind, OptimizerAlgorithm, View } from '../../src/ir/kernel.js';
 import { optimizerStateArrays } from '../../src/ir/kernel.js';
-import { chainQuadBlock, generateKernel, type QuadChoice } from '../../src/wgsl/index.js';
+import { chainQuadBlock, generateKernel, generateProductsSharingA, type QuadChoice } from '../../src/wgsl/index.js';
 import type { RefStep } from '../reference/kernelReference.js';
 import { Arena, STEP0, failures, runShareOfCases, type CaseResult, type KernelCase } from './kernelCases.js';
 import { openPage } from './harness.js';
@@ -376,6 +376,127 @@ describe('matmul reading A through the sample indices (View.gathered, quadTiled)
     const c = gatheredCase({ elementType: 'u8', features: 8, batch: 4, n: 4, transA: false, scale: 1 / 255 });
     expect(() => generateKernel(c.kernels[0]!, c.decls, { variant: 'registerTiled' })).toThrow(/gathered matmul.*only a quadTiled matmul's first operand/);
     expect(() => generateKernel(c.kernels[0]!, c.decls, { variant: 'quadTiled' })).not.toThrow();
+  });
+});
+
+describe('products over the same gathered op(A) as one kernel (wgsl/sharedOperand.ts, quadTiled)', () => {
+  interface Part {
+    n: number;
+    /** The weight-gradient shape's row of ones (this part's M is one more). */
+    ones?: boolean;
+    transB?: boolean;
+    accumulate?: boolean;
+    /** Forward shape: bias and this activation; or the activation gradient's mask. */
+    activation?: 'relu' | 'sigmoid';
+    gradMask?: 'tanh';
+  }
+  /**
+   * Several products over one op(A) read by index from a u8 or f32 dataset — the forward shape (A is
+   * batch × features) or the weight-gradient shape (Aᵀ, features × batch) — each part with its own
+   * B, output and epilogue; the float64 reference runs them one by one.
+   */
+  function sharedCase(o: { elementType: 'u8' | 'f32'; features: number; batch: number; transA: boolean; parts: Part[]; offset?: number }): KernelCase {
+    const datasetRows = o.batch + 11;
+    const scale = o.elementType === 'u8' ? 1 / 255 : 1;
+    const arena = new Arena('arena');
+    const params = new Arena('params');
+    const offset = o.offset ?? 0;
+    const a: View = { buffer: 'ds', offset, rowStride: o.features, rows: o.batch, cols: o.features, gathered: { indices: 'idx', scale } };
+    const k = o.transA ? o.batch : o.features;
+    const kernels: MatmulKernel[] = o.parts.map((p, i) => {
+      const m = o.transA ? o.features + (p.ones ? 1 : 0) : o.batch;
+      return {
+        kind: 'matmul',
+        name: `product ${i}`,
+        m,
+        n: p.n,
+        k,
+        a,
+        b: p.transB ? params.view(p.n, k, { pad: 2 }) : o.transA ? arena.view(k, p.n, { pad: 1 }) : params.view(k, p.n, { pad: 3 }),
+        transA: o.transA,
+        transB: !!p.transB,
+        out: arena.view(m, p.n, { pad: 2, gap: 5 }),
+        ...(p.ones ? { aOnesRow: true } : {}),
+        ...(p.accumulate ? { accumulate: true } : {}),
+        ...(p.activation ? { bias: params.view(1, p.n), activation: p.activation } : {}),
+        ...(p.gradMask ? { gradMask: { activation: p.gradMask, y: arena.view(m, p.n) } } : {}),
+      };
+    });
+    const parts = o.parts
+      .map(
+        (p) =>
+          `${p.n}${p.ones ? ' ones' : ''}${p.transB ? ' tB' : ''}${p.accumulate ? ' acc' : ''}${p.activation ? ` ${p.activation}` : ''}${p.gradMask ? ` ×${p.gradMask}'` : ''}`,
+      )
+      .join(' + ');
+    return {
+      label: `shared ${o.elementType} ${o.transA ? 'Aᵀ' : 'A'} ${o.features}×${o.batch} offset ${offset}: ${parts}`,
+      decls: {
+        arena: arena.decl(),
+        params: params.decl('params'),
+        ds: { name: 'ds', elementType: o.elementType, size: offset + datasetRows * o.features, role: 'dataset' },
+        idx: { name: 'idx', elementType: 'u32', size: datasetRows, role: 'indices' },
+      },
+      init: { idx: Array.from({ length: datasetRows }, (_, i) => (i * 7 + 5) % datasetRows) },
+      kernels,
+      steps: [datasetRows - o.batch, 4].map((rowBase) => ({ ...STEP0, rowBase })),
+      variant: 'quadTiled',
+      sharedA: true,
+      outputs: ['arena'],
+    };
+  }
+
+  test('forward and weight-gradient shapes, two and three products, odd widths, rows of ones on some parts, every epilogue', async () => {
+    const cases: KernelCase[] = [];
+    for (const elementType of ['u8', 'f32'] as const)
+      for (const [features, batch] of [
+        [36, 9],
+        [23, 7],
+      ] as const) {
+        // Wide & deep's shapes: the first layer beside the output layer's input part, and their weight gradients.
+        cases.push(sharedCase({ elementType, features, batch, transA: false, parts: [{ n: 30, activation: 'relu' }, { n: 10 }] }));
+        cases.push(sharedCase({ elementType, features, batch, transA: true, parts: [{ n: 10 }, { n: 30, ones: true }] }));
+        cases.push(sharedCase({ elementType, features, batch, transA: true, parts: [{ n: 13, ones: true }, { n: 6 }] }));
+        cases.push(
+          sharedCase({
+            elementType,
+            features,
+            batch,
+            transA: false,
+            parts: [
+              { n: 7, accumulate: true },
+              { n: 13, activation: 'sigmoid', transB: true },
+              { n: 5, gradMask: 'tanh' },
+            ],
+          }),
+        );
+      }
+    cases.push(
+      sharedCase({
+        elementType: 'u8',
+        features: 16,
+        batch: 8,
+        transA: true,
+        offset: 3,
+        parts: [
+          { n: 3, ones: true },
+          { n: 9, transB: true },
+        ],
+      }),
+    );
+    cases.push(sharedCase({ elementType: 'u8', features: 16, batch: 8, transA: false, offset: 8, parts: [{ n: 1 }, { n: 2, activation: 'relu' }] }));
+    expectAllPass(await runShareOfCases(page, cases, 'kernels'));
+  });
+
+  test('the kernel names its products and refuses ones that read another op(A)', () => {
+    const c = sharedCase({ elementType: 'u8', features: 16, batch: 8, transA: false, parts: [{ n: 30, activation: 'relu' }, { n: 10 }] });
+    const kernel = generateProductsSharingA(c.kernels as MatmulKernel[], c.decls);
+    expect(kernel.name).toBe('product 0 & product 1');
+    expect(kernel.wgsl).toMatch(/fn epilogue0\(/);
+    expect(kernel.wgsl).toMatch(/fn epilogue1\(/);
+    const [first, second] = c.kernels as MatmulKernel[];
+    const other = { ...second!, a: { ...second!.a, offset: 4 } };
+    expect(() => generateProductsSharingA([first!, other], c.decls)).toThrow(/"product 1" does not read the same op\(A\)/);
+    expect(() => generateProductsSharingA([first!], c.decls)).toThrow(/two or more/);
   });
 });
 

@@ -12,6 +12,8 @@ import type { SymbolicTensor } from '../../src/api/symbolic.js';
 import { compileGraph } from '../../src/ir/compile.js';
 import type { KernelDesc, MatmulKernel } from '../../src/ir/kernel.js';
 import { dumpPlan, type PlanMode } from '../../src/ir/plan.js';
+import { planDispatches } from '../../src/ir/plan/dispatchGroups.js';
+import { dispatchTraits, generateKernel, generateProductsSharingA, productsSharingA } from '../../src/wgsl/index.js';
 
 function planOf(inputs: SymbolicTensor[], outputs: SymbolicTensor[], mode: PlanMode, gatheredProducts: boolean, fuseUpdates = false) {
   const model = weft.model({ inputs, outputs }) as LayersModel;
@@ -145,5 +147,72 @@ describe('the gather folded into the products that read an input', () => {
     const gather = plan.kernels.find((k) => k.kind === 'gather');
     expect(gather?.kind === 'gather' && gather.sources.map((s) => s.dataset)).toEqual(['input0']);
     expect(gatheredProducts(plan.kernels).map((k) => k.a.buffer)).toEqual(['input1', 'input1']);
+  });
+});
+
+describe('products over the same rows read by index, one kernel per dispatch (wgsl/sharedOperand.ts)', () => {
+  /** The runtime's single-stage dispatches on a quadTiled adapter with chains (src/runtime/planRunner.ts), each split by productsSharingA. */
+  function sharedSets(plan: ReturnType<typeof planOf>): { names: string[]; workgroups: number }[] {
+    const decls = Object.fromEntries(plan.buffers.map((b) => [b.name, b]));
+    const generated = plan.kernels.map((k) => generateKernel(k, decls, { variant: 'quadTiled', quadReduction: true }));
+    const sets: { names: string[]; workgroups: number }[] = [];
+    for (const stages of planDispatches(plan.kernels, generated.map(dispatchTraits), 8, true)) {
+      if (stages.length > 1) continue;
+      const group = stages[0]!;
+      for (const set of productsSharingA(group.map((i) => plan.kernels[i]!))) {
+        if (set.length < 2) continue;
+        const products = set.map((j) => plan.kernels[group[j]!] as MatmulKernel);
+        sets.push({ names: products.map((k) => k.name), workgroups: generateProductsSharingA(products, decls).workgroups[0] });
+      }
+    }
+    return sets;
+  }
+
+  test("wide & deep: the first layer beside the output layer's input part, and their weight gradients, each one kernel", () => {
+    const [input, output] = mlp(true);
+    const sets = sharedSets(planOf([input], [output], 'train', true));
+    // Layer names (dense_N) count up across the file's models: D stands for any.
+    expect(sets.map((s) => s.names.map((n) => n.replace(/ \(%\d+\)/, '').replace(/dense(_\d+)?/, 'D')))).toEqual([
+      ['D', 'D, columns 0–784'],
+      ['D weight gradient + bias gradient, rows 0–784', 'D weight gradient + bias gradient'],
+    ]);
+    // 32 rows × (30 + 10) columns in two quads of 16 rows; 785 rows × (10 + 30) in 25 quads of 32.
+    expect(sets.map((s) => s.workgroups)).toEqual([2, 25]);
+  });
+
+  test('the article MLP and an unfolded plan have nothing to share', () => {
+    const [input, output] = mlp();
+    expect(sharedSets(planOf([input], [output], 'train', true))).toEqual([]);
+    const [wideInput, wideOutput] = mlp(true);
+    expect(sharedSets(planOf([wideInput], [wideOutput], 'train', false))).toEqual([]);
+  });
+
+  test('another op(A), rows not read by index, and column groups past one block stay apart', () => {
+    const view = (offset: number, gathered: boolean) => ({
+      buffer: 'ds',
+      offset,
+      rowStride: 16,
+      rows: 8,
+      cols: 16,
+      ...(gathered ? { gathered: { indices: 'idx', scale: 1 } } : {}),
+    });
+    const product = (n: number, offset = 0, gathered = true): MatmulKernel => ({
+      kind: 'matmul',
+      name: `n${n}`,
+      m: 8,
+      n,
+      k: 16,
+      a: view(offset, gathered),
+      b: { buffer: 'params', offset: 0, rowStride: n, rows: 16, cols: n },
+      transA: false,
+      transB: false,
+      out: { buffer: 'arena', offset: 0, rowStride: n, rows: 8, cols: n },
+    });
+    // 30 + 30 columns fill 16 groups of 4; a third product over the same rows starts a set of its own.
+    expect(productsSharingA([product(30), product(30), product(30), product(2)])).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
+    expect(productsSharingA([product(30), product(10, 16), product(10, 0, false), product(3)])).toEqual([[0, 3], [1], [2]]);
   });
 });
