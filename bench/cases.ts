@@ -696,12 +696,15 @@ export interface ProfileKernel extends KernelTiming {
 }
 
 /**
- * 2·M·N·K summed over the matmul and conv2d summary lines ("matmul M×N×K (M×N×K)", "conv2d …; product
- * M×N×K (M×N×K)": a convolution's implicit GEMM) of a kernel's WGSL.
+ * 2·M·N·K summed over the matmul and conv2d summaries in a kernel's WGSL comments ("matmul M×N×K (M×N×K)",
+ * "conv2d …; product M×N×K (M×N×K)": a convolution's implicit GEMM); a kernel computing several products
+ * over one op(A) lists each in its one summary line ("products sharing op(A) …: matmul …; matmul …").
  */
 export function matmulFlops(wgsl: string): number {
   let flops = 0;
-  for (const m of wgsl.matchAll(/\/\/ (?:matmul |conv2d .*; product )(\d+)×(\d+)×(\d+) \(M×N×K\)/g)) flops += 2 * Number(m[1]) * Number(m[2]) * Number(m[3]);
+  for (const line of wgsl.split('\n').filter((l) => l.startsWith('// ')))
+    for (const m of line.matchAll(/(?:\/\/ |: |; )(?:matmul |conv2d .*?; product )(\d+)×(\d+)×(\d+) \(M×N×K\)/g))
+      flops += 2 * Number(m[1]) * Number(m[2]) * Number(m[3]);
   return flops;
 }
 
