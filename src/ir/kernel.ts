@@ -54,6 +54,35 @@ export interface GatheredRows {
   scale: number;
 }
 
+/** Whether two products read the same op(A) over the same K: one view (rows gathered alike), transposed alike, the same rows of ones. */
+export function sameOperandA(x: MatmulKernel, y: MatmulKernel): boolean {
+  const rowsOfA = (d: MatmulKernel): number => (d.aOnesRow ? d.m - 1 : d.m);
+  const [a, b] = [x.a, y.a];
+  return (
+    x.transA === y.transA &&
+    x.k === y.k &&
+    rowsOfA(x) === rowsOfA(y) &&
+    a.buffer === b.buffer &&
+    a.offset === b.offset &&
+    a.rowStride === b.rowStride &&
+    a.rows === b.rows &&
+    a.cols === b.cols &&
+    !!a.rowBaseFromStep === !!b.rowBaseFromStep &&
+    (a.rowsPerSample ?? 1) === (b.rowsPerSample ?? 1) &&
+    a.gathered?.indices === b.gathered?.indices &&
+    a.gathered?.scale === b.gathered?.scale
+  );
+}
+
+/**
+ * Whether two kernels are products over the same rows read by index (View.gathered): one kernel can
+ * compute both and load those rows once (src/wgsl/sharedOperand.ts), so the dispatch planner tries to put
+ * them side by side (plan/dispatchGroups.ts sharingGroups).
+ */
+export function readSameRows(x: KernelDesc, y: KernelDesc): boolean {
+  return x.kind === 'matmul' && y.kind === 'matmul' && !!x.a.gathered && sameOperandA(x, y);
+}
+
 /** Whether reading `view` needs the Step uniform (a rowBase shift or rows picked by the step's indices). */
 export function viewUsesStep(view: View): boolean {
   return !!view.rowBaseFromStep || !!view.gathered;

@@ -66,26 +66,6 @@ export function operandWalk(ctx: Ctx): OperandWalk {
   return { sA: desc.a.rowStride, sB: desc.b.rowStride, K4: K - (K % 4), rem: K % 4, ones: !!desc.aOnesRow };
 }
 
-/** Whether two products read the same op(A) over the same K: one view (rows gathered alike), transposed alike, the same rows of ones. */
-export function sameOperandA(x: MatmulKernel, y: MatmulKernel): boolean {
-  const rowsOfA = (d: MatmulKernel): number => (d.aOnesRow ? d.m - 1 : d.m);
-  const [a, b] = [x.a, y.a];
-  return (
-    x.transA === y.transA &&
-    x.k === y.k &&
-    rowsOfA(x) === rowsOfA(y) &&
-    a.buffer === b.buffer &&
-    a.offset === b.offset &&
-    a.rowStride === b.rowStride &&
-    a.rows === b.rows &&
-    a.cols === b.cols &&
-    !!a.rowBaseFromStep === !!b.rowBaseFromStep &&
-    (a.rowsPerSample ?? 1) === (b.rowsPerSample ?? 1) &&
-    a.gathered?.indices === b.gathered?.indices &&
-    a.gathered?.scale === b.gathered?.scale
-  );
-}
-
 /** `base + x` in WGSL (just `base` for x = 0). */
 export function plus(base: string, x: number): string {
   return x === 0 ? base : `${base} + ${u32(x)}`;

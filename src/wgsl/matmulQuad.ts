@@ -17,7 +17,7 @@
 // Quads are 4 consecutive local invocation indices (SwiftShader's SIMD groups, and the quads of a
 // subgroup in local-index order): lanes derive their block from `lidx`, and the quad operations stay
 // in uniform control flow (surplus quads compute a clamped block and store nothing).
-import { type Ctx, XYZW, epilogueFn, needsActivationFns, operandWalk, plus, range, sameOperandA, summary } from './matmulCommon.js';
+import { type Ctx, XYZW, epilogueFn, needsActivationFns, operandWalk, plus, range, summary } from './matmulCommon.js';
 import {
   ACTIVATION_FUNCTIONS,
   KernelCodegenError,
@@ -34,7 +34,7 @@ import {
   type GeneratedKernel,
 } from './views.js';
 import type { QuadChoice, QuadSharing } from './quadShape.js';
-import { kernelUsesStep } from '../ir/kernel.js';
+import { kernelUsesStep, sameOperandA } from '../ir/kernel.js';
 
 /** Where a quad kernel's quads lie: blocks of `rows` × `columns` outputs, `across` of them side by side. */
 export interface QuadLayout {

@@ -3,8 +3,8 @@
 // the dataset by index, and so do their weight gradients Xᵀ·dH₁ and Xᵀ·dZ. Side by side as two kernels
 // each gathers and unpacks X; as one, X is loaded once for the columns of both (measured on SwiftShader,
 // bench/README.md: 32 × (30 + 10) × 784 in the time of 32 × 30 × 784 alone).
-import type { BufferDecl, KernelDesc, MatmulKernel } from '../ir/kernel.js';
-import { prepare, sameOperandA } from './matmulCommon.js';
+import { readSameRows, type BufferDecl, type KernelDesc, type MatmulKernel } from '../ir/kernel.js';
+import { prepare } from './matmulCommon.js';
 import { MAX_QUAD_COLUMN_GROUPS, quadTiledSharingA } from './matmulQuad.js';
 import { BufferSet, KernelCodegenError, type GeneratedKernel } from './views.js';
 
@@ -28,7 +28,7 @@ export function productsSharingA(kernels: readonly KernelDesc[]): number[][] {
     const groups = Math.max(1, Math.ceil(k.n / 4));
     const joins = sets.find((s) => {
       const lead = kernels[s.indices[0]!]!;
-      return lead.kind === 'matmul' && s.groups + groups <= MAX_QUAD_COLUMN_GROUPS && sameOperandA(lead, k);
+      return s.groups + groups <= MAX_QUAD_COLUMN_GROUPS && readSameRows(lead, k);
     });
     if (joins) {
       joins.indices.push(index);

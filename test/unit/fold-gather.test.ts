@@ -10,16 +10,16 @@ import { lowerModel } from '../../src/api/lowerModel.js';
 import type { LayersModel } from '../../src/api/model.js';
 import type { SymbolicTensor } from '../../src/api/symbolic.js';
 import { compileGraph } from '../../src/ir/compile.js';
-import type { KernelDesc, MatmulKernel } from '../../src/ir/kernel.js';
+import { readSameRows, type KernelDesc, type MatmulKernel, type View } from '../../src/ir/kernel.js';
 import { dumpPlan, type PlanMode } from '../../src/ir/plan.js';
-import { planDispatches } from '../../src/ir/plan/dispatchGroups.js';
+import { groupDispatches, planDispatches, sharingGroups } from '../../src/ir/plan/dispatchGroups.js';
 import { dispatchTraits, generateKernel, generateProductsSharingA, productsSharingA } from '../../src/wgsl/index.js';
 
-function planOf(inputs: SymbolicTensor[], outputs: SymbolicTensor[], mode: PlanMode, gatheredProducts: boolean, fuseUpdates = false) {
+function planOf(inputs: SymbolicTensor[], outputs: SymbolicTensor[], mode: PlanMode, gatheredProducts: boolean, fuseUpdates = false, batch = 32) {
   const model = weft.model({ inputs, outputs }) as LayersModel;
   const loss = resolveLoss('sparseCategoricalCrossentropy', 'o');
   const specs = mode === 'predict' ? [] : [{ name: 'o', units: 10, loss, weight: 1, metrics: [] }];
-  const forward = lowerModel({ inputs: model.inputs, outputs: model.outputs, topology: model.topology, weights: model.weights }, 32, mode, specs);
+  const forward = lowerModel({ inputs: model.inputs, outputs: model.outputs, topology: model.topology, weights: model.weights }, batch, mode, specs);
   return compileGraph(forward, {
     mode,
     optimizer: { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
@@ -178,6 +178,62 @@ describe('products over the same rows read by index, one kernel per dispatch (wg
     ]);
     // 32 rows × (30 + 10) columns in two quads of 16 rows; 785 rows × (10 + 30) in 25 quads of 32.
     expect(sets.map((s) => s.workgroups)).toEqual([2, 25]);
+  });
+
+  test('wide & deep at b256 (nothing chains): the dispatch planner puts the two forward products side by side, out of the plan order', () => {
+    const [input, output] = mlp(true);
+    const plan = planOf([input], [output], 'train', true, false, 256);
+    const sets = sharedSets(plan);
+    expect(sets.map((s) => s.names.map((n) => n.replace(/ \(%\d+\)/, '').replace(/dense(_\d+)?/, 'D')))).toEqual([['D', 'D, columns 0–784']]);
+    expect(sets[0]!.workgroups).toBe(16);
+    // The plan's order groups the input part with the hidden layer instead; the same number of dispatches either way.
+    const decls = Object.fromEntries(plan.buffers.map((b) => [b.name, b]));
+    const traits = plan.kernels.map((k) => dispatchTraits(generateKernel(k, decls, { variant: 'quadTiled', quadReduction: true })));
+    const inPlanOrder = groupDispatches(plan.kernels, traits, 8);
+    expect(inPlanOrder.some((g) => g.length === 2 && readSameRows(plan.kernels[g[0]!]!, plan.kernels[g[1]!]!))).toBe(false);
+    expect(planDispatches(plan.kernels, traits, 8, true)).toHaveLength(inPlanOrder.length);
+    // The two weight gradients over the input stay apart: the output layer's reads dZ, whose arena rows the
+    // hidden layer's gradients reuse before the first layer's gradient can run.
+    const gradients = plan.kernels.flatMap((k, i) => (k.kind === 'matmul' && k.transA && k.a.gathered ? [i] : []));
+    expect(gradients).toHaveLength(2);
+    for (const stages of planDispatches(plan.kernels, traits, 8, true)) expect(gradients.every((i) => stages.flat().includes(i))).toBe(false);
+  });
+
+  test('sharingGroups keeps every dependency: a product that needs the kernel between waits for it', () => {
+    const rows: View = { buffer: 'ds', offset: 0, rowStride: 16, rows: 8, cols: 16, gathered: { indices: 'idx', scale: 1 } };
+    const at = (buffer: string, offset: number, cols: number): View => ({ buffer, offset, rowStride: cols, rows: cols === 16 ? 16 : 8, cols });
+    const product = (name: string, b: View, out: View): MatmulKernel => ({
+      kind: 'matmul',
+      name,
+      m: 8,
+      n: out.cols,
+      k: 16,
+      a: rows,
+      b,
+      transA: false,
+      transB: false,
+      out,
+    });
+    const hidden: MatmulKernel = {
+      kind: 'matmul',
+      name: 'hidden',
+      m: 8,
+      n: 4,
+      k: 4,
+      a: at('arena', 0, 4),
+      b: at('params', 900, 4),
+      transA: false,
+      transB: false,
+      out: at('arena', 100, 4),
+    };
+    const first = product('first', at('params', 0, 4), at('arena', 0, 4));
+    const apart = product('apart', at('params', 200, 4), at('arena', 200, 4));
+    // `reads hidden`: its B is the hidden layer's output, so it runs after it.
+    const readsHidden = product('reads hidden', { ...at('arena', 100, 4), rows: 16 }, at('arena', 300, 4));
+    const traits = [first, hidden, apart].map(() => ({ workgroupSize: 4, usesBarrier: false, workgroups: [1, 1, 1] as [number, number, number], buffers: [] }));
+    expect(sharingGroups([first, hidden, apart], traits)).toEqual([[0, 2], [1]]);
+    expect(groupDispatches([first, hidden, apart], traits)).toEqual([[0], [1, 2]]);
+    expect(sharingGroups([first, hidden, readsHidden], traits)).toEqual([[0], [1], [2]]);
   });
 
   test('the article MLP and an unfolded plan have nothing to share', () => {

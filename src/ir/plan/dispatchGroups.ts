@@ -2,7 +2,7 @@
 // writes what another reads or writes) and whose generated code can share a module run as parts of
 // one dispatch. Pure: src/wgsl generates a group's module, the runtime only consumes the groups.
 
-import { optimizerStateArrays, viewsOf, type DispatchTraits, type FusedUpdate, type KernelDesc, type View } from '../kernel.js';
+import { optimizerStateArrays, readSameRows, viewsOf, type DispatchTraits, type FusedUpdate, type KernelDesc, type View } from '../kernel.js';
 
 export type { DispatchTraits };
 
@@ -280,17 +280,7 @@ function chainable(kernel: KernelDesc, traits: DispatchTraits): boolean {
  * indices, in the order they run.
  */
 export function chainingGroups(kernels: KernelDesc[], traits: DispatchTraits[], maxStorageBuffers = Infinity): number[][] {
-  const n = kernels.length;
-  const access = kernels.map(kernelAccess);
-  const conflict = (i: number, j: number): boolean => accessesConflict(access[i]!, access[j]!);
-  const waitingOn = Array.from({ length: n }, () => 0);
-  const successors: number[][] = Array.from({ length: n }, () => []);
-  for (let j = 0; j < n; j++)
-    for (let i = 0; i < j; i++)
-      if (conflict(i, j)) {
-        waitingOn[j]!++;
-        successors[i]!.push(j);
-      }
+  const { conflict, waitingOn, successors } = dependencies(kernels);
   const small = kernels.map((k, i) => chainable(k, traits[i]!));
   const ready = new Set<number>(waitingOn.flatMap((w, i) => (w === 0 ? [i] : [])));
   const groups: number[][] = [];
@@ -316,14 +306,101 @@ export function chainingGroups(kernels: KernelDesc[], traits: DispatchTraits[], 
 }
 
 /**
- * The dispatches of a plan: groupDispatches' horizontal groups, and with `chain` runs of small ones
- * chained (chainDispatches) — over the plan's order or chainingGroups' order, whichever makes fewer
- * dispatches (the plan's on a tie). The runtime and the exporter both ask here.
+ * The kernels' dependencies: `conflict(i, j)` when one of the two writes what the other touches (then
+ * the later in the plan's order runs after the earlier); per kernel how many earlier kernels it waits
+ * on, and which later ones wait on it.
+ */
+function dependencies(kernels: KernelDesc[]) {
+  const n = kernels.length;
+  const access = kernels.map(kernelAccess);
+  const conflict = (i: number, j: number): boolean => accessesConflict(access[i]!, access[j]!);
+  const waitingOn = Array.from({ length: n }, () => 0);
+  const successors: number[][] = Array.from({ length: n }, () => []);
+  for (let j = 0; j < n; j++)
+    for (let i = 0; i < j; i++)
+      if (conflict(i, j)) {
+        waitingOn[j]!++;
+        successors[i]!.push(j);
+      }
+  return { conflict, waitingOn, successors };
+}
+
+/**
+ * Horizontal groups in an order that puts products over the same rows read by index side by side
+ * (`readSameRows`: one kernel then computes them and loads the rows once, src/wgsl/sharedOperand.ts).
+ * The plan's order can keep them apart: wide & deep's first layer and its output layer's input part
+ * both read the input, but the plan runs the hidden layer between them and groups the input part with
+ * that; the two weight gradients over the input are further apart still (the first layer's needs the
+ * hidden layers' gradients, the output layer's input part's does not). A list schedule like
+ * chainingGroups, keeping every dependency: a ready product waits while a partner it could run beside
+ * (neither depends on the other) is not ready yet and something else is; a ready kernel joins the
+ * current group when it is independent of its members and its code can share their module, a partner
+ * of a member first; otherwise a new group starts with the earliest ready kernel. Returns groups of
+ * kernel indices, in the order they run.
+ */
+export function sharingGroups(kernels: KernelDesc[], traits: DispatchTraits[], maxStorageBuffers = Infinity): number[][] {
+  const n = kernels.length;
+  const { conflict, waitingOn, successors } = dependencies(kernels);
+  // after[i]: every kernel that waits on i, directly or through others.
+  const after = kernels.map(() => new Set<number>());
+  for (let i = n - 1; i >= 0; i--) for (const s of successors[i]!) for (const x of [s, ...after[s]!]) after[i]!.add(x);
+  const partners = kernels.map((k, i) => kernels.flatMap((q, j) => (j !== i && readSameRows(k, q) && !after[i]!.has(j) && !after[j]!.has(i) ? [j] : [])));
+  const ready = new Set<number>(waitingOn.flatMap((w, i) => (w === 0 ? [i] : [])));
+  const scheduled = new Set<number>();
+  const groups: number[][] = [];
+  let group: number[] = [];
+  const fits = (i: number): boolean =>
+    group.every((j) => !conflict(j, i) && codeConflict(traits[j]!, traits[i]!) === null) &&
+    distinctBuffers([...group, i].map((j) => traits[j]!)) <= maxStorageBuffers;
+  const waits = (i: number): boolean => partners[i]!.some((p) => !scheduled.has(p) && !ready.has(p));
+  const earliest = (pool: number[], pick: (i: number) => boolean): number | undefined => pool.filter(pick).sort((a, b) => a - b)[0];
+  while (ready.size > 0) {
+    const free = [...ready].filter((i) => !waits(i));
+    const pool = free.length > 0 ? free : [...ready];
+    const partnerOfMember = (i: number): boolean => group.some((j) => partners[j]!.includes(i));
+    let next = group.length > 0 ? (earliest(pool, (i) => fits(i) && partnerOfMember(i)) ?? earliest(pool, fits)) : undefined;
+    if (next === undefined) {
+      if (group.length > 0) groups.push(group);
+      group = [];
+      next = earliest(pool, () => true)!;
+    }
+    group.push(next);
+    ready.delete(next);
+    scheduled.add(next);
+    for (const s of successors[next]!) if (--waitingOn[s]! === 0) ready.add(s);
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+/** How many products run beside another over the same rows read by index in a dispatch of one stage (what sharingGroups is for). */
+function sideBySideSharing(kernels: KernelDesc[], dispatches: DispatchStages[]): number {
+  let count = 0;
+  for (const stages of dispatches) {
+    if (stages.length !== 1) continue;
+    const group = stages[0]!;
+    count += group.filter((i) => group.some((j) => j !== i && readSameRows(kernels[i]!, kernels[j]!))).length;
+  }
+  return count;
+}
+
+/**
+ * The dispatches of a plan: horizontal groups in the plan's order (groupDispatches) or, where products
+ * read the same rows by index, sharingGroups' order; with `chain` runs of small ones chained
+ * (chainDispatches), also over chainingGroups' order. Of these the fewest dispatches win, then the most
+ * products side by side over the same rows, then the earlier in that list (the plan's order first). The
+ * runtime and the exporter both ask here.
  */
 export function planDispatches(kernels: KernelDesc[], traits: DispatchTraits[], maxStorageBuffers: number, chain: boolean): DispatchStages[] {
-  const groups = groupDispatches(kernels, traits, maxStorageBuffers);
-  if (!chain) return groups.map((group) => [group]);
-  const inPlanOrder = chainDispatches(kernels, groups, traits, maxStorageBuffers);
-  const reordered = chainDispatches(kernels, chainingGroups(kernels, traits, maxStorageBuffers), traits, maxStorageBuffers);
-  return reordered.length < inPlanOrder.length ? reordered : inPlanOrder;
+  const orders = [groupDispatches(kernels, traits, maxStorageBuffers)];
+  if (chain) orders.push(chainingGroups(kernels, traits, maxStorageBuffers));
+  if (kernels.some((k, i) => kernels.some((q, j) => j > i && readSameRows(k, q)))) orders.push(sharingGroups(kernels, traits, maxStorageBuffers));
+  const candidates = orders.map((groups) => (chain ? chainDispatches(kernels, groups, traits, maxStorageBuffers) : groups.map((group) => [group])));
+  let best = candidates[0]!;
+  for (const c of candidates.slice(1)) {
+    const fewer = c.length < best.length;
+    const moreSharing = c.length === best.length && sideBySideSharing(kernels, c) > sideBySideSharing(kernels, best);
+    if (fewer || moreSharing) best = c;
+  }
+  return best;
 }
