@@ -9,7 +9,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { median, timePass } from './timing.mjs';
+import { createFilledBuffers, median, timePass } from './timing.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: o } = parseArgs({
@@ -74,17 +74,11 @@ const kernels = [
   ['gradient: one kernel (shared A)', wgsl.generateProductsSharingA([inputPartGrad, firstGrad], decls)],
 ];
 
-const buffers = new Map();
-for (const [name, d] of Object.entries(decls)) {
-  const bytes = Math.ceil((d.elementType === 'u8' ? d.size : d.size * 4) / 4) * 4;
-  const b = runtime.createBuffer(gpu, { size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label: name });
-  const words = new Uint32Array(bytes / 4);
+const buffers = createFilledBuffers(runtime, gpu, decls, (_, d, words) => {
   if (d.elementType === 'u32') for (let i = 0; i < words.length; i++) words[i] = (i * 7919) % ROWS;
   else if (d.elementType === 'u8') for (let i = 0; i < words.length; i++) words[i] = Math.imul(i, 2654435761) >>> 0;
   else new Float32Array(words.buffer).forEach((_, i, v) => (v[i] = 0.25 + 0.5 * Math.abs(Math.sin(i * 12.9898))));
-  runtime.writeBuffer(gpu, b, 0, words);
-  buffers.set(name, b);
-}
+});
 const steps = runtime.createBuffer(gpu, { size: 256, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'steps' });
 runtime.writeBuffer(gpu, steps, 0, new Uint32Array(64));
 const programs = [];

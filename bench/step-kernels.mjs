@@ -11,7 +11,7 @@
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { median, timePass } from './timing.mjs';
+import { createFilledBuffers, median, timePass } from './timing.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: a } = parseArgs({
@@ -124,11 +124,7 @@ if (a.baseline) {
 const only = a.only ? a.only.split(',') : null;
 const chosen = kernels.filter(([name]) => !only || only.some((o) => name.includes(o)));
 
-const buffers = new Map();
-for (const [name, d] of Object.entries(decls)) {
-  const bytes = Math.ceil((d.elementType === 'u8' ? d.size : d.size * 4) / 4) * 4;
-  const b = runtime.createBuffer(gpu, { size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label: name });
-  const words = new Uint32Array(bytes / 4);
+const buffers = createFilledBuffers(runtime, gpu, decls, (name, d, words) => {
   if (d.elementType === 'u32') for (let i = 0; i < words.length; i++) words[i] = (i * 7919) % ROWS;
   else if (name === 'labels') new Uint8Array(words.buffer).forEach((_, i, bytes) => (bytes[i] = i % 10));
   else {
@@ -136,9 +132,7 @@ for (const [name, d] of Object.entries(decls)) {
     // positive values: second moments stay valid for Adam
     for (let i = 0; i < v.length; i++) v[i] = 0.25 + 0.5 * Math.abs(Math.sin(i * 12.9898));
   }
-  runtime.writeBuffer(gpu, b, 0, words);
-  buffers.set(name, b);
-}
+});
 const steps = runtime.createBuffer(gpu, { size: 256, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'steps' });
 // Step record 0: rowBase 0, t 0 (u32 zeros), learning rate, β1ᵗ, β2ᵗ, seed 0.
 runtime.writeBuffer(gpu, steps, 0, new Float32Array([0, 0, 0.001, 0.9, 0.999, 0]));

@@ -18,3 +18,20 @@ export async function timePass(device, encode, reps) {
 }
 
 export const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+
+/**
+ * One storage buffer per declaration (`decls`: weft BufferDecls; u8 sizes in bytes, others in 4-byte
+ * elements, rounded up to whole words), its words filled by `fill(name, decl, words)` before upload.
+ */
+export function createFilledBuffers(runtime, gpu, decls, fill) {
+  const buffers = new Map();
+  for (const [name, d] of Object.entries(decls)) {
+    const bytes = Math.ceil((d.elementType === 'u8' ? d.size : d.size * 4) / 4) * 4;
+    const b = runtime.createBuffer(gpu, { size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label: name });
+    const words = new Uint32Array(bytes / 4);
+    fill(name, d, words);
+    runtime.writeBuffer(gpu, b, 0, words);
+    buffers.set(name, b);
+  }
+  return buffers;
+}

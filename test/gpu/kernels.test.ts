@@ -289,6 +289,24 @@ describe('matmul quad blocks (quadTiled)', () => {
   });
 });
 
+/**
+ * A dataset of `batch + 11` samples of `features` (u8 or f32, from element `offset`) and a shuffled index
+ * list: the declarations, the indices, two steps (rowBase at the end and at 4) and op(A)'s view of the
+ * step's rows read by index.
+ */
+function rowsByIndex(elementType: 'u8' | 'f32', features: number, batch: number, scale: number, offset: number) {
+  const datasetRows = batch + 11;
+  return {
+    a: { buffer: 'ds', offset, rowStride: features, rows: batch, cols: features, gathered: { indices: 'idx', scale } } as View,
+    decls: {
+      ds: { name: 'ds', elementType, size: offset + datasetRows * features, role: 'dataset' } as const,
+      idx: { name: 'idx', elementType: 'u32', size: datasetRows, role: 'indices' } as const,
+    },
+    init: { idx: Array.from({ length: datasetRows }, (_, i) => (i * 7 + 5) % datasetRows) },
+    steps: [datasetRows - batch, 4].map((rowBase) => ({ ...STEP0, rowBase })),
+  };
+}
+
 describe('matmul reading A through the sample indices (View.gathered, quadTiled)', () => {
   /**
    * op(A) from `datasetRows` samples of a u8 or f32 dataset, the step's `batch` rows picked by a
@@ -307,13 +325,12 @@ describe('matmul reading A through the sample indices (View.gathered, quadTiled)
     aOnesRow?: boolean;
     quad?: QuadChoice;
   }): KernelCase {
-    const datasetRows = o.batch + 11;
-    const rowBases = [datasetRows - o.batch, 4];
     const arena = new Arena('arena');
     const params = new Arena('params');
     const [m, k] = o.transA ? [o.features + (o.aOnesRow ? 1 : 0), o.batch] : [o.batch, o.features];
     const offset = o.offset ?? 0;
-    const a: View = { buffer: 'ds', offset, rowStride: o.features, rows: o.batch, cols: o.features, gathered: { indices: 'idx', scale: o.scale } };
+    const rows = rowsByIndex(o.elementType, o.features, o.batch, o.scale, offset);
+    const a = rows.a;
     const b = o.transB ? params.view(o.n, k, { pad: 2 }) : o.transA ? arena.view(k, o.n, { pad: 1 }) : params.view(k, o.n, { pad: 3 });
     const out = arena.view(m, o.n, { pad: 2, gap: 5 });
     const desc: MatmulKernel = {
@@ -333,15 +350,10 @@ describe('matmul reading A through the sample indices (View.gathered, quadTiled)
     const quad = o.quad ? ` quad:${o.quad.block.join('×')}/${o.quad.workgroupSize}${o.quad.lanes ? `/lanes:${o.quad.lanes}` : ''}` : '';
     return {
       label: `gathered ${o.elementType}×${o.scale} ${m}×${o.n}×${k} ${o.transA ? 'tA' : 'A'}${o.transB ? ' tB' : ''}${o.aOnesRow ? ' ones' : ''} offset ${offset}${quad}`,
-      decls: {
-        arena: arena.decl(),
-        params: params.decl('params'),
-        ds: { name: 'ds', elementType: o.elementType, size: offset + datasetRows * o.features, role: 'dataset' },
-        idx: { name: 'idx', elementType: 'u32', size: datasetRows, role: 'indices' },
-      },
-      init: { idx: Array.from({ length: datasetRows }, (_, i) => (i * 7 + 5) % datasetRows) },
+      decls: { arena: arena.decl(), params: params.decl('params'), ...rows.decls },
+      init: rows.init,
       kernels: [desc],
-      steps: rowBases.map((rowBase) => ({ ...STEP0, rowBase })),
+      steps: rows.steps,
       variant: 'quadTiled',
       ...(o.quad ? { quad: o.quad } : {}),
       outputs: ['arena'],
@@ -396,12 +408,11 @@ describe('products over the same gathered op(A) as one kernel (wgsl/sharedOperan
    * B, output and epilogue; the float64 reference runs them one by one.
    */
   function sharedCase(o: { elementType: 'u8' | 'f32'; features: number; batch: number; transA: boolean; parts: Part[]; offset?: number }): KernelCase {
-    const datasetRows = o.batch + 11;
-    const scale = o.elementType === 'u8' ? 1 / 255 : 1;
     const arena = new Arena('arena');
     const params = new Arena('params');
     const offset = o.offset ?? 0;
-    const a: View = { buffer: 'ds', offset, rowStride: o.features, rows: o.batch, cols: o.features, gathered: { indices: 'idx', scale } };
+    const rows = rowsByIndex(o.elementType, o.features, o.batch, o.elementType === 'u8' ? 1 / 255 : 1, offset);
+    const a = rows.a;
     const k = o.transA ? o.batch : o.features;
     const kernels: MatmulKernel[] = o.parts.map((p, i) => {
       const m = o.transA ? o.features + (p.ones ? 1 : 0) : o.batch;
@@ -430,15 +441,10 @@ describe('products over the same gathered op(A) as one kernel (wgsl/sharedOperan
       .join(' + ');
     return {
       label: `shared ${o.elementType} ${o.transA ? 'Aᵀ' : 'A'} ${o.features}×${o.batch} offset ${offset}: ${parts}`,
-      decls: {
-        arena: arena.decl(),
-        params: params.decl('params'),
-        ds: { name: 'ds', elementType: o.elementType, size: offset + datasetRows * o.features, role: 'dataset' },
-        idx: { name: 'idx', elementType: 'u32', size: datasetRows, role: 'indices' },
-      },
-      init: { idx: Array.from({ length: datasetRows }, (_, i) => (i * 7 + 5) % datasetRows) },
+      decls: { arena: arena.decl(), params: params.decl('params'), ...rows.decls },
+      init: rows.init,
       kernels,
-      steps: [datasetRows - o.batch, 4].map((rowBase) => ({ ...STEP0, rowBase })),
+      steps: rows.steps,
       variant: 'quadTiled',
       sharedA: true,
       outputs: ['arena'],
