@@ -13,7 +13,7 @@
 import type { IrGraph } from './graph.js';
 import { allocateBlocks, blockLifetimes } from './plan/allocation.js';
 import { declareBuffers, metricSlotCountOf } from './plan/buffers.js';
-import { executionOrder } from './plan/executionOrder.js';
+import { executionOrder, inputGradientsTogether } from './plan/executionOrder.js';
 import { foldGatherIntoProducts } from './plan/foldGather.js';
 import { fuseOptimizerUpdates } from './plan/fuseOptimizerUpdates.js';
 import { selectKernels, valueViews } from './plan/kernelSelection.js';
@@ -27,7 +27,8 @@ export { dumpPlan } from './plan/dump.js';
 export function planGraph(graph: IrGraph, options: PlanOptions): Plan {
   const { paramOffsets, paramCount } = paramLayout(graph);
   const placement = placeValues(graph, options.mode, paramOffsets, weightsBuffer(options.precision ?? 'float32'));
-  const order = options.fuseUpdates ? executionOrder(graph, options) : graph.nodes.map((n) => n.id);
+  const graphOrder = options.fuseUpdates ? executionOrder(graph, options) : graph.nodes.map((n) => n.id);
+  const order = options.gatheredProducts && options.mode === 'train' ? inputGradientsTogether(graph, graphOrder) : graphOrder;
   const { offsets, arenaSize } = allocateBlocks(placement.blockSizes, blockLifetimes(graph, placement, order));
   const selected = selectKernels(graph, placement, valueViews(graph, placement, offsets), options, paramCount, order);
   const fused = options.fuseUpdates ? fuseOptimizerUpdates(selected) : selected;

@@ -85,15 +85,17 @@ describe('the gather folded into the products that read an input', () => {
       // The forward product: the input's part stores with the bias, the hidden part adds into it.
       ['(%10), columns 0–784', false, 32, 10, 784, true, false, false, true],
       ['(%10), columns 784–814', false, 32, 10, 30, false, true, false, false],
-      // The weight gradient: the input's rows, then the hidden rows with the bias gradient's ones row.
-      ['weight gradient + bias gradient (%13), rows 0–784', true, 784, 10, 32, true, false, false, false],
-      ['weight gradient + bias gradient (%13), rows 784–815', true, 31, 10, 32, false, false, true, false],
       ['matmul (%17)', false, 32, 30, 10, false, false, false, false],
       ['weight gradient + bias gradient (%18)', true, 31, 30, 32, false, false, true, false],
       ['input gradient (%21)', false, 32, 30, 30, false, false, false, false],
+      // The weight gradient: the input's rows, then the hidden rows with the bias gradient's ones row; it runs
+      // next to the first layer's, the other gradient over the input (executionOrder.ts inputGradientsTogether).
+      ['weight gradient + bias gradient (%13), rows 0–784', true, 784, 10, 32, true, false, false, false],
+      ['weight gradient + bias gradient (%13), rows 784–815', true, 31, 10, 32, false, false, true, false],
       ['weight gradient + bias gradient (%22)', true, 785, 30, 32, true, false, true, false],
     ]);
-    const [forwardInput, forwardHidden, gradientInput, gradientHidden] = products.slice(2, 6) as MatmulKernel[];
+    const [forwardInput, forwardHidden] = products.slice(2, 4) as MatmulKernel[];
+    const [gradientInput, gradientHidden] = products.slice(7, 9) as MatmulKernel[];
     // Each part reads its rows of the output layer's kernel (814 × 10 at params 24480) and writes its rows of the gradient.
     expect([forwardInput!.b.offset, forwardInput!.b.rows, forwardHidden!.b.offset, forwardHidden!.b.rows]).toEqual([24480, 784, 24480 + 7840, 30]);
     expect(forwardHidden!.out).toEqual(forwardInput!.out);
@@ -180,23 +182,39 @@ describe('products over the same rows read by index, one kernel per dispatch (wg
     expect(sets.map((s) => s.workgroups)).toEqual([2, 25]);
   });
 
-  test('wide & deep at b256 (nothing chains): the dispatch planner puts the two forward products side by side, out of the plan order', () => {
+  test('wide & deep at b256 (nothing chains): the weight gradients over the input run together, and the dispatch planner puts both pairs side by side', () => {
     const [input, output] = mlp(true);
     const plan = planOf([input], [output], 'train', true, false, 256);
     const sets = sharedSets(plan);
-    expect(sets.map((s) => s.names.map((n) => n.replace(/ \(%\d+\)/, '').replace(/dense(_\d+)?/, 'D')))).toEqual([['D', 'D, columns 0–784']]);
-    expect(sets[0]!.workgroups).toBe(16);
-    // The plan's order groups the input part with the hidden layer instead; the same number of dispatches either way.
+    expect(sets.map((s) => s.names.map((n) => n.replace(/ \(%\d+\)/, '').replace(/dense(_\d+)?/, 'D')))).toEqual([
+      ['D', 'D, columns 0–784'],
+      ['D weight gradient + bias gradient, rows 0–784', 'D weight gradient + bias gradient'],
+    ]);
+    expect(sets.map((s) => s.workgroups)).toEqual([16, 50]);
+    // The plan's order (inputGradientsTogether put the two gradients next to each other in it) groups the
+    // output layer's input part with the hidden layer and its gradient with the hidden layer's: the same
+    // number of dispatches, nothing shared.
     const decls = Object.fromEntries(plan.buffers.map((b) => [b.name, b]));
     const traits = plan.kernels.map((k) => dispatchTraits(generateKernel(k, decls, { variant: 'quadTiled', quadReduction: true })));
     const inPlanOrder = groupDispatches(plan.kernels, traits, 8);
-    expect(inPlanOrder.some((g) => g.length === 2 && readSameRows(plan.kernels[g[0]!]!, plan.kernels[g[1]!]!))).toBe(false);
+    expect(inPlanOrder.some((g) => g.some((i) => g.some((j) => i !== j && readSameRows(plan.kernels[i]!, plan.kernels[j]!))))).toBe(false);
     expect(planDispatches(plan.kernels, traits, 8, true)).toHaveLength(inPlanOrder.length);
-    // The two weight gradients over the input stay apart: the output layer's reads dZ, whose arena rows the
-    // hidden layer's gradients reuse before the first layer's gradient can run.
+    // Between the two: the output layer's gradient's hidden rows, the other piece of its product.
     const gradients = plan.kernels.flatMap((k, i) => (k.kind === 'matmul' && k.transA && k.a.gathered ? [i] : []));
-    expect(gradients).toHaveLength(2);
-    for (const stages of planDispatches(plan.kernels, traits, 8, true)) expect(gradients.every((i) => stages.flat().includes(i))).toBe(false);
+    expect(gradients).toEqual([gradients[0], gradients[0]! + 2]);
+    expect(plan.kernels[gradients[0]! + 1]!.name).toMatch(/rows 784–815$/);
+  });
+
+  test("the weight gradients over one input run together in the plan's order, only where inputs are read by index", () => {
+    const [input, output] = mlp(true);
+    const outputLayerGradient = (k: KernelDesc): boolean => k.kind === 'matmul' && k.transA && k.n === 10 && (k.m === 815 || k.m === 784);
+    const firstLayerGradient = (k: KernelDesc): boolean => k.kind === 'matmul' && k.transA && k.m === 785;
+    // Read by index: the output layer's input-part gradient runs right before the first layer's (its hidden part between).
+    const read = planOf([input], [output], 'train', true).kernels;
+    expect(read.findIndex(firstLayerGradient) - read.findIndex(outputLayerGradient)).toBe(2);
+    // Gathered: the graph's order, the output layer's gradient (one product over the whole concat) well before.
+    const gathered = planOf([input], [output], 'train', false).kernels;
+    expect(gathered.findIndex(firstLayerGradient) - gathered.findIndex(outputLayerGradient)).toBeGreaterThan(2);
   });
 
   test('sharingGroups keeps every dependency: a product that needs the kernel between waits for it', () => {

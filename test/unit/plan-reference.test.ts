@@ -8,6 +8,7 @@ import * as weft from '../../src/index.js';
 import { lowerModel } from '../../src/api/lowerModel.js';
 import { compileGraph } from '../../src/ir/compile.js';
 import { interpret } from '../../src/ir/interpret.js';
+import { inputGradientsTogether } from '../../src/ir/plan/executionOrder.js';
 import type { LayersModel } from '../../src/api/model.js';
 import { runKernelReference, type RefBuffers } from '../reference/kernelReference.js';
 import { buildModel, random, randomGraph } from '../reference/randomGraphs.js';
@@ -20,10 +21,15 @@ function readsGatheredRows(kernels: readonly { kind: string; a?: { gathered?: un
   return kernels.some((k) => k.kind === 'matmul' && !!k.a?.gathered);
 }
 
-/** What a checked plan did with its inputs: read some through the indices; split a product at an input's columns (more matmul kernels than products). */
+/**
+ * What a checked plan did with its inputs: read some through the indices; split a product at an input's
+ * columns (more matmul kernels than products); moved weight gradients over one input next to each other
+ * (plan/executionOrder.ts inputGradientsTogether).
+ */
 interface Folding {
   gathered: boolean;
   split: boolean;
+  together: boolean;
 }
 
 function check(seed: number, batch: number, weighted = false, regularized = false, fuseUpdates = false, gatheredProducts = false): Folding {
@@ -111,7 +117,12 @@ function check(seed: number, batch: number, weighted = false, regularized = fals
       );
   });
   const products = compiled.fused.nodes.filter((n) => n.op === 'matmul').length;
-  return { gathered: readsGatheredRows(plan.kernels), split: plan.kernels.filter((k) => k.kind === 'matmul').length > products };
+  const graphOrder = compiled.fused.nodes.map((n) => n.id);
+  return {
+    gathered: readsGatheredRows(plan.kernels),
+    split: plan.kernels.filter((k) => k.kind === 'matmul').length > products,
+    together: gatheredProducts && inputGradientsTogether(compiled.fused, graphOrder).some((id, i) => id !== graphOrder[i]),
+  };
 }
 
 /** The step's first row: the indices buffer holds other samples before it. */
@@ -129,11 +140,13 @@ describe('planned kernels on the float64 reference equal the unfused interpreter
   // gatheredProducts, plan/foldGather.ts), with and without fused updates.
   const gathered = (seed: number): Folding => check(seed, 3 + (seed % 5), seed > 60 && seed <= 80, seed > 80, seed % 2 === 0, true);
   for (let seed = 1; seed <= 100; seed++) test(`random graph ${seed}, gathered products`, () => void gathered(seed));
-  test('gathered products: most random graphs read some input through the indices, some after splitting a product over a concat', () => {
+  test('gathered products: most random graphs read some input through the indices, some after splitting a product over a concat, some with weight gradients over one input moved together', () => {
     const seeds = Array.from({ length: 100 }, (_, i) => i + 1);
     const folded = seeds.filter((seed) => gathered(seed).gathered);
     expect(folded.length, `folded: ${folded.join(', ')}`).toBeGreaterThanOrEqual(40);
     const split = seeds.filter((seed) => gathered(seed).split);
     expect(split.length, `split: ${split.join(', ')}`).toBeGreaterThanOrEqual(5);
+    const together = seeds.filter((seed) => gathered(seed).together);
+    expect(together.length, `together: ${together.join(', ')}`).toBeGreaterThanOrEqual(15);
   });
 });

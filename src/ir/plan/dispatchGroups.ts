@@ -334,9 +334,9 @@ function dependencies(kernels: KernelDesc[]) {
  * hidden layers' gradients, the output layer's input part's does not). A list schedule like
  * chainingGroups, keeping every dependency: a ready product waits while a partner it could run beside
  * (neither depends on the other) is not ready yet and something else is; a ready kernel joins the
- * current group when it is independent of its members and its code can share their module, a partner
- * of a member first; otherwise a new group starts with the earliest ready kernel. Returns groups of
- * kernel indices, in the order they run.
+ * current group when it is independent of its members, its code can share their module and each of its
+ * partners could join too (else it waits for their group), a partner of a member first; otherwise a new
+ * group starts with the earliest ready kernel. Returns groups of kernel indices, in the order they run.
  */
 export function sharingGroups(kernels: KernelDesc[], traits: DispatchTraits[], maxStorageBuffers = Infinity): number[][] {
   const n = kernels.length;
@@ -358,7 +358,9 @@ export function sharingGroups(kernels: KernelDesc[], traits: DispatchTraits[], m
     const free = [...ready].filter((i) => !waits(i));
     const pool = free.length > 0 ? free : [...ready];
     const partnerOfMember = (i: number): boolean => group.some((j) => partners[j]!.includes(i));
-    let next = group.length > 0 ? (earliest(pool, (i) => fits(i) && partnerOfMember(i)) ?? earliest(pool, fits)) : undefined;
+    // A product whose partner cannot join this group waits for the partner's group instead.
+    const joins = (i: number): boolean => fits(i) && partners[i]!.every((p) => scheduled.has(p) || fits(p));
+    let next = group.length > 0 ? (earliest(pool, (i) => joins(i) && partnerOfMember(i)) ?? earliest(pool, joins)) : undefined;
     if (next === undefined) {
       if (group.length > 0) groups.push(group);
       group = [];
