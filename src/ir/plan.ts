@@ -2,7 +2,8 @@
 // are each a pure function with its own tests:
 //   placement (plan/placement.ts)       where every value lives; concat and slice are views, parameter
 //                                       gradients land in place in one flat gradient buffer
-//   execution order (executionOrder.ts)      weight gradients last when the optimizer is fused into them (fuseUpdates)
+//   execution order (executionOrder.ts)      weight gradients last when the optimizer is fused into them (fuseUpdates);
+//                                            those over one input read by index together (gatheredProducts)
 //   liveness and allocation (allocation.ts)  arena blocks share memory by lifetime; the peak is known
 //   kernel selection (kernelSelection.ts)    the kernel computing each node, over those views
 //   update fusion (fuseOptimizerUpdates.ts)  the optimizer applied in the weight-gradient kernels
