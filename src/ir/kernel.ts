@@ -54,14 +54,9 @@ export interface GatheredRows {
   scale: number;
 }
 
-/** Whether two products read the same op(A) over the same K: one view (rows gathered alike), transposed alike, the same rows of ones. */
-export function sameOperandA(x: MatmulKernel, y: MatmulKernel): boolean {
-  const rowsOfA = (d: MatmulKernel): number => (d.aOnesRow ? d.m - 1 : d.m);
-  const [a, b] = [x.a, y.a];
+/** Whether two views are the same elements read the same way (shift by the step, rows by index and all). */
+export function sameView(a: View, b: View): boolean {
   return (
-    x.transA === y.transA &&
-    x.k === y.k &&
-    rowsOfA(x) === rowsOfA(y) &&
     a.buffer === b.buffer &&
     a.offset === b.offset &&
     a.rowStride === b.rowStride &&
@@ -72,6 +67,12 @@ export function sameOperandA(x: MatmulKernel, y: MatmulKernel): boolean {
     a.gathered?.indices === b.gathered?.indices &&
     a.gathered?.scale === b.gathered?.scale
   );
+}
+
+/** Whether two products read the same op(A) over the same K: one view, transposed alike, the same rows of ones. */
+export function sameOperandA(x: MatmulKernel, y: MatmulKernel): boolean {
+  const rowsOfA = (d: MatmulKernel): number => (d.aOnesRow ? d.m - 1 : d.m);
+  return x.transA === y.transA && x.k === y.k && rowsOfA(x) === rowsOfA(y) && sameView(x.a, y.a);
 }
 
 /**

@@ -8,7 +8,7 @@
 // folds there too. The runtime asks for it where the matmul variant can read such rows (quadTiled:
 // runtime/device.ts gatheredProductsWanted).
 
-import type { GatherKernel, GatherSource, KernelDesc, MatmulKernel, View } from '../kernel.js';
+import { sameView, type GatherKernel, type GatherSource, type KernelDesc, type MatmulKernel, type View } from '../kernel.js';
 import { viewsOf } from '../kernel.js';
 import { viewsShareElements } from './dispatchGroups.js';
 
@@ -34,7 +34,7 @@ export function foldGatherIntoProducts(kernels: KernelDesc[]): KernelDesc[] {
       if (rest.length > 0) result.push({ ...gather, sources: rest });
       continue;
     }
-    const source = kernel.kind === 'matmul' ? [...folded.keys()].find((s) => sameView(kernel.a, s.out)) : undefined;
+    const source = kernel.kind === 'matmul' ? [...folded.keys()].find((s) => sameFixedView(kernel.a, s.out)) : undefined;
     result.push(source && kernel.kind === 'matmul' ? { ...kernel, a: folded.get(source)! } : kernel);
   }
   return result;
@@ -51,24 +51,15 @@ function foldable(source: GatherSource, kernels: KernelDesc[]): boolean {
   for (const kernel of kernels) {
     const touching = viewsOf(kernel).filter((v) => viewsShareElements(v, out));
     if (touching.length === 0) continue;
-    if (kernel.kind !== 'matmul' || touching.some((v) => v !== kernel.a) || !sameView(kernel.a, out)) return false;
+    if (kernel.kind !== 'matmul' || touching.some((v) => v !== kernel.a) || !sameFixedView(kernel.a, out)) return false;
     readers++;
   }
   return readers > 0;
 }
 
-function sameView(a: View, b: View): boolean {
-  return (
-    a.buffer === b.buffer &&
-    a.offset === b.offset &&
-    a.rowStride === b.rowStride &&
-    a.rows === b.rows &&
-    a.cols === b.cols &&
-    !a.rowBaseFromStep &&
-    !b.rowBaseFromStep &&
-    !a.gathered &&
-    !b.gathered
-  );
+/** The same view of a buffer in place: not shifted by the step, not rows read by index. */
+function sameFixedView(a: View, b: View): boolean {
+  return sameView(a, b) && !a.rowBaseFromStep && !a.gathered;
 }
 
 /**
