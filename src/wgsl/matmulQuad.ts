@@ -182,7 +182,7 @@ export function quadTiledSharingA(ctxs: Ctx[], name: string): GeneratedKernel {
 }
 
 /** Groups of 4 columns a product's N takes (at least one). */
-function columnGroups(n: number): number {
+export function columnGroups(n: number): number {
   return Math.max(1, Math.ceil(n / 4));
 }
 

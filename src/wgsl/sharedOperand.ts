@@ -2,10 +2,11 @@
 // wide & deep's first layer X·W₁ and its output layer's input part X·W_a read the same batch rows from
 // the dataset by index, and so do their weight gradients Xᵀ·dH₁ and Xᵀ·dZ. Side by side as two kernels
 // each gathers and unpacks X; as one, X is loaded once for the columns of both (measured on SwiftShader,
-// bench/README.md: 32 × (30 + 10) × 784 in the time of 32 × 30 × 784 alone).
+// bench/shared-operand.mjs: the two weight gradients at b32 0.48 ms as one kernel against 0.71 as two; the
+// forward products from level at b32 to 0.85× at b128; wide & deep b32 fit 1.14×, bench/README.md).
 import { readSameRows, type BufferDecl, type KernelDesc, type MatmulKernel } from '../ir/kernel.js';
 import { prepare } from './matmulCommon.js';
-import { MAX_QUAD_COLUMN_GROUPS, quadTiledSharingA } from './matmulQuad.js';
+import { MAX_QUAD_COLUMN_GROUPS, columnGroups, quadTiledSharingA } from './matmulQuad.js';
 import { BufferSet, KernelCodegenError, type GeneratedKernel } from './views.js';
 
 /** What joins the names of products computed by one kernel (' | ' joins kernels side by side, ' → ' chained stages). */
@@ -25,7 +26,7 @@ export function productsSharingA(kernels: readonly KernelDesc[]): number[][] {
       sets.push({ indices: [index], groups: Infinity });
       return;
     }
-    const groups = Math.max(1, Math.ceil(k.n / 4));
+    const groups = columnGroups(k.n);
     const joins = sets.find((s) => {
       const lead = kernels[s.indices[0]!]!;
       return s.groups + groups <= MAX_QUAD_COLUMN_GROUPS && readSameRows(lead, k);
