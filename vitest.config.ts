@@ -19,7 +19,12 @@ const GPU_NODE_FILES = [
   'reliability-io',
   'reliability-fuzz',
   'mixed-precision',
+  'row-parts',
 ];
+
+// Node-only GPU files: their code paths run in Chromium too (in every small model's training there),
+// and what they compare does not depend on the browser.
+const NODE_ONLY_FILES = ['row-parts'];
 
 export default defineConfig({
   test: {
@@ -35,6 +40,7 @@ export default defineConfig({
         test: {
           name: 'gpu',
           include: ['test/gpu/**/*.test.ts'],
+          exclude: ['**/node_modules/**', ...NODE_ONLY_FILES.map((f) => `test/gpu/${f}.test.ts`)],
           environment: 'node',
           globalSetup: ['test/gpu/setup/globalSetup.ts'],
           setupFiles: ['test/gpu/setup/perFile.ts'],

@@ -698,14 +698,17 @@ export interface ProfileKernel extends KernelTiming {
 /**
  * 2·M·N·K summed over the matmul and conv2d summaries in a kernel's WGSL comments ("matmul M×N×K (M×N×K)",
  * "conv2d …; product M×N×K (M×N×K)": a convolution's implicit GEMM); a kernel computing several products
- * over one op(A) lists each in its one summary line ("products sharing op(A) …: matmul …; matmul …").
+ * over one op(A) lists each in its one summary line ("products sharing op(A) …: matmul …; matmul …"). A
+ * dispatch of row parts ("(P row parts)" in its header) runs its kernels, generated for one part's rows, P times.
  */
 export function matmulFlops(wgsl: string): number {
   let flops = 0;
-  for (const line of wgsl.split('\n').filter((l) => l.startsWith('// ')))
+  const lines = wgsl.split('\n').filter((l) => l.startsWith('// '));
+  for (const line of lines)
     for (const m of line.matchAll(/(?:\/\/ |: |; )(?:matmul |conv2d .*?; product )(\d+)×(\d+)×(\d+) \(M×N×K\)/g))
       flops += 2 * Number(m[1]) * Number(m[2]) * Number(m[3]);
-  return flops;
+  const parts = lines.find((l) => l.startsWith('// weft kernel group: '))?.match(/\((\d+) row parts\)$/);
+  return parts ? flops * Number(parts[1]) : flops;
 }
 
 async function profileWeft(env: BenchEnv, task: Extract<Task, { kind: 'profile' }>): Promise<Measured> {

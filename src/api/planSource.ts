@@ -28,6 +28,7 @@ export function planSource(model: LowerableModel, state: CompiledState | null): 
         precision: precisionFor(device),
         fuseUpdates: device.fusedUpdates,
         gatheredProducts: device.gatheredProducts,
+        weightGradientsLast: mode === 'train' && !!device.rowParts,
         ...optimizer,
       });
     } catch (e) {

@@ -46,6 +46,12 @@ export interface View {
    * Only a matmul's `a` under the quadTiled variant reads such a view (wgsl/matmulQuad.ts).
    */
   gathered?: GatheredRows;
+  /**
+   * A row part's view (plan/rowParts.ts): the rows start partRows × the part's index rows further on
+   * (rows read by index, as many sample indices further), the part's index being its workgroup's in
+   * the row-parts dispatch (WGSL `row_part`, wgsl/group.ts generateRowParts).
+   */
+  partRows?: number;
 }
 
 /** How a view's rows come from a dataset: `indices` names the sample index buffer, `scale` multiplies every value (1/255 for u8 pixels). */
@@ -65,7 +71,8 @@ export function sameView(a: View, b: View): boolean {
     !!a.rowBaseFromStep === !!b.rowBaseFromStep &&
     (a.rowsPerSample ?? 1) === (b.rowsPerSample ?? 1) &&
     a.gathered?.indices === b.gathered?.indices &&
-    a.gathered?.scale === b.gathered?.scale
+    a.gathered?.scale === b.gathered?.scale &&
+    a.partRows === b.partRows
   );
 }
 
@@ -304,6 +311,11 @@ export interface LossHeadKernel {
    */
   sampleWeights?: { weights: string; indices: string };
   metricsBuffer: string;
+  /**
+   * In a row part (plan/rowParts.ts): row r's sample index is indices[step.rowBase + part · rows + r]
+   * (sparse labels, sample weights) and the sums go to slots + part · slots (the part's copy).
+   */
+  rowPart?: { rows: number; slots: number };
   /**
    * Training with regularized weights: metrics[slot] += rows × Σ_terms Σ_i l1·|w_i| + l2·w_i² over
    * `params` (one head per plan carries it; the weights are those before this step's update).

@@ -2,7 +2,8 @@
 // are each a pure function with its own tests:
 //   placement (plan/placement.ts)       where every value lives; concat and slice are views, parameter
 //                                       gradients land in place in one flat gradient buffer
-//   execution order (executionOrder.ts)      weight gradients last when the optimizer is fused into them (fuseUpdates);
+//   execution order (executionOrder.ts)      weight gradients last when the optimizer is fused into them (fuseUpdates)
+//                                            or when they leave chains split into row parts (weightGradientsLast);
 //                                            those over one input read by index together (gatheredProducts)
 //   liveness and allocation (allocation.ts)  arena blocks share memory by lifetime; the peak is known
 //   kernel selection (kernelSelection.ts)    the kernel computing each node, over those views
@@ -28,7 +29,7 @@ export { dumpPlan } from './plan/dump.js';
 export function planGraph(graph: IrGraph, options: PlanOptions): Plan {
   const { paramOffsets, paramCount } = paramLayout(graph);
   const placement = placeValues(graph, options.mode, paramOffsets, weightsBuffer(options.precision ?? 'float32'));
-  const graphOrder = options.fuseUpdates ? executionOrder(graph, options) : graph.nodes.map((n) => n.id);
+  const graphOrder = options.fuseUpdates || options.weightGradientsLast ? executionOrder(graph, options) : graph.nodes.map((n) => n.id);
   const order = options.gatheredProducts && options.mode === 'train' ? inputGradientsTogether(graph, graphOrder) : graphOrder;
   const { offsets, arenaSize } = allocateBlocks(placement.blockSizes, blockLifetimes(graph, placement, order));
   const selected = selectKernels(graph, placement, valueViews(graph, placement, offsets), options, paramCount, order);

@@ -126,6 +126,17 @@ export function chainsWanted(gpu: Pick<Gpu, 'cpuAdapter' | 'subgroups'>): boolea
 }
 
 /**
+ * Whether a chain and the products before it run as row parts (plan/rowParts.ts), one workgroup per
+ * block of rows the products had, each carrying its rows through the chain: on CPU adapters where
+ * chains are on (a chain's single workgroup is one core there; a GPU's dispatch of a few workgroups
+ * would leave it nearly idle). Training plans then run weight gradients last (plan option
+ * weightGradientsLast) so that they can leave the chain. WEFT_ROW_PARTS=1 or 0 overrides.
+ */
+export function rowPartsWanted(gpu: Pick<Gpu, 'cpuAdapter' | 'subgroups'>): boolean {
+  return forcedSwitch('WEFT_ROW_PARTS') ?? (gpu.cpuAdapter && chainsWanted(gpu) && preferredMatmulVariant(gpu) === 'quadTiled');
+}
+
+/**
  * Whether plans let the matmuls that read a model input take its rows from the dataset through the
  * sample indices (plan option gatheredProducts, plan/foldGather.ts): where matmuls are quadTiled, the
  * only variant that generates such reads. The article MLP's step loses its gather dispatch and its

@@ -14,6 +14,8 @@ export interface EpochPart {
   /** Metric sums buffer of this part's plan (cleared at the start), or null. */
   metrics: GPUBuffer | null;
   metricsCount: number;
+  /** Copies of the slots the metric buffer holds (row parts, PlanRunner.metricCopies), added up at readback. */
+  metricCopies: number;
   /** Index of this part's first step record in the step uniform. */
   firstRecord: number;
   steps: number;
@@ -93,8 +95,8 @@ export async function runEpoch(gpu: Gpu, parts: EpochPart[], ring: ReadbackRing,
   let nextProgress = progressEvery > 0 ? progressEvery : Infinity;
   const first = parts.find((p) => p.metrics);
   // Parts may share a plan (a dataset split over several bindings): each metric buffer is cleared and read once.
-  const metricBuffers = new Map<GPUBuffer, number>();
-  for (const part of parts) if (part.metrics) metricBuffers.set(part.metrics, part.metricsCount);
+  const metricBuffers = new Map<GPUBuffer, { count: number; copies: number }>();
+  for (const part of parts) if (part.metrics) metricBuffers.set(part.metrics, { count: part.metricsCount, copies: part.metricCopies });
 
   let encoder = device.createCommandEncoder({ label: 'weft steps' });
   for (const metrics of metricBuffers.keys()) encoder.clearBuffer(metrics);
@@ -105,7 +107,7 @@ export async function runEpoch(gpu: Gpu, parts: EpochPart[], ring: ReadbackRing,
     let staging: GPUBuffer | null = null;
     if (!final && first?.metrics && options.onProgress && stepsDone >= nextProgress && ring.available > parts.length) {
       staging = ring.take();
-      if (staging) encoder.copyBufferToBuffer(first.metrics, 0, staging, 0, first.metricsCount * 4);
+      if (staging) encoder.copyBufferToBuffer(first.metrics, 0, staging, 0, first.metricsCount * first.metricCopies * 4);
       nextProgress = stepsDone + progressEvery;
     }
     submit(gpu, [encoder.finish()]);
@@ -120,7 +122,10 @@ export async function runEpoch(gpu: Gpu, parts: EpochPart[], ring: ReadbackRing,
         const staging = flush(false);
         if (staging && first) {
           const at = stepsDone;
-          pending.push(ring.read(staging, first.metricsCount * 4).then((bytes) => options.onProgress?.(at, new Float32Array(bytes))));
+          const { metricsCount, metricCopies } = first;
+          pending.push(
+            ring.read(staging, metricsCount * metricCopies * 4).then((bytes) => options.onProgress?.(at, foldMetricCopies(bytes, metricsCount, metricCopies))),
+          );
         }
         encoder = device.createCommandEncoder({ label: 'weft steps' });
         pass = encoder.beginComputePass({ label: 'weft steps' });
@@ -132,14 +137,25 @@ export async function runEpoch(gpu: Gpu, parts: EpochPart[], ring: ReadbackRing,
   // A failed progress readback (device lost) is reported by the final await below, not as unhandled.
   for (const p of pending) p.catch(() => {});
   // Final sums: one staging buffer per metric buffer.
-  const finals = [...metricBuffers].map(([metrics, count]) => {
+  const finals = [...metricBuffers].map(([metrics, { count, copies }]) => {
     const staging = ring.takeOrMake();
-    encoder.copyBufferToBuffer(metrics, 0, staging, 0, count * 4);
-    return { staging, count };
+    encoder.copyBufferToBuffer(metrics, 0, staging, 0, count * copies * 4);
+    return { staging, count, copies };
   });
   submit(gpu, [encoder.finish()]);
-  const sums = await Promise.all(finals.map(({ staging, count }) => ring.read(staging, count * 4).then((b) => new Float32Array(b))));
+  const sums = await Promise.all(
+    finals.map(({ staging, count, copies }) => ring.read(staging, count * copies * 4).then((b) => foldMetricCopies(b, count, copies))),
+  );
   await Promise.all(pending);
+  return sums;
+}
+
+/** Metric sums read back as `copies` copies of `count` slots (row parts' own slots), added up slot by slot. */
+export function foldMetricCopies(bytes: ArrayBuffer, count: number, copies: number): Float32Array {
+  const raw = new Float32Array(bytes, 0, count * copies);
+  if (copies === 1) return raw;
+  const sums = new Float32Array(count);
+  for (let c = 0; c < copies; c++) for (let i = 0; i < count; i++) sums[i] = sums[i]! + raw[c * count + i]!;
   return sums;
 }
 

@@ -3,24 +3,27 @@
 
 import type { Plan } from '../ir/plan.js';
 import { planDispatches } from '../ir/plan/dispatchGroups.js';
+import { rowPartDispatches, sliceRows, type RowParts, type RowPartsPlan } from '../ir/plan/rowParts.js';
 import { HALF_WEIGHTS, activationElementType, bufferBytes, declBytes } from '../ir/precision.js';
-import type { KernelDesc, MatmulKernel } from '../ir/kernel.js';
+import type { BufferDecl, KernelDesc, MatmulKernel } from '../ir/kernel.js';
 import {
   SHARED_A_JOIN,
   chainQuadBlock,
+  chooseQuadBlock,
   dispatchTraits,
   emulateF16Storage,
   generateChain,
   generateGroup,
   generateKernel,
   generateProductsSharingA,
+  generateRowParts,
   productsSharingA,
   type GenerateOptions,
   type GeneratedKernel,
 } from '../wgsl/index.js';
 import type { DeviceDataset } from './deviceDataset.js';
 import type { DeviceModel } from './deviceModel.js';
-import { chainsWanted, preferredMatmulVariant, quadReductionWanted, storageBindingLimit, type Gpu } from './device.js';
+import { chainsWanted, preferredMatmulVariant, quadReductionWanted, rowPartsWanted, storageBindingLimit, type Gpu } from './device.js';
 import { WeftError } from './errors.js';
 import { f16Emulation } from './f16Emulation.js';
 import { getPipeline } from './pipelineCache.js';
@@ -44,8 +47,10 @@ export class PlanRunner {
   readonly arena: GPUBuffer;
   /** Other working buffers the plan declares (the gathered batch). */
   private readonly scratch = new Map<string, GPUBuffer>();
-  /** Metric-slot sums (f32 × plan.metricSlotCount); cleared at the start of each pass over a dataset. */
+  /** Metric-slot sums (f32 × plan.metricSlotCount × metricCopies); cleared at the start of each pass over a dataset. */
   readonly metrics: GPUBuffer | null;
+  /** Copies of the metric slots in `metrics` (one per row part with a loss head, plan/rowParts.ts): readers add them up (foldMetricCopies). */
+  readonly metricCopies: number;
   private readonly programs = new Map<string, Promise<StepProgram>>();
   private readonly owned: GPUBuffer[] = [];
 
@@ -62,9 +67,9 @@ export class PlanRunner {
         cause: e,
       });
     };
-    const generate = (k: KernelDesc, options: GenerateOptions = {}): GeneratedKernel => {
+    const generate = (k: KernelDesc, options: GenerateOptions = {}, decls = declarations): GeneratedKernel => {
       try {
-        return generateKernel(k, declarations, { variant, quadReduction: quadReductionWanted(gpu), ...options });
+        return generateKernel(k, decls, { variant, quadReduction: quadReductionWanted(gpu), ...options });
       } catch (e) {
         return failed(k.name, e);
       }
@@ -73,29 +78,65 @@ export class PlanRunner {
     checkLimits(gpu, plan, this.kernels);
     // Which kernels share a dispatch (side by side, or chained in stages) is decided by planDispatches; here each dispatch becomes one module.
     const generated = this.kernels;
-    const dispatches = planDispatches(plan.kernels, generated.map(dispatchTraits), gpu.limits.maxStorageBuffersPerShaderStage ?? 8, chainsWanted(gpu));
-    this.groups = dispatches.map((stages) => stages.flat());
+    const chains = chainsWanted(gpu);
+    const maxStorageBuffers = gpu.limits.maxStorageBuffersPerShaderStage ?? 8;
+    const traits = generated.map(dispatchTraits);
+    const dispatches = planDispatches(plan.kernels, traits, maxStorageBuffers, chains);
+    // A chain and the products before it may run as row parts (plan/rowParts.ts), each part over its own rows.
+    const planned: RowPartsPlan =
+      chains && rowPartsWanted(gpu)
+        ? rowPartDispatches(plan.kernels, dispatches, traits, maxStorageBuffers, plan.batchSize, plan.metricSlotCount)
+        : { dispatches: dispatches.map((stages) => ({ stages })), metricCopies: 1 };
+    this.metricCopies = planned.metricCopies;
+    this.groups = planned.dispatches.map((d) => d.stages.flat());
     // A chain's quad matmuls get small blocks: the chain compiles as one function (chainQuadBlock).
-    const staged = (i: number): GeneratedKernel => {
-      const k = plan.kernels[i]!;
-      return variant === 'quadTiled' && k.kind === 'matmul' ? generate(k, { quad: chainQuadBlock(k.m, k.n) }) : generated[i]!;
-    };
+    const staged = (k: KernelDesc, decls = declarations): GeneratedKernel =>
+      generate(k, variant === 'quadTiled' && k.kind === 'matmul' ? { quad: chainQuadBlock(k.m, k.n) } : {}, decls);
     // Side by side, products over the same rows read by index become one kernel that loads them once (wgsl/sharedOperand.ts).
-    const sideBySide = (group: number[]): GeneratedKernel[] => {
-      if (variant !== 'quadTiled') return group.map((i) => generated[i]!);
-      return productsSharingA(group.map((i) => plan.kernels[i]!)).map((set) => {
-        if (set.length === 1) return generated[group[set[0]!]!]!;
-        const products = set.map((j) => plan.kernels[group[j]!]! as MatmulKernel);
+    // `blockRowsFor`: a row part's products keep the whole batch's quad block (its parallelism is the parts').
+    const sideBySide = (
+      descs: KernelDesc[],
+      plain: (i: number) => GeneratedKernel,
+      blockRowsFor?: number,
+      partDeclarations = declarations,
+    ): GeneratedKernel[] => {
+      if (variant !== 'quadTiled') return descs.map((_, i) => plain(i));
+      return productsSharingA(descs).map((set) => {
+        if (set.length === 1) return plain(set[0]!);
+        const products = set.map((j) => descs[j]! as MatmulKernel);
         try {
-          return generateProductsSharingA(products, declarations);
+          return generateProductsSharingA(products, partDeclarations, blockRowsFor);
         } catch (e) {
           return failed(products.map((k) => k.name).join(SHARED_A_JOIN), e);
         }
       });
     };
-    this.kernels = dispatches.map((stages) =>
-      stages.length > 1 ? generateChain(stages.map((group) => group.map(staged))) : generateGroup(sideBySide(stages[0]!)),
-    );
+    // Row parts: the stages' kernels generated once for a part's rows, the metric slots as many times over as there are copies.
+    const partDeclarations = withMetricCopies(declarations, plan.metricSlotCount * planned.metricCopies);
+    const rowParts = (stages: number[][], { count, rows }: RowParts): GeneratedKernel =>
+      generateRowParts(
+        stages.map((group, s) => {
+          const descs = group.map((i) => sliceRows(plan.kernels[i]!, plan.batchSize, rows, plan.metricSlotCount)!);
+          if (s > 0) return descs.map((k) => staged(k, partDeclarations));
+          const whole = (k: KernelDesc): GenerateOptions =>
+            variant === 'quadTiled' && k.kind === 'matmul' ? { quad: chooseQuadBlock(plan.batchSize, k.n, k.k) } : {};
+          return sideBySide(descs, (i) => generate(descs[i]!, whole(descs[i]!), partDeclarations), plan.batchSize, partDeclarations);
+        }),
+        count,
+      );
+    this.kernels = planned.dispatches.map(({ stages, rowParts: parts, inOneWorkgroup = [] }) => {
+      if (parts) return rowParts(stages, parts);
+      if (stages.length > 1) return generateChain(stages.map((group) => group.map((i) => staged(plan.kernels[i]!))));
+      // Kernels sharing one workgroup loop over their blocks there: small ones, as in a chain.
+      const own = stages[0]!.filter((i) => !inOneWorkgroup.includes(i));
+      return generateGroup(
+        sideBySide(
+          own.map((i) => plan.kernels[i]!),
+          (j) => generated[own[j]!]!,
+        ),
+        inOneWorkgroup.map((i) => staged(plan.kernels[i]!)),
+      );
+    });
     if (emulatesF16(gpu, plan)) this.kernels = this.kernels.map(emulateF16Storage);
     checkLimits(gpu, plan, this.kernels);
     this.arena = this.own(
@@ -113,7 +154,7 @@ export class PlanRunner {
       plan.metricSlotCount > 0
         ? this.own(
             createBuffer(gpu, {
-              size: plan.metricSlotCount * 4,
+              size: plan.metricSlotCount * this.metricCopies * 4,
               usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
               label: 'weft metrics',
             }),
@@ -195,6 +236,12 @@ export class PlanRunner {
     this.owned.length = 0;
     this.programs.clear();
   }
+}
+
+/** The declarations with the metric buffer `slots` long (row parts' copies of the slots). */
+function withMetricCopies(declarations: Record<string, BufferDecl>, slots: number): Record<string, BufferDecl> {
+  const metrics = declarations.metrics;
+  return metrics && metrics.size !== slots ? { ...declarations, metrics: { ...metrics, size: slots } } : declarations;
 }
 
 /** An f16 plan on a device without 'shader-f16' (testing only): f16 rounding in an f32 arena. */

@@ -7,7 +7,7 @@ import { dumpPlan, type PlanMode } from '../ir/plan.js';
 import { getGpu, isLost, storageBindingLimit, type Gpu } from './device.js';
 import { type DatasetArray, weightedOutputsOf } from './deviceDataset.js';
 import { DeviceModel } from './deviceModel.js';
-import { ReadbackRing, runEpoch, type EpochPart } from './epochRunner.js';
+import { ReadbackRing, foldMetricCopies, runEpoch, type EpochPart } from './epochRunner.js';
 import { WeftError } from './errors.js';
 import { DatasetCache } from './datasetCache.js';
 import { readBuffer } from './resources.js';
@@ -342,7 +342,7 @@ export class ModelSession {
           stepUniform: data.stepUniform,
           ...(predictions ? { outputs: predictions[part]! } : {}),
         });
-        template = { program, metrics: runner.metrics, metricsCount: runner.plan.metricSlotCount, firstRecord: 0, steps: 0 };
+        template = { program, metrics: runner.metrics, metricsCount: runner.plan.metricSlotCount, metricCopies: runner.metricCopies, firstRecord: 0, steps: 0 };
         bound.set(key, template);
       }
       return template;
@@ -428,11 +428,16 @@ export class ModelSession {
     const encoder = this.gpu.device.createCommandEncoder({ label: 'weft streamed sums' });
     const staging = runners.map((r) => {
       const buffer = this.ring.takeOrMake();
-      encoder.copyBufferToBuffer(r.metrics!, 0, buffer, 0, r.plan.metricSlotCount * 4);
+      encoder.copyBufferToBuffer(r.metrics!, 0, buffer, 0, r.plan.metricSlotCount * r.metricCopies * 4);
       return buffer;
     });
     submit(this.gpu, [encoder.finish()]);
-    const sums = await Promise.all(staging.map((b, i) => this.ring.read(b, runners[i]!.plan.metricSlotCount * 4).then((bytes) => new Float32Array(bytes))));
+    const sums = await Promise.all(
+      staging.map((b, i) => {
+        const { plan, metricCopies } = runners[i]!;
+        return this.ring.read(b, plan.metricSlotCount * metricCopies * 4).then((bytes) => foldMetricCopies(bytes, plan.metricSlotCount, metricCopies));
+      }),
+    );
     const total = new Float32Array(Math.max(...sums.map((s) => s.length)));
     for (const s of sums) for (let i = 0; i < s.length; i++) total[i] = total[i]! + s[i]!;
     return total;

@@ -7,7 +7,7 @@ import { optimizerStateArrays, type OptimizerAlgorithm } from '../ir/kernel.js';
 import type { PlanMode } from '../ir/plan.js';
 import type { DeviceDataset } from './deviceDataset.js';
 import type { DeviceModel } from './deviceModel.js';
-import { fusedUpdatesWanted, gatheredProductsWanted, type Gpu } from './device.js';
+import { fusedUpdatesWanted, gatheredProductsWanted, rowPartsWanted, type Gpu } from './device.js';
 import { WeftError } from './errors.js';
 import { f16Emulation } from './f16Emulation.js';
 import { PlanRunner } from './planRunner.js';
@@ -23,6 +23,8 @@ export interface DeviceFeatures {
   fusedUpdates: boolean;
   /** Matmuls read model inputs from the dataset by sample index (device.ts: gatheredProductsWanted). */
   gatheredProducts: boolean;
+  /** Chains run in row parts, so training plans run weight gradients last (device.ts: rowPartsWanted). */
+  rowParts?: boolean;
 }
 
 /** What the model gives the runtime to compile itself: a pure function per plan, and its optimizer. */
@@ -76,7 +78,12 @@ export class SessionPlans {
       mode,
       batchSize,
       storage,
-      { shaderF16: this.gpu.shaderF16 || f16Emulation(), fusedUpdates: fusedUpdatesWanted(this.gpu), gatheredProducts: gatheredProductsWanted(this.gpu) },
+      {
+        shaderF16: this.gpu.shaderF16 || f16Emulation(),
+        fusedUpdates: fusedUpdatesWanted(this.gpu),
+        gatheredProducts: gatheredProductsWanted(this.gpu),
+        rowParts: rowPartsWanted(this.gpu),
+      },
       weightedOutputs,
     );
     const optimizer = source.optimizer;

@@ -5,6 +5,7 @@
 import type { DispatchTraits } from '../ir/kernel.js';
 import {
   ENTRY_PARAMS,
+  ROW_PART,
   commentSafe,
   enableDirectives,
   linearGroups,
@@ -28,10 +29,16 @@ export function dispatchTraits(kernel: GeneratedKernel): DispatchTraits {
   };
 }
 
-/** One module running every part (parts grouped by groupDispatches, so their code is compatible). */
-export function generateGroup(parts: GeneratedKernel[]): GeneratedKernel {
-  if (parts.length === 1) return parts[0]!;
-  const shared = sharedModule(parts, true);
+/**
+ * One module running every part (parts grouped by groupDispatches, so their code is compatible), each
+ * on its own range of workgroups; the kernels in `oneWorkgroup` (small ones, without barriers) share
+ * one more workgroup, one after another, each looping over its workgroups: on a CPU adapter every
+ * workgroup costs a fixed setup (bench/README.md, row parts).
+ */
+export function generateGroup(parts: GeneratedKernel[], oneWorkgroup: GeneratedKernel[] = []): GeneratedKernel {
+  if (parts.length === 1 && oneWorkgroup.length === 0) return parts[0]!;
+  const all = [...parts, ...oneWorkgroup];
+  const shared = sharedModule(all, true);
   const calls: string[] = [];
   let first = 0;
   parts.forEach((part, index) => {
@@ -39,23 +46,51 @@ export function generateGroup(parts: GeneratedKernel[]): GeneratedKernel {
     calls.push(`  if (g < ${u32(first + count)}) { part${index}(vec3<u32>(g - ${u32(first)}, 0u, 0u), lidx); return; }`);
     first += count;
   });
+  if (oneWorkgroup.length > 0) {
+    if (oneWorkgroup.some(usesBarrier)) throw new Error('internal: a kernel sharing one workgroup synchronises its workgroup');
+    const loops = oneWorkgroup.map(
+      (part, j) => `    for (var it = 0u; it < ${u32(part.workgroups[0])}; it = it + 1u) { part${parts.length + j}(vec3<u32>(it, 0u, 0u), lidx); }`,
+    );
+    calls.push(`  if (g == ${u32(first)}) {`, ...loops, '  }');
+    first += 1;
+  }
   const dispatch = linearGroups(first);
   const main = `@compute @workgroup_size(${shared.workgroupSize})\nfn main(${ENTRY_PARAMS}) {\n  ${linearWorkgroupIndex(dispatch).replace('let wg', 'let g')}\n${calls.join('\n')}\n}`;
-  return shared.kernel(parts.map((p) => p.name).join(' | '), main, dispatch.workgroups);
+  return shared.kernel(all.map((p) => p.name).join(' | '), main, dispatch.workgroups);
 }
 
 /**
  * A chain (chainDispatches): the stages run one after another in a single workgroup, a storage
- * barrier between stages, so each stage reads what the one before wrote. A part's workgroups run in
- * turn, as many side by side as fit in the chain's workgroup (a quad kernel's 4-wide workgroups sit
- * 16 to a 64-wide one); a part that synchronises its workgroup runs one workgroup at a time, with a
- * barrier after each so that the next one may reuse its workgroup memory.
+ * barrier between stages, so each stage reads what the one before wrote (stageLines).
  */
 export function generateChain(stages: GeneratedKernel[][]): GeneratedKernel {
   if (stages.length === 1) return generateGroup(stages[0]!);
-  const parts = stages.flat();
-  const shared = sharedModule(parts, false);
-  const width = shared.workgroupSize;
+  const shared = sharedModule(stages.flat(), false);
+  const main = `@compute @workgroup_size(${shared.workgroupSize})\nfn main(${ENTRY_PARAMS}) {\n${stageLines(stages, shared.workgroupSize).join('\n')}\n}`;
+  return shared.kernel(stages.map((stage) => stage.map((p) => p.name).join(' | ')).join(' → '), main, [1, 1, 1]);
+}
+
+/**
+ * Row parts (plan/rowParts.ts): `count` workgroups each run the stages as a chain does, over their own
+ * rows, with no synchronisation between workgroups. The stages' kernels are generated once for a
+ * part's rows (View.partRows, LossHeadKernel.rowPart): they read the part's index from `row_part`,
+ * which each workgroup sets to its own index first.
+ */
+export function generateRowParts(stages: GeneratedKernel[][], count: number): GeneratedKernel {
+  const shared = sharedModule(stages.flat(), false, [`var<private> ${ROW_PART}: u32;`]);
+  const main = `@compute @workgroup_size(${shared.workgroupSize})\nfn main(${ENTRY_PARAMS}) {\n  ${ROW_PART} = wid.x;\n${stageLines(stages, shared.workgroupSize).join('\n')}\n}`;
+  const name = stages.map((stage) => stage.map((k) => k.name).join(' | ')).join(' → ');
+  return shared.kernel(`${name} (${count} row parts)`, main, [count, 1, 1]);
+}
+
+/**
+ * A chain's stages as lines of its entry point: the stages one after another, a storage barrier
+ * between them; part functions numbered in order (sharedModule's). A part's workgroups run
+ * in turn, as many side by side as fit in the module's workgroup (`width`; a quad kernel's 4-wide
+ * workgroups sit 16 to a 64-wide one); a part that synchronises its workgroup runs one workgroup at a
+ * time, with a barrier after each so that the next one may reuse its workgroup memory.
+ */
+function stageLines(stages: GeneratedKernel[][], width: number): string[] {
   const lines: string[] = [];
   let index = 0;
   stages.forEach((stage, s) => {
@@ -79,8 +114,7 @@ export function generateChain(stages: GeneratedKernel[][]): GeneratedKernel {
       index++;
     }
   });
-  const main = `@compute @workgroup_size(${width})\nfn main(${ENTRY_PARAMS}) {\n${lines.join('\n')}\n}`;
-  return shared.kernel(stages.map((stage) => stage.map((p) => p.name).join(' | ')).join(' → '), main, [1, 1, 1]);
+  return lines;
 }
 
 /**
@@ -89,7 +123,7 @@ export function generateChain(stages: GeneratedKernel[][]): GeneratedKernel {
  * the module's workgroup returns at once in the invocations it does not have (a group passes the
  * module's lidx; a chain passes each part its own).
  */
-function sharedModule(parts: GeneratedKernel[], guardNarrow: boolean) {
+function sharedModule(parts: GeneratedKernel[], guardNarrow: boolean, moduleVariables: string[] = []) {
   if (parts.some((p) => !p.module || typeof p.module.workgroupSize !== 'number')) throw new Error('internal: a kernel group part has no module pieces');
   const workgroupSize = Math.max(...parts.map((p) => p.module!.workgroupSize as number));
   const buffers = new Map<string, BufferVar>();
@@ -118,6 +152,7 @@ function sharedModule(parts: GeneratedKernel[], guardNarrow: boolean) {
       `// weft kernel group: ${commentSafe(name)}`,
       declarations.join('\n'),
       usesStep ? stepDeclaration() : '',
+      ...moduleVariables,
       ...pieces,
       main,
     ]

@@ -23,7 +23,7 @@ export type { Access, Binding, GenerateOptions, GeneratedKernel } from './views.
 export { KernelCodegenError, MAX_WORKGROUPS_PER_DIMENSION, STEP_STRUCT_BYTES } from './views.js';
 export type { MatmulVariant, QuadBlock, QuadChoice, QuadSharing, RegisterBlock } from './matmul.js';
 export { chainQuadBlock, chooseQuadBlock, chooseRegisterBlock } from './matmul.js';
-export { dispatchTraits, generateChain, generateGroup } from './group.js';
+export { dispatchTraits, generateChain, generateGroup, generateRowParts } from './group.js';
 export { SHARED_A_JOIN, generateProductsSharingA, productsSharingA } from './sharedOperand.js';
 export { emulateF16Storage, generateHalfWeights } from './precision.js';
 export { generateConv2d, generatePool2d };

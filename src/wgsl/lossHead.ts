@@ -4,7 +4,20 @@
 // workgroup, so no atomics). The totals: 64 invocations write their sums to workgroup memory and
 // invocation 0 adds them after a barrier, or (`quadReduction`) one quad sums them with subgroupAdd.
 import type { BufferDecl, LossHeadKernel, MetricKind } from '../ir/kernel.js';
-import { BufferSet, KernelCodegenError, assemble, f32, loadF32, loadU32, storeF32, u32, viewIndex, type GeneratedKernel } from './views.js';
+import {
+  BufferSet,
+  KernelCodegenError,
+  assemble,
+  f32,
+  loadF32,
+  loadU32,
+  ROW_PART,
+  samplePosition,
+  storeF32,
+  u32,
+  viewIndex,
+  type GeneratedKernel,
+} from './views.js';
 
 /** Invocations of the head's workgroup without quadReduction. */
 const WORKGROUP_SIZE = 64;
@@ -56,11 +69,11 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
 
   const row: string[] = [];
   row.push(`    let zr = ${viewIndex(desc.input, 'r', '0u')};`);
-  if (desc.target.sparse) row.push(`    let label = ${loadU32(labels!, loadU32(indices!, 'step.rowBase + r'))};`);
+  if (desc.target.sparse) row.push(`    let label = ${loadU32(labels!, loadU32(indices!, samplePosition('r', desc.rowPart?.rows)))};`);
   else row.push(`    let tr = ${viewIndex(desc.target.view, 'r', '0u')};`);
   if (grad) row.push(`    let gr = ${viewIndex(desc.gradOut!, 'r', '0u')};`);
   // Weighted samples (classWeight): the row's loss and gradient are scaled by its weight.
-  if (weights) row.push(`    let w = ${loadF32(weights.values, loadU32(weights.indices, 'step.rowBase + r'))};`);
+  if (weights) row.push(`    let w = ${loadF32(weights.values, loadU32(weights.indices, samplePosition('r', desc.rowPart?.rows)))};`);
   const weighted = (expr: string): string => (weights ? `w * ${expr}` : expr);
   if (pred) row.push(`    let pr = ${viewIndex(desc.predictionOut!, 'r', '0u')};`);
   if (softmax) {
@@ -167,7 +180,9 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
     }
     penalty.push(`  ${a} = ${a} * ${f32(rows)};`);
   }
-  const store = (a: string, i: number): string => `    ${storeF32(metrics, u32(slots[i]!), `t_${a}`, true)}`;
+  // In a row part the sums go to the part's copy of the slots.
+  const slotIndex = (slot: number): string => (desc.rowPart ? `${u32(slot)} + ${ROW_PART} * ${u32(desc.rowPart.slots)}` : u32(slot));
+  const store = (a: string, i: number): string => `    ${storeF32(metrics, slotIndex(slots[i]!), `t_${a}`, true)}`;
   const totals = quadReduction
     ? [...accs.map((a) => `  let t_${a} = subgroupAdd(${a});`), `  if (lidx == 0u) {`, ...accs.map(store), `  }`]
     : [

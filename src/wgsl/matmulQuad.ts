@@ -28,6 +28,7 @@ import {
   type LinearDispatch,
   loadF32,
   loadU32,
+  samplePosition,
   scaledBytes,
   u32,
   viewBase,
@@ -171,12 +172,13 @@ export function quadTiled(ctx: Ctx, choice: QuadChoice = chooseQuadBlock(ctx.M, 
  * generation, not per lane), so op(A)'s loads — rows gathered by index and unpacked from bytes — are
  * paid once for all of them. The block is one row band wide (every column group of every product), its
  * rows as chooseQuadBlock picks them for a product that wide. The contexts must share the module's
- * BufferSet and have equal op(A) and K; `name` names the kernel.
+ * BufferSet and have equal op(A) and K; `name` names the kernel. `blockRowsFor`: the rows to choose the
+ * block's rows for (a row part's products take the whole batch's block, plan/rowParts.ts).
  */
-export function quadTiledSharingA(ctxs: Ctx[], name: string): GeneratedKernel {
+export function quadTiledSharingA(ctxs: Ctx[], name: string, blockRowsFor?: number): GeneratedKernel {
   const first = ctxs[0]!;
   const groups = ctxs.reduce((sum, c) => sum + columnGroups(c.N), 0);
-  const M = Math.max(...ctxs.map((c) => c.M));
+  const M = blockRowsFor ?? Math.max(...ctxs.map((c) => c.M));
   const block: [number, number] = [quadRows(M, 4 * groups, first.K, groups), groups];
   return quadKernel(ctxs, { block, workgroupSize: 4, sharing: 'swap' }, name);
 }
@@ -230,10 +232,10 @@ function quadKernel(parts: Ctx[], choice: QuadChoice, name: string): GeneratedKe
   const rows = range(R);
   const cols = range(Cl);
   // A's rows read through the step's sample indices (View.gathered): A[s, c] is dataset sample
-  // indices[step.rowBase + s], times the dataset's scale, so the batch is never copied out.
+  // indices[step.rowBase + s] (in a row part, its rows further), times the dataset's scale, so the batch is never copied out.
   const gathered = desc.a.gathered;
   const indices = gathered ? buffers.use(gathered.indices, false) : undefined;
-  const sampleStart = (s: string): string => `${plus(`${loadU32(indices!, `step.rowBase + ${s}`)} * ${u32(sA)}`, desc.a.offset)}`;
+  const sampleStart = (s: string): string => `${plus(`${loadU32(indices!, samplePosition(s, desc.a.partRows))} * ${u32(sA)}`, desc.a.offset)}`;
   const scaled = (x: string): string => (gathered && gathered.scale !== 1 ? `${f32(gathered.scale)} * ${x}` : x);
   // Aᵀ gathered: the sample at k is the same for all R rows, so its start is read once per k (sampleAt).
   const sampleVar = (k: string): string => `sa_${k.replace(/[^A-Za-z0-9]+/g, '_')}`;

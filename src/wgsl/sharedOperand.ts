@@ -39,13 +39,17 @@ export function productsSharingA(kernels: readonly KernelDesc[]): number[][] {
   return sets.map((s) => s.indices);
 }
 
-/** One quadTiled kernel computing every product in `descs` (a set of two or more from productsSharingA). */
-export function generateProductsSharingA(descs: readonly MatmulKernel[], decls: Record<string, BufferDecl>): GeneratedKernel {
+/**
+ * One quadTiled kernel computing every product in `descs` (a set of two or more from productsSharingA);
+ * `blockRowsFor`: the rows its block is chosen for, when not the products' own (a row part's).
+ */
+export function generateProductsSharingA(descs: readonly MatmulKernel[], decls: Record<string, BufferDecl>, blockRowsFor?: number): GeneratedKernel {
   const name = descs.map((d) => d.name).join(SHARED_A_JOIN);
   if (descs.length < 2) throw new KernelCodegenError(name, "products sharing op(A) are two or more (one product is generateKernel's)");
   const buffers = new BufferSet(name, decls);
   return quadTiledSharingA(
     descs.map((d) => prepare(d, decls, buffers)),
     name,
+    blockRowsFor,
   );
 }

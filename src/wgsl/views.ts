@@ -225,9 +225,22 @@ export function viewIndex(view: View, r: string, c: string): string {
   if (view.offset !== 0) terms.push(u32(view.offset));
   const sampleStride = view.rowStride * (view.rowsPerSample ?? 1);
   if (view.rowBaseFromStep) terms.push(sampleStride === 1 ? 'step.rowBase' : `step.rowBase * ${u32(sampleStride)}`);
+  if (view.partRows !== undefined) terms.push(`${ROW_PART} * ${u32(view.partRows * sampleStride)}`);
   if (r !== '0u' && view.rowStride !== 0) terms.push(view.rowStride === 1 ? `(${r})` : `(${r}) * ${u32(view.rowStride)}`);
   if (c !== '0u') terms.push(`(${c})`);
   return terms.length === 0 ? '0u' : terms.join(' + ');
+}
+
+/**
+ * The module-scope variable holding a row part's index (its workgroup's, set by generateRowParts in
+ * group.ts): kernels generated for a row part (View.partRows, LossHeadKernel.rowPart) read it, so they
+ * compile only inside a row-parts module.
+ */
+export const ROW_PART = 'row_part';
+
+/** WGSL expression: where row `r`'s sample index sits in the index buffer (step.rowBase + r, in a row part of `partRows` rows its rows further). */
+export function samplePosition(r: string, partRows?: number): string {
+  return partRows === undefined ? `step.rowBase + ${r}` : `step.rowBase + ${ROW_PART} * ${u32(partRows)} + ${r}`;
 }
 
 /** Whether every row of the view starts at a multiple of 4 elements (also after a rowBase shift). */

@@ -84,7 +84,7 @@ test('chained small kernels train and predict as separate dispatches (Adam, a pe
 
 /** A page switch set for one run (window.WEFT_…), and the optimizer that run trains with. */
 interface WideDeepRun {
-  switches: Record<'WEFT_CHAINS' | 'WEFT_GATHERED_PRODUCTS', boolean | undefined>;
+  switches: Partial<Record<'WEFT_CHAINS' | 'WEFT_GATHERED_PRODUCTS' | 'WEFT_ROW_PARTS', boolean>>;
   optimizer: 'adam' | 'sgd';
 }
 
@@ -153,9 +153,10 @@ function expectSameTraining(run: Run, reference: Run): void {
 test('wide & deep: the small backward kernels that the plan interleaves with big ones chain out of its order, and train as the plan does', async () => {
   // The input gathered into the concat, as on real GPUs: read by index, the output layer's products split
   // at its columns and the plan changes shape (the test after this one).
+  // Row parts off: they change the plan's order (weight gradients last), test/gpu/row-parts.test.ts.
   const [apart, chained] = await trainWideDeep([
-    { switches: { WEFT_CHAINS: false, WEFT_GATHERED_PRODUCTS: false }, optimizer: 'adam' },
-    { switches: { WEFT_CHAINS: true, WEFT_GATHERED_PRODUCTS: false }, optimizer: 'adam' },
+    { switches: { WEFT_CHAINS: false, WEFT_GATHERED_PRODUCTS: false, WEFT_ROW_PARTS: false }, optimizer: 'adam' },
+    { switches: { WEFT_CHAINS: true, WEFT_GATHERED_PRODUCTS: false, WEFT_ROW_PARTS: false }, optimizer: 'adam' },
   ]);
   // In the plan's order each small backward kernel shares a group with a big one and nothing chains;
   // reordered, the loss head and the hidden layer's two gradients run as one chain and the two big
@@ -168,10 +169,12 @@ test('wide & deep: the small backward kernels that the plan interleaves with big
   expectSameTraining(chained!, apart!);
 });
 
-test("wide & deep with its input read by index: the output layer's products split at the input's columns, 4 dispatches, and it trains as with the input gathered", async () => {
+test("wide & deep with its input read by index: the output layer's products split at the input's columns, 4 dispatches (3 in row parts), and it trains as with the input gathered", async () => {
   // SGD: Adam turns rounding in a near-zero gradient into a whole step of either sign.
-  const [gathered, read] = await trainWideDeep([
-    { switches: { WEFT_CHAINS: true, WEFT_GATHERED_PRODUCTS: false }, optimizer: 'sgd' },
+  const [gathered, read, parts] = await trainWideDeep([
+    { switches: { WEFT_CHAINS: true, WEFT_GATHERED_PRODUCTS: false, WEFT_ROW_PARTS: false }, optimizer: 'sgd' },
+    { switches: { WEFT_CHAINS: true, WEFT_GATHERED_PRODUCTS: true, WEFT_ROW_PARTS: false }, optimizer: 'sgd' },
+    // This adapter's default: the first products and the chain as two row parts of 16 rows (plan/rowParts.ts).
     { switches: { WEFT_CHAINS: true, WEFT_GATHERED_PRODUCTS: true }, optimizer: 'sgd' },
   ]);
   // Gathered: the gather, the first layer, the hidden layer, the output layer, a chain, the two big weight
@@ -185,4 +188,7 @@ test("wide & deep with its input read by index: the output layer's products spli
   expect(read!.names[0]).toMatch(/^dense_\d+ \(%\d+\) & dense_\d+ \(%\d+\), columns 0–300$/);
   expect(read!.names[2]).toMatch(/weight gradient \+ bias gradient \(%\d+\), rows 0–300 & dense_\d+ weight gradient/);
   expectSameTraining(read!, gathered!);
+  expect(parts!.dispatches).toBe(3);
+  expect(parts!.names[0]).toMatch(/^dense_\d+ \(%\d+\) & dense_\d+ \(%\d+\), columns 0–300 → .* \(2 row parts\)$/);
+  expectSameTraining(parts!, gathered!);
 });

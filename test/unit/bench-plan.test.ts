@@ -3,7 +3,8 @@
 import { describe, expect, test } from 'vitest';
 import { defaultOptions, matmulFlops, planTasks } from '../../bench/cases.js';
 import type { BufferDecl, MatmulKernel } from '../../src/ir/kernel.js';
-import { generateGroup, generateKernel, generateProductsSharingA } from '../../src/wgsl/index.js';
+import { sliceRows } from '../../src/ir/plan/rowParts.js';
+import { generateGroup, generateRowParts, generateKernel, generateProductsSharingA } from '../../src/wgsl/index.js';
 
 describe('bench planTasks', () => {
   test("each repeat's peak runs right before its 1024³ products, weft's quadTiled first among them", () => {
@@ -56,5 +57,12 @@ describe("bench matmulFlops: the profile's FLOPs per dispatch, from its WGSL", (
     expect(matmulFlops(apart.wgsl)).toBe(2 * 8 * 40 * 16);
     expect(matmulFlops(shared.wgsl)).toBe(2 * 8 * 40 * 16);
     expect(matmulFlops(generateGroup([shared, generateKernel(product(4, 2048), decls, { variant: 'quadTiled' })]).wgsl)).toBe(2 * 8 * 44 * 16);
+  });
+
+  test('row parts: the kernels, generated for one part of the rows, count once per part', () => {
+    const part = sliceRows(product(30, 0), 8, 4, 0)!;
+    const parts = generateRowParts([[generateKernel(part, decls, { variant: 'quadTiled' })]], 2);
+    expect(parts.name).toMatch(/\(2 row parts\)$/);
+    expect(matmulFlops(parts.wgsl)).toBe(2 * 8 * 30 * 16);
   });
 });

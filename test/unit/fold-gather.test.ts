@@ -5,37 +5,18 @@
 // reference) and every GPU test that trains on this adapter, where the runtime turns it on.
 import { describe, expect, test } from 'vitest';
 import * as weft from '../../src/index.js';
-import { resolveLoss } from '../../src/api/compileConfig.js';
-import { lowerModel } from '../../src/api/lowerModel.js';
-import type { LayersModel } from '../../src/api/model.js';
 import type { SymbolicTensor } from '../../src/api/symbolic.js';
-import { compileGraph } from '../../src/ir/compile.js';
 import { readSameRows, type KernelDesc, type MatmulKernel, type View } from '../../src/ir/kernel.js';
 import { dumpPlan, type PlanMode } from '../../src/ir/plan.js';
 import { groupDispatches, planDispatches, sharingGroups } from '../../src/ir/plan/dispatchGroups.js';
 import { dispatchTraits, generateKernel, generateProductsSharingA, productsSharingA } from '../../src/wgsl/index.js';
+import { articleModel, articlePlan } from './articlePlans.js';
 
 function planOf(inputs: SymbolicTensor[], outputs: SymbolicTensor[], mode: PlanMode, gatheredProducts: boolean, fuseUpdates = false, batch = 32) {
-  const model = weft.model({ inputs, outputs }) as LayersModel;
-  const loss = resolveLoss('sparseCategoricalCrossentropy', 'o');
-  const specs = mode === 'predict' ? [] : [{ name: 'o', units: 10, loss, weight: 1, metrics: [] }];
-  const forward = lowerModel({ inputs: model.inputs, outputs: model.outputs, topology: model.topology, weights: model.weights }, batch, mode, specs);
-  return compileGraph(forward, {
-    mode,
-    optimizer: { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
-    inputStorage: inputs.map(() => ({ elementType: 'u8', scale: 1 / 255 }) as const),
-    gatheredProducts,
-    fuseUpdates,
-  }).plan;
+  return articlePlan(inputs, outputs, { mode, gatheredProducts, fuseUpdates, batch });
 }
 
-function mlp(wide = false): [SymbolicTensor, SymbolicTensor] {
-  const input = weft.input({ shape: [784] });
-  const h1 = weft.layers.dense({ units: 30, activation: 'relu' }).apply(input);
-  const h2 = weft.layers.dense({ units: 30, activation: 'relu' }).apply(h1);
-  const top = wide ? weft.layers.concatenate().apply([input, h2]) : h2;
-  return [input, weft.layers.dense({ units: 10, activation: 'softmax' }).apply(top)];
-}
+const mlp = articleModel;
 
 const gatheredProducts = (kernels: KernelDesc[]): MatmulKernel[] => kernels.filter((k): k is MatmulKernel => k.kind === 'matmul' && !!k.a.gathered);
 

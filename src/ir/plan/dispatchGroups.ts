@@ -16,8 +16,8 @@ export interface Region {
 const WHOLE = Number.MAX_SAFE_INTEGER;
 
 export function viewRegion(view: View): Region {
-  // Shifted by the step, or rows picked by sample index: any row of the buffer.
-  if (view.rowBaseFromStep || view.gathered) return { buffer: view.buffer, start: 0, end: WHOLE };
+  // Shifted by the step or by a row part's index, or rows picked by sample index: any row of the buffer.
+  if (view.rowBaseFromStep || view.gathered || view.partRows !== undefined) return { buffer: view.buffer, start: 0, end: WHOLE };
   const end = view.rows > 0 && view.cols > 0 ? view.offset + (view.rows - 1) * view.rowStride + view.cols : view.offset;
   return { buffer: view.buffer, start: view.offset, end };
 }

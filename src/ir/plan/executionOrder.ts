@@ -2,8 +2,10 @@
 // The graph's own order, except in training plans whose optimizer will be applied inside the weight-
 // gradient kernels (fuseOptimizerUpdates.ts): those kernels update the weights, so they must run after
 // every kernel that reads them (the input gradients read the weights of the step before), and run
-// last — together, in one dispatch, as they write disjoint parameters. Measuring lifetimes in this
-// order keeps their operands (activations, output gradients) alive until they have run.
+// last — together, in one dispatch, as they write disjoint parameters; and in training plans whose
+// chains run in row parts (rowParts.ts), which move the weight gradients to the dispatch after the
+// chain. Measuring lifetimes in this order keeps their operands (activations, output gradients) alive
+// until they have run.
 import { consumersOf, storesProductAsIs, type IrGraph, type ValueId } from '../graph.js';
 import type { PlanOptions } from './types.js';
 

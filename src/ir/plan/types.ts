@@ -24,6 +24,12 @@ export interface PlanOptions {
    * generate them, so the runtime decides per adapter.
    */
   gatheredProducts?: boolean;
+  /**
+   * Training: run the weight gradients after every input gradient (plan/executionOrder.ts), so that
+   * the arena keeps their operands alive until then: what row parts need (plan/rowParts.ts), whose
+   * weight gradients leave the chain for the dispatch after it; the runtime decides per adapter.
+   */
+  weightGradientsLast?: boolean;
 }
 
 export interface Plan {
