@@ -29,6 +29,11 @@ export interface KernelCase {
   outputs: string[];
   /** The kernels (products over one op(A)) run as the one kernel generateProductsSharingA makes (quadTiled). */
   sharedA?: boolean;
+  /**
+   * The kernels run as the stages of one row-parts dispatch (plan/rowParts.ts, wgsl generateRowParts):
+   * `kernels` as sliceRows gives them for `count` parts (the reference runs `whole`, the kernels unsplit).
+   */
+  rowParts?: { count: number; whole: KernelDesc[] };
 }
 
 export const STEP0: RefStep = { rowBase: 0, t: 1, learningRate: 0.01, beta1Power: 0.9, beta2Power: 0.999, seed: 7 };
@@ -113,7 +118,7 @@ export function expectedOutputs(c: KernelCase): Record<string, Float64Array> {
     const values = materialize(spec, decl.elementType, decl.size);
     buffers[name] = decl.elementType === 'f32' ? Float64Array.from(values) : Int32Array.from(values);
   }
-  for (const step of c.steps) for (const k of c.kernels) runKernelReference(k, buffers, step);
+  for (const step of c.steps) for (const k of c.rowParts?.whole ?? c.kernels) runKernelReference(k, buffers, step);
   const out: Record<string, Float64Array> = {};
   for (const name of c.outputs) out[name] = buffers[name] as Float64Array;
   return out;
@@ -131,6 +136,8 @@ interface PageCase {
   quadReduction: boolean;
   outputs: string[];
   sharedA: boolean;
+  /** Row parts: the kernels as the stages of one dispatch of this many parts (0: none). */
+  rowParts: number;
 }
 
 /** Runs the cases in the page and compares each with the reference; returns one result per case. */
@@ -150,6 +157,7 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
       quadReduction: c.quadReduction ?? false,
       outputs: c.outputs,
       sharedA: c.sharedA ?? false,
+      rowParts: c.rowParts?.count ?? 0,
     };
   });
   const got = await inPage(
@@ -161,17 +169,25 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
       const gpu = await runtime.getGpu();
       const device: GPUDevice = gpu.device;
       const results: { outputs: Record<string, Float32Array>; gpuMs: number }[] = [];
-      const generate = (c: PageCase) =>
-        c.sharedA
-          ? [wgsl.generateProductsSharingA(c.kernels as MatmulKernel[], c.decls)]
-          : c.kernels.map((k) =>
-              wgsl.generateKernel(k, c.decls, {
-                variant: c.variant,
-                ...(c.registerBlock ? { registerBlock: c.registerBlock } : {}),
-                ...(c.quad ? { quad: c.quad } : {}),
-                quadReduction: c.quadReduction,
-              }),
-            );
+      const generate = (c: PageCase) => {
+        if (c.sharedA) return [wgsl.generateProductsSharingA(c.kernels as MatmulKernel[], c.decls)];
+        const kernels = c.kernels.map((k) =>
+          wgsl.generateKernel(k, c.decls, {
+            variant: c.variant,
+            ...(c.registerBlock ? { registerBlock: c.registerBlock } : {}),
+            ...(c.quad ? { quad: c.quad } : {}),
+            quadReduction: c.quadReduction,
+          }),
+        );
+        return c.rowParts > 0
+          ? [
+              wgsl.generateRowParts(
+                kernels.map((k) => [k]),
+                c.rowParts,
+              ),
+            ]
+          : kernels;
+      };
       // Compile every pipeline up front, concurrently (the cache hands them to StepProgram.create).
       await Promise.all(
         arg.cases.flatMap((c) =>

@@ -5,6 +5,7 @@ import type { Page } from 'puppeteer';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { ElementwiseActivation, ElementwiseExpr, KernelDesc, LossKind, MatmulKernel, MetricKind, OptimizerAlgorithm, View } from '../../src/ir/kernel.js';
 import { optimizerStateArrays } from '../../src/ir/kernel.js';
+import { sliceRows } from '../../src/ir/plan/rowParts.js';
 import { chainQuadBlock, generateKernel, generateProductsSharingA, type QuadChoice } from '../../src/wgsl/index.js';
 import type { RefStep } from '../reference/kernelReference.js';
 import { Arena, STEP0, failures, runShareOfCases, type CaseResult, type KernelCase } from './kernelCases.js';
@@ -388,6 +389,57 @@ describe('matmul reading A through the sample indices (View.gathered, quadTiled)
     const c = gatheredCase({ elementType: 'u8', features: 8, batch: 4, n: 4, transA: false, scale: 1 / 255 });
     expect(() => generateKernel(c.kernels[0]!, c.decls, { variant: 'registerTiled' })).toThrow(/gathered matmul.*only a quadTiled matmul's first operand/);
     expect(() => generateKernel(c.kernels[0]!, c.decls, { variant: 'quadTiled' })).not.toThrow();
+  });
+});
+
+describe('row parts (plan/rowParts.ts, wgsl generateRowParts, quadTiled)', () => {
+  /**
+   * Three products chained over the batch rows, run as `count` row parts (each part's kernels read its
+   * rows through View.partRows, shifted by the workgroup's `row_part`): the first layer over rows read by
+   * index (u8 or f32, odd features), a hidden product with the activation gradient's mask, a narrow
+   * output added into (lanes on rows); the float64 reference runs the unsplit kernels.
+   */
+  function partsCase(o: { elementType: 'u8' | 'f32'; features: number; batch: number; count: number; offset?: number }): KernelCase {
+    const arena = new Arena('arena');
+    const params = new Arena('params');
+    const rows = rowsByIndex(o.elementType, o.features, o.batch, o.elementType === 'u8' ? 1 / 255 : 1, o.offset ?? 0);
+    const product = (name: string, a: View, n: number, extra: Partial<MatmulKernel>): MatmulKernel => ({
+      kind: 'matmul',
+      name,
+      m: o.batch,
+      n,
+      k: a.cols,
+      a,
+      b: params.view(a.cols, n, { pad: 3 }),
+      transA: false,
+      transB: false,
+      out: arena.view(o.batch, n, { pad: 2, gap: 5 }),
+      ...extra,
+    });
+    const first = product('first', rows.a, 30, { bias: params.view(1, 30), activation: 'relu' });
+    const hidden = product('hidden', first.out, 13, { gradMask: { activation: 'tanh', y: arena.view(o.batch, 13) } });
+    const narrow = product('narrow', hidden.out, 7, { accumulate: true });
+    const whole = [first, hidden, narrow];
+    const rowsPerPart = o.batch / o.count;
+    return {
+      label: `row parts ${o.count} × ${rowsPerPart}: ${o.elementType} ${o.features} features → 30 → 13 → 7 (+=), offset ${o.offset ?? 0}`,
+      decls: { arena: arena.decl(), params: params.decl('params'), ...rows.decls },
+      init: rows.init,
+      kernels: whole.map((k) => sliceRows(k, o.batch, rowsPerPart, 0)!),
+      steps: rows.steps,
+      variant: 'quadTiled',
+      rowParts: { count: o.count, whole },
+      outputs: ['arena'],
+    };
+  }
+
+  test('gathered u8 and f32 rows, odd features, 2 and 3 parts, two steps: every part its own rows', async () => {
+    const cases: KernelCase[] = [];
+    for (const elementType of ['u8', 'f32'] as const) {
+      cases.push(partsCase({ elementType, features: 23, batch: 12, count: 3 }));
+      cases.push(partsCase({ elementType, features: 36, batch: 8, count: 2, offset: 4 }));
+    }
+    expectAllPass(await runShareOfCases(page, cases, 'kernels'));
   });
 });
 
