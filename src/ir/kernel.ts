@@ -122,6 +122,8 @@ export interface GatherKernel {
   indices: string;
   rows: number;
   sources: GatherSource[];
+  /** In a row part of this many rows (plan/rowParts.ts): row r's sample is indices[step.rowBase + part · partRows + r]. */
+  partRows?: number;
 }
 
 /**
@@ -506,7 +508,8 @@ export function viewsOf(kernel: KernelDesc): View[] {
   }
 }
 
-function expressionUsesDropout(e: ElementwiseExpr): boolean {
+/** Whether an elementwise expression draws a dropout mask (by element index and the step's seed). */
+export function expressionUsesDropout(e: ElementwiseExpr): boolean {
   switch (e.op) {
     case 'dropout':
       return true;

@@ -12,6 +12,7 @@ import {
   loadF32,
   loadU32,
   perItemPrologue,
+  samplePosition,
   scaledBytes,
   storeF32,
   u32,
@@ -62,7 +63,7 @@ export function generateGather(desc: GatherKernel, decls: Record<string, BufferD
       `    let e = ${e};`,
       `    let r = e / ${u32(groups)};`,
       `    let c = (e % ${u32(groups)}) * ${u32(lanes)};`,
-      `    let sample = ${loadU32(indices, 'step.rowBase + r')};`,
+      `    let sample = ${loadU32(indices, samplePosition('r', desc.partRows))};`,
     ];
     const first = `sample * ${u32(cols)} + c`;
     if (lanes === 1) lines.push(`    ${storeF32(out, viewIndex(source.out, 'r', 'c'), scaled(loadF32(dataset, first)), false)}`);

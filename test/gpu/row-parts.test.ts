@@ -22,15 +22,16 @@ interface Run {
   names: string[];
 }
 
-type Model = 'mlp' | 'wideDeep';
+type Model = 'mlp' | 'wideDeep' | 'denseTargets';
 
 /**
  * 160 features (the first layer, 32 × 16 × 160, is too big to chain; at batch 32 it runs as 4 quads of
  * 8 rows, so 4 parts), trained three epochs of 103 samples in batches of 32 (the last batch of 7 is a
  * plan of its own, too small to split) under WEFT_ROW_PARTS = `on`. The MLP learns with class weights
  * (the loss head reads each part's sample weights by index); wide & deep has the article's main and
- * auxiliary outputs, loss weights 0.7 / 0.3 (two loss heads per part). Dense targets (one-hot labels,
- * regression) keep the whole plan: their batch is gathered, which row parts do not split (yet).
+ * auxiliary outputs, loss weights 0.7 / 0.3 (two loss heads per part); with dense targets (one-hot labels
+ * and a sigmoid regression output) each part gathers its rows of the targets and runs the sigmoid's
+ * gradient, an elementwise kernel, over its rows.
  */
 async function train(model: Model, on: boolean): Promise<Run> {
   return inPage(
@@ -56,6 +57,19 @@ async function train(model: Model, on: boolean): Promise<Run> {
           net.compile({ optimizer: weft.train.adam(0.01), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
           y = weft.tensor(data.y, [n]);
           fitArgs = { classWeight: { 0: 1, 1: 2, 2: 0.5, 3: 1, 4: 3 } };
+        } else if (model === 'denseTargets') {
+          const classes = weft.layers.dense({ units: 5, activation: 'softmax', seed: 3, name: 'classes' }).apply(weft.layers.concatenate().apply([input, h2]));
+          const value = weft.layers.dense({ units: 2, activation: 'sigmoid', seed: 4, name: 'value' }).apply(h2);
+          net = weft.model({ inputs: input, outputs: [classes, value] });
+          net.compile({
+            optimizer: weft.train.adam(0.01),
+            loss: ['categoricalCrossentropy', 'meanSquaredError'],
+            lossWeights: [0.7, 0.3],
+            metrics: { classes: 'accuracy', value: 'mae' },
+          });
+          const oneHot = Float32Array.from({ length: n * 5 }, (_, i) => (data.y[Math.floor(i / 5)] === i % 5 ? 1 : 0));
+          const targets = Float32Array.from({ length: n * 2 }, (_, i) => data.x[i * 3]!);
+          y = [weft.tensor(oneHot, [n, 5]), weft.tensor(targets, [n, 2])];
         } else {
           const classes = weft.layers.dense({ units: 5, activation: 'softmax', seed: 3, name: 'classes' }).apply(weft.layers.concatenate().apply([input, h2]));
           const aux = weft.layers.dense({ units: 5, activation: 'softmax', seed: 4, name: 'aux' }).apply(h2);
@@ -121,5 +135,15 @@ test('wide & deep with an auxiliary output: two loss heads per part, their losse
   expect(split.names.some((k) => k.endsWith('(4 row parts)'))).toBe(true);
   expect(split.dispatches).toBeLessThan(whole.dispatches);
   expect(Object.keys(split.history)).toEqual(expect.arrayContaining(['loss', 'classes_loss', 'aux_loss']));
+  expectSame(split, whole);
+});
+
+test('dense targets and a regression output: each part gathers its rows of the targets and runs the elementwise gradient over them', async () => {
+  const whole = await train('denseTargets', false);
+  const split = await train('denseTargets', true);
+  const parts = split.names.find((k) => k.endsWith('(4 row parts)'));
+  expect(parts).toMatch(/^gather batch \| .*activationGrad/);
+  expect(split.dispatches).toBeLessThan(whole.dispatches);
+  expect(Object.keys(split.history)).toEqual(expect.arrayContaining(['loss', 'classes_loss', 'value_loss', 'value_mae']));
   expectSame(split, whole);
 });

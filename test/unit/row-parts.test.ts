@@ -4,7 +4,7 @@
 // metrics and evaluation against the unsplit plan; the kernels against the float64 reference).
 import { describe, expect, test } from 'vitest';
 import type { SymbolicTensor } from '../../src/api/symbolic.js';
-import type { LossHeadKernel, MatmulKernel } from '../../src/ir/kernel.js';
+import type { ElementwiseKernel, KernelDesc, LossHeadKernel, MatmulKernel } from '../../src/ir/kernel.js';
 import type { PlanMode } from '../../src/ir/plan.js';
 import { planDispatches } from '../../src/ir/plan/dispatchGroups.js';
 import { rowPartDispatches, sliceRows } from '../../src/ir/plan/rowParts.js';
@@ -89,6 +89,39 @@ describe('row parts: a chain and the products before it, split by rows', () => {
     // Not row-local: weight gradients (sums over rows), the optimizer, a part's kernel again.
     for (const k of plan.kernels.filter((k) => (k.kind === 'matmul' && k.transA) || k.kind === 'optimizer')) expect(sliceRows(k, 32, 16, 2)).toBeNull();
     expect(sliceRows(part, 32, 16, 2)).toBeNull();
+  });
+
+  test('gathers and elementwise kernels over the batch slice too; a broadcast row stays, dropout keeps the kernel whole', () => {
+    const batchRows = (buffer: string, offset: number, cols: number) => ({ buffer, offset, rowStride: cols, rows: 32, cols });
+    const gather: KernelDesc = {
+      kind: 'gather',
+      name: 'gather batch',
+      indices: 'indices',
+      rows: 32,
+      sources: [{ dataset: 'target0', elementType: 'f32', scale: 1, out: batchRows('batch', 0, 5) }],
+    };
+    expect(sliceRows(gather, 32, 16, 2)).toEqual({
+      ...gather,
+      rows: 16,
+      partRows: 16,
+      sources: [{ ...gather.sources[0]!, out: { ...batchRows('batch', 0, 5), rows: 16, partRows: 16 } }],
+    });
+    const bias = { op: 'read', view: { buffer: 'params', offset: 40, rowStride: 5, rows: 1, cols: 5 }, broadcastRows: true } as const;
+    const sum: ElementwiseKernel = {
+      kind: 'elementwise',
+      name: 'sum',
+      rows: 32,
+      cols: 5,
+      expr: { op: 'add', a: { op: 'read', view: batchRows('arena', 0, 5) }, b: bias },
+      out: batchRows('arena', 160, 5),
+    };
+    const part = sliceRows(sum, 32, 8, 2) as ElementwiseKernel;
+    expect(part.rows).toBe(8);
+    expect(part.out).toEqual({ ...sum.out, rows: 8, partRows: 8 });
+    expect(part.expr).toEqual({ op: 'add', a: { op: 'read', view: { ...batchRows('arena', 0, 5), rows: 8, partRows: 8 } }, b: bias });
+    expect(sliceRows({ ...sum, expr: { op: 'dropout', x: sum.expr, rate: 0.5, salt: 3 } }, 32, 8, 2)).toBeNull();
+    // A read of more rows than the batch (not the batch's rows) keeps it whole.
+    expect(sliceRows({ ...sum, expr: { op: 'read', view: { ...batchRows('arena', 0, 5), rows: 40 } } }, 32, 8, 2)).toBeNull();
   });
 
   test("parts run unsynchronised: a kernel reading rows another part writes (here as a product's B) keeps the dispatches whole", () => {

@@ -10,7 +10,7 @@
 // adds into its own copy of the metric slots, which the runtime adds up at readback. Pure: the runtime
 // generates each part's kernels (sliceRows) and one module for the dispatch (wgsl/group.ts).
 
-import type { KernelDesc, View } from '../kernel.js';
+import { expressionUsesDropout, type ElementwiseExpr, type KernelDesc, type View } from '../kernel.js';
 import { codeConflict, independent, type DispatchStages, type DispatchTraits } from './dispatchGroups.js';
 
 /** Row parts of a dispatch: `count` parts of `rows` rows each; part p is rows [p·rows, (p + 1)·rows). */
@@ -76,8 +76,10 @@ function splitAt(
 ): { stages: DispatchStages; rowParts: RowParts; next?: number[]; moved: number[] } | null {
   const [first, chain, after] = [dispatches[d], dispatches[d + 1], dispatches[d + 2]];
   if (!first || !chain || first.length !== 1 || chain.length < 2) return null;
-  const count = traits[first[0]![0]!]!.workgroups[0];
-  if (count < 2 || first[0]!.some((i) => traits[i]!.workgroups[0] !== count)) return null;
+  // As many parts as the first dispatch's products have workgroups (a gather beside them follows their rows).
+  const products = first[0]!.filter((i) => kernels[i]!.kind === 'matmul');
+  const count = products.length > 0 ? traits[products[0]!]!.workgroups[0] : 0;
+  if (count < 2 || products.some((i) => traits[i]!.workgroups[0] !== count)) return null;
   const rows = batch / count;
   if (!Number.isInteger(rows) || rows % 4 !== 0) return null;
   const local = (i: number): boolean => sliceRows(kernels[i]!, batch, rows, metricSlotCount) !== null;
@@ -110,11 +112,15 @@ function splitAt(
  * start `partRows` rows further on per part (View.partRows; rows read by index as many indices
  * further), its loss head's sums go to its part's copy of the metric slots; null for a kernel that is
  * not row-local. Row-local: matmuls op(A) · op(B) with A the batch rows (not transposed, no row of
- * ones, no fused update), loss heads and row softmaxes over the batch.
+ * ones, no fused update), loss heads, row softmaxes, gathers of the batch and elementwise kernels over
+ * it (rows broadcast to every row stay; no dropout).
  */
 export function sliceRows(kernel: KernelDesc, batch: number, rows: number, metricSlotCount: number): KernelDesc | null {
   if (kernel.kind === 'matmul' && (kernel.transA || kernel.aOnesRow || kernel.update || kernel.m !== batch)) return null;
   if (kernel.kind === 'lossHead' && (kernel.rows !== batch || kernel.rowPart)) return null;
+  if ((kernel.kind === 'gather' || kernel.kind === 'elementwise') && kernel.rows !== batch) return null;
+  // Dropout draws by element index, which a part's rows would change.
+  if (kernel.kind === 'elementwise' && expressionUsesDropout(kernel.expr)) return null;
   const views: View[] = [];
   const local = withRowViews(kernel, (v) => {
     views.push(v);
@@ -128,6 +134,10 @@ export function sliceRows(kernel: KernelDesc, batch: number, rows: number, metri
     case 'lossHead':
       // The weight penalty's term is rows × the weights' penalty: each part adds its rows' share.
       return { ...sliced, rows, rowPart: { rows, slots: metricSlotCount } };
+    case 'gather':
+      return { ...sliced, rows, partRows: rows };
+    case 'elementwise':
+      return { ...sliced, rows };
     default:
       return sliced;
   }
@@ -154,7 +164,8 @@ function kernelAtPart(kernel: KernelDesc, p: number): KernelDesc {
 /**
  * The kernel with `f` applied to each view over the batch rows of a kind that can be row-local
  * (matmul: op(A), the output, the activation-gradient mask; loss head: input, dense target, gradient,
- * predictions; row softmax: all), or null for the other kinds.
+ * predictions; row softmax: all; gather: its outputs; elementwise: the output and every read but those
+ * of one row broadcast to all), or null for the other kinds.
  */
 function withRowViews<K extends KernelDesc>(kernel: K, f: (v: View) => View): K | null;
 function withRowViews(kernel: KernelDesc, f: (v: View) => View): KernelDesc | null {
@@ -174,7 +185,9 @@ function withRowViews(kernel: KernelDesc, f: (v: View) => View): KernelDesc | nu
     case 'softmaxRows':
       return { ...kernel, x: f(kernel.x), out: f(kernel.out), ...(kernel.dy ? { dy: f(kernel.dy) } : {}) };
     case 'gather':
+      return { ...kernel, sources: kernel.sources.map((source) => ({ ...source, out: f(source.out) })) };
     case 'elementwise':
+      return { ...kernel, out: f(kernel.out), expr: mapReads(kernel.expr, (e) => (e.broadcastRows ? e : { ...e, view: f(e.view) })) };
     case 'columnSum':
     case 'conv2d':
     case 'pool2d':
@@ -182,5 +195,29 @@ function withRowViews(kernel: KernelDesc, f: (v: View) => View): KernelDesc | nu
       return null;
     default:
       return kernel satisfies never;
+  }
+}
+
+type Read = Extract<ElementwiseExpr, { op: 'read' }>;
+
+/** The expression with every read replaced by `f`'s. */
+function mapReads(e: ElementwiseExpr, f: (read: Read) => Read): ElementwiseExpr {
+  switch (e.op) {
+    case 'read':
+      return f(e);
+    case 'const':
+      return e;
+    case 'add':
+    case 'sub':
+    case 'mul':
+      return { ...e, a: mapReads(e.a, f), b: mapReads(e.b, f) };
+    case 'activation':
+    case 'dropout':
+    case 'rsqrt':
+      return { ...e, x: mapReads(e.x, f) };
+    case 'activationGrad':
+      return { ...e, y: mapReads(e.y, f), dy: mapReads(e.dy, f) };
+    default:
+      return e satisfies never;
   }
 }
