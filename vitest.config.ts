@@ -20,11 +20,13 @@ const GPU_NODE_FILES = [
   'reliability-fuzz',
   'mixed-precision',
   'row-parts',
+  'chains',
 ];
 
-// Node-only GPU files: their code paths run in Chromium too (in every small model's training there),
-// and what they compare does not depend on the browser.
-const NODE_ONLY_FILES = ['row-parts'];
+// Node-only GPU files: their code paths run in Chromium too (chains and row parts in every small model's
+// training there: steady-state, mlp-train, the demo), and what they compare does not depend on the browser;
+// Node runs beside the longer Chromium project (scripts/test.mjs), so the suite ends sooner.
+const NODE_ONLY_FILES = ['row-parts', 'chains'];
 
 export default defineConfig({
   test: {

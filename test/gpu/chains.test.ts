@@ -1,6 +1,7 @@
 // Chains of small kernels (plan/dispatchGroups.ts chainDispatches: on for real GPUs and for CPU adapters
 // with subgroups like this one, where their quadTiled matmuls take small blocks, wgsl chainQuadBlock)
-// compute what separate dispatches do: forced on and off in the page (window.WEFT_CHAINS), the same models from the same weights reach the same
+// compute what separate dispatches do: forced on and off (globalThis.WEFT_CHAINS: the page's window in Chromium; this
+// project runs the file in Node on Dawn, vitest.config.ts), the same models from the same weights reach the same
 // weights, losses and predictions in fewer dispatches per step, with the optimizer fused into the
 // weight gradients too (the real-GPU configuration) and without.
 import type { Page } from 'puppeteer';
@@ -29,8 +30,8 @@ test('chained small kernels train and predict as separate dispatches (Adam, a pe
         [n, 2],
       );
       const train = async (chains: boolean, fused: boolean): Promise<Run> => {
-        (window as any).WEFT_CHAINS = chains;
-        (window as any).WEFT_FUSED_UPDATES = fused;
+        (globalThis as any).WEFT_CHAINS = chains;
+        (globalThis as any).WEFT_FUSED_UPDATES = fused;
         try {
           const input = weft.input({ shape: [9] });
           const h1 = weft.layers.dense({ units: 7, activation: 'relu', seed: 1, kernelRegularizer: weft.regularizers.l2({ l2: 0.01 }) }).apply(input);
@@ -60,8 +61,8 @@ test('chained small kernels train and predict as separate dispatches (Adam, a pe
             chained: explain.kernels.some((k: any) => k.name.includes(' → ')),
           };
         } finally {
-          delete (window as any).WEFT_CHAINS;
-          delete (window as any).WEFT_FUSED_UPDATES;
+          delete (globalThis as any).WEFT_CHAINS;
+          delete (globalThis as any).WEFT_FUSED_UPDATES;
         }
       };
       return { apart: await train(false, false), chained: await train(true, false), chainedFused: await train(true, true) };
@@ -82,7 +83,7 @@ test('chained small kernels train and predict as separate dispatches (Adam, a pe
   }
 });
 
-/** A page switch set for one run (window.WEFT_…), and the optimizer that run trains with. */
+/** A switch set for one run (globalThis.WEFT_…), and the optimizer that run trains with. */
 interface WideDeepRun {
   switches: Partial<Record<'WEFT_CHAINS' | 'WEFT_GATHERED_PRODUCTS' | 'WEFT_ROW_PARTS', boolean>>;
   optimizer: 'adam' | 'sgd';
@@ -106,8 +107,8 @@ async function trainWideDeep(runs: WideDeepRun[]): Promise<(Run & { names: strin
       const y = weft.tensor(data.y, [n]);
       const results: (Run & { names: string[] })[] = [];
       for (const run of runs) {
-        for (const [name, value] of Object.entries(run.switches)) if (value !== undefined) (window as any)[name] = value;
-        (window as any).WEFT_FUSED_UPDATES = false;
+        for (const [name, value] of Object.entries(run.switches)) if (value !== undefined) (globalThis as any)[name] = value;
+        (globalThis as any).WEFT_FUSED_UPDATES = false;
         try {
           const input = weft.input({ shape: [features] });
           const h1 = weft.layers.dense({ units: 30, activation: 'relu', seed: 1 }).apply(input);
@@ -131,7 +132,7 @@ async function trainWideDeep(runs: WideDeepRun[]): Promise<(Run & { names: strin
             names,
           });
         } finally {
-          for (const name of [...Object.keys(run.switches), 'WEFT_FUSED_UPDATES']) delete (window as any)[name];
+          for (const name of [...Object.keys(run.switches), 'WEFT_FUSED_UPDATES']) delete (globalThis as any)[name];
         }
       }
       return results;
