@@ -57,31 +57,28 @@ async function train(model: Model, on: boolean): Promise<Run> {
           net.compile({ optimizer: weft.train.adam(0.01), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
           y = weft.tensor(data.y, [n]);
           fitArgs = { classWeight: { 0: 1, 1: 2, 2: 0.5, 3: 1, 4: 3 } };
-        } else if (model === 'denseTargets') {
-          const classes = weft.layers.dense({ units: 5, activation: 'softmax', seed: 3, name: 'classes' }).apply(weft.layers.concatenate().apply([input, h2]));
-          const value = weft.layers.dense({ units: 2, activation: 'sigmoid', seed: 4, name: 'value' }).apply(h2);
-          net = weft.model({ inputs: input, outputs: [classes, value] });
-          net.compile({
-            optimizer: weft.train.adam(0.01),
-            loss: ['categoricalCrossentropy', 'meanSquaredError'],
-            lossWeights: [0.7, 0.3],
-            metrics: { classes: 'accuracy', value: 'mae' },
-          });
-          const oneHot = Float32Array.from({ length: n * 5 }, (_, i) => (data.y[Math.floor(i / 5)] === i % 5 ? 1 : 0));
-          const targets = Float32Array.from({ length: n * 2 }, (_, i) => data.x[i * 3]!);
-          y = [weft.tensor(oneHot, [n, 5]), weft.tensor(targets, [n, 2])];
         } else {
+          // Two outputs: the classes over [input, hidden] and a second head on the hidden layer, loss weights 0.7 / 0.3.
+          const dense = model === 'denseTargets';
           const classes = weft.layers.dense({ units: 5, activation: 'softmax', seed: 3, name: 'classes' }).apply(weft.layers.concatenate().apply([input, h2]));
-          const aux = weft.layers.dense({ units: 5, activation: 'softmax', seed: 4, name: 'aux' }).apply(h2);
-          net = weft.model({ inputs: input, outputs: [classes, aux] });
+          const second = dense
+            ? weft.layers.dense({ units: 2, activation: 'sigmoid', seed: 4, name: 'value' }).apply(h2)
+            : weft.layers.dense({ units: 5, activation: 'softmax', seed: 4, name: 'aux' }).apply(h2);
+          net = weft.model({ inputs: input, outputs: [classes, second] });
           net.compile({
             optimizer: weft.train.adam(0.01),
-            loss: ['sparseCategoricalCrossentropy', 'sparseCategoricalCrossentropy'],
+            loss: dense ? ['categoricalCrossentropy', 'meanSquaredError'] : ['sparseCategoricalCrossentropy', 'sparseCategoricalCrossentropy'],
             lossWeights: [0.7, 0.3],
-            metrics: ['accuracy'],
+            metrics: dense ? { classes: 'accuracy', value: 'mae' } : ['accuracy'],
           });
-          const labels = weft.tensor(data.y, [n]);
-          y = [labels, labels];
+          if (dense) {
+            const oneHot = Float32Array.from({ length: n * 5 }, (_, i) => (data.y[Math.floor(i / 5)] === i % 5 ? 1 : 0));
+            const targets = Float32Array.from({ length: n * 2 }, (_, i) => data.x[i * 3]!);
+            y = [weft.tensor(oneHot, [n, 5]), weft.tensor(targets, [n, 2])];
+          } else {
+            const labels = weft.tensor(data.y, [n]);
+            y = [labels, labels];
+          }
         }
         const explain = await net.explain(32);
         const history = await net.fit(x, y, { epochs: 3, batchSize: 32, shuffle: true, verbose: 0, seed: 5, ...fitArgs });
