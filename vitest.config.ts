@@ -21,12 +21,13 @@ const GPU_NODE_FILES = [
   'mixed-precision',
   'row-parts',
   'chains',
+  'padded-batches',
 ];
 
 // Node-only GPU files: their code paths run in Chromium too (chains and row parts in every small model's
 // training there: steady-state, mlp-train, the demo), and what they compare does not depend on the browser;
 // Node runs beside the longer Chromium project (scripts/test.mjs), so the suite ends sooner.
-const NODE_ONLY_FILES = ['row-parts', 'chains'];
+const NODE_ONLY_FILES = ['row-parts', 'chains', 'padded-batches'];
 
 export default defineConfig({
   test: {

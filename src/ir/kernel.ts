@@ -101,8 +101,12 @@ export function viewBuffers(view: View): string[] {
   return view.gathered ? [view.buffer, view.gathered.indices] : [view.buffer];
 }
 
-/** Per-step values, one 256-byte record per step in a uniform buffer bound with a dynamic offset. */
-export const STEP_UNIFORM_FIELDS = ['rowBase', 't', 'learningRate', 'beta1Power', 'beta2Power', 'seed'] as const;
+/**
+ * Per-step values, one 256-byte record per step in a uniform buffer bound with a dynamic offset. `rows`:
+ * the samples in the step's batch — a short last batch of evaluate or predict runs on the plan made for
+ * the pass's full batches, and loss heads that mask rows (LossHeadKernel.maskRows) leave out the rest.
+ */
+export const STEP_UNIFORM_FIELDS = ['rowBase', 't', 'learningRate', 'beta1Power', 'beta2Power', 'seed', 'rows'] as const;
 export const STEP_RECORD_BYTES = 256;
 
 export interface GatherSource {
@@ -323,6 +327,12 @@ export interface LossHeadKernel {
    * `params` (one head per plan carries it; the weights are those before this step's update).
    */
   penalty?: { slot: number; params: string; terms: PenaltyTerm[] };
+  /**
+   * Rows from step.rows on (in samples; in a row part counted from the batch's first row) are padding:
+   * a short batch run on a plan made for more rows. Their loss and metrics are left out (evaluate's
+   * heads, which write no gradient).
+   */
+  maskRows?: boolean;
   lossSlot: number;
   metrics: { kind: MetricKind; slot: number }[];
   predictionOut?: View;
@@ -433,7 +443,9 @@ export function kernelUsesStep(kernel: KernelDesc): boolean {
     case 'optimizer':
       return true;
     case 'lossHead':
-      return kernel.target.sparse || !!kernel.sampleWeights || !!kernel.predictionOut?.rowBaseFromStep || viewsOf(kernel).some(viewUsesStep);
+      return (
+        kernel.target.sparse || !!kernel.sampleWeights || !!kernel.maskRows || !!kernel.predictionOut?.rowBaseFromStep || viewsOf(kernel).some(viewUsesStep)
+      );
     case 'elementwise':
       return viewsOf(kernel).some(viewUsesStep) || expressionUsesDropout(kernel.expr);
     case 'matmul':

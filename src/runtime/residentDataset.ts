@@ -91,6 +91,7 @@ export class ResidentDataset {
     for (let i = 0; i < rows; i++) order[i] = i;
     const records = Array.from({ length: Math.ceil(rows / batchSize) }, (_, s) => ({
       rowBase: s * batchSize,
+      rows: Math.min(batchSize, rows - s * batchSize),
       t: 0,
       learningRate: 0,
       beta1Power: 0,

@@ -4,6 +4,7 @@
 
 import type { PlanDescription } from '../ir/explainText.js';
 import { dumpPlan, type PlanMode } from '../ir/plan.js';
+import { takesPaddedBatches } from '../ir/plan/paddedBatches.js';
 import { getGpu, isLost, storageBindingLimit, type Gpu } from './device.js';
 import { type DatasetArray, weightedOutputsOf } from './deviceDataset.js';
 import { DeviceModel } from './deviceModel.js';
@@ -12,7 +13,7 @@ import { WeftError } from './errors.js';
 import { DatasetCache } from './datasetCache.js';
 import { readBuffer } from './resources.js';
 import { PlacedDataset, type ScheduledBatch } from './placedDataset.js';
-import { SessionPlans, type InputStorage, type PlanSource } from './sessionPlans.js';
+import { SessionPlans, type CompiledRunner, type InputStorage, type PlanSource } from './sessionPlans.js';
 import type { PlanRunner } from './planRunner.js';
 import { submit } from './resources.js';
 import { StreamRing, type StreamArraySpec } from './streamRing.js';
@@ -41,6 +42,8 @@ interface Stream {
   ring: StreamRing;
   /** Outputs whose samples carry loss weights in this stream's batches (training only). */
   weightedOutputs: number[];
+  /** The most samples a batch holds (a short one of evaluate runs on this size's plan, padded). */
+  batchSize: number;
   /** Plans whose metric sums this pass has cleared and adds to. */
   runners: Set<PlanRunner>;
 }
@@ -52,7 +55,7 @@ export interface DatasetHandle {
 }
 
 /** One training step's values, except its first sample (the session places the batches). */
-export type TrainStep = Omit<StepRecord, 'rowBase'>;
+export type TrainStep = Omit<StepRecord, 'rowBase' | 'rows'>;
 
 export interface TrainPass {
   batchSize: number;
@@ -272,7 +275,7 @@ export class ModelSession {
     this.ensureRecords(placed, pass.batchSize);
     const orders = placed.localOrders(pass.order);
     const records: StepRecord[][] = placed.parts.map(() => []);
-    schedule.forEach((b, k) => (records[b.part]![b.batch] = { ...pass.steps[k]!, rowBase: b.batch * pass.batchSize }));
+    schedule.forEach((b, k) => (records[b.part]![b.batch] = { ...pass.steps[k]!, rowBase: b.batch * pass.batchSize, rows: b.rows }));
     placed.parts.forEach((p, i) => p.resident.write(orders[i]!, records[i]!));
     const sums = await this.run('train', placed, schedule, pass.progressEvery ?? 0, pass.onProgress);
     this.steps += pass.steps.length;
@@ -284,13 +287,23 @@ export class ModelSession {
     const placed = this.placed(handle);
     this.ensureRecords(placed, batchSize);
     for (const p of placed.parts) p.resident.writeInOrder(batchSize);
-    return this.run('evaluate', placed, placed.schedule(batchSize), 0);
+    const { schedule } = await this.inferenceSchedule('evaluate', placed, batchSize);
+    return this.run('evaluate', placed, schedule, 0);
   }
 
   /** Every output's predictions for every sample, row-major. */
   async predict(handle: DatasetHandle, batchSize: number, outputs: readonly PredictionSpec[]): Promise<Float32Array[]> {
     const placed = this.placed(handle);
     const limit = storageBindingLimit(this.gpu);
+    let { schedule, planRows } = await this.inferenceSchedule('predict', placed, batchSize);
+    // A padded last batch writes predictions for the plan's whole batch: room for them, where a binding
+    // holds it (else the short batch runs the plan of its own size).
+    const paddedRows = (rows: number) => (planRows ? Math.ceil(rows / planRows) * planRows : rows);
+    const widest = Math.max(...outputs.map((o) => o.units));
+    if (planRows && placed.parts.some((p) => paddedRows(p.resident.rows) * widest * 4 > limit)) {
+      schedule = placed.schedule(batchSize);
+      planRows = null;
+    }
     for (const o of outputs) {
       const bytes = placed.parts[0]!.resident.rows * o.units * 4;
       if (bytes > limit)
@@ -300,14 +313,35 @@ export class ModelSession {
     }
     this.ensureRecords(placed, batchSize);
     // Kept with the dataset: predicting again on it makes no buffer and no bind group.
-    const buffers = placed.parts.map((p) => p.resident.predictionBuffers(outputs.map((o) => p.resident.rows * o.units * 4)));
+    const buffers = placed.parts.map((p) => p.resident.predictionBuffers(outputs.map((o) => paddedRows(p.resident.rows) * o.units * 4)));
     for (const p of placed.parts) p.resident.writeInOrder(batchSize);
-    await this.run('predict', placed, placed.schedule(batchSize), 0, undefined, buffers);
+    await this.run('predict', placed, schedule, 0, undefined, buffers);
     const results = outputs.map((o) => new Float32Array(placed.rows * o.units));
     for (const [i, p] of placed.parts.entries())
       for (const [j, o] of outputs.entries())
         results[j]!.set(new Float32Array(await readBuffer(this.gpu, buffers[i]![j]!, 0, p.resident.rows * o.units * 4)), p.firstRow * o.units);
     return results;
+  }
+
+  /**
+   * The batches of an evaluate or predict pass and the rows of the one plan they run on: the pass's
+   * largest batch. Its short last batch runs on that plan too, the rows past it padding (step.rows says
+   * where they start; takesPaddedBatches checks the plan computes each row on its own and masks them
+   * out of its sums): a pass compiles one plan, not two, and calls with other row counts share it.
+   * planRows is null where the plan cannot take padding (each batch then runs the plan of its size).
+   */
+  private async inferenceSchedule(
+    mode: 'evaluate' | 'predict',
+    placed: PlacedDataset,
+    batchSize: number,
+  ): Promise<{ schedule: ScheduledBatch[]; planRows: number | null }> {
+    const schedule = placed.schedule(batchSize);
+    if (schedule.length === 0) return { schedule, planRows: null };
+    const planRows = Math.min(batchSize, Math.max(...placed.parts.map((p) => p.resident.rows)));
+    if (schedule.every((b) => b.rows === planRows)) return { schedule, planRows };
+    const { runner } = await this.plans.runnerFor(mode, planRows, placed.storage);
+    if (!takesPaddedBatches(runner.plan.kernels)) return { schedule, planRows: null };
+    return { schedule: schedule.map((b) => ({ ...b, rows: planRows })), planRows };
   }
 
   /** Room for the step records of a pass at `batchSize` (a smaller batch size than before needs more). */
@@ -377,7 +411,7 @@ export class ModelSession {
     const ring = new StreamRing(this.gpu, specs, storage, batchSize * chunkBatches, chunkBatches, slots);
     const handle = { id: nextHandleId++ };
     const weightedOutputs = mode === 'train' ? weightedOutputsOf(specs.map((s) => s.name)) : [];
-    this.streams.set(handle.id, { mode, ring, runners: new Set(), weightedOutputs });
+    this.streams.set(handle.id, { mode, ring, runners: new Set(), weightedOutputs, batchSize });
     return handle;
   }
 
@@ -392,7 +426,7 @@ export class ModelSession {
     const zero = { t: 0, learningRate: 0, beta1Power: 0, beta2Power: 0, seed: 0 };
     let rowBase = 0;
     const records = chunk.batchRows.map((rows, i) => {
-      const record = { ...(chunk.steps?.[i] ?? zero), rowBase };
+      const record = { ...(chunk.steps?.[i] ?? zero), rowBase, rows };
       rowBase += rows;
       return record;
     });
@@ -400,7 +434,7 @@ export class ModelSession {
     const programs = [];
     const fresh: PlanRunner[] = [];
     for (const rows of chunk.batchRows) {
-      const { runner } = await this.plans.runnerFor(stream.mode, rows, stream.ring.storage, stream.weightedOutputs);
+      const { runner } = await this.streamRunner(stream, rows);
       if (!stream.runners.has(runner)) {
         stream.runners.add(runner);
         fresh.push(runner);
@@ -441,6 +475,19 @@ export class ModelSession {
     const total = new Float32Array(Math.max(...sums.map((s) => s.length)));
     for (const s of sums) for (let i = 0; i < s.length; i++) total[i] = total[i]! + s[i]!;
     return total;
+  }
+
+  /**
+   * The plan a streamed batch of `rows` runs: evaluate's short batches run on the full batch's plan where
+   * it takes padding (the slot holds a full batch's rows past any batch's start; step.rows masks them).
+   */
+  private async streamRunner(stream: Stream, rows: number): Promise<CompiledRunner> {
+    const { mode, ring, weightedOutputs, batchSize } = stream;
+    if (mode === 'evaluate' && rows < batchSize) {
+      const full = await this.plans.runnerFor(mode, batchSize, ring.storage, weightedOutputs);
+      if (takesPaddedBatches(full.runner.plan.kernels)) return full;
+    }
+    return this.plans.runnerFor(mode, rows, ring.storage, weightedOutputs);
   }
 
   /** Frees a stream's upload slots (after the GPU is done with them). */

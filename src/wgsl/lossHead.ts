@@ -67,7 +67,11 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
   // The weight penalty (regularizers) is one more sum: every invocation strides over the weights.
   const nAcc = 1 + desc.metrics.length + (desc.penalty ? 1 : 0);
 
+  // A short batch on a plan made for more rows: rows from step.rows (in samples) on are padding.
+  const samplesEnd = `step.rows${(desc.input.rowsPerSample ?? 1) > 1 ? ` * ${u32(desc.input.rowsPerSample!)}` : ''}`;
+  const partStart = desc.rowPart ? `${ROW_PART} * ${u32(desc.rowPart.rows)}` : undefined;
   const row: string[] = [];
+  if (desc.maskRows) row.push(`    if (${partStart ? `${partStart} + r` : 'r'} >= ${samplesEnd}) { continue; }`);
   row.push(`    let zr = ${viewIndex(desc.input, 'r', '0u')};`);
   if (desc.target.sparse) row.push(`    let label = ${loadU32(labels!, loadU32(indices!, samplePosition('r', desc.rowPart?.rows)))};`);
   else row.push(`    let tr = ${viewIndex(desc.target.view, 'r', '0u')};`);
@@ -178,7 +182,8 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
         `  }`,
       );
     }
-    penalty.push(`  ${a} = ${a} * ${f32(rows)};`);
+    const liveRows = desc.maskRows ? `f32(min(${u32(rows)}, ${samplesEnd} - min(${samplesEnd}, ${partStart ?? '0u'})))` : f32(rows);
+    penalty.push(`  ${a} = ${a} * ${liveRows};`);
   }
   // In a row part the sums go to the part's copy of the slots.
   const slotIndex = (slot: number): string => (desc.rowPart ? `${u32(slot)} + ${ROW_PART} * ${u32(desc.rowPart.slots)}` : u32(slot));
@@ -207,7 +212,7 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
   const metricNames = desc.metrics.map((m) => `${m.kind}→[${m.slot}]`).join(', ');
   return assemble({
     desc,
-    summary: `lossHead ${desc.loss} ${rows}×${cols}, ${desc.target.sparse ? 'sparse' : 'dense'} targets, loss→[${desc.lossSlot}]${metricNames ? `, ${metricNames}` : ''}${weights ? ', weighted samples' : ''}${desc.penalty ? `, weight penalty→[${desc.penalty.slot}]` : ''}${grad ? ', gradient' : ''}${pred ? ', predictions' : ''}${quadReduction ? '; one quad, sums by subgroupAdd' : ''}`,
+    summary: `lossHead ${desc.loss} ${rows}×${cols}, ${desc.target.sparse ? 'sparse' : 'dense'} targets, loss→[${desc.lossSlot}]${metricNames ? `, ${metricNames}` : ''}${weights ? ', weighted samples' : ''}${desc.penalty ? `, weight penalty→[${desc.penalty.slot}]` : ''}${grad ? ', gradient' : ''}${pred ? ', predictions' : ''}${desc.maskRows ? ', rows from step.rows masked' : ''}${quadReduction ? '; one quad, sums by subgroupAdd' : ''}`,
     buffers,
     helpers: quadReduction ? '' : `var<workgroup> partial: array<f32, ${size * nAcc}>;`,
     workgroupSize: size,

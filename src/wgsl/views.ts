@@ -334,9 +334,10 @@ export const STEP_FIELD_TYPES: Record<(typeof STEP_UNIFORM_FIELDS)[number], 'u32
   beta1Power: 'f32',
   beta2Power: 'f32',
   seed: 'u32',
+  rows: 'u32',
 };
 
-/** Size in bytes of the Step struct as WGSL lays it out (6 × 4 bytes). */
+/** Size in bytes of the Step struct as WGSL lays it out (7 × 4 bytes). */
 export const STEP_STRUCT_BYTES = STEP_UNIFORM_FIELDS.length * 4;
 
 export function stepDeclaration(): string {

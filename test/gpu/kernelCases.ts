@@ -36,7 +36,7 @@ export interface KernelCase {
   rowParts?: { count: number; whole: KernelDesc[] };
 }
 
-export const STEP0: RefStep = { rowBase: 0, t: 1, learningRate: 0.01, beta1Power: 0.9, beta2Power: 0.999, seed: 7 };
+export const STEP0: RefStep = { rowBase: 0, t: 1, learningRate: 0.01, beta1Power: 0.9, beta2Power: 0.999, seed: 7, rows: 0 };
 
 /**
  * Materialises an InitSpec. Self-contained (it is also sent to the page as source text), so the

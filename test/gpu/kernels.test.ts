@@ -840,6 +840,8 @@ describe('lossHead', () => {
     weighted?: boolean;
     /** A weight penalty over two odd ranges of a params buffer (regularizers). */
     penalty?: boolean;
+    /** A short batch of this many samples on the plan made for `rows` (maskRows; step.rows). */
+    liveRows?: number;
   }): KernelCase {
     const arena = new Arena('arena');
     const rowBase = o.rowBase ?? 0;
@@ -890,6 +892,7 @@ describe('lossHead', () => {
       metrics: metricSlots,
       ...(o.predict ? { predictionOut } : {}),
       ...(o.weighted ? { sampleWeights: { weights: 'sw', indices: 'idx' } } : {}),
+      ...(o.liveRows !== undefined ? { maskRows: true } : {}),
       ...(o.penalty
         ? {
             penalty: {
@@ -904,11 +907,11 @@ describe('lossHead', () => {
         : {}),
     };
     return {
-      label: `lossHead ${o.loss} ${o.sparse ? `sparse(${o.labelType ?? 'u8'})` : 'dense'} ${o.rows}×${o.cols}${o.scale ? ` ±${o.scale}` : ''}${o.rowBase ? ` rowBase ${o.rowBase}` : ''}${o.weighted ? ' weighted' : ''}${o.penalty ? ' penalty' : ''}`,
+      label: `lossHead ${o.loss} ${o.sparse ? `sparse(${o.labelType ?? 'u8'})` : 'dense'} ${o.rows}×${o.cols}${o.scale ? ` ±${o.scale}` : ''}${o.rowBase ? ` rowBase ${o.rowBase}` : ''}${o.weighted ? ' weighted' : ''}${o.penalty ? ' penalty' : ''}${o.liveRows !== undefined ? ` ${o.liveRows} live rows` : ''}`,
       decls,
       init,
       kernels: [desc],
-      steps: [{ ...STEP0, rowBase }],
+      steps: [{ ...STEP0, rowBase, rows: o.liveRows ?? 0 }],
       outputs: ['arena', 'metrics'],
     };
   }
@@ -963,6 +966,18 @@ describe('lossHead', () => {
     cases.push(lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 5, cols: 4, penalty: true }));
     expectAllPass(await runShareOfCases(page, bothReductions(cases), 'kernels'));
   });
+
+  test("a short batch on a full batch's plan (maskRows): rows from step.rows on leave loss, metrics and predictions alone", async () => {
+    const cases: KernelCase[] = [
+      lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 37, cols: 10, grad: false, predict: true, rowBase: 4, liveRows: 29 }),
+      lossCase({ loss: 'meanSquaredError', sparse: false, rows: 64, cols: 3, grad: false, predict: true, liveRows: 1 }),
+      lossCase({ loss: 'sigmoidCrossEntropy', sparse: false, rows: 150, cols: 3, grad: false, liveRows: 149 }),
+      lossCase({ loss: 'binaryCrossEntropy', sparse: false, rows: 33, cols: 2, probabilities: true, grad: false, predict: true, weighted: true, liveRows: 32 }),
+      lossCase({ loss: 'meanAbsoluteError', sparse: true, rows: 5, cols: 4, grad: false, penalty: true, liveRows: 3 }),
+      lossCase({ loss: 'softmaxCrossEntropy', sparse: false, rows: 32, cols: 10, grad: false, predict: true, liveRows: 32 }),
+    ];
+    expectAllPass(await runShareOfCases(page, bothReductions(cases), 'kernels'));
+  });
 });
 
 describe('optimizer', () => {
@@ -983,6 +998,7 @@ describe('optimizer', () => {
       beta1Power: Math.fround(0.9 ** t),
       beta2Power: Math.fround(0.999 ** t),
       seed: t,
+      rows: 0,
     }));
     const cases: KernelCase[] = [];
     for (const count of [1237, 1]) {

@@ -27,9 +27,11 @@ export interface RefStep {
   beta1Power: number;
   beta2Power: number;
   seed: number;
+  /** Samples in the step's batch: a loss head with maskRows leaves out rows from here on. */
+  rows: number;
 }
 
-export const ZERO_STEP: RefStep = { rowBase: 0, t: 0, learningRate: 0, beta1Power: 0, beta2Power: 0, seed: 0 };
+export const ZERO_STEP: RefStep = { rowBase: 0, t: 0, learningRate: 0, beta1Power: 0, beta2Power: 0, seed: 0, rows: 0 };
 
 function buf(buffers: RefBuffers, name: string): RefArray {
   const b = buffers[name];
@@ -232,7 +234,9 @@ function lossHead(d: LossHeadKernel, buffers: RefBuffers, step: RefStep): void {
   const metrics = buf(buffers, d.metricsBuffer);
   let lossSum = 0;
   const metricSums = d.metrics.map(() => 0);
-  for (let r = 0; r < rows; r++) {
+  // A short batch on a plan made for more rows: rows from step.rows (in samples) on are padding.
+  const liveRows = d.maskRows ? Math.min(rows, step.rows * (d.input.rowsPerSample ?? 1)) : rows;
+  for (let r = 0; r < liveRows; r++) {
     const z = Array.from({ length: cols }, (_, c) => get(buffers, d.input, r, c, step));
     let t: number[];
     let label = -1;
@@ -313,7 +317,7 @@ function lossHead(d: LossHeadKernel, buffers: RefBuffers, step: RefStep): void {
     const params = buf(buffers, d.penalty.params);
     let s = 0;
     for (const t of d.penalty.terms) for (let i = t.offset; i < t.offset + t.count; i++) s += t.l1 * Math.abs(params[i]!) + t.l2 * params[i]! ** 2;
-    metrics[d.penalty.slot]! += rows * s;
+    metrics[d.penalty.slot]! += liveRows * s;
   }
   d.metrics.forEach((m, i) => {
     metrics[m.slot]! += metricSums[i]!;

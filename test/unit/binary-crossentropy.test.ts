@@ -66,7 +66,7 @@ function checkPlanAgainstInterpreter(model: LayersModel, batch: number, metrics:
     if (declared.role === 'arena' && !buffers[declared.name])
       buffers[declared.name] = Float64Array.from({ length: declared.size }, () => 1e6 * (random() - 0.5));
   for (const kernel of plan.kernels)
-    runKernelReference(kernel, buffers, { rowBase: 0, t: 1, learningRate: LEARNING_RATE, beta1Power: 0, beta2Power: 0, seed: 0 });
+    runKernelReference(kernel, buffers, { rowBase: 0, t: 1, learningRate: LEARNING_RATE, beta1Power: 0, beta2Power: 0, seed: 0, rows: batch });
   expect(expected.slots.size).toBe(1 + metrics.length);
   for (const [slot, value] of expected.slots) expect(buffers.metrics![slot], `slot ${slot}`).toBeCloseTo(value, 9);
   graph.unfused.paramGrads!.forEach((g, p) => {

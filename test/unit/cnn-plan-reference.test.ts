@@ -76,7 +76,7 @@ function check(name: string, batch: number, seed: number): void {
     const expected = interpret(compiled.unfused, { inputs, targets, params });
     buffers.metrics!.fill(0);
     for (const kernel of plan.kernels)
-      runKernelReference(kernel, buffers, { rowBase: 0, t: step + 1, learningRate: LEARNING_RATE, beta1Power: 0, beta2Power: 0, seed: 0 });
+      runKernelReference(kernel, buffers, { rowBase: 0, t: step + 1, learningRate: LEARNING_RATE, beta1Power: 0, beta2Power: 0, seed: 0, rows: batch });
     for (const [slot, value] of expected.slots) expect(buffers.metrics![slot], `step ${step} slot ${slot}`).toBeCloseTo(value, 6);
     params = params.map((before, p) => {
       const g = compiled.unfused.paramGrads![p];

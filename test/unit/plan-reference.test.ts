@@ -101,7 +101,7 @@ function check(seed: number, batch: number, weighted = false, regularized = fals
     if (sampleWeights[i]) buffers[`sampleWeights${i}`] = shuffled(sampleWeights[i]!);
   });
   for (const kernel of plan.kernels)
-    runKernelReference(kernel, buffers, { rowBase: STEP_ROW_BASE, t: 1, learningRate: LEARNING_RATE, beta1Power: 0, beta2Power: 0, seed: 0 });
+    runKernelReference(kernel, buffers, { rowBase: STEP_ROW_BASE, t: 1, learningRate: LEARNING_RATE, beta1Power: 0, beta2Power: 0, seed: 0, rows: batch });
 
   for (const [slot, value] of expected.slots) expect(buffers.metrics![slot], `seed ${seed} slot ${slot}`).toBeCloseTo(value, 6);
   if (regularized) expect(plan.metricSlotCount, 'a penalty slot').toBe(compiled.unfused.penaltySlot! + 1);

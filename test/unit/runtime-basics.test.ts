@@ -6,8 +6,8 @@ import { NO_WEBGPU_MESSAGE, WeftError, counters, encodeStepRecords, getGpu, rese
 describe('runtime basics', () => {
   test('encodeStepRecords packs 256-byte records in STEP_UNIFORM_FIELDS order', () => {
     const buf = encodeStepRecords([
-      { rowBase: 32, t: 1, learningRate: 0.001, beta1Power: 0.9, beta2Power: 0.999, seed: 0xdeadbeef },
-      { rowBase: 64, t: 2, learningRate: 0.5, beta1Power: 0.81, beta2Power: 0.998001, seed: 7 },
+      { rowBase: 32, t: 1, learningRate: 0.001, beta1Power: 0.9, beta2Power: 0.999, seed: 0xdeadbeef, rows: 32 },
+      { rowBase: 64, t: 2, learningRate: 0.5, beta1Power: 0.81, beta2Power: 0.998001, seed: 7, rows: 17 },
     ]);
     expect(buf.byteLength).toBe(2 * STEP_RECORD_BYTES);
     const dv = new DataView(buf);
@@ -20,6 +20,8 @@ describe('runtime basics', () => {
     expect(dv.getUint32(256, true)).toBe(64);
     expect(dv.getFloat32(256 + 8, true)).toBe(0.5);
     expect(dv.getUint32(256 + 20, true)).toBe(7);
+    expect(dv.getUint32(24, true)).toBe(32);
+    expect(dv.getUint32(256 + 24, true)).toBe(17);
   });
 
   test('counters reset and snapshot', () => {

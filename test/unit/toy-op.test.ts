@@ -88,7 +88,8 @@ describe('a toy op added through the op table', () => {
     for (let step = 0; step < 30; step++) {
       const expected = interpret(compiled.unfused, { inputs, targets, params });
       buffers.metrics!.fill(0);
-      for (const kernel of plan.kernels) runKernelReference(kernel, buffers, { rowBase: 0, t: step + 1, learningRate, beta1Power: 0, beta2Power: 0, seed: 0 });
+      for (const kernel of plan.kernels)
+        runKernelReference(kernel, buffers, { rowBase: 0, t: step + 1, learningRate, beta1Power: 0, beta2Power: 0, seed: 0, rows: BATCH });
       expect(buffers.metrics![0]).toBeCloseTo(expected.slots.get(0)!, 9);
       losses.push(expected.slots.get(0)!);
       params = params.map((p, i) => {
