@@ -329,10 +329,11 @@ export interface LossHeadKernel {
   penalty?: { slot: number; params: string; terms: PenaltyTerm[] };
   /**
    * Rows from step.rows on (in samples; in a row part counted from the batch's first row) are padding:
-   * a short batch run on a plan made for more rows. Their loss and metrics are left out (evaluate's
-   * heads, which write no gradient).
+   * a short batch run on a plan made for `batch` samples. Their loss and metrics are left out, their
+   * gradient rows are zero, and the live rows' gradient is scaled for step.rows samples instead of
+   * `batch` (gradScale × batch ÷ step.rows: Keras's mean over the short batch).
    */
-  maskRows?: boolean;
+  maskRows?: { batch: number };
   lossSlot: number;
   metrics: { kind: MetricKind; slot: number }[];
   predictionOut?: View;

@@ -148,6 +148,16 @@ export function gatheredProductsWanted(gpu: Pick<Gpu, 'cpuAdapter' | 'subgroups'
   return preferredMatmulVariant(gpu) === 'quadTiled' && forcedSwitch('WEFT_GATHERED_PRODUCTS') !== false;
 }
 
+/**
+ * Whether a pass's short last batch runs on the plan made for its full batches, padded, where the plan
+ * takes it (plan/paddedBatches.ts): one plan to compile per pass and batch size instead of two — on
+ * SwiftShader a plan's pipelines take seconds to compile. WEFT_PADDED_BATCHES=0 compiles a plan for the
+ * short batch instead (to compare the two).
+ */
+export function paddedBatchesWanted(): boolean {
+  return forcedSwitch('WEFT_PADDED_BATCHES') !== false;
+}
+
 /** A plan switch set by hand (globalThis in a page, else Node's environment): true, false, or undefined when unset. */
 function forcedSwitch(name: string): boolean | undefined {
   const g = globalThis as Record<string, unknown> & { process?: { env?: Record<string, string | undefined> } };

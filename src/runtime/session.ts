@@ -5,7 +5,7 @@
 import type { PlanDescription } from '../ir/explainText.js';
 import { dumpPlan, type PlanMode } from '../ir/plan.js';
 import { takesPaddedBatches } from '../ir/plan/paddedBatches.js';
-import { getGpu, isLost, storageBindingLimit, type Gpu } from './device.js';
+import { getGpu, isLost, paddedBatchesWanted, storageBindingLimit, type Gpu } from './device.js';
 import { type DatasetArray, weightedOutputsOf } from './deviceDataset.js';
 import { DeviceModel } from './deviceModel.js';
 import { ReadbackRing, foldMetricCopies, runEpoch, type EpochPart } from './epochRunner.js';
@@ -42,7 +42,7 @@ interface Stream {
   ring: StreamRing;
   /** Outputs whose samples carry loss weights in this stream's batches (training only). */
   weightedOutputs: number[];
-  /** The most samples a batch holds (a short one of evaluate runs on this size's plan, padded). */
+  /** The most samples a batch holds (a short one runs on this size's plan, padded, where the plan takes it). */
   batchSize: number;
   /** Plans whose metric sums this pass has cleared and adds to. */
   runners: Set<PlanRunner>;
@@ -269,13 +269,14 @@ export class ModelSession {
   /** One epoch of training steps (pass.steps: stepsFor(handle, batchSize) of them); returns the metric sums over every sample. */
   async train(handle: DatasetHandle, pass: TrainPass): Promise<Float32Array> {
     const placed = this.placed(handle);
-    const schedule = placed.schedule(pass.batchSize);
+    const { schedule } = await this.paddedSchedule('train', placed, pass.batchSize);
     if (pass.steps.length !== schedule.length)
       throw new WeftError(`internal: a training pass over this dataset takes ${schedule.length} steps, got ${pass.steps.length}`);
     this.ensureRecords(placed, pass.batchSize);
     const orders = placed.localOrders(pass.order);
     const records: StepRecord[][] = placed.parts.map(() => []);
-    schedule.forEach((b, k) => (records[b.part]![b.batch] = { ...pass.steps[k]!, rowBase: b.batch * pass.batchSize, rows: b.rows }));
+    const samples = placed.schedule(pass.batchSize);
+    schedule.forEach((b, k) => (records[b.part]![b.batch] = { ...pass.steps[k]!, rowBase: b.batch * pass.batchSize, rows: samples[k]!.rows }));
     placed.parts.forEach((p, i) => p.resident.write(orders[i]!, records[i]!));
     const sums = await this.run('train', placed, schedule, pass.progressEvery ?? 0, pass.onProgress);
     this.steps += pass.steps.length;
@@ -287,7 +288,7 @@ export class ModelSession {
     const placed = this.placed(handle);
     this.ensureRecords(placed, batchSize);
     for (const p of placed.parts) p.resident.writeInOrder(batchSize);
-    const { schedule } = await this.inferenceSchedule('evaluate', placed, batchSize);
+    const { schedule } = await this.paddedSchedule('evaluate', placed, batchSize);
     return this.run('evaluate', placed, schedule, 0);
   }
 
@@ -295,7 +296,7 @@ export class ModelSession {
   async predict(handle: DatasetHandle, batchSize: number, outputs: readonly PredictionSpec[]): Promise<Float32Array[]> {
     const placed = this.placed(handle);
     const limit = storageBindingLimit(this.gpu);
-    let { schedule, planRows } = await this.inferenceSchedule('predict', placed, batchSize);
+    let { schedule, planRows } = await this.paddedSchedule('predict', placed, batchSize);
     // A padded last batch writes predictions for the plan's whole batch: room for them, where a binding
     // holds it (else the short batch runs the plan of its own size).
     const paddedRows = (rows: number) => (planRows ? Math.ceil(rows / planRows) * planRows : rows);
@@ -324,23 +325,21 @@ export class ModelSession {
   }
 
   /**
-   * The batches of an evaluate or predict pass and the rows of the one plan they run on: the pass's
-   * largest batch. Its short last batch runs on that plan too, the rows past it padding (step.rows says
-   * where they start; takesPaddedBatches checks the plan computes each row on its own and masks them
-   * out of its sums): a pass compiles one plan, not two, and calls with other row counts share it.
-   * planRows is null where the plan cannot take padding (each batch then runs the plan of its size).
+   * The batches of a pass, each with the rows of the plan it runs on, and those rows: the pass's largest
+   * batch. Its short last batch runs on that plan too, the rows past it padding (step.rows says where
+   * they start; takesPaddedBatches checks the plan keeps the padding out of every sum, and its loss heads
+   * mask it): a pass compiles one plan, not two, and calls with other row counts share it. planRows is
+   * null where the plan cannot take padding (each batch then runs the plan of its size: training a
+   * model with batch statistics).
    */
-  private async inferenceSchedule(
-    mode: 'evaluate' | 'predict',
-    placed: PlacedDataset,
-    batchSize: number,
-  ): Promise<{ schedule: ScheduledBatch[]; planRows: number | null }> {
+  private async paddedSchedule(mode: PlanMode, placed: PlacedDataset, batchSize: number): Promise<{ schedule: ScheduledBatch[]; planRows: number | null }> {
     const schedule = placed.schedule(batchSize);
     if (schedule.length === 0) return { schedule, planRows: null };
     const planRows = Math.min(batchSize, Math.max(...placed.parts.map((p) => p.resident.rows)));
     if (schedule.every((b) => b.rows === planRows)) return { schedule, planRows };
-    const { runner } = await this.plans.runnerFor(mode, planRows, placed.storage);
-    if (!takesPaddedBatches(runner.plan.kernels)) return { schedule, planRows: null };
+    if (!paddedBatchesWanted()) return { schedule, planRows: null };
+    const { runner } = await this.plans.runnerFor(mode, planRows, placed.storage, mode === 'train' ? placed.weightedOutputs : []);
+    if (!takesPaddedBatches(runner.plan)) return { schedule, planRows: null };
     return { schedule: schedule.map((b) => ({ ...b, rows: planRows })), planRows };
   }
 
@@ -478,14 +477,14 @@ export class ModelSession {
   }
 
   /**
-   * The plan a streamed batch of `rows` runs: evaluate's short batches run on the full batch's plan where
-   * it takes padding (the slot holds a full batch's rows past any batch's start; step.rows masks them).
+   * The plan a streamed batch of `rows` runs: a short batch runs on the full batch's plan where it takes
+   * padding (the slot holds a full batch's rows past any batch's start; step.rows masks them).
    */
   private async streamRunner(stream: Stream, rows: number): Promise<CompiledRunner> {
     const { mode, ring, weightedOutputs, batchSize } = stream;
-    if (mode === 'evaluate' && rows < batchSize) {
+    if (rows < batchSize && paddedBatchesWanted()) {
       const full = await this.plans.runnerFor(mode, batchSize, ring.storage, weightedOutputs);
-      if (takesPaddedBatches(full.runner.plan.kernels)) return full;
+      if (takesPaddedBatches(full.runner.plan)) return full;
     }
     return this.plans.runnerFor(mode, rows, ring.storage, weightedOutputs);
   }

@@ -71,7 +71,19 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
   const samplesEnd = `step.rows${(desc.input.rowsPerSample ?? 1) > 1 ? ` * ${u32(desc.input.rowsPerSample!)}` : ''}`;
   const partStart = desc.rowPart ? `${ROW_PART} * ${u32(desc.rowPart.rows)}` : undefined;
   const row: string[] = [];
-  if (desc.maskRows) row.push(`    if (${partStart ? `${partStart} + r` : 'r'} >= ${samplesEnd}) { continue; }`);
+  if (desc.maskRows) {
+    // Padding: no loss, no metrics, no prediction; a zero gradient row (the weight gradients sum over every row).
+    row.push(`    if (${partStart ? `${partStart} + r` : 'r'} >= ${samplesEnd}) {`);
+    if (grad) {
+      row.push(`      let gz = ${viewIndex(desc.gradOut!, 'r', '0u')};`);
+      row.push(`      for (var c = 0u; c < ${u32(cols)}; c = c + 1u) { ${storeF32(grad, 'gz + c', '0.0', false)} }`);
+    }
+    row.push(`      continue;`, `    }`);
+  }
+  // The gradient's scale: lossWeight / batch, or for a short batch on this plan lossWeight / step.rows
+  // (× batch ÷ step.rows, exactly 1 for a full batch).
+  const liveScale = desc.maskRows && grad ? 'live_scale' : undefined;
+  const scaled = (k: number): string => (liveScale ? `(${f32(k)} * ${liveScale})` : f32(k));
   row.push(`    let zr = ${viewIndex(desc.input, 'r', '0u')};`);
   if (desc.target.sparse) row.push(`    let label = ${loadU32(labels!, loadU32(indices!, samplePosition('r', desc.rowPart?.rows)))};`);
   else row.push(`    let tr = ${viewIndex(desc.target.view, 'r', '0u')};`);
@@ -107,11 +119,11 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
   switch (desc.loss) {
     case 'softmaxCrossEntropy':
       row.push(`      tz = tz + t * z;`);
-      if (grad) row.push(`      ${storeF32(grad, 'gr + c', weighted(`d * ${f32(desc.gradScale)}`), false)}`);
+      if (grad) row.push(`      ${storeF32(grad, 'gr + c', weighted(`d * ${scaled(desc.gradScale)}`), false)}`);
       break;
     case 'sigmoidCrossEntropy':
       row.push(`      lsum = lsum + max(z, 0.0) - z * t + log(1.0 + e);`);
-      if (grad) row.push(`      ${storeF32(grad, 'gr + c', weighted(`d * ${f32(desc.gradScale / cols)}`), false)}`);
+      if (grad) row.push(`      ${storeF32(grad, 'gr + c', weighted(`d * ${scaled(desc.gradScale / cols)}`), false)}`);
       break;
     case 'binaryCrossEntropy': {
       // As TensorFlow.js: p clipped to [ε, 1 − ε]; the clip passes no gradient outside it.
@@ -121,17 +133,17 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
       row.push(`      lsum = lsum - (t * log(q) + (1.0 - t) * log(1.0 - q));`);
       if (grad)
         row.push(
-          `      ${storeF32(grad, 'gr + c', weighted(`select(0.0, (q - t) / (q * (1.0 - q)), p >= ${lo} && p <= ${hi}) * ${f32(desc.gradScale / cols)}`), false)}`,
+          `      ${storeF32(grad, 'gr + c', weighted(`select(0.0, (q - t) / (q * (1.0 - q)), p >= ${lo} && p <= ${hi}) * ${scaled(desc.gradScale / cols)}`), false)}`,
         );
       break;
     }
     case 'meanSquaredError':
       row.push(`      lsum = lsum + d * d;`);
-      if (grad) row.push(`      ${storeF32(grad, 'gr + c', weighted(`d * ${f32((2 * desc.gradScale) / cols)}`), false)}`);
+      if (grad) row.push(`      ${storeF32(grad, 'gr + c', weighted(`d * ${scaled((2 * desc.gradScale) / cols)}`), false)}`);
       break;
     case 'meanAbsoluteError':
       row.push(`      lsum = lsum + abs(d);`);
-      if (grad) row.push(`      ${storeF32(grad, 'gr + c', weighted(`sign(d) * ${f32(desc.gradScale / cols)}`), false)}`);
+      if (grad) row.push(`      ${storeF32(grad, 'gr + c', weighted(`sign(d) * ${scaled(desc.gradScale / cols)}`), false)}`);
       break;
     default:
       return desc.loss satisfies never;
@@ -202,6 +214,7 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
         `  }`,
       ];
   const body = [
+    ...(liveScale ? [`  let ${liveScale} = ${f32(desc.maskRows!.batch)} / f32(step.rows);`] : []),
     ...accs.map((a) => `  var ${a} = 0.0;`),
     `  for (var r = lidx; r < ${u32(rows)}; r = r + ${u32(size)}) {`,
     ...row,

@@ -892,7 +892,7 @@ describe('lossHead', () => {
       metrics: metricSlots,
       ...(o.predict ? { predictionOut } : {}),
       ...(o.weighted ? { sampleWeights: { weights: 'sw', indices: 'idx' } } : {}),
-      ...(o.liveRows !== undefined ? { maskRows: true } : {}),
+      ...(o.liveRows !== undefined ? { maskRows: { batch: o.rows } } : {}),
       ...(o.penalty
         ? {
             penalty: {
@@ -967,8 +967,15 @@ describe('lossHead', () => {
     expectAllPass(await runShareOfCases(page, bothReductions(cases), 'kernels'));
   });
 
-  test("a short batch on a full batch's plan (maskRows): rows from step.rows on leave loss, metrics and predictions alone", async () => {
+  test("a short batch on a full batch's plan (maskRows): rows from step.rows on leave loss, metrics and predictions alone, their gradient zero, the rest's scaled for step.rows", async () => {
     const cases: KernelCase[] = [
+      // training heads: gradient rows of the padding zero, the live rows' mean over step.rows
+      lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 32, cols: 10, rowBase: 4, liveRows: 8 }),
+      lossCase({ loss: 'sigmoidCrossEntropy', sparse: false, rows: 37, cols: 3, weighted: true, penalty: true, liveRows: 30 }),
+      lossCase({ loss: 'binaryCrossEntropy', sparse: false, rows: 16, cols: 1, probabilities: true, liveRows: 15 }),
+      lossCase({ loss: 'meanSquaredError', sparse: false, rows: 64, cols: 2, predict: true, liveRows: 1 }),
+      lossCase({ loss: 'meanAbsoluteError', sparse: true, rows: 12, cols: 4, liveRows: 12 }),
+      // evaluate heads (no gradient)
       lossCase({ loss: 'softmaxCrossEntropy', sparse: true, rows: 37, cols: 10, grad: false, predict: true, rowBase: 4, liveRows: 29 }),
       lossCase({ loss: 'meanSquaredError', sparse: false, rows: 64, cols: 3, grad: false, predict: true, liveRows: 1 }),
       lossCase({ loss: 'sigmoidCrossEntropy', sparse: false, rows: 150, cols: 3, grad: false, liveRows: 149 }),

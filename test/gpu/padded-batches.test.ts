@@ -1,7 +1,8 @@
-// A short last batch of evaluate and predict runs on the plan made for the pass's full batches, its rows
-// past step.rows padding (session.ts inferenceSchedule, ir/plan/paddedBatches.ts, LossHeadKernel.maskRows):
-// the results equal those of a plan made for the exact rows, and a call whose rows leave another short
-// batch compiles nothing. Training keeps a plan per batch size (its gradients are scaled for the batch).
+// A short last batch runs on the plan made for the pass's full batches, its rows past step.rows padding
+// (session.ts paddedSchedule, ir/plan/paddedBatches.ts, LossHeadKernel.maskRows): the results equal those
+// of a plan made for the exact rows, and a call whose rows leave another short batch compiles nothing.
+// Training pads where every sum over samples has a factor the heads zero on the padding (not with batch
+// statistics: such a model still compiles a plan for its short batch).
 // Node only (vitest.config.ts): the session code is the same in Chromium, where every predict and evaluate
 // with a short batch (export, storage, the oracle tests) runs this path too. Predictions of padding rows
 // land past the real ones: their buffer is padded to whole plan batches (WebGPU lets an out-of-bounds
@@ -116,4 +117,92 @@ test('predict, evaluate and evaluateDataset: a padded short batch gives what the
   close(r.evalThirty, r.evalThirtyExact, 1e-5, 'evaluate 16 + 14 padded vs 30');
   close(r.evalTrain, r.evalTrainExact, 1e-5, 'evaluate 4 × 16 + 6 padded vs 70');
   expect(r.created, 'pipelines compiled for new short batches').toBe(0);
+});
+
+test('fit: a short last batch on the full batch plan trains as on its own plan (WEFT_PADDED_BATCHES=0), compiles nothing more; batch statistics keep their own plan', async () => {
+  const r = await inPage(
+    page,
+    async () => {
+      const T = window.weftTesting;
+      const weft = T.weft;
+      const g = globalThis as Record<string, unknown>;
+      const features = 11;
+      const build = (normalize: boolean) => {
+        const input = weft.input({ shape: [features], name: 'x' });
+        let h = weft.layers.dense({ units: 9, activation: 'relu', seed: 1 }).apply(input);
+        if (normalize) h = weft.layers.batchNormalization().apply(h);
+        const wide = weft.layers.concatenate().apply([input, weft.layers.dropout({ rate: 0.25, seed: 4 }).apply(h)]);
+        const main = weft.layers.dense({ units: 4, activation: 'softmax', seed: 2, name: 'main' }).apply(wide);
+        const aux = weft.layers.dense({ units: 2, activation: 'sigmoid', seed: 3, name: 'aux' }).apply(h);
+        const model = weft.model({ inputs: input, outputs: [main, aux] });
+        model.compile({
+          optimizer: weft.train.adam(0.02),
+          loss: ['sparseCategoricalCrossentropy', 'binaryCrossentropy'],
+          lossWeights: [0.6, 0.4],
+          metrics: ['accuracy'],
+        });
+        return model;
+      };
+      const next = T.lcg(5);
+      const data = (rows: number) => ({
+        x: weft.tensor(
+          Float32Array.from({ length: rows * features }, () => next() * 2 - 1),
+          [rows, features],
+        ),
+        y: [
+          weft.tensor(
+            Int32Array.from({ length: rows }, () => Math.floor(next() * 4) % 4),
+            [rows],
+          ),
+          weft.tensor(
+            Float32Array.from({ length: rows * 2 }, () => (next() < 0.5 ? 0 : 1)),
+            [rows, 2],
+          ),
+        ],
+      });
+      const train = data(70); // 4 × 16 + 6
+      const classWeight = [
+        { 0: 1, 1: 2.5, 2: 0.5, 3: 1 },
+        { 0: 1, 1: 1 },
+      ];
+      const fitBoth = async (padded: boolean, normalize: boolean) => {
+        g.WEFT_PADDED_BATCHES = padded ? undefined : '0';
+        try {
+          const model = build(normalize);
+          const before = weft.snapshotCounters().pipelineCreations;
+          const history = await model.fit(train.x, train.y, { epochs: 3, batchSize: 16, shuffle: true, seed: 9, verbose: 0, classWeight });
+          const pipelines = weft.snapshotCounters().pipelineCreations - before;
+          const weights = (await model.getWeights()).map((t: any) => Array.from(t.dataSync()) as number[]);
+          // Another short batch (74 = 4 × 16 + 10): on the same plan, nothing to compile.
+          const more = data(74);
+          const again = weft.snapshotCounters().pipelineCreations;
+          await model.fit(more.x, more.y, { epochs: 1, batchSize: 16, verbose: 0, classWeight });
+          const againPipelines = weft.snapshotCounters().pipelineCreations - again;
+          model.dispose();
+          return { loss: history.history.loss as number[], weights, pipelines, againPipelines };
+        } finally {
+          g.WEFT_PADDED_BATCHES = undefined;
+        }
+      };
+      // Without padding first: its full-batch plan's pipelines are then cached (by WGSL text), so the padded
+      // run compiles exactly what its short batch needs beyond them: nothing.
+      const exact = await fitBoth(false, false);
+      const padded = await fitBoth(true, false);
+      return { exact, padded, normalized: await fitBoth(true, true) };
+    },
+    undefined,
+  );
+  // The same training: the padded step's gradient scale is gradScale × 16 ÷ 6 against 1/6 (float32 rounding).
+  r.padded.weights.forEach((w, k) =>
+    w.forEach((v, i) =>
+      expect(Math.abs(v - r.exact.weights[k]![i]!), `weight ${k}[${i}]: padded ${v} vs exact ${r.exact.weights[k]![i]}`).toBeLessThanOrEqual(1e-5),
+    ),
+  );
+  r.padded.loss.forEach((l, e) => expect(Math.abs(l - r.exact.loss[e]!), `epoch ${e} loss`).toBeLessThanOrEqual(1e-5 * Math.max(1, l)));
+  expect(r.padded.againPipelines, 'a new short batch on the padded plan').toBe(0);
+  expect(r.exact.againPipelines, 'without padding a new short batch compiles its plan').toBeGreaterThan(0);
+  expect(r.exact.pipelines, 'the full and the short batch plans').toBeGreaterThan(0);
+  expect(r.padded.pipelines, 'the short batch on the full batch plan: no plan of its own').toBe(0);
+  // Batch statistics sum the padding's forward values: that model compiles its short batch's plan.
+  expect(r.normalized.againPipelines).toBeGreaterThan(0);
 });

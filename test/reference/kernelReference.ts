@@ -236,6 +236,9 @@ function lossHead(d: LossHeadKernel, buffers: RefBuffers, step: RefStep): void {
   const metricSums = d.metrics.map(() => 0);
   // A short batch on a plan made for more rows: rows from step.rows (in samples) on are padding.
   const liveRows = d.maskRows ? Math.min(rows, step.rows * (d.input.rowsPerSample ?? 1)) : rows;
+  // The padding's gradient rows are zero; the live rows' gradient is the mean over step.rows samples.
+  if (d.gradOut) for (let r = liveRows; r < rows; r++) for (let c = 0; c < cols; c++) set(buffers, d.gradOut, r, c, step, 0, false);
+  const gradScale = d.maskRows ? (d.gradScale * d.maskRows.batch) / step.rows : d.gradScale;
   for (let r = 0; r < liveRows; r++) {
     const z = Array.from({ length: cols }, (_, c) => get(buffers, d.input, r, c, step));
     let t: number[];
@@ -257,28 +260,28 @@ function lossHead(d: LossHeadKernel, buffers: RefBuffers, step: RefStep): void {
         const lse = mx + Math.log(z.reduce((a, v) => a + Math.exp(v - mx), 0));
         p = softmax(z);
         loss = lse - z.reduce((a, v, c) => a + t[c]! * v, 0);
-        grad = p.map((v, c) => (v - t[c]!) * d.gradScale);
+        grad = p.map((v, c) => (v - t[c]!) * gradScale);
         break;
       }
       case 'sigmoidCrossEntropy':
         p = z.map(sigmoid);
         loss = z.reduce((a, v, c) => a + elementLoss('sigmoidCrossEntropy', v, t[c]!), 0) / cols;
-        grad = z.map((v, c) => (elementLossGrad('sigmoidCrossEntropy', v, t[c]!) / cols) * d.gradScale);
+        grad = z.map((v, c) => (elementLossGrad('sigmoidCrossEntropy', v, t[c]!) / cols) * gradScale);
         break;
       case 'binaryCrossEntropy':
         p = z;
         loss = p.reduce((a, v, c) => a + elementLoss('binaryCrossEntropy', v, t[c]!), 0) / cols;
-        grad = p.map((v, c) => (elementLossGrad('binaryCrossEntropy', v, t[c]!) / cols) * d.gradScale);
+        grad = p.map((v, c) => (elementLossGrad('binaryCrossEntropy', v, t[c]!) / cols) * gradScale);
         break;
       case 'meanSquaredError':
         p = z;
         loss = p.reduce((a, v, c) => a + (v - t[c]!) ** 2, 0) / cols;
-        grad = p.map((v, c) => ((2 * (v - t[c]!)) / cols) * d.gradScale);
+        grad = p.map((v, c) => ((2 * (v - t[c]!)) / cols) * gradScale);
         break;
       case 'meanAbsoluteError':
         p = z;
         loss = p.reduce((a, v, c) => a + Math.abs(v - t[c]!), 0) / cols;
-        grad = p.map((v, c) => (Math.sign(v - t[c]!) / cols) * d.gradScale);
+        grad = p.map((v, c) => (Math.sign(v - t[c]!) / cols) * gradScale);
         break;
       default:
         return d.loss satisfies never;

@@ -227,8 +227,9 @@ export function kernelFor(node: IrNode, view: (id: ValueId) => View, graph: IrGr
         cols,
         input: view(node.input),
         target: node.sparse ? { sparse: true, labels: `labels${targetIndex}`, indices: 'indices' } : { sparse: false, view: view(node.target) },
-        // Without a gradient (evaluate) a short last batch may run on the full batch's plan: rows past it are masked.
-        ...(node.withGrad ? { gradOut: view(node.id) } : { maskRows: true }),
+        ...(node.withGrad ? { gradOut: view(node.id) } : {}),
+        // A short last batch may run on the full batch's plan (plan/paddedBatches.ts): rows past it are masked.
+        maskRows: { batch: graph.batchSize },
         gradScale: node.gradScale,
         ...(node.sampleWeight !== undefined ? { sampleWeights: { weights: sampleWeightBuffer(graph, node.sampleWeight), indices: 'indices' } } : {}),
         metricsBuffer: 'metrics',
