@@ -47,14 +47,16 @@ export class ReadbackRing {
   get available(): number {
     return this.free.length;
   }
-  /** A free staging buffer, or null when all are being mapped (the caller skips that readback). */
-  take(): GPUBuffer | null {
+  /** A free staging buffer for `bytes`, or null when all are being mapped or it would not fit one (the caller skips that readback). */
+  take(bytes: number): GPUBuffer | null {
+    if (bytes > this.bytes) return null;
     return this.free.pop() ?? null;
   }
-  /** A free staging buffer, or an extra one (destroyed after its read) when all are in use. */
-  takeOrMake(): GPUBuffer {
+  /** A free staging buffer for `bytes`, or an extra one (destroyed after its read) when all are in use or it is larger than theirs. */
+  takeOrMake(bytes: number): GPUBuffer {
     return (
-      this.take() ?? createBuffer(this.gpu, { size: this.bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'weft readback (extra)' })
+      this.take(bytes) ??
+      createBuffer(this.gpu, { size: Math.max(this.bytes, bytes), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'weft readback (extra)' })
     );
   }
   /** Maps a staging buffer filled by a submitted copy; the buffer returns to the ring after. */
@@ -106,8 +108,9 @@ export async function runEpoch(gpu: Gpu, parts: EpochPart[], ring: ReadbackRing,
     pass.end();
     let staging: GPUBuffer | null = null;
     if (!final && first?.metrics && options.onProgress && stepsDone >= nextProgress && ring.available > parts.length) {
-      staging = ring.take();
-      if (staging) encoder.copyBufferToBuffer(first.metrics, 0, staging, 0, first.metricsCount * first.metricCopies * 4);
+      const bytes = first.metricsCount * first.metricCopies * 4;
+      staging = ring.take(bytes);
+      if (staging) encoder.copyBufferToBuffer(first.metrics, 0, staging, 0, bytes);
       nextProgress = stepsDone + progressEvery;
     }
     submit(gpu, [encoder.finish()]);
@@ -138,7 +141,7 @@ export async function runEpoch(gpu: Gpu, parts: EpochPart[], ring: ReadbackRing,
   for (const p of pending) p.catch(() => {});
   // Final sums: one staging buffer per metric buffer.
   const finals = [...metricBuffers].map(([metrics, { count, copies }]) => {
-    const staging = ring.takeOrMake();
+    const staging = ring.takeOrMake(count * copies * 4);
     encoder.copyBufferToBuffer(metrics, 0, staging, 0, count * copies * 4);
     return { staging, count, copies };
   });

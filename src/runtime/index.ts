@@ -5,6 +5,7 @@ export { getGpu, resetGpu, assertAlive, preferredMatmulVariant, gatheredProducts
 export { createBuffer, writeBuffer, submit, readBuffer, type BufferOptions } from './resources.js';
 export { getPipeline, stepBindGroupLayout, formatMessages, STEP_BINDING_BYTES, type CompiledKernel } from './pipelineCache.js';
 export { StepProgram, encodeStepRecords, type StepRecord } from './stepProgram.js';
+export { ReadbackRing } from './epochRunner.js';
 export {
   ModelSession,
   type DatasetHandle,

@@ -460,7 +460,7 @@ export class ModelSession {
     if (runners.length === 0) return new Float32Array(0);
     const encoder = this.gpu.device.createCommandEncoder({ label: 'weft streamed sums' });
     const staging = runners.map((r) => {
-      const buffer = this.ring.takeOrMake();
+      const buffer = this.ring.takeOrMake(r.plan.metricSlotCount * r.metricCopies * 4);
       encoder.copyBufferToBuffer(r.metrics!, 0, buffer, 0, r.plan.metricSlotCount * r.metricCopies * 4);
       return buffer;
     });

@@ -91,6 +91,43 @@ test('device, counters, buffers, readback, pipeline cache, step program', async 
   expect(r.counts.submits).toBe(3);
 });
 
+test('the readback ring: metric sums larger than its staging buffers get a buffer of their size, progress reads skip them', async () => {
+  const r = await inPage(
+    page,
+    async () => {
+      const { runtime } = window.weftTesting;
+      const gpu = await runtime.getGpu();
+      const ring = new runtime.ReadbackRing(gpu, 16, 2);
+      const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+      // 40 floats: more than the ring's 16-byte buffers hold (as slots × row-part copies past 1,024 floats would be in a session's 4,096-byte ring)
+      const sums = runtime.createBuffer(gpu, { size: 160, usage, label: 'sums' });
+      runtime.writeBuffer(
+        gpu,
+        sums,
+        0,
+        Float32Array.from({ length: 40 }, (_, i) => i + 0.5),
+      );
+      const skipped = ring.take(160) === null;
+      const staging = ring.takeOrMake(160);
+      const encoder = gpu.device.createCommandEncoder();
+      encoder.copyBufferToBuffer(sums, 0, staging, 0, 160);
+      runtime.submit(gpu, [encoder.finish()]);
+      const back = Array.from(new Float32Array(await ring.read(staging, 160)));
+      const small = ring.take(16);
+      const result = { skipped, stagingSize: staging.size, back, ringKept: ring.memory.buffers, smallFits: small !== null && small.size === 16 };
+      ring.dispose();
+      sums.destroy();
+      return result;
+    },
+    undefined,
+  );
+  expect(r.skipped).toBe(true);
+  expect(r.stagingSize).toBeGreaterThanOrEqual(160);
+  expect(r.back).toEqual(Array.from({ length: 40 }, (_, i) => i + 0.5));
+  expect(r.ringKept, 'the larger buffer was an extra one, not kept').toBe(2);
+  expect(r.smallFits).toBe(true);
+});
+
 test('a WGSL compile error names the kernel, the line:col and the offending line', async () => {
   const message = await inPage(
     page,
