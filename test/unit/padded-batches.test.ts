@@ -36,7 +36,7 @@ describe('takesPaddedBatches', () => {
     }
   });
 
-  test('training plans: yes for the article models (with and without fused updates), no with batch statistics', () => {
+  test('training plans: yes for the article models (with and without fused updates) and a CNN, no with batch statistics', () => {
     for (const wide of [false, true]) {
       const [input, output] = articleModel(wide);
       for (const fuseUpdates of [false, true]) {
@@ -45,6 +45,12 @@ describe('takesPaddedBatches', () => {
         for (const h of plan.kernels.filter((k): k is LossHeadKernel => k.kind === 'lossHead')) expect(h.maskRows).toEqual({ batch: 32 });
       }
     }
+    // A CNN: filter gradients sum x · dy over samples, dy zero on the padding.
+    const image = weft.input({ shape: [8, 8, 1] });
+    const conv = weft.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(image);
+    const pooled = weft.layers.maxPooling2d({ poolSize: 2 }).apply(conv);
+    const classes = weft.layers.dense({ units: 10, activation: 'softmax' }).apply(weft.layers.flatten().apply(pooled));
+    expect(takesPaddedBatches(articlePlan([image], [classes], { mode: 'train', batch: 8 })), 'CNN').toBe(true);
     const [input, output] = normalizedModel();
     const plan = articlePlan([input], [output], { mode: 'train', batch: 32 });
     expect(trainingSumsStayLive(plan.graph), 'batch normalization sums forward values over rows').toBe(false);
