@@ -37,6 +37,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // npm test runs this project beside the two GPU ones on 2 cores: a test that takes 1 s alone can take
+          // 5 (vitest's default limit; plan-reference's 100-graph summary did, 2 Dec 2026).
+          testTimeout: 30_000,
         },
       },
       {
