@@ -103,8 +103,8 @@ export function viewBuffers(view: View): string[] {
 
 /**
  * Per-step values, one 256-byte record per step in a uniform buffer bound with a dynamic offset. `rows`:
- * the samples in the step's batch — a short last batch of evaluate or predict runs on the plan made for
- * the pass's full batches, and loss heads that mask rows (LossHeadKernel.maskRows) leave out the rest.
+ * the samples in the step's batch — a pass's short last batch runs on the plan made for its full batches
+ * (plan/paddedBatches.ts), and the loss heads (LossHeadKernel.maskRows) mask the rows past it.
  */
 export const STEP_UNIFORM_FIELDS = ['rowBase', 't', 'learningRate', 'beta1Power', 'beta2Power', 'seed', 'rows'] as const;
 export const STEP_RECORD_BYTES = 256;

@@ -269,16 +269,15 @@ export class ModelSession {
   /** One epoch of training steps (pass.steps: stepsFor(handle, batchSize) of them); returns the metric sums over every sample. */
   async train(handle: DatasetHandle, pass: TrainPass): Promise<Float32Array> {
     const placed = this.placed(handle);
-    const { schedule } = await this.paddedSchedule('train', placed, pass.batchSize);
+    const { schedule, planRows } = await this.paddedSchedule('train', placed, pass.batchSize);
     if (pass.steps.length !== schedule.length)
       throw new WeftError(`internal: a training pass over this dataset takes ${schedule.length} steps, got ${pass.steps.length}`);
     this.ensureRecords(placed, pass.batchSize);
     const orders = placed.localOrders(pass.order);
     const records: StepRecord[][] = placed.parts.map(() => []);
-    const samples = placed.schedule(pass.batchSize);
-    schedule.forEach((b, k) => (records[b.part]![b.batch] = { ...pass.steps[k]!, rowBase: b.batch * pass.batchSize, rows: samples[k]!.rows }));
+    schedule.forEach((b, k) => (records[b.part]![b.batch] = { ...pass.steps[k]!, rowBase: b.batch * pass.batchSize, rows: b.rows }));
     placed.parts.forEach((p, i) => p.resident.write(orders[i]!, records[i]!));
-    const sums = await this.run('train', placed, schedule, pass.progressEvery ?? 0, pass.onProgress);
+    const sums = await this.run('train', placed, schedule, planRows, pass.progressEvery ?? 0, pass.onProgress);
     this.steps += pass.steps.length;
     return sums;
   }
@@ -288,23 +287,21 @@ export class ModelSession {
     const placed = this.placed(handle);
     this.ensureRecords(placed, batchSize);
     for (const p of placed.parts) p.resident.writeInOrder(batchSize);
-    const { schedule } = await this.paddedSchedule('evaluate', placed, batchSize);
-    return this.run('evaluate', placed, schedule, 0);
+    const { schedule, planRows } = await this.paddedSchedule('evaluate', placed, batchSize);
+    return this.run('evaluate', placed, schedule, planRows, 0);
   }
 
   /** Every output's predictions for every sample, row-major. */
   async predict(handle: DatasetHandle, batchSize: number, outputs: readonly PredictionSpec[]): Promise<Float32Array[]> {
     const placed = this.placed(handle);
     const limit = storageBindingLimit(this.gpu);
-    let { schedule, planRows } = await this.paddedSchedule('predict', placed, batchSize);
+    const { schedule, ...padding } = await this.paddedSchedule('predict', placed, batchSize);
+    let { planRows } = padding;
     // A padded last batch writes predictions for the plan's whole batch: room for them, where a binding
     // holds it (else the short batch runs the plan of its own size).
     const paddedRows = (rows: number) => (planRows ? Math.ceil(rows / planRows) * planRows : rows);
     const widest = Math.max(...outputs.map((o) => o.units));
-    if (planRows && placed.parts.some((p) => paddedRows(p.resident.rows) * widest * 4 > limit)) {
-      schedule = placed.schedule(batchSize);
-      planRows = null;
-    }
+    if (planRows && placed.parts.some((p) => paddedRows(p.resident.rows) * widest * 4 > limit)) planRows = null;
     for (const o of outputs) {
       const bytes = placed.parts[0]!.resident.rows * o.units * 4;
       if (bytes > limit)
@@ -316,7 +313,7 @@ export class ModelSession {
     // Kept with the dataset: predicting again on it makes no buffer and no bind group.
     const buffers = placed.parts.map((p) => p.resident.predictionBuffers(outputs.map((o) => paddedRows(p.resident.rows) * o.units * 4)));
     for (const p of placed.parts) p.resident.writeInOrder(batchSize);
-    await this.run('predict', placed, schedule, 0, undefined, buffers);
+    await this.run('predict', placed, schedule, planRows, 0, undefined, buffers);
     const results = outputs.map((o) => new Float32Array(placed.rows * o.units));
     for (const [i, p] of placed.parts.entries())
       for (const [j, o] of outputs.entries())
@@ -325,12 +322,12 @@ export class ModelSession {
   }
 
   /**
-   * The batches of a pass, each with the rows of the plan it runs on, and those rows: the pass's largest
-   * batch. Its short last batch runs on that plan too, the rows past it padding (step.rows says where
-   * they start; takesPaddedBatches checks the plan keeps the padding out of every sum, and its loss heads
-   * mask it): a pass compiles one plan, not two, and calls with other row counts share it. planRows is
-   * null where the plan cannot take padding (each batch then runs the plan of its size: training a
-   * model with batch statistics).
+   * The batches of a pass and the rows of the plan they all run on: the pass's largest batch. Its short
+   * last batch runs on that plan too, the rows past it padding (step.rows says where they start;
+   * takesPaddedBatches checks the plan keeps the padding out of every sum, and its loss heads mask it): a
+   * pass compiles one plan, not two, and calls with other row counts share it. planRows is null where the
+   * plan cannot take padding (each batch then runs the plan of its size: training a model with batch
+   * statistics).
    */
   private async paddedSchedule(mode: PlanMode, placed: PlacedDataset, batchSize: number): Promise<{ schedule: ScheduledBatch[]; planRows: number | null }> {
     const schedule = placed.schedule(batchSize);
@@ -339,8 +336,7 @@ export class ModelSession {
     if (schedule.every((b) => b.rows === planRows)) return { schedule, planRows };
     if (!paddedBatchesWanted()) return { schedule, planRows: null };
     const { runner } = await this.plans.runnerFor(mode, planRows, placed.storage, mode === 'train' ? placed.weightedOutputs : []);
-    if (!takesPaddedBatches(runner.plan)) return { schedule, planRows: null };
-    return { schedule: schedule.map((b) => ({ ...b, rows: planRows })), planRows };
+    return { schedule, planRows: takesPaddedBatches(runner.plan) ? planRows : null };
   }
 
   /** Room for the step records of a pass at `batchSize` (a smaller batch size than before needs more). */
@@ -349,13 +345,15 @@ export class ModelSession {
   }
 
   /**
-   * One pass over `placed` in the order of `schedule` (a smaller batch runs the plan made for its size;
-   * consecutive batches of one part and size are one run of steps). Returns the metric sums.
+   * One pass over `placed` in the order of `schedule`, every batch on the plan of `planRows` rows (padded),
+   * or, when null, a smaller batch on the plan made for its size; consecutive batches of one part and
+   * plan are one run of steps. Returns the metric sums.
    */
   private async run(
     mode: PlanMode,
     placed: PlacedDataset,
     schedule: readonly ScheduledBatch[],
+    planRows: number | null,
     progressEvery: number,
     onProgress?: (stepsDone: number, sums: Float32Array) => void,
     predictions?: GPUBuffer[][],
@@ -380,12 +378,13 @@ export class ModelSession {
       }
       return template;
     };
+    const rowsOf = (b: ScheduledBatch): number => planRows ?? b.rows;
     let last: { part: number; rows: number; batch: number } | null = null;
     for (const b of schedule) {
       const current = parts[parts.length - 1];
-      if (current && last && last.part === b.part && last.rows === b.rows && last.batch + 1 === b.batch) current.steps++;
-      else parts.push({ ...(await bind(b.part, b.rows)), firstRecord: b.batch, steps: 1 });
-      last = b;
+      if (current && last && last.part === b.part && last.rows === rowsOf(b) && last.batch + 1 === b.batch) current.steps++;
+      else parts.push({ ...(await bind(b.part, rowsOf(b))), firstRecord: b.batch, steps: 1 });
+      last = { part: b.part, rows: rowsOf(b), batch: b.batch };
     }
     const sums = await runEpoch(this.gpu, parts, this.ring, { stepsPerSubmit: STEPS_PER_SUBMIT, progressEvery, ...(onProgress ? { onProgress } : {}) });
     const total = new Float32Array(Math.max(0, ...sums.map((s) => s.length)));

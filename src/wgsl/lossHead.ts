@@ -67,13 +67,15 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
   // The weight penalty (regularizers) is one more sum: every invocation strides over the weights.
   const nAcc = 1 + desc.metrics.length + (desc.penalty ? 1 : 0);
 
-  // A short batch on a plan made for more rows: rows from step.rows (in samples) on are padding.
+  // A short batch on a plan made for more rows: rows from step.rows (in samples) on are padding; this
+  // kernel's (a row part's) first `live_rows` rows are not.
   const samplesEnd = `step.rows${(desc.input.rowsPerSample ?? 1) > 1 ? ` * ${u32(desc.input.rowsPerSample!)}` : ''}`;
-  const partStart = desc.rowPart ? `${ROW_PART} * ${u32(desc.rowPart.rows)}` : undefined;
+  const partStart = desc.rowPart ? `${ROW_PART} * ${u32(desc.rowPart.rows)}` : '0u';
+  const liveRowsDecl = desc.maskRows ? [`  let live_rows = min(${u32(rows)}, ${samplesEnd} - min(${samplesEnd}, ${partStart}));`] : [];
   const row: string[] = [];
   if (desc.maskRows) {
     // Padding: no loss, no metrics, no prediction; a zero gradient row (the weight gradients sum over every row).
-    row.push(`    if (${partStart ? `${partStart} + r` : 'r'} >= ${samplesEnd}) {`);
+    row.push(`    if (r >= live_rows) {`);
     if (grad) {
       row.push(`      let gz = ${viewIndex(desc.gradOut!, 'r', '0u')};`);
       row.push(`      for (var c = 0u; c < ${u32(cols)}; c = c + 1u) { ${storeF32(grad, 'gz + c', '0.0', false)} }`);
@@ -194,8 +196,7 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
         `  }`,
       );
     }
-    const liveRows = desc.maskRows ? `f32(min(${u32(rows)}, ${samplesEnd} - min(${samplesEnd}, ${partStart ?? '0u'})))` : f32(rows);
-    penalty.push(`  ${a} = ${a} * ${liveRows};`);
+    penalty.push(`  ${a} = ${a} * ${desc.maskRows ? 'f32(live_rows)' : f32(rows)};`);
   }
   // In a row part the sums go to the part's copy of the slots.
   const slotIndex = (slot: number): string => (desc.rowPart ? `${u32(slot)} + ${ROW_PART} * ${u32(desc.rowPart.slots)}` : u32(slot));
@@ -214,6 +215,7 @@ export function generateLossHead(desc: LossHeadKernel, decls: Record<string, Buf
         `  }`,
       ];
   const body = [
+    ...liveRowsDecl,
     ...(liveScale ? [`  let ${liveScale} = ${f32(desc.maskRows!.batch)} / f32(step.rows);`] : []),
     ...accs.map((a) => `  var ${a} = 0.0;`),
     `  for (var r = lidx; r < ${u32(rows)}; r = r + ${u32(size)}) {`,
