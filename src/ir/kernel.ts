@@ -249,6 +249,11 @@ export interface ElementwiseKernel {
   expr: ElementwiseExpr;
   accumulate?: boolean;
   out: View;
+  /**
+   * In a row part of this many rows (plan/rowParts.ts): dropout draws by the element's index in the
+   * whole batch, part · partRows · cols further on, so the mask is the unsplit kernel's.
+   */
+  partRows?: number;
 }
 
 /** Row-wise softmax (grad: false) or its vector-Jacobian product dx = y ⊙ (dy − Σ dy⊙y) (grad: true). */

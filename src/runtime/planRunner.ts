@@ -7,6 +7,7 @@ import { rowPartDispatches, sliceRows, type RowParts, type RowPartsPlan } from '
 import { HALF_WEIGHTS, activationElementType, bufferBytes, declBytes } from '../ir/precision.js';
 import type { BufferDecl, KernelDesc, MatmulKernel } from '../ir/kernel.js';
 import {
+  QUAD_WIDTH,
   SHARED_A_JOIN,
   chainQuadBlock,
   chooseQuadBlock,
@@ -89,9 +90,10 @@ export class PlanRunner {
         : { dispatches: dispatches.map((stages) => ({ stages })), metricCopies: 1 };
     this.metricCopies = planned.metricCopies;
     this.groups = planned.dispatches.map((d) => d.stages.flat());
-    // A chain's quad matmuls get small blocks: the chain compiles as one function (chainQuadBlock).
+    // A chain's quad matmuls get small blocks: the chain compiles as one function (chainQuadBlock); its
+    // per-item kernels are as wide as a quad, so the module stays one SIMD group (no coroutines to switch).
     const staged = (k: KernelDesc, decls = declarations): GeneratedKernel =>
-      generate(k, variant === 'quadTiled' && k.kind === 'matmul' ? { quad: chainQuadBlock(k.m, k.n) } : {}, decls);
+      generate(k, variant === 'quadTiled' ? (k.kind === 'matmul' ? { quad: chainQuadBlock(k.m, k.n) } : { itemWorkgroupSize: QUAD_WIDTH }) : {}, decls);
     // Side by side, products over the same rows read by index become one kernel that loads them once (wgsl/sharedOperand.ts).
     // `blockRowsFor`: a row part's products keep the whole batch's quad block (its parallelism is the parts').
     const sideBySide = (
@@ -118,8 +120,9 @@ export class PlanRunner {
         stages.map((group, s) => {
           const descs = group.map((i) => sliceRows(plan.kernels[i]!, plan.batchSize, rows, plan.metricSlotCount)!);
           if (s > 0) return descs.map((k) => staged(k, partDeclarations));
+          // Products keep the whole batch's block; per-item kernels are quad-wide, as in the stages after them.
           const whole = (k: KernelDesc): GenerateOptions =>
-            variant === 'quadTiled' && k.kind === 'matmul' ? { quad: chooseQuadBlock(plan.batchSize, k.n, k.k) } : {};
+            variant !== 'quadTiled' ? {} : k.kind === 'matmul' ? { quad: chooseQuadBlock(plan.batchSize, k.n, k.k) } : { itemWorkgroupSize: QUAD_WIDTH };
           return sideBySide(descs, (i) => generate(descs[i]!, whole(descs[i]!), partDeclarations), plan.batchSize, partDeclarations);
         }),
         count,

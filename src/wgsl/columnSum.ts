@@ -4,13 +4,13 @@ import { BufferSet, KernelCodegenError, assemble, loadF32, perItemPrologue, stor
 
 const WORKGROUP_SIZE = 64;
 
-export function generateColumnSum(desc: ColumnSumKernel, decls: Record<string, BufferDecl>): GeneratedKernel {
+export function generateColumnSum(desc: ColumnSumKernel, decls: Record<string, BufferDecl>, workgroupSize = WORKGROUP_SIZE): GeneratedKernel {
   const { rows, cols } = desc.x;
   const buffers = new BufferSet(desc.name, decls);
   const x = buffers.view(desc.x, false, 'x');
   if (desc.out.cols < cols || desc.out.rows < 1) throw new KernelCodegenError(desc.name, `out (${desc.out.rows}×${desc.out.cols}) cannot hold 1×${cols}`);
   const out = buffers.view({ ...desc.out, rows: 1, cols }, true, 'out');
-  const { dispatch, code } = perItemPrologue(cols, WORKGROUP_SIZE);
+  const { dispatch, code } = perItemPrologue(cols, workgroupSize);
   const body = `${code}
   let c = gidx;
   let base = ${viewBase(desc.x)} + c;
@@ -21,7 +21,7 @@ export function generateColumnSum(desc: ColumnSumKernel, decls: Record<string, B
     desc,
     summary: `columnSum ${rows}×${cols} → 1×${cols}${desc.accumulate ? ', accumulate' : ''}`,
     buffers,
-    workgroupSize: WORKGROUP_SIZE,
+    workgroupSize,
     body,
     workgroups: dispatch.workgroups,
   });

@@ -4,6 +4,7 @@ import {
   ACTIVATION_FUNCTIONS,
   BufferSet,
   KernelCodegenError,
+  ROW_PART,
   activationExpr,
   activationGradExpr,
   assemble,
@@ -34,13 +35,15 @@ fn weft_dropout(seed: u32, salt: u32, index: u32, threshold: u32, keepScale: f32
 }
 `;
 
-export function generateElementwise(desc: ElementwiseKernel, decls: Record<string, BufferDecl>): GeneratedKernel {
+export function generateElementwise(desc: ElementwiseKernel, decls: Record<string, BufferDecl>, workgroupSize = WORKGROUP_SIZE): GeneratedKernel {
   const buffers = new BufferSet(desc.name, decls);
   const out = buffers.view({ ...desc.out, rows: desc.rows, cols: desc.cols }, true, 'out');
   const lines: string[] = [];
   let temps = 0;
   let usesActivations = false;
   let usesDropout = false;
+  // The mask's element index in the whole batch (a row part's elements start part · partRows rows on).
+  const maskIndex = desc.partRows === undefined ? 'gidx' : `${ROW_PART} * ${u32(desc.partRows * desc.cols)} + gidx`;
   const emit = (e: ElementwiseExpr): string => {
     switch (e.op) {
       case 'read': {
@@ -82,7 +85,9 @@ export function generateElementwise(desc: ElementwiseKernel, decls: Record<strin
         const x = emit(e.x);
         usesDropout = true;
         const name = `v${temps++}`;
-        lines.push(`  let ${name} = ${x} * weft_dropout(step.seed, ${u32(e.salt >>> 0)}, gidx, ${u32(dropoutThreshold(e.rate))}, ${f32(1 / (1 - e.rate))});`);
+        lines.push(
+          `  let ${name} = ${x} * weft_dropout(step.seed, ${u32(e.salt >>> 0)}, ${maskIndex}, ${u32(dropoutThreshold(e.rate))}, ${f32(1 / (1 - e.rate))});`,
+        );
         return name;
       }
       case 'rsqrt': {
@@ -96,7 +101,7 @@ export function generateElementwise(desc: ElementwiseKernel, decls: Record<strin
     }
   };
   const result = emit(desc.expr);
-  const { dispatch, code } = perItemPrologue(desc.rows * desc.cols, WORKGROUP_SIZE);
+  const { dispatch, code } = perItemPrologue(desc.rows * desc.cols, workgroupSize);
   const body = [
     code,
     `  let r = gidx / ${u32(Math.max(1, desc.cols))};`,
@@ -109,7 +114,7 @@ export function generateElementwise(desc: ElementwiseKernel, decls: Record<strin
     summary: `elementwise ${desc.rows}×${desc.cols}${desc.accumulate ? ', accumulate' : ''}`,
     buffers,
     helpers: (usesActivations ? ACTIVATION_FUNCTIONS : '') + (usesDropout ? DROPOUT_FUNCTIONS : ''),
-    workgroupSize: WORKGROUP_SIZE,
+    workgroupSize,
     body,
     workgroups: dispatch.workgroups,
   });

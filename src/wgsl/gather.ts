@@ -24,7 +24,7 @@ import {
 
 const WORKGROUP_SIZE = 64;
 
-export function generateGather(desc: GatherKernel, decls: Record<string, BufferDecl>): GeneratedKernel {
+export function generateGather(desc: GatherKernel, decls: Record<string, BufferDecl>, workgroupSize = WORKGROUP_SIZE): GeneratedKernel {
   const buffers = new BufferSet(desc.name, decls);
   const indices = buffers.use(desc.indices, false);
   // Outputs every source writes four-wide into rows that start on vec4s: declared array<vec4<f32>>.
@@ -89,12 +89,12 @@ export function generateGather(desc: GatherKernel, decls: Record<string, BufferD
     parts.push(lines.join('\n'));
     start = end;
   }
-  const { dispatch, code } = perItemPrologue(start, WORKGROUP_SIZE);
+  const { dispatch, code } = perItemPrologue(start, workgroupSize);
   return assemble({
     desc,
     summary: `gather ${desc.rows} rows from ${desc.sources.map((s) => `"${s.dataset}"`).join(', ')} by "${desc.indices}"[step.rowBase + r]`,
     buffers,
-    workgroupSize: WORKGROUP_SIZE,
+    workgroupSize,
     body: [code, ...parts].join('\n'),
     workgroups: dispatch.workgroups,
   });

@@ -23,6 +23,7 @@ export type { Access, Binding, GenerateOptions, GeneratedKernel } from './views.
 export { KernelCodegenError, MAX_WORKGROUPS_PER_DIMENSION, STEP_STRUCT_BYTES } from './views.js';
 export type { MatmulVariant, QuadBlock, QuadChoice, QuadSharing, RegisterBlock } from './matmul.js';
 export { chainQuadBlock, chooseQuadBlock, chooseRegisterBlock } from './matmul.js';
+export { QUAD_WIDTH } from './matmulQuad.js';
 export { dispatchTraits, generateChain, generateGroup, generateRowParts } from './group.js';
 export { SHARED_A_JOIN, generateProductsSharingA, productsSharingA } from './sharedOperand.js';
 export { emulateF16Storage, generateHalfWeights } from './precision.js';
@@ -34,15 +35,15 @@ export function generateKernel(desc: KernelDesc, buffers: Record<string, BufferD
   checkGatheredViews(desc, options);
   switch (desc.kind) {
     case 'gather':
-      return generateGather(desc, buffers);
+      return generateGather(desc, buffers, options.itemWorkgroupSize);
     case 'matmul':
       return generateMatmul(desc, buffers, options.variant ?? 'registerTiled', options.registerBlock, options.quad);
     case 'elementwise':
-      return generateElementwise(desc, buffers);
+      return generateElementwise(desc, buffers, options.itemWorkgroupSize);
     case 'softmaxRows':
-      return generateSoftmaxRows(desc, buffers);
+      return generateSoftmaxRows(desc, buffers, options.itemWorkgroupSize);
     case 'columnSum':
-      return generateColumnSum(desc, buffers);
+      return generateColumnSum(desc, buffers, options.itemWorkgroupSize);
     case 'lossHead':
       return generateLossHead(desc, buffers, options.quadReduction);
     case 'optimizer':

@@ -69,6 +69,9 @@ export function quadStart(q: QuadLayout): string[] {
 /** The WGSL extensions the quadTiled variant needs (emitted at the top of its module). */
 export const QUAD_ENABLES = ['subgroups'] as const;
 
+/** Invocations in a quad: SwiftShader's SIMD width, so a quad-wide workgroup runs as one SIMD group. */
+export const QUAD_WIDTH = 4;
+
 /** The largest block quadTiled generates: R rows × Cl column groups (R·Cl accumulators per lane). */
 export const MAX_QUAD_ROWS = 32;
 export const MAX_QUAD_COLUMN_GROUPS = 16;

@@ -5,7 +5,7 @@ import { BufferSet, KernelCodegenError, assemble, loadF32, perItemPrologue, stor
 
 const WORKGROUP_SIZE = 16;
 
-export function generateSoftmaxRows(desc: SoftmaxRowsKernel, decls: Record<string, BufferDecl>): GeneratedKernel {
+export function generateSoftmaxRows(desc: SoftmaxRowsKernel, decls: Record<string, BufferDecl>, workgroupSize = WORKGROUP_SIZE): GeneratedKernel {
   const rows = desc.x.rows;
   const cols = desc.x.cols;
   const buffers = new BufferSet(desc.name, decls);
@@ -15,7 +15,7 @@ export function generateSoftmaxRows(desc: SoftmaxRowsKernel, decls: Record<strin
   if (desc.out.rows < rows || desc.out.cols < cols) throw new KernelCodegenError(desc.name, 'out is smaller than x');
   const out = buffers.view({ ...desc.out, rows, cols }, true, 'out');
   const acc = !!desc.accumulate;
-  const { dispatch, code } = perItemPrologue(rows, WORKGROUP_SIZE);
+  const { dispatch, code } = perItemPrologue(rows, workgroupSize);
   const xRow = `${viewBase(desc.x)} + r * ${u32(desc.x.rowStride)}`;
   const outRow = `${viewBase(desc.out)} + r * ${u32(desc.out.rowStride)}`;
   let body: string;
@@ -50,7 +50,7 @@ export function generateSoftmaxRows(desc: SoftmaxRowsKernel, decls: Record<strin
     desc,
     summary: `softmaxRows${desc.dy ? ' gradient' : ''} ${rows}×${cols}${acc ? ', accumulate' : ''}`,
     buffers,
-    workgroupSize: WORKGROUP_SIZE,
+    workgroupSize,
     body,
     workgroups: dispatch.workgroups,
   });

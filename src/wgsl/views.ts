@@ -52,6 +52,14 @@ export interface GenerateOptions {
    * invocations, workgroup memory and a barrier (needs the `subgroups` feature; generateLossHead).
    */
   quadReduction?: boolean;
+  /**
+   * Kernels of one invocation per item (elementwise, gather, softmaxRows, columnSum): their workgroup
+   * size instead of each kernel's own. Stages of a single-workgroup module on a CPU adapter take the
+   * quads' 4 (planRunner's `staged`): SwiftShader runs a workgroup wider than its SIMD width (4) as one
+   * coroutine per 4 invocations and switches them at every barrier between stages, which made a chain
+   * with dropout 64 wide and 28% slower (bench/README.md).
+   */
+  itemWorkgroupSize?: number;
 }
 
 /** Raised for a kernel description that cannot be compiled (bad buffer, bad sizes...). */

@@ -25,6 +25,8 @@ export interface KernelCase {
   registerBlock?: [4 | 8, 4 | 8];
   /** Loss heads: sum in one quad with subgroupAdd (GenerateOptions.quadReduction). */
   quadReduction?: boolean;
+  /** Per-item kernels' workgroup size (GenerateOptions.itemWorkgroupSize; default each kernel's own). */
+  itemWorkgroupSize?: number;
   /** f32 buffers to compare (whole buffers: untouched elements must stay as they were). */
   outputs: string[];
   /** The kernels (products over one op(A)) run as the one kernel generateProductsSharingA makes (quadTiled). */
@@ -134,6 +136,7 @@ interface PageCase {
   registerBlock: [4 | 8, 4 | 8] | null;
   quad: QuadChoice | null;
   quadReduction: boolean;
+  itemWorkgroupSize: number | null;
   outputs: string[];
   sharedA: boolean;
   /** Row parts: the kernels as the stages of one dispatch of this many parts (0: none). */
@@ -155,6 +158,7 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
       registerBlock: c.registerBlock ?? null,
       quad: c.quad ?? null,
       quadReduction: c.quadReduction ?? false,
+      itemWorkgroupSize: c.itemWorkgroupSize ?? null,
       outputs: c.outputs,
       sharedA: c.sharedA ?? false,
       rowParts: c.rowParts?.count ?? 0,
@@ -177,6 +181,7 @@ export async function runCases(page: Page, cases: KernelCase[]): Promise<CaseRes
             ...(c.registerBlock ? { registerBlock: c.registerBlock } : {}),
             ...(c.quad ? { quad: c.quad } : {}),
             quadReduction: c.quadReduction,
+            ...(c.itemWorkgroupSize ? { itemWorkgroupSize: c.itemWorkgroupSize } : {}),
           }),
         );
         return c.rowParts > 0

@@ -3,7 +3,17 @@
 // strides. One inPage call per family (SwiftShader is slow on 2 cores).
 import type { Page } from 'puppeteer';
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { ElementwiseActivation, ElementwiseExpr, KernelDesc, LossKind, MatmulKernel, MetricKind, OptimizerAlgorithm, View } from '../../src/ir/kernel.js';
+import type {
+  ElementwiseActivation,
+  ElementwiseExpr,
+  ElementwiseKernel,
+  KernelDesc,
+  LossKind,
+  MatmulKernel,
+  MetricKind,
+  OptimizerAlgorithm,
+  View,
+} from '../../src/ir/kernel.js';
 import { optimizerStateArrays } from '../../src/ir/kernel.js';
 import { sliceRows } from '../../src/ir/plan/rowParts.js';
 import { chainQuadBlock, generateKernel, generateProductsSharingA, type QuadChoice } from '../../src/wgsl/index.js';
@@ -399,7 +409,7 @@ describe('row parts (plan/rowParts.ts, wgsl generateRowParts, quadTiled)', () =>
    * index (u8 or f32, odd features), a hidden product with the activation gradient's mask, a narrow
    * output added into (lanes on rows); the float64 reference runs the unsplit kernels.
    */
-  function partsCase(o: { elementType: 'u8' | 'f32'; features: number; batch: number; count: number; offset?: number }): KernelCase {
+  function partsCase(o: { elementType: 'u8' | 'f32'; features: number; batch: number; count: number; offset?: number; dropout?: boolean }): KernelCase {
     const arena = new Arena('arena');
     const params = new Arena('params');
     const rows = rowsByIndex(o.elementType, o.features, o.batch, o.elementType === 'u8' ? 1 / 255 : 1, o.offset ?? 0);
@@ -417,27 +427,40 @@ describe('row parts (plan/rowParts.ts, wgsl generateRowParts, quadTiled)', () =>
       ...extra,
     });
     const first = product('first', rows.a, 30, { bias: params.view(1, 30), activation: 'relu' });
-    const hidden = product('hidden', first.out, 13, { gradMask: { activation: 'tanh', y: arena.view(o.batch, 13) } });
+    // With `dropout`, the hidden product reads the first layer's output through dropout (an elementwise stage, quad-wide as the runtime makes it).
+    const dropped: ElementwiseKernel | null = o.dropout
+      ? {
+          kind: 'elementwise',
+          name: 'dropout',
+          rows: o.batch,
+          cols: 30,
+          expr: { op: 'dropout', x: { op: 'read', view: first.out }, rate: 0.4, salt: 99 },
+          out: arena.view(o.batch, 30, { pad: 1 }),
+        }
+      : null;
+    const hidden = product('hidden', dropped?.out ?? first.out, 13, { gradMask: { activation: 'tanh', y: arena.view(o.batch, 13) } });
     const narrow = product('narrow', hidden.out, 7, { accumulate: true });
-    const whole = [first, hidden, narrow];
+    const whole = [first, ...(dropped ? [dropped] : []), hidden, narrow];
     const rowsPerPart = o.batch / o.count;
     return {
-      label: `row parts ${o.count} × ${rowsPerPart}: ${o.elementType} ${o.features} features → 30 → 13 → 7 (+=), offset ${o.offset ?? 0}`,
+      label: `row parts ${o.count} × ${rowsPerPart}: ${o.elementType} ${o.features} features → 30 ${o.dropout ? '→ dropout ' : ''}→ 13 → 7 (+=), offset ${o.offset ?? 0}`,
       decls: { arena: arena.decl(), params: params.decl('params'), ...rows.decls },
       init: rows.init,
       kernels: whole.map((k) => sliceRows(k, o.batch, rowsPerPart, 0)!),
       steps: rows.steps,
       variant: 'quadTiled',
+      itemWorkgroupSize: 4,
       rowParts: { count: o.count, whole },
       outputs: ['arena'],
     };
   }
 
-  test('gathered u8 and f32 rows, odd features, 2 and 3 parts, two steps: every part its own rows', async () => {
+  test('gathered u8 and f32 rows, odd features, 2 and 3 parts, dropout between products, two steps: every part its own rows and its rows of the mask', async () => {
     const cases: KernelCase[] = [];
     for (const elementType of ['u8', 'f32'] as const) {
       cases.push(partsCase({ elementType, features: 23, batch: 12, count: 3 }));
       cases.push(partsCase({ elementType, features: 36, batch: 8, count: 2, offset: 4 }));
+      cases.push(partsCase({ elementType, features: 23, batch: 12, count: 3, dropout: true }));
     }
     expectAllPass(await runShareOfCases(page, cases, 'kernels'));
   });
@@ -759,6 +782,8 @@ describe('elementwise', () => {
         ],
         outputs: ['arena'],
       });
+      // As a chain's stage is generated on CPU adapters: quad-wide workgroups (itemWorkgroupSize), 2,257 of them.
+      cases.push({ ...cases[cases.length - 1]!, label: 'elementwise dropout, workgroups of 4', itemWorkgroupSize: 4 });
     }
     {
       // More than 65535 × 64 elements: the dispatch spills into y.

@@ -20,14 +20,17 @@ interface Run {
   predictions: number[];
   dispatches: number;
   names: string[];
+  /** Each training dispatch's workgroup size. */
+  widths: number[];
 }
 
-type Model = 'mlp' | 'wideDeep' | 'denseTargets';
+type Model = 'mlp' | 'dropout' | 'wideDeep' | 'denseTargets';
 
 /**
  * 160 features (the first layer, 32 × 16 × 160, is too big to chain; at batch 32 it runs as 4 quads of
- * 8 rows, so 4 parts), trained three epochs of 103 samples in batches of 32 (the last batch of 7 is a
- * plan of its own, too small to split) under WEFT_ROW_PARTS = `on`. The MLP learns with class weights
+ * 8 rows, so 4 parts), trained three epochs of 103 samples in batches of 32 (the last batch of 7 runs
+ * on the same plan, padded) under WEFT_ROW_PARTS = `on`. The MLP learns with class weights (and, as
+ * `dropout`, with a dropout layer between its hidden layers, whose mask must not change with the parts)
  * (the loss head reads each part's sample weights by index); wide & deep has the article's main and
  * auxiliary outputs, loss weights 0.7 / 0.3 (two loss heads per part); with dense targets (one-hot labels
  * and a sigmoid regression output) each part gathers its rows of the targets and runs the sigmoid's
@@ -47,11 +50,12 @@ async function train(model: Model, on: boolean): Promise<Run> {
       try {
         const input = weft.input({ shape: [features] });
         const h1 = weft.layers.dense({ units: 16, activation: 'relu', seed: 1 }).apply(input);
-        const h2 = weft.layers.dense({ units: 12, activation: 'tanh', seed: 2 }).apply(h1);
+        const dropped = model === 'dropout' ? weft.layers.dropout({ rate: 0.3, seed: 7 }).apply(h1) : h1;
+        const h2 = weft.layers.dense({ units: 12, activation: 'tanh', seed: 2 }).apply(dropped);
         let net: any;
         let y: any;
         let fitArgs: Record<string, unknown> = {};
-        if (model === 'mlp') {
+        if (model === 'mlp' || model === 'dropout') {
           const classes = weft.layers.dense({ units: 5, activation: 'softmax', seed: 3 }).apply(h2);
           net = weft.model({ inputs: input, outputs: classes });
           net.compile({ optimizer: weft.train.adam(0.01), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
@@ -96,6 +100,7 @@ async function train(model: Model, on: boolean): Promise<Run> {
           predictions,
           dispatches: explain.dispatchesPerTrainStep,
           names: explain.kernels.map((k: any) => k.name),
+          widths: explain.kernels.map((k: any) => Number(/@workgroup_size\((\d+)/.exec(k.wgsl)?.[1])),
         };
       } finally {
         delete (globalThis as any).WEFT_ROW_PARTS;
@@ -123,6 +128,17 @@ test('the MLP with class weights: four row parts train, evaluate and predict as 
   expect(split.names[0]).toMatch(/→ .* \(4 row parts\)$/);
   expect(split.dispatches).toBe(whole.dispatches - 1);
   expect(split.history.acc ?? split.history.accuracy).toBeDefined();
+  expectSame(split, whole);
+});
+
+test("dropout between the hidden layers: each part draws its rows of the whole batch's mask", async () => {
+  const whole = await train('dropout', false);
+  const split = await train('dropout', true);
+  const parts = split.names.findIndex((k) => k.endsWith('(4 row parts)') && k.includes('dropout'));
+  expect(parts).toBeGreaterThanOrEqual(0);
+  // Its dropout stages are quad-wide like its products: one SIMD group, no coroutines between stages.
+  expect(split.widths[parts]).toBe(4);
+  expect(split.dispatches).toBe(whole.dispatches - 1);
   expectSame(split, whole);
 });
 

@@ -91,7 +91,7 @@ describe('row parts: a chain and the products before it, split by rows', () => {
     expect(sliceRows(part, 32, 16, 2)).toBeNull();
   });
 
-  test('gathers and elementwise kernels over the batch slice too; a broadcast row stays, dropout keeps the kernel whole', () => {
+  test('gathers and elementwise kernels over the batch slice too; a broadcast row stays, dropout keeps its mask', () => {
     const batchRows = (buffer: string, offset: number, cols: number) => ({ buffer, offset, rowStride: cols, rows: 32, cols });
     const gather: KernelDesc = {
       kind: 'gather',
@@ -119,7 +119,11 @@ describe('row parts: a chain and the products before it, split by rows', () => {
     expect(part.rows).toBe(8);
     expect(part.out).toEqual({ ...sum.out, rows: 8, partRows: 8 });
     expect(part.expr).toEqual({ op: 'add', a: { op: 'read', view: { ...batchRows('arena', 0, 5), rows: 8, partRows: 8 } }, b: bias });
-    expect(sliceRows({ ...sum, expr: { op: 'dropout', x: sum.expr, rate: 0.5, salt: 3 } }, 32, 8, 2)).toBeNull();
+    // Dropout slices too, its mask drawn by the element's place in the whole batch (partRows).
+    const dropped = sliceRows({ ...sum, expr: { op: 'dropout', x: sum.expr, rate: 0.5, salt: 3 } }, 32, 8, 2) as ElementwiseKernel;
+    expect(dropped.partRows).toBe(8);
+    expect(dropped.expr).toEqual({ op: 'dropout', x: part.expr, rate: 0.5, salt: 3 });
+    expect(part.partRows).toBeUndefined();
     // A read of more rows than the batch (not the batch's rows) keeps it whole.
     expect(sliceRows({ ...sum, expr: { op: 'read', view: { ...batchRows('arena', 0, 5), rows: 40 } } }, 32, 8, 2)).toBeNull();
   });

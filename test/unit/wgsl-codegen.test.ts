@@ -5,6 +5,7 @@ import type { BufferDecl, KernelDesc, MatmulKernel, View } from '../../src/ir/ke
 import { STEP_UNIFORM_FIELDS, kernelUsesStep } from '../../src/ir/kernel.js';
 import {
   KernelCodegenError,
+  QUAD_WIDTH,
   MAX_WORKGROUPS_PER_DIMENSION,
   chooseQuadBlock,
   generateChain,
@@ -213,6 +214,30 @@ describe('workgroup counts', () => {
     );
     expect(k.wgsl).toContain('let wg = wid.x + wid.y * 65535u;');
     expect(k.wgsl).toContain(`if (gidx >= ${65535 * 64 + 1}u) { return; }`);
+  });
+
+  test('per-item kernels as chain stages on CPU adapters: workgroups of itemWorkgroupSize, a quad (QUAD_WIDTH)', () => {
+    const quad = { itemWorkgroupSize: QUAD_WIDTH };
+    const ew = generateKernel(
+      { kind: 'elementwise', name: 'e', rows: 10, cols: 3, expr: { op: 'const', value: 1 }, out: view('big', 0, 10, 3) },
+      { big: f32('big', 30) },
+      quad,
+    );
+    expect(ew.workgroups).toEqual([8, 1, 1]);
+    expect(ew.wgsl).toContain('@workgroup_size(4)');
+    expect(ew.wgsl).toContain('let gidx = wg * 4u + lidx;');
+    const sums = generateKernel({ kind: 'columnSum', name: 's', x: view('big', 0, 10, 3), out: view('big', 30, 1, 3) }, { big: f32('big', 33) }, quad);
+    expect(sums.workgroups).toEqual([1, 1, 1]);
+    expect(sums.wgsl).toContain('@workgroup_size(4)');
+    const softmax = generateKernel({ kind: 'softmaxRows', name: 'p', x: view('big', 0, 10, 3), out: view('big', 30, 10, 3) }, { big: f32('big', 60) }, quad);
+    expect(softmax.workgroups).toEqual([3, 1, 1]);
+    // Without it, the kernel's own width.
+    expect(
+      generateKernel(
+        { kind: 'elementwise', name: 'e', rows: 10, cols: 3, expr: { op: 'const', value: 1 }, out: view('big', 0, 10, 3) },
+        { big: f32('big', 30) },
+      ).wgsl,
+    ).toContain('@workgroup_size(64)');
   });
 
   test('matmul: 4×4 blocks per invocation (registerTiled), 64×64 tiles (workgroupTiled), 2-D fallback', () => {

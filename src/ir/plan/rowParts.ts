@@ -113,14 +113,12 @@ function splitAt(
  * further), its loss head's sums go to its part's copy of the metric slots; null for a kernel that is
  * not row-local. Row-local: matmuls op(A) · op(B) with A the batch rows (not transposed, no row of
  * ones, no fused update), loss heads, row softmaxes, gathers of the batch and elementwise kernels over
- * it (rows broadcast to every row stay; no dropout).
+ * it (rows broadcast to every row stay; dropout draws by the element's place in the whole batch).
  */
 export function sliceRows(kernel: KernelDesc, batch: number, rows: number, metricSlotCount: number): KernelDesc | null {
   if (kernel.kind === 'matmul' && (kernel.transA || kernel.aOnesRow || kernel.update || kernel.m !== batch)) return null;
   if (kernel.kind === 'lossHead' && (kernel.rows !== batch || kernel.rowPart)) return null;
   if ((kernel.kind === 'gather' || kernel.kind === 'elementwise') && kernel.rows !== batch) return null;
-  // Dropout draws by element index, which a part's rows would change.
-  if (kernel.kind === 'elementwise' && expressionUsesDropout(kernel.expr)) return null;
   const views: View[] = [];
   const local = withRowViews(kernel, (v) => {
     views.push(v);
@@ -137,7 +135,8 @@ export function sliceRows(kernel: KernelDesc, batch: number, rows: number, metri
     case 'gather':
       return { ...sliced, rows, partRows: rows };
     case 'elementwise':
-      return { ...sliced, rows };
+      // Dropout draws by element index: a part's kernel adds its rows' place in the batch (partRows).
+      return { ...sliced, rows, ...(expressionUsesDropout(sliced.expr) ? { partRows: rows } : {}) };
     default:
       return sliced;
   }
