@@ -3,7 +3,7 @@
 // (SwiftShader without a GPU): the same model and synthetic data, one epoch per fit, the two fits
 // alternating round after round, so machine load hits both alike; prints each side's median samples/s and
 // the paired ratio B ÷ A per round. For A/B decisions that the full bench's 3 repeats cannot resolve.
-//   node bench/fit-pair.mjs --a DIST_A --b DIST_B [--model mlp|dropout|wideDeep] [--batch 32] [--rounds 15] [--rows 8192] [--bytes]
+//   node bench/fit-pair.mjs --a DIST_A --b DIST_B [--model mlp|dropout|batchNorm|wideDeep] [--batch 32] [--rounds 15] [--rows 8192] [--bytes]
 // --bytes: pixels k/255 (as Fashion-MNIST's: weft keeps them as bytes on the device) instead of any float in [0, 1).
 //   node bench/fit-pair.mjs --env WEFT_FUSED_UPDATES    (this build; side A compiles with the variable 0, B with 1)
 // DIST is a build's dist/ folder (e.g. a worktree of an older commit after `node scripts/build.mjs`).
@@ -40,9 +40,10 @@ function build(weft) {
   const input = weft.input({ shape: [784] });
   let h = weft.layers.dense({ units: 30, activation: 'relu', seed: 1 }).apply(input);
   if (o.model === 'dropout') h = weft.layers.dropout({ rate: 0.2, seed: 4 }).apply(h);
+  if (o.model === 'batchNorm') h = weft.layers.batchNormalization().apply(h);
   h = weft.layers.dense({ units: 30, activation: 'relu', seed: 2 }).apply(h);
   if (o.model === 'wideDeep') h = weft.layers.concatenate().apply([input, h]);
-  else if (o.model !== 'mlp' && o.model !== 'dropout') throw new Error(`fit-pair: --model ${o.model} is not mlp, dropout or wideDeep`);
+  else if (!['mlp', 'dropout', 'batchNorm'].includes(o.model)) throw new Error(`fit-pair: --model ${o.model} is not mlp, dropout, batchNorm or wideDeep`);
   const out = weft.layers.dense({ units: 10, activation: 'softmax', seed: 3 }).apply(h);
   const model = weft.model({ inputs: input, outputs: out });
   model.compile({ optimizer: weft.train.adam(1e-3), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
