@@ -312,13 +312,16 @@ export class LayersModel {
     this.owner.setOptimizerState(state);
   }
 
-  /** The compiled plans (training and predict, at `batchSize`): IR dumps, kernels, WGSL. */
+  /**
+   * The compiled plans (training and predict, at `batchSize`, float inputs): IR dumps, kernels, WGSL
+   * as this device would run them. Describes only: nothing is compiled into pipelines for it.
+   */
   async explain(batchSize = 32): Promise<ExplainResult> {
     this.requireCompiled('explain');
     checkBatchSize(batchSize, 'explain', 'explain takes the batch size itself, e.g. explain(32)');
     const session = await this.owner.session();
-    const train = await session.prepare('train', batchSize, this.floatStorage());
-    const predict = await session.prepare('predict', batchSize, this.floatStorage());
+    const train = await session.describe('train', batchSize, this.floatStorage());
+    const predict = await session.describe('predict', batchSize, this.floatStorage());
     return explainPlans(train, predict);
   }
 

@@ -512,20 +512,28 @@ export class ModelSession {
   // ── plans ──
 
   /**
-   * Compiles the plan for this mode, batch size and input storage (and its pipelines) if not done
-   * yet: fit calls it ahead of time to warm up, explain() to describe it.
+   * Compiles the plan for this mode, batch size and input storage, and its pipelines, if not done
+   * yet: fit calls it ahead of time to warm up.
    */
-  async prepare(mode: PlanMode, batchSize: number, storage: InputStorage): Promise<PlanDescription> {
-    const { runner, compiled } = await this.plans.runnerFor(mode, batchSize, storage);
+  async prepare(mode: PlanMode, batchSize: number, storage: InputStorage): Promise<void> {
+    await this.plans.runnerFor(mode, batchSize, storage);
+  }
+
+  /**
+   * The plan for this mode, batch size and input storage as this device would run it, with its
+   * modules' WGSL, for explain(): nothing is compiled into pipelines or made on the GPU for it.
+   */
+  async describe(mode: PlanMode, batchSize: number, storage: InputStorage): Promise<PlanDescription> {
+    const { compiled, kernels } = this.plans.describe(mode, batchSize, storage);
     // The one place that reads the plan's kernel list for others (explain).
     return {
       stages: compiled.stages,
       planDump: dumpPlan(compiled.plan),
-      dispatches: runner.kernels.map((k, i) => ({
+      dispatches: kernels.kernels.map((k, i) => ({
         name: k.name,
         wgsl: k.wgsl,
         workgroups: k.workgroups,
-        parts: runner.groups[i]!.map((j) => compiled.plan.kernels[j]!),
+        parts: kernels.groups[i]!.map((j) => compiled.plan.kernels[j]!),
       })),
       plannedBytes: compiled.plan.plannedBytes,
     };

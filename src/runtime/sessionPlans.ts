@@ -10,6 +10,7 @@ import type { DeviceModel } from './deviceModel.js';
 import { fusedUpdatesWanted, gatheredProductsWanted, rowPartsWanted, type Gpu } from './device.js';
 import { WeftError } from './errors.js';
 import { f16Emulation } from './f16Emulation.js';
+import { generatePlanKernels, type PlanKernels } from './planKernels.js';
 import { PlanRunner } from './planRunner.js';
 
 /** How each model input is stored on the GPU: f32, or u8 scaled when gathered (pixels / 255). */
@@ -62,7 +63,7 @@ export class SessionPlans {
 
   runnerFor(mode: PlanMode, batchSize: number, storage: InputStorage, weightedOutputs: readonly number[] = []): Promise<CompiledRunner> {
     if (this.disposed) return Promise.reject(new WeftError('this model was disposed; build a new one'));
-    const key = `${this.generation}|${mode}|${batchSize}|${storage.map((s) => `${s.elementType}${s.scale}`).join(',')}|${weightedOutputs.join(',')}`;
+    const key = this.key(mode, batchSize, storage, weightedOutputs);
     let entry = this.runners.get(key);
     if (!entry) {
       entry = this.make(mode, batchSize, storage, weightedOutputs);
@@ -72,9 +73,22 @@ export class SessionPlans {
     return entry;
   }
 
-  private async make(mode: PlanMode, batchSize: number, storage: InputStorage, weightedOutputs: readonly number[]): Promise<CompiledRunner> {
-    const source = this.source;
-    const compiled = source.compile(
+  /**
+   * The plan and its modules for this mode, batch size and input storage, generated with nothing made
+   * on the GPU (explain): never waits for a runner's pipelines (a warm-up may be compiling them).
+   */
+  describe(mode: PlanMode, batchSize: number, storage: InputStorage): { compiled: CompiledGraph; kernels: PlanKernels } {
+    if (this.disposed) throw new WeftError('this model was disposed; build a new one');
+    const compiled = this.compile(mode, batchSize, storage, []);
+    return { compiled, kernels: generatePlanKernels(this.gpu, compiled.plan) };
+  }
+
+  private key(mode: PlanMode, batchSize: number, storage: InputStorage, weightedOutputs: readonly number[]): string {
+    return `${this.generation}|${mode}|${batchSize}|${storage.map((s) => `${s.elementType}${s.scale}`).join(',')}|${weightedOutputs.join(',')}`;
+  }
+
+  private compile(mode: PlanMode, batchSize: number, storage: InputStorage, weightedOutputs: readonly number[]): CompiledGraph {
+    return this.source.compile(
       mode,
       batchSize,
       storage,
@@ -86,6 +100,11 @@ export class SessionPlans {
       },
       weightedOutputs,
     );
+  }
+
+  private async make(mode: PlanMode, batchSize: number, storage: InputStorage, weightedOutputs: readonly number[]): Promise<CompiledRunner> {
+    const source = this.source;
+    const compiled = this.compile(mode, batchSize, storage, weightedOutputs);
     const optimizer = source.optimizer;
     if (mode === 'train' && optimizer)
       this.model.prepareTraining(

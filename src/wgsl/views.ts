@@ -55,9 +55,9 @@ export interface GenerateOptions {
   /**
    * Kernels of one invocation per item (elementwise, gather, softmaxRows, columnSum): their workgroup
    * size instead of each kernel's own. Stages of a single-workgroup module on a CPU adapter take the
-   * quads' 4 (planRunner's `staged`): SwiftShader runs a workgroup wider than its SIMD width (4) as one
-   * coroutine per 4 invocations and switches them at every barrier between stages, which made a chain
-   * with dropout 64 wide and 28% slower (bench/README.md).
+   * quads' 4 (runtime/planKernels.ts): SwiftShader runs a workgroup wider than its SIMD width (4) as
+   * one coroutine per 4 invocations and switches them at every barrier between stages, which made a
+   * chain with dropout 64 wide (its fit 1.08× at 4 wide; bench/README.md).
    */
   itemWorkgroupSize?: number;
 }

@@ -51,8 +51,11 @@ test('article MLP and wide & deep: dispatches per step, and a steady-state epoch
           },
         });
         const delta = (a: any, b: any) => Object.fromEntries(Object.keys(a).map((k) => [k, b[k] - a[k]]));
+        const beforeExplain = weft.snapshotCounters();
         const explain = await model.explain();
         results[wide ? 'wideDeep' : 'mlp'] = {
+          // explain() describes (its predict plan was never run here): nothing compiled or made on the GPU.
+          explainCost: delta(beforeExplain, weft.snapshotCounters()),
           epoch2: delta(snapshots[2], snapshots[3]),
           epoch3: delta(snapshots[4], snapshots[5]),
           dispatchesPerTrainStep: explain.dispatchesPerTrainStep,
@@ -72,6 +75,8 @@ test('article MLP and wide & deep: dispatches per step, and a steady-state epoch
   console.log(JSON.stringify(r, null, 1));
   const steps = 71; // 70 full batches + a partial one
   for (const m of [r.mlp, r.wideDeep]) {
+    expect(m.explainCost.pipelineCreations).toBe(0);
+    expect(m.explainCost.bufferCreations).toBe(0);
     expect(m.epoch3.bufferCreations).toBe(0);
     expect(m.epoch3.bindGroupCreations).toBe(0);
     expect(m.epoch3.pipelineCreations).toBe(0);

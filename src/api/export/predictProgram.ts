@@ -67,7 +67,7 @@ export function predictProgram(model: LowerableModel, options: PredictProgramOpt
   const plan = compileGraph(graph, { mode: 'predict', inputStorage: model.inputs.map(() => ({ elementType: 'f32', scale: 1 })) }).plan;
   const declarations = Object.fromEntries(plan.buffers.map((b) => [b.name, b]));
   const generated = plan.kernels.map((k) => generateKernel(k, declarations, { variant: options.matmul }));
-  // The same dispatches as the runtime makes (src/runtime/planRunner.ts): small kernels chained for GPUs (the workgroupTiled target).
+  // The same dispatches as the runtime makes (src/runtime/planKernels.ts): small kernels chained for GPUs (the workgroupTiled target).
   const chain = options.matmul === 'workgroupTiled';
   const kernels: GeneratedKernel[] = planDispatches(plan.kernels, generated.map(dispatchTraits), options.maxStorageBuffers, chain).map((stages) =>
     generateChain(stages.map((group) => group.map((i) => generated[i]!))),
