@@ -57,34 +57,37 @@ const ZERO_KEEPING: ReadonlySet<ActivationName> = new Set(['linear', 'relu', 'ta
 /** True when every sum over samples in the training graph has a factor that is zero on the padding rows. */
 export function trainingSumsStayLive(graph: IrGraph): boolean {
   const padding = new Map<ValueId, Padding>();
-  const of = (id: ValueId): Padding => padding.get(id)!;
-  const perSample = (id: ValueId): boolean => of(id) !== 'none';
-  /** A per-sample value after adding `bias` and applying `activation` (zero only if both keep it zero). */
-  const epilogued = (x: Padding, e: { bias?: ValueId; activation?: ActivationName; accumulate?: ValueId } | undefined): Padding => {
-    if (x !== 'zero') return x;
-    if (e?.bias !== undefined) return 'live';
-    if (e?.activation && !ZERO_KEEPING.has(e.activation)) return 'live';
-    if (e?.accumulate !== undefined && of(e.accumulate) !== 'zero') return 'live';
-    return 'zero';
-  };
-  const eitherZero = (a: ValueId, b: ValueId): boolean => of(a) === 'zero' || of(b) === 'zero';
+  const of: PaddingOf = (id) => padding.get(id)!;
   for (const node of graph.nodes) {
-    const p = paddingOf(node, graph, of, perSample, epilogued, eitherZero);
+    const p = paddingOf(node, graph, of);
     if (p === null) return false;
     padding.set(node.id, p);
   }
   return true;
 }
 
+/** The padding of a value computed before (trainingSumsStayLive's map so far). */
+type PaddingOf = (id: ValueId) => Padding;
+
+function perSample(of: PaddingOf, id: ValueId): boolean {
+  return of(id) !== 'none';
+}
+
+function eitherZero(of: PaddingOf, a: ValueId, b: ValueId): boolean {
+  return of(a) === 'zero' || of(b) === 'zero';
+}
+
+/** A per-sample value after adding `bias` and applying `activation` (zero only if both keep it zero). */
+function epilogued(of: PaddingOf, x: Padding, e: { bias?: ValueId; activation?: ActivationName; accumulate?: ValueId } | undefined): Padding {
+  if (x !== 'zero') return x;
+  if (e?.bias !== undefined) return 'live';
+  if (e?.activation && !ZERO_KEEPING.has(e.activation)) return 'live';
+  if (e?.accumulate !== undefined && of(e.accumulate) !== 'zero') return 'live';
+  return 'zero';
+}
+
 /** The node's padding, or null where a sum over samples would take in padding (or the op is not understood here). */
-function paddingOf(
-  node: IrNode,
-  graph: IrGraph,
-  of: (id: ValueId) => Padding,
-  perSample: (id: ValueId) => boolean,
-  epilogued: (x: Padding, e: { bias?: ValueId; activation?: ActivationName; accumulate?: ValueId } | undefined) => Padding,
-  eitherZero: (a: ValueId, b: ValueId) => boolean,
-): Padding | null {
+function paddingOf(node: IrNode, graph: IrGraph, of: PaddingOf): Padding | null {
   switch (node.op) {
     case 'input':
     case 'target':
@@ -97,22 +100,22 @@ function paddingOf(
     case 'matmul': {
       const { a, b, transA, transB, epilogue } = node;
       // op(B)'s columns would be samples: no such product in a training graph.
-      if (transB && perSample(b)) return null;
-      const overSamples = (transA && perSample(a)) || (!transB && perSample(b));
+      if (transB && perSample(of, b)) return null;
+      const overSamples = (transA && perSample(of, a)) || (!transB && perSample(of, b));
       if (overSamples) {
         // Σ over samples of op(A)·op(B); the ones row (a bias gradient) sums op(B) alone.
-        if (epilogue?.aOnesRow ? of(b) !== 'zero' : !eitherZero(a, b)) return null;
+        if (epilogue?.aOnesRow ? of(b) !== 'zero' : !eitherZero(of, a, b)) return null;
         return 'none';
       }
-      if (!transA && perSample(a)) return epilogue?.aOnesRow ? null : epilogued(of(a), epilogue);
+      if (!transA && perSample(of, a)) return epilogue?.aOnesRow ? null : epilogued(of, of(a), epilogue);
       return 'none';
     }
     case 'conv2d':
-      return epilogued(of(node.x), node.epilogue);
+      return epilogued(of, of(node.x), node.epilogue);
     case 'conv2dInputGrad':
-      return epilogued(of(node.dy), node.epilogue);
+      return epilogued(of, of(node.dy), node.epilogue);
     case 'conv2dFilterGrad':
-      if (node.epilogue?.aOnesRow ? of(node.dy) !== 'zero' : !eitherZero(node.x, node.dy)) return null;
+      if (node.epilogue?.aOnesRow ? of(node.dy) !== 'zero' : !eitherZero(of, node.x, node.dy)) return null;
       return 'none';
     case 'pool2d':
     case 'dropout':
@@ -124,7 +127,7 @@ function paddingOf(
     case 'activationGrad':
       return of(node.dy);
     case 'biasAdd':
-      return perSample(node.x) ? 'live' : 'none';
+      return perSample(of, node.x) ? 'live' : 'none';
     case 'activation':
       return of(node.x) === 'zero' && !ZERO_KEEPING.has(node.activation) ? 'live' : of(node.x);
     case 'concat': {
@@ -134,26 +137,26 @@ function paddingOf(
     }
     case 'slice':
       // Rows of a per-sample value would move samples.
-      if (node.axis === 0 && perSample(node.x)) return null;
+      if (node.axis === 0 && perSample(of, node.x)) return null;
       return of(node.x);
     case 'add':
-      if (!perSample(node.a) && !perSample(node.b)) return 'none';
+      if (!perSample(of, node.a) && !perSample(of, node.b)) return 'none';
       return of(node.a) === 'zero' && of(node.b) === 'zero' ? 'zero' : 'live';
     case 'mul':
-      if (!perSample(node.a) && !perSample(node.b)) return 'none';
-      return eitherZero(node.a, node.b) ? 'zero' : 'live';
+      if (!perSample(of, node.a) && !perSample(of, node.b)) return 'none';
+      return eitherZero(of, node.a, node.b) ? 'zero' : 'live';
     case 'mulRow':
       return of(node.x);
     case 'columnSum':
       // Batch statistics sum forward values; a sum of zero rows (a bias gradient) is fine.
-      if (perSample(node.x) && of(node.x) !== 'zero') return null;
+      if (perSample(of, node.x) && of(node.x) !== 'zero') return null;
       return 'none';
     case 'broadcastRows':
       return 'live';
     case 'rsqrt':
-      return perSample(node.x) ? 'live' : 'none';
+      return perSample(of, node.x) ? 'live' : 'none';
     case 'assignParam':
-      return perSample(node.value) ? null : 'none';
+      return perSample(of, node.value) ? null : 'none';
     case 'lossHead':
       // A training head masks the padding: its gradient rows there are zero; without a gradient its value is the prediction.
       return node.withGrad ? 'zero' : 'live';
