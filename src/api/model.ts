@@ -149,14 +149,15 @@ export class LayersModel {
 
   /**
    * Starts compiling the training pipelines in the background (batch 32, float inputs), so that the
-   * first step of fit does not wait for them; other batch sizes or byte-sized inputs reuse every
-   * pipeline but the gather's (pipelines are cached by WGSL text).
+   * first step of fit does not wait for them, where the device wants such a guess (on real GPUs; see
+   * the runtime's warmUpWanted). A fit at that batch on float inputs finds them ready (pipelines are
+   * cached by WGSL text); other batch sizes and byte-valued inputs compile plans of their own.
    */
   private warmUp(): void {
     if (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu) return;
     void this.owner
       .session()
-      .then((session) => session.prepare('train', 32, this.floatStorage()))
+      .then((session) => session.warmUp('train', 32, this.floatStorage()))
       .catch(() => {});
   }
 

@@ -112,6 +112,18 @@ export function fusedUpdatesWanted(gpu: Pick<Gpu, 'cpuAdapter'>): boolean {
 }
 
 /**
+ * Whether compile() starts compiling a guessed training plan (float inputs, batch 32) before fit asks
+ * for one: on real GPUs, where a pipeline compiles in milliseconds off the page's thread. Not on CPU
+ * adapters: there each of the plan's big modules takes 1–2 s of the same two cores the first fit
+ * needs, and the guess is wrong for images stored as bytes (k/255 pixels: every big module reads them
+ * differently) and for other batch sizes — the article MLP's first fit on Fashion-MNIST compiled both
+ * plans, 4.6 s in Chromium (bench/README.md). WEFT_WARM_UP=1 or 0 overrides either way.
+ */
+export function warmUpWanted(gpu: Pick<Gpu, 'cpuAdapter'>): boolean {
+  return forcedSwitch('WEFT_WARM_UP') ?? !gpu.cpuAdapter;
+}
+
+/**
  * Whether runs of small kernels share one single-workgroup dispatch (plan/dispatchGroups.ts
  * chainDispatches): on for real GPUs and for CPU adapters with subgroups. On SwiftShader with subgroups,
  * where a chain's matmuls take small blocks (wgsl chainQuadBlock), the MLP's b32 step, its gather folded,

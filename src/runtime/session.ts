@@ -5,7 +5,7 @@
 import type { PlanDescription } from '../ir/explainText.js';
 import { dumpPlan, type PlanMode } from '../ir/plan.js';
 import { takesPaddedBatches } from '../ir/plan/paddedBatches.js';
-import { getGpu, isLost, paddedBatchesWanted, storageBindingLimit, type Gpu } from './device.js';
+import { getGpu, isLost, paddedBatchesWanted, storageBindingLimit, warmUpWanted, type Gpu } from './device.js';
 import { type DatasetArray, weightedOutputsOf } from './deviceDataset.js';
 import { DeviceModel } from './deviceModel.js';
 import { ReadbackRing, foldMetricCopies, runEpoch, type EpochPart } from './epochRunner.js';
@@ -513,9 +513,10 @@ export class ModelSession {
 
   /**
    * Compiles the plan for this mode, batch size and input storage, and its pipelines, if not done
-   * yet: fit calls it ahead of time to warm up.
+   * yet and if this device wants such guesses (warmUpWanted): compile() calls it ahead of fit.
    */
-  async prepare(mode: PlanMode, batchSize: number, storage: InputStorage): Promise<void> {
+  async warmUp(mode: PlanMode, batchSize: number, storage: InputStorage): Promise<void> {
+    if (!warmUpWanted(this.gpu)) return;
     await this.plans.runnerFor(mode, batchSize, storage);
   }
 

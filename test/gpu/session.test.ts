@@ -94,3 +94,58 @@ test('a session trains, evaluates and predicts; its optimizer state resumes trai
   expect(r.released).toMatch(/released/);
   expect(r.memoryEnd).toEqual(r.memoryStart);
 });
+
+test('compile() starts a guessed training plan only where warm-ups are wanted (not on CPU adapters)', async () => {
+  const r = await inPage(
+    page,
+    async () => {
+      const { weft, runtime } = window.weftTesting;
+      const gpu = await weft.getGpu();
+      const pipelines = () => weft.snapshotCounters().pipelineCreations;
+      // Layer sizes no other test uses, so that no pipeline of theirs is cached for it.
+      const build = (units: number) => {
+        const input = weft.input({ shape: [13] });
+        const hidden = weft.layers.dense({ units, activation: 'relu', seed: 1 }).apply(input);
+        const out = weft.layers.dense({ units: 3, activation: 'softmax', seed: 2 }).apply(hidden);
+        const model = weft.model({ inputs: input, outputs: out });
+        model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+        return model;
+      };
+      const waitForPipelines = async (from: number, ms: number) => {
+        const end = performance.now() + ms;
+        while (pipelines() === from && performance.now() < end) await new Promise((ok) => setTimeout(ok, 50));
+        return pipelines() - from;
+      };
+      const wanted = runtime.warmUpWanted(gpu);
+      let before = pipelines();
+      const guessed = build(11);
+      const byDefault = await waitForPipelines(before, wanted ? 30_000 : 1_000);
+      (globalThis as Record<string, unknown>).WEFT_WARM_UP = 1;
+      before = pipelines();
+      const forced = build(9);
+      const whenForced = await waitForPipelines(before, 30_000);
+      delete (globalThis as Record<string, unknown>).WEFT_WARM_UP;
+      // The guess is float inputs at batch 32: a fit of that kind then compiles nothing more.
+      const x = weft.tensor(
+        Float32Array.from({ length: 64 * 13 }, (_, i) => Math.sin(i)),
+        [64, 13],
+      );
+      const y = weft.tensor(
+        Int32Array.from({ length: 64 }, (_, i) => i % 3),
+        [64],
+      );
+      before = pipelines();
+      await forced.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0 });
+      const fitAfterWarmUp = pipelines() - before;
+      guessed.dispose();
+      forced.dispose();
+      return { cpuAdapter: gpu.cpuAdapter, wanted, byDefault, whenForced, fitAfterWarmUp };
+    },
+    null,
+  );
+  expect(r.wanted).toBe(!r.cpuAdapter);
+  if (r.wanted) expect(r.byDefault).toBeGreaterThan(0);
+  else expect(r.byDefault).toBe(0);
+  expect(r.whenForced).toBeGreaterThan(0);
+  expect(r.fitAfterWarmUp).toBe(0);
+});
