@@ -3,7 +3,7 @@
 //   SHAPE=512,512,512 ROUNDS=7 BASE=0 CHECK=1 VARIANTS='[{"gen":"rowScheme","R":8,"Cl":8},{"gen":"rowScheme","R":8,"Cl":8,"noA":true,"noB":true}]' node bench/matmul-variants/bench.mjs
 // Env: SHAPE M,N,K; TRANS_A=1 (weft's kernel only: A stored K × M, read transposed); ROUNDS; REPS (runs per timing); WALL=1 wall clock (else process CPU time); PEAK_ITERS; CHECK=1 (float64 check);
 // BASE=0 leaves out weft's own quadTiled. Each variant runs right after the peak kernel; ratios are to that peak.
-import { gpu, device, wgsl, runtime, makeBuf, readBuf, makeProgram, run, median, peakCode, PEAK_CONSTANTS, PEAK_FLOP } from './harness.mjs';
+import { gpu, device, wgsl, runtime, makeBuf, readBuf, makeProgram, run, median, peakCode, PEAK_CONSTANTS, PEAK_FLOP, matmulCase } from './harness.mjs';
 import * as G from './gen.mjs';
 const [M, N, K] = (process.env.SHAPE || '1024,1024,1024').split(',').map(Number);
 const rounds = Number(process.env.ROUNDS || 5);
@@ -29,24 +29,8 @@ const variants = JSON.parse(process.env.VARIANTS);
 const progs = [];
 progs.push({ name: 'peak', prog: await makeProgram(peakCode(), [P], [512, 1, 1], undefined, PEAK_CONSTANTS), flop: PEAK_FLOP });
 if (process.env.BASE !== '0') {
-  const desc = {
-    kind: 'matmul',
-    name: 'mm',
-    m: M,
-    n: N,
-    k: K,
-    // TRANS_A=1: A stored as K × M and read transposed (a weight gradient's Xᵀ·dY); the CHECK reference reads it that way too.
-    a: transA ? { buffer: 'a', offset: 0, rowStride: M, rows: K, cols: M } : { buffer: 'a', offset: 0, rowStride: K, rows: M, cols: K },
-    b: { buffer: 'b', offset: 0, rowStride: N, rows: K, cols: N },
-    transA,
-    transB: false,
-    out: { buffer: 'out', offset: 0, rowStride: N, rows: M, cols: N },
-  };
-  const decls = {
-    a: { name: 'a', elementType: 'f32', size: M * K, role: 'arena' },
-    b: { name: 'b', elementType: 'f32', size: K * N, role: 'arena' },
-    out: { name: 'out', elementType: 'f32', size: M * N, role: 'arena' },
-  };
+  // TRANS_A=1: A stored as K × M and read transposed (a weight gradient's Xᵀ·dY); the CHECK reference reads it that way too.
+  const { desc, decls } = matmulCase(M, N, K, transA);
   const steps = device.createBuffer({ size: 256, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   // WEFT='[{"block":[32,8],"workgroupSize":4,"sharing":"swap"}, ...]': weft's generator with these choices (default: its own).
   for (const quad of process.env.WEFT ? JSON.parse(process.env.WEFT) : [undefined]) {

@@ -2,7 +2,7 @@
 // same product, run on the same operands, outputs compared word for word (bench/README.md: a small-block plan computes
 // what the big-block one does, so a first fit could start on cheaper-to-compile kernels). From the repo root after a build:
 //   node bench/matmul-variants/bitwise.mjs
-import { gpu, device, wgsl, runtime, makeBuf, readBuf, run } from './harness.mjs';
+import { gpu, device, wgsl, runtime, makeBuf, readBuf, run, matmulCase } from './harness.mjs';
 const cases = [
   [785, 30, 32, true],
   [32, 30, 784, false],
@@ -13,23 +13,7 @@ const cases = [
 for (const [M, N, K, transA] of cases) {
   const A = makeBuf(M * K),
     B = makeBuf(K * N);
-  const desc = {
-    kind: 'matmul',
-    name: 'mm',
-    m: M,
-    n: N,
-    k: K,
-    a: transA ? { buffer: 'a', offset: 0, rowStride: M, rows: K, cols: M } : { buffer: 'a', offset: 0, rowStride: K, rows: M, cols: K },
-    b: { buffer: 'b', offset: 0, rowStride: N, rows: K, cols: N },
-    transA,
-    transB: false,
-    out: { buffer: 'out', offset: 0, rowStride: N, rows: M, cols: N },
-  };
-  const decls = {
-    a: { name: 'a', elementType: 'f32', size: M * K, role: 'arena' },
-    b: { name: 'b', elementType: 'f32', size: K * N, role: 'arena' },
-    out: { name: 'out', elementType: 'f32', size: M * N, role: 'arena' },
-  };
+  const { desc, decls } = matmulCase(M, N, K, transA);
   const steps = device.createBuffer({ size: 256, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   const narrow = N <= 12;
   const blocks = narrow

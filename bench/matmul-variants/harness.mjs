@@ -9,6 +9,31 @@ export const gpu = await runtime.getGpu();
 export const device = gpu.device;
 if (!gpu.subgroups) console.error('NO SUBGROUPS');
 
+/**
+ * weft's KernelDesc and buffer declarations for an M × N × K product out = op(A) · B over buffers 'a', 'b'
+ * and 'out' (transA: A stored K × M and read transposed, as a weight gradient's Xᵀ·dY).
+ */
+export function matmulCase(M, N, K, transA = false) {
+  const desc = {
+    kind: 'matmul',
+    name: 'mm',
+    m: M,
+    n: N,
+    k: K,
+    a: transA ? { buffer: 'a', offset: 0, rowStride: M, rows: K, cols: M } : { buffer: 'a', offset: 0, rowStride: K, rows: M, cols: K },
+    b: { buffer: 'b', offset: 0, rowStride: N, rows: K, cols: N },
+    transA,
+    transB: false,
+    out: { buffer: 'out', offset: 0, rowStride: N, rows: M, cols: N },
+  };
+  const decls = {
+    a: { name: 'a', elementType: 'f32', size: M * K, role: 'arena' },
+    b: { name: 'b', elementType: 'f32', size: K * N, role: 'arena' },
+    out: { name: 'out', elementType: 'f32', size: M * N, role: 'arena' },
+  };
+  return { desc, decls };
+}
+
 export function makeBuf(n, fill = true) {
   const b = device.createBuffer({ size: n * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
   if (fill) {
