@@ -3,7 +3,7 @@
 //   SHAPE=512,512,512 ROUNDS=7 BASE=0 CHECK=1 VARIANTS='[{"gen":"rowScheme","R":8,"Cl":8},{"gen":"rowScheme","R":8,"Cl":8,"noA":true,"noB":true}]' node bench/matmul-variants/bench.mjs
 // Env: SHAPE M,N,K; TRANS_A=1 (weft's kernel only: A stored K × M, read transposed); ROUNDS; REPS (runs per timing); WALL=1 wall clock (else process CPU time); PEAK_ITERS; CHECK=1 (float64 check);
 // BASE=0 leaves out weft's own quadTiled. Each variant runs right after the peak kernel; ratios are to that peak.
-import { gpu, device, wgsl, runtime, makeBuf, readBuf, makeProgram, run, median, peakCode, PEAK_CONSTANTS, PEAK_FLOP, matmulCase } from './harness.mjs';
+import { device, wgsl, makeBuf, readBuf, makeProgram, run, median, peakCode, PEAK_CONSTANTS, PEAK_FLOP, matmulCase, weftProgram } from './harness.mjs';
 import * as G from './gen.mjs';
 const [M, N, K] = (process.env.SHAPE || '1024,1024,1024').split(',').map(Number);
 const rounds = Number(process.env.ROUNDS || 5);
@@ -39,25 +39,16 @@ if (process.env.BASE !== '0') {
       : 'quadTiled';
     const kernel = wgsl.generateKernel(desc, decls, { variant: 'quadTiled', quad });
     const t0 = performance.now();
-    const sp = await runtime.StepProgram.create(
-      gpu,
-      [kernel],
-      new Map([
-        ['a', A],
-        ['b', B],
-        ['out', Cb],
-      ]),
-      steps,
-    );
+    const prog = await weftProgram(kernel, A, B, Cb, steps);
     console.log(`weft ${v}: pipeline ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     if (check) {
-      await run({ encode: (pass) => sp.encode(pass, 0) }, 1);
+      await run(prog, 1);
       const out = await readBuf(Cb, M * N);
       let err = 0;
       for (let i = 0; i < M * N; i++) err = Math.max(err, Math.abs(out[i] - ref[i]));
       if (err > 1e-3) console.log(`!! weft ${v} max err ${err}`);
     }
-    progs.push({ name: 'weft ' + v, prog: { encode: (pass) => sp.encode(pass, 0) }, flop: 2 * M * N * K });
+    progs.push({ name: 'weft ' + v, prog, flop: 2 * M * N * K });
   }
 }
 for (const v of variants) {

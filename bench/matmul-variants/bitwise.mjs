@@ -2,7 +2,7 @@
 // same product, run on the same operands, outputs compared word for word (bench/README.md: a small-block plan computes
 // what the big-block one does, so a first fit could start on cheaper-to-compile kernels). From the repo root after a build:
 //   node bench/matmul-variants/bitwise.mjs
-import { gpu, device, wgsl, runtime, makeBuf, readBuf, run, matmulCase } from './harness.mjs';
+import { device, wgsl, makeBuf, readBuf, run, matmulCase, weftProgram } from './harness.mjs';
 const cases = [
   [785, 30, 32, true],
   [32, 30, 784, false],
@@ -39,17 +39,8 @@ for (const [M, N, K, transA] of cases) {
       variant: 'quadTiled',
       quad: { block, workgroupSize: 4, sharing: 'swap', ...(narrow ? { lanes: 'rows' } : {}) },
     });
-    const sp = await runtime.StepProgram.create(
-      gpu,
-      [kernel],
-      new Map([
-        ['a', A],
-        ['b', B],
-        ['out', C],
-      ]),
-      steps,
-    );
-    await run({ encode: (pass) => sp.encode(pass, 0) }, 1);
+    const prog = await weftProgram(kernel, A, B, C, steps);
+    await run(prog, 1);
     outs.push(new Uint32Array((await readBuf(C, M * N)).buffer.slice(0)));
   }
   const diffs = outs.map((o) => o.reduce((n, v, i) => n + (v !== outs[0][i] ? 1 : 0), 0));

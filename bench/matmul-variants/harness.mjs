@@ -34,6 +34,21 @@ export function matmulCase(M, N, K, transA = false) {
   return { desc, decls };
 }
 
+/** A program running weft's generated product `kernel` over buffers A, B and C (its 'a', 'b', 'out'). */
+export async function weftProgram(kernel, A, B, C, steps) {
+  const sp = await runtime.StepProgram.create(
+    gpu,
+    [kernel],
+    new Map([
+      ['a', A],
+      ['b', B],
+      ['out', C],
+    ]),
+    steps,
+  );
+  return { encode: (pass) => sp.encode(pass, 0) };
+}
+
 export function makeBuf(n, fill = true) {
   const b = device.createBuffer({ size: n * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
   if (fill) {
